@@ -1,0 +1,190 @@
+//! The error vocabulary: what went wrong (an [`ErrorKind`]) and how a provider says so
+//! (an [`ErrorResponse`]: status, `error` code, description and challenge).
+//!
+//! The mock raises kinds; each provider renders them through its own error table
+//! ([`crate::Provider::error_response`]), so a flavor's status codes and bodies live in
+//! exactly one place.
+
+use serde::Serialize;
+use std::fmt;
+
+/// The `error` codes of RFC 6749 §4.1.2.1 and §5.2, RFC 6750 §3.1, RFC 7009 §2.2.1 and OIDC Core §3.1.2.6.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// `invalid_request`
+    InvalidRequest,
+    /// `invalid_client`
+    InvalidClient,
+    /// `invalid_grant`
+    InvalidGrant,
+    /// `unauthorized_client`
+    UnauthorizedClient,
+    /// `unsupported_grant_type`
+    UnsupportedGrantType,
+    /// `invalid_scope`
+    InvalidScope,
+    /// `unsupported_response_type`
+    UnsupportedResponseType,
+    /// `access_denied`
+    AccessDenied,
+    /// `login_required`
+    LoginRequired,
+    /// `invalid_token`
+    InvalidToken,
+    /// `insufficient_scope`
+    InsufficientScope,
+    /// `unsupported_token_type`
+    UnsupportedTokenType,
+    /// `not_found`: not an OAuth code; used for unknown paths and realms.
+    NotFound,
+}
+
+impl ErrorCode {
+    /// The wire value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::InvalidRequest => "invalid_request",
+            ErrorCode::InvalidClient => "invalid_client",
+            ErrorCode::InvalidGrant => "invalid_grant",
+            ErrorCode::UnauthorizedClient => "unauthorized_client",
+            ErrorCode::UnsupportedGrantType => "unsupported_grant_type",
+            ErrorCode::InvalidScope => "invalid_scope",
+            ErrorCode::UnsupportedResponseType => "unsupported_response_type",
+            ErrorCode::AccessDenied => "access_denied",
+            ErrorCode::LoginRequired => "login_required",
+            ErrorCode::InvalidToken => "invalid_token",
+            ErrorCode::InsufficientScope => "insufficient_scope",
+            ErrorCode::UnsupportedTokenType => "unsupported_token_type",
+            ErrorCode::NotFound => "not_found",
+        }
+    }
+}
+
+impl fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// How the client presented (or failed to present) its credentials.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Challenge {
+    /// No challenge header.
+    None,
+    /// `WWW-Authenticate: Basic realm="…"`: the client used, or should use, HTTP Basic (RFC 6749 §5.2).
+    Basic,
+    /// `WWW-Authenticate: Bearer realm="…"` with the error attributes of RFC 6750 §3.
+    Bearer,
+}
+
+/// What went wrong, in terms the error tables of every provider can map.
+///
+/// Kinds are situations ("the client secret is wrong"), not wire codes: providers disagree on
+/// the code and status for the same situation (Keycloak answers a wrong secret with
+/// `401 unauthorized_client`, RFC 6749 says `401 invalid_client`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// The request is malformed: missing or repeated parameter, bad encoding, wrong content type.
+    MalformedRequest,
+    /// The request body exceeds the size limit.
+    BodyTooLarge,
+    /// The endpoint does not accept this HTTP method.
+    MethodNotAllowed,
+    /// No such path or realm.
+    NotFound,
+    /// The client authenticated with more than one method (RFC 6749 §2.3).
+    MultipleClientAuthMethods,
+    /// The client's secret is wrong; `basic` is true when it came in an Authorization header.
+    BadClientSecret {
+        /// Whether the client used HTTP Basic.
+        basic: bool,
+    },
+    /// No client has this `client_id`; `basic` is true when it came in an Authorization header.
+    UnknownClient {
+        /// Whether the client used HTTP Basic.
+        basic: bool,
+    },
+    /// A confidential client sent no credentials.
+    MissingClientAuth,
+    /// `grant_type` names a grant this server does not implement.
+    UnsupportedGrantType,
+    /// The client is not allowed this grant type.
+    UnauthorizedGrant,
+    /// The authorization code is unknown, expired, already used, or issued to another client.
+    InvalidCode,
+    /// The PKCE verifier does not match, is missing, or was sent for a code without a challenge.
+    PkceMismatch,
+    /// `redirect_uri` at the token endpoint differs from the authorization request's.
+    RedirectUriMismatch,
+    /// The refresh token is unknown, expired, revoked, reused or issued to another client.
+    InvalidRefreshToken,
+    /// The password grant's username or password is wrong.
+    InvalidUserCredentials,
+    /// The user's account is disabled.
+    UserDisabled,
+    /// A requested scope is unknown or not allowed for this client.
+    InvalidScope,
+    /// `response_type` is missing or not `code`.
+    UnsupportedResponseType,
+    /// The user pressed Deny on the login page.
+    AccessDenied,
+    /// `prompt=none` but no session exists.
+    LoginRequired,
+    /// A protected resource was called without a token (RFC 6750 §3.1: no error code).
+    MissingBearer,
+    /// The bearer token is expired, revoked, malformed or unknown.
+    InvalidBearer,
+    /// The token lacks a scope the resource requires.
+    InsufficientScope {
+        /// The scope that would have been enough.
+        scope: String,
+    },
+    /// Introspection was called without valid client authentication.
+    IntrospectionUnauthenticated,
+    /// The authenticated client may not introspect tokens.
+    IntrospectionForbidden,
+}
+
+/// One error as the provider writes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ErrorResponse {
+    /// HTTP status.
+    pub status: u16,
+    /// The JSON body, e.g. `{"error":"invalid_client","error_description":"…"}`.
+    pub body: serde_json::Value,
+    /// The `WWW-Authenticate` header value, if any.
+    pub www_authenticate: Option<String>,
+}
+
+impl ErrorResponse {
+    /// The `error` member of the body, if present.
+    pub fn error_code(&self) -> Option<&str> {
+        self.body.get("error").and_then(serde_json::Value::as_str)
+    }
+}
+
+/// Replaces characters RFC 6749 §5.2 forbids in `error_description` (`"`, `\` and anything outside
+/// %x20-7E) so descriptions built from request data stay valid.
+pub(crate) fn sanitize_description(description: &str) -> String {
+    description
+        .chars()
+        .map(|c| match c {
+            '"' => '\'',
+            '\\' => '/',
+            c if (' '..='~').contains(&c) => c,
+            _ => '?',
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn descriptions_are_restricted_to_the_rfc_charset() {
+        assert_eq!(sanitize_description("bad \"x\" \\ é\n"), "bad 'x' / ??");
+    }
+}

@@ -1,0 +1,26 @@
+//! Knowledge of identity providers and the World fixture model.
+//!
+//! This crate is the single source of truth for every provider fact the rest of the
+//! workspace uses: URL layout and issuer policy ([`Provider::route`], [`Provider::issuer`]),
+//! discovery documents, claim shapes, token-response fields and error bodies
+//! ([`Provider::error_response`]). The mock emits these facts, token-guard reads them and
+//! conformance checks real providers against them.
+//!
+//! It also owns the [`World`]: the realms, clients, users, roles and scopes every target is
+//! set up from, loaded from `fixtures/world.toml` and validated with errors that name the
+//! field and the line.
+#![deny(missing_docs)]
+
+mod alg;
+pub mod claims;
+mod error;
+pub mod generic;
+mod grant;
+mod provider;
+pub mod world;
+
+pub use alg::SigningAlg;
+pub use error::{Challenge, ErrorCode, ErrorKind, ErrorResponse};
+pub use grant::GrantType;
+pub use provider::{Endpoint, Provider, UnknownProvider};
+pub use world::{Client, ClientKind, Lifetimes, PkcePolicy, Realm, TokenFormat, User, World, WorldError};

@@ -1,0 +1,293 @@
+//! The World: realms, clients, users, roles, scopes and lifetimes that every target is set up from.
+//!
+//! A world is read from TOML (the default is `fixtures/world.toml`, embedded in this crate as
+//! [`World::default_world`]) and validated as a whole: cross references (a user's client role
+//! names a client that defines it, a client's scopes are realm scopes, …) are checked at load
+//! time, and every error names the field and the line it was found on.
+
+mod raw;
+mod validate;
+
+use crate::{GrantType, SigningAlg};
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// The default world's TOML text, as shipped in `fixtures/world.toml`.
+pub const DEFAULT_WORLD_TOML: &str = include_str!("../../../fixtures/world.toml");
+
+/// Everything a target is set up with: one or more realms, one of them the default.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct World {
+    /// The realm served when none is named (`demo` in the default world).
+    pub default_realm: String,
+    /// Realms by name (a Keycloak realm, a ZITADEL organisation, a WSO2 or App ID tenant).
+    pub realms: BTreeMap<String, Realm>,
+}
+
+/// One realm (tenant, organisation): its scopes, roles, clients, users and token lifetimes.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Realm {
+    /// The realm's name; it appears in URLs and issuers.
+    pub name: String,
+    /// Human-readable name, for login pages and generated provider setup.
+    pub display_name: String,
+    /// Scopes clients may request; always contains `openid`.
+    pub scopes: Vec<String>,
+    /// Realm roles that users and service accounts may hold.
+    pub roles: Vec<String>,
+    /// Token and code lifetimes.
+    pub lifetimes: Lifetimes,
+    /// The algorithm tokens are signed with unless a client asks for another.
+    pub signing_alg: SigningAlg,
+    /// Clients by `client_id`.
+    pub clients: BTreeMap<String, Client>,
+    /// Users by username.
+    pub users: BTreeMap<String, User>,
+}
+
+/// Lifetimes in seconds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Lifetimes {
+    /// Access and ID token lifetime (`expires_in`).
+    pub access_token: u64,
+    /// Refresh token lifetime.
+    pub refresh_token: u64,
+    /// Authorization code lifetime.
+    pub authorization_code: u64,
+}
+
+/// Whether a client can keep a secret (RFC 6749 §2.1).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum ClientKind {
+    /// A confidential client that authenticates with its secret.
+    Confidential {
+        /// The client secret (`client_secret_basic` or `client_secret_post`).
+        secret: String,
+    },
+    /// A public client (`token_endpoint_auth_method=none`).
+    Public,
+}
+
+/// What a client must do about PKCE (RFC 7636, RFC 9700 §2.1.1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum PkcePolicy {
+    /// PKCE is accepted (`S256` or `plain`) but not required.
+    Optional,
+    /// Every authorization request must carry an `S256` code challenge.
+    S256Required,
+}
+
+/// How a client's access tokens are shaped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TokenFormat {
+    /// A signed JWT (RFC 9068 for the generic provider).
+    Jwt,
+    /// A random reference token that only introspection and userinfo understand.
+    Opaque,
+}
+
+/// One registered client.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Client {
+    /// The `client_id`.
+    pub id: String,
+    /// Confidential (with its secret) or public.
+    #[serde(flatten)]
+    pub kind: ClientKind,
+    /// Redirect URIs, compared by exact string match.
+    pub redirect_uris: Vec<String>,
+    /// Redirect URIs allowed after logout, compared by exact string match.
+    pub post_logout_redirect_uris: Vec<String>,
+    /// Grant types the client may use.
+    pub grant_types: Vec<GrantType>,
+    /// PKCE requirement at the authorization endpoint.
+    pub pkce: PkcePolicy,
+    /// Scopes the client may request (a subset of the realm's).
+    pub scopes: Vec<String>,
+    /// Scopes granted when a token request names none.
+    pub default_scopes: Vec<String>,
+    /// Client roles this client defines (the roles users hold "on" this client).
+    pub roles: Vec<String>,
+    /// Scopes that make this client an audience of the token that carries them.
+    pub audience_scopes: Vec<String>,
+    /// Realm roles of this client's service account (`client_credentials` tokens).
+    pub service_account_roles: Vec<String>,
+    /// Whether the client may call the introspection endpoint.
+    pub introspection: bool,
+    /// Access-token format for this client.
+    pub access_token_format: TokenFormat,
+    /// Signing algorithm for this client's tokens; the realm's when `None`.
+    pub signing_alg: Option<SigningAlg>,
+}
+
+impl Client {
+    /// Whether the client is confidential.
+    pub fn is_confidential(&self) -> bool {
+        matches!(self.kind, ClientKind::Confidential { .. })
+    }
+
+    /// Whether the client may use `grant`.
+    pub fn allows(&self, grant: GrantType) -> bool {
+        self.grant_types.contains(&grant)
+    }
+}
+
+/// One user account.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct User {
+    /// The login name (`preferred_username`).
+    pub username: String,
+    /// The stable subject identifier (`sub`).
+    pub id: String,
+    /// The password the login page and the password grant check.
+    pub password: String,
+    /// Whether the account may log in.
+    pub enabled: bool,
+    /// `email`, if the user has one.
+    pub email: Option<String>,
+    /// `email_verified`.
+    pub email_verified: bool,
+    /// `name`.
+    pub name: Option<String>,
+    /// `given_name`.
+    pub given_name: Option<String>,
+    /// `family_name`.
+    pub family_name: Option<String>,
+    /// Realm roles the user holds.
+    pub realm_roles: Vec<String>,
+    /// Client roles the user holds, by `client_id`.
+    pub client_roles: BTreeMap<String, Vec<String>>,
+}
+
+/// A world that could not be loaded.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum WorldError {
+    /// The file could not be read.
+    #[error("cannot read world file {path}: {source}")]
+    Io {
+        /// The file that was read.
+        path: PathBuf,
+        /// What the operating system said.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The TOML is malformed or a field has the wrong type or an unknown name.
+    #[error("{origin}:{line}: {message}")]
+    Syntax {
+        /// The file name, or `<string>` for text passed directly.
+        origin: String,
+        /// 1-based line of the error, 0 when unknown.
+        line: usize,
+        /// The parser's explanation, naming the field.
+        message: String,
+    },
+    /// The TOML parses but breaks a rule of the world model.
+    #[error("{origin}:{line}: {field}: {message}")]
+    Invalid {
+        /// The file name, or `<string>` for text passed directly.
+        origin: String,
+        /// 1-based line of the offending item, 0 when unknown.
+        line: usize,
+        /// Dotted path of the offending field, e.g. `realms.demo.clients.spa.redirect_uris`.
+        field: String,
+        /// What is wrong with it.
+        message: String,
+    },
+}
+
+impl World {
+    /// The default world (`fixtures/world.toml`), parsed from the copy embedded at build time.
+    ///
+    /// # Errors
+    /// Only if the embedded file is invalid, which the crate's tests rule out.
+    pub fn default_world() -> Result<World, WorldError> {
+        World::from_toml_str(DEFAULT_WORLD_TOML, "fixtures/world.toml")
+    }
+
+    /// Reads and validates a world file.
+    ///
+    /// # Errors
+    /// [`WorldError::Io`] when the file cannot be read, otherwise as [`World::from_toml_str`].
+    pub fn load(path: impl AsRef<Path>) -> Result<World, WorldError> {
+        let path = path.as_ref();
+        let text = std::fs::read_to_string(path).map_err(|source| WorldError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        World::from_toml_str(&text, &path.display().to_string())
+    }
+
+    /// Parses and validates world TOML; `origin` names the text in error messages.
+    ///
+    /// # Errors
+    /// [`WorldError::Syntax`] for malformed TOML, unknown fields and wrong types;
+    /// [`WorldError::Invalid`] for broken rules (unknown role, bad redirect URI, …).
+    pub fn from_toml_str(text: &str, origin: &str) -> Result<World, WorldError> {
+        let raw: raw::RawWorld = toml::from_str(text).map_err(|err| WorldError::Syntax {
+            origin: origin.to_owned(),
+            line: err.span().map_or(0, |span| line_of(text, span.start)),
+            message: err.message().trim().to_owned(),
+        })?;
+        validate::world(raw, &|span: std::ops::Range<usize>, field: String, message: String| {
+            WorldError::Invalid {
+                origin: origin.to_owned(),
+                line: line_of(text, span.start),
+                field,
+                message,
+            }
+        })
+    }
+
+    /// The realm called `name`.
+    pub fn realm(&self, name: &str) -> Option<&Realm> {
+        self.realms.get(name)
+    }
+}
+
+impl Realm {
+    /// The client with `client_id`.
+    pub fn client(&self, client_id: &str) -> Option<&Client> {
+        self.clients.get(client_id)
+    }
+
+    /// The user with `username`.
+    pub fn user(&self, username: &str) -> Option<&User> {
+        self.users.get(username)
+    }
+
+    /// The user whose subject identifier is `id`.
+    pub fn user_by_id(&self, id: &str) -> Option<&User> {
+        self.users.values().find(|user| user.id == id)
+    }
+
+    /// The clients a token is meant for: every client whose roles the user holds, plus every
+    /// client that owns one of the granted scopes, in `client_id` order.
+    pub fn audiences(&self, user: Option<&User>, granted_scopes: &[String]) -> Vec<String> {
+        self.clients
+            .values()
+            .filter(|client| {
+                let holds_role =
+                    user.is_some_and(|user| user.client_roles.get(&client.id).is_some_and(|roles| !roles.is_empty()));
+                let owns_scope = client
+                    .audience_scopes
+                    .iter()
+                    .any(|scope| granted_scopes.contains(scope));
+                holds_role || owns_scope
+            })
+            .map(|client| client.id.clone())
+            .collect()
+    }
+}
+
+fn line_of(text: &str, byte: usize) -> usize {
+    let end = byte.min(text.len());
+    text.as_bytes()[..end].iter().filter(|&&b| b == b'\n').count() + 1
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,87 @@
+//! The world file as written: serde shapes with spans, before validation.
+
+use crate::{GrantType, PkcePolicy, SigningAlg, TokenFormat};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use toml::Spanned;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawWorld {
+    pub(super) default_realm: Option<Spanned<String>>,
+    pub(super) realms: Spanned<BTreeMap<String, Spanned<RawRealm>>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawRealm {
+    pub(super) display_name: Option<String>,
+    pub(super) scopes: Spanned<Vec<String>>,
+    pub(super) roles: Option<Spanned<Vec<String>>>,
+    pub(super) lifetimes: Option<RawLifetimes>,
+    pub(super) signing_alg: Option<SigningAlg>,
+    #[serde(default)]
+    pub(super) clients: BTreeMap<String, Spanned<RawClient>>,
+    #[serde(default)]
+    pub(super) users: BTreeMap<String, Spanned<RawUser>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawLifetimes {
+    pub(super) access_token_secs: Option<Spanned<u64>>,
+    pub(super) refresh_token_secs: Option<Spanned<u64>>,
+    pub(super) authorization_code_secs: Option<Spanned<u64>>,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub(super) enum RawClientKind {
+    Confidential,
+    Public,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawClient {
+    pub(super) kind: RawClientKind,
+    pub(super) secret: Option<String>,
+    #[serde(default)]
+    pub(super) redirect_uris: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub(super) post_logout_redirect_uris: Vec<Spanned<String>>,
+    pub(super) grant_types: Spanned<Vec<GrantType>>,
+    pub(super) pkce: Option<PkcePolicy>,
+    pub(super) scopes: Option<Spanned<Vec<String>>>,
+    pub(super) default_scopes: Option<Spanned<Vec<String>>>,
+    #[serde(default)]
+    pub(super) roles: Vec<String>,
+    pub(super) audience_scopes: Option<Spanned<Vec<String>>>,
+    pub(super) service_account_roles: Option<Spanned<Vec<String>>>,
+    #[serde(default)]
+    pub(super) introspection: bool,
+    pub(super) access_token_format: Option<TokenFormat>,
+    pub(super) signing_alg: Option<SigningAlg>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawUser {
+    pub(super) id: Spanned<String>,
+    pub(super) password: String,
+    #[serde(default = "enabled_by_default")]
+    pub(super) enabled: bool,
+    pub(super) email: Option<String>,
+    #[serde(default = "enabled_by_default")]
+    pub(super) email_verified: bool,
+    pub(super) name: Option<String>,
+    pub(super) given_name: Option<String>,
+    pub(super) family_name: Option<String>,
+    pub(super) realm_roles: Option<Spanned<Vec<String>>>,
+    #[serde(default)]
+    pub(super) client_roles: BTreeMap<String, Spanned<Vec<String>>>,
+}
+
+fn enabled_by_default() -> bool {
+    true
+}

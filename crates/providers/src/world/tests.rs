@@ -1,0 +1,243 @@
+use super::*;
+
+fn invalid(text: &str) -> WorldError {
+    match World::from_toml_str(text, "test.toml") {
+        Ok(world) => panic!("expected an error, got {world:?}"),
+        Err(err) => err,
+    }
+}
+
+const MINIMAL: &str = r#"
+[realms.r]
+scopes = ["openid"]
+"#;
+
+#[test]
+fn the_default_world_holds_the_facts_outside_clients_rely_on() {
+    let world = World::default_world().unwrap();
+    assert_eq!(world.default_realm, "demo");
+    let demo = world.realm("demo").unwrap();
+    assert_eq!(
+        demo.scopes,
+        ["openid", "profile", "email", "offline_access", "read:messages"]
+    );
+    assert_eq!(
+        demo.lifetimes,
+        Lifetimes {
+            access_token: 300,
+            refresh_token: 1800,
+            authorization_code: 60
+        }
+    );
+
+    let web = demo.client("web-app").unwrap();
+    assert_eq!(
+        web.kind,
+        ClientKind::Confidential {
+            secret: "web-app-secret".into()
+        }
+    );
+    assert_eq!(
+        web.redirect_uris,
+        ["http://127.0.0.1:5000/callback", "http://localhost:5000/callback"]
+    );
+    assert_eq!(web.post_logout_redirect_uris, ["http://127.0.0.1:5000/"]);
+    assert_eq!(
+        web.grant_types,
+        [
+            GrantType::AuthorizationCode,
+            GrantType::RefreshToken,
+            GrantType::Password
+        ]
+    );
+
+    let spa = demo.client("spa").unwrap();
+    assert_eq!(spa.kind, ClientKind::Public);
+    assert_eq!(spa.pkce, PkcePolicy::S256Required);
+    assert_eq!(spa.redirect_uris, ["http://127.0.0.1:5173/callback"]);
+
+    let service = demo.client("service").unwrap();
+    assert_eq!(
+        service.kind,
+        ClientKind::Confidential {
+            secret: "service-secret".into()
+        }
+    );
+    assert_eq!(service.grant_types, [GrantType::ClientCredentials]);
+    assert_eq!(service.service_account_roles, ["reporting"]);
+
+    let api = demo.client("api").unwrap();
+    assert_eq!(
+        api.kind,
+        ClientKind::Confidential {
+            secret: "api-secret".into()
+        }
+    );
+    assert!(api.introspection);
+
+    let alice = demo.user("alice").unwrap();
+    assert_eq!(alice.password, "alice-password");
+    assert_eq!(alice.email.as_deref(), Some("alice@example.com"));
+    assert_eq!(alice.name.as_deref(), Some("Alice Example"));
+    assert_eq!(alice.realm_roles, ["user", "admin"]);
+    assert_eq!(alice.client_roles["api"], ["read:messages"]);
+    let bob = demo.user("bob").unwrap();
+    assert_eq!(bob.name.as_deref(), Some("Bob Builder"));
+    assert_eq!(bob.realm_roles, ["user"]);
+    assert!(!demo.user("carol").unwrap().enabled);
+}
+
+#[test]
+fn audiences_follow_client_roles_and_owned_scopes() {
+    let world = World::default_world().unwrap();
+    let demo = world.realm("demo").unwrap();
+    let alice = demo.user("alice");
+    let bob = demo.user("bob");
+    assert_eq!(demo.audiences(alice, &[]), ["api"]);
+    assert!(demo.audiences(bob, &["openid".into()]).is_empty());
+    assert_eq!(demo.audiences(bob, &["read:messages".into()]), ["api"]);
+    assert_eq!(demo.audiences(None, &["read:messages".into()]), ["api"]);
+}
+
+#[test]
+fn a_single_realm_is_the_default_without_saying_so() {
+    let world = World::from_toml_str(MINIMAL, "t").unwrap();
+    assert_eq!(world.default_realm, "r");
+}
+
+#[test]
+fn a_syntax_error_names_the_line() {
+    let err = invalid("default_realm = \"demo\"\n[realms.demo]\nscopes = [\"openid\"\n");
+    let text = err.to_string();
+    assert!(matches!(err, WorldError::Syntax { line: 3 | 4, .. }), "{text}");
+    assert!(text.starts_with("test.toml:"), "{text}");
+}
+
+#[test]
+fn an_unknown_field_is_named_with_its_line() {
+    let err = invalid(
+        "[realms.r]\nscopes = [\"openid\"]\n[realms.r.clients.c]\nkind = \"public\"\ngrant_types = [\"password\"]\nsecrett = \"x\"\n",
+    );
+    let text = err.to_string();
+    assert!(text.contains("secrett"), "{text}");
+    assert!(matches!(err, WorldError::Syntax { line: 6, .. }), "{text}");
+}
+
+#[test]
+fn an_unknown_grant_type_is_refused() {
+    let err = invalid(
+        "[realms.r]\nscopes = [\"openid\"]\n[realms.r.clients.c]\nkind = \"public\"\ngrant_types = [\"implicit\"]\n",
+    );
+    assert!(err.to_string().contains("implicit"), "{err}");
+}
+
+#[test]
+fn a_user_role_that_does_not_exist_is_refused_with_field_and_line() {
+    let err = invalid(
+        "[realms.r]\nscopes = [\"openid\"]\nroles = [\"user\"]\n\n[realms.r.users.u]\nid = \"1\"\npassword = \"p\"\nrealm_roles = [\"root\"]\n",
+    );
+    match err {
+        WorldError::Invalid {
+            line, field, message, ..
+        } => {
+            assert_eq!(field, "realms.r.users.u.realm_roles");
+            assert_eq!(line, 8);
+            assert!(message.contains("root"), "{message}");
+        }
+        other => panic!("unexpected {other}"),
+    }
+}
+
+#[test]
+fn a_client_role_on_an_unknown_client_is_refused() {
+    let err = invalid(
+        "[realms.r]\nscopes = [\"openid\"]\n[realms.r.users.u]\nid = \"1\"\npassword = \"p\"\nclient_roles = { ghost = [\"x\"] }\n",
+    );
+    assert!(err.to_string().contains("realms.r.users.u.client_roles.ghost"), "{err}");
+}
+
+#[test]
+fn bad_clients_are_refused() {
+    let cases = [
+        (
+            "kind = \"confidential\"\ngrant_types = [\"client_credentials\"]\n",
+            "realms.r.clients.c.secret",
+        ),
+        (
+            "kind = \"public\"\nsecret = \"s\"\ngrant_types = [\"password\"]\n",
+            "realms.r.clients.c.secret",
+        ),
+        (
+            "kind = \"public\"\ngrant_types = [\"client_credentials\"]\n",
+            "realms.r.clients.c.grant_types",
+        ),
+        (
+            "kind = \"public\"\ngrant_types = [\"authorization_code\"]\n",
+            "realms.r.clients.c.redirect_uris",
+        ),
+        (
+            "kind = \"public\"\ngrant_types = [\"authorization_code\"]\nredirect_uris = [\"/relative\"]\n",
+            "realms.r.clients.c.redirect_uris",
+        ),
+        (
+            "kind = \"public\"\ngrant_types = [\"authorization_code\"]\nredirect_uris = [\"http://a/cb#frag\"]\n",
+            "realms.r.clients.c.redirect_uris",
+        ),
+        (
+            "kind = \"public\"\ngrant_types = [\"password\"]\nscopes = [\"admin\"]\n",
+            "realms.r.clients.c.scopes",
+        ),
+        (
+            "kind = \"public\"\ngrant_types = []\n",
+            "realms.r.clients.c.grant_types",
+        ),
+    ];
+    for (body, field) in cases {
+        let err = invalid(&format!(
+            "[realms.r]\nscopes = [\"openid\"]\n[realms.r.clients.c]\n{body}"
+        ));
+        assert!(err.to_string().contains(field), "{body}: {err}");
+    }
+}
+
+#[test]
+fn realm_scopes_must_be_scope_tokens_and_contain_openid() {
+    assert!(
+        invalid("[realms.r]\nscopes = [\"profile\"]\n")
+            .to_string()
+            .contains("openid")
+    );
+    assert!(
+        invalid("[realms.r]\nscopes = [\"openid\", \"bad scope\"]\n")
+            .to_string()
+            .contains("scope token")
+    );
+}
+
+#[test]
+fn default_realm_must_exist() {
+    let err = invalid("default_realm = \"nope\"\n[realms.r]\nscopes = [\"openid\"]\n");
+    assert!(matches!(err, WorldError::Invalid { line: 1, .. }), "{err}");
+}
+
+#[test]
+fn a_missing_file_is_an_io_error() {
+    assert!(matches!(
+        World::load("/nonexistent/world.toml"),
+        Err(WorldError::Io { .. })
+    ));
+}
+
+#[test]
+fn every_world_file_in_fixtures_parses() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures");
+    let mut seen = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|ext| ext == "toml") {
+            World::load(&path).unwrap_or_else(|err| panic!("{err}"));
+            seen += 1;
+        }
+    }
+    assert!(seen >= 1);
+}
