@@ -1,1 +1,157 @@
-fn main() {}
+//! `mock-idp`: serve a mock OpenID Connect provider, print tokens, manage keys.
+//!
+//! Exit codes: 0 success, 1 failure (one line on stderr), 2 usage error.
+
+mod opt;
+
+use clap::Parser;
+use mock_idp::{Config, KeyMaterial, KeySource, MockIdp, MockIdpBuilder, Provider, World};
+use opt::{Cli, Command, Common, ProviderName};
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("MOCK_IDP_LOG").unwrap_or_else(|_| "mock_idp=info".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let outcome = match cli.command {
+        Command::Serve(serve) => run_serve(serve),
+        Command::Token(token) => run_token(token),
+        Command::Keys(opt::Keys::Generate(generate)) => run_generate(generate),
+        Command::CheckConfig(world) => run_check(world),
+    };
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("mock-idp: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn provider(name: ProviderName) -> Provider {
+    match name {
+        ProviderName::Generic => Provider::Generic,
+    }
+}
+
+fn config(common: &Common, public_url: Option<String>, auto_approve: bool) -> Config {
+    let keys = match (&common.keys, common.fresh_keys) {
+        (Some(dir), _) => KeySource::Dir(dir.clone()),
+        (None, true) => KeySource::Fresh,
+        (None, false) => KeySource::Embedded,
+    };
+    Config {
+        provider: provider(common.provider),
+        world: common.world.world.clone(),
+        public_url: common.public_url.clone().or(public_url),
+        keys,
+        auto_approve,
+    }
+}
+
+fn run_serve(serve: opt::Serve) -> Result<(), String> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|err| format!("cannot start the runtime: {err}"))?;
+    runtime.block_on(async move {
+        let listener = tokio::net::TcpListener::bind((serve.bind, serve.port))
+            .await
+            .map_err(|err| format!("cannot listen on {}:{}: {err}", serve.bind, serve.port))?;
+        let builder = MockIdpBuilder::default().config(config(&serve.common, None, serve.auto_approve));
+        let shutdown = async {
+            let _ = tokio::signal::ctrl_c().await;
+        };
+        builder
+            .serve_until(
+                listener,
+                |address, info| {
+                    println!("mock-idp listening on http://{address}");
+                    for (realm, issuer, discovery) in info.realms() {
+                        println!("realm {realm}\n  issuer:    {issuer}\n  discovery: {discovery}");
+                    }
+                },
+                shutdown,
+            )
+            .await
+            .map_err(|err| err.to_string())
+    })
+}
+
+fn run_token(token: opt::Token) -> Result<(), String> {
+    let public_url = format!("http://127.0.0.1:{}", token.port);
+    let idp = MockIdp::builder()
+        .config(config(&token.common, Some(public_url), false))
+        .try_start()
+        .map_err(|err| err.to_string())?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|err| err.to_string())?;
+    let set = runtime
+        .block_on(async {
+            match &token.user {
+                Some(user) => idp.token_for(user, &token.client).await,
+                None => idp.service_token(&token.client).await,
+            }
+        })
+        .map_err(|err| err.to_string())?;
+    if token.json {
+        let mut body = set.extra.clone();
+        body.insert("access_token".into(), set.access_token.clone().into());
+        body.insert("token_type".into(), set.token_type.clone().into());
+        body.insert("expires_in".into(), set.expires_in.into());
+        for (name, value) in [("refresh_token", &set.refresh_token), ("id_token", &set.id_token), ("scope", &set.scope)] {
+            if let Some(value) = value {
+                body.insert(name.into(), value.clone().into());
+            }
+        }
+        println!("{}", serde_json::Value::Object(body));
+    } else {
+        println!("{}", set.access_token);
+    }
+    Ok(())
+}
+
+fn load_world(world: &opt::World) -> Result<World, String> {
+    match &world.world {
+        Some(path) => World::load(path),
+        None => World::default_world(),
+    }
+    .map_err(|err| err.to_string())
+}
+
+fn run_generate(generate: opt::Generate) -> Result<(), String> {
+    let world = load_world(&generate.world)?;
+    for realm in world.realms.keys() {
+        let dir = generate.out.join(realm);
+        if dir.join("rsa-2048.pem").exists() && !generate.force {
+            return Err(format!("{} already holds keys; pass --force to replace them", dir.display()));
+        }
+        let written = KeyMaterial::generate()
+            .and_then(|material| material.write_dir(&dir))
+            .map_err(|err| err.to_string())?;
+        for path in written {
+            println!("wrote {}", path.display());
+        }
+    }
+    Ok(())
+}
+
+fn run_check(world: opt::World) -> Result<(), String> {
+    let world = load_world(&world)?;
+    for (name, realm) in &world.realms {
+        println!(
+            "realm {name}{}: {} clients, {} users, scopes: {}",
+            if *name == world.default_realm { " (default)" } else { "" },
+            realm.clients.len(),
+            realm.users.len(),
+            realm.scopes.join(" ")
+        );
+    }
+    Ok(())
+}

@@ -38,6 +38,12 @@ pub enum ErrorCode {
     UnsupportedTokenType,
     /// `not_found`: not an OAuth code; used for unknown paths and realms.
     NotFound,
+    /// `server_error`
+    ServerError,
+    /// `request_not_supported` (OIDC Core §3.1.2.6)
+    RequestNotSupported,
+    /// `request_uri_not_supported` (OIDC Core §3.1.2.6)
+    RequestUriNotSupported,
 }
 
 impl ErrorCode {
@@ -57,6 +63,9 @@ impl ErrorCode {
             ErrorCode::InsufficientScope => "insufficient_scope",
             ErrorCode::UnsupportedTokenType => "unsupported_token_type",
             ErrorCode::NotFound => "not_found",
+            ErrorCode::ServerError => "server_error",
+            ErrorCode::RequestNotSupported => "request_not_supported",
+            ErrorCode::RequestUriNotSupported => "request_uri_not_supported",
         }
     }
 }
@@ -145,6 +154,8 @@ pub enum ErrorKind {
     IntrospectionUnauthenticated,
     /// The authenticated client may not introspect tokens.
     IntrospectionForbidden,
+    /// The server failed (a key could not sign); never caused by request data.
+    ServerError,
 }
 
 /// One error as the provider writes it.

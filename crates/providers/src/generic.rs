@@ -235,6 +235,7 @@ pub(crate) fn error_response(kind: &ErrorKind, detail: &str, realm: &str) -> Err
         ErrorKind::MissingBearer => (401, C::InvalidRequest, Challenge::Bearer),
         ErrorKind::InvalidBearer => (401, C::InvalidToken, Challenge::Bearer),
         ErrorKind::InsufficientScope { .. } => (403, C::InsufficientScope, Challenge::Bearer),
+        ErrorKind::ServerError => (500, C::ServerError, Challenge::None),
     };
     let description = sanitize_description(detail);
     let www_authenticate = match challenge {

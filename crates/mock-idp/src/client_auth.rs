@@ -1,0 +1,154 @@
+//! Client authentication at the token, introspection and revocation endpoints
+//! (RFC 6749 §2.3: `client_secret_basic`, `client_secret_post`, and `none` for public clients).
+
+use crate::error::OAuthError;
+use crate::http::{Params, decode_component};
+use axum::http::{HeaderMap, header};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use providers::{Client, ClientKind, ErrorKind, Realm};
+
+/// How the client authenticated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum AuthMethod {
+    /// HTTP Basic with the form-urlencoded id and secret.
+    Basic,
+    /// `client_id` and `client_secret` in the form body.
+    Post,
+    /// A public client naming itself with `client_id` only.
+    None,
+}
+
+/// A client that proved who it is.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct AuthenticatedClient<'a> {
+    pub(crate) client: &'a Client,
+    pub(crate) method: AuthMethod,
+}
+
+/// Authenticates the client of a request. Exactly one method may be used; a confidential
+/// client must present its secret; secrets are compared in constant time.
+pub(crate) fn authenticate<'a>(
+    realm: &'a Realm,
+    headers: &HeaderMap,
+    params: &Params,
+) -> Result<AuthenticatedClient<'a>, OAuthError> {
+    let basic = basic_credentials(headers)?;
+    let body_secret = params.get("client_secret");
+    let body_id = params.get("client_id");
+    let (client_id, secret, method) = match (basic, body_secret) {
+        (Some(_), Some(_)) => {
+            return Err(OAuthError::new(
+                ErrorKind::MultipleClientAuthMethods,
+                "use one client authentication method, not Basic and client_secret together",
+            ));
+        }
+        (Some((id, secret)), None) => {
+            if body_id.is_some_and(|body_id| body_id != id) {
+                return Err(OAuthError::malformed("client_id differs from the Basic credentials"));
+            }
+            (id, Some(secret), AuthMethod::Basic)
+        }
+        (None, Some(secret)) => {
+            let id = body_id.ok_or_else(|| OAuthError::malformed("client_secret without client_id"))?;
+            (id.to_owned(), Some(secret.to_owned()), AuthMethod::Post)
+        }
+        (None, None) => match body_id {
+            Some(id) => (id.to_owned(), None, AuthMethod::None),
+            None => {
+                return Err(OAuthError::new(ErrorKind::MissingClientAuth, "client authentication is required"));
+            }
+        },
+    };
+    let via_basic = method == AuthMethod::Basic;
+    let client = realm.client(&client_id).ok_or_else(|| {
+        OAuthError::new(ErrorKind::UnknownClient { basic: via_basic }, "unknown client or bad credentials")
+    })?;
+    match (&client.kind, secret) {
+        (ClientKind::Confidential { secret: expected }, Some(given)) => {
+            if aws_lc_rs::constant_time::verify_slices_are_equal(expected.as_bytes(), given.as_bytes()).is_err() {
+                return Err(OAuthError::new(
+                    ErrorKind::BadClientSecret { basic: via_basic },
+                    "unknown client or bad credentials",
+                ));
+            }
+        }
+        (ClientKind::Confidential { .. }, None) => {
+            return Err(OAuthError::new(ErrorKind::MissingClientAuth, "this client must authenticate with its secret"));
+        }
+        (ClientKind::Public, Some(_)) => {
+            return Err(OAuthError::new(
+                ErrorKind::BadClientSecret { basic: via_basic },
+                "a public client has no secret",
+            ));
+        }
+        (ClientKind::Public, None) => {}
+    }
+    Ok(AuthenticatedClient { client, method })
+}
+
+/// The id and secret of a `Basic` Authorization header, each form-urldecoded (RFC 6749 §2.3.1).
+/// `Ok(None)` without the header or with another scheme.
+fn basic_credentials(headers: &HeaderMap) -> Result<Option<(String, String)>, OAuthError> {
+    let Some(value) = headers.get(header::AUTHORIZATION) else {
+        return Ok(None);
+    };
+    let bad = || OAuthError::new(ErrorKind::UnknownClient { basic: true }, "malformed Basic credentials");
+    let value = value.to_str().map_err(|_| bad())?;
+    let Some((scheme, encoded)) = value.split_once(' ') else {
+        return Ok(None);
+    };
+    if !scheme.eq_ignore_ascii_case("basic") {
+        return Ok(None);
+    }
+    let decoded = STANDARD.decode(encoded.trim()).map_err(|_| bad())?;
+    let decoded = String::from_utf8(decoded).map_err(|_| bad())?;
+    let (id, secret) = decoded.split_once(':').ok_or_else(bad)?;
+    let id = decode_component(id.as_bytes()).map_err(|_| bad())?;
+    let secret = decode_component(secret.as_bytes()).map_err(|_| bad())?;
+    Ok(Some((id, secret)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::HeaderValue;
+    use providers::World;
+
+    fn basic(id: &str, secret: &str) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        let value = format!("Basic {}", STANDARD.encode(format!("{id}:{secret}")));
+        headers.insert(header::AUTHORIZATION, HeaderValue::from_str(&value).unwrap());
+        headers
+    }
+
+    #[test]
+    fn each_method_authenticates_and_wrong_secrets_do_not() {
+        let world = World::default_world().unwrap();
+        let realm = world.realm("demo").unwrap();
+        let none = Params::default();
+
+        let ok = authenticate(realm, &basic("web-app", "web-app-secret"), &none).unwrap();
+        assert_eq!((ok.client.id.as_str(), ok.method), ("web-app", AuthMethod::Basic));
+
+        let post = Params::parse(b"client_id=web-app&client_secret=web-app-secret").unwrap();
+        assert_eq!(authenticate(realm, &HeaderMap::new(), &post).unwrap().method, AuthMethod::Post);
+
+        let public = Params::parse(b"client_id=spa").unwrap();
+        assert_eq!(authenticate(realm, &HeaderMap::new(), &public).unwrap().method, AuthMethod::None);
+
+        let wrong = authenticate(realm, &basic("web-app", "nope"), &none).unwrap_err();
+        assert_eq!(wrong.kind, ErrorKind::BadClientSecret { basic: true });
+
+        let confidential_without_secret = Params::parse(b"client_id=web-app").unwrap();
+        let err = authenticate(realm, &HeaderMap::new(), &confidential_without_secret).unwrap_err();
+        assert_eq!(err.kind, ErrorKind::MissingClientAuth);
+
+        let both = Params::parse(b"client_secret=web-app-secret").unwrap();
+        let err = authenticate(realm, &basic("web-app", "web-app-secret"), &both).unwrap_err();
+        assert_eq!(err.kind, ErrorKind::MultipleClientAuthMethods);
+
+        let unknown = authenticate(realm, &basic("ghost", "x"), &none).unwrap_err();
+        assert_eq!(unknown.kind, ErrorKind::UnknownClient { basic: true });
+    }
+}

@@ -1,0 +1,59 @@
+//! One configuration for the library, the CLI and the container.
+
+use crate::keys::{KeyError, KeyMaterial};
+use providers::Provider;
+use serde::{Deserialize, Serialize};
+use std::path::PathBuf;
+use std::sync::OnceLock;
+
+/// Where a realm's signing keys come from.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum KeySource {
+    /// The deterministic keys of `fixtures/keys/demo/`, compiled in, for the world's default
+    /// realm (tokens are reproducible and a restarted server keeps its `kid`s); every other
+    /// realm gets fresh random keys of its own, so no two realms share a key. The default.
+    #[default]
+    Embedded,
+    /// `{dir}/{realm}/rsa-2048.pem`, `ec-p256.pem` and `ed25519.pem`, as written by
+    /// `mock-idp keys generate`.
+    Dir(PathBuf),
+    /// Fresh random keys per realm at every start (RSA generation adds tens of milliseconds).
+    Fresh,
+}
+
+impl KeySource {
+    /// The key material for `realm`.
+    pub(crate) fn material(&self, realm: &str, is_default_realm: bool) -> Result<KeyMaterial, KeyError> {
+        match self {
+            KeySource::Embedded if is_default_realm => Ok(embedded().clone()),
+            KeySource::Embedded => KeyMaterial::generate(),
+            KeySource::Dir(dir) => KeyMaterial::read_dir(&dir.join(realm)),
+            KeySource::Fresh => KeyMaterial::generate(),
+        }
+    }
+}
+
+fn embedded() -> &'static KeyMaterial {
+    static EMBEDDED: OnceLock<KeyMaterial> = OnceLock::new();
+    EMBEDDED.get_or_init(KeyMaterial::embedded)
+}
+
+/// Settings of a mock IdP.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// Provider to imitate. Defaults to `generic`.
+    pub provider: Provider,
+    /// World file; `None` serves the default world (`fixtures/world.toml`, compiled in).
+    pub world: Option<PathBuf>,
+    /// Base URL clients reach the server at, used in issuers and endpoint URLs. Defaults to
+    /// `http://{bound address}`, e.g. `http://127.0.0.1:8080`.
+    pub public_url: Option<String>,
+    /// Where signing keys come from. Defaults to the embedded deterministic keys.
+    pub keys: KeySource,
+    /// When true, an authorization request whose `login_hint` names an enabled user logs that
+    /// user in without showing the login page (a headless path for tests). Defaults to false;
+    /// every auto-approved login is logged.
+    pub auto_approve: bool,
+}

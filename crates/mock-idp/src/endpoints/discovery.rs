@@ -1,0 +1,29 @@
+//! OpenID Connect Discovery 1.0 and RFC 8414 metadata: the same document, built once per key
+//! generation from the provider's facts.
+
+use super::{RealmName, respond};
+use crate::app::App;
+use axum::Router;
+use axum::extract::State;
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use providers::{Endpoint, Provider};
+use std::sync::Arc;
+
+pub(super) fn routes(provider: Provider) -> Router<Arc<App>> {
+    Router::new()
+        .route(provider.route(Endpoint::Discovery), get(metadata))
+        .route(provider.route(Endpoint::AuthorizationServerMetadata), get(metadata))
+}
+
+async fn metadata(State(app): State<Arc<App>>, RealmName(realm): RealmName) -> Response {
+    let result = app.realm(&realm).map(|cx| {
+        (
+            [(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))],
+            cx.published.discovery.clone(),
+        )
+            .into_response()
+    });
+    respond(&app, &realm, result)
+}

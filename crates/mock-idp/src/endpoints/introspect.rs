@@ -1,0 +1,80 @@
+//! Token introspection (RFC 7662): only an authenticated client allowed to introspect may ask;
+//! every token that is not live is `{"active": false}` and nothing more (§2.2).
+
+use super::{RealmName, respond};
+use crate::app::{App, RealmCtx};
+use crate::client_auth::{AuthMethod, authenticate};
+use crate::error::OAuthError;
+use crate::http::{no_store_json, read_form};
+use axum::Router;
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::HeaderMap;
+use axum::response::Response;
+use axum::routing::post;
+use providers::claims::IntrospectionInput;
+use providers::{Endpoint, ErrorKind, Provider};
+use serde_json::{Map, Value, json};
+use std::sync::Arc;
+
+pub(super) fn routes(provider: Provider) -> Router<Arc<App>> {
+    Router::new().route(provider.route(Endpoint::Introspect), post(introspect))
+}
+
+async fn introspect(State(app): State<Arc<App>>, RealmName(realm): RealmName, headers: HeaderMap, body: Body) -> Response {
+    let result = async {
+        let cx = app.realm(&realm)?;
+        let params = read_form(&headers, body).await?;
+        let unauthenticated = |detail: &str| OAuthError::new(ErrorKind::IntrospectionUnauthenticated, detail);
+        let caller = authenticate(cx.realm, &headers, &params).map_err(|err| match err.kind {
+            ErrorKind::MultipleClientAuthMethods | ErrorKind::MalformedRequest => err,
+            _ => unauthenticated("client authentication is required to introspect"),
+        })?;
+        if caller.method == AuthMethod::None {
+            return Err(unauthenticated("client authentication is required to introspect"));
+        }
+        if !caller.client.introspection {
+            return Err(OAuthError::new(
+                ErrorKind::IntrospectionForbidden,
+                "this client is not allowed to introspect tokens",
+            ));
+        }
+        let token = params.require("token")?;
+        let body = describe(&cx, token).unwrap_or_else(|| json!({ "active": false }));
+        Ok(no_store_json(&body))
+    }
+    .await;
+    respond(&app, &realm, result)
+}
+
+/// The active response for a live access or refresh token of this realm.
+fn describe(cx: &RealmCtx<'_>, token: &str) -> Option<Value> {
+    if let Some(live) = cx.live_access_token(token) {
+        let subject = live.claims.get("sub").and_then(Value::as_str).unwrap_or_default();
+        let username = cx.realm.user_by_id(subject).map(|user| user.username.as_str());
+        let body = cx.provider().introspection(&IntrospectionInput {
+            claims: &live.claims,
+            username,
+            refresh_token: false,
+        });
+        return Some(Value::Object(body));
+    }
+    let record = cx.store().live_refresh(token, cx.now())?;
+    if record.realm != cx.realm.name {
+        return None;
+    }
+    let user = record.username.as_deref().and_then(|name| cx.realm.user(name));
+    let mut claims = Map::new();
+    claims.insert("iss".into(), json!(cx.issuer));
+    claims.insert("sub".into(), json!(user.map_or(record.client_id.as_str(), |user| user.id.as_str())));
+    claims.insert("client_id".into(), json!(record.client_id));
+    claims.insert("scope".into(), json!(record.scopes.join(" ")));
+    claims.insert("iat".into(), json!(record.issued_at));
+    claims.insert("exp".into(), json!(record.expires_at));
+    let body = cx.provider().introspection(&IntrospectionInput {
+        claims: &claims,
+        username: user.map(|user| user.username.as_str()),
+        refresh_token: true,
+    });
+    Some(Value::Object(body))
+}

@@ -1,0 +1,52 @@
+//! Token revocation (RFC 7009): refresh tokens revoke their whole grant family, access tokens
+//! turn inactive; unknown tokens and other clients' tokens are a 200 no-op (§2.2).
+
+use super::{RealmName, respond};
+use crate::app::App;
+use crate::client_auth::authenticate;
+use crate::http::read_form;
+use axum::Router;
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use providers::{Endpoint, Provider};
+use serde_json::Value;
+use std::sync::Arc;
+
+pub(super) fn routes(provider: Provider) -> Router<Arc<App>> {
+    Router::new().route(provider.route(Endpoint::Revoke), post(revoke))
+}
+
+async fn revoke(State(app): State<Arc<App>>, RealmName(realm): RealmName, headers: HeaderMap, body: Body) -> Response {
+    let result = async {
+        let cx = app.realm(&realm)?;
+        let params = read_form(&headers, body).await?;
+        let caller = authenticate(cx.realm, &headers, &params)?;
+        let token = params.require("token")?;
+        // token_type_hint is only an optimisation (RFC 7009 §2.1): both kinds are looked up.
+        let now = cx.now();
+        if let Some(record) = cx.store().live_refresh(token, now) {
+            if record.realm == cx.realm.name && record.client_id == caller.client.id {
+                cx.store().revoke_family(record.family);
+            }
+        } else if let Some(live) = cx.live_access_token(token) {
+            let owner = live.claims.get("client_id").and_then(Value::as_str);
+            if owner == Some(caller.client.id.as_str()) {
+                cx.store().remove_opaque(token);
+                if let Some(jti) = live.claims.get("jti").and_then(Value::as_str) {
+                    let exp = live.claims.get("exp").and_then(Value::as_u64).unwrap_or(now);
+                    cx.store().revoke_jti(jti, exp, now);
+                }
+            }
+        }
+        let mut response = StatusCode::OK.into_response();
+        response
+            .headers_mut()
+            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        Ok(response)
+    }
+    .await;
+    respond(&app, &realm, result)
+}

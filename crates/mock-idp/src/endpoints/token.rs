@@ -1,0 +1,48 @@
+//! The token endpoint (RFC 6749 §3.2): POST only, form body, client authenticated once before
+//! the grant runs, `Cache-Control: no-store` on every answer.
+
+use super::{RealmName, respond};
+use crate::app::{App, RealmCtx};
+use crate::client_auth::authenticate;
+use crate::grants;
+use crate::http::{no_store_json, read_form};
+use crate::tokens::Issued;
+use axum::Router;
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::HeaderMap;
+use axum::response::Response;
+use axum::routing::post;
+use providers::claims::TokenResponseInput;
+use providers::{Endpoint, Provider};
+use serde_json::Value;
+use std::sync::Arc;
+
+pub(super) fn routes(provider: Provider) -> Router<Arc<App>> {
+    Router::new().route(provider.route(Endpoint::Token), post(token))
+}
+
+async fn token(State(app): State<Arc<App>>, RealmName(realm): RealmName, headers: HeaderMap, body: Body) -> Response {
+    let result = async {
+        let cx = app.realm(&realm)?;
+        let params = read_form(&headers, body).await?;
+        let client = authenticate(cx.realm, &headers, &params)?;
+        let issued = grants::issue(&cx, client, &params)?;
+        Ok(token_response(&cx, &issued))
+    }
+    .await;
+    respond(&app, &realm, result)
+}
+
+pub(crate) fn token_response(cx: &RealmCtx<'_>, issued: &Issued) -> Response {
+    let body = cx.provider().token_response(&TokenResponseInput {
+        access_token: &issued.access_token,
+        expires_in: issued.expires_in,
+        refresh_token: issued.refresh_token.as_deref(),
+        refresh_expires_in: issued.refresh_expires_in,
+        id_token: issued.id_token.as_deref(),
+        scope: &issued.scope,
+        session_id: issued.session_id.as_deref(),
+    });
+    no_store_json(&Value::Object(body))
+}

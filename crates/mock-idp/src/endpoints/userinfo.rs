@@ -1,0 +1,77 @@
+//! UserInfo (OIDC Core §5.3): GET or POST, the token in the Authorization header or (POST) the
+//! form body, never both; claims filtered by the token's scopes; RFC 6750 errors.
+
+use super::{RealmName, respond};
+use crate::app::App;
+use crate::error::OAuthError;
+use crate::http::{Params, bearer, is_form, no_store_json, read_body};
+use axum::Router;
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::{HeaderMap, Method, Uri};
+use axum::response::Response;
+use axum::routing::get;
+use providers::{Endpoint, ErrorKind, Provider};
+use serde_json::Value;
+use std::sync::Arc;
+
+pub(super) fn routes(provider: Provider) -> Router<Arc<App>> {
+    Router::new().route(provider.route(Endpoint::Userinfo), get(userinfo).post(userinfo))
+}
+
+async fn userinfo(
+    State(app): State<Arc<App>>,
+    RealmName(realm): RealmName,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    let result = async {
+        let cx = app.realm(&realm)?;
+        let token = presented_token(&method, &uri, &headers, body).await?;
+        let invalid = || OAuthError::new(ErrorKind::InvalidBearer, "the access token is invalid, expired or revoked");
+        let live = cx.live_access_token(&token).ok_or_else(invalid)?;
+        let scopes: Vec<String> = live
+            .claims
+            .get("scope")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .split(' ')
+            .filter(|scope| !scope.is_empty())
+            .map(str::to_owned)
+            .collect();
+        if !scopes.iter().any(|scope| scope == "openid") {
+            return Err(OAuthError::new(
+                ErrorKind::InsufficientScope { scope: "openid".into() },
+                "the token was not issued with the openid scope",
+            ));
+        }
+        let subject = live.claims.get("sub").and_then(Value::as_str).unwrap_or_default();
+        let user = cx.realm.user_by_id(subject).filter(|user| user.enabled).ok_or_else(invalid)?;
+        Ok(no_store_json(&Value::Object(cx.provider().userinfo(user, &scopes))))
+    }
+    .await;
+    respond(&app, &realm, result)
+}
+
+/// The one token the request presents (RFC 6750 §2): header, form body (POST) or query.
+async fn presented_token(method: &Method, uri: &Uri, headers: &HeaderMap, body: Body) -> Result<String, OAuthError> {
+    let mut found: Vec<String> = Vec::new();
+    if let Some(token) = bearer(headers)? {
+        found.push(token);
+    }
+    if *method == Method::POST && is_form(headers) {
+        if let Some(token) = Params::parse(&read_body(body).await?)?.get("access_token") {
+            found.push(token.to_owned());
+        }
+    }
+    if let Some(token) = Params::parse(uri.query().unwrap_or_default().as_bytes())?.get("access_token") {
+        found.push(token.to_owned());
+    }
+    match found.len() {
+        0 => Err(OAuthError::new(ErrorKind::MissingBearer, "an access token is required")),
+        1 => Ok(found.remove(0)),
+        _ => Err(OAuthError::malformed("the access token must be presented in exactly one way")),
+    }
+}

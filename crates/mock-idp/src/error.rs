@@ -1,0 +1,41 @@
+//! The mock's protocol error: a situation ([`ErrorKind`]) plus an explanation, rendered by the
+//! provider's error table. This is the only place that writes error responses.
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use providers::{ErrorKind, Provider};
+
+/// A request the mock refuses, before it is shaped by a provider.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{kind:?}: {detail}")]
+pub(crate) struct OAuthError {
+    pub(crate) kind: ErrorKind,
+    pub(crate) detail: String,
+}
+
+impl OAuthError {
+    pub(crate) fn new(kind: ErrorKind, detail: impl Into<String>) -> OAuthError {
+        OAuthError {
+            kind,
+            detail: detail.into(),
+        }
+    }
+
+    /// `invalid_request` with an explanation.
+    pub(crate) fn malformed(detail: impl Into<String>) -> OAuthError {
+        OAuthError::new(ErrorKind::MalformedRequest, detail)
+    }
+
+    /// The response `provider` gives for this error in `realm`.
+    pub(crate) fn render(&self, provider: Provider, realm: &str) -> Response {
+        let shaped = provider.error_response(&self.kind, &self.detail, realm);
+        let status = StatusCode::from_u16(shaped.status).unwrap_or(StatusCode::BAD_REQUEST);
+        let mut response = (status, crate::http::no_store_json(&shaped.body)).into_response();
+        if let Some(challenge) = shaped.www_authenticate {
+            if let Ok(value) = HeaderValue::from_str(&challenge) {
+                response.headers_mut().insert(header::WWW_AUTHENTICATE, value);
+            }
+        }
+        response
+    }
+}

@@ -1,0 +1,42 @@
+//! The grants the token endpoint implements, one module each. [`SUPPORTED`] is the only list:
+//! discovery's `grant_types_supported` is read from it.
+
+mod authorization_code;
+mod client_credentials;
+mod password;
+mod refresh_token;
+
+use crate::app::RealmCtx;
+use crate::client_auth::AuthenticatedClient;
+use crate::error::OAuthError;
+use crate::http::Params;
+use crate::tokens::Issued;
+use providers::{ErrorKind, GrantType};
+
+/// Grant types this server implements.
+pub(crate) const SUPPORTED: &[GrantType] = &[
+    GrantType::AuthorizationCode,
+    GrantType::RefreshToken,
+    GrantType::ClientCredentials,
+    GrantType::Password,
+];
+
+/// Runs the grant named by `grant_type` for an already authenticated client.
+pub(crate) fn issue(cx: &RealmCtx<'_>, client: AuthenticatedClient<'_>, params: &Params) -> Result<Issued, OAuthError> {
+    let name = params.require("grant_type")?;
+    let grant = GrantType::from_wire(name)
+        .filter(|grant| SUPPORTED.contains(grant))
+        .ok_or_else(|| OAuthError::new(ErrorKind::UnsupportedGrantType, format!("grant type {name} is not supported")))?;
+    if !client.client.allows(grant) {
+        return Err(OAuthError::new(
+            ErrorKind::UnauthorizedGrant,
+            format!("client {} may not use the {grant} grant", client.client.id),
+        ));
+    }
+    match grant {
+        GrantType::AuthorizationCode => authorization_code::issue(cx, client.client, params),
+        GrantType::RefreshToken => refresh_token::issue(cx, client.client, params),
+        GrantType::ClientCredentials => client_credentials::issue(cx, client.client, params),
+        GrantType::Password => password::issue(cx, client.client, params),
+    }
+}

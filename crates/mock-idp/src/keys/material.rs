@@ -1,0 +1,252 @@
+//! Key material as PEM text: embedded defaults, files on disk, freshly generated.
+
+use super::SigningKey;
+use aws_lc_rs::rand::SystemRandom;
+use aws_lc_rs::signature::{self, EcdsaKeyPair, Ed25519KeyPair};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use providers::SigningAlg;
+use rsa::pkcs8::{DecodePrivateKey, EncodePrivateKey, LineEnding};
+use rsa::traits::PublicKeyParts;
+use std::path::{Path, PathBuf};
+
+/// File names of the three keys inside a realm's key directory.
+const FILES: [(SigningAlg, &str); 3] = [
+    (SigningAlg::RS256, "rsa-2048.pem"),
+    (SigningAlg::ES256, "ec-p256.pem"),
+    (SigningAlg::EdDSA, "ed25519.pem"),
+];
+
+/// A key that could not be loaded, generated or used.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum KeyError {
+    /// A key file could not be read or written.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// What the operating system said.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The PEM text is not a PKCS#8 private key.
+    #[error("{alg} key is not a PEM-encoded PKCS#8 private key")]
+    NotPem {
+        /// The algorithm the key was for.
+        alg: SigningAlg,
+    },
+    /// The key parses but is unusable.
+    #[error("{alg} key is invalid: {reason}")]
+    Invalid {
+        /// The algorithm the key was for.
+        alg: SigningAlg,
+        /// Why.
+        reason: String,
+    },
+    /// Key generation failed.
+    #[error("could not generate a {alg} key: {reason}")]
+    Generate {
+        /// The algorithm.
+        alg: SigningAlg,
+        /// Why.
+        reason: String,
+    },
+    /// Signing failed.
+    #[error("{0} signing failed")]
+    Sign(SigningAlg),
+}
+
+/// PEM-encoded PKCS#8 private keys for one realm: RSA 2048, P-256 and Ed25519.
+#[derive(Clone, PartialEq, Eq)]
+pub struct KeyMaterial {
+    pems: Vec<(SigningAlg, String)>,
+}
+
+impl std::fmt::Debug for KeyMaterial {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let algs: Vec<SigningAlg> = self.pems.iter().map(|(alg, _)| *alg).collect();
+        f.debug_struct("KeyMaterial").field("algs", &algs).finish_non_exhaustive()
+    }
+}
+
+impl KeyMaterial {
+    /// The deterministic keys of `fixtures/keys/demo/`, compiled in. They are public test keys:
+    /// never use them to protect anything.
+    pub fn embedded() -> KeyMaterial {
+        KeyMaterial {
+            pems: vec![
+                (SigningAlg::RS256, include_str!("../../../../fixtures/keys/demo/rsa-2048.pem").to_owned()),
+                (SigningAlg::ES256, include_str!("../../../../fixtures/keys/demo/ec-p256.pem").to_owned()),
+                (SigningAlg::EdDSA, include_str!("../../../../fixtures/keys/demo/ed25519.pem").to_owned()),
+            ],
+        }
+    }
+
+    /// Fresh random keys (RSA generation takes tens of milliseconds).
+    ///
+    /// # Errors
+    /// [`KeyError::Generate`] if a generator fails.
+    pub fn generate() -> Result<KeyMaterial, KeyError> {
+        let rsa = rsa::RsaPrivateKey::new(&mut rand::thread_rng(), 2048).map_err(|err| KeyError::Generate {
+            alg: SigningAlg::RS256,
+            reason: err.to_string(),
+        })?;
+        let rsa_pem = rsa
+            .to_pkcs8_pem(LineEnding::LF)
+            .map_err(|err| KeyError::Generate {
+                alg: SigningAlg::RS256,
+                reason: err.to_string(),
+            })?
+            .to_string();
+        let mut material = KeyMaterial::generate_curves()?;
+        material.pems.insert(0, (SigningAlg::RS256, rsa_pem));
+        Ok(material)
+    }
+
+    /// Fresh random keys with the RSA key taken from the embedded set: for tests that need new
+    /// `kid`s quickly (EC and Ed25519 generation takes microseconds).
+    #[cfg(test)]
+    pub(crate) fn generate_fast() -> Result<KeyMaterial, KeyError> {
+        let mut material = KeyMaterial::generate_curves()?;
+        let embedded_rsa = KeyMaterial::embedded().pems.swap_remove(0);
+        material.pems.insert(0, embedded_rsa);
+        Ok(material)
+    }
+
+    fn generate_curves() -> Result<KeyMaterial, KeyError> {
+        let rng = SystemRandom::new();
+        let ec = EcdsaKeyPair::generate_pkcs8(&signature::ECDSA_P256_SHA256_FIXED_SIGNING, &rng).map_err(|err| {
+            KeyError::Generate {
+                alg: SigningAlg::ES256,
+                reason: err.to_string(),
+            }
+        })?;
+        let ed = Ed25519KeyPair::generate_pkcs8(&rng).map_err(|err| KeyError::Generate {
+            alg: SigningAlg::EdDSA,
+            reason: err.to_string(),
+        })?;
+        Ok(KeyMaterial {
+            pems: vec![
+                (SigningAlg::ES256, pem_encode(ec.as_ref())),
+                (SigningAlg::EdDSA, pem_encode(ed.as_ref())),
+            ],
+        })
+    }
+
+    /// Reads `rsa-2048.pem`, `ec-p256.pem` and `ed25519.pem` from `dir`.
+    ///
+    /// # Errors
+    /// [`KeyError::Io`] when a file is missing or unreadable.
+    pub fn read_dir(dir: &Path) -> Result<KeyMaterial, KeyError> {
+        let pems = FILES
+            .iter()
+            .map(|(alg, file)| {
+                let path = dir.join(file);
+                std::fs::read_to_string(&path)
+                    .map(|pem| (*alg, pem))
+                    .map_err(|source| KeyError::Io { path, source })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(KeyMaterial { pems })
+    }
+
+    /// Writes the keys into `dir` (created if missing) under their standard file names.
+    ///
+    /// # Errors
+    /// [`KeyError::Io`] when the directory or a file cannot be written.
+    pub fn write_dir(&self, dir: &Path) -> Result<Vec<PathBuf>, KeyError> {
+        std::fs::create_dir_all(dir).map_err(|source| KeyError::Io {
+            path: dir.to_path_buf(),
+            source,
+        })?;
+        let mut written = Vec::new();
+        for (alg, pem) in &self.pems {
+            let Some((_, file)) = FILES.iter().find(|(known, _)| known == alg) else {
+                continue;
+            };
+            let path = dir.join(file);
+            std::fs::write(&path, pem).map_err(|source| KeyError::Io {
+                path: path.clone(),
+                source,
+            })?;
+            written.push(path);
+        }
+        Ok(written)
+    }
+
+    /// Parses every key.
+    pub(crate) fn parse(&self) -> Result<Vec<SigningKey>, KeyError> {
+        self.pems
+            .iter()
+            .map(|(alg, pem)| {
+                let der = pem_decode(pem).ok_or(KeyError::NotPem { alg: *alg })?;
+                SigningKey::from_pkcs8(*alg, &der)
+            })
+            .collect()
+    }
+}
+
+/// `(n, e)` big-endian of an RSA PKCS#8 private key.
+pub(super) fn rsa_public_components(der: &[u8]) -> Result<(Vec<u8>, Vec<u8>), KeyError> {
+    let key = rsa::RsaPrivateKey::from_pkcs8_der(der).map_err(|err| KeyError::Invalid {
+        alg: SigningAlg::RS256,
+        reason: err.to_string(),
+    })?;
+    Ok((key.n().to_bytes_be(), key.e().to_bytes_be()))
+}
+
+fn pem_encode(der: &[u8]) -> String {
+    let body = STANDARD.encode(der);
+    let mut pem = String::from("-----BEGIN PRIVATE KEY-----\n");
+    for line in body.as_bytes().chunks(64) {
+        pem.push_str(&String::from_utf8_lossy(line));
+        pem.push('\n');
+    }
+    pem.push_str("-----END PRIVATE KEY-----\n");
+    pem
+}
+
+fn pem_decode(pem: &str) -> Option<Vec<u8>> {
+    let body: String = pem
+        .lines()
+        .map(str::trim)
+        .skip_while(|line| *line != "-----BEGIN PRIVATE KEY-----")
+        .skip(1)
+        .take_while(|line| *line != "-----END PRIVATE KEY-----")
+        .collect();
+    if body.is_empty() {
+        return None;
+    }
+    STANDARD.decode(body).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pem_round_trips() {
+        let der = vec![1u8, 2, 3, 250, 251, 252];
+        assert_eq!(pem_decode(&pem_encode(&der)), Some(der));
+        assert_eq!(pem_decode("not a pem"), None);
+    }
+
+    #[test]
+    fn garbage_in_a_key_file_is_a_clear_error() {
+        let material = KeyMaterial {
+            pems: vec![(SigningAlg::ES256, pem_encode(b"garbage"))],
+        };
+        let err = material.parse().unwrap_err();
+        assert!(err.to_string().contains("ES256 key is invalid"), "{err}");
+    }
+
+    #[test]
+    fn written_keys_read_back_identically() {
+        let dir = std::env::temp_dir().join(format!("mock-idp-keys-{}", std::process::id()));
+        let material = KeyMaterial::generate_fast().unwrap();
+        material.write_dir(&dir).unwrap();
+        assert_eq!(KeyMaterial::read_dir(&dir).unwrap(), material);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}

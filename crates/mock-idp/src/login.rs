@@ -1,0 +1,120 @@
+//! The login page (pick a user, or type a username and password; Deny), the error and
+//! logged-out pages, and the password check shared with the password grant.
+
+use crate::error::OAuthError;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use providers::{ErrorKind, Realm, User};
+
+/// The user whose password this is; the password is checked before the account state, so a
+/// wrong guess never learns whether an account is disabled.
+pub(crate) fn check_password<'a>(realm: &'a Realm, username: &str, password: &str) -> Result<&'a User, OAuthError> {
+    let wrong = || OAuthError::new(ErrorKind::InvalidUserCredentials, "invalid username or password");
+    let user = realm.user(username).ok_or_else(wrong)?;
+    if aws_lc_rs::constant_time::verify_slices_are_equal(user.password.as_bytes(), password.as_bytes()).is_err() {
+        return Err(wrong());
+    }
+    if !user.enabled {
+        return Err(OAuthError::new(ErrorKind::UserDisabled, "the account is disabled"));
+    }
+    Ok(user)
+}
+
+/// Escapes text for HTML element content and attribute values.
+pub(crate) fn escape(text: &str) -> String {
+    let mut escaped = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => escaped.push_str("&amp;"),
+            '<' => escaped.push_str("&lt;"),
+            '>' => escaped.push_str("&gt;"),
+            '"' => escaped.push_str("&quot;"),
+            '\'' => escaped.push_str("&#39;"),
+            c => escaped.push(c),
+        }
+    }
+    escaped
+}
+
+fn page(status: StatusCode, title: &str, body: &str) -> Response {
+    let html = format!(
+        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{title}</title>\
+<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+<style>body{{font-family:system-ui,sans-serif;max-width:28rem;margin:3rem auto;padding:0 1rem}}\
+button{{margin:.25rem 0;padding:.5rem 1rem}}input{{display:block;width:100%;margin:.25rem 0 .75rem;padding:.4rem}}\
+.error{{color:#b00020}}</style></head><body>{body}</body></html>\n",
+        title = escape(title)
+    );
+    let mut response = (status, Html(html)).into_response();
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+/// The login form for a pending authorization request.
+pub(crate) fn login_page(realm: &Realm, action: &str, request_id: &str, client_id: &str, message: Option<&str>) -> Response {
+    let mut users = String::new();
+    for user in realm.users.values().filter(|user| user.enabled) {
+        let label = user.name.as_deref().unwrap_or(&user.username);
+        users.push_str(&format!(
+            "<button type=\"submit\" name=\"pick\" value=\"{username}\">{label} ({username})</button><br>",
+            username = escape(&user.username),
+            label = escape(label)
+        ));
+    }
+    let message = message
+        .map(|text| format!("<p class=\"error\" role=\"alert\">{}</p>", escape(text)))
+        .unwrap_or_default();
+    let body = format!(
+        "<h1>Sign in to {realm}</h1><p>Mock identity provider: <strong>{client}</strong> asks you to sign in.</p>{message}\
+<form method=\"post\" action=\"{action}\"><input type=\"hidden\" name=\"request_id\" value=\"{request}\">\
+<label>Username<input name=\"username\" autocomplete=\"username\"></label>\
+<label>Password<input name=\"password\" type=\"password\" autocomplete=\"current-password\"></label>\
+<button type=\"submit\" name=\"action\" value=\"login\">Sign in</button> \
+<button type=\"submit\" name=\"action\" value=\"deny\">Deny</button>\
+<h2>Or pick a user</h2>{users}</form>",
+        realm = escape(&realm.display_name),
+        client = escape(client_id),
+        action = escape(action),
+        request = escape(request_id),
+    );
+    page(StatusCode::OK, "Sign in", &body)
+}
+
+/// An error shown to the user instead of a redirect (e.g. an unregistered redirect URI).
+pub(crate) fn error_page(status: StatusCode, error: &str, description: &str) -> Response {
+    let body = format!(
+        "<h1>Request refused</h1><p><code>{}</code></p><p>{}</p>",
+        escape(error),
+        escape(description)
+    );
+    page(status, "Request refused", &body)
+}
+
+/// Shown after logout when there is nowhere to redirect to.
+pub(crate) fn logged_out_page() -> Response {
+    page(StatusCode::OK, "Signed out", "<h1>You are signed out</h1>")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use providers::World;
+
+    #[test]
+    fn html_is_escaped() {
+        assert_eq!(escape("<a href=\"x\">&'"), "&lt;a href=&quot;x&quot;&gt;&amp;&#39;");
+    }
+
+    #[test]
+    fn passwords_are_checked_before_the_account_state() {
+        let world = World::default_world().unwrap();
+        let realm = world.realm("demo").unwrap();
+        assert_eq!(check_password(realm, "alice", "alice-password").unwrap().username, "alice");
+        assert_eq!(check_password(realm, "alice", "x").unwrap_err().kind, ErrorKind::InvalidUserCredentials);
+        assert_eq!(check_password(realm, "nobody", "x").unwrap_err().kind, ErrorKind::InvalidUserCredentials);
+        assert_eq!(check_password(realm, "carol", "x").unwrap_err().kind, ErrorKind::InvalidUserCredentials);
+        assert_eq!(check_password(realm, "carol", "carol-password").unwrap_err().kind, ErrorKind::UserDisabled);
+    }
+}

@@ -1,0 +1,120 @@
+//! Command-line options (clap derive); doc comments are the help text.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+/// A mock OpenID Connect provider that mints really signed tokens.
+#[derive(Debug, Parser)]
+#[command(name = "mock-idp", version, about)]
+pub(crate) struct Cli {
+    #[command(subcommand)]
+    pub(crate) command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum Command {
+    /// Serve the world until Ctrl-C; prints each realm's issuer and discovery URL.
+    Serve(Serve),
+    /// Print a token for a user (or a client's service account), got through the real grant.
+    Token(Token),
+    /// Manage signing keys.
+    #[command(subcommand)]
+    Keys(Keys),
+    /// Check a world file and print a summary; exit 1 with the error otherwise.
+    CheckConfig(World),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct World {
+    /// World file (TOML); the default world (fixtures/world.toml, compiled in) otherwise.
+    #[arg(long, env = "MOCK_IDP_WORLD")]
+    pub(crate) world: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub(crate) enum ProviderName {
+    /// Plain OpenID Connect with RFC 9068 access tokens.
+    Generic,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct Common {
+    #[command(flatten)]
+    pub(crate) world: World,
+    /// Provider to imitate.
+    #[arg(long, env = "MOCK_IDP_PROVIDER", value_enum, default_value = "generic")]
+    pub(crate) provider: ProviderName,
+    /// Directory of per-realm keys written by `mock-idp keys generate`; the embedded
+    /// deterministic keys otherwise.
+    #[arg(long, env = "MOCK_IDP_KEYS", conflicts_with = "fresh_keys")]
+    pub(crate) keys: Option<PathBuf>,
+    /// Generate fresh random keys at start instead.
+    #[arg(long)]
+    pub(crate) fresh_keys: bool,
+    /// Base URL clients use to reach the server (issuers and endpoints are built from it);
+    /// default http://{bind}:{port}.
+    #[arg(long, env = "MOCK_IDP_PUBLIC_URL")]
+    pub(crate) public_url: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct Serve {
+    #[command(flatten)]
+    pub(crate) common: Common,
+    /// Port to listen on (0 picks a free one).
+    #[arg(long, short, env = "MOCK_IDP_PORT", default_value_t = 8080)]
+    pub(crate) port: u16,
+    /// Address to bind; loopback by default.
+    #[arg(long, env = "MOCK_IDP_BIND", default_value = "127.0.0.1")]
+    pub(crate) bind: std::net::IpAddr,
+    /// Log in the user named by `login_hint` without showing the login page (for headless tests).
+    #[arg(long, env = "MOCK_IDP_AUTO_APPROVE")]
+    pub(crate) auto_approve: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct Token {
+    #[command(flatten)]
+    pub(crate) common: Common,
+    /// The user; without it, a client_credentials token for the client.
+    #[arg(long)]
+    pub(crate) user: Option<String>,
+    /// The client the token is issued to.
+    #[arg(long)]
+    pub(crate) client: String,
+    /// Port of the server the token is meant for (its issuer is http://127.0.0.1:{port}/…).
+    #[arg(long, short, default_value_t = 8080)]
+    pub(crate) port: u16,
+    /// Print the whole token response as JSON instead of the access token alone.
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum Keys {
+    /// Write fresh keys (RSA 2048, P-256, Ed25519) for every realm of the world into DIR/{realm}/.
+    Generate(Generate),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct Generate {
+    #[command(flatten)]
+    pub(crate) world: World,
+    /// Directory to write into.
+    #[arg(long, default_value = "fixtures/keys")]
+    pub(crate) out: PathBuf,
+    /// Overwrite keys that already exist.
+    #[arg(long)]
+    pub(crate) force: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_cli_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+}

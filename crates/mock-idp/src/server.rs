@@ -1,0 +1,490 @@
+//! [`MockIdp`]: start a mock provider in-process on a random loopback port, talk to it, drop it.
+
+use crate::app::App;
+use crate::clock::{Clock, SystemClock};
+use crate::config::{Config, KeySource};
+use crate::endpoints;
+use crate::error::OAuthError;
+use crate::keys::{KeyError, KeyMaterial, RealmKeys};
+use crate::tokens::{Overrides, Subject};
+use axum::Router;
+use providers::{Endpoint, Provider, World, WorldError};
+use serde_json::{Map, Value};
+use std::collections::BTreeMap;
+use std::net::{SocketAddr, TcpListener};
+use std::sync::{Arc, OnceLock};
+use std::thread::JoinHandle;
+
+mod token_for;
+
+pub use token_for::TokenSet;
+
+/// Why a mock IdP could not start or could not do what was asked.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum MockIdpError {
+    /// The world file is unreadable or invalid.
+    #[error(transparent)]
+    World(#[from] WorldError),
+    /// A signing key could not be loaded, generated or used.
+    #[error(transparent)]
+    Keys(#[from] KeyError),
+    /// The listening socket or the server thread could not be set up.
+    #[error("cannot start the server: {0}")]
+    Io(#[from] std::io::Error),
+    /// No realm has this name.
+    #[error("unknown realm `{0}`")]
+    UnknownRealm(String),
+    /// No user has this username in the realm.
+    #[error("unknown user `{0}`")]
+    UnknownUser(String),
+    /// No client has this `client_id` in the realm.
+    #[error("unknown client `{0}`")]
+    UnknownClient(String),
+    /// The provider refused a request (`token_for`, `mint`).
+    #[error("the mock refused the request: {0}")]
+    Refused(String),
+}
+
+/// What [`MockIdp::mint`] signs: a user's or a service account's access token.
+#[derive(Debug, Clone, Default)]
+pub struct TokenSpec {
+    realm: Option<String>,
+    client: Option<String>,
+    user: Option<String>,
+    scopes: Option<Vec<String>>,
+    lifetime: Option<u64>,
+    claims: Map<String, Value>,
+}
+
+impl TokenSpec {
+    /// A token for `username`. Without [`TokenSpec::client`], the client is the first
+    /// confidential client (by id) allowed a user grant.
+    pub fn user(username: impl Into<String>) -> TokenSpec {
+        TokenSpec {
+            user: Some(username.into()),
+            ..TokenSpec::default()
+        }
+    }
+
+    /// A service-account token for `client_id` (as `client_credentials` would issue).
+    pub fn client(client_id: impl Into<String>) -> TokenSpec {
+        TokenSpec {
+            client: Some(client_id.into()),
+            ..TokenSpec::default()
+        }
+    }
+
+    /// The client the token is issued to.
+    pub fn for_client(mut self, client_id: impl Into<String>) -> TokenSpec {
+        self.client = Some(client_id.into());
+        self
+    }
+
+    /// The realm; the world's default realm otherwise.
+    pub fn realm(mut self, realm: impl Into<String>) -> TokenSpec {
+        self.realm = Some(realm.into());
+        self
+    }
+
+    /// Space-separated scopes, taken as given (not checked against the client). Without it,
+    /// the client's default scopes.
+    pub fn scope(mut self, scope: &str) -> TokenSpec {
+        self.scopes = Some(scope.split(' ').filter(|s| !s.is_empty()).map(str::to_owned).collect());
+        self
+    }
+
+    /// Lifetime in seconds; the realm's access-token lifetime otherwise. Zero mints an
+    /// already-expired token.
+    pub fn expires_in(mut self, seconds: u64) -> TokenSpec {
+        self.lifetime = Some(seconds);
+        self
+    }
+
+    /// Sets or overrides one claim.
+    pub fn claim(mut self, name: impl Into<String>, value: impl Into<Value>) -> TokenSpec {
+        self.claims.insert(name.into(), value.into());
+        self
+    }
+}
+
+/// Builds a [`MockIdp`].
+#[derive(Debug, Default)]
+pub struct MockIdpBuilder {
+    config: Config,
+    world: Option<World>,
+    clock: Option<Arc<dyn Clock>>,
+}
+
+impl MockIdpBuilder {
+    /// The provider to imitate (default `generic`).
+    pub fn provider(mut self, provider: Provider) -> MockIdpBuilder {
+        self.config.provider = provider;
+        self
+    }
+
+    /// Serves `world` instead of the default world.
+    pub fn world(mut self, world: World) -> MockIdpBuilder {
+        self.world = Some(world);
+        self
+    }
+
+    /// Serves the world read from `path` when the server starts.
+    pub fn world_file(mut self, path: impl Into<std::path::PathBuf>) -> MockIdpBuilder {
+        self.config.world = Some(path.into());
+        self
+    }
+
+    /// Where signing keys come from (default: the embedded deterministic keys).
+    pub fn keys(mut self, keys: KeySource) -> MockIdpBuilder {
+        self.config.keys = keys;
+        self
+    }
+
+    /// The clock for `iat`, `exp` and every expiry (e.g. a [`crate::ManualClock`]).
+    pub fn clock(mut self, clock: impl Clock + 'static) -> MockIdpBuilder {
+        self.clock = Some(Arc::new(clock));
+        self
+    }
+
+    /// Auto-approves authorization requests whose `login_hint` names an enabled user.
+    pub fn auto_approve(mut self, enabled: bool) -> MockIdpBuilder {
+        self.config.auto_approve = enabled;
+        self
+    }
+
+    /// Uses `public_url` in issuers and endpoint URLs instead of `http://127.0.0.1:{port}`
+    /// (e.g. behind a proxy or in a container).
+    pub fn public_url(mut self, public_url: impl Into<String>) -> MockIdpBuilder {
+        self.config.public_url = Some(public_url.into());
+        self
+    }
+
+    /// Applies a whole [`Config`]; later builder calls override its fields.
+    pub fn config(mut self, config: Config) -> MockIdpBuilder {
+        self.config = config;
+        self
+    }
+
+    /// Starts the server on a random port of 127.0.0.1.
+    ///
+    /// # Panics
+    /// If the server cannot start (invalid world file, unreadable keys, no socket); use
+    /// [`MockIdpBuilder::try_start`] to handle that as an error.
+    pub async fn start(self) -> MockIdp {
+        self.start_blocking()
+    }
+
+    /// Like [`MockIdpBuilder::start`], for tests without an async runtime.
+    ///
+    /// # Panics
+    /// As [`MockIdpBuilder::start`].
+    pub fn start_blocking(self) -> MockIdp {
+        match self.try_start() {
+            Ok(idp) => idp,
+            Err(err) => panic!("mock-idp failed to start: {err}"),
+        }
+    }
+
+    /// Starts the server on a random port of 127.0.0.1.
+    ///
+    /// # Errors
+    /// [`MockIdpError`] when the world, the keys or the socket fail.
+    pub fn try_start(self) -> Result<MockIdp, MockIdpError> {
+        let listener = TcpListener::bind(("127.0.0.1", 0))?;
+        self.serve_on(listener)
+    }
+
+    /// Serves on the current async runtime until `shutdown` resolves, for a process whose main
+    /// job is the mock (the `mock-idp serve` command). `on_ready` is called once the socket is
+    /// bound, with the address and the served issuers (realm, issuer).
+    ///
+    /// # Errors
+    /// [`MockIdpError`] when the world, the keys or the socket fail.
+    pub async fn serve_until(
+        self,
+        listener: tokio::net::TcpListener,
+        on_ready: impl FnOnce(SocketAddr, &MockIdpInfo),
+        shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+    ) -> Result<(), MockIdpError> {
+        let address = listener.local_addr()?;
+        let public_url = self
+            .config
+            .public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{address}"));
+        let (app, router) = self.build(public_url)?;
+        let info = MockIdpInfo { app: app.clone() };
+        on_ready(address, &info);
+        axum::serve(listener, router).with_graceful_shutdown(shutdown).await?;
+        Ok(())
+    }
+
+    /// Prepares the application state and router without a socket.
+    pub(crate) fn build(self, public_url: String) -> Result<(Arc<App>, Router), MockIdpError> {
+        let world = match (self.world, &self.config.world) {
+            (Some(world), _) => world,
+            (None, Some(path)) => World::load(path)?,
+            (None, None) => default_world()?.clone(),
+        };
+        let mut keys = BTreeMap::new();
+        for name in world.realms.keys() {
+            let is_default = *name == world.default_realm;
+            let realm_keys = match (&self.config.keys, is_default) {
+                (KeySource::Embedded, true) => embedded_keys()?.clone(),
+                (source, _) => RealmKeys::from_material(&source.material(name, is_default)?)?,
+            };
+            keys.insert(name.clone(), realm_keys);
+        }
+        let clock = self.clock.unwrap_or_else(|| Arc::new(SystemClock));
+        let app = Arc::new(App::new(
+            self.config.provider,
+            world,
+            public_url,
+            keys,
+            clock,
+            self.config.auto_approve,
+        ));
+        let router = endpoints::router(app.clone());
+        Ok((app, router))
+    }
+
+    /// Serves on an already bound listener, on a thread of its own.
+    pub(crate) fn serve_on(self, listener: TcpListener) -> Result<MockIdp, MockIdpError> {
+        let address = listener.local_addr()?;
+        let public_url = self
+            .config
+            .public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{address}"));
+        let (app, router) = self.build(public_url)?;
+        listener.set_nonblocking(true)?;
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let serving = router.clone();
+        let thread = std::thread::Builder::new()
+            .name(format!("mock-idp-{}", address.port()))
+            .spawn(move || {
+                runtime.block_on(async move {
+                    let Ok(listener) = tokio::net::TcpListener::from_std(listener) else {
+                        return;
+                    };
+                    tokio::select! {
+                        _ = axum::serve(listener, serving) => {}
+                        _ = stopped => {}
+                    }
+                });
+            })?;
+        Ok(MockIdp {
+            app,
+            router,
+            address,
+            stop: Some(stop),
+            thread: Some(thread),
+        })
+    }
+}
+
+fn default_world() -> Result<&'static World, MockIdpError> {
+    static WORLD: OnceLock<Result<World, String>> = OnceLock::new();
+    WORLD
+        .get_or_init(|| World::default_world().map_err(|err| err.to_string()))
+        .as_ref()
+        .map_err(|err| MockIdpError::Refused(err.clone()))
+}
+
+fn embedded_keys() -> Result<&'static RealmKeys, MockIdpError> {
+    static KEYS: OnceLock<Result<RealmKeys, String>> = OnceLock::new();
+    KEYS.get_or_init(|| RealmKeys::from_material(&KeyMaterial::embedded()).map_err(|err| err.to_string()))
+        .as_ref()
+        .map_err(|err| MockIdpError::Refused(err.clone()))
+}
+
+/// What a server started with [`MockIdpBuilder::serve_until`] serves.
+#[derive(Debug)]
+pub struct MockIdpInfo {
+    app: Arc<App>,
+}
+
+impl MockIdpInfo {
+    /// `(realm, issuer, discovery URL)` of every realm, the default realm first.
+    pub fn realms(&self) -> Vec<(String, String, String)> {
+        let world = &self.app.world;
+        let mut names: Vec<&String> = world.realms.keys().collect();
+        names.sort_by_key(|name| **name != world.default_realm);
+        names
+            .into_iter()
+            .map(|name| {
+                (
+                    name.clone(),
+                    self.app.provider.issuer(&self.app.public_url, name),
+                    self.app.provider.endpoint_url(&self.app.public_url, name, Endpoint::Discovery),
+                )
+            })
+            .collect()
+    }
+}
+
+/// A running mock identity provider. Dropping it stops the server and frees the port.
+///
+/// ```
+/// # async fn demo() {
+/// let idp = mock_idp::MockIdp::start().await;
+/// assert!(idp.issuer().ends_with("/demo"));
+/// let token = idp.mint(mock_idp::TokenSpec::user("alice").scope("openid read:messages")).unwrap();
+/// assert_eq!(token.split('.').count(), 3);
+/// # }
+/// ```
+#[derive(Debug)]
+pub struct MockIdp {
+    app: Arc<App>,
+    router: Router,
+    address: SocketAddr,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl MockIdp {
+    /// Starts the default world, generic provider, embedded keys, on a random loopback port.
+    ///
+    /// # Panics
+    /// If the server cannot start; see [`MockIdpBuilder::try_start`].
+    pub async fn start() -> MockIdp {
+        MockIdp::builder().start().await
+    }
+
+    /// Like [`MockIdp::start`], for tests without an async runtime.
+    ///
+    /// # Panics
+    /// If the server cannot start.
+    pub fn start_blocking() -> MockIdp {
+        MockIdp::builder().start_blocking()
+    }
+
+    /// A builder for world, provider, keys, clock and options.
+    pub fn builder() -> MockIdpBuilder {
+        MockIdpBuilder::default()
+    }
+
+    /// The socket address the server listens on.
+    pub fn address(&self) -> SocketAddr {
+        self.address
+    }
+
+    /// The base URL (`http://127.0.0.1:{port}` unless a public URL was set).
+    pub fn uri(&self) -> &str {
+        &self.app.public_url
+    }
+
+    /// The provider being imitated.
+    pub fn provider(&self) -> Provider {
+        self.app.provider
+    }
+
+    /// The world being served.
+    pub fn world(&self) -> &World {
+        &self.app.world
+    }
+
+    /// The issuer of the default realm.
+    pub fn issuer(&self) -> String {
+        self.app.provider.issuer(&self.app.public_url, &self.app.world.default_realm)
+    }
+
+    /// The issuer of `realm`.
+    pub fn issuer_of(&self, realm: &str) -> String {
+        self.app.provider.issuer(&self.app.public_url, realm)
+    }
+
+    /// The discovery URL of the default realm.
+    pub fn discovery_url(&self) -> String {
+        self.endpoint(Endpoint::Discovery)
+    }
+
+    /// The URL of `endpoint` in the default realm.
+    pub fn endpoint(&self, endpoint: Endpoint) -> String {
+        self.endpoint_of(&self.app.world.default_realm, endpoint)
+    }
+
+    /// The URL of `endpoint` in `realm`.
+    pub fn endpoint_of(&self, realm: &str, endpoint: Endpoint) -> String {
+        self.app.provider.endpoint_url(&self.app.public_url, realm, endpoint)
+    }
+
+    /// Signs an access token without HTTP, shaped exactly as the token endpoint shapes it.
+    ///
+    /// # Errors
+    /// [`MockIdpError`] for an unknown realm, user or client, or a signing failure.
+    pub fn mint(&self, spec: TokenSpec) -> Result<String, MockIdpError> {
+        let realm_name = spec.realm.as_deref().unwrap_or(&self.app.world.default_realm);
+        let cx = self
+            .app
+            .realm(realm_name)
+            .map_err(|_| MockIdpError::UnknownRealm(realm_name.to_owned()))?;
+        let user = match &spec.user {
+            Some(name) => Some(
+                cx.realm
+                    .user(name)
+                    .ok_or_else(|| MockIdpError::UnknownUser(name.clone()))?,
+            ),
+            None => None,
+        };
+        let client = match &spec.client {
+            Some(id) => cx.realm.client(id).ok_or_else(|| MockIdpError::UnknownClient(id.clone()))?,
+            None => cx
+                .realm
+                .clients
+                .values()
+                .find(|client| {
+                    client.is_confidential()
+                        && (client.allows(providers::GrantType::AuthorizationCode)
+                            || client.allows(providers::GrantType::Password))
+                })
+                .ok_or_else(|| MockIdpError::UnknownClient("(a confidential client with a user grant)".into()))?,
+        };
+        let subject = Subject {
+            client,
+            user,
+            scopes: spec.scopes.clone().unwrap_or_else(|| client.default_scopes.clone()),
+            auth_time: user.map(|_| cx.now()),
+            session_id: None,
+            nonce: None,
+        };
+        let overrides = Overrides {
+            lifetime: spec.lifetime,
+            claims: spec.claims,
+        };
+        cx.access_token(&subject, None, &overrides)
+            .map(|(token, _)| token)
+            .map_err(refused)
+    }
+
+    /// Rotates the signing keys of every realm to fresh ones; the previous keys stay in the
+    /// JWK set so tokens signed before the rotation still verify.
+    ///
+    /// # Errors
+    /// [`MockIdpError::Keys`] if key generation fails.
+    pub fn rotate_keys(&self) -> Result<(), MockIdpError> {
+        for realm in self.app.world.realms.keys() {
+            self.app.rotate_keys(realm, &KeyMaterial::generate()?)?;
+        }
+        Ok(())
+    }
+}
+
+fn refused(err: OAuthError) -> MockIdpError {
+    MockIdpError::Refused(err.detail)
+}
+
+impl Drop for MockIdp {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(thread) = self.thread.take() {
+            // The server thread only runs the serve loop; a failure there is not ours to raise
+            // while dropping (and must not panic during another panic).
+            let _ = thread.join();
+        }
+    }
+}

@@ -1,0 +1,196 @@
+//! [`MockIdp::token_for`]: tokens through the real grants, sent to the server's own router.
+
+use super::{MockIdp, MockIdpError};
+use crate::b64;
+use crate::state::Session;
+use axum::body::Body;
+use axum::http::{Request, header};
+use base64::Engine;
+use providers::{Client, ClientKind, Endpoint, GrantType};
+use serde::Deserialize;
+use serde_json::{Map, Value};
+use tower::ServiceExt;
+
+/// A token endpoint response.
+#[derive(Debug, Clone, Deserialize)]
+#[non_exhaustive]
+pub struct TokenSet {
+    /// `access_token`.
+    pub access_token: String,
+    /// `token_type` (`Bearer`).
+    pub token_type: String,
+    /// `expires_in`, seconds.
+    pub expires_in: u64,
+    /// `refresh_token`, when the client may refresh.
+    pub refresh_token: Option<String>,
+    /// `id_token`, when `openid` was granted to a user.
+    pub id_token: Option<String>,
+    /// `scope`, the granted scopes.
+    pub scope: Option<String>,
+    /// Provider-specific members (e.g. Keycloak's `refresh_expires_in`).
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+impl MockIdp {
+    /// Gets `username` a token for `client_id` in the default realm through the real token
+    /// endpoint: the password grant when the client has it, otherwise the authorization code
+    /// flow with PKCE (the user's login is recorded as the login page would record it). All of
+    /// the client's allowed scopes are requested.
+    ///
+    /// # Errors
+    /// [`MockIdpError`] for an unknown user or client, a client without a user grant, or a
+    /// refusal by the endpoint (e.g. a disabled user).
+    pub async fn token_for(&self, username: &str, client_id: &str) -> Result<TokenSet, MockIdpError> {
+        let realm = self.app.world.default_realm.clone();
+        let cx = self.app.realm(&realm).map_err(|_| MockIdpError::UnknownRealm(realm.clone()))?;
+        let client = cx
+            .realm
+            .client(client_id)
+            .ok_or_else(|| MockIdpError::UnknownClient(client_id.to_owned()))?
+            .clone();
+        let user = cx
+            .realm
+            .user(username)
+            .ok_or_else(|| MockIdpError::UnknownUser(username.to_owned()))?
+            .clone();
+        let scope = client.scopes.join(" ");
+        if client.allows(GrantType::Password) {
+            let form = [
+                ("grant_type", "password"),
+                ("username", &user.username),
+                ("password", &user.password),
+                ("scope", &scope),
+            ];
+            return self.token_request(&realm, &client, &form).await;
+        }
+        if !client.allows(GrantType::AuthorizationCode) {
+            return Err(MockIdpError::Refused(format!("client {client_id} has no user grant")));
+        }
+        if !user.enabled {
+            return Err(MockIdpError::Refused(format!("user {username} is disabled")));
+        }
+        let now = cx.now();
+        let sid = b64::random_token(32);
+        let session = Session {
+            realm: realm.clone(),
+            username: user.username.clone(),
+            auth_time: now,
+            expires_at: now.saturating_add(3600),
+        };
+        cx.store().insert_session(sid.clone(), session, now);
+        let redirect_uri = client.redirect_uris.first().cloned().unwrap_or_default();
+        let verifier = b64::random_token(32);
+        let challenge = b64::encode(aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, verifier.as_bytes()));
+        let query = form_urlencoded::Serializer::new(String::new())
+            .extend_pairs([
+                ("response_type", "code"),
+                ("client_id", client.id.as_str()),
+                ("redirect_uri", redirect_uri.as_str()),
+                ("scope", scope.as_str()),
+                ("state", "token_for"),
+                ("code_challenge", challenge.as_str()),
+                ("code_challenge_method", "S256"),
+            ])
+            .finish();
+        let authorize = format!("{}?{query}", path_of(&self.endpoint_of(&realm, Endpoint::Authorize)));
+        let request = Request::get(authorize)
+            .header(header::COOKIE, format!("mock_idp_session_{realm}={sid}"))
+            .body(Body::empty())
+            .map_err(|err| MockIdpError::Refused(err.to_string()))?;
+        let response = self
+            .router
+            .clone()
+            .oneshot(request)
+            .await
+            .map_err(|err| MockIdpError::Refused(err.to_string()))?;
+        let location = response
+            .headers()
+            .get(header::LOCATION)
+            .and_then(|value| value.to_str().ok())
+            .and_then(|value| url::Url::parse(value).ok())
+            .ok_or_else(|| MockIdpError::Refused("the authorization endpoint did not redirect".into()))?;
+        let code = location
+            .query_pairs()
+            .find(|(name, _)| name == "code")
+            .map(|(_, value)| value.into_owned())
+            .ok_or_else(|| MockIdpError::Refused(format!("no code in the redirect: {location}")))?;
+        let form = [
+            ("grant_type", "authorization_code"),
+            ("code", code.as_str()),
+            ("redirect_uri", redirect_uri.as_str()),
+            ("code_verifier", verifier.as_str()),
+        ];
+        self.token_request(&realm, &client, &form).await
+    }
+
+    /// A service-account token for `client_id` through the real `client_credentials` grant.
+    ///
+    /// # Errors
+    /// As [`MockIdp::token_for`].
+    pub async fn service_token(&self, client_id: &str) -> Result<TokenSet, MockIdpError> {
+        let realm = self.app.world.default_realm.clone();
+        let client = self
+            .app
+            .world
+            .realm(&realm)
+            .and_then(|realm| realm.client(client_id))
+            .ok_or_else(|| MockIdpError::UnknownClient(client_id.to_owned()))?
+            .clone();
+        self.token_request(&realm, &client, &[("grant_type", "client_credentials")])
+            .await
+    }
+
+    /// [`MockIdp::token_for`] for tests without an async runtime (it must not be called from
+    /// inside one).
+    ///
+    /// # Errors
+    /// As [`MockIdp::token_for`].
+    pub fn token_for_blocking(&self, username: &str, client_id: &str) -> Result<TokenSet, MockIdpError> {
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+        runtime.block_on(self.token_for(username, client_id))
+    }
+
+    async fn token_request(&self, realm: &str, client: &Client, form: &[(&str, &str)]) -> Result<TokenSet, MockIdpError> {
+        let mut body = form_urlencoded::Serializer::new(String::new());
+        body.extend_pairs(form);
+        let mut request = Request::post(path_of(&self.endpoint_of(realm, Endpoint::Token)))
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+        match &client.kind {
+            ClientKind::Confidential { secret } => {
+                let encode = |text: &str| form_urlencoded::byte_serialize(text.as_bytes()).collect::<String>();
+                let credentials = format!("{}:{}", encode(&client.id), encode(secret));
+                let basic = base64::engine::general_purpose::STANDARD.encode(credentials);
+                request = request.header(header::AUTHORIZATION, format!("Basic {basic}"));
+            }
+            ClientKind::Public => {
+                body.append_pair("client_id", &client.id);
+            }
+        }
+        let request = request
+            .body(Body::from(body.finish()))
+            .map_err(|err| MockIdpError::Refused(err.to_string()))?;
+        let response = self
+            .router
+            .clone()
+            .oneshot(request)
+            .await
+            .map_err(|err| MockIdpError::Refused(err.to_string()))?;
+        let status = response.status();
+        let bytes = axum::body::to_bytes(response.into_body(), 1 << 20)
+            .await
+            .map_err(|err| MockIdpError::Refused(err.to_string()))?;
+        if !status.is_success() {
+            return Err(MockIdpError::Refused(format!("{status}: {}", String::from_utf8_lossy(&bytes))));
+        }
+        serde_json::from_slice(&bytes).map_err(|err| MockIdpError::Refused(err.to_string()))
+    }
+}
+
+/// The path and query of an absolute URL (the router sees paths, not hosts).
+fn path_of(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(parsed) => parsed.path().to_owned(),
+        Err(_) => url.to_owned(),
+    }
+}

@@ -1,0 +1,257 @@
+//! Minting (access, ID and refresh tokens, shaped by the provider) and recognising the tokens
+//! this mock issued.
+
+use crate::app::RealmCtx;
+use crate::b64;
+use crate::error::OAuthError;
+use crate::jws;
+use crate::state::{FamilyId, OpaqueRecord, RefreshRecord};
+use providers::claims::{AccessTokenInput, IdTokenInput};
+use providers::{Client, ErrorKind, SigningAlg, TokenFormat, User};
+use serde_json::{Map, Value};
+
+/// `typ` header of ID tokens.
+const ID_TOKEN_TYP: &str = "JWT";
+
+/// Who a token is for and what it may do.
+#[derive(Debug, Clone)]
+pub(crate) struct Subject<'a> {
+    pub(crate) client: &'a Client,
+    pub(crate) user: Option<&'a User>,
+    pub(crate) scopes: Vec<String>,
+    pub(crate) auth_time: Option<u64>,
+    pub(crate) session_id: Option<String>,
+    pub(crate) nonce: Option<String>,
+}
+
+/// What a grant issued.
+#[derive(Debug, Clone)]
+pub(crate) struct Issued {
+    pub(crate) access_token: String,
+    pub(crate) expires_in: u64,
+    pub(crate) refresh_token: Option<String>,
+    pub(crate) refresh_expires_in: Option<u64>,
+    pub(crate) id_token: Option<String>,
+    pub(crate) scope: String,
+    pub(crate) session_id: Option<String>,
+}
+
+/// Extra control over a minted access token (used by `MockIdp::mint`).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Overrides {
+    pub(crate) lifetime: Option<u64>,
+    pub(crate) claims: Map<String, Value>,
+}
+
+/// An access token this mock issued and still honours.
+#[derive(Debug, Clone)]
+pub(crate) struct LiveToken {
+    pub(crate) claims: Map<String, Value>,
+}
+
+impl RealmCtx<'_> {
+    fn alg_for(&self, client: &Client) -> SigningAlg {
+        client.signing_alg.unwrap_or(self.realm.signing_alg)
+    }
+
+    fn sign(&self, alg: SigningAlg, typ: &str, claims: &Map<String, Value>) -> Result<String, OAuthError> {
+        let key = self
+            .keys()
+            .signer(alg)
+            .ok_or_else(|| OAuthError::new(ErrorKind::ServerError, format!("no {alg} key in this realm")))?;
+        jws::sign(key, typ, claims).map_err(|err| OAuthError::new(ErrorKind::ServerError, err.to_string()))
+    }
+
+    /// Mints an access token (JWT or opaque, per the client) and records it in `family`.
+    pub(crate) fn access_token(
+        &self,
+        subject: &Subject<'_>,
+        family: Option<FamilyId>,
+        overrides: &Overrides,
+    ) -> Result<(String, u64), OAuthError> {
+        let now = self.now();
+        let lifetime = overrides.lifetime.unwrap_or(self.realm.lifetimes.access_token);
+        let expires_at = now.saturating_add(lifetime);
+        let jti = b64::random_token(16);
+        let audiences = self.realm.audiences(subject.user, &subject.scopes);
+        let mut claims = self.provider().access_token_claims(&AccessTokenInput {
+            issuer: self.issuer,
+            realm: self.realm,
+            client: subject.client,
+            user: subject.user,
+            scopes: &subject.scopes,
+            audiences: &audiences,
+            issued_at: now,
+            expires_at,
+            jti: &jti,
+            auth_time: subject.auth_time,
+            session_id: subject.session_id.as_deref(),
+        });
+        claims.extend(overrides.claims.clone());
+        let token = match subject.client.access_token_format {
+            TokenFormat::Jwt => {
+                let token = self.sign(self.alg_for(subject.client), self.provider().access_token_typ(), &claims)?;
+                if let Some(family) = family {
+                    self.store().add_access(family, &jti, expires_at);
+                }
+                token
+            }
+            TokenFormat::Opaque => {
+                let token = b64::random_token(32);
+                let record = OpaqueRecord {
+                    realm: self.realm.name.clone(),
+                    claims,
+                    family,
+                    expires_at,
+                };
+                self.store().insert_opaque(token.clone(), record, now);
+                if let Some(family) = family {
+                    self.store().add_access(family, &token, expires_at);
+                }
+                token
+            }
+        };
+        Ok((token, lifetime))
+    }
+
+    /// Runs a grant's issuance: access token, refresh token when `with_refresh`, ID token
+    /// when `openid` was granted to a user.
+    pub(crate) fn issue(
+        &self,
+        subject: &Subject<'_>,
+        family: Option<FamilyId>,
+        with_refresh: bool,
+    ) -> Result<Issued, OAuthError> {
+        let now = self.now();
+        let family = match (family, with_refresh) {
+            (Some(family), _) => Some(family),
+            (None, true) => Some(
+                self.store()
+                    .new_family(subject.session_id.clone(), now.saturating_add(self.realm.lifetimes.refresh_token)),
+            ),
+            (None, false) => None,
+        };
+        let (access_token, expires_in) = self.access_token(subject, family, &Overrides::default())?;
+        let refresh = match (with_refresh, family) {
+            (true, Some(family)) => Some(self.refresh_token(subject, family, now)),
+            _ => None,
+        };
+        let id_token = match subject.user {
+            Some(user) if subject.scopes.iter().any(|scope| scope == "openid") => {
+                Some(self.id_token(subject, user, &access_token, now)?)
+            }
+            _ => None,
+        };
+        Ok(Issued {
+            access_token,
+            expires_in,
+            refresh_expires_in: refresh.as_ref().map(|_| self.realm.lifetimes.refresh_token),
+            refresh_token: refresh,
+            id_token,
+            scope: subject.scopes.join(" "),
+            session_id: subject.session_id.clone(),
+        })
+    }
+
+    fn refresh_token(&self, subject: &Subject<'_>, family: FamilyId, now: u64) -> String {
+        let token = b64::random_token(32);
+        let record = RefreshRecord {
+            realm: self.realm.name.clone(),
+            client_id: subject.client.id.clone(),
+            username: subject.user.map(|user| user.username.clone()),
+            scopes: subject.scopes.clone(),
+            auth_time: subject.auth_time,
+            session_id: subject.session_id.clone(),
+            family,
+            issued_at: now,
+            expires_at: now.saturating_add(self.realm.lifetimes.refresh_token),
+            rotated: false,
+        };
+        self.store().insert_refresh(token.clone(), record, now);
+        token
+    }
+
+    fn id_token(&self, subject: &Subject<'_>, user: &User, access_token: &str, now: u64) -> Result<String, OAuthError> {
+        let alg = self.alg_for(subject.client);
+        let at_hash = at_hash(alg, access_token);
+        let jti = b64::random_token(16);
+        let claims = self.provider().id_token_claims(&IdTokenInput {
+            issuer: self.issuer,
+            client: subject.client,
+            user,
+            scopes: &subject.scopes,
+            issued_at: now,
+            expires_at: now.saturating_add(self.realm.lifetimes.access_token),
+            auth_time: subject.auth_time.unwrap_or(now),
+            nonce: subject.nonce.as_deref(),
+            session_id: subject.session_id.as_deref(),
+            at_hash: Some(&at_hash),
+            jti: &jti,
+        });
+        self.sign(alg, ID_TOKEN_TYP, &claims)
+    }
+
+    /// The claims of an access token this realm issued and still honours: signature, `typ`,
+    /// issuer, expiry and revocation for JWTs; the store for opaque tokens.
+    pub(crate) fn live_access_token(&self, token: &str) -> Option<LiveToken> {
+        let now = self.now();
+        if jws::looks_like_jws(token) {
+            let verified = jws::verify(self.keys(), token).ok()?;
+            let typ = verified.header.get("typ").and_then(Value::as_str);
+            if typ != Some(self.provider().access_token_typ()) {
+                return None;
+            }
+            let claims = verified.claims;
+            let issuer_ok = claims.get("iss").and_then(Value::as_str) == Some(self.issuer);
+            let live = claims.get("exp").and_then(Value::as_u64).is_some_and(|exp| exp > now);
+            let jti = claims.get("jti").and_then(Value::as_str)?;
+            (issuer_ok && live && !self.store().is_revoked(jti)).then_some(LiveToken { claims })
+        } else {
+            let record = self.store().live_opaque(token, now)?;
+            (record.realm == self.realm.name).then_some(LiveToken { claims: record.claims })
+        }
+    }
+}
+
+/// `at_hash` (OIDC Core §3.1.3.6): the left half of the hash of the access token, where the hash
+/// is the one of the signing algorithm (SHA-256 for RS256 and ES256, SHA-512 for Ed25519).
+pub(crate) fn at_hash(alg: SigningAlg, access_token: &str) -> String {
+    let algorithm = match alg {
+        SigningAlg::RS256 | SigningAlg::ES256 => &aws_lc_rs::digest::SHA256,
+        SigningAlg::EdDSA => &aws_lc_rs::digest::SHA512,
+    };
+    let digest = aws_lc_rs::digest::digest(algorithm, access_token.as_bytes());
+    let bytes = digest.as_ref();
+    b64::encode(&bytes[..bytes.len() / 2])
+}
+
+/// Parses a space-separated `scope` parameter, refusing scopes the client may not have.
+pub(crate) fn requested_scopes(client: &Client, scope: Option<&str>) -> Result<Vec<String>, OAuthError> {
+    let Some(scope) = scope else {
+        return Ok(client.default_scopes.clone());
+    };
+    let mut scopes: Vec<String> = Vec::new();
+    for requested in scope.split(' ').filter(|part| !part.is_empty()) {
+        if !client.scopes.iter().any(|allowed| allowed == requested) {
+            return Err(OAuthError::new(
+                ErrorKind::InvalidScope,
+                format!("scope {requested} is not allowed for this client"),
+            ));
+        }
+        if !scopes.iter().any(|seen| seen == requested) {
+            scopes.push(requested.to_owned());
+        }
+    }
+    Ok(scopes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn at_hash_matches_the_oidc_core_example() {
+        // OIDC Core A.3: at_hash of "jHkWEdUXMU1BwAsC4vtUsZwnNvTIxEl0z9K3vx5KF0Y" with RS256.
+        assert_eq!(at_hash(SigningAlg::RS256, "jHkWEdUXMU1BwAsC4vtUsZwnNvTIxEl0z9K3vx5KF0Y"), "77QmUPtjPfzWtF2AnpK9RQ");
+    }
+}
