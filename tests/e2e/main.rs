@@ -9,4 +9,5 @@ mod discovery_and_jwks;
 mod flows;
 mod malformed_input;
 mod negative;
+mod node_client;
 mod openidconnect_rp;
