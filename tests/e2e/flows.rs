@@ -8,7 +8,15 @@ use reqwest::StatusCode;
 async fn the_spa_code_flow_with_pkce_issues_rfc_9068_access_tokens_and_verifiable_id_tokens() {
     let idp = MockIdp::builder().auto_approve(true).start().await;
     let (verifier, challenge) = pkce_pair();
-    let code = code_for(&idp, "alice", "spa", SPA_REDIRECT, "openid profile email", Some(&challenge)).await;
+    let code = code_for(
+        &idp,
+        "alice",
+        "spa",
+        SPA_REDIRECT,
+        "openid profile email",
+        Some(&challenge),
+    )
+    .await;
     let reply = post_form(
         &token_url(&idp),
         None,
@@ -47,7 +55,10 @@ async fn the_spa_code_flow_with_pkce_issues_rfc_9068_access_tokens_and_verifiabl
     assert_eq!(id["email"], "alice@example.com");
     assert!(id["sid"].is_string() && id["auth_time"].is_u64());
     let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, access.as_bytes());
-    let expected_at_hash = base64::Engine::encode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, &digest.as_ref()[..16]);
+    let expected_at_hash = base64::Engine::encode(
+        &base64::engine::general_purpose::URL_SAFE_NO_PAD,
+        &digest.as_ref()[..16],
+    );
     assert_eq!(id["at_hash"], expected_at_hash.as_str());
 }
 
@@ -59,8 +70,12 @@ async fn refresh_rotates_and_reuse_revokes_the_family() {
     let refresh = |token: String| {
         let url = token_url(&idp);
         async move {
-            post_form(&url, Some(("web-app", "web-app-secret")), &[("grant_type", "refresh_token"), ("refresh_token", &token)])
-                .await
+            post_form(
+                &url,
+                Some(("web-app", "web-app-secret")),
+                &[("grant_type", "refresh_token"), ("refresh_token", &token)],
+            )
+            .await
         }
     };
     let second = refresh(old_refresh.to_owned()).await;
@@ -68,14 +83,20 @@ async fn refresh_rotates_and_reuse_revokes_the_family() {
     let second = second.json();
     let new_refresh = second["refresh_token"].as_str().unwrap().to_owned();
     assert_ne!(new_refresh, old_refresh);
-    assert_eq!(introspect(&idp, second["access_token"].as_str().unwrap()).await["active"], true);
+    assert_eq!(
+        introspect(&idp, second["access_token"].as_str().unwrap()).await["active"],
+        true
+    );
 
     let reuse = refresh(old_refresh.to_owned()).await;
     assert_eq!(reuse.status, StatusCode::BAD_REQUEST);
     assert_eq!(reuse.json()["error"], "invalid_grant");
     // The whole family is gone: the newest refresh token and the access tokens too.
     assert_eq!(refresh(new_refresh).await.json()["error"], "invalid_grant");
-    assert_eq!(introspect(&idp, second["access_token"].as_str().unwrap()).await, serde_json::json!({"active": false}));
+    assert_eq!(
+        introspect(&idp, second["access_token"].as_str().unwrap()).await,
+        serde_json::json!({"active": false})
+    );
 }
 
 #[tokio::test]
@@ -87,7 +108,11 @@ async fn a_refresh_may_narrow_the_scope_but_not_widen_it() {
     let wider = post_form(
         &url,
         Some(("web-app", "web-app-secret")),
-        &[("grant_type", "refresh_token"), ("refresh_token", refresh_token), ("scope", "openid email profile")],
+        &[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", refresh_token),
+            ("scope", "openid email profile"),
+        ],
     )
     .await;
     assert_eq!(wider.status, StatusCode::BAD_REQUEST);
@@ -95,10 +120,19 @@ async fn a_refresh_may_narrow_the_scope_but_not_widen_it() {
     let narrower = post_form(
         &url,
         Some(("web-app", "web-app-secret")),
-        &[("grant_type", "refresh_token"), ("refresh_token", refresh_token), ("scope", "openid")],
+        &[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", refresh_token),
+            ("scope", "openid"),
+        ],
     )
     .await;
-    assert_eq!(narrower.status, StatusCode::OK, "a refused widening must not burn the token: {}", narrower.text);
+    assert_eq!(
+        narrower.status,
+        StatusCode::OK,
+        "a refused widening must not burn the token: {}",
+        narrower.text
+    );
     assert_eq!(narrower.json()["scope"], "openid");
 }
 
@@ -133,7 +167,12 @@ async fn the_password_grant_issues_tokens_for_enabled_users() {
     let reply = post_form(
         &token_url(&idp),
         Some(("web-app", "web-app-secret")),
-        &[("grant_type", "password"), ("username", "bob"), ("password", "bob-password"), ("scope", "openid profile")],
+        &[
+            ("grant_type", "password"),
+            ("username", "bob"),
+            ("password", "bob-password"),
+            ("scope", "openid profile"),
+        ],
     )
     .await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
@@ -184,10 +223,18 @@ async fn introspection_describes_live_tokens_and_nothing_else() {
     assert_eq!(refresh["token_type"], "refresh_token");
 
     for junk in ["garbage", "a.b.c", &format!("{access}x")] {
-        assert_eq!(introspect(&idp, junk).await, serde_json::json!({"active": false}), "{junk}");
+        assert_eq!(
+            introspect(&idp, junk).await,
+            serde_json::json!({"active": false}),
+            "{junk}"
+        );
     }
     clock.advance(301);
-    assert_eq!(introspect(&idp, access).await, serde_json::json!({"active": false}), "expired");
+    assert_eq!(
+        introspect(&idp, access).await,
+        serde_json::json!({"active": false}),
+        "expired"
+    );
 }
 
 #[tokio::test]
@@ -209,7 +256,10 @@ async fn revoking_a_refresh_token_ends_its_grant() {
     )
     .await;
     assert_eq!(again.json()["error"], "invalid_grant");
-    assert_eq!(introspect(&idp, tokens["access_token"].as_str().unwrap()).await["active"], false);
+    assert_eq!(
+        introspect(&idp, tokens["access_token"].as_str().unwrap()).await["active"],
+        false
+    );
 }
 
 #[tokio::test]
@@ -218,16 +268,38 @@ async fn revoking_an_access_token_turns_it_inactive_but_another_clients_revocati
     let tokens = web_tokens(&idp, "alice", "openid").await;
     let access = tokens["access_token"].as_str().unwrap();
     let url = idp.endpoint(Endpoint::Revoke);
-    let foreign = post_form(&url, Some(("service", "service-secret")), &[("token", access), ("token_type_hint", "foo")]).await;
+    let foreign = post_form(
+        &url,
+        Some(("service", "service-secret")),
+        &[("token", access), ("token_type_hint", "foo")],
+    )
+    .await;
     assert_eq!(foreign.status, StatusCode::OK);
-    assert_eq!(introspect(&idp, access).await["active"], true, "service may not revoke web-app's token");
+    assert_eq!(
+        introspect(&idp, access).await["active"],
+        true,
+        "service may not revoke web-app's token"
+    );
     let own = post_form(&url, Some(("web-app", "web-app-secret")), &[("token", access)]).await;
     assert_eq!(own.status, StatusCode::OK);
     assert_eq!(introspect(&idp, access).await["active"], false);
-    let userinfo = read(client().get(idp.endpoint(Endpoint::Userinfo)).bearer_auth(access).send().await.unwrap()).await;
+    let userinfo = read(
+        client()
+            .get(idp.endpoint(Endpoint::Userinfo))
+            .bearer_auth(access)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
     assert_eq!(userinfo.status, StatusCode::UNAUTHORIZED);
     for unknown in ["nonsense", access] {
-        assert_eq!(post_form(&url, Some(("web-app", "web-app-secret")), &[("token", unknown)]).await.status, StatusCode::OK);
+        assert_eq!(
+            post_form(&url, Some(("web-app", "web-app-secret")), &[("token", unknown)])
+                .await
+                .status,
+            StatusCode::OK
+        );
     }
 }
 
@@ -247,14 +319,42 @@ async fn the_login_page_logs_in_with_a_password_and_the_session_serves_prompt_no
     let page = authorize(&idp, &params).await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.header("content-type").unwrap().starts_with("text/html"));
-    let request_id = page.text.split("name=\"request_id\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_owned();
+    let request_id = page
+        .text
+        .split("name=\"request_id\" value=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_owned();
     let login = idp.endpoint(Endpoint::Login);
 
-    let wrong = post_form(&login, None, &[("request_id", &request_id), ("username", "alice"), ("password", "nope"), ("action", "login")]).await;
+    let wrong = post_form(
+        &login,
+        None,
+        &[
+            ("request_id", &request_id),
+            ("username", "alice"),
+            ("password", "nope"),
+            ("action", "login"),
+        ],
+    )
+    .await;
     assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
     assert!(wrong.text.contains("invalid username or password"));
 
-    let ok = post_form(&login, None, &[("request_id", &request_id), ("username", "alice"), ("password", "alice-password"), ("action", "login")]).await;
+    let ok = post_form(
+        &login,
+        None,
+        &[
+            ("request_id", &request_id),
+            ("username", "alice"),
+            ("password", "alice-password"),
+            ("action", "login"),
+        ],
+    )
+    .await;
     assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.text);
     assert!(ok.location_param("code").is_some());
     assert_eq!(ok.location_param("state").as_deref(), Some("s"));
@@ -264,20 +364,48 @@ async fn the_login_page_logs_in_with_a_password_and_the_session_serves_prompt_no
     let mut silent: Vec<(&str, &str)> = params.to_vec();
     silent.push(("prompt", "none"));
     let url = url::Url::parse_with_params(&idp.endpoint(Endpoint::Authorize), &silent).unwrap();
-    let again = read(client().get(url.as_str()).header("cookie", &cookie).send().await.unwrap()).await;
+    let again = read(
+        client()
+            .get(url.as_str())
+            .header("cookie", &cookie)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
     assert_eq!(again.status, StatusCode::FOUND);
     assert!(again.location_param("code").is_some(), "{}", again.location());
 
     // After logout the session is gone: prompt=none answers login_required, state kept.
     let logout = url::Url::parse_with_params(
         &idp.endpoint(Endpoint::EndSession),
-        &[("client_id", "web-app"), ("post_logout_redirect_uri", "http://127.0.0.1:5000/"), ("state", "bye")],
+        &[
+            ("client_id", "web-app"),
+            ("post_logout_redirect_uri", "http://127.0.0.1:5000/"),
+            ("state", "bye"),
+        ],
     )
     .unwrap();
-    let out = read(client().get(logout.as_str()).header("cookie", &cookie).send().await.unwrap()).await;
+    let out = read(
+        client()
+            .get(logout.as_str())
+            .header("cookie", &cookie)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
     assert_eq!(out.status, StatusCode::FOUND);
     assert_eq!(out.location().as_str(), "http://127.0.0.1:5000/?state=bye");
-    let after = read(client().get(url.as_str()).header("cookie", &cookie).send().await.unwrap()).await;
+    let after = read(
+        client()
+            .get(url.as_str())
+            .header("cookie", &cookie)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
     assert_eq!(after.location_param("error").as_deref(), Some("login_required"));
     assert_eq!(after.location_param("state").as_deref(), Some("s"));
 }
@@ -285,32 +413,68 @@ async fn the_login_page_logs_in_with_a_password_and_the_session_serves_prompt_no
 #[tokio::test]
 async fn the_deny_button_answers_access_denied_and_pick_a_user_logs_in() {
     let idp = MockIdp::start().await;
-    let params = [("response_type", "code"), ("client_id", "web-app"), ("redirect_uri", WEB_REDIRECT), ("state", "d")];
-    let request_id = |text: &str| text.split("name=\"request_id\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_owned();
+    let params = [
+        ("response_type", "code"),
+        ("client_id", "web-app"),
+        ("redirect_uri", WEB_REDIRECT),
+        ("state", "d"),
+    ];
+    let request_id = |text: &str| {
+        text.split("name=\"request_id\" value=\"")
+            .nth(1)
+            .unwrap()
+            .split('"')
+            .next()
+            .unwrap()
+            .to_owned()
+    };
     let login = idp.endpoint(Endpoint::Login);
 
     let page = authorize(&idp, &params).await;
-    let deny = post_form(&login, None, &[("request_id", &request_id(&page.text)), ("action", "deny")]).await;
+    let deny = post_form(
+        &login,
+        None,
+        &[("request_id", &request_id(&page.text)), ("action", "deny")],
+    )
+    .await;
     assert_eq!(deny.location_param("error").as_deref(), Some("access_denied"));
     assert_eq!(deny.location_param("state").as_deref(), Some("d"));
 
     let page = authorize(&idp, &params).await;
     assert!(page.text.contains("value=\"bob\""), "bob is offered");
     assert!(!page.text.contains("value=\"carol\""), "disabled users are not offered");
-    let picked = post_form(&login, None, &[("request_id", &request_id(&page.text)), ("pick", "bob")]).await;
+    let picked = post_form(
+        &login,
+        None,
+        &[("request_id", &request_id(&page.text)), ("pick", "bob")],
+    )
+    .await;
     let code = picked.location_param("code").unwrap();
     let tokens = exchange_web_code(&idp, &code, None).await.json();
-    assert_eq!(claims_of(tokens["access_token"].as_str().unwrap())["sub"], "2b8e4d6f-1a3c-4b5d-9e7f-6a8b0c2d4e6f");
+    assert_eq!(
+        claims_of(tokens["access_token"].as_str().unwrap())["sub"],
+        "2b8e4d6f-1a3c-4b5d-9e7f-6a8b0c2d4e6f"
+    );
 }
 
 #[tokio::test]
 async fn mint_and_token_for_produce_tokens_the_endpoints_accept() {
     let idp = MockIdp::start().await;
-    let minted = idp.mint(TokenSpec::user("alice").scope("openid email").claim("tenant", "blue")).unwrap();
+    let minted = idp
+        .mint(TokenSpec::user("alice").scope("openid email").claim("tenant", "blue"))
+        .unwrap();
     let (_, claims) = verify(&idp, &minted, Some("api")).await;
     assert_eq!(claims["tenant"], "blue");
     assert_eq!(claims["client_id"], "web-app");
-    let userinfo = read(client().get(idp.endpoint(Endpoint::Userinfo)).bearer_auth(&minted).send().await.unwrap()).await;
+    let userinfo = read(
+        client()
+            .get(idp.endpoint(Endpoint::Userinfo))
+            .bearer_auth(&minted)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
     assert_eq!(userinfo.json()["email"], "alice@example.com");
 
     let expired = idp.mint(TokenSpec::user("alice").expires_in(0)).unwrap();
@@ -320,7 +484,10 @@ async fn mint_and_token_for_produce_tokens_the_endpoints_accept() {
     assert!(via_grant.id_token.is_some() && via_grant.refresh_token.is_some());
     assert_eq!(introspect(&idp, &via_grant.access_token).await["client_id"], "spa");
     let via_password = idp.token_for("bob", "web-app").await.unwrap();
-    assert_eq!(claims_of(&via_password.access_token)["sub"], "2b8e4d6f-1a3c-4b5d-9e7f-6a8b0c2d4e6f");
+    assert_eq!(
+        claims_of(&via_password.access_token)["sub"],
+        "2b8e4d6f-1a3c-4b5d-9e7f-6a8b0c2d4e6f"
+    );
     assert!(idp.token_for("carol", "web-app").await.is_err(), "carol is disabled");
     assert!(idp.token_for("alice", "nope").await.is_err());
     let service = idp.service_token("service").await.unwrap();
@@ -334,7 +501,10 @@ fn the_blocking_variant_works_without_a_runtime() {
     assert_eq!(claims_of(&tokens.access_token)["iss"], idp.issuer());
     let address = idp.address();
     drop(idp);
-    assert!(std::net::TcpStream::connect(address).is_err(), "dropping the mock frees the port");
+    assert!(
+        std::net::TcpStream::connect(address).is_err(),
+        "dropping the mock frees the port"
+    );
 }
 
 const TWO_REALMS: &str = r#"
@@ -363,12 +533,26 @@ async fn realms_have_their_own_keys_and_never_accept_each_others_tokens() {
     let idp = MockIdp::builder().world(world).start().await;
     let one = get(&idp.endpoint_of("one", Endpoint::Jwks)).await.json();
     let two = get(&idp.endpoint_of("two", Endpoint::Jwks)).await.json();
-    let kids = |set: &serde_json::Value| -> Vec<String> { set["keys"].as_array().unwrap().iter().map(|k| k["kid"].as_str().unwrap().to_owned()).collect() };
-    assert!(kids(&one).iter().all(|kid| !kids(&two).contains(kid)), "realms share no key");
+    let kids = |set: &serde_json::Value| -> Vec<String> {
+        set["keys"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|k| k["kid"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert!(
+        kids(&one).iter().all(|kid| !kids(&two).contains(kid)),
+        "realms share no key"
+    );
 
     let token_in = |realm: &'static str| {
         let url = idp.endpoint_of(realm, Endpoint::Token);
-        async move { post_form(&url, Some(("rs", "rs-secret")), &[("grant_type", "client_credentials")]).await.json() }
+        async move {
+            post_form(&url, Some(("rs", "rs-secret")), &[("grant_type", "client_credentials")])
+                .await
+                .json()
+        }
     };
     let opaque = token_in("one").await["access_token"].as_str().unwrap().to_owned();
     assert!(!opaque.contains('.'), "realm one issues opaque tokens: {opaque}");
@@ -377,7 +561,11 @@ async fn realms_have_their_own_keys_and_never_accept_each_others_tokens() {
 
     let introspect_in = |realm: &'static str, token: String| {
         let url = idp.endpoint_of(realm, Endpoint::Introspect);
-        async move { post_form(&url, Some(("rs", "rs-secret")), &[("token", &token)]).await.json() }
+        async move {
+            post_form(&url, Some(("rs", "rs-secret")), &[("token", &token)])
+                .await
+                .json()
+        }
     };
     assert_eq!(introspect_in("one", opaque.clone()).await["active"], true);
     assert_eq!(introspect_in("two", opaque).await["active"], false);

@@ -2,6 +2,7 @@
 //! One test binary; add modules here rather than new binaries.
 
 #![allow(unreachable_pub)] // helpers are `pub` inside one test binary
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a failed unwrap is a failed test
 
 mod support;
 

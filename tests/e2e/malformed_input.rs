@@ -78,12 +78,20 @@ async fn the_form_endpoints_refuse_each_malformed_body_with_an_oauth_error() {
     for endpoint in [Endpoint::Token, Endpoint::Introspect, Endpoint::Revoke] {
         let url = idp.endpoint(endpoint);
         for (what, content_type, body) in bad_bodies() {
-            let mut request = client().post(&url).header("authorization", basic("api", "api-secret")).body(body);
+            let mut request = client()
+                .post(&url)
+                .header("authorization", basic("api", "api-secret"))
+                .body(body);
             if let Some(content_type) = content_type {
                 request = request.header("content-type", content_type);
             }
             let reply = read(request.send().await.unwrap()).await;
-            assert!(reply.status.is_client_error(), "{endpoint:?} {what}: {} {}", reply.status, reply.text);
+            assert!(
+                reply.status.is_client_error(),
+                "{endpoint:?} {what}: {} {}",
+                reply.status,
+                reply.text
+            );
             let error = reply.json()["error"].as_str().unwrap_or_default().to_owned();
             assert!(!error.is_empty(), "{endpoint:?} {what}: {}", reply.text);
             if what == "huge body" {
@@ -125,7 +133,13 @@ async fn every_endpoint_answers_bad_authorization_headers_and_methods_with_a_4xx
 async fn malformed_queries_never_break_the_browser_endpoints() {
     let idp = MockIdp::start().await;
     for endpoint in [Endpoint::Authorize, Endpoint::EndSession, Endpoint::Userinfo] {
-        for query in ["client_id=%zz", "client_id=%ff", "a=1&a=2", "client_id=web-app&client_id=spa", "state=%"] {
+        for query in [
+            "client_id=%zz",
+            "client_id=%ff",
+            "a=1&a=2",
+            "client_id=web-app&client_id=spa",
+            "state=%",
+        ] {
             let url = format!("{}?{query}", idp.endpoint(endpoint));
             let reply = get(&url).await;
             assert!(reply.status.is_client_error(), "{url}: {} {}", reply.status, reply.text);
@@ -153,17 +167,39 @@ async fn pseudo_random_bodies_never_cause_a_server_error_and_state_survives() {
     let urls = all_endpoints(&idp);
     for round in 0..300 {
         let len = (next() % 200) as usize;
-        let body: Vec<u8> = (0..len).map(|_| alphabet[(next() % alphabet.len() as u64) as usize]).collect();
+        let body: Vec<u8> = (0..len)
+            .map(|_| alphabet[(next() % alphabet.len() as u64) as usize])
+            .collect();
         let url = &urls[round % urls.len()];
-        let reply = read(client().post(url).header("content-type", FORM).body(body.clone()).send().await.unwrap()).await;
-        assert!(!reply.status.is_server_error(), "{url} {:?}: {}", String::from_utf8_lossy(&body), reply.text);
+        let reply = read(
+            client()
+                .post(url)
+                .header("content-type", FORM)
+                .body(body.clone())
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert!(
+            !reply.status.is_server_error(),
+            "{url} {:?}: {}",
+            String::from_utf8_lossy(&body),
+            reply.text
+        );
     }
     // Nothing was lost: the earlier grant still works.
-    assert_eq!(introspect(&idp, before["access_token"].as_str().unwrap()).await["active"], true);
+    assert_eq!(
+        introspect(&idp, before["access_token"].as_str().unwrap()).await["active"],
+        true
+    );
     let refreshed = post_form(
         &token_url(&idp),
         Some(("web-app", "web-app-secret")),
-        &[("grant_type", "refresh_token"), ("refresh_token", before["refresh_token"].as_str().unwrap())],
+        &[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", before["refresh_token"].as_str().unwrap()),
+        ],
     )
     .await;
     assert_eq!(refreshed.status, StatusCode::OK, "{}", refreshed.text);

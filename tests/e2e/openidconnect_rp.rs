@@ -34,7 +34,11 @@ async fn the_openidconnect_crate_completes_the_code_flow_userinfo_and_refresh() 
 
     let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
     let (auth_url, csrf, nonce) = client
-        .authorize_url(CoreAuthenticationFlow::AuthorizationCode, CsrfToken::new_random, Nonce::new_random)
+        .authorize_url(
+            CoreAuthenticationFlow::AuthorizationCode,
+            CsrfToken::new_random,
+            Nonce::new_random,
+        )
         .add_scope(Scope::new("profile".into()))
         .add_scope(Scope::new("email".into()))
         .add_scope(Scope::new("offline_access".into()))
@@ -83,7 +87,10 @@ async fn the_openidconnect_crate_completes_the_code_flow_userinfo_and_refresh() 
         .await
         .expect("userinfo");
     assert_eq!(userinfo.subject().as_str(), ALICE_ID);
-    let name = userinfo.name().and_then(|name| name.get(None)).map(|name| name.as_str().to_owned());
+    let name = userinfo
+        .name()
+        .and_then(|name| name.get(None))
+        .map(|name| name.as_str().to_owned());
     assert_eq!(name.as_deref(), Some("Alice Example"));
 
     let refresh = tokens.refresh_token().expect("refresh_token");
@@ -104,6 +111,10 @@ async fn the_openidconnect_crate_completes_the_code_flow_userinfo_and_refresh() 
     assert_eq!(refreshed_claims.auth_time(), claims.auth_time());
 
     // The rotated-out refresh token is refused by the same client library.
-    let reuse = client.exchange_refresh_token(refresh).unwrap().request_async(&http).await;
+    let reuse = client
+        .exchange_refresh_token(refresh)
+        .unwrap()
+        .request_async(&http)
+        .await;
     assert!(reuse.is_err(), "a rotated refresh token must be refused");
 }

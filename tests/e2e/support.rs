@@ -37,7 +37,9 @@ impl Reply {
 
     /// The `Location` header parsed as a URL.
     pub fn location(&self) -> url::Url {
-        let location = self.header("location").unwrap_or_else(|| panic!("no Location: {} {}", self.status, self.text));
+        let location = self
+            .header("location")
+            .unwrap_or_else(|| panic!("no Location: {} {}", self.status, self.text));
         url::Url::parse(location).unwrap()
     }
 
@@ -81,17 +83,15 @@ pub async fn post_form(url: &str, auth: Option<(&str, &str)>, form: &[(&str, &st
     read(request.send().await.unwrap()).await
 }
 
-/// POSTs a raw body with a content type.
-pub async fn post_raw(url: &str, content_type: &str, body: impl Into<reqwest::Body>) -> Reply {
-    read(client().post(url).header("content-type", content_type).body(body).send().await.unwrap()).await
-}
-
 /// An RFC 7636 verifier and its S256 challenge.
 pub fn pkce_pair() -> (String, String) {
     let mut bytes = [0u8; 32];
     aws_lc_rs::rand::fill(&mut bytes).unwrap();
     let verifier = URL_SAFE_NO_PAD.encode(bytes);
-    let challenge = URL_SAFE_NO_PAD.encode(aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, verifier.as_bytes()));
+    let challenge = URL_SAFE_NO_PAD.encode(aws_lc_rs::digest::digest(
+        &aws_lc_rs::digest::SHA256,
+        verifier.as_bytes(),
+    ));
     (verifier, challenge)
 }
 
@@ -102,7 +102,14 @@ pub async fn authorize(idp: &MockIdp, params: &[(&str, &str)]) -> Reply {
 }
 
 /// Runs the headless code flow (auto-approve by `login_hint`) and returns the code.
-pub async fn code_for(idp: &MockIdp, user: &str, client_id: &str, redirect_uri: &str, scope: &str, challenge: Option<&str>) -> String {
+pub async fn code_for(
+    idp: &MockIdp,
+    user: &str,
+    client_id: &str,
+    redirect_uri: &str,
+    scope: &str,
+    challenge: Option<&str>,
+) -> String {
     let mut params = vec![
         ("response_type", "code"),
         ("client_id", client_id),
@@ -119,7 +126,9 @@ pub async fn code_for(idp: &MockIdp, user: &str, client_id: &str, redirect_uri: 
     let reply = authorize(idp, &params).await;
     assert_eq!(reply.status, StatusCode::FOUND, "{}", reply.text);
     assert_eq!(reply.location_param("state").as_deref(), Some("st-1"));
-    reply.location_param("code").unwrap_or_else(|| panic!("no code: {}", reply.location()))
+    reply
+        .location_param("code")
+        .unwrap_or_else(|| panic!("no code: {}", reply.location()))
 }
 
 /// The token endpoint URL of the default realm.
@@ -129,7 +138,11 @@ pub fn token_url(idp: &MockIdp) -> String {
 
 /// Exchanges a web-app code (client_secret_basic).
 pub async fn exchange_web_code(idp: &MockIdp, code: &str, verifier: Option<&str>) -> Reply {
-    let mut form = vec![("grant_type", "authorization_code"), ("code", code), ("redirect_uri", WEB_REDIRECT)];
+    let mut form = vec![
+        ("grant_type", "authorization_code"),
+        ("code", code),
+        ("redirect_uri", WEB_REDIRECT),
+    ];
     if let Some(verifier) = verifier {
         form.push(("code_verifier", verifier));
     }
@@ -160,7 +173,8 @@ pub async fn introspect(idp: &MockIdp, token: &str) -> Value {
 /// The header and claims of a JWT, verified against the realm's published JWKS with
 /// jsonwebtoken (an implementation independent of the mock's).
 pub async fn verify(idp: &MockIdp, token: &str, audience: Option<&str>) -> (jsonwebtoken::Header, Value) {
-    let jwks: jsonwebtoken::jwk::JwkSet = serde_json::from_str(&get(&idp.endpoint(mock_idp::Endpoint::Jwks)).await.text).unwrap();
+    let jwks: jsonwebtoken::jwk::JwkSet =
+        serde_json::from_str(&get(&idp.endpoint(mock_idp::Endpoint::Jwks)).await.text).unwrap();
     let header = jsonwebtoken::decode_header(token).unwrap();
     let kid = header.kid.clone().expect("kid");
     let jwk = jwks.find(&kid).unwrap_or_else(|| panic!("kid {kid} not in JWKS"));

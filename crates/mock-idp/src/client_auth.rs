@@ -56,13 +56,19 @@ pub(crate) fn authenticate<'a>(
         (None, None) => match body_id {
             Some(id) => (id.to_owned(), None, AuthMethod::None),
             None => {
-                return Err(OAuthError::new(ErrorKind::MissingClientAuth, "client authentication is required"));
+                return Err(OAuthError::new(
+                    ErrorKind::MissingClientAuth,
+                    "client authentication is required",
+                ));
             }
         },
     };
     let via_basic = method == AuthMethod::Basic;
     let client = realm.client(&client_id).ok_or_else(|| {
-        OAuthError::new(ErrorKind::UnknownClient { basic: via_basic }, "unknown client or bad credentials")
+        OAuthError::new(
+            ErrorKind::UnknownClient { basic: via_basic },
+            "unknown client or bad credentials",
+        )
     })?;
     match (&client.kind, secret) {
         (ClientKind::Confidential { secret: expected }, Some(given)) => {
@@ -74,7 +80,10 @@ pub(crate) fn authenticate<'a>(
             }
         }
         (ClientKind::Confidential { .. }, None) => {
-            return Err(OAuthError::new(ErrorKind::MissingClientAuth, "this client must authenticate with its secret"));
+            return Err(OAuthError::new(
+                ErrorKind::MissingClientAuth,
+                "this client must authenticate with its secret",
+            ));
         }
         (ClientKind::Public, Some(_)) => {
             return Err(OAuthError::new(
@@ -132,10 +141,16 @@ mod tests {
         assert_eq!((ok.client.id.as_str(), ok.method), ("web-app", AuthMethod::Basic));
 
         let post = Params::parse(b"client_id=web-app&client_secret=web-app-secret").unwrap();
-        assert_eq!(authenticate(realm, &HeaderMap::new(), &post).unwrap().method, AuthMethod::Post);
+        assert_eq!(
+            authenticate(realm, &HeaderMap::new(), &post).unwrap().method,
+            AuthMethod::Post
+        );
 
         let public = Params::parse(b"client_id=spa").unwrap();
-        assert_eq!(authenticate(realm, &HeaderMap::new(), &public).unwrap().method, AuthMethod::None);
+        assert_eq!(
+            authenticate(realm, &HeaderMap::new(), &public).unwrap().method,
+            AuthMethod::None
+        );
 
         let wrong = authenticate(realm, &basic("web-app", "nope"), &none).unwrap_err();
         assert_eq!(wrong.kind, ErrorKind::BadClientSecret { basic: true });

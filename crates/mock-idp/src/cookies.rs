@@ -36,7 +36,10 @@ mod tests {
     #[test]
     fn the_realms_cookie_is_found_among_others() {
         let mut headers = HeaderMap::new();
-        headers.insert(header::COOKIE, HeaderValue::from_static("a=1; mock_idp_session_demo=xyz; b=2"));
+        headers.insert(
+            header::COOKIE,
+            HeaderValue::from_static("a=1; mock_idp_session_demo=xyz; b=2"),
+        );
         assert_eq!(session_id(&headers, "demo").as_deref(), Some("xyz"));
         assert_eq!(session_id(&headers, "other"), None);
     }

@@ -31,10 +31,10 @@ impl OAuthError {
         let shaped = provider.error_response(&self.kind, &self.detail, realm);
         let status = StatusCode::from_u16(shaped.status).unwrap_or(StatusCode::BAD_REQUEST);
         let mut response = (status, crate::http::no_store_json(&shaped.body)).into_response();
-        if let Some(challenge) = shaped.www_authenticate {
-            if let Ok(value) = HeaderValue::from_str(&challenge) {
-                response.headers_mut().insert(header::WWW_AUTHENTICATE, value);
-            }
+        if let Some(challenge) = shaped.www_authenticate
+            && let Ok(value) = HeaderValue::from_str(&challenge)
+        {
+            response.headers_mut().insert(header::WWW_AUTHENTICATE, value);
         }
         response
     }

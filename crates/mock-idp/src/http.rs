@@ -113,7 +113,12 @@ pub(crate) async fn read_form(headers: &HeaderMap, body: Body) -> Result<Params,
 }
 
 /// Reads the parameters of a request that may come as a GET query or a POST form.
-pub(crate) async fn read_query_or_form(method: &Method, query: Option<&str>, headers: &HeaderMap, body: Body) -> Result<Params, OAuthError> {
+pub(crate) async fn read_query_or_form(
+    method: &Method,
+    query: Option<&str>,
+    headers: &HeaderMap,
+    body: Body,
+) -> Result<Params, OAuthError> {
     if *method == Method::POST {
         read_form(headers, body).await
     } else {
@@ -132,7 +137,10 @@ pub(crate) fn bearer(headers: &HeaderMap) -> Result<Option<String>, OAuthError> 
         .map_err(|_| OAuthError::new(ErrorKind::InvalidBearer, "malformed Authorization header"))?;
     let (scheme, token) = value.split_once(' ').unwrap_or((value, ""));
     if !scheme.eq_ignore_ascii_case("bearer") {
-        return Err(OAuthError::new(ErrorKind::MissingBearer, "the Bearer scheme is required"));
+        return Err(OAuthError::new(
+            ErrorKind::MissingBearer,
+            "the Bearer scheme is required",
+        ));
     }
     if token.is_empty() || !token.bytes().all(is_b64token_byte) {
         return Err(OAuthError::new(ErrorKind::InvalidBearer, "malformed bearer token"));

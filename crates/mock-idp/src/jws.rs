@@ -122,13 +122,22 @@ mod tests {
 
         let kid = keys.signer(SigningAlg::RS256).unwrap().kid().to_owned();
         let none_header = b64::encode(json!({"alg": "none", "kid": kid}).to_string());
-        assert_eq!(verify(&keys, &format!("{none_header}.{}.", parts[1])).unwrap_err(), JwsError::AlgMismatch);
+        assert_eq!(
+            verify(&keys, &format!("{none_header}.{}.", parts[1])).unwrap_err(),
+            JwsError::AlgMismatch
+        );
 
         let unknown = b64::encode(json!({"alg": "RS256", "kid": "nope"}).to_string());
-        assert_eq!(verify(&keys, &format!("{unknown}.{}.{}", parts[1], parts[2])).unwrap_err(), JwsError::UnknownKey);
+        assert_eq!(
+            verify(&keys, &format!("{unknown}.{}.{}", parts[1], parts[2])).unwrap_err(),
+            JwsError::UnknownKey
+        );
 
         let crit = b64::encode(json!({"alg": "RS256", "kid": kid, "crit": ["exp"]}).to_string());
-        assert_eq!(verify(&keys, &format!("{crit}.{}.{}", parts[1], parts[2])).unwrap_err(), JwsError::Malformed);
+        assert_eq!(
+            verify(&keys, &format!("{crit}.{}.{}", parts[1], parts[2])).unwrap_err(),
+            JwsError::Malformed
+        );
 
         for junk in ["", "a.b", "a.b.c.d", "!!.!!.!!", &"x".repeat(MAX_TOKEN_BYTES + 1)] {
             assert!(verify(&keys, junk).is_err(), "{junk:.20}");

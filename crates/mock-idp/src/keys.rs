@@ -76,7 +76,11 @@ impl SigningKey {
             SigningAlg::EdDSA => {
                 let pair = Ed25519KeyPair::from_pkcs8(der).map_err(|err| invalid(&err.to_string()))?;
                 let public = pair.public_key().as_ref().to_vec();
-                let members = vec![("crv", "Ed25519".into()), ("kty", "OKP".into()), ("x", b64::encode(&public))];
+                let members = vec![
+                    ("crv", "Ed25519".into()),
+                    ("kty", "OKP".into()),
+                    ("x", b64::encode(&public)),
+                ];
                 (Pair::Ed(pair), public, members)
             }
         };
@@ -118,8 +122,13 @@ impl SigningKey {
         match &self.pair {
             Pair::Rsa(pair) => {
                 let mut signature = vec![0u8; pair.public_modulus_len()];
-                pair.sign(&signature::RSA_PKCS1_SHA256, &SystemRandom::new(), message, &mut signature)
-                    .map_err(|_| failed())?;
+                pair.sign(
+                    &signature::RSA_PKCS1_SHA256,
+                    &SystemRandom::new(),
+                    message,
+                    &mut signature,
+                )
+                .map_err(|_| failed())?;
                 Ok(signature)
             }
             Pair::Ec(pair) => pair
@@ -150,7 +159,10 @@ fn thumbprint(members: &[(&str, String)]) -> String {
         .map(|(name, value)| format!("\"{name}\":\"{value}\""))
         .collect();
     let canonical = format!("{{{}}}", body.join(","));
-    b64::encode(aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, canonical.as_bytes()))
+    b64::encode(aws_lc_rs::digest::digest(
+        &aws_lc_rs::digest::SHA256,
+        canonical.as_bytes(),
+    ))
 }
 
 /// A realm's keys: the active key per algorithm, plus retired keys still published for
@@ -164,11 +176,7 @@ pub(crate) struct RealmKeys {
 impl RealmKeys {
     /// Parses a realm's key material.
     pub(crate) fn from_material(material: &KeyMaterial) -> Result<RealmKeys, KeyError> {
-        let active = material
-            .parse()?
-            .into_iter()
-            .map(Arc::new)
-            .collect::<Vec<_>>();
+        let active = material.parse()?.into_iter().map(Arc::new).collect::<Vec<_>>();
         Ok(RealmKeys {
             active,
             retired: Vec::new(),

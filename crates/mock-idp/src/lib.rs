@@ -34,4 +34,3 @@ pub use config::{Config, KeySource};
 pub use keys::{KeyError, KeyMaterial};
 pub use providers::{Endpoint, Provider, World};
 pub use server::{MockIdp, MockIdpBuilder, MockIdpError, MockIdpInfo, TokenSet, TokenSpec};
-

@@ -53,7 +53,13 @@ button{{margin:.25rem 0;padding:.5rem 1rem}}input{{display:block;width:100%;marg
 }
 
 /// The login form for a pending authorization request.
-pub(crate) fn login_page(realm: &Realm, action: &str, request_id: &str, client_id: &str, message: Option<&str>) -> Response {
+pub(crate) fn login_page(
+    realm: &Realm,
+    action: &str,
+    request_id: &str,
+    client_id: &str,
+    message: Option<&str>,
+) -> Response {
     let mut users = String::new();
     for user in realm.users.values().filter(|user| user.enabled) {
         let label = user.name.as_deref().unwrap_or(&user.username);
@@ -111,10 +117,25 @@ mod tests {
     fn passwords_are_checked_before_the_account_state() {
         let world = World::default_world().unwrap();
         let realm = world.realm("demo").unwrap();
-        assert_eq!(check_password(realm, "alice", "alice-password").unwrap().username, "alice");
-        assert_eq!(check_password(realm, "alice", "x").unwrap_err().kind, ErrorKind::InvalidUserCredentials);
-        assert_eq!(check_password(realm, "nobody", "x").unwrap_err().kind, ErrorKind::InvalidUserCredentials);
-        assert_eq!(check_password(realm, "carol", "x").unwrap_err().kind, ErrorKind::InvalidUserCredentials);
-        assert_eq!(check_password(realm, "carol", "carol-password").unwrap_err().kind, ErrorKind::UserDisabled);
+        assert_eq!(
+            check_password(realm, "alice", "alice-password").unwrap().username,
+            "alice"
+        );
+        assert_eq!(
+            check_password(realm, "alice", "x").unwrap_err().kind,
+            ErrorKind::InvalidUserCredentials
+        );
+        assert_eq!(
+            check_password(realm, "nobody", "x").unwrap_err().kind,
+            ErrorKind::InvalidUserCredentials
+        );
+        assert_eq!(
+            check_password(realm, "carol", "x").unwrap_err().kind,
+            ErrorKind::InvalidUserCredentials
+        );
+        assert_eq!(
+            check_password(realm, "carol", "carol-password").unwrap_err().kind,
+            ErrorKind::UserDisabled
+        );
     }
 }

@@ -105,7 +105,11 @@ fn run_token(token: opt::Token) -> Result<(), String> {
         body.insert("access_token".into(), set.access_token.clone().into());
         body.insert("token_type".into(), set.token_type.clone().into());
         body.insert("expires_in".into(), set.expires_in.into());
-        for (name, value) in [("refresh_token", &set.refresh_token), ("id_token", &set.id_token), ("scope", &set.scope)] {
+        for (name, value) in [
+            ("refresh_token", &set.refresh_token),
+            ("id_token", &set.id_token),
+            ("scope", &set.scope),
+        ] {
             if let Some(value) = value {
                 body.insert(name.into(), value.clone().into());
             }
@@ -130,7 +134,10 @@ fn run_generate(generate: opt::Generate) -> Result<(), String> {
     for realm in world.realms.keys() {
         let dir = generate.out.join(realm);
         if dir.join("rsa-2048.pem").exists() && !generate.force {
-            return Err(format!("{} already holds keys; pass --force to replace them", dir.display()));
+            return Err(format!(
+                "{} already holds keys; pass --force to replace them",
+                dir.display()
+            ));
         }
         let written = KeyMaterial::generate()
             .and_then(|material| material.write_dir(&dir))

@@ -318,7 +318,9 @@ impl MockIdpInfo {
                 (
                     name.clone(),
                     self.app.provider.issuer(&self.app.public_url, name),
-                    self.app.provider.endpoint_url(&self.app.public_url, name, Endpoint::Discovery),
+                    self.app
+                        .provider
+                        .endpoint_url(&self.app.public_url, name, Endpoint::Discovery),
                 )
             })
             .collect()
@@ -388,7 +390,9 @@ impl MockIdp {
 
     /// The issuer of the default realm.
     pub fn issuer(&self) -> String {
-        self.app.provider.issuer(&self.app.public_url, &self.app.world.default_realm)
+        self.app
+            .provider
+            .issuer(&self.app.public_url, &self.app.world.default_realm)
     }
 
     /// The issuer of `realm`.
@@ -430,7 +434,10 @@ impl MockIdp {
             None => None,
         };
         let client = match &spec.client {
-            Some(id) => cx.realm.client(id).ok_or_else(|| MockIdpError::UnknownClient(id.clone()))?,
+            Some(id) => cx
+                .realm
+                .client(id)
+                .ok_or_else(|| MockIdpError::UnknownClient(id.clone()))?,
             None => cx
                 .realm
                 .clients

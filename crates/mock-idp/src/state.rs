@@ -46,7 +46,7 @@ pub(crate) enum PkceMethod {
 #[derive(Debug)]
 pub(crate) enum CodeOutcome {
     /// First use: the request it was issued for, and the family its tokens belong to.
-    Fresh(CodeRecord, FamilyId),
+    Fresh(Box<CodeRecord>, FamilyId),
     /// The code was used before; what it issued has now been revoked.
     Replayed,
     /// Unknown or expired.
@@ -222,7 +222,7 @@ impl Store {
         if let Some(entry) = inner.codes.get_mut(code) {
             entry.1 = Some(family);
         }
-        CodeOutcome::Fresh(record, family)
+        CodeOutcome::Fresh(Box::new(record), family)
     }
 
     /// Stores a refresh token.

@@ -90,7 +90,11 @@ impl RealmCtx<'_> {
         claims.extend(overrides.claims.clone());
         let token = match subject.client.access_token_format {
             TokenFormat::Jwt => {
-                let token = self.sign(self.alg_for(subject.client), self.provider().access_token_typ(), &claims)?;
+                let token = self.sign(
+                    self.alg_for(subject.client),
+                    self.provider().access_token_typ(),
+                    &claims,
+                )?;
                 if let Some(family) = family {
                     self.store().add_access(family, &jti, expires_at);
                 }
@@ -125,10 +129,10 @@ impl RealmCtx<'_> {
         let now = self.now();
         let family = match (family, with_refresh) {
             (Some(family), _) => Some(family),
-            (None, true) => Some(
-                self.store()
-                    .new_family(subject.session_id.clone(), now.saturating_add(self.realm.lifetimes.refresh_token)),
-            ),
+            (None, true) => Some(self.store().new_family(
+                subject.session_id.clone(),
+                now.saturating_add(self.realm.lifetimes.refresh_token),
+            )),
             (None, false) => None,
         };
         let (access_token, expires_in) = self.access_token(subject, family, &Overrides::default())?;
@@ -252,6 +256,9 @@ mod tests {
     #[test]
     fn at_hash_matches_the_oidc_core_example() {
         // OIDC Core A.3: at_hash of "jHkWEdUXMU1BwAsC4vtUsZwnNvTIxEl0z9K3vx5KF0Y" with RS256.
-        assert_eq!(at_hash(SigningAlg::RS256, "jHkWEdUXMU1BwAsC4vtUsZwnNvTIxEl0z9K3vx5KF0Y"), "77QmUPtjPfzWtF2AnpK9RQ");
+        assert_eq!(
+            at_hash(SigningAlg::RS256, "jHkWEdUXMU1BwAsC4vtUsZwnNvTIxEl0z9K3vx5KF0Y"),
+            "77QmUPtjPfzWtF2AnpK9RQ"
+        );
     }
 }

@@ -118,11 +118,9 @@ pub fn standard_user_claims(user: &User, scopes: &[String]) -> Map<String, Value
         insert_opt(&mut claims, "family_name", user.family_name.as_deref());
         claims.insert("preferred_username".into(), json!(user.username));
     }
-    if has("email") {
-        if let Some(email) = &user.email {
-            claims.insert("email".into(), json!(email));
-            claims.insert("email_verified".into(), json!(user.email_verified));
-        }
+    if let (true, Some(email)) = (has("email"), &user.email) {
+        claims.insert("email".into(), json!(email));
+        claims.insert("email_verified".into(), json!(user.email_verified));
     }
     claims
 }

@@ -121,9 +121,17 @@ fn handle(cx: &RealmCtx<'_>, params: &Params, headers: &HeaderMap) -> Response {
         Err((code, description)) => return redirect.error(code, &description),
     };
 
-    let prompts: Vec<&str> = params.get("prompt").unwrap_or_default().split(' ').filter(|p| !p.is_empty()).collect();
+    let prompts: Vec<&str> = params
+        .get("prompt")
+        .unwrap_or_default()
+        .split(' ')
+        .filter(|p| !p.is_empty())
+        .collect();
     if prompts.contains(&"none") && prompts.len() > 1 {
-        return redirect.error(ErrorCode::InvalidRequest, "prompt=none cannot be combined with other values");
+        return redirect.error(
+            ErrorCode::InvalidRequest,
+            "prompt=none cannot be combined with other values",
+        );
     }
     let max_age = match params.get("max_age").map(str::parse::<u64>) {
         None => None,
@@ -137,10 +145,10 @@ fn handle(cx: &RealmCtx<'_>, params: &Params, headers: &HeaderMap) -> Response {
         let fresh = max_age.is_none_or(|max_age| now.saturating_sub(session.auth_time) <= max_age);
         (session.realm == cx.realm.name && fresh && !prompts.contains(&"login")).then_some((sid, session))
     });
-    if let Some((sid, session)) = session {
-        if let Some(user) = cx.realm.user(&session.username).filter(|user| user.enabled) {
-            return issue_code(cx, &request, &redirect, user, session.auth_time, &sid, None);
-        }
+    if let Some((sid, session)) = session
+        && let Some(user) = cx.realm.user(&session.username).filter(|user| user.enabled)
+    {
+        return issue_code(cx, &request, &redirect, user, session.auth_time, &sid, None);
     }
     if prompts.contains(&"none") {
         return redirect.error(ErrorCode::LoginRequired, "the user is not logged in");
@@ -167,12 +175,25 @@ fn handle(cx: &RealmCtx<'_>, params: &Params, headers: &HeaderMap) -> Response {
         expires_at: now.saturating_add(PENDING_LOGIN_SECS),
     };
     cx.store().insert_pending(request_id.clone(), pending, now);
-    login_page(cx.realm, &cx.endpoint_url(Endpoint::Login), &request_id, &client.id, None)
+    login_page(
+        cx.realm,
+        &cx.endpoint_url(Endpoint::Login),
+        &request_id,
+        &client.id,
+        None,
+    )
 }
 
-fn validate<'a>(client: &'a Client, redirect_uri: &str, params: &Params) -> Result<AuthRequest<'a>, (ErrorCode, String)> {
+fn validate<'a>(
+    client: &'a Client,
+    redirect_uri: &str,
+    params: &Params,
+) -> Result<AuthRequest<'a>, (ErrorCode, String)> {
     if params.contains("request") {
-        return Err((ErrorCode::RequestNotSupported, "request objects are not supported".into()));
+        return Err((
+            ErrorCode::RequestNotSupported,
+            "request objects are not supported".into(),
+        ));
     }
     if params.contains("request_uri") {
         return Err((ErrorCode::RequestUriNotSupported, "request_uri is not supported".into()));
@@ -180,13 +201,24 @@ fn validate<'a>(client: &'a Client, redirect_uri: &str, params: &Params) -> Resu
     match params.get("response_type") {
         None => return Err((ErrorCode::InvalidRequest, "response_type is required".into())),
         Some("code") => {}
-        Some(_) => return Err((ErrorCode::UnsupportedResponseType, "only response_type=code is supported".into())),
+        Some(_) => {
+            return Err((
+                ErrorCode::UnsupportedResponseType,
+                "only response_type=code is supported".into(),
+            ));
+        }
     }
     if params.get("response_mode").is_some_and(|mode| mode != "query") {
-        return Err((ErrorCode::InvalidRequest, "only response_mode=query is supported".into()));
+        return Err((
+            ErrorCode::InvalidRequest,
+            "only response_mode=query is supported".into(),
+        ));
     }
     if !client.allows(GrantType::AuthorizationCode) {
-        return Err((ErrorCode::UnauthorizedClient, "this client may not use the authorization code flow".into()));
+        return Err((
+            ErrorCode::UnauthorizedClient,
+            "this client may not use the authorization code flow".into(),
+        ));
     }
     let scopes = requested_scopes(client, params.get("scope")).map_err(|err| (ErrorCode::InvalidScope, err.detail))?;
     let pkce = pkce(client, params)?;
@@ -217,7 +249,9 @@ fn pkce(client: &Client, params: &Params) -> Result<Option<Pkce>, (ErrorCode, St
                     .bytes()
                     .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~'));
             if !valid {
-                return Err(invalid("code_challenge must be 43 to 128 characters of [A-Za-z0-9-._~]"));
+                return Err(invalid(
+                    "code_challenge must be 43 to 128 characters of [A-Za-z0-9-._~]",
+                ));
             }
             Some(Pkce {
                 challenge: challenge.to_owned(),
@@ -242,7 +276,15 @@ fn log_in(cx: &RealmCtx<'_>, request: &AuthRequest<'_>, redirect: &Redirect<'_>,
         expires_at: now.saturating_add(SESSION_SECS),
     };
     cx.store().insert_session(sid.clone(), session, now);
-    issue_code(cx, request, redirect, user, now, &sid, cookies::set(&cx.realm.name, &sid))
+    issue_code(
+        cx,
+        request,
+        redirect,
+        user,
+        now,
+        &sid,
+        cookies::set(&cx.realm.name, &sid),
+    )
 }
 
 fn issue_code(
@@ -291,11 +333,21 @@ async fn login(State(app): State<Arc<App>>, RealmName(realm): RealmName, headers
 
 fn submit_login(cx: &RealmCtx<'_>, params: &Params) -> Response {
     let now = cx.now();
-    let expired = || error_page(StatusCode::BAD_REQUEST, "invalid_request", "the login request is unknown or expired");
+    let expired = || {
+        error_page(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            "the login request is unknown or expired",
+        )
+    };
     let Some(request_id) = params.get("request_id") else {
         return expired();
     };
-    let Some(pending) = cx.store().pending(request_id, now).filter(|pending| pending.realm == cx.realm.name) else {
+    let Some(pending) = cx
+        .store()
+        .pending(request_id, now)
+        .filter(|pending| pending.realm == cx.realm.name)
+    else {
         return expired();
     };
     let Some(client) = cx.realm.client(&pending.client_id) else {

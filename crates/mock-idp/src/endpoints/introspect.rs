@@ -21,7 +21,12 @@ pub(super) fn routes(provider: Provider) -> Router<Arc<App>> {
     Router::new().route(provider.route(Endpoint::Introspect), post(introspect))
 }
 
-async fn introspect(State(app): State<Arc<App>>, RealmName(realm): RealmName, headers: HeaderMap, body: Body) -> Response {
+async fn introspect(
+    State(app): State<Arc<App>>,
+    RealmName(realm): RealmName,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
     let result = async {
         let cx = app.realm(&realm)?;
         let params = read_form(&headers, body).await?;
@@ -66,7 +71,10 @@ fn describe(cx: &RealmCtx<'_>, token: &str) -> Option<Value> {
     let user = record.username.as_deref().and_then(|name| cx.realm.user(name));
     let mut claims = Map::new();
     claims.insert("iss".into(), json!(cx.issuer));
-    claims.insert("sub".into(), json!(user.map_or(record.client_id.as_str(), |user| user.id.as_str())));
+    claims.insert(
+        "sub".into(),
+        json!(user.map_or(record.client_id.as_str(), |user| user.id.as_str())),
+    );
     claims.insert("client_id".into(), json!(record.client_id));
     claims.insert("scope".into(), json!(record.scopes.join(" ")));
     claims.insert("iat".into(), json!(record.issued_at));

@@ -82,14 +82,21 @@ fn handle(cx: &RealmCtx<'_>, params: &Params, headers: &HeaderMap) -> Response {
             let Some(client) = client_id.as_deref().and_then(|id| cx.realm.client(id)) else {
                 return page("post_logout_redirect_uri needs client_id or id_token_hint");
             };
-            if !client.post_logout_redirect_uris.iter().any(|registered| registered == uri) {
+            if !client
+                .post_logout_redirect_uris
+                .iter()
+                .any(|registered| registered == uri)
+            {
                 return page("post_logout_redirect_uri is not registered for this client");
             }
             Some(uri)
         }
     };
 
-    let sessions = [cookies::session_id(headers, &cx.realm.name), hint.and_then(|hint| hint.session_id)];
+    let sessions = [
+        cookies::session_id(headers, &cx.realm.name),
+        hint.and_then(|hint| hint.session_id),
+    ];
     for sid in sessions.into_iter().flatten() {
         cx.store().end_session(&sid);
     }

@@ -46,8 +46,11 @@ async fn not_found(axum::extract::State(app): axum::extract::State<Arc<App>>) ->
 }
 
 async fn method_not_allowed(axum::extract::State(app): axum::extract::State<Arc<App>>) -> Response {
-    OAuthError::new(ErrorKind::MethodNotAllowed, "this endpoint does not accept that HTTP method")
-        .render(app.provider, "")
+    OAuthError::new(
+        ErrorKind::MethodNotAllowed,
+        "this endpoint does not accept that HTTP method",
+    )
+    .render(app.provider, "")
 }
 
 /// The `{realm}` path segment; a malformed one is `not_found` in the provider's shape.

@@ -30,7 +30,12 @@ async fn userinfo(
     let result = async {
         let cx = app.realm(&realm)?;
         let token = presented_token(&method, &uri, &headers, body).await?;
-        let invalid = || OAuthError::new(ErrorKind::InvalidBearer, "the access token is invalid, expired or revoked");
+        let invalid = || {
+            OAuthError::new(
+                ErrorKind::InvalidBearer,
+                "the access token is invalid, expired or revoked",
+            )
+        };
         let live = cx.live_access_token(&token).ok_or_else(invalid)?;
         let scopes: Vec<String> = live
             .claims
@@ -48,7 +53,11 @@ async fn userinfo(
             ));
         }
         let subject = live.claims.get("sub").and_then(Value::as_str).unwrap_or_default();
-        let user = cx.realm.user_by_id(subject).filter(|user| user.enabled).ok_or_else(invalid)?;
+        let user = cx
+            .realm
+            .user_by_id(subject)
+            .filter(|user| user.enabled)
+            .ok_or_else(invalid)?;
         Ok(no_store_json(&Value::Object(cx.provider().userinfo(user, &scopes))))
     }
     .await;
@@ -61,10 +70,11 @@ async fn presented_token(method: &Method, uri: &Uri, headers: &HeaderMap, body: 
     if let Some(token) = bearer(headers)? {
         found.push(token);
     }
-    if *method == Method::POST && is_form(headers) {
-        if let Some(token) = Params::parse(&read_body(body).await?)?.get("access_token") {
-            found.push(token.to_owned());
-        }
+    if *method == Method::POST
+        && is_form(headers)
+        && let Some(token) = Params::parse(&read_body(body).await?)?.get("access_token")
+    {
+        found.push(token.to_owned());
     }
     if let Some(token) = Params::parse(uri.query().unwrap_or_default().as_bytes())?.get("access_token") {
         found.push(token.to_owned());
@@ -72,6 +82,8 @@ async fn presented_token(method: &Method, uri: &Uri, headers: &HeaderMap, body: 
     match found.len() {
         0 => Err(OAuthError::new(ErrorKind::MissingBearer, "an access token is required")),
         1 => Ok(found.remove(0)),
-        _ => Err(OAuthError::malformed("the access token must be presented in exactly one way")),
+        _ => Err(OAuthError::malformed(
+            "the access token must be presented in exactly one way",
+        )),
     }
 }

@@ -61,7 +61,9 @@ fn check_verifier_syntax(verifier: &str) -> Result<(), OAuthError> {
     if valid {
         Ok(())
     } else {
-        Err(OAuthError::malformed("code_verifier must be 43 to 128 characters of [A-Za-z0-9-._~]"))
+        Err(OAuthError::malformed(
+            "code_verifier must be 43 to 128 characters of [A-Za-z0-9-._~]",
+        ))
     }
 }
 
@@ -69,14 +71,20 @@ fn check_pkce(pkce: Option<&Pkce>, verifier: Option<&str>) -> Result<(), OAuthEr
     let mismatch = |detail: &str| OAuthError::new(ErrorKind::PkceMismatch, detail);
     match (pkce, verifier) {
         (None, None) => Ok(()),
-        (None, Some(_)) => Err(mismatch("code_verifier sent for a code issued without a code_challenge")),
+        (None, Some(_)) => Err(mismatch(
+            "code_verifier sent for a code issued without a code_challenge",
+        )),
         (Some(_), None) => Err(mismatch("code_verifier is required")),
         (Some(pkce), Some(verifier)) => {
             let computed = match pkce.method {
-                PkceMethod::S256 => b64::encode(aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, verifier.as_bytes())),
+                PkceMethod::S256 => b64::encode(aws_lc_rs::digest::digest(
+                    &aws_lc_rs::digest::SHA256,
+                    verifier.as_bytes(),
+                )),
                 PkceMethod::Plain => verifier.to_owned(),
             };
-            if aws_lc_rs::constant_time::verify_slices_are_equal(computed.as_bytes(), pkce.challenge.as_bytes()).is_ok() {
+            if aws_lc_rs::constant_time::verify_slices_are_equal(computed.as_bytes(), pkce.challenge.as_bytes()).is_ok()
+            {
                 Ok(())
             } else {
                 Err(mismatch("code_verifier does not match the code_challenge"))

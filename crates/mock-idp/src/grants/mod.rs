@@ -26,7 +26,12 @@ pub(crate) fn issue(cx: &RealmCtx<'_>, client: AuthenticatedClient<'_>, params: 
     let name = params.require("grant_type")?;
     let grant = GrantType::from_wire(name)
         .filter(|grant| SUPPORTED.contains(grant))
-        .ok_or_else(|| OAuthError::new(ErrorKind::UnsupportedGrantType, format!("grant type {name} is not supported")))?;
+        .ok_or_else(|| {
+            OAuthError::new(
+                ErrorKind::UnsupportedGrantType,
+                format!("grant type {name} is not supported"),
+            )
+        })?;
     if !client.client.allows(grant) {
         return Err(OAuthError::new(
             ErrorKind::UnauthorizedGrant,

@@ -22,4 +22,3 @@ pub(super) fn issue(cx: &RealmCtx<'_>, client: &Client, params: &Params) -> Resu
     };
     cx.issue(&subject, None, client.allows(GrantType::RefreshToken))
 }
-

@@ -9,7 +9,12 @@ use providers::{Client, ErrorKind};
 
 pub(super) fn issue(cx: &RealmCtx<'_>, client: &Client, params: &Params) -> Result<Issued, OAuthError> {
     let token = params.require("refresh_token")?;
-    let invalid = || OAuthError::new(ErrorKind::InvalidRefreshToken, "refresh token is invalid, expired or revoked");
+    let invalid = || {
+        OAuthError::new(
+            ErrorKind::InvalidRefreshToken,
+            "refresh token is invalid, expired or revoked",
+        )
+    };
     let now = cx.now();
     // Check the scope before rotating, so a bad request does not burn the token.
     let current = cx.store().live_refresh(token, now);

@@ -66,7 +66,9 @@ pub struct KeyMaterial {
 impl std::fmt::Debug for KeyMaterial {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let algs: Vec<SigningAlg> = self.pems.iter().map(|(alg, _)| *alg).collect();
-        f.debug_struct("KeyMaterial").field("algs", &algs).finish_non_exhaustive()
+        f.debug_struct("KeyMaterial")
+            .field("algs", &algs)
+            .finish_non_exhaustive()
     }
 }
 
@@ -76,9 +78,18 @@ impl KeyMaterial {
     pub fn embedded() -> KeyMaterial {
         KeyMaterial {
             pems: vec![
-                (SigningAlg::RS256, include_str!("../../../../fixtures/keys/demo/rsa-2048.pem").to_owned()),
-                (SigningAlg::ES256, include_str!("../../../../fixtures/keys/demo/ec-p256.pem").to_owned()),
-                (SigningAlg::EdDSA, include_str!("../../../../fixtures/keys/demo/ed25519.pem").to_owned()),
+                (
+                    SigningAlg::RS256,
+                    include_str!("../../../../fixtures/keys/demo/rsa-2048.pem").to_owned(),
+                ),
+                (
+                    SigningAlg::ES256,
+                    include_str!("../../../../fixtures/keys/demo/ec-p256.pem").to_owned(),
+                ),
+                (
+                    SigningAlg::EdDSA,
+                    include_str!("../../../../fixtures/keys/demo/ed25519.pem").to_owned(),
+                ),
             ],
         }
     }

@@ -43,7 +43,10 @@ impl MockIdp {
     /// refusal by the endpoint (e.g. a disabled user).
     pub async fn token_for(&self, username: &str, client_id: &str) -> Result<TokenSet, MockIdpError> {
         let realm = self.app.world.default_realm.clone();
-        let cx = self.app.realm(&realm).map_err(|_| MockIdpError::UnknownRealm(realm.clone()))?;
+        let cx = self
+            .app
+            .realm(&realm)
+            .map_err(|_| MockIdpError::UnknownRealm(realm.clone()))?;
         let client = cx
             .realm
             .client(client_id)
@@ -81,7 +84,10 @@ impl MockIdp {
         cx.store().insert_session(sid.clone(), session, now);
         let redirect_uri = client.redirect_uris.first().cloned().unwrap_or_default();
         let verifier = b64::random_token(32);
-        let challenge = b64::encode(aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, verifier.as_bytes()));
+        let challenge = b64::encode(aws_lc_rs::digest::digest(
+            &aws_lc_rs::digest::SHA256,
+            verifier.as_bytes(),
+        ));
         let query = form_urlencoded::Serializer::new(String::new())
             .extend_pairs([
                 ("response_type", "code"),
@@ -151,7 +157,12 @@ impl MockIdp {
         runtime.block_on(self.token_for(username, client_id))
     }
 
-    async fn token_request(&self, realm: &str, client: &Client, form: &[(&str, &str)]) -> Result<TokenSet, MockIdpError> {
+    async fn token_request(
+        &self,
+        realm: &str,
+        client: &Client,
+        form: &[(&str, &str)],
+    ) -> Result<TokenSet, MockIdpError> {
         let mut body = form_urlencoded::Serializer::new(String::new());
         body.extend_pairs(form);
         let mut request = Request::post(path_of(&self.endpoint_of(realm, Endpoint::Token)))
@@ -181,7 +192,10 @@ impl MockIdp {
             .await
             .map_err(|err| MockIdpError::Refused(err.to_string()))?;
         if !status.is_success() {
-            return Err(MockIdpError::Refused(format!("{status}: {}", String::from_utf8_lossy(&bytes))));
+            return Err(MockIdpError::Refused(format!(
+                "{status}: {}",
+                String::from_utf8_lossy(&bytes)
+            )));
         }
         serde_json::from_slice(&bytes).map_err(|err| MockIdpError::Refused(err.to_string()))
     }
