@@ -7,6 +7,7 @@
 mod support;
 
 mod discovery_and_jwks;
+mod faults;
 mod flows;
 mod malformed_input;
 mod negative;

@@ -2,6 +2,7 @@
 
 use crate::clock::Clock;
 use crate::error::OAuthError;
+use crate::faults::Faults;
 use crate::grants;
 use crate::keys::{KeyError, KeyMaterial, RealmKeys};
 use crate::state::Store;
@@ -23,6 +24,8 @@ pub(crate) struct App {
     pub(crate) clock: Arc<dyn Clock>,
     /// A `login_hint` naming an enabled user logs that user in without the login page.
     pub(crate) auto_approve: bool,
+    /// Injected faults and hit counters, per endpoint.
+    pub(crate) faults: Faults,
 }
 
 /// A realm's keys and the documents derived from them, swapped together on rotation.
@@ -70,6 +73,7 @@ impl App {
             store: Store::default(),
             clock,
             auto_approve,
+            faults: Faults::default(),
         }
     }
 

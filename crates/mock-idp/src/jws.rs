@@ -36,7 +36,8 @@ pub(crate) fn sign(key: &SigningKey, typ: &str, claims: &Map<String, Value>) -> 
     let header = json!({ "alg": key.alg().as_str(), "typ": typ, "kid": key.kid() });
     let mut token = b64::encode(header.to_string());
     token.push('.');
-    token.push_str(&b64::encode(Value::Object(claims.clone()).to_string()));
+    let payload = serde_json::to_vec(claims).map_err(|_| KeyError::Sign(key.alg()))?;
+    token.push_str(&b64::encode(payload));
     let signature = key.sign(token.as_bytes())?;
     token.push('.');
     token.push_str(&b64::encode(signature));

@@ -20,6 +20,7 @@ pub mod config;
 mod cookies;
 mod endpoints;
 mod error;
+mod faults;
 mod grants;
 mod http;
 mod jws;
@@ -31,6 +32,7 @@ mod tokens;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use config::{Config, KeySource};
+pub use faults::Fault;
 pub use keys::{KeyError, KeyMaterial};
 pub use providers::{Endpoint, Provider, World};
 pub use server::{MockIdp, MockIdpBuilder, MockIdpError, MockIdpInfo, TokenSet, TokenSpec};

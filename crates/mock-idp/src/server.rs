@@ -466,6 +466,22 @@ impl MockIdp {
             .map_err(refused)
     }
 
+    /// Makes `endpoint` (in every realm) misbehave as `fault` says until [`MockIdp::clear_fault`].
+    pub fn set_fault(&self, endpoint: Endpoint, fault: crate::Fault) {
+        self.app.faults.set(endpoint, Some(fault));
+    }
+
+    /// Restores normal behaviour of `endpoint`.
+    pub fn clear_fault(&self, endpoint: Endpoint) {
+        self.app.faults.set(endpoint, None);
+    }
+
+    /// How many requests `endpoint` has received (all realms; the login form counts as
+    /// `Authorize`, RFC 8414 metadata as `Discovery`).
+    pub fn hits(&self, endpoint: Endpoint) -> u64 {
+        self.app.faults.hits(endpoint)
+    }
+
     /// Rotates the signing keys of every realm to fresh ones; the previous keys stay in the
     /// JWK set so tokens signed before the rotation still verify.
     ///

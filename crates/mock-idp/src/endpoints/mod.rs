@@ -16,21 +16,27 @@ use axum::Router;
 use axum::extract::{FromRequestParts, Path};
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
-use providers::ErrorKind;
+use providers::{Endpoint, ErrorKind};
 use std::sync::Arc;
 
 /// The whole router for `app`'s provider.
 pub(crate) fn router(app: Arc<App>) -> Router {
     let provider = app.provider;
+    let counted = |endpoint: Endpoint, routes: Router<Arc<App>>| {
+        routes.route_layer(axum::middleware::from_fn_with_state(
+            (app.clone(), endpoint),
+            crate::faults::apply,
+        ))
+    };
     Router::new()
-        .merge(discovery::routes(provider))
-        .merge(jwks::routes(provider))
-        .merge(authorize::routes(provider))
-        .merge(token::routes(provider))
-        .merge(userinfo::routes(provider))
-        .merge(introspect::routes(provider))
-        .merge(revoke::routes(provider))
-        .merge(logout::routes(provider))
+        .merge(counted(Endpoint::Discovery, discovery::routes(provider)))
+        .merge(counted(Endpoint::Jwks, jwks::routes(provider)))
+        .merge(counted(Endpoint::Authorize, authorize::routes(provider)))
+        .merge(counted(Endpoint::Token, token::routes(provider)))
+        .merge(counted(Endpoint::Userinfo, userinfo::routes(provider)))
+        .merge(counted(Endpoint::Introspect, introspect::routes(provider)))
+        .merge(counted(Endpoint::Revoke, revoke::routes(provider)))
+        .merge(counted(Endpoint::EndSession, logout::routes(provider)))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(app)
