@@ -17,10 +17,12 @@ mod error;
 pub mod generic;
 mod grant;
 mod provider;
+pub mod reader;
 pub mod world;
 
 pub use alg::SigningAlg;
 pub use error::{Challenge, ErrorCode, ErrorKind, ErrorResponse};
 pub use grant::GrantType;
 pub use provider::{Endpoint, Provider, UnknownProvider};
+pub use reader::Grants;
 pub use world::{Client, ClientKind, Lifetimes, PkcePolicy, Realm, TokenFormat, User, World, WorldError};

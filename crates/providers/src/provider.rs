@@ -148,6 +148,15 @@ impl Provider {
         }
     }
 
+    /// Scopes, roles and client of a token's claims, read the way this provider writes them.
+    /// `resource` is the client id of the resource server asking, for providers whose
+    /// client roles are scoped per client (another client's roles never count).
+    pub fn read_grants(self, claims: &Map<String, Value>, resource: Option<&str>) -> crate::Grants {
+        match self {
+            Provider::Generic => crate::reader::generic(claims, resource),
+        }
+    }
+
     /// How this provider answers `kind`; `detail` is the mock's explanation, `realm` names the
     /// realm for `WWW-Authenticate`.
     pub fn error_response(self, kind: &ErrorKind, detail: &str, realm: &str) -> ErrorResponse {
