@@ -8,6 +8,7 @@ mod support;
 
 mod discovery_and_jwks;
 mod faults;
+mod flavor_keycloak;
 mod flows;
 mod malformed_input;
 mod negative;

@@ -80,7 +80,7 @@ impl App {
     /// The realm called `name`, or `not_found`.
     pub(crate) fn realm(&self, name: &str) -> Result<RealmCtx<'_>, OAuthError> {
         let (Some(realm), Some(state)) = (self.world.realm(name), self.realms.get(name)) else {
-            return Err(OAuthError::new(ErrorKind::NotFound, "no such realm"));
+            return Err(OAuthError::new(ErrorKind::UnknownRealm, "no such realm"));
         };
         let published = state
             .published
@@ -116,11 +116,12 @@ impl App {
 
 fn publish(provider: Provider, public_url: &str, issuer: &str, realm: &Realm, keys: RealmKeys) -> Published {
     let algs = keys.algs();
-    let discovery = provider.discovery(&DiscoveryInput {
+    let grant_types = grants::supported(provider);
+    let discovery = provider.flavor().discovery(&DiscoveryInput {
         issuer,
         public_url,
         realm,
-        grant_types: grants::SUPPORTED,
+        grant_types: &grant_types,
         signing_algs: &algs,
     });
     let jwks = keys.jwks();
@@ -161,5 +162,10 @@ impl RealmCtx<'_> {
         self.app
             .provider
             .endpoint_url(&self.app.public_url, &self.realm.name, endpoint)
+            .unwrap_or_default()
+    }
+
+    pub(crate) fn flavor(&self) -> &'static dyn providers::Flavor {
+        self.app.provider.flavor()
     }
 }

@@ -24,3 +24,23 @@ pub(crate) fn random_token(count: usize) -> String {
     }
     encode(bytes)
 }
+
+/// A random (version 4) UUID, the shape of `jti`s and ids most providers use.
+pub(crate) fn random_uuid() -> String {
+    let mut bytes = [0u8; 16];
+    if aws_lc_rs::rand::fill(&mut bytes).is_err() {
+        use rand::RngCore;
+        rand::rngs::OsRng.fill_bytes(&mut bytes);
+    }
+    bytes[6] = (bytes[6] & 0x0f) | 0x40;
+    bytes[8] = (bytes[8] & 0x3f) | 0x80;
+    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    format!(
+        "{}-{}-{}-{}-{}",
+        &hex[0..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..32]
+    )
+}

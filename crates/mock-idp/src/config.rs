@@ -52,6 +52,9 @@ pub struct Config {
     pub public_url: Option<String>,
     /// Where signing keys come from. Defaults to the embedded deterministic keys.
     pub keys: KeySource,
+    /// A path prefix for every endpoint when no public URL is given (e.g. `/auth`, Keycloak's
+    /// legacy context path): the public URL becomes `http://{bound address}{context_path}`.
+    pub context_path: Option<String>,
     /// When true, an authorization request whose `login_hint` names an enabled user logs that
     /// user in without showing the login page (a headless path for tests). Defaults to false;
     /// every auto-approved login is logged.

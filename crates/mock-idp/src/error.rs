@@ -30,7 +30,19 @@ impl OAuthError {
     pub(crate) fn render(&self, provider: Provider, realm: &str) -> Response {
         let shaped = provider.error_response(&self.kind, &self.detail, realm);
         let status = StatusCode::from_u16(shaped.status).unwrap_or(StatusCode::BAD_REQUEST);
-        let mut response = (status, crate::http::no_store_json(&shaped.body)).into_response();
+        let mut response = match &shaped.body {
+            Some(body) => (status, crate::http::no_store_json(body)).into_response(),
+            None => {
+                let mut empty = status.into_response();
+                empty
+                    .headers_mut()
+                    .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+                empty
+            }
+        };
+        if let Ok(content_type) = HeaderValue::from_str(shaped.content_type) {
+            response.headers_mut().insert(header::CONTENT_TYPE, content_type);
+        }
         if let Some(challenge) = shaped.www_authenticate
             && let Ok(value) = HeaderValue::from_str(&challenge)
         {

@@ -32,8 +32,16 @@ pub(crate) struct Verified {
 }
 
 /// Signs `claims` with `key` as a compact JWS with header `{alg, typ, kid}`.
-pub(crate) fn sign(key: &SigningKey, typ: &str, claims: &Map<String, Value>) -> Result<String, KeyError> {
-    let header = json!({ "alg": key.alg().as_str(), "typ": typ, "kid": key.kid() });
+pub(crate) fn sign(
+    key: &SigningKey,
+    typ: &str,
+    extra_header: &Map<String, Value>,
+    claims: &Map<String, Value>,
+) -> Result<String, KeyError> {
+    let mut header = json!({ "alg": key.alg().as_str(), "typ": typ, "kid": key.kid() });
+    if let Value::Object(members) = &mut header {
+        members.extend(extra_header.clone());
+    }
     let mut token = b64::encode(header.to_string());
     token.push('.');
     let payload = serde_json::to_vec(claims).map_err(|_| KeyError::Sign(key.alg()))?;
@@ -103,7 +111,7 @@ mod tests {
         let mut claims = Map::new();
         claims.insert("sub".into(), json!("alice"));
         for alg in SigningAlg::ALL {
-            let token = sign(keys.signer(alg).unwrap(), "at+jwt", &claims).unwrap();
+            let token = sign(keys.signer(alg).unwrap(), "at+jwt", &Map::new(), &claims).unwrap();
             let verified = verify(&keys, &token).unwrap();
             assert_eq!(verified.claims["sub"], "alice");
             assert_eq!(verified.header["typ"], "at+jwt");
@@ -115,7 +123,7 @@ mod tests {
     fn forged_tokens_are_refused() {
         let keys = keys();
         let claims = Map::new();
-        let token = sign(keys.signer(SigningAlg::RS256).unwrap(), "JWT", &claims).unwrap();
+        let token = sign(keys.signer(SigningAlg::RS256).unwrap(), "JWT", &Map::new(), &claims).unwrap();
         let parts: Vec<&str> = token.split('.').collect();
 
         let tampered_payload = format!("{}.{}.{}", parts[0], b64::encode("{\"sub\":\"mallory\"}"), parts[2]);

@@ -5,8 +5,8 @@
 mod opt;
 
 use clap::Parser;
-use mock_idp::{Config, KeyMaterial, KeySource, MockIdp, MockIdpBuilder, Provider, World};
-use opt::{Cli, Command, Common, ProviderName};
+use mock_idp::{Config, KeyMaterial, KeySource, MockIdp, MockIdpBuilder, World};
+use opt::{Cli, Command, Common};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
@@ -22,6 +22,7 @@ fn main() -> ExitCode {
         Command::Token(token) => run_token(token),
         Command::Keys(opt::Keys::Generate(generate)) => run_generate(generate),
         Command::CheckConfig(world) => run_check(world),
+        Command::Export(opt::Export::KeycloakRealm(export)) => run_export_keycloak(export),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
@@ -32,12 +33,6 @@ fn main() -> ExitCode {
     }
 }
 
-fn provider(name: ProviderName) -> Provider {
-    match name {
-        ProviderName::Generic => Provider::Generic,
-    }
-}
-
 fn config(common: &Common, public_url: Option<String>, auto_approve: bool) -> Config {
     let keys = match (&common.keys, common.fresh_keys) {
         (Some(dir), _) => KeySource::Dir(dir.clone()),
@@ -45,11 +40,12 @@ fn config(common: &Common, public_url: Option<String>, auto_approve: bool) -> Co
         (None, false) => KeySource::Embedded,
     };
     Config {
-        provider: provider(common.provider),
+        provider: common.provider,
         world: common.world.world.clone(),
         public_url: common.public_url.clone().or(public_url),
         keys,
         auto_approve,
+        context_path: None,
     }
 }
 
@@ -159,6 +155,27 @@ fn run_check(world: opt::World) -> Result<(), String> {
             realm.users.len(),
             realm.scopes.join(" ")
         );
+    }
+    Ok(())
+}
+
+fn run_export_keycloak(export: opt::KeycloakRealm) -> Result<(), String> {
+    let world = load_world(&export.world)?;
+    let name = export.realm.as_deref().unwrap_or(&world.default_realm);
+    let realm = world
+        .realm(name)
+        .ok_or_else(|| format!("the world has no realm `{name}`"))?;
+    let document = providers::keycloak::realm_export(realm);
+    let text = serde_json::to_string_pretty(&document).map_err(|err| err.to_string())? + "\n";
+    match &export.out {
+        Some(path) => {
+            if let Some(dir) = path.parent().filter(|dir| !dir.as_os_str().is_empty()) {
+                std::fs::create_dir_all(dir).map_err(|err| format!("{}: {err}", dir.display()))?;
+            }
+            std::fs::write(path, text).map_err(|err| format!("{}: {err}", path.display()))?;
+            println!("wrote {}", path.display());
+        }
+        None => print!("{text}"),
     }
     Ok(())
 }

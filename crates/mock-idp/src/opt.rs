@@ -1,6 +1,6 @@
 //! Command-line options (clap derive); doc comments are the help text.
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 
 /// A mock OpenID Connect provider that mints really signed tokens.
@@ -22,6 +22,27 @@ pub(crate) enum Command {
     Keys(Keys),
     /// Check a world file and print a summary; exit 1 with the error otherwise.
     CheckConfig(World),
+    /// Write a provider's setup generated from the world (e.g. a Keycloak realm import file).
+    #[command(subcommand)]
+    Export(Export),
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum Export {
+    /// A Keycloak realm representation for `kc.sh start-dev --import-realm`.
+    KeycloakRealm(KeycloakRealm),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct KeycloakRealm {
+    #[command(flatten)]
+    pub(crate) world: World,
+    /// The realm to export; the world's default realm otherwise.
+    #[arg(long)]
+    pub(crate) realm: Option<String>,
+    /// Output file; standard output otherwise.
+    #[arg(long)]
+    pub(crate) out: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -31,19 +52,18 @@ pub(crate) struct World {
     pub(crate) world: Option<PathBuf>,
 }
 
-#[derive(Debug, Clone, Copy, ValueEnum)]
-pub(crate) enum ProviderName {
-    /// Plain OpenID Connect with RFC 9068 access tokens.
-    Generic,
+/// Parses a provider name (`ztrust` is an alias of `keycloak`).
+fn provider(name: &str) -> Result<mock_idp::Provider, String> {
+    name.parse::<mock_idp::Provider>().map_err(|err| err.to_string())
 }
 
 #[derive(Debug, Args)]
 pub(crate) struct Common {
     #[command(flatten)]
     pub(crate) world: World,
-    /// Provider to imitate.
-    #[arg(long, env = "MOCK_IDP_PROVIDER", value_enum, default_value = "generic")]
-    pub(crate) provider: ProviderName,
+    /// Provider to imitate: generic, keycloak (alias ztrust).
+    #[arg(long, env = "MOCK_IDP_PROVIDER", value_parser = provider, default_value = "generic")]
+    pub(crate) provider: mock_idp::Provider,
     /// Directory of per-realm keys written by `mock-idp keys generate`; the embedded
     /// deterministic keys otherwise.
     #[arg(long, env = "MOCK_IDP_KEYS", conflicts_with = "fresh_keys")]

@@ -160,6 +160,12 @@ impl MockIdpBuilder {
         self
     }
 
+    /// Serves every endpoint under `path` (e.g. `/auth`, Keycloak's legacy context path).
+    pub fn context_path(mut self, path: impl Into<String>) -> MockIdpBuilder {
+        self.config.context_path = Some(path.into());
+        self
+    }
+
     /// Applies a whole [`Config`]; later builder calls override its fields.
     pub fn config(mut self, config: Config) -> MockIdpBuilder {
         self.config = config;
@@ -212,7 +218,7 @@ impl MockIdpBuilder {
             .config
             .public_url
             .clone()
-            .unwrap_or_else(|| format!("http://{address}"));
+            .unwrap_or_else(|| format!("http://{address}{}", self.config.context_path.as_deref().unwrap_or("")));
         let (app, router) = self.build(public_url)?;
         let info = MockIdpInfo { app: app.clone() };
         on_ready(address, &info);
@@ -256,7 +262,7 @@ impl MockIdpBuilder {
             .config
             .public_url
             .clone()
-            .unwrap_or_else(|| format!("http://{address}"));
+            .unwrap_or_else(|| format!("http://{address}{}", self.config.context_path.as_deref().unwrap_or("")));
         let (app, router) = self.build(public_url)?;
         listener.set_nonblocking(true)?;
         let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
@@ -320,7 +326,8 @@ impl MockIdpInfo {
                     self.app.provider.issuer(&self.app.public_url, name),
                     self.app
                         .provider
-                        .endpoint_url(&self.app.public_url, name, Endpoint::Discovery),
+                        .endpoint_url(&self.app.public_url, name, Endpoint::Discovery)
+                        .unwrap_or_default(),
                 )
             })
             .collect()
@@ -410,9 +417,13 @@ impl MockIdp {
         self.endpoint_of(&self.app.world.default_realm, endpoint)
     }
 
-    /// The URL of `endpoint` in `realm`.
+    /// The URL of `endpoint` in `realm`; empty when the provider does not serve that endpoint
+    /// (see [`Provider::route`]).
     pub fn endpoint_of(&self, realm: &str, endpoint: Endpoint) -> String {
-        self.app.provider.endpoint_url(&self.app.public_url, realm, endpoint)
+        self.app
+            .provider
+            .endpoint_url(&self.app.public_url, realm, endpoint)
+            .unwrap_or_default()
     }
 
     /// Signs an access token without HTTP, shaped exactly as the token endpoint shapes it.
@@ -456,6 +467,7 @@ impl MockIdp {
             auth_time: user.map(|_| cx.now()),
             session_id: None,
             nonce: None,
+            grant: None,
         };
         let overrides = Overrides {
             lifetime: spec.lifetime,

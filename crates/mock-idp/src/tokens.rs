@@ -7,7 +7,7 @@ use crate::error::OAuthError;
 use crate::jws;
 use crate::state::{FamilyId, OpaqueRecord, RefreshRecord};
 use providers::claims::{AccessTokenInput, IdTokenInput};
-use providers::{Client, ErrorKind, SigningAlg, TokenFormat, User};
+use providers::{Client, ErrorKind, GrantType, SigningAlg, TokenFormat, User};
 use serde_json::{Map, Value};
 
 /// `typ` header of ID tokens.
@@ -22,6 +22,8 @@ pub(crate) struct Subject<'a> {
     pub(crate) auth_time: Option<u64>,
     pub(crate) session_id: Option<String>,
     pub(crate) nonce: Option<String>,
+    /// The grant issuing the token; `None` when minted directly.
+    pub(crate) grant: Option<GrantType>,
 }
 
 /// What a grant issued.
@@ -59,7 +61,8 @@ impl RealmCtx<'_> {
             .keys()
             .signer(alg)
             .ok_or_else(|| OAuthError::new(ErrorKind::ServerError, format!("no {alg} key in this realm")))?;
-        jws::sign(key, typ, claims).map_err(|err| OAuthError::new(ErrorKind::ServerError, err.to_string()))
+        jws::sign(key, typ, &self.flavor().extra_jwt_header(), claims)
+            .map_err(|err| OAuthError::new(ErrorKind::ServerError, err.to_string()))
     }
 
     /// Mints an access token (JWT or opaque, per the client) and records it in `family`.
@@ -72,9 +75,9 @@ impl RealmCtx<'_> {
         let now = self.now();
         let lifetime = overrides.lifetime.unwrap_or(self.realm.lifetimes.access_token);
         let expires_at = now.saturating_add(lifetime);
-        let jti = b64::random_token(16);
+        let jti = b64::random_uuid();
         let audiences = self.realm.audiences(subject.user, &subject.scopes);
-        let mut claims = self.provider().access_token_claims(&AccessTokenInput {
+        let mut claims = self.flavor().access_token_claims(&AccessTokenInput {
             issuer: self.issuer,
             realm: self.realm,
             client: subject.client,
@@ -86,17 +89,19 @@ impl RealmCtx<'_> {
             jti: &jti,
             auth_time: subject.auth_time,
             session_id: subject.session_id.as_deref(),
+            grant: subject.grant,
         });
         claims.extend(overrides.claims.clone());
-        let token = match subject.client.access_token_format {
+        let format = subject
+            .client
+            .access_token_format
+            .unwrap_or_else(|| self.flavor().default_access_token_format());
+        let token = match format {
             TokenFormat::Jwt => {
-                let token = self.sign(
-                    self.alg_for(subject.client),
-                    self.provider().access_token_typ(),
-                    &claims,
-                )?;
+                let token = self.sign(self.alg_for(subject.client), self.flavor().access_token_typ(), &claims)?;
                 if let Some(family) = family {
-                    self.store().add_access(family, &jti, expires_at);
+                    self.store()
+                        .add_access(family, &revocation_id(&claims, &token), expires_at);
                 }
                 token
             }
@@ -127,6 +132,11 @@ impl RealmCtx<'_> {
         with_refresh: bool,
     ) -> Result<Issued, OAuthError> {
         let now = self.now();
+        let expanded = Subject {
+            scopes: self.flavor().granted_scopes(subject.client, subject.scopes.clone()),
+            ..subject.clone()
+        };
+        let subject = &expanded;
         let family = match (family, with_refresh) {
             (Some(family), _) => Some(family),
             (None, true) => Some(self.store().new_family(
@@ -178,8 +188,8 @@ impl RealmCtx<'_> {
     fn id_token(&self, subject: &Subject<'_>, user: &User, access_token: &str, now: u64) -> Result<String, OAuthError> {
         let alg = self.alg_for(subject.client);
         let at_hash = at_hash(alg, access_token);
-        let jti = b64::random_token(16);
-        let claims = self.provider().id_token_claims(&IdTokenInput {
+        let jti = b64::random_uuid();
+        let claims = self.flavor().id_token_claims(&IdTokenInput {
             issuer: self.issuer,
             client: subject.client,
             user,
@@ -202,18 +212,35 @@ impl RealmCtx<'_> {
         if jws::looks_like_jws(token) {
             let verified = jws::verify(self.keys(), token).ok()?;
             let typ = verified.header.get("typ").and_then(Value::as_str);
-            if typ != Some(self.provider().access_token_typ()) {
+            if typ != Some(self.flavor().access_token_typ()) {
                 return None;
             }
             let claims = verified.claims;
+            // An ID token (Keycloak `typ: ID`) or a refresh token is never an access token.
+            if claims
+                .get("typ")
+                .and_then(Value::as_str)
+                .is_some_and(|typ| typ != "Bearer")
+            {
+                return None;
+            }
             let issuer_ok = claims.get("iss").and_then(Value::as_str) == Some(self.issuer);
             let live = claims.get("exp").and_then(Value::as_u64).is_some_and(|exp| exp > now);
-            let jti = claims.get("jti").and_then(Value::as_str)?;
-            (issuer_ok && live && !self.store().is_revoked(jti)).then_some(LiveToken { claims })
+            let revoked = self.store().is_revoked(&revocation_id(&claims, token));
+            (issuer_ok && live && !revoked).then_some(LiveToken { claims })
         } else {
             let record = self.store().live_opaque(token, now)?;
             (record.realm == self.realm.name).then_some(LiveToken { claims: record.claims })
         }
+    }
+}
+
+/// The id revocation records for a JWT access token: its `jti`, or for providers whose access
+/// tokens carry none (App ID), the base64url SHA-256 of the token.
+pub(crate) fn revocation_id(claims: &Map<String, Value>, token: &str) -> String {
+    match claims.get("jti").and_then(Value::as_str) {
+        Some(jti) => jti.to_owned(),
+        None => b64::encode(aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, token.as_bytes())),
     }
 }
 

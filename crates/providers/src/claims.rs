@@ -28,6 +28,8 @@ pub struct AccessTokenInput<'a> {
     pub auth_time: Option<u64>,
     /// The login session id (`sid`), if any.
     pub session_id: Option<&'a str>,
+    /// The grant that issued the token (`None` for tokens minted without a grant).
+    pub grant: Option<GrantType>,
 }
 
 /// What an ID token is built from.
@@ -137,4 +139,23 @@ fn insert_opt(claims: &mut Map<String, Value>, name: &str, value: Option<&str>) 
     if let Some(value) = value {
         claims.insert(name.into(), json!(value));
     }
+}
+
+/// A UUID-shaped identifier derived from `seed` (stable across runs and machines), for ids a
+/// provider would have generated (e.g. Keycloak's service-account users).
+pub fn stable_uuid(seed: &str) -> String {
+    let hash = |offset: u64| {
+        seed.bytes().fold(offset, |hash, byte| {
+            (hash ^ u64::from(byte)).wrapping_mul(0x0000_0100_0000_01b3)
+        })
+    };
+    let (high, low) = (hash(0xcbf2_9ce4_8422_2325), hash(0x8422_2325_cbf2_9ce4));
+    format!(
+        "{:08x}-{:04x}-8{:03x}-{:04x}-{:012x}",
+        high >> 32,
+        (high >> 16) & 0xffff,
+        high & 0x0fff,
+        (low >> 48) & 0x3fff | 0x8000,
+        low & 0xffff_ffff_ffff
+    )
 }

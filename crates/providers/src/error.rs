@@ -101,8 +101,10 @@ pub enum ErrorKind {
     BodyTooLarge,
     /// The endpoint does not accept this HTTP method.
     MethodNotAllowed,
-    /// No such path or realm.
+    /// No such path.
     NotFound,
+    /// No such realm (tenant, organisation).
+    UnknownRealm,
     /// The client authenticated with more than one method (RFC 6749 §2.3).
     MultipleClientAuthMethods,
     /// The client's secret is wrong; `basic` is true when it came in an Authorization header.
@@ -163,16 +165,32 @@ pub enum ErrorKind {
 pub struct ErrorResponse {
     /// HTTP status.
     pub status: u16,
-    /// The JSON body, e.g. `{"error":"invalid_client","error_description":"…"}`.
-    pub body: serde_json::Value,
+    /// The JSON body, e.g. `{"error":"invalid_client","error_description":"…"}`; `None` for an
+    /// empty body (Keycloak's userinfo errors).
+    pub body: Option<serde_json::Value>,
+    /// `Content-Type` of the body.
+    pub content_type: &'static str,
     /// The `WWW-Authenticate` header value, if any.
     pub www_authenticate: Option<String>,
 }
 
+/// `application/json`.
+pub(crate) const JSON: &str = "application/json";
+
 impl ErrorResponse {
+    /// A JSON error with the standard members, in the order the standards list them.
+    pub fn json(status: u16, error: &str, description: &str, www_authenticate: Option<String>) -> ErrorResponse {
+        ErrorResponse {
+            status,
+            body: Some(serde_json::json!({ "error": error, "error_description": sanitize_description(description) })),
+            content_type: JSON,
+            www_authenticate,
+        }
+    }
+
     /// The `error` member of the body, if present.
     pub fn error_code(&self) -> Option<&str> {
-        self.body.get("error").and_then(serde_json::Value::as_str)
+        self.body.as_ref()?.get("error").and_then(serde_json::Value::as_str)
     }
 }
 

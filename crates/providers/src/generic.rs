@@ -9,8 +9,14 @@ use crate::claims::{
     audience_value, standard_user_claims,
 };
 use crate::error::sanitize_description;
-use crate::{Challenge, Endpoint, ErrorCode, ErrorKind, ErrorResponse, User};
+use crate::{Challenge, Endpoint, ErrorCode, ErrorKind, ErrorResponse, Flavor, User};
 use serde_json::{Map, Value, json};
+
+/// The generic provider's facts: the [`Flavor`] defaults.
+#[derive(Debug, Clone, Copy)]
+pub struct Generic;
+
+impl Flavor for Generic {}
 
 /// `typ` header of access tokens (RFC 9068 §2.1).
 pub const ACCESS_TOKEN_TYP: &str = "at+jwt";
@@ -37,7 +43,11 @@ pub(crate) fn issuer(public_url: &str, realm: &str) -> String {
 }
 
 pub(crate) fn discovery(input: &DiscoveryInput<'_>) -> Map<String, Value> {
-    let url = |endpoint| crate::Provider::Generic.endpoint_url(input.public_url, &input.realm.name, endpoint);
+    let url = |endpoint| {
+        crate::Provider::Generic
+            .endpoint_url(input.public_url, &input.realm.name, endpoint)
+            .unwrap_or_default()
+    };
     let mut claims_supported: Vec<&str> = vec![
         "iss",
         "sub",
@@ -214,7 +224,7 @@ pub(crate) fn error_response(kind: &ErrorKind, detail: &str, realm: &str) -> Err
         ErrorKind::MalformedRequest | ErrorKind::MultipleClientAuthMethods => (400, C::InvalidRequest, Challenge::None),
         ErrorKind::BodyTooLarge => (413, C::InvalidRequest, Challenge::None),
         ErrorKind::MethodNotAllowed => (405, C::InvalidRequest, Challenge::None),
-        ErrorKind::NotFound => (404, C::NotFound, Challenge::None),
+        ErrorKind::NotFound | ErrorKind::UnknownRealm => (404, C::NotFound, Challenge::None),
         ErrorKind::BadClientSecret { .. }
         | ErrorKind::UnknownClient { .. }
         | ErrorKind::MissingClientAuth
@@ -245,12 +255,7 @@ pub(crate) fn error_response(kind: &ErrorKind, detail: &str, realm: &str) -> Err
     };
     // RFC 6750 §3.1 keeps error codes out of the challenge of a request without a token;
     // the body still says what happened, in the RFC 6749 §5.2 shape.
-    let body = json!({ "error": code.as_str(), "error_description": description });
-    ErrorResponse {
-        status,
-        body,
-        www_authenticate,
-    }
+    ErrorResponse::json(status, code.as_str(), &description, www_authenticate)
 }
 
 fn bearer_challenge(kind: &ErrorKind, code: ErrorCode, description: &str, realm: &str) -> String {

@@ -14,14 +14,17 @@
 mod alg;
 pub mod claims;
 mod error;
+mod flavor;
 pub mod generic;
 mod grant;
+pub mod keycloak;
 mod provider;
 pub mod reader;
 pub mod world;
 
 pub use alg::SigningAlg;
 pub use error::{Challenge, ErrorCode, ErrorKind, ErrorResponse};
+pub use flavor::{BodyFormats, Flavor};
 pub use grant::GrantType;
 pub use provider::{Endpoint, Provider, UnknownProvider};
 pub use reader::Grants;

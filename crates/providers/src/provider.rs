@@ -1,11 +1,9 @@
 //! The [`Provider`] enum: which identity provider a target imitates, and the entry point to
-//! that provider's facts.
+//! that provider's facts (its [`Flavor`]).
 
-use crate::claims::{AccessTokenInput, DiscoveryInput, IdTokenInput, IntrospectionInput, TokenResponseInput};
-use crate::generic;
-use crate::{ErrorKind, ErrorResponse};
+use crate::Flavor;
+use crate::{generic, keycloak};
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
 use std::fmt;
 use std::str::FromStr;
 
@@ -17,6 +15,8 @@ pub enum Provider {
     /// Plain OpenID Connect with RFC 9068 JWT access tokens and RFC-shaped errors.
     #[default]
     Generic,
+    /// Keycloak 26 (and distributions such as ZTrust): `/realms/{realm}/protocol/openid-connect/*`.
+    Keycloak,
 }
 
 /// An endpoint a provider serves; its path comes from [`Provider::route`].
@@ -62,107 +62,73 @@ impl Endpoint {
 
 /// A provider name that is not known.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown provider `{0}` (known: generic)")]
+#[error("unknown provider `{0}` (known: generic, keycloak, ztrust)")]
 pub struct UnknownProvider(pub String);
 
 impl Provider {
     /// Every provider.
-    pub const ALL: [Provider; 1] = [Provider::Generic];
+    pub const ALL: [Provider; 2] = [Provider::Generic, Provider::Keycloak];
 
     /// The provider's name as used on the command line and in config files.
     pub fn name(self) -> &'static str {
         match self {
             Provider::Generic => "generic",
+            Provider::Keycloak => "keycloak",
         }
     }
 
-    /// The axum route pattern of `endpoint`, with `{realm}` where the realm goes.
-    pub fn route(self, endpoint: Endpoint) -> &'static str {
+    /// The provider's facts.
+    pub fn flavor(self) -> &'static dyn Flavor {
         match self {
-            Provider::Generic => generic::route(endpoint),
+            Provider::Generic => &generic::Generic,
+            Provider::Keycloak => &keycloak::Keycloak,
         }
+    }
+
+    /// The axum route pattern of `endpoint`, with `{realm}` where the realm goes; `None` when
+    /// the provider does not serve it.
+    pub fn route(self, endpoint: Endpoint) -> Option<&'static str> {
+        self.flavor().route(endpoint)
     }
 
     /// The issuer of `realm` when the server is reached at `public_url`.
     pub fn issuer(self, public_url: &str, realm: &str) -> String {
-        match self {
-            Provider::Generic => generic::issuer(public_url, realm),
-        }
+        self.flavor().issuer(public_url, realm)
     }
 
-    /// The absolute URL of `endpoint` for `realm`.
-    pub fn endpoint_url(self, public_url: &str, realm: &str, endpoint: Endpoint) -> String {
-        format!(
-            "{}{}",
-            public_url.trim_end_matches('/'),
-            self.route(endpoint).replace("{realm}", realm)
-        )
+    /// The absolute URL of `endpoint` for `realm` (`None` when not served).
+    pub fn endpoint_url(self, public_url: &str, realm: &str, endpoint: Endpoint) -> Option<String> {
+        self.route(endpoint).map(|route| {
+            format!(
+                "{}{}",
+                public_url.trim_end_matches('/'),
+                route.replace("{realm}", realm)
+            )
+        })
     }
+}
 
-    /// The OpenID Connect discovery document (also served as RFC 8414 metadata).
-    pub fn discovery(self, input: &DiscoveryInput<'_>) -> Map<String, Value> {
-        match self {
-            Provider::Generic => generic::discovery(input),
-        }
-    }
-
-    /// The `typ` header of JWT access tokens.
+impl Provider {
+    /// The `typ` header of this provider's JWT access tokens.
     pub fn access_token_typ(self) -> &'static str {
-        match self {
-            Provider::Generic => generic::ACCESS_TOKEN_TYP,
-        }
-    }
-
-    /// The claims of an access token.
-    pub fn access_token_claims(self, input: &AccessTokenInput<'_>) -> Map<String, Value> {
-        match self {
-            Provider::Generic => generic::access_token_claims(input),
-        }
-    }
-
-    /// The claims of an ID token.
-    pub fn id_token_claims(self, input: &IdTokenInput<'_>) -> Map<String, Value> {
-        match self {
-            Provider::Generic => generic::id_token_claims(input),
-        }
-    }
-
-    /// The UserInfo response for `user` and the scopes the token carries.
-    pub fn userinfo(self, user: &crate::User, scopes: &[String]) -> Map<String, Value> {
-        match self {
-            Provider::Generic => generic::userinfo(user, scopes),
-        }
-    }
-
-    /// The body of an `active: true` introspection response.
-    pub fn introspection(self, input: &IntrospectionInput<'_>) -> Map<String, Value> {
-        match self {
-            Provider::Generic => generic::introspection(input),
-        }
-    }
-
-    /// The body of a successful token response.
-    pub fn token_response(self, input: &TokenResponseInput<'_>) -> Map<String, Value> {
-        match self {
-            Provider::Generic => generic::token_response(input),
-        }
+        self.flavor().access_token_typ()
     }
 
     /// Scopes, roles and client of a token's claims, read the way this provider writes them.
-    /// `resource` is the client id of the resource server asking, for providers whose
-    /// client roles are scoped per client (another client's roles never count).
-    pub fn read_grants(self, claims: &Map<String, Value>, resource: Option<&str>) -> crate::Grants {
-        match self {
-            Provider::Generic => crate::reader::generic(claims, resource),
-        }
+    /// `resource` is the client id of the resource server asking, for providers whose client
+    /// roles are scoped per client (another client's roles never count).
+    pub fn read_grants(
+        self,
+        claims: &serde_json::Map<String, serde_json::Value>,
+        resource: Option<&str>,
+    ) -> crate::Grants {
+        self.flavor().read_grants(claims, resource)
     }
 
     /// How this provider answers `kind`; `detail` is the mock's explanation, `realm` names the
     /// realm for `WWW-Authenticate`.
-    pub fn error_response(self, kind: &ErrorKind, detail: &str, realm: &str) -> ErrorResponse {
-        match self {
-            Provider::Generic => generic::error_response(kind, detail, realm),
-        }
+    pub fn error_response(self, kind: &crate::ErrorKind, detail: &str, realm: &str) -> crate::ErrorResponse {
+        self.flavor().error_response(kind, detail, realm)
     }
 }
 
@@ -175,10 +141,28 @@ impl fmt::Display for Provider {
 impl FromStr for Provider {
     type Err = UnknownProvider;
 
+    /// Parses a provider name; `ztrust` (a Keycloak distribution) is an alias of `keycloak`.
     fn from_str(name: &str) -> Result<Provider, UnknownProvider> {
+        if name.eq_ignore_ascii_case("ztrust") {
+            return Ok(Provider::Keycloak);
+        }
         Provider::ALL
             .into_iter()
             .find(|provider| provider.name().eq_ignore_ascii_case(name))
             .ok_or_else(|| UnknownProvider(name.to_owned()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip_and_ztrust_is_keycloak() {
+        for provider in Provider::ALL {
+            assert_eq!(provider.name().parse::<Provider>(), Ok(provider));
+        }
+        assert_eq!("ZTrust".parse::<Provider>(), Ok(Provider::Keycloak));
+        assert!("okta".parse::<Provider>().is_err());
     }
 }

@@ -118,8 +118,8 @@ pub struct Client {
     pub service_account_roles: Vec<String>,
     /// Whether the client may call the introspection endpoint.
     pub introspection: bool,
-    /// Access-token format for this client.
-    pub access_token_format: TokenFormat,
+    /// Access-token format for this client; the provider's default when `None`.
+    pub access_token_format: Option<TokenFormat>,
     /// Signing algorithm for this client's tokens; the realm's when `None`.
     pub signing_alg: Option<SigningAlg>,
 }

@@ -12,13 +12,12 @@ use crate::http::{Params, read_form, read_query_or_form};
 use crate::login::{check_password, error_page, login_page};
 use crate::state::{CodeRecord, PendingLogin, Pkce, PkceMethod, Session};
 use crate::tokens::requested_scopes;
-use axum::Router;
 use axum::body::Body;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
-use providers::{Client, Endpoint, ErrorCode, GrantType, PkcePolicy, Provider, User};
+use axum::routing::{MethodRouter, get, post};
+use providers::{Client, Endpoint, ErrorCode, GrantType, PkcePolicy, User};
 use std::sync::Arc;
 
 /// How long the login page waits for the user.
@@ -26,10 +25,12 @@ const PENDING_LOGIN_SECS: u64 = 600;
 /// How long a login session lasts.
 const SESSION_SECS: u64 = 8 * 3600;
 
-pub(super) fn routes(provider: Provider) -> Router<Arc<App>> {
-    Router::new()
-        .route(provider.route(Endpoint::Authorize), get(authorize).post(authorize))
-        .route(provider.route(Endpoint::Login), post(login))
+pub(super) fn routes() -> MethodRouter<Arc<App>> {
+    get(authorize).post(authorize)
+}
+
+pub(super) fn login_routes() -> MethodRouter<Arc<App>> {
+    post(login)
 }
 
 async fn authorize(
@@ -116,7 +117,7 @@ fn handle(cx: &RealmCtx<'_>, params: &Params, headers: &HeaderMap) -> Response {
         state: params.get("state"),
         issuer: cx.issuer,
     };
-    let request = match validate(client, redirect_uri, params) {
+    let request = match validate(client, redirect_uri, params, cx.flavor().pkce_plain()) {
         Ok(request) => request,
         Err((code, description)) => return redirect.error(code, &description),
     };
@@ -188,6 +189,7 @@ fn validate<'a>(
     client: &'a Client,
     redirect_uri: &str,
     params: &Params,
+    plain_allowed: bool,
 ) -> Result<AuthRequest<'a>, (ErrorCode, String)> {
     if params.contains("request") {
         return Err((
@@ -221,7 +223,7 @@ fn validate<'a>(
         ));
     }
     let scopes = requested_scopes(client, params.get("scope")).map_err(|err| (ErrorCode::InvalidScope, err.detail))?;
-    let pkce = pkce(client, params)?;
+    let pkce = pkce(client, params, plain_allowed)?;
     Ok(AuthRequest {
         client,
         redirect_uri: redirect_uri.to_owned(),
@@ -232,7 +234,7 @@ fn validate<'a>(
     })
 }
 
-fn pkce(client: &Client, params: &Params) -> Result<Option<Pkce>, (ErrorCode, String)> {
+fn pkce(client: &Client, params: &Params, plain_allowed: bool) -> Result<Option<Pkce>, (ErrorCode, String)> {
     let invalid = |description: &str| (ErrorCode::InvalidRequest, description.to_owned());
     let method = match params.get("code_challenge_method") {
         None => None,
@@ -259,6 +261,9 @@ fn pkce(client: &Client, params: &Params) -> Result<Option<Pkce>, (ErrorCode, St
             })
         }
     };
+    if !plain_allowed && pkce.as_ref().is_some_and(|pkce| pkce.method == PkceMethod::Plain) {
+        return Err(invalid("code_challenge_method=plain is not supported"));
+    }
     if client.pkce == PkcePolicy::S256Required && pkce.as_ref().is_none_or(|pkce| pkce.method != PkceMethod::S256) {
         return Err(invalid("this client must use PKCE with code_challenge_method=S256"));
     }

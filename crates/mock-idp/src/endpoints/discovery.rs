@@ -3,18 +3,14 @@
 
 use super::{RealmName, respond};
 use crate::app::App;
-use axum::Router;
 use axum::extract::State;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use providers::{Endpoint, Provider};
+use axum::routing::{MethodRouter, get};
 use std::sync::Arc;
 
-pub(super) fn routes(provider: Provider) -> Router<Arc<App>> {
-    Router::new()
-        .route(provider.route(Endpoint::Discovery), get(metadata))
-        .route(provider.route(Endpoint::AuthorizationServerMetadata), get(metadata))
+pub(super) fn routes() -> MethodRouter<Arc<App>> {
+    get(metadata)
 }
 
 async fn metadata(State(app): State<Arc<App>>, RealmName(realm): RealmName) -> Response {

@@ -6,19 +6,18 @@ use crate::app::{App, RealmCtx};
 use crate::client_auth::{AuthMethod, authenticate};
 use crate::error::OAuthError;
 use crate::http::{no_store_json, read_form};
-use axum::Router;
 use axum::body::Body;
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::Response;
-use axum::routing::post;
+use axum::routing::{MethodRouter, post};
+use providers::ErrorKind;
 use providers::claims::IntrospectionInput;
-use providers::{Endpoint, ErrorKind, Provider};
 use serde_json::{Map, Value, json};
 use std::sync::Arc;
 
-pub(super) fn routes(provider: Provider) -> Router<Arc<App>> {
-    Router::new().route(provider.route(Endpoint::Introspect), post(introspect))
+pub(super) fn routes() -> MethodRouter<Arc<App>> {
+    post(introspect)
 }
 
 async fn introspect(
@@ -36,20 +35,40 @@ async fn introspect(
             _ => unauthenticated("client authentication is required to introspect"),
         })?;
         if caller.method == AuthMethod::None {
-            return Err(unauthenticated("client authentication is required to introspect"));
+            return Err(OAuthError::new(
+                ErrorKind::IntrospectionForbidden,
+                "a public client may not introspect tokens",
+            ));
         }
-        if !caller.client.introspection {
+        if cx.flavor().introspection_needs_permission() && !caller.client.introspection {
             return Err(OAuthError::new(
                 ErrorKind::IntrospectionForbidden,
                 "this client is not allowed to introspect tokens",
             ));
         }
         let token = params.require("token")?;
-        let body = describe(&cx, token).unwrap_or_else(|| json!({ "active": false }));
+        let body = describe(&cx, token)
+            .filter(|_| audience_allows(&cx, caller.client, token))
+            .unwrap_or_else(|| json!({ "active": false }));
         Ok(no_store_json(&body))
     }
     .await;
     respond(&app, &realm, result)
+}
+
+/// Providers that answer only for tokens meant for the caller (ZITADEL) check `aud` here.
+fn audience_allows(cx: &RealmCtx<'_>, caller: &providers::Client, token: &str) -> bool {
+    if !cx.flavor().introspection_requires_audience() {
+        return true;
+    }
+    let Some(live) = cx.live_access_token(token) else {
+        return true; // refresh tokens carry no audience; they are the caller's own
+    };
+    match live.claims.get("aud") {
+        Some(Value::String(audience)) => *audience == caller.id,
+        Some(Value::Array(audiences)) => audiences.iter().any(|audience| audience.as_str() == Some(&caller.id)),
+        _ => false,
+    }
 }
 
 /// The active response for a live access or refresh token of this realm.
@@ -57,7 +76,7 @@ fn describe(cx: &RealmCtx<'_>, token: &str) -> Option<Value> {
     if let Some(live) = cx.live_access_token(token) {
         let subject = live.claims.get("sub").and_then(Value::as_str).unwrap_or_default();
         let username = cx.realm.user_by_id(subject).map(|user| user.username.as_str());
-        let body = cx.provider().introspection(&IntrospectionInput {
+        let body = cx.flavor().introspection(&IntrospectionInput {
             claims: &live.claims,
             username,
             refresh_token: false,
@@ -79,7 +98,7 @@ fn describe(cx: &RealmCtx<'_>, token: &str) -> Option<Value> {
     claims.insert("scope".into(), json!(record.scopes.join(" ")));
     claims.insert("iat".into(), json!(record.issued_at));
     claims.insert("exp".into(), json!(record.expires_at));
-    let body = cx.provider().introspection(&IntrospectionInput {
+    let body = cx.flavor().introspection(&IntrospectionInput {
         claims: &claims,
         username: user.map(|user| user.username.as_str()),
         refresh_token: true,

@@ -2,16 +2,14 @@
 
 use super::{RealmName, respond};
 use crate::app::App;
-use axum::Router;
 use axum::extract::State;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use providers::{Endpoint, Provider};
+use axum::routing::{MethodRouter, get};
 use std::sync::Arc;
 
-pub(super) fn routes(provider: Provider) -> Router<Arc<App>> {
-    Router::new().route(provider.route(Endpoint::Jwks), get(jwks))
+pub(super) fn routes() -> MethodRouter<Arc<App>> {
+    get(jwks)
 }
 
 async fn jwks(State(app): State<Arc<App>>, RealmName(realm): RealmName) -> Response {

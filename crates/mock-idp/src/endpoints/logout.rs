@@ -8,18 +8,16 @@ use crate::cookies;
 use crate::http::{Params, read_query_or_form};
 use crate::jws;
 use crate::login::{error_page, logged_out_page};
-use axum::Router;
 use axum::body::Body;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use providers::{Endpoint, Provider};
+use axum::routing::{MethodRouter, get};
 use serde_json::Value;
 use std::sync::Arc;
 
-pub(super) fn routes(provider: Provider) -> Router<Arc<App>> {
-    Router::new().route(provider.route(Endpoint::EndSession), get(end_session).post(end_session))
+pub(super) fn routes() -> MethodRouter<Arc<App>> {
+    get(end_session).post(end_session)
 }
 
 async fn end_session(

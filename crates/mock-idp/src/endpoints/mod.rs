@@ -13,33 +13,60 @@ mod userinfo;
 use crate::app::App;
 use crate::error::OAuthError;
 use axum::Router;
-use axum::extract::{FromRequestParts, Path};
+use axum::extract::{FromRequestParts, RawPathParams};
 use axum::http::request::Parts;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
+use axum::routing::MethodRouter;
 use providers::{Endpoint, ErrorKind};
 use std::sync::Arc;
 
-/// The whole router for `app`'s provider.
+/// The whole router for `app`'s provider: each endpoint the provider serves, at its path, under
+/// the public URL's path (a context path such as Keycloak's legacy `/auth`).
 pub(crate) fn router(app: Arc<App>) -> Router {
     let provider = app.provider;
-    let counted = |endpoint: Endpoint, routes: Router<Arc<App>>| {
-        routes.route_layer(axum::middleware::from_fn_with_state(
-            (app.clone(), endpoint),
-            crate::faults::apply,
-        ))
-    };
-    Router::new()
-        .merge(counted(Endpoint::Discovery, discovery::routes(provider)))
-        .merge(counted(Endpoint::Jwks, jwks::routes(provider)))
-        .merge(counted(Endpoint::Authorize, authorize::routes(provider)))
-        .merge(counted(Endpoint::Token, token::routes(provider)))
-        .merge(counted(Endpoint::Userinfo, userinfo::routes(provider)))
-        .merge(counted(Endpoint::Introspect, introspect::routes(provider)))
-        .merge(counted(Endpoint::Revoke, revoke::routes(provider)))
-        .merge(counted(Endpoint::EndSession, logout::routes(provider)))
+    let endpoints: [(Endpoint, MethodRouter<Arc<App>>, Endpoint); 10] = [
+        (Endpoint::Discovery, discovery::routes(), Endpoint::Discovery),
+        (
+            Endpoint::AuthorizationServerMetadata,
+            discovery::routes(),
+            Endpoint::Discovery,
+        ),
+        (Endpoint::Jwks, jwks::routes(), Endpoint::Jwks),
+        (Endpoint::Authorize, authorize::routes(), Endpoint::Authorize),
+        (Endpoint::Login, authorize::login_routes(), Endpoint::Authorize),
+        (Endpoint::Token, token::routes(), Endpoint::Token),
+        (Endpoint::Userinfo, userinfo::routes(), Endpoint::Userinfo),
+        (Endpoint::Introspect, introspect::routes(), Endpoint::Introspect),
+        (Endpoint::Revoke, revoke::routes(), Endpoint::Revoke),
+        (Endpoint::EndSession, logout::routes(), Endpoint::EndSession),
+    ];
+    let mut routes = Router::new();
+    for (endpoint, handlers, counted_as) in endpoints {
+        if let Some(path) = provider.route(endpoint) {
+            let counted = handlers.route_layer(axum::middleware::from_fn_with_state(
+                (app.clone(), counted_as),
+                crate::faults::apply,
+            ));
+            routes = routes.route(path, counted);
+        }
+    }
+    let routes = routes
         .fallback(not_found)
-        .method_not_allowed_fallback(method_not_allowed)
-        .with_state(app)
+        .method_not_allowed_fallback(method_not_allowed);
+    let context_path = context_path(&app.public_url);
+    let routes = if context_path.is_empty() {
+        routes
+    } else {
+        Router::new().nest(&context_path, routes).fallback(not_found)
+    };
+    routes.with_state(app)
+}
+
+/// The path of the public URL without its trailing slash (`""` for none or `/`).
+fn context_path(public_url: &str) -> String {
+    url::Url::parse(public_url)
+        .map(|url| url.path().trim_end_matches('/').to_owned())
+        .unwrap_or_default()
 }
 
 /// Renders the outcome of a handler: errors go through the provider's error table.
@@ -66,11 +93,16 @@ impl FromRequestParts<Arc<App>> for RealmName {
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, app: &Arc<App>) -> Result<RealmName, Response> {
-        match Path::<String>::from_request_parts(parts, app).await {
-            Ok(Path(realm)) => Ok(RealmName(realm)),
-            Err(_) => Err(OAuthError::new(ErrorKind::NotFound, "no such realm")
-                .render(app.provider, "")
-                .into_response()),
-        }
+        let params = match RawPathParams::from_request_parts(parts, app).await {
+            Ok(params) => params,
+            Err(_) => return Err(OAuthError::new(ErrorKind::UnknownRealm, "no such realm").render(app.provider, "")),
+        };
+        // Providers without a realm in the path (one issuer per host) serve the default realm.
+        let realm = params
+            .iter()
+            .find(|(name, _)| *name == "realm")
+            .map(|(_, value)| value.to_owned())
+            .unwrap_or_else(|| app.world.default_realm.clone());
+        Ok(RealmName(realm))
     }
 }

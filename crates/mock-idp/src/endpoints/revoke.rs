@@ -4,19 +4,18 @@
 use super::{RealmName, respond};
 use crate::app::App;
 use crate::client_auth::authenticate;
-use crate::http::read_form;
-use axum::Router;
+use crate::http::{no_store_json, read_form};
+use crate::tokens::revocation_id;
 use axum::body::Body;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::post;
-use providers::{Endpoint, Provider};
+use axum::routing::{MethodRouter, post};
 use serde_json::Value;
 use std::sync::Arc;
 
-pub(super) fn routes(provider: Provider) -> Router<Arc<App>> {
-    Router::new().route(provider.route(Endpoint::Revoke), post(revoke))
+pub(super) fn routes() -> MethodRouter<Arc<App>> {
+    post(revoke)
 }
 
 async fn revoke(State(app): State<Arc<App>>, RealmName(realm): RealmName, headers: HeaderMap, body: Body) -> Response {
@@ -27,19 +26,27 @@ async fn revoke(State(app): State<Arc<App>>, RealmName(realm): RealmName, header
         let token = params.require("token")?;
         // token_type_hint is only an optimisation (RFC 7009 §2.1): both kinds are looked up.
         let now = cx.now();
+        let mut known = true;
         if let Some(record) = cx.store().live_refresh(token, now) {
             if record.realm == cx.realm.name && record.client_id == caller.client.id {
                 cx.store().revoke_family(record.family);
             }
         } else if let Some(live) = cx.live_access_token(token) {
-            let owner = live.claims.get("client_id").and_then(Value::as_str);
+            let owner = live
+                .claims
+                .get("client_id")
+                .or_else(|| live.claims.get("azp"))
+                .and_then(Value::as_str);
             if owner == Some(caller.client.id.as_str()) {
                 cx.store().remove_opaque(token);
-                if let Some(jti) = live.claims.get("jti").and_then(Value::as_str) {
-                    let exp = live.claims.get("exp").and_then(Value::as_u64).unwrap_or(now);
-                    cx.store().revoke_jti(jti, exp, now);
-                }
+                let exp = live.claims.get("exp").and_then(Value::as_u64).unwrap_or(now);
+                cx.store().revoke_jti(&revocation_id(&live.claims, token), exp, now);
             }
+        } else {
+            known = false;
+        }
+        if let (false, Some(body)) = (known, cx.flavor().revocation_unknown_token_body()) {
+            return Ok(no_store_json(&body));
         }
         let mut response = StatusCode::OK.into_response();
         response

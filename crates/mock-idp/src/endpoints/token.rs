@@ -7,19 +7,17 @@ use crate::client_auth::authenticate;
 use crate::grants;
 use crate::http::{no_store_json, read_form};
 use crate::tokens::Issued;
-use axum::Router;
 use axum::body::Body;
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::Response;
-use axum::routing::post;
+use axum::routing::{MethodRouter, post};
 use providers::claims::TokenResponseInput;
-use providers::{Endpoint, Provider};
 use serde_json::Value;
 use std::sync::Arc;
 
-pub(super) fn routes(provider: Provider) -> Router<Arc<App>> {
-    Router::new().route(provider.route(Endpoint::Token), post(token))
+pub(super) fn routes() -> MethodRouter<Arc<App>> {
+    post(token)
 }
 
 async fn token(State(app): State<Arc<App>>, RealmName(realm): RealmName, headers: HeaderMap, body: Body) -> Response {
@@ -35,7 +33,7 @@ async fn token(State(app): State<Arc<App>>, RealmName(realm): RealmName, headers
 }
 
 pub(crate) fn token_response(cx: &RealmCtx<'_>, issued: &Issued) -> Response {
-    let body = cx.provider().token_response(&TokenResponseInput {
+    let body = cx.flavor().token_response(&TokenResponseInput {
         access_token: &issued.access_token,
         expires_in: issued.expires_in,
         refresh_token: issued.refresh_token.as_deref(),

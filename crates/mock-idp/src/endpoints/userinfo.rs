@@ -5,18 +5,17 @@ use super::{RealmName, respond};
 use crate::app::App;
 use crate::error::OAuthError;
 use crate::http::{Params, bearer, is_form, no_store_json, read_body};
-use axum::Router;
 use axum::body::Body;
 use axum::extract::State;
 use axum::http::{HeaderMap, Method, Uri};
 use axum::response::Response;
-use axum::routing::get;
-use providers::{Endpoint, ErrorKind, Provider};
+use axum::routing::{MethodRouter, get};
+use providers::ErrorKind;
 use serde_json::Value;
 use std::sync::Arc;
 
-pub(super) fn routes(provider: Provider) -> Router<Arc<App>> {
-    Router::new().route(provider.route(Endpoint::Userinfo), get(userinfo).post(userinfo))
+pub(super) fn routes() -> MethodRouter<Arc<App>> {
+    get(userinfo).post(userinfo)
 }
 
 async fn userinfo(
@@ -58,7 +57,7 @@ async fn userinfo(
             .user_by_id(subject)
             .filter(|user| user.enabled)
             .ok_or_else(invalid)?;
-        Ok(no_store_json(&Value::Object(cx.provider().userinfo(user, &scopes))))
+        Ok(no_store_json(&Value::Object(cx.flavor().userinfo(user, &scopes))))
     }
     .await;
     respond(&app, &realm, result)

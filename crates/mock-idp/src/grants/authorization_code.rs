@@ -48,6 +48,7 @@ pub(super) fn issue(cx: &RealmCtx<'_>, client: &Client, params: &Params) -> Resu
         auth_time: Some(record.auth_time),
         session_id: record.session_id,
         nonce: record.nonce,
+        grant: Some(GrantType::AuthorizationCode),
     };
     cx.issue(&subject, Some(family), client.allows(GrantType::RefreshToken))
 }

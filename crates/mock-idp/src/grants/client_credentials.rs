@@ -5,7 +5,7 @@ use crate::app::RealmCtx;
 use crate::error::OAuthError;
 use crate::http::Params;
 use crate::tokens::{Issued, Subject, requested_scopes};
-use providers::Client;
+use providers::{Client, GrantType};
 
 pub(super) fn issue(cx: &RealmCtx<'_>, client: &Client, params: &Params) -> Result<Issued, OAuthError> {
     let scopes = requested_scopes(client, params.get("scope"))?;
@@ -16,6 +16,7 @@ pub(super) fn issue(cx: &RealmCtx<'_>, client: &Client, params: &Params) -> Resu
         auth_time: None,
         session_id: None,
         nonce: None,
+        grant: Some(GrantType::ClientCredentials),
     };
     cx.issue(&subject, None, false)
 }

@@ -21,11 +21,21 @@ pub(crate) const SUPPORTED: &[GrantType] = &[
     GrantType::Password,
 ];
 
+/// Grant types this server implements for `provider` (the provider may offer fewer).
+pub(crate) fn supported(provider: providers::Provider) -> Vec<GrantType> {
+    let offered = provider.flavor().grant_types();
+    SUPPORTED
+        .iter()
+        .copied()
+        .filter(|grant| offered.contains(grant))
+        .collect()
+}
+
 /// Runs the grant named by `grant_type` for an already authenticated client.
 pub(crate) fn issue(cx: &RealmCtx<'_>, client: AuthenticatedClient<'_>, params: &Params) -> Result<Issued, OAuthError> {
     let name = params.require("grant_type")?;
     let grant = GrantType::from_wire(name)
-        .filter(|grant| SUPPORTED.contains(grant))
+        .filter(|grant| supported(cx.provider()).contains(grant))
         .ok_or_else(|| {
             OAuthError::new(
                 ErrorKind::UnsupportedGrantType,

@@ -12,13 +12,24 @@ pub(super) fn issue(cx: &RealmCtx<'_>, client: &Client, params: &Params) -> Resu
     let password = params.require("password")?;
     let scopes = requested_scopes(client, params.get("scope"))?;
     let user = crate::login::check_password(cx.realm, username, password)?;
+    // A server-side session, as providers open for a direct grant (`sid`, logout by hint).
+    let now = cx.now();
+    let session_id = crate::b64::random_uuid();
+    let session = crate::state::Session {
+        realm: cx.realm.name.clone(),
+        username: user.username.clone(),
+        auth_time: now,
+        expires_at: now.saturating_add(cx.realm.lifetimes.refresh_token),
+    };
+    cx.store().insert_session(session_id.clone(), session, now);
     let subject = Subject {
         client,
         user: Some(user),
         scopes,
-        auth_time: Some(cx.now()),
-        session_id: None,
+        auth_time: Some(now),
+        session_id: Some(session_id),
         nonce: None,
+        grant: Some(GrantType::Password),
     };
     cx.issue(&subject, None, client.allows(GrantType::RefreshToken))
 }

@@ -5,7 +5,7 @@ use crate::app::RealmCtx;
 use crate::error::OAuthError;
 use crate::http::Params;
 use crate::tokens::{Issued, Subject};
-use providers::{Client, ErrorKind};
+use providers::{Client, ErrorKind, GrantType};
 
 pub(super) fn issue(cx: &RealmCtx<'_>, client: &Client, params: &Params) -> Result<Issued, OAuthError> {
     let token = params.require("refresh_token")?;
@@ -43,6 +43,7 @@ pub(super) fn issue(cx: &RealmCtx<'_>, client: &Client, params: &Params) -> Resu
         auth_time: record.auth_time,
         session_id: record.session_id,
         nonce: None,
+        grant: Some(GrantType::RefreshToken),
     };
     cx.issue(&subject, Some(record.family), true)
 }

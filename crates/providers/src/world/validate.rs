@@ -1,7 +1,7 @@
 //! Turns the raw file into a [`World`], enforcing every rule of the model.
 
 use super::raw::{RawClient, RawClientKind, RawLifetimes, RawRealm, RawUser, RawWorld};
-use super::{Client, ClientKind, Lifetimes, PkcePolicy, Realm, TokenFormat, User, World, WorldError};
+use super::{Client, ClientKind, Lifetimes, PkcePolicy, Realm, User, World, WorldError};
 use crate::{GrantType, SigningAlg};
 use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Range;
@@ -300,7 +300,7 @@ fn client(
         audience_scopes,
         service_account_roles,
         introspection: raw.introspection,
-        access_token_format: raw.access_token_format.unwrap_or(TokenFormat::Jwt),
+        access_token_format: raw.access_token_format,
         signing_alg: raw.signing_alg,
     })
 }

@@ -1,0 +1,130 @@
+//! The [`Flavor`] trait: every fact a provider module states about its provider. The default
+//! methods are the standards (the generic provider); each provider module overrides what its
+//! provider does differently, and nothing else.
+
+use crate::claims::{AccessTokenInput, DiscoveryInput, IdTokenInput, IntrospectionInput, TokenResponseInput};
+use crate::{Client, Endpoint, ErrorKind, ErrorResponse, GrantType, Grants, TokenFormat, User, generic, reader};
+use serde_json::{Map, Value};
+
+/// How a token endpoint accepts its body.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BodyFormats {
+    /// `application/x-www-form-urlencoded` only (RFC 6749 §3.2).
+    FormOnly,
+    /// Form, `multipart/form-data` or `application/json` (IBM App ID's SDKs send all three).
+    FormMultipartOrJson,
+}
+
+/// One provider's facts. Implemented by a zero-sized type per provider module.
+pub trait Flavor: Sync + Send + std::fmt::Debug {
+    /// The axum route pattern of `endpoint` (with `{realm}` where the realm goes), or `None`
+    /// when the provider does not serve that endpoint.
+    fn route(&self, endpoint: Endpoint) -> Option<&'static str> {
+        Some(generic::route(endpoint))
+    }
+
+    /// The issuer of `realm` when the server is reached at `public_url`.
+    fn issuer(&self, public_url: &str, realm: &str) -> String {
+        generic::issuer(public_url, realm)
+    }
+
+    /// Whether one server serves several realms (the realm is in the path). When false, only
+    /// the world's default realm is served.
+    fn multi_realm(&self) -> bool {
+        true
+    }
+
+    /// Grant types the provider implements (a subset of what the mock implements).
+    fn grant_types(&self) -> &'static [GrantType] {
+        &GrantType::ALL
+    }
+
+    /// Whether `code_challenge_method=plain` is accepted.
+    fn pkce_plain(&self) -> bool {
+        true
+    }
+
+    /// The scopes a grant ends up with, from the (already allowed) requested ones; Keycloak adds
+    /// its default client scopes, for example.
+    fn granted_scopes(&self, client: &Client, requested: Vec<String>) -> Vec<String> {
+        let _ = client;
+        requested
+    }
+
+    /// Access-token format of a client whose World entry does not say.
+    fn default_access_token_format(&self) -> TokenFormat {
+        TokenFormat::Jwt
+    }
+
+    /// Token-endpoint body encodings accepted.
+    fn token_body_formats(&self) -> BodyFormats {
+        BodyFormats::FormOnly
+    }
+
+    /// The discovery document.
+    fn discovery(&self, input: &DiscoveryInput<'_>) -> Map<String, Value> {
+        generic::discovery(input)
+    }
+
+    /// `typ` header of JWT access tokens.
+    fn access_token_typ(&self) -> &'static str {
+        generic::ACCESS_TOKEN_TYP
+    }
+
+    /// Extra JOSE header members of every JWT (e.g. App ID's `ver`).
+    fn extra_jwt_header(&self) -> Map<String, Value> {
+        Map::new()
+    }
+
+    /// Claims of an access token.
+    fn access_token_claims(&self, input: &AccessTokenInput<'_>) -> Map<String, Value> {
+        generic::access_token_claims(input)
+    }
+
+    /// Claims of an ID token.
+    fn id_token_claims(&self, input: &IdTokenInput<'_>) -> Map<String, Value> {
+        generic::id_token_claims(input)
+    }
+
+    /// The UserInfo response.
+    fn userinfo(&self, user: &User, scopes: &[String]) -> Map<String, Value> {
+        generic::userinfo(user, scopes)
+    }
+
+    /// An `active: true` introspection response.
+    fn introspection(&self, input: &IntrospectionInput<'_>) -> Map<String, Value> {
+        generic::introspection(input)
+    }
+
+    /// Whether a confidential client needs the World's `introspection` permission to introspect
+    /// (Keycloak lets every confidential client introspect).
+    fn introspection_needs_permission(&self) -> bool {
+        true
+    }
+
+    /// Whether introspection answers `active: false` unless the token's `aud` names the caller
+    /// (ZITADEL).
+    fn introspection_requires_audience(&self) -> bool {
+        false
+    }
+
+    /// The body of a 200 answer to revoking an unknown token (`None`: empty).
+    fn revocation_unknown_token_body(&self) -> Option<Value> {
+        None
+    }
+
+    /// A successful token response.
+    fn token_response(&self, input: &TokenResponseInput<'_>) -> Map<String, Value> {
+        generic::token_response(input)
+    }
+
+    /// How the provider answers `kind`.
+    fn error_response(&self, kind: &ErrorKind, detail: &str, realm: &str) -> ErrorResponse {
+        generic::error_response(kind, detail, realm)
+    }
+
+    /// Scopes, roles and client of a token's claims; `resource` is the asking resource server.
+    fn read_grants(&self, claims: &Map<String, Value>, resource: Option<&str>) -> Grants {
+        reader::generic(claims, resource)
+    }
+}

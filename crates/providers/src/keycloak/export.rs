@@ -1,0 +1,239 @@
+//! A Keycloak realm representation generated from the World, importable by a real Keycloak 26
+//! with `kc.sh start-dev --import-realm` (the file goes in `data/import/`).
+
+use super::{default_realm_roles, service_account_id, service_account_username};
+use crate::{Client, ClientKind, GrantType, PkcePolicy, Realm, TokenFormat};
+use serde_json::{Value, json};
+
+/// The realm representation (`RealmRepresentation` JSON) of `realm`.
+///
+/// Clients keep their ids and secrets; users keep their ids and passwords; realm and client roles
+/// are declared and assigned; each scope outside Keycloak's built-in ones becomes an optional
+/// client scope, and a client whose scopes put it in `aud` (`audience_scopes`) gets an audience
+/// mapper on that scope.
+pub fn realm_export(realm: &Realm) -> Value {
+    let mut realm_roles: Vec<Value> = realm.roles.iter().map(|role| json!({ "name": role })).collect();
+    realm_roles.push(json!({
+        "name": format!("default-roles-{}", realm.name),
+        "composite": true,
+        "composites": { "realm": ["offline_access", "uma_authorization"] }
+    }));
+    let client_roles: serde_json::Map<String, Value> = realm
+        .clients
+        .values()
+        .filter(|client| !client.roles.is_empty())
+        .map(|client| {
+            let roles: Vec<Value> = client.roles.iter().map(|role| json!({ "name": role })).collect();
+            (client.id.clone(), json!(roles))
+        })
+        .collect();
+
+    let custom_scopes: Vec<&String> = realm.scopes.iter().filter(|scope| !is_builtin_scope(scope)).collect();
+    let client_scopes: Vec<Value> = custom_scopes
+        .iter()
+        .map(|scope| {
+            let mappers: Vec<Value> = realm
+                .clients
+                .values()
+                .filter(|client| client.audience_scopes.contains(scope))
+                .map(|client| audience_mapper(&client.id))
+                .collect();
+            json!({
+                "name": scope,
+                "protocol": "openid-connect",
+                "attributes": { "include.in.token.scope": "true", "display.on.consent.screen": "false" },
+                "protocolMappers": mappers
+            })
+        })
+        .collect();
+
+    let clients: Vec<Value> = realm.clients.values().map(client_json).collect();
+
+    let mut users: Vec<Value> = realm
+        .users
+        .values()
+        .map(|user| {
+            let mut roles = user.realm_roles.clone();
+            roles.extend(default_realm_roles(&realm.name).into_iter().take(1));
+            json!({
+                "id": user.id,
+                "username": user.username,
+                "enabled": user.enabled,
+                "email": user.email,
+                "emailVerified": user.email_verified,
+                "firstName": user.given_name,
+                "lastName": user.family_name,
+                "credentials": [{ "type": "password", "value": user.password, "temporary": false }],
+                "realmRoles": roles,
+                "clientRoles": user.client_roles,
+            })
+        })
+        .collect();
+    for client in realm
+        .clients
+        .values()
+        .filter(|client| client.allows(GrantType::ClientCredentials))
+    {
+        let mut roles = client.service_account_roles.clone();
+        roles.extend(default_realm_roles(&realm.name).into_iter().take(1));
+        users.push(json!({
+            "id": service_account_id(&realm.name, &client.id),
+            "username": service_account_username(&client.id),
+            "enabled": true,
+            "serviceAccountClientId": client.id,
+            "realmRoles": roles,
+        }));
+    }
+
+    json!({
+        "realm": realm.name,
+        "displayName": realm.display_name,
+        "enabled": true,
+        "sslRequired": "none",
+        "accessTokenLifespan": realm.lifetimes.access_token,
+        "ssoSessionIdleTimeout": realm.lifetimes.refresh_token,
+        "accessCodeLifespan": realm.lifetimes.authorization_code,
+        "revokeRefreshToken": true,
+        "refreshTokenMaxReuse": 0,
+        "roles": { "realm": realm_roles, "client": client_roles },
+        "defaultRole": { "name": format!("default-roles-{}", realm.name) },
+        "clientScopes": client_scopes,
+        "clients": clients,
+        "users": users,
+    })
+}
+
+/// Scopes every Keycloak realm already has.
+fn is_builtin_scope(scope: &str) -> bool {
+    matches!(
+        scope,
+        "openid"
+            | "profile"
+            | "email"
+            | "offline_access"
+            | "roles"
+            | "web-origins"
+            | "acr"
+            | "basic"
+            | "address"
+            | "phone"
+    )
+}
+
+fn audience_mapper(client_id: &str) -> Value {
+    json!({
+        "name": format!("audience {client_id}"),
+        "protocol": "openid-connect",
+        "protocolMapper": "oidc-audience-mapper",
+        "config": {
+            "included.client.audience": client_id,
+            "id.token.claim": "false",
+            "access.token.claim": "true",
+            "introspection.token.claim": "true"
+        }
+    })
+}
+
+fn client_json(client: &Client) -> Value {
+    let mut attributes = serde_json::Map::new();
+    if client.pkce == PkcePolicy::S256Required {
+        attributes.insert("pkce.code.challenge.method".into(), json!("S256"));
+    }
+    if !client.post_logout_redirect_uris.is_empty() {
+        attributes.insert(
+            "post.logout.redirect.uris".into(),
+            json!(client.post_logout_redirect_uris.join("##")),
+        );
+    }
+    if client.allows(GrantType::ClientCredentials) && !client.allows(GrantType::RefreshToken) {
+        attributes.insert("client_credentials.use_refresh_token".into(), json!("false"));
+    }
+    if client.access_token_format == Some(TokenFormat::Opaque) {
+        // Keycloak has no opaque access tokens; the mock's flavor always issues JWTs.
+        attributes.insert(
+            "x-idp-harness.access-token-format".into(),
+            json!("opaque (not supported by Keycloak)"),
+        );
+    }
+    let optional_scopes: Vec<&String> = client
+        .scopes
+        .iter()
+        .filter(|scope| !is_builtin_scope(scope) || *scope == "offline_access")
+        .collect();
+    let (public, secret) = match &client.kind {
+        ClientKind::Confidential { secret } => (false, Some(secret.clone())),
+        ClientKind::Public => (true, None),
+    };
+    json!({
+        "clientId": client.id,
+        "enabled": true,
+        "protocol": "openid-connect",
+        "publicClient": public,
+        "secret": secret,
+        "clientAuthenticatorType": "client-secret",
+        "redirectUris": client.redirect_uris,
+        "webOrigins": [],
+        "standardFlowEnabled": client.allows(GrantType::AuthorizationCode),
+        "implicitFlowEnabled": false,
+        "directAccessGrantsEnabled": client.allows(GrantType::Password),
+        "serviceAccountsEnabled": client.allows(GrantType::ClientCredentials),
+        "frontchannelLogout": false,
+        "attributes": attributes,
+        "defaultClientScopes": ["web-origins", "acr", "profile", "roles", "basic", "email"],
+        "optionalClientScopes": optional_scopes,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::World;
+
+    #[test]
+    fn the_committed_realm_file_matches_the_world() {
+        let world = World::default_world().unwrap();
+        let generated = realm_export(world.realm("demo").unwrap());
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/keycloak/realm-demo.json");
+        let committed: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        assert_eq!(
+            committed, generated,
+            "fixtures/keycloak/realm-demo.json is stale: run `cargo run -p mock-idp -- export keycloak-realm --out fixtures/keycloak/realm-demo.json`"
+        );
+    }
+
+    #[test]
+    fn the_export_carries_every_client_user_and_role_of_the_world() {
+        let world = World::default_world().unwrap();
+        let export = realm_export(world.realm("demo").unwrap());
+        let clients: Vec<&str> = export["clients"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["clientId"].as_str().unwrap())
+            .collect();
+        assert_eq!(clients, ["api", "service", "spa", "web-app"]);
+        let spa = &export["clients"][2];
+        assert_eq!(spa["publicClient"], true);
+        assert_eq!(spa["attributes"]["pkce.code.challenge.method"], "S256");
+        let users = export["users"].as_array().unwrap();
+        let alice = users.iter().find(|u| u["username"] == "alice").unwrap();
+        assert_eq!(alice["credentials"][0]["value"], "alice-password");
+        assert_eq!(alice["clientRoles"]["api"][0], "read:messages");
+        let carol = users.iter().find(|u| u["username"] == "carol").unwrap();
+        assert_eq!(carol["enabled"], false);
+        let service_account = users
+            .iter()
+            .find(|u| u["username"] == "service-account-service")
+            .unwrap();
+        assert_eq!(service_account["serviceAccountClientId"], "service");
+        assert!(
+            service_account["realmRoles"]
+                .as_array()
+                .unwrap()
+                .contains(&serde_json::json!("reporting"))
+        );
+        let scope = &export["clientScopes"][0];
+        assert_eq!(scope["name"], "read:messages");
+        assert_eq!(scope["protocolMappers"][0]["config"]["included.client.audience"], "api");
+    }
+}
