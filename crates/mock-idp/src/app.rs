@@ -32,6 +32,7 @@ pub(crate) struct App {
 #[derive(Debug)]
 pub(crate) struct RealmState {
     pub(crate) issuer: String,
+    pub(crate) is_default: bool,
     published: RwLock<Arc<Published>>,
 }
 
@@ -55,12 +56,14 @@ impl App {
         let mut realms = BTreeMap::new();
         for (name, realm) in &world.realms {
             let Some(realm_keys) = keys.get(name) else { continue };
-            let issuer = provider.issuer(&public_url, name);
-            let published = publish(provider, &public_url, &issuer, realm, realm_keys.clone());
+            let is_default = *name == world.default_realm;
+            let issuer = provider.issuer(&public_url, name, is_default);
+            let published = publish(provider, &public_url, &issuer, realm, is_default, realm_keys.clone());
             realms.insert(
                 name.clone(),
                 RealmState {
                     issuer,
+                    is_default,
                     published: RwLock::new(Arc::new(published)),
                 },
             );
@@ -90,6 +93,7 @@ impl App {
         Ok(RealmCtx {
             app: self,
             realm,
+            is_default: state.is_default,
             issuer: &state.issuer,
             published,
         })
@@ -105,7 +109,14 @@ impl App {
             .write()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         let rotated = slot.keys.rotated(next)?;
-        *slot = Arc::new(publish(self.provider, &self.public_url, &state.issuer, realm, rotated));
+        *slot = Arc::new(publish(
+            self.provider,
+            &self.public_url,
+            &state.issuer,
+            realm,
+            state.is_default,
+            rotated,
+        ));
         Ok(())
     }
 
@@ -114,13 +125,21 @@ impl App {
     }
 }
 
-fn publish(provider: Provider, public_url: &str, issuer: &str, realm: &Realm, keys: RealmKeys) -> Published {
+fn publish(
+    provider: Provider,
+    public_url: &str,
+    issuer: &str,
+    realm: &Realm,
+    is_default_realm: bool,
+    keys: RealmKeys,
+) -> Published {
     let algs = keys.algs();
     let grant_types = grants::supported(provider);
     let discovery = provider.flavor().discovery(&DiscoveryInput {
         issuer,
         public_url,
         realm,
+        is_default_realm,
         grant_types: &grant_types,
         signing_algs: &algs,
     });
@@ -137,6 +156,7 @@ fn publish(provider: Provider, public_url: &str, issuer: &str, realm: &Realm, ke
 pub(crate) struct RealmCtx<'a> {
     pub(crate) app: &'a App,
     pub(crate) realm: &'a Realm,
+    pub(crate) is_default: bool,
     pub(crate) issuer: &'a str,
     pub(crate) published: Arc<Published>,
 }
@@ -161,7 +181,7 @@ impl RealmCtx<'_> {
     pub(crate) fn endpoint_url(&self, endpoint: providers::Endpoint) -> String {
         self.app
             .provider
-            .endpoint_url(&self.app.public_url, &self.realm.name, endpoint)
+            .endpoint_url(&self.app.public_url, &self.realm.name, self.is_default, endpoint)
             .unwrap_or_default()
     }
 

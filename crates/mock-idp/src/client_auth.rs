@@ -33,6 +33,17 @@ pub(crate) fn authenticate<'a>(
     headers: &HeaderMap,
     params: &Params,
 ) -> Result<AuthenticatedClient<'a>, OAuthError> {
+    authenticate_with(realm, headers, params, false)
+}
+
+/// [`authenticate`], where `verifier_as_secret` lets a public client send its PKCE
+/// `code_verifier` as the Basic password (IBM App ID's SPA SDK does).
+pub(crate) fn authenticate_with<'a>(
+    realm: &'a Realm,
+    headers: &HeaderMap,
+    params: &Params,
+    verifier_as_secret: bool,
+) -> Result<AuthenticatedClient<'a>, OAuthError> {
     let basic = basic_credentials(headers)?;
     let body_secret = params.get("client_secret");
     let body_id = params.get("client_id");
@@ -85,6 +96,8 @@ pub(crate) fn authenticate<'a>(
                 "this client must authenticate with its secret",
             ));
         }
+        (ClientKind::Public, Some(given))
+            if verifier_as_secret && via_basic && params.get("code_verifier") == Some(given.as_str()) => {}
         (ClientKind::Public, Some(_)) => {
             return Err(OAuthError::new(
                 ErrorKind::BadClientSecret { basic: via_basic },
@@ -93,6 +106,11 @@ pub(crate) fn authenticate<'a>(
         }
         (ClientKind::Public, None) => {}
     }
+    let method = if client.is_confidential() {
+        method
+    } else {
+        AuthMethod::None
+    };
     Ok(AuthenticatedClient { client, method })
 }
 

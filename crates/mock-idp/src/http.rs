@@ -5,7 +5,7 @@ use crate::error::OAuthError;
 use axum::body::Body;
 use axum::http::{HeaderMap, HeaderValue, Method, header};
 use axum::response::{IntoResponse, Response};
-use providers::ErrorKind;
+use providers::{BodyFormats, ErrorKind};
 use serde_json::Value;
 
 /// Request bodies above this size are refused with 413.
@@ -35,6 +35,66 @@ impl Params {
             pairs.push((name, value));
         }
         Ok(Params { pairs })
+    }
+
+    /// Parameters from name/value pairs; a repeated name is `invalid_request`.
+    pub(crate) fn from_pairs(pairs: Vec<(String, String)>) -> Result<Params, OAuthError> {
+        let mut params = Params::default();
+        for (name, value) in pairs {
+            if params.contains(&name) {
+                return Err(OAuthError::malformed(format!("parameter {name} is repeated")));
+            }
+            params.pairs.push((name, value));
+        }
+        Ok(params)
+    }
+
+    /// Parameters from a JSON object whose members are strings (numbers and booleans are taken
+    /// as their text), as IBM App ID's Node SDK sends token requests.
+    pub(crate) fn from_json(bytes: &[u8]) -> Result<Params, OAuthError> {
+        let object = match serde_json::from_slice::<Value>(bytes) {
+            Ok(Value::Object(object)) => object,
+            _ => return Err(OAuthError::malformed("the body is not a JSON object")),
+        };
+        let pairs = object
+            .into_iter()
+            .map(|(name, value)| match value {
+                Value::String(text) => Ok((name, text)),
+                Value::Number(number) => Ok((name, number.to_string())),
+                Value::Bool(flag) => Ok((name, flag.to_string())),
+                _ => Err(OAuthError::malformed(format!("parameter {name} must be a string"))),
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Params::from_pairs(pairs)
+    }
+
+    /// Parameters from a `multipart/form-data` body (RFC 7578): each part's `name` and its
+    /// body as UTF-8 text.
+    pub(crate) fn from_multipart(bytes: &[u8], boundary: &str) -> Result<Params, OAuthError> {
+        let bad = || OAuthError::malformed("malformed multipart/form-data body");
+        let text = std::str::from_utf8(bytes).map_err(|_| bad())?;
+        let delimiter = format!("--{boundary}");
+        let mut pairs = Vec::new();
+        let mut parts = text.split(delimiter.as_str());
+        parts.next(); // preamble
+        for part in parts {
+            if part.starts_with("--") {
+                return Params::from_pairs(pairs);
+            }
+            let part = part.strip_prefix("\r\n").ok_or_else(bad)?;
+            let (head, body) = part.split_once("\r\n\r\n").ok_or_else(bad)?;
+            let name = head
+                .split("\r\n")
+                .filter(|line| line.to_ascii_lowercase().starts_with("content-disposition:"))
+                .flat_map(|line| line.split(';'))
+                .filter_map(|field| field.trim().strip_prefix("name="))
+                .map(|quoted| quoted.trim_matches('"').to_owned())
+                .next()
+                .ok_or_else(bad)?;
+            let value = body.strip_suffix("\r\n").ok_or_else(bad)?;
+            pairs.push((name, value.to_owned()));
+        }
+        Err(bad())
     }
 
     /// The value of `name`; an empty value counts as absent (RFC 6749 §3.1).
@@ -100,6 +160,40 @@ pub(crate) fn is_form(headers: &HeaderMap) -> bool {
         .and_then(|value| value.to_str().ok())
         .and_then(|value| value.split(';').next())
         .is_some_and(|mime| mime.trim().eq_ignore_ascii_case("application/x-www-form-urlencoded"))
+}
+
+/// The media type of a request (lower-cased, parameters removed) and its `boundary` parameter.
+fn media_type(headers: &HeaderMap) -> (String, Option<String>) {
+    let value = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or_default();
+    let mut fields = value.split(';');
+    let mime = fields.next().unwrap_or_default().trim().to_ascii_lowercase();
+    let boundary = fields
+        .filter_map(|field| field.trim().strip_prefix("boundary="))
+        .map(|boundary| boundary.trim_matches('"').to_owned())
+        .next();
+    (mime, boundary)
+}
+
+/// Reads a POST body as a form, or, when `formats` allows, as multipart or JSON.
+pub(crate) async fn read_token_body(
+    headers: &HeaderMap,
+    body: Body,
+    formats: BodyFormats,
+) -> Result<Params, OAuthError> {
+    if formats == BodyFormats::FormOnly || is_form(headers) {
+        return read_form(headers, body).await;
+    }
+    let (mime, boundary) = media_type(headers);
+    match (mime.as_str(), boundary) {
+        ("multipart/form-data", Some(boundary)) => Params::from_multipart(&read_body(body).await?, &boundary),
+        ("application/json", _) => Params::from_json(&read_body(body).await?),
+        _ => Err(OAuthError::malformed(
+            "the body must be form-urlencoded, multipart/form-data or JSON",
+        )),
+    }
 }
 
 /// Reads a POST form body: the content type must be form-urlencoded.
@@ -183,6 +277,20 @@ mod tests {
         assert_eq!(params.get("b"), None);
         assert!(params.contains("b"));
         assert_eq!(params.get("c"), None);
+    }
+
+    #[test]
+    fn multipart_and_json_bodies_become_parameters() {
+        let body = "--XyZ\r\nContent-Disposition: form-data; name=\"grant_type\"\r\n\r\npassword\r\n--XyZ\r\nContent-Disposition: form-data; name=\"username\"\r\n\r\nalice\r\n--XyZ--\r\n";
+        let params = Params::from_multipart(body.as_bytes(), "XyZ").unwrap();
+        assert_eq!(params.get("grant_type"), Some("password"));
+        assert_eq!(params.get("username"), Some("alice"));
+        assert!(Params::from_multipart(b"--XyZ\r\nno headers", "XyZ").is_err());
+        let json = Params::from_json(br#"{"grant_type":"client_credentials","n":3}"#).unwrap();
+        assert_eq!(json.get("grant_type"), Some("client_credentials"));
+        assert_eq!(json.get("n"), Some("3"));
+        assert!(Params::from_json(br#"{"a":{"b":1}}"#).is_err());
+        assert!(Params::from_json(b"[1]").is_err());
     }
 
     #[test]

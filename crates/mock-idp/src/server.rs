@@ -323,10 +323,17 @@ impl MockIdpInfo {
             .map(|name| {
                 (
                     name.clone(),
-                    self.app.provider.issuer(&self.app.public_url, name),
                     self.app
                         .provider
-                        .endpoint_url(&self.app.public_url, name, Endpoint::Discovery)
+                        .issuer(&self.app.public_url, name, *name == world.default_realm),
+                    self.app
+                        .provider
+                        .endpoint_url(
+                            &self.app.public_url,
+                            name,
+                            *name == world.default_realm,
+                            Endpoint::Discovery,
+                        )
                         .unwrap_or_default(),
                 )
             })
@@ -397,14 +404,13 @@ impl MockIdp {
 
     /// The issuer of the default realm.
     pub fn issuer(&self) -> String {
-        self.app
-            .provider
-            .issuer(&self.app.public_url, &self.app.world.default_realm)
+        self.issuer_of(&self.app.world.default_realm)
     }
 
     /// The issuer of `realm`.
     pub fn issuer_of(&self, realm: &str) -> String {
-        self.app.provider.issuer(&self.app.public_url, realm)
+        let is_default = realm == self.app.world.default_realm;
+        self.app.provider.issuer(&self.app.public_url, realm, is_default)
     }
 
     /// The discovery URL of the default realm.
@@ -422,7 +428,12 @@ impl MockIdp {
     pub fn endpoint_of(&self, realm: &str, endpoint: Endpoint) -> String {
         self.app
             .provider
-            .endpoint_url(&self.app.public_url, realm, endpoint)
+            .endpoint_url(
+                &self.app.public_url,
+                realm,
+                realm == self.app.world.default_realm,
+                endpoint,
+            )
             .unwrap_or_default()
     }
 

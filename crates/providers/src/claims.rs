@@ -98,6 +98,8 @@ pub struct DiscoveryInput<'a> {
     pub public_url: &'a str,
     /// The realm.
     pub realm: &'a Realm,
+    /// Whether the realm is the world's default realm.
+    pub is_default_realm: bool,
     /// Grant types the server implements.
     pub grant_types: &'a [GrantType],
     /// Algorithms the server holds keys for.

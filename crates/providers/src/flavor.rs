@@ -23,8 +23,17 @@ pub trait Flavor: Sync + Send + std::fmt::Debug {
         Some(generic::route(endpoint))
     }
 
-    /// The issuer of `realm` when the server is reached at `public_url`.
-    fn issuer(&self, public_url: &str, realm: &str) -> String {
+    /// The route pattern of `endpoint` for the world's default realm, when the provider gives it
+    /// a layout of its own (WSO2's super tenant lives at `/oauth2/*`, other tenants at
+    /// `/t/{tenant}/oauth2/*`). Defaults to [`Flavor::route`].
+    fn default_realm_route(&self, endpoint: Endpoint) -> Option<&'static str> {
+        self.route(endpoint)
+    }
+
+    /// The issuer of `realm` (`is_default`: whether it is the world's default realm) when the
+    /// server is reached at `public_url`.
+    fn issuer(&self, public_url: &str, realm: &str, is_default: bool) -> String {
+        let _ = is_default;
         generic::issuer(public_url, realm)
     }
 
@@ -59,6 +68,12 @@ pub trait Flavor: Sync + Send + std::fmt::Debug {
     /// Token-endpoint body encodings accepted.
     fn token_body_formats(&self) -> BodyFormats {
         BodyFormats::FormOnly
+    }
+
+    /// Whether a public client may authenticate with HTTP Basic `client_id:code_verifier`
+    /// (IBM App ID's SPA SDK does).
+    fn public_client_basic_verifier(&self) -> bool {
+        false
     }
 
     /// The discovery document.

@@ -45,7 +45,7 @@ pub(crate) fn issuer(public_url: &str, realm: &str) -> String {
 pub(crate) fn discovery(input: &DiscoveryInput<'_>) -> Map<String, Value> {
     let url = |endpoint| {
         crate::Provider::Generic
-            .endpoint_url(input.public_url, &input.realm.name, endpoint)
+            .endpoint_url(input.public_url, &input.realm.name, input.is_default_realm, endpoint)
             .unwrap_or_default()
     };
     let mut claims_supported: Vec<&str> = vec![

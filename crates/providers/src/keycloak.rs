@@ -69,7 +69,7 @@ impl Flavor for Keycloak {
         })
     }
 
-    fn issuer(&self, public_url: &str, realm: &str) -> String {
+    fn issuer(&self, public_url: &str, realm: &str, _is_default: bool) -> String {
         format!("{}/realms/{realm}", public_url.trim_end_matches('/'))
     }
 
@@ -93,7 +93,7 @@ impl Flavor for Keycloak {
     fn discovery(&self, input: &DiscoveryInput<'_>) -> Map<String, Value> {
         let url = |endpoint| {
             crate::Provider::Keycloak
-                .endpoint_url(input.public_url, &input.realm.name, endpoint)
+                .endpoint_url(input.public_url, &input.realm.name, input.is_default_realm, endpoint)
                 .unwrap_or_default()
         };
         let algs: Vec<&str> = input.signing_algs.iter().map(|alg| alg.as_str()).collect();

@@ -91,14 +91,30 @@ impl Provider {
         self.flavor().route(endpoint)
     }
 
-    /// The issuer of `realm` when the server is reached at `public_url`.
-    pub fn issuer(self, public_url: &str, realm: &str) -> String {
-        self.flavor().issuer(public_url, realm)
+    /// Every route pattern the server mounts for `endpoint` (the default realm's layout first).
+    pub fn routes(self, endpoint: Endpoint) -> Vec<&'static str> {
+        let flavor = self.flavor();
+        let mut routes: Vec<&'static str> = flavor.default_realm_route(endpoint).into_iter().collect();
+        if let Some(route) = flavor.route(endpoint).filter(|route| !routes.contains(route)) {
+            routes.push(route);
+        }
+        routes
+    }
+
+    /// The issuer of `realm` (`is_default`: the world's default realm) at `public_url`.
+    pub fn issuer(self, public_url: &str, realm: &str, is_default: bool) -> String {
+        self.flavor().issuer(public_url, realm, is_default)
     }
 
     /// The absolute URL of `endpoint` for `realm` (`None` when not served).
-    pub fn endpoint_url(self, public_url: &str, realm: &str, endpoint: Endpoint) -> Option<String> {
-        self.route(endpoint).map(|route| {
+    pub fn endpoint_url(self, public_url: &str, realm: &str, is_default: bool, endpoint: Endpoint) -> Option<String> {
+        let flavor = self.flavor();
+        let route = if is_default {
+            flavor.default_realm_route(endpoint)
+        } else {
+            flavor.route(endpoint)
+        };
+        route.map(|route| {
             format!(
                 "{}{}",
                 public_url.trim_end_matches('/'),

@@ -42,12 +42,12 @@ pub(crate) fn router(app: Arc<App>) -> Router {
     ];
     let mut routes = Router::new();
     for (endpoint, handlers, counted_as) in endpoints {
-        if let Some(path) = provider.route(endpoint) {
-            let counted = handlers.route_layer(axum::middleware::from_fn_with_state(
-                (app.clone(), counted_as),
-                crate::faults::apply,
-            ));
-            routes = routes.route(path, counted);
+        let counted = handlers.route_layer(axum::middleware::from_fn_with_state(
+            (app.clone(), counted_as),
+            crate::faults::apply,
+        ));
+        for path in provider.routes(endpoint) {
+            routes = routes.route(path, counted.clone());
         }
     }
     let routes = routes

@@ -3,9 +3,9 @@
 
 use super::{RealmName, respond};
 use crate::app::{App, RealmCtx};
-use crate::client_auth::authenticate;
+use crate::client_auth::authenticate_with;
 use crate::grants;
-use crate::http::{no_store_json, read_form};
+use crate::http::{no_store_json, read_token_body};
 use crate::tokens::Issued;
 use axum::body::Body;
 use axum::extract::State;
@@ -23,8 +23,8 @@ pub(super) fn routes() -> MethodRouter<Arc<App>> {
 async fn token(State(app): State<Arc<App>>, RealmName(realm): RealmName, headers: HeaderMap, body: Body) -> Response {
     let result = async {
         let cx = app.realm(&realm)?;
-        let params = read_form(&headers, body).await?;
-        let client = authenticate(cx.realm, &headers, &params)?;
+        let params = read_token_body(&headers, body, cx.flavor().token_body_formats()).await?;
+        let client = authenticate_with(cx.realm, &headers, &params, cx.flavor().public_client_basic_verifier())?;
         let issued = grants::issue(&cx, client, &params)?;
         Ok(token_response(&cx, &issued))
     }
