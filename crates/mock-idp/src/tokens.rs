@@ -98,7 +98,11 @@ impl RealmCtx<'_> {
             .unwrap_or_else(|| self.flavor().default_access_token_format());
         let token = match format {
             TokenFormat::Jwt => {
-                let token = self.sign(self.alg_for(subject.client), self.flavor().access_token_typ(), &claims)?;
+                let mut payload = claims.clone();
+                for hidden in self.flavor().introspection_only_claims() {
+                    payload.remove(*hidden);
+                }
+                let token = self.sign(self.alg_for(subject.client), self.flavor().access_token_typ(), &payload)?;
                 if let Some(family) = family {
                     self.store()
                         .add_access(family, &revocation_id(&claims, &token), expires_at);

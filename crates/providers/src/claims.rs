@@ -161,3 +161,11 @@ pub fn stable_uuid(seed: &str) -> String {
         low & 0xffff_ffff_ffff
     )
 }
+
+/// An 18-digit decimal identifier derived from `seed`, the shape of ZITADEL's snowflake ids.
+pub fn stable_numeric_id(seed: &str) -> String {
+    let hash = seed.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |hash, byte| {
+        (hash ^ u64::from(byte)).wrapping_mul(0x0000_0100_0000_01b3)
+    });
+    format!("{}", 100_000_000_000_000_000 + hash % 900_000_000_000_000_000)
+}

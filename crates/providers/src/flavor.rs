@@ -86,6 +86,12 @@ pub trait Flavor: Sync + Send + std::fmt::Debug {
         generic::ACCESS_TOKEN_TYP
     }
 
+    /// Access-token claims that introspection reports but a JWT access token does not carry
+    /// (ZITADEL keeps `scope` out of its JWTs).
+    fn introspection_only_claims(&self) -> &'static [&'static str] {
+        &[]
+    }
+
     /// Extra JOSE header members of every JWT (e.g. App ID's `ver`).
     fn extra_jwt_header(&self) -> Map<String, Value> {
         Map::new()

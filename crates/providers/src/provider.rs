@@ -2,7 +2,7 @@
 //! that provider's facts (its [`Flavor`]).
 
 use crate::Flavor;
-use crate::{generic, keycloak};
+use crate::{generic, keycloak, zitadel};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
@@ -17,6 +17,8 @@ pub enum Provider {
     Generic,
     /// Keycloak 26 (and distributions such as ZTrust): `/realms/{realm}/protocol/openid-connect/*`.
     Keycloak,
+    /// ZITADEL v4: host-level issuer, `/oauth/v2/*` and `/oidc/v1/*`, opaque tokens by default.
+    Zitadel,
 }
 
 /// An endpoint a provider serves; its path comes from [`Provider::route`].
@@ -62,18 +64,19 @@ impl Endpoint {
 
 /// A provider name that is not known.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown provider `{0}` (known: generic, keycloak, ztrust)")]
+#[error("unknown provider `{0}` (known: generic, keycloak, ztrust, zitadel)")]
 pub struct UnknownProvider(pub String);
 
 impl Provider {
     /// Every provider.
-    pub const ALL: [Provider; 2] = [Provider::Generic, Provider::Keycloak];
+    pub const ALL: [Provider; 3] = [Provider::Generic, Provider::Keycloak, Provider::Zitadel];
 
     /// The provider's name as used on the command line and in config files.
     pub fn name(self) -> &'static str {
         match self {
             Provider::Generic => "generic",
             Provider::Keycloak => "keycloak",
+            Provider::Zitadel => "zitadel",
         }
     }
 
@@ -82,6 +85,7 @@ impl Provider {
         match self {
             Provider::Generic => &generic::Generic,
             Provider::Keycloak => &keycloak::Keycloak,
+            Provider::Zitadel => &zitadel::Zitadel,
         }
     }
 

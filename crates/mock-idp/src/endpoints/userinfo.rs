@@ -36,15 +36,23 @@ async fn userinfo(
             )
         };
         let live = cx.live_access_token(&token).ok_or_else(invalid)?;
-        let scopes: Vec<String> = live
-            .claims
-            .get("scope")
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .split(' ')
-            .filter(|scope| !scope.is_empty())
-            .map(str::to_owned)
-            .collect();
+        // A provider that keeps `scope` out of its JWT access tokens (ZITADEL) knows the scopes
+        // server-side; for such a token the mock takes every scope of the client as granted.
+        let scopes: Vec<String> = match live.claims.get("scope").and_then(Value::as_str) {
+            Some(scope) => scope
+                .split(' ')
+                .filter(|scope| !scope.is_empty())
+                .map(str::to_owned)
+                .collect(),
+            None if cx.flavor().introspection_only_claims().contains(&"scope") => live
+                .claims
+                .get("client_id")
+                .and_then(Value::as_str)
+                .and_then(|client| cx.realm.client(client))
+                .map(|client| client.scopes.clone())
+                .unwrap_or_default(),
+            None => Vec::new(),
+        };
         if !scopes.iter().any(|scope| scope == "openid") {
             return Err(OAuthError::new(
                 ErrorKind::InsufficientScope { scope: "openid".into() },

@@ -1,0 +1,386 @@
+//! ZITADEL v4 (built on zitadel/oidc).
+//!
+//! Sources: `shared/research/providers.md` §3 (source reads of zitadel/oidc and ZITADEL, a
+//! recorded v2.65 spike, the docs). Facts marked *unverified* in `docs/providers.md` await a
+//! real instance.
+//!
+//! - One issuer per host: `{public_url}` with no path; `/oauth/v2/*` and `/oidc/v1/*`. The
+//!   World's default realm is the organisation served; its project holds every client.
+//! - Access tokens are opaque unless a client asks for JWTs; JWT access tokens carry no `scope`
+//!   and no profile claims, `aud` holds the client and the project id, roles live in
+//!   `urn:zitadel:iam:org:project:roles` as `{role: {orgId: orgDomain}}`.
+//! - No password grant, PKCE `S256` only, introspection with `client_secret_basic`.
+//! - Errors are 400 for nearly everything, userinfo errors are JSON without `WWW-Authenticate`.
+
+use crate::claims::{
+    AccessTokenInput, DiscoveryInput, IdTokenInput, IntrospectionInput, TokenResponseInput, stable_numeric_id,
+    standard_user_claims,
+};
+use crate::error::sanitize_description;
+use crate::reader::{scope_tokens, string_claim};
+use crate::{Endpoint, ErrorKind, ErrorResponse, Flavor, GrantType, Grants, Realm, TokenFormat, User};
+use serde_json::{Map, Value, json};
+
+/// ZITADEL's facts.
+#[derive(Debug, Clone, Copy)]
+pub struct Zitadel;
+
+/// The role claim of the project the client belongs to.
+pub const ROLES_CLAIM: &str = "urn:zitadel:iam:org:project:roles";
+
+/// The numeric id ZITADEL would give the organisation of `realm`.
+pub fn org_id(realm: &str) -> String {
+    stable_numeric_id(&format!("zitadel:org:{realm}"))
+}
+
+/// The numeric id of the project that holds the realm's clients.
+pub fn project_id(realm: &str) -> String {
+    stable_numeric_id(&format!("zitadel:project:{realm}"))
+}
+
+/// The organisation's primary domain.
+pub fn org_domain(realm: &str) -> String {
+    format!("{realm}.localhost")
+}
+
+/// `{role: {orgId: orgDomain}}` for every role the user holds in the realm (realm roles and
+/// client roles alike: ZITADEL has one role list per project).
+fn role_map(realm: &Realm, roles: &[String]) -> Value {
+    let mut map = Map::new();
+    for role in roles {
+        map.insert(role.clone(), json!({ org_id(&realm.name): org_domain(&realm.name) }));
+    }
+    Value::Object(map)
+}
+
+fn user_roles(user: &User) -> Vec<String> {
+    let mut roles = user.realm_roles.clone();
+    for client_roles in user.client_roles.values() {
+        roles.extend(client_roles.iter().cloned());
+    }
+    roles
+}
+
+fn insert_roles(claims: &mut Map<String, Value>, realm: &Realm, roles: &[String]) {
+    if roles.is_empty() {
+        return;
+    }
+    let map = role_map(realm, roles);
+    claims.insert(ROLES_CLAIM.into(), map.clone());
+    claims.insert(
+        format!("urn:zitadel:iam:org:project:{}:roles", project_id(&realm.name)),
+        map,
+    );
+}
+
+impl Flavor for Zitadel {
+    fn route(&self, endpoint: Endpoint) -> Option<&'static str> {
+        match endpoint {
+            Endpoint::Discovery => Some("/.well-known/openid-configuration"),
+            // "ZITADEL does not yet provide a OAuth 2.0 Metadata endpoint".
+            Endpoint::AuthorizationServerMetadata => None,
+            Endpoint::Jwks => Some("/oauth/v2/keys"),
+            Endpoint::Authorize => Some("/oauth/v2/authorize"),
+            Endpoint::Login => Some("/ui/login/login"),
+            Endpoint::Token => Some("/oauth/v2/token"),
+            Endpoint::Userinfo => Some("/oidc/v1/userinfo"),
+            Endpoint::Introspect => Some("/oauth/v2/introspect"),
+            Endpoint::Revoke => Some("/oauth/v2/revoke"),
+            Endpoint::EndSession => Some("/oidc/v1/end_session"),
+        }
+    }
+
+    fn issuer(&self, public_url: &str, _realm: &str, _is_default: bool) -> String {
+        public_url.trim_end_matches('/').to_owned()
+    }
+
+    fn multi_realm(&self) -> bool {
+        false
+    }
+
+    fn grant_types(&self) -> &'static [GrantType] {
+        &[
+            GrantType::AuthorizationCode,
+            GrantType::RefreshToken,
+            GrantType::ClientCredentials,
+        ]
+    }
+
+    fn pkce_plain(&self) -> bool {
+        false
+    }
+
+    fn default_access_token_format(&self) -> TokenFormat {
+        TokenFormat::Opaque
+    }
+
+    fn discovery(&self, input: &DiscoveryInput<'_>) -> Map<String, Value> {
+        let url = |endpoint| {
+            crate::Provider::Zitadel
+                .endpoint_url(input.public_url, &input.realm.name, input.is_default_realm, endpoint)
+                .unwrap_or_default()
+        };
+        let scopes: Vec<&String> = input
+            .realm
+            .scopes
+            .iter()
+            .filter(|scope| {
+                matches!(
+                    scope.as_str(),
+                    "openid" | "profile" | "email" | "phone" | "address" | "offline_access"
+                )
+            })
+            .collect();
+        let grants: Vec<&str> = input.grant_types.iter().map(|grant| grant.as_str()).collect();
+        let algs: Vec<&str> = input.signing_algs.iter().map(|alg| alg.as_str()).collect();
+        let mut doc = Map::new();
+        doc.insert("issuer".into(), json!(input.issuer));
+        doc.insert("authorization_endpoint".into(), json!(url(Endpoint::Authorize)));
+        doc.insert("token_endpoint".into(), json!(url(Endpoint::Token)));
+        doc.insert("introspection_endpoint".into(), json!(url(Endpoint::Introspect)));
+        doc.insert("userinfo_endpoint".into(), json!(url(Endpoint::Userinfo)));
+        doc.insert("revocation_endpoint".into(), json!(url(Endpoint::Revoke)));
+        doc.insert("end_session_endpoint".into(), json!(url(Endpoint::EndSession)));
+        doc.insert("jwks_uri".into(), json!(url(Endpoint::Jwks)));
+        doc.insert("scopes_supported".into(), json!(scopes));
+        doc.insert("response_types_supported".into(), json!(["code"]));
+        doc.insert("response_modes_supported".into(), json!(["query"]));
+        doc.insert("grant_types_supported".into(), json!(grants));
+        doc.insert("subject_types_supported".into(), json!(["public"]));
+        doc.insert("id_token_signing_alg_values_supported".into(), json!(algs));
+        doc.insert(
+            "token_endpoint_auth_methods_supported".into(),
+            json!(["none", "client_secret_basic", "client_secret_post"]),
+        );
+        doc.insert(
+            "revocation_endpoint_auth_methods_supported".into(),
+            json!(["none", "client_secret_basic", "client_secret_post"]),
+        );
+        doc.insert(
+            "introspection_endpoint_auth_methods_supported".into(),
+            json!(["client_secret_basic"]),
+        );
+        doc.insert(
+            "claims_supported".into(),
+            json!([
+                "sub",
+                "aud",
+                "exp",
+                "iat",
+                "iss",
+                "auth_time",
+                "nonce",
+                "amr",
+                "at_hash",
+                "client_id",
+                "azp",
+                "preferred_username",
+                "name",
+                "family_name",
+                "given_name",
+                "email",
+                "email_verified"
+            ]),
+        );
+        doc.insert("code_challenge_methods_supported".into(), json!(["S256"]));
+        doc.insert("ui_locales_supported".into(), json!(["en"]));
+        doc.insert("request_parameter_supported".into(), json!(false));
+        doc.insert("request_uri_parameter_supported".into(), json!(false));
+        doc
+    }
+
+    fn access_token_typ(&self) -> &'static str {
+        "JWT"
+    }
+
+    fn introspection_only_claims(&self) -> &'static [&'static str] {
+        &["scope"]
+    }
+
+    fn access_token_claims(&self, input: &AccessTokenInput<'_>) -> Map<String, Value> {
+        let realm = &input.realm.name;
+        let mut audiences = vec![input.client.id.clone()];
+        audiences.extend(input.audiences.iter().filter(|aud| **aud != input.client.id).cloned());
+        audiences.push(project_id(realm));
+        let mut claims = Map::new();
+        claims.insert("iss".into(), json!(input.issuer));
+        let subject = input.user.map_or_else(
+            || stable_numeric_id(&format!("zitadel:machine:{}", input.client.id)),
+            |user| user.id.clone(),
+        );
+        claims.insert("sub".into(), json!(subject));
+        claims.insert("aud".into(), json!(audiences));
+        claims.insert("exp".into(), json!(input.expires_at));
+        claims.insert("iat".into(), json!(input.issued_at));
+        claims.insert("nbf".into(), json!(input.issued_at));
+        claims.insert("client_id".into(), json!(input.client.id));
+        claims.insert("jti".into(), json!(input.jti));
+        let roles = input
+            .user
+            .map_or_else(|| input.client.service_account_roles.clone(), user_roles);
+        insert_roles(&mut claims, input.realm, &roles);
+        // Introspection reports the scope; the signed JWT does not carry it (see
+        // `introspection_only_claims`).
+        claims.insert("scope".into(), json!(input.scopes.join(" ")));
+        claims
+    }
+
+    fn id_token_claims(&self, input: &IdTokenInput<'_>) -> Map<String, Value> {
+        let mut claims = Map::new();
+        claims.insert("iss".into(), json!(input.issuer));
+        claims.insert("sub".into(), json!(input.user.id));
+        claims.insert("aud".into(), json!([input.client.id]));
+        claims.insert("exp".into(), json!(input.expires_at));
+        claims.insert("iat".into(), json!(input.issued_at));
+        claims.insert("auth_time".into(), json!(input.auth_time));
+        if let Some(nonce) = input.nonce {
+            claims.insert("nonce".into(), json!(nonce));
+        }
+        claims.insert("amr".into(), json!(["pwd"]));
+        claims.insert("azp".into(), json!(input.client.id));
+        claims.insert("client_id".into(), json!(input.client.id));
+        if let Some(at_hash) = input.at_hash {
+            claims.insert("at_hash".into(), json!(at_hash));
+        }
+        if let Some(sid) = input.session_id {
+            claims.insert("sid".into(), json!(sid));
+        }
+        // Profile claims stay out of the ID token when an access token is issued alongside
+        // (no `idTokenUserinfoAssertion`): clients read them from userinfo.
+        claims
+    }
+
+    fn userinfo(&self, user: &User, scopes: &[String]) -> Map<String, Value> {
+        let mut claims = Map::new();
+        claims.insert("sub".into(), json!(user.id));
+        claims.extend(standard_user_claims(user, scopes));
+        claims
+    }
+
+    fn introspection(&self, input: &IntrospectionInput<'_>) -> Map<String, Value> {
+        let mut body = Map::new();
+        body.insert("active".into(), json!(true));
+        for member in ["scope", "client_id"] {
+            if let Some(value) = input.claims.get(member) {
+                body.insert(member.into(), value.clone());
+            }
+        }
+        body.insert("token_type".into(), json!("Bearer"));
+        for member in ["exp", "iat", "nbf", "sub", "aud", "iss", "jti"] {
+            if let Some(value) = input.claims.get(member) {
+                body.insert(member.into(), value.clone());
+            }
+        }
+        if let Some(username) = input.username {
+            body.insert("username".into(), json!(username));
+        }
+        for (name, value) in input.claims {
+            if name.starts_with("urn:zitadel:") {
+                body.insert(name.clone(), value.clone());
+            }
+        }
+        body
+    }
+
+    fn token_response(&self, input: &TokenResponseInput<'_>) -> Map<String, Value> {
+        let mut body = Map::new();
+        body.insert("access_token".into(), json!(input.access_token));
+        body.insert("token_type".into(), json!("Bearer"));
+        if let Some(refresh) = input.refresh_token {
+            body.insert("refresh_token".into(), json!(refresh));
+        }
+        body.insert("expires_in".into(), json!(input.expires_in));
+        if let Some(id_token) = input.id_token {
+            body.insert("id_token".into(), json!(id_token));
+        }
+        if !input.scope.is_empty() {
+            body.insert("scope".into(), json!(input.scope));
+        }
+        body
+    }
+
+    fn error_response(&self, kind: &ErrorKind, detail: &str, _realm: &str) -> ErrorResponse {
+        let error = |status: u16, code: &str, description: &str| ErrorResponse::json(status, code, description, None);
+        match kind {
+            ErrorKind::MalformedRequest | ErrorKind::MultipleClientAuthMethods => {
+                error(400, "invalid_request", &sanitize_description(detail))
+            }
+            ErrorKind::BodyTooLarge => error(413, "invalid_request", &sanitize_description(detail)),
+            ErrorKind::BadClientSecret { .. } => error(400, "invalid_client", "invalid secret"),
+            ErrorKind::UnknownClient { .. } => error(400, "invalid_client", "no active client not found"),
+            ErrorKind::MissingClientAuth => error(400, "invalid_client", "client must be authenticated"),
+            ErrorKind::UnsupportedGrantType => error(400, "unsupported_grant_type", &sanitize_description(detail)),
+            ErrorKind::UnauthorizedGrant => error(400, "unauthorized_client", &sanitize_description(detail)),
+            // zitadel/zitadel#11892: a bad code is invalid_request, not invalid_grant.
+            ErrorKind::InvalidCode => error(400, "invalid_request", "invalid code"),
+            ErrorKind::PkceMismatch => error(400, "invalid_grant", "invalid code challenge"),
+            ErrorKind::RedirectUriMismatch => error(400, "invalid_grant", "redirect_uri does not correspond"),
+            ErrorKind::InvalidRefreshToken => error(400, "invalid_grant", "invalid refresh token"),
+            ErrorKind::InvalidUserCredentials | ErrorKind::UserDisabled => {
+                error(400, "invalid_grant", &sanitize_description(detail))
+            }
+            ErrorKind::InvalidScope => error(400, "invalid_scope", &sanitize_description(detail)),
+            ErrorKind::MissingBearer => error(401, "invalid_request", "access token missing"),
+            ErrorKind::InvalidBearer | ErrorKind::InsufficientScope { .. } => {
+                error(401, "access_denied", "access token invalid")
+            }
+            ErrorKind::IntrospectionUnauthenticated | ErrorKind::IntrospectionForbidden => {
+                error(400, "invalid_client", "client must be authenticated")
+            }
+            ErrorKind::NotFound | ErrorKind::UnknownRealm | ErrorKind::MethodNotAllowed => ErrorResponse {
+                status: 404,
+                body: Some(json!({ "code": 5, "message": "Not Found" })),
+                content_type: crate::error::JSON,
+                www_authenticate: None,
+            },
+            other => crate::generic::error_response(other, detail, _realm),
+        }
+    }
+
+    fn read_grants(&self, claims: &Map<String, Value>, _resource: Option<&str>) -> Grants {
+        let roles = match claims.get(ROLES_CLAIM) {
+            Some(Value::Object(roles)) => roles.keys().cloned().collect(),
+            _ => Vec::new(),
+        };
+        Grants {
+            scopes: scope_tokens(claims.get("scope")),
+            roles,
+            client_id: string_claim(claims, "client_id"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn roles_are_the_keys_of_the_project_roles_map() {
+        let claims = match json!({
+            ROLES_CLAIM: {"admin": {"1": "demo.localhost"}, "user": {"1": "demo.localhost"}},
+            "client_id": "web-app"
+        }) {
+            Value::Object(map) => map,
+            _ => Map::new(),
+        };
+        let grants = Zitadel.read_grants(&claims, None);
+        assert_eq!(grants.roles, ["admin", "user"]);
+        assert_eq!(grants.client_id.as_deref(), Some("web-app"));
+    }
+
+    #[test]
+    fn an_array_of_roles_is_not_the_zitadel_shape() {
+        let claims = match json!({ ROLES_CLAIM: ["admin"] }) {
+            Value::Object(map) => map,
+            _ => Map::new(),
+        };
+        assert!(Zitadel.read_grants(&claims, None).roles.is_empty());
+    }
+
+    #[test]
+    fn ids_are_numeric_and_stable() {
+        assert_eq!(org_id("demo"), org_id("demo"));
+        assert_ne!(org_id("demo"), project_id("demo"));
+        assert!(project_id("demo").bytes().all(|b| b.is_ascii_digit()));
+    }
+}

@@ -1,0 +1,341 @@
+//! The ZITADEL flavor, used the way ZITADEL's docs and the seeds' Flask API use ZITADEL: a
+//! host-level issuer, `/oauth/v2/*` and `/oidc/v1/*` paths, opaque access tokens checked by
+//! introspection with Basic auth, roles read from `urn:zitadel:iam:org:project:roles`.
+
+use crate::support::*;
+use insta::assert_json_snapshot;
+use mock_idp::{ManualClock, MockIdp, Provider, World};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+const ROLES: &str = "urn:zitadel:iam:org:project:roles";
+
+async fn zitadel() -> MockIdp {
+    MockIdp::builder()
+        .provider(Provider::Zitadel)
+        .auto_approve(true)
+        .clock(ManualClock::at(T0))
+        .start()
+        .await
+}
+
+fn at(idp: &MockIdp, path: &str) -> String {
+    format!("{}{path}", idp.uri())
+}
+
+fn stable(idp: &MockIdp, value: Value) -> Value {
+    serde_json::from_str(&value.to_string().replace(idp.uri(), "http://zitadel")).unwrap()
+}
+
+async fn web_code_flow(idp: &MockIdp, user: &str) -> Value {
+    let (verifier, challenge) = pkce_pair();
+    let url = url::Url::parse_with_params(
+        &at(idp, "/oauth/v2/authorize"),
+        &[
+            ("response_type", "code"),
+            ("client_id", "web-app"),
+            ("redirect_uri", WEB_REDIRECT),
+            ("scope", "openid profile email offline_access"),
+            ("state", "s"),
+            ("nonce", "n"),
+            ("login_hint", user),
+            ("code_challenge", challenge.as_str()),
+            ("code_challenge_method", "S256"),
+        ],
+    )
+    .unwrap();
+    let redirect = get(url.as_str()).await;
+    let code = redirect
+        .location_param("code")
+        .unwrap_or_else(|| panic!("{}", redirect.location()));
+    let reply = post_form(
+        &at(idp, "/oauth/v2/token"),
+        Some(("web-app", "web-app-secret")),
+        &[
+            ("grant_type", "authorization_code"),
+            ("code", &code),
+            ("redirect_uri", WEB_REDIRECT),
+            ("code_verifier", &verifier),
+        ],
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+    reply.json()
+}
+
+async fn introspect_as_api(idp: &MockIdp, token: &str) -> Value {
+    post_form(
+        &at(idp, "/oauth/v2/introspect"),
+        Some(("api", "api-secret")),
+        &[("token", token)],
+    )
+    .await
+    .json()
+}
+
+#[tokio::test]
+async fn a_zitadel_configured_api_works_unchanged() {
+    let idp = zitadel().await;
+    assert_eq!(idp.issuer(), idp.uri(), "one issuer per host, no path");
+
+    let tokens = web_code_flow(&idp, "alice").await;
+    let access = tokens["access_token"].as_str().unwrap();
+    assert!(!access.contains('.'), "access tokens are opaque by default: {access}");
+
+    // The ID token verifies with the keys at /oauth/v2/keys.
+    let jwks: jsonwebtoken::jwk::JwkSet = serde_json::from_str(&get(&at(&idp, "/oauth/v2/keys")).await.text).unwrap();
+    let id_token = tokens["id_token"].as_str().unwrap();
+    let header = jsonwebtoken::decode_header(id_token).unwrap();
+    let key = jsonwebtoken::DecodingKey::from_jwk(jwks.find(header.kid.as_deref().unwrap()).unwrap()).unwrap();
+    let mut validation = jsonwebtoken::Validation::new(header.alg);
+    validation.set_issuer(&[idp.issuer()]);
+    validation.set_audience(&["web-app"]);
+    let id = jsonwebtoken::decode::<Value>(id_token, &key, &validation)
+        .unwrap()
+        .claims;
+    assert_eq!(id["nonce"], "n");
+    assert!(
+        id.get("email").is_none(),
+        "profile claims come from userinfo, not the ID token"
+    );
+
+    // The API introspects with Basic auth and reads the project roles map.
+    let active = introspect_as_api(&idp, access).await;
+    assert_eq!(active["active"], true, "{active}");
+    assert_eq!(active["token_type"], "Bearer");
+    let mut roles: Vec<&String> = active[ROLES].as_object().unwrap().keys().collect();
+    roles.sort();
+    assert_eq!(roles, ["admin", "read:messages", "user"]);
+    let org = active[ROLES]["admin"].as_object().unwrap();
+    assert_eq!(org.values().next().unwrap(), "demo.localhost");
+
+    let userinfo = read(
+        client()
+            .get(at(&idp, "/oidc/v1/userinfo"))
+            .bearer_auth(access)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(userinfo.json()["email"], "alice@example.com");
+
+    // Revocation, then introspection says inactive; logout at /oidc/v1/end_session.
+    let revoke = post_form(
+        &at(&idp, "/oauth/v2/revoke"),
+        Some(("web-app", "web-app-secret")),
+        &[("token", access)],
+    )
+    .await;
+    assert_eq!(revoke.status, StatusCode::OK);
+    assert_eq!(introspect_as_api(&idp, access).await, json!({"active": false}));
+    let logout = url::Url::parse_with_params(
+        &at(&idp, "/oidc/v1/end_session"),
+        &[
+            ("id_token_hint", id_token),
+            ("post_logout_redirect_uri", "http://127.0.0.1:5000/"),
+            ("state", "x"),
+        ],
+    )
+    .unwrap();
+    assert_eq!(
+        get(logout.as_str()).await.location().as_str(),
+        "http://127.0.0.1:5000/?state=x"
+    );
+}
+
+#[tokio::test]
+async fn a_service_account_gets_an_opaque_token_with_its_roles() {
+    let idp = zitadel().await;
+    let reply = post_form(
+        &at(&idp, "/oauth/v2/token"),
+        Some(("service", "service-secret")),
+        &[("grant_type", "client_credentials"), ("scope", "read:messages")],
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+    let token = reply.json()["access_token"].as_str().unwrap().to_owned();
+    let active = introspect_as_api(&idp, &token).await;
+    assert_eq!(active["client_id"], "service");
+    assert!(active[ROLES].get("reporting").is_some(), "{active}");
+    assert_eq!(active["scope"], "read:messages");
+}
+
+#[tokio::test]
+async fn jwt_access_tokens_carry_roles_and_the_project_audience_but_no_scope() {
+    let mut world = World::default_world().unwrap();
+    let demo = world.realms.get_mut("demo").unwrap();
+    demo.clients.get_mut("web-app").unwrap().access_token_format = Some(providers::TokenFormat::Jwt);
+    let idp = MockIdp::builder()
+        .provider(Provider::Zitadel)
+        .auto_approve(true)
+        .clock(ManualClock::at(T0))
+        .world(world)
+        .start()
+        .await;
+    let tokens = web_code_flow(&idp, "alice").await;
+    let access = tokens["access_token"].as_str().unwrap();
+    assert_eq!(header_of(access)["typ"], "JWT");
+    let claims = claims_of(access);
+    assert!(claims.get("scope").is_none());
+    assert!(claims.get("azp").is_none());
+    let aud = claims["aud"].as_array().unwrap();
+    assert_eq!(aud[0], "web-app");
+    assert!(aud.len() >= 2, "the project id is an audience: {aud:?}");
+    assert!(claims[ROLES].get("admin").is_some());
+    assert_json_snapshot!("zitadel_jwt_access_token_claims", stable(&idp, claims), { ".jti" => "[jti]" });
+    // Userinfo still accepts it (the provider knows the scopes server-side).
+    let userinfo = read(
+        client()
+            .get(at(&idp, "/oidc/v1/userinfo"))
+            .bearer_auth(access)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(userinfo.status, StatusCode::OK, "{}", userinfo.text);
+}
+
+#[tokio::test]
+async fn zitadel_errors_have_zitadels_status_codes_and_bodies() {
+    let idp = zitadel().await;
+    let token = at(&idp, "/oauth/v2/token");
+    let json_error = |reply: &Reply, status: u16, error: &str, description: &str| {
+        assert_eq!(reply.status.as_u16(), status, "{}", reply.text);
+        assert_eq!(reply.json(), json!({"error": error, "error_description": description}));
+        assert!(
+            reply.header("www-authenticate").is_none(),
+            "zitadel/oidc sets no WWW-Authenticate"
+        );
+    };
+    json_error(
+        &post_form(
+            &token,
+            Some(("service", "wrong")),
+            &[("grant_type", "client_credentials")],
+        )
+        .await,
+        400,
+        "invalid_client",
+        "invalid secret",
+    );
+    json_error(
+        &post_form(&token, Some(("ghost", "x")), &[("grant_type", "client_credentials")]).await,
+        400,
+        "invalid_client",
+        "no active client not found",
+    );
+    let password = post_form(
+        &token,
+        Some(("web-app", "web-app-secret")),
+        &[
+            ("grant_type", "password"),
+            ("username", "alice"),
+            ("password", "alice-password"),
+        ],
+    )
+    .await;
+    assert_eq!(password.status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        password.json()["error"],
+        "unsupported_grant_type",
+        "ZITADEL has no password grant"
+    );
+    json_error(
+        &post_form(
+            &token,
+            Some(("web-app", "web-app-secret")),
+            &[
+                ("grant_type", "authorization_code"),
+                ("code", "nope"),
+                ("redirect_uri", WEB_REDIRECT),
+            ],
+        )
+        .await,
+        400,
+        "invalid_request",
+        "invalid code",
+    );
+    json_error(
+        &get(&at(&idp, "/oidc/v1/userinfo")).await,
+        401,
+        "invalid_request",
+        "access token missing",
+    );
+    json_error(
+        &read(
+            client()
+                .get(at(&idp, "/oidc/v1/userinfo"))
+                .bearer_auth("garbage")
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await,
+        401,
+        "access_denied",
+        "access token invalid",
+    );
+    json_error(
+        &post_form(&at(&idp, "/oauth/v2/introspect"), None, &[("token", "x")]).await,
+        400,
+        "invalid_client",
+        "client must be authenticated",
+    );
+
+    // PKCE plain is refused at the authorization endpoint.
+    let (_, challenge) = pkce_pair();
+    let plain = url::Url::parse_with_params(
+        &at(&idp, "/oauth/v2/authorize"),
+        &[
+            ("response_type", "code"),
+            ("client_id", "web-app"),
+            ("redirect_uri", WEB_REDIRECT),
+            ("login_hint", "alice"),
+            ("code_challenge", challenge.as_str()),
+            ("code_challenge_method", "plain"),
+        ],
+    )
+    .unwrap();
+    assert_eq!(
+        get(plain.as_str()).await.location_param("error").as_deref(),
+        Some("invalid_request")
+    );
+    let discovery = get(&idp.discovery_url()).await.json();
+    assert_eq!(discovery["code_challenge_methods_supported"], json!(["S256"]));
+    assert!(
+        !discovery["grant_types_supported"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("password"))
+    );
+}
+
+#[tokio::test]
+async fn zitadel_documents() {
+    let idp = zitadel().await;
+    assert_json_snapshot!(
+        "zitadel_discovery",
+        stable(&idp, get(&idp.discovery_url()).await.json())
+    );
+    let tokens = web_code_flow(&idp, "alice").await;
+    assert_json_snapshot!("zitadel_token_response", tokens, {
+        ".access_token" => "[opaque]", ".id_token" => "[jwt]", ".refresh_token" => "[opaque]"
+    });
+    assert_json_snapshot!("zitadel_id_token_claims", stable(&idp, claims_of(tokens["id_token"].as_str().unwrap())), {
+        ".sid" => "[sid]", ".at_hash" => "[at_hash]", ".jti" => "[jti]"
+    });
+    let access = tokens["access_token"].as_str().unwrap();
+    assert_json_snapshot!("zitadel_introspection", stable(&idp, introspect_as_api(&idp, access).await), { ".jti" => "[jti]" });
+    let userinfo = read(
+        client()
+            .get(at(&idp, "/oidc/v1/userinfo"))
+            .bearer_auth(access)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_json_snapshot!("zitadel_userinfo", userinfo.json());
+}
