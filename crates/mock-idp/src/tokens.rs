@@ -90,6 +90,7 @@ impl RealmCtx<'_> {
             auth_time: subject.auth_time,
             session_id: subject.session_id.as_deref(),
             grant: subject.grant,
+            is_default_realm: self.is_default,
         });
         claims.extend(overrides.claims.clone());
         let format = subject
@@ -205,6 +206,8 @@ impl RealmCtx<'_> {
             session_id: subject.session_id.as_deref(),
             at_hash: Some(&at_hash),
             jti: &jti,
+            realm: self.realm,
+            is_default_realm: self.is_default,
         });
         self.sign(alg, ID_TOKEN_TYP, &claims)
     }

@@ -28,6 +28,8 @@ pub struct AccessTokenInput<'a> {
     pub auth_time: Option<u64>,
     /// The login session id (`sid`), if any.
     pub session_id: Option<&'a str>,
+    /// Whether the realm is the world's default realm.
+    pub is_default_realm: bool,
     /// The grant that issued the token (`None` for tokens minted without a grant).
     pub grant: Option<GrantType>,
 }
@@ -57,6 +59,10 @@ pub struct IdTokenInput<'a> {
     pub at_hash: Option<&'a str>,
     /// `jti`.
     pub jti: &'a str,
+    /// The realm.
+    pub realm: &'a Realm,
+    /// Whether the realm is the world's default realm.
+    pub is_default_realm: bool,
 }
 
 /// What an active introspection response is built from.
@@ -68,6 +74,10 @@ pub struct IntrospectionInput<'a> {
     pub username: Option<&'a str>,
     /// Whether the token is a refresh token (otherwise an access token).
     pub refresh_token: bool,
+    /// Whether the (access) token is a JWT rather than an opaque reference.
+    pub jwt: bool,
+    /// Whether the realm is the world's default realm.
+    pub is_default_realm: bool,
 }
 
 /// What a successful token response is built from.

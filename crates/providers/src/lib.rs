@@ -21,6 +21,7 @@ pub mod keycloak;
 mod provider;
 pub mod reader;
 pub mod world;
+pub mod wso2;
 pub mod zitadel;
 
 pub use alg::SigningAlg;

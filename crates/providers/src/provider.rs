@@ -2,7 +2,7 @@
 //! that provider's facts (its [`Flavor`]).
 
 use crate::Flavor;
-use crate::{generic, keycloak, zitadel};
+use crate::{generic, keycloak, wso2, zitadel};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
@@ -19,6 +19,8 @@ pub enum Provider {
     Keycloak,
     /// ZITADEL v4: host-level issuer, `/oauth/v2/*` and `/oidc/v1/*`, opaque tokens by default.
     Zitadel,
+    /// WSO2 Identity Server 7: issuer `{base}/oauth2/token`, tenants under `/t/{tenant}`.
+    Wso2,
 }
 
 /// An endpoint a provider serves; its path comes from [`Provider::route`].
@@ -64,12 +66,12 @@ impl Endpoint {
 
 /// A provider name that is not known.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown provider `{0}` (known: generic, keycloak, ztrust, zitadel)")]
+#[error("unknown provider `{0}` (known: generic, keycloak, ztrust, zitadel, wso2)")]
 pub struct UnknownProvider(pub String);
 
 impl Provider {
     /// Every provider.
-    pub const ALL: [Provider; 3] = [Provider::Generic, Provider::Keycloak, Provider::Zitadel];
+    pub const ALL: [Provider; 4] = [Provider::Generic, Provider::Keycloak, Provider::Zitadel, Provider::Wso2];
 
     /// The provider's name as used on the command line and in config files.
     pub fn name(self) -> &'static str {
@@ -77,6 +79,7 @@ impl Provider {
             Provider::Generic => "generic",
             Provider::Keycloak => "keycloak",
             Provider::Zitadel => "zitadel",
+            Provider::Wso2 => "wso2",
         }
     }
 
@@ -86,6 +89,7 @@ impl Provider {
             Provider::Generic => &generic::Generic,
             Provider::Keycloak => &keycloak::Keycloak,
             Provider::Zitadel => &zitadel::Zitadel,
+            Provider::Wso2 => &wso2::Wso2,
         }
     }
 

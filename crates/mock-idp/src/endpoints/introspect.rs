@@ -80,6 +80,8 @@ fn describe(cx: &RealmCtx<'_>, token: &str) -> Option<Value> {
             claims: &live.claims,
             username,
             refresh_token: false,
+            jwt: crate::jws::looks_like_jws(token),
+            is_default_realm: cx.is_default,
         });
         return Some(Value::Object(body));
     }
@@ -102,6 +104,8 @@ fn describe(cx: &RealmCtx<'_>, token: &str) -> Option<Value> {
         claims: &claims,
         username: user.map(|user| user.username.as_str()),
         refresh_token: true,
+        jwt: false,
+        is_default_realm: cx.is_default,
     });
     Some(Value::Object(body))
 }

@@ -1,0 +1,379 @@
+//! WSO2 Identity Server 7.x.
+//!
+//! Sources: `shared/research/providers.md` §4 (source reads of identity-inbound-auth-oauth,
+//! docs, recorded IS 7 tokens). Facts marked *unverified* in `docs/providers.md` await a real
+//! server.
+//!
+//! - The issuer is the token endpoint: `{public_url}/oauth2/token` for the default realm (the
+//!   super tenant `carbon.super`), `{public_url}/t/{tenant}/oauth2/token` for the others.
+//! - Access tokens are opaque by default and JWTs per application, with header `typ: at+jwt`,
+//!   claims `aut`, `azp`, `client_id`, `org_id`/`org_name`/`org_handle`, roles in `roles`.
+//! - Error bodies put `error_description` first; an unknown grant type is `invalid_request`.
+//! - Introspection: the mock accepts client credentials (WSO2 needs the documented
+//!   `deployment.toml` change for that; by default it wants a user's Basic credentials).
+
+use crate::claims::{
+    AccessTokenInput, DiscoveryInput, IdTokenInput, IntrospectionInput, TokenResponseInput, audience_value,
+    stable_uuid, standard_user_claims,
+};
+use crate::error::sanitize_description;
+use crate::reader::{scope_tokens, string_array, string_claim};
+use crate::{Endpoint, ErrorKind, ErrorResponse, Flavor, Grants, Realm, TokenFormat, User};
+use serde_json::{Map, Value, json};
+
+/// WSO2 Identity Server's facts.
+#[derive(Debug, Clone, Copy)]
+pub struct Wso2;
+
+/// The super organisation's id, the same on every installation.
+pub const SUPER_ORG_ID: &str = "10084a8d-113f-4211-a0d5-efe36b082211";
+
+/// `(org_id, org_name, org_handle)` of a realm: the default realm is the super tenant.
+pub fn organisation(realm: &Realm, is_default: bool) -> (String, String, String) {
+    if is_default {
+        (SUPER_ORG_ID.to_owned(), "Super".to_owned(), "carbon.super".to_owned())
+    } else {
+        (
+            stable_uuid(&format!("wso2:org:{}", realm.name)),
+            realm.display_name.clone(),
+            realm.name.clone(),
+        )
+    }
+}
+
+fn insert_organisation(claims: &mut Map<String, Value>, realm: &Realm, is_default: bool) {
+    let (id, name, handle) = organisation(realm, is_default);
+    claims.insert("org_id".into(), json!(id));
+    claims.insert("org_name".into(), json!(name));
+    claims.insert("org_handle".into(), json!(handle));
+}
+
+/// `{"error_description": …, "error": …}`: WSO2's (Apache Oltu's) member order.
+fn oltu(status: u16, error: &str, description: &str, www_authenticate: Option<String>) -> ErrorResponse {
+    let mut body = Map::new();
+    body.insert("error_description".into(), json!(sanitize_description(description)));
+    body.insert("error".into(), json!(error));
+    ErrorResponse {
+        status,
+        body: Some(Value::Object(body)),
+        content_type: crate::error::JSON,
+        www_authenticate,
+    }
+}
+
+impl Flavor for Wso2 {
+    fn route(&self, endpoint: Endpoint) -> Option<&'static str> {
+        Some(match endpoint {
+            Endpoint::Discovery => "/t/{realm}/oauth2/token/.well-known/openid-configuration",
+            Endpoint::AuthorizationServerMetadata => "/.well-known/oauth-authorization-server/t/{realm}/oauth2/token",
+            Endpoint::Jwks => "/t/{realm}/oauth2/jwks",
+            Endpoint::Authorize => "/t/{realm}/oauth2/authorize",
+            Endpoint::Login => "/t/{realm}/commonauth",
+            Endpoint::Token => "/t/{realm}/oauth2/token",
+            Endpoint::Userinfo => "/t/{realm}/oauth2/userinfo",
+            Endpoint::Introspect => "/t/{realm}/oauth2/introspect",
+            Endpoint::Revoke => "/t/{realm}/oauth2/revoke",
+            Endpoint::EndSession => "/t/{realm}/oidc/logout",
+        })
+    }
+
+    fn default_realm_route(&self, endpoint: Endpoint) -> Option<&'static str> {
+        Some(match endpoint {
+            Endpoint::Discovery => "/oauth2/token/.well-known/openid-configuration",
+            Endpoint::AuthorizationServerMetadata => "/.well-known/oauth-authorization-server/oauth2/token",
+            Endpoint::Jwks => "/oauth2/jwks",
+            Endpoint::Authorize => "/oauth2/authorize",
+            Endpoint::Login => "/commonauth",
+            Endpoint::Token => "/oauth2/token",
+            Endpoint::Userinfo => "/oauth2/userinfo",
+            Endpoint::Introspect => "/oauth2/introspect",
+            Endpoint::Revoke => "/oauth2/revoke",
+            Endpoint::EndSession => "/oidc/logout",
+        })
+    }
+
+    fn issuer(&self, public_url: &str, realm: &str, is_default: bool) -> String {
+        let base = public_url.trim_end_matches('/');
+        if is_default {
+            format!("{base}/oauth2/token")
+        } else {
+            format!("{base}/t/{realm}/oauth2/token")
+        }
+    }
+
+    fn default_access_token_format(&self) -> TokenFormat {
+        TokenFormat::Opaque
+    }
+
+    fn discovery(&self, input: &DiscoveryInput<'_>) -> Map<String, Value> {
+        let url = |endpoint| {
+            crate::Provider::Wso2
+                .endpoint_url(input.public_url, &input.realm.name, input.is_default_realm, endpoint)
+                .unwrap_or_default()
+        };
+        let grants: Vec<&str> = input.grant_types.iter().map(|grant| grant.as_str()).collect();
+        let algs: Vec<&str> = input.signing_algs.iter().map(|alg| alg.as_str()).collect();
+        let client_auth = ["client_secret_basic", "client_secret_post"];
+        let mut doc = Map::new();
+        doc.insert("issuer".into(), json!(input.issuer));
+        doc.insert("authorization_endpoint".into(), json!(url(Endpoint::Authorize)));
+        doc.insert("token_endpoint".into(), json!(url(Endpoint::Token)));
+        doc.insert("userinfo_endpoint".into(), json!(url(Endpoint::Userinfo)));
+        doc.insert("revocation_endpoint".into(), json!(url(Endpoint::Revoke)));
+        doc.insert("revocation_endpoint_auth_methods_supported".into(), json!(client_auth));
+        doc.insert("introspection_endpoint".into(), json!(url(Endpoint::Introspect)));
+        doc.insert(
+            "introspection_endpoint_auth_methods_supported".into(),
+            json!(client_auth),
+        );
+        doc.insert("jwks_uri".into(), json!(url(Endpoint::Jwks)));
+        doc.insert("scopes_supported".into(), json!(input.realm.scopes));
+        doc.insert("response_types_supported".into(), json!(["code"]));
+        doc.insert("response_modes_supported".into(), json!(["query"]));
+        doc.insert("grant_types_supported".into(), json!(grants));
+        doc.insert("subject_types_supported".into(), json!(["public"]));
+        doc.insert("id_token_signing_alg_values_supported".into(), json!(algs));
+        doc.insert("token_endpoint_auth_methods_supported".into(), json!(client_auth));
+        doc.insert("request_parameter_supported".into(), json!(false));
+        doc.insert("claims_parameter_supported".into(), json!(false));
+        doc.insert(
+            "claims_supported".into(),
+            json!([
+                "name",
+                "given_name",
+                "family_name",
+                "preferred_username",
+                "email",
+                "email_verified",
+                "sub",
+                "iss",
+                "acr"
+            ]),
+        );
+        doc.insert("end_session_endpoint".into(), json!(url(Endpoint::EndSession)));
+        doc.insert("backchannel_logout_supported".into(), json!(false));
+        doc.insert("frontchannel_logout_supported".into(), json!(false));
+        doc.insert("code_challenge_methods_supported".into(), json!(["S256", "plain"]));
+        doc
+    }
+
+    fn access_token_claims(&self, input: &AccessTokenInput<'_>) -> Map<String, Value> {
+        let mut claims = Map::new();
+        let subject = input.user.map_or(input.client.id.as_str(), |user| user.id.as_str());
+        claims.insert("sub".into(), json!(subject));
+        let aut = if input.user.is_some() {
+            "APPLICATION_USER"
+        } else {
+            "APPLICATION"
+        };
+        claims.insert("aut".into(), json!(aut));
+        claims.insert("iss".into(), json!(input.issuer));
+        claims.insert("client_id".into(), json!(input.client.id));
+        let mut audiences = vec![input.client.id.clone()];
+        audiences.extend(input.audiences.iter().filter(|aud| **aud != input.client.id).cloned());
+        claims.insert("aud".into(), audience_value(&audiences));
+        claims.insert("nbf".into(), json!(input.issued_at));
+        claims.insert("azp".into(), json!(input.client.id));
+        claims.insert("scope".into(), json!(input.scopes.join(" ")));
+        claims.insert("exp".into(), json!(input.expires_at));
+        claims.insert("iat".into(), json!(input.issued_at));
+        claims.insert("jti".into(), json!(input.jti));
+        insert_organisation(&mut claims, input.realm, input.is_default_realm);
+        let roles = input
+            .user
+            .map_or(&input.client.service_account_roles, |user| &user.realm_roles);
+        if !roles.is_empty() {
+            claims.insert("roles".into(), json!(roles));
+        }
+        claims
+    }
+
+    fn id_token_claims(&self, input: &IdTokenInput<'_>) -> Map<String, Value> {
+        let mut claims = Map::new();
+        claims.insert("isk".into(), json!(input.session_id.unwrap_or_default()));
+        claims.insert("at_hash".into(), json!(input.at_hash.unwrap_or_default()));
+        claims.insert("sub".into(), json!(input.user.id));
+        claims.insert("amr".into(), json!(["BasicAuthenticator"]));
+        claims.insert("iss".into(), json!(input.issuer));
+        claims.insert("sid".into(), json!(input.session_id.unwrap_or_default()));
+        claims.insert("aud".into(), json!(input.client.id));
+        claims.insert("azp".into(), json!(input.client.id));
+        claims.insert("auth_time".into(), json!(input.auth_time));
+        claims.insert("exp".into(), json!(input.expires_at));
+        claims.insert("iat".into(), json!(input.issued_at));
+        claims.insert("jti".into(), json!(input.jti));
+        if let Some(nonce) = input.nonce {
+            claims.insert("nonce".into(), json!(nonce));
+        }
+        insert_organisation(&mut claims, input.realm, input.is_default_realm);
+        claims.extend(standard_user_claims(input.user, input.scopes));
+        claims
+    }
+
+    fn userinfo(&self, user: &User, scopes: &[String]) -> Map<String, Value> {
+        let mut claims = Map::new();
+        claims.insert("sub".into(), json!(user.id));
+        claims.extend(standard_user_claims(user, scopes));
+        claims
+    }
+
+    fn introspection(&self, input: &IntrospectionInput<'_>) -> Map<String, Value> {
+        let mut body = Map::new();
+        if !input.refresh_token {
+            if let Some(aut) = input.claims.get("aut") {
+                body.insert("aut".into(), aut.clone());
+            }
+        }
+        for member in ["nbf", "scope"] {
+            if let Some(value) = input.claims.get(member) {
+                body.insert(member.into(), value.clone());
+            }
+        }
+        body.insert("active".into(), json!(true));
+        let token_type = match (input.refresh_token, input.jwt) {
+            (true, _) => "Refresh",
+            (false, true) => "JWT",
+            (false, false) => "Bearer",
+        };
+        body.insert("token_type".into(), json!(token_type));
+        for member in ["exp", "iat", "client_id"] {
+            if let Some(value) = input.claims.get(member) {
+                body.insert(member.into(), value.clone());
+            }
+        }
+        if let Some(username) = input.username {
+            let tenant = input
+                .claims
+                .get("org_handle")
+                .and_then(Value::as_str)
+                .unwrap_or("carbon.super");
+            body.insert("username".into(), json!(format!("{username}@{tenant}")));
+        }
+        if input.jwt {
+            for member in ["jti", "sub", "iss"] {
+                if let Some(value) = input.claims.get(member) {
+                    body.insert(member.into(), value.clone());
+                }
+            }
+        }
+        body
+    }
+
+    fn token_response(&self, input: &TokenResponseInput<'_>) -> Map<String, Value> {
+        let mut body = Map::new();
+        body.insert("access_token".into(), json!(input.access_token));
+        if let Some(refresh) = input.refresh_token {
+            body.insert("refresh_token".into(), json!(refresh));
+        }
+        body.insert("scope".into(), json!(input.scope));
+        if let Some(id_token) = input.id_token {
+            body.insert("id_token".into(), json!(id_token));
+        }
+        body.insert("token_type".into(), json!("Bearer"));
+        body.insert("expires_in".into(), json!(input.expires_in));
+        body
+    }
+
+    fn error_response(&self, kind: &ErrorKind, detail: &str, realm: &str) -> ErrorResponse {
+        let basic = || Some(format!("Basic realm=\"{realm}\""));
+        match kind {
+            ErrorKind::BadClientSecret { .. }
+            | ErrorKind::UnknownClient { .. }
+            | ErrorKind::IntrospectionUnauthenticated => {
+                oltu(401, "invalid_client", "Client credentials are invalid.", basic())
+            }
+            ErrorKind::MissingClientAuth | ErrorKind::IntrospectionForbidden => {
+                oltu(401, "invalid_client", "Client ID not found in the request.", basic())
+            }
+            ErrorKind::UnsupportedGrantType => oltu(400, "invalid_request", "Unsupported grant_type value", None),
+            ErrorKind::UnauthorizedGrant => oltu(
+                400,
+                "unauthorized_client",
+                "The authenticated client is not authorized to use this authorization grant type",
+                None,
+            ),
+            ErrorKind::InvalidCode => oltu(
+                400,
+                "invalid_grant",
+                "Invalid authorization code received from token request",
+                None,
+            ),
+            ErrorKind::PkceMismatch => oltu(400, "invalid_grant", "PKCE validation failed", None),
+            ErrorKind::RedirectUriMismatch => oltu(400, "invalid_grant", "Callback url mismatch", None),
+            ErrorKind::InvalidRefreshToken => oltu(400, "invalid_grant", "Persisted access token data not found", None),
+            ErrorKind::InvalidUserCredentials | ErrorKind::UserDisabled => {
+                oltu(400, "invalid_grant", "Authentication failed", None)
+            }
+            ErrorKind::InvalidScope => oltu(400, "invalid_scope", detail, None),
+            ErrorKind::MalformedRequest | ErrorKind::MultipleClientAuthMethods => {
+                oltu(400, "invalid_request", detail, None)
+            }
+            ErrorKind::MissingBearer => oltu(
+                400,
+                "invalid_request",
+                "Bearer token missing",
+                Some("Bearer error=\"invalid_request\"".into()),
+            ),
+            ErrorKind::InvalidBearer => oltu(
+                401,
+                "invalid_token",
+                "Access token validation failed",
+                Some("Bearer error=\"invalid_token\"".into()),
+            ),
+            ErrorKind::InsufficientScope { .. } => oltu(
+                403,
+                "insufficient_scope",
+                "Access token does not have the openid scope",
+                Some("Bearer error=\"insufficient_scope\"".into()),
+            ),
+            other => crate::generic::error_response(other, detail, realm),
+        }
+    }
+
+    fn read_grants(&self, claims: &Map<String, Value>, _resource: Option<&str>) -> Grants {
+        let mut roles = string_array(claims.get("roles"));
+        roles.extend(string_array(claims.get("groups")));
+        Grants {
+            scopes: scope_tokens(claims.get("scope")),
+            roles,
+            client_id: string_claim(claims, "client_id").or_else(|| string_claim(claims, "azp")),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errors_put_the_description_first_and_unknown_grants_are_invalid_request() {
+        let response = Wso2.error_response(&ErrorKind::UnsupportedGrantType, "", "demo");
+        assert_eq!(response.status, 400);
+        let body = response.body.unwrap_or_default().to_string();
+        assert_eq!(
+            body,
+            r#"{"error_description":"Unsupported grant_type value","error":"invalid_request"}"#
+        );
+    }
+
+    #[test]
+    fn the_default_realm_is_the_super_tenant() {
+        assert_eq!(
+            Wso2.issuer("https://is:9443", "demo", true),
+            "https://is:9443/oauth2/token"
+        );
+        assert_eq!(
+            Wso2.issuer("https://is:9443", "acme", false),
+            "https://is:9443/t/acme/oauth2/token"
+        );
+    }
+
+    #[test]
+    fn roles_and_groups_both_count() {
+        let claims = match json!({"roles": ["admin"], "groups": ["ops"], "scope": "openid"}) {
+            Value::Object(map) => map,
+            _ => Map::new(),
+        };
+        assert_eq!(Wso2.read_grants(&claims, None).roles, ["admin", "ops"]);
+    }
+}
