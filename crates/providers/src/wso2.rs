@@ -219,10 +219,8 @@ impl Flavor for Wso2 {
 
     fn introspection(&self, input: &IntrospectionInput<'_>) -> Map<String, Value> {
         let mut body = Map::new();
-        if !input.refresh_token {
-            if let Some(aut) = input.claims.get("aut") {
-                body.insert("aut".into(), aut.clone());
-            }
+        if let (false, Some(aut)) = (input.refresh_token, input.claims.get("aut")) {
+            body.insert("aut".into(), aut.clone());
         }
         for member in ["nbf", "scope"] {
             if let Some(value) = input.claims.get(member) {
