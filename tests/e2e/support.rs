@@ -200,3 +200,29 @@ pub fn header_of(token: &str) -> Value {
     let header = token.split('.').next().unwrap();
     serde_json::from_slice(&URL_SAFE_NO_PAD.decode(header).unwrap()).unwrap()
 }
+
+/// Verifies an RS256 JWT against a JWK set with aws-lc-rs directly (for tokens whose header
+/// jsonwebtoken cannot deserialize, such as App ID's numeric `ver`) and returns its claims.
+pub async fn verify_rs256_raw(jwks_url: &str, token: &str) -> Value {
+    let jwks = get(jwks_url).await.json();
+    let header = header_of(token);
+    let kid = header["kid"].as_str().expect("kid");
+    let key = jwks["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|key| key["kid"] == kid)
+        .expect("kid in JWKS");
+    let n = URL_SAFE_NO_PAD.decode(key["n"].as_str().unwrap()).unwrap();
+    let e = URL_SAFE_NO_PAD.decode(key["e"].as_str().unwrap()).unwrap();
+    let (signing_input, signature) = token.rsplit_once('.').unwrap();
+    let signature = URL_SAFE_NO_PAD.decode(signature).unwrap();
+    aws_lc_rs::signature::RsaPublicKeyComponents { n: &n, e: &e }
+        .verify(
+            &aws_lc_rs::signature::RSA_PKCS1_2048_8192_SHA256,
+            signing_input.as_bytes(),
+            &signature,
+        )
+        .expect("signature verifies");
+    claims_of(token)
+}

@@ -119,6 +119,8 @@ struct Inner {
     opaque: HashMap<String, OpaqueRecord>,
     sessions: HashMap<String, Session>,
     pending: HashMap<String, PendingLogin>,
+    /// Custom profile attributes by (realm, user id).
+    attributes: HashMap<(String, String), Map<String, Value>>,
     inserts_since_sweep: u32,
 }
 
@@ -337,6 +339,25 @@ impl Store {
             .get(id)
             .filter(|pending| pending.expires_at > now)
             .cloned()
+    }
+
+    /// A user's custom profile attributes.
+    pub(crate) fn attributes(&self, realm: &str, user: &str) -> Map<String, Value> {
+        self.lock()
+            .attributes
+            .get(&(realm.to_owned(), user.to_owned()))
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    /// Sets (`Some`) or deletes (`None`) one attribute; returns whether it existed before.
+    pub(crate) fn set_attribute(&self, realm: &str, user: &str, name: &str, value: Option<Value>) -> bool {
+        let mut inner = self.lock();
+        let attributes = inner.attributes.entry((realm.to_owned(), user.to_owned())).or_default();
+        match value {
+            Some(value) => attributes.insert(name.to_owned(), value).is_some(),
+            None => attributes.remove(name).is_some(),
+        }
     }
 
     pub(crate) fn remove_pending(&self, id: &str) {

@@ -138,7 +138,9 @@ impl RealmCtx<'_> {
     ) -> Result<Issued, OAuthError> {
         let now = self.now();
         let expanded = Subject {
-            scopes: self.flavor().granted_scopes(subject.client, subject.scopes.clone()),
+            scopes: self
+                .flavor()
+                .granted_scopes(subject.client, subject.user.is_some(), subject.scopes.clone()),
             ..subject.clone()
         };
         let subject = &expanded;

@@ -54,10 +54,22 @@ pub trait Flavor: Sync + Send + std::fmt::Debug {
     }
 
     /// The scopes a grant ends up with, from the (already allowed) requested ones; Keycloak adds
-    /// its default client scopes, for example.
-    fn granted_scopes(&self, client: &Client, requested: Vec<String>) -> Vec<String> {
-        let _ = client;
+    /// its default client scopes, for example. `for_user`: a user (not a service account) is
+    /// the subject.
+    fn granted_scopes(&self, client: &Client, for_user: bool, requested: Vec<String>) -> Vec<String> {
+        let _ = (client, for_user);
         requested
+    }
+
+    /// The query parameter of the logout endpoint that names where to go afterwards.
+    fn logout_redirect_param(&self) -> &'static str {
+        "post_logout_redirect_uri"
+    }
+
+    /// The path of the user profile attributes API (IBM App ID's `/api/v1/attributes`), served
+    /// at the host root; `None` when the provider has none.
+    fn profile_attributes_route(&self) -> Option<&'static str> {
+        None
     }
 
     /// Access-token format of a client whose World entry does not say.

@@ -73,7 +73,7 @@ impl Flavor for Keycloak {
         format!("{}/realms/{realm}", public_url.trim_end_matches('/'))
     }
 
-    fn granted_scopes(&self, client: &Client, mut requested: Vec<String>) -> Vec<String> {
+    fn granted_scopes(&self, client: &Client, _for_user: bool, mut requested: Vec<String>) -> Vec<String> {
         for default in DEFAULT_CLIENT_SCOPES {
             if client.scopes.iter().any(|scope| scope == default) && !requested.iter().any(|scope| scope == default) {
                 requested.push(default.to_owned());

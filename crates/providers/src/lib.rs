@@ -12,6 +12,7 @@
 #![deny(missing_docs)]
 
 mod alg;
+pub mod appid;
 pub mod claims;
 mod error;
 mod flavor;

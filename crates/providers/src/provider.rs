@@ -2,7 +2,7 @@
 //! that provider's facts (its [`Flavor`]).
 
 use crate::Flavor;
-use crate::{generic, keycloak, wso2, zitadel};
+use crate::{appid, generic, keycloak, wso2, zitadel};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
@@ -21,6 +21,9 @@ pub enum Provider {
     Zitadel,
     /// WSO2 Identity Server 7: issuer `{base}/oauth2/token`, tenants under `/t/{tenant}`.
     Wso2,
+    /// IBM Cloud App ID: `/oauth/v4/{tenantId}/*`, JWT header `ver: 4`, `appid_*` scopes.
+    #[serde(rename = "appid")]
+    AppId,
 }
 
 /// An endpoint a provider serves; its path comes from [`Provider::route`].
@@ -66,12 +69,18 @@ impl Endpoint {
 
 /// A provider name that is not known.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown provider `{0}` (known: generic, keycloak, ztrust, zitadel, wso2)")]
+#[error("unknown provider `{0}` (known: generic, keycloak, ztrust, zitadel, wso2, appid)")]
 pub struct UnknownProvider(pub String);
 
 impl Provider {
     /// Every provider.
-    pub const ALL: [Provider; 4] = [Provider::Generic, Provider::Keycloak, Provider::Zitadel, Provider::Wso2];
+    pub const ALL: [Provider; 5] = [
+        Provider::Generic,
+        Provider::Keycloak,
+        Provider::Zitadel,
+        Provider::Wso2,
+        Provider::AppId,
+    ];
 
     /// The provider's name as used on the command line and in config files.
     pub fn name(self) -> &'static str {
@@ -80,6 +89,7 @@ impl Provider {
             Provider::Keycloak => "keycloak",
             Provider::Zitadel => "zitadel",
             Provider::Wso2 => "wso2",
+            Provider::AppId => "appid",
         }
     }
 
@@ -90,6 +100,7 @@ impl Provider {
             Provider::Keycloak => &keycloak::Keycloak,
             Provider::Zitadel => &zitadel::Zitadel,
             Provider::Wso2 => &wso2::Wso2,
+            Provider::AppId => &appid::AppId,
         }
     }
 

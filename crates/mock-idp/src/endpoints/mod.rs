@@ -1,6 +1,7 @@
 //! One module per endpoint, each owning its handlers and its `routes()`; paths come from the
 //! provider ([`providers::Provider::route`]).
 
+mod attributes;
 mod authorize;
 mod discovery;
 mod introspect;
@@ -49,6 +50,11 @@ pub(crate) fn router(app: Arc<App>) -> Router {
         for path in provider.routes(endpoint) {
             routes = routes.route(path, counted.clone());
         }
+    }
+    if let Some(path) = provider.flavor().profile_attributes_route() {
+        routes = routes
+            .route(path, attributes::all())
+            .route(&format!("{path}/{{name}}"), attributes::one());
     }
     let routes = routes
         .fallback(not_found)

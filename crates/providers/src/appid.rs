@@ -1,0 +1,286 @@
+//! IBM Cloud App ID (OAuth v4).
+//!
+//! Sources: `shared/research/appid-ztrust.md` §1 (App ID docs, IBM's Node and SPA SDKs, IBM's
+//! Postman collection, a recorded v4 token response). Facts marked *unverified* in
+//! `docs/providers.md` await a live tenant.
+//!
+//! - Issuer `{public_url}/oauth/v4/{tenantId}` (the realm is the tenant); JWKS at `/publickeys`,
+//!   authorization at `/authorization`, SSO logout at `/cloud_directory/sso/logout`.
+//! - Every JWT carries header `ver: 4`; `aud` is always an array; access tokens carry `tenant`,
+//!   `amr` and the `appid_*` scopes and no `jti`; roles are mapped into a `roles` claim.
+//! - Token requests may be form-urlencoded, multipart or JSON; the SPA SDK sends
+//!   `client_id:code_verifier` as its Basic credentials.
+//! - The profile attributes API lives on the host root at `/api/v1/attributes`.
+
+use crate::claims::{AccessTokenInput, DiscoveryInput, IdTokenInput, IntrospectionInput, TokenResponseInput};
+use crate::reader::{scope_tokens, string_array};
+use crate::{BodyFormats, Client, Endpoint, ErrorKind, ErrorResponse, Flavor, Grants, User};
+use serde_json::{Map, Value, json};
+
+/// IBM Cloud App ID's facts.
+#[derive(Debug, Clone, Copy)]
+pub struct AppId;
+
+/// Scopes every App ID user token carries.
+pub const USER_SCOPES: [&str; 6] = [
+    "openid",
+    "appid_default",
+    "appid_readprofile",
+    "appid_readuserattr",
+    "appid_writeuserattr",
+    "appid_authenticated",
+];
+
+/// The identity-provider record App ID lists in ID tokens and userinfo.
+fn identities(user: &User) -> Value {
+    json!([{ "provider": "cloud_directory", "id": user.id }])
+}
+
+impl Flavor for AppId {
+    fn route(&self, endpoint: Endpoint) -> Option<&'static str> {
+        match endpoint {
+            Endpoint::Discovery => Some("/oauth/v4/{realm}/.well-known/openid-configuration"),
+            Endpoint::AuthorizationServerMetadata => None,
+            Endpoint::Jwks => Some("/oauth/v4/{realm}/publickeys"),
+            Endpoint::Authorize => Some("/oauth/v4/{realm}/authorization"),
+            Endpoint::Login => Some("/oauth/v4/{realm}/cloud_directory/login"),
+            Endpoint::Token => Some("/oauth/v4/{realm}/token"),
+            Endpoint::Userinfo => Some("/oauth/v4/{realm}/userinfo"),
+            Endpoint::Introspect => Some("/oauth/v4/{realm}/introspect"),
+            Endpoint::Revoke => Some("/oauth/v4/{realm}/revoke"),
+            Endpoint::EndSession => Some("/oauth/v4/{realm}/cloud_directory/sso/logout"),
+        }
+    }
+
+    fn issuer(&self, public_url: &str, realm: &str, _is_default: bool) -> String {
+        format!("{}/oauth/v4/{realm}", public_url.trim_end_matches('/'))
+    }
+
+    fn granted_scopes(&self, _client: &Client, for_user: bool, requested: Vec<String>) -> Vec<String> {
+        let defaults: &[&str] = if for_user { &USER_SCOPES } else { &["appid_default"] };
+        let mut scopes: Vec<String> = defaults.iter().map(|scope| (*scope).to_owned()).collect();
+        for scope in requested {
+            if !scopes.contains(&scope) {
+                scopes.push(scope);
+            }
+        }
+        scopes
+    }
+
+    fn token_body_formats(&self) -> BodyFormats {
+        BodyFormats::FormMultipartOrJson
+    }
+
+    fn public_client_basic_verifier(&self) -> bool {
+        true
+    }
+
+    fn logout_redirect_param(&self) -> &'static str {
+        "redirect_uri"
+    }
+
+    fn profile_attributes_route(&self) -> Option<&'static str> {
+        Some("/api/v1/attributes")
+    }
+
+    fn discovery(&self, input: &DiscoveryInput<'_>) -> Map<String, Value> {
+        let url = |endpoint| {
+            crate::Provider::AppId
+                .endpoint_url(input.public_url, &input.realm.name, input.is_default_realm, endpoint)
+                .unwrap_or_default()
+        };
+        let grants: Vec<&str> = input.grant_types.iter().map(|grant| grant.as_str()).collect();
+        let algs: Vec<&str> = input.signing_algs.iter().map(|alg| alg.as_str()).collect();
+        let mut doc = Map::new();
+        doc.insert("issuer".into(), json!(input.issuer));
+        doc.insert("authorization_endpoint".into(), json!(url(Endpoint::Authorize)));
+        doc.insert("token_endpoint".into(), json!(url(Endpoint::Token)));
+        doc.insert("jwks_uri".into(), json!(url(Endpoint::Jwks)));
+        doc.insert("subject_types_supported".into(), json!(["public"]));
+        doc.insert("id_token_signing_alg_values_supported".into(), json!(algs));
+        doc.insert("userinfo_endpoint".into(), json!(url(Endpoint::Userinfo)));
+        doc.insert("scopes_supported".into(), json!(["openid"]));
+        doc.insert("response_types_supported".into(), json!(["code"]));
+        doc.insert(
+            "claims_supported".into(),
+            json!([
+                "iss",
+                "aud",
+                "exp",
+                "tenant",
+                "iat",
+                "sub",
+                "nonce",
+                "amr",
+                "oauth_client"
+            ]),
+        );
+        doc.insert("grant_types_supported".into(), json!(grants));
+        doc.insert(
+            "profiles_endpoint".into(),
+            json!(input.public_url.trim_end_matches('/')),
+        );
+        doc
+    }
+
+    fn access_token_typ(&self) -> &'static str {
+        "JWT"
+    }
+
+    fn extra_jwt_header(&self) -> Map<String, Value> {
+        let mut header = Map::new();
+        header.insert("ver".into(), json!(4));
+        header
+    }
+
+    fn access_token_claims(&self, input: &AccessTokenInput<'_>) -> Map<String, Value> {
+        let mut claims = Map::new();
+        claims.insert("iss".into(), json!(input.issuer));
+        claims.insert("exp".into(), json!(input.expires_at));
+        let mut audiences = vec![input.client.id.clone()];
+        audiences.extend(input.audiences.iter().filter(|aud| **aud != input.client.id).cloned());
+        claims.insert("aud".into(), json!(audiences));
+        match input.user {
+            Some(user) => {
+                claims.insert("sub".into(), json!(user.id));
+                claims.insert("email_verified".into(), json!(user.email_verified));
+                claims.insert("amr".into(), json!(["cloud_directory"]));
+            }
+            None => {
+                claims.insert("sub".into(), json!(input.client.id));
+                claims.insert("amr".into(), json!(["appid_client_credentials"]));
+            }
+        }
+        claims.insert("iat".into(), json!(input.issued_at));
+        claims.insert("tenant".into(), json!(input.realm.name));
+        claims.insert("scope".into(), json!(input.scopes.join(" ")));
+        let roles = input
+            .user
+            .map_or(&input.client.service_account_roles, |user| &user.realm_roles);
+        if !roles.is_empty() {
+            claims.insert("roles".into(), json!(roles));
+        }
+        claims
+    }
+
+    fn id_token_claims(&self, input: &IdTokenInput<'_>) -> Map<String, Value> {
+        let user = input.user;
+        let mut claims = Map::new();
+        claims.insert("iss".into(), json!(input.issuer));
+        claims.insert("aud".into(), json!([input.client.id]));
+        claims.insert("exp".into(), json!(input.expires_at));
+        claims.insert("tenant".into(), json!(input.realm.name));
+        claims.insert("iat".into(), json!(input.issued_at));
+        if let Some(email) = &user.email {
+            claims.insert("email".into(), json!(email));
+        }
+        if let Some(name) = &user.name {
+            claims.insert("name".into(), json!(name));
+        }
+        claims.insert("sub".into(), json!(user.id));
+        claims.insert("email_verified".into(), json!(user.email_verified));
+        if let Some(given) = &user.given_name {
+            claims.insert("given_name".into(), json!(given));
+        }
+        if let Some(family) = &user.family_name {
+            claims.insert("family_name".into(), json!(family));
+        }
+        claims.insert("identities".into(), identities(user));
+        claims.insert("amr".into(), json!(["cloud_directory"]));
+        if let Some(nonce) = input.nonce {
+            claims.insert("nonce".into(), json!(nonce));
+        }
+        claims
+    }
+
+    fn userinfo(&self, user: &User, _scopes: &[String]) -> Map<String, Value> {
+        let mut claims = Map::new();
+        claims.insert("sub".into(), json!(user.id));
+        if let Some(name) = &user.name {
+            claims.insert("name".into(), json!(name));
+        }
+        if let Some(email) = &user.email {
+            claims.insert("email".into(), json!(email));
+        }
+        if let Some(given) = &user.given_name {
+            claims.insert("given_name".into(), json!(given));
+        }
+        if let Some(family) = &user.family_name {
+            claims.insert("family_name".into(), json!(family));
+        }
+        claims.insert("identities".into(), identities(user));
+        claims
+    }
+
+    fn introspection(&self, _input: &IntrospectionInput<'_>) -> Map<String, Value> {
+        // App ID documents only `{"active": true}`.
+        let mut body = Map::new();
+        body.insert("active".into(), json!(true));
+        body
+    }
+
+    fn token_response(&self, input: &TokenResponseInput<'_>) -> Map<String, Value> {
+        let mut body = Map::new();
+        body.insert("access_token".into(), json!(input.access_token));
+        if let Some(id_token) = input.id_token {
+            body.insert("id_token".into(), json!(id_token));
+        }
+        body.insert("token_type".into(), json!("Bearer"));
+        body.insert("expires_in".into(), json!(input.expires_in));
+        if let Some(refresh) = input.refresh_token {
+            body.insert("refresh_token".into(), json!(refresh));
+        }
+        body.insert("scope".into(), json!(input.scope));
+        body
+    }
+
+    fn error_response(&self, kind: &ErrorKind, detail: &str, realm: &str) -> ErrorResponse {
+        match kind {
+            // IBM's own SDK test mock answers bad ROPC credentials and bad refresh tokens with 401.
+            ErrorKind::InvalidUserCredentials | ErrorKind::UserDisabled => {
+                ErrorResponse::json(401, "invalid_grant", "wrong credentials", None)
+            }
+            ErrorKind::InvalidRefreshToken => ErrorResponse::json(401, "invalid_grant", "invalid grant", None),
+            other => crate::generic::error_response(other, detail, realm),
+        }
+    }
+
+    fn read_grants(&self, claims: &Map<String, Value>, _resource: Option<&str>) -> Grants {
+        let client_id = match claims.get("aud") {
+            Some(Value::Array(audiences)) => audiences.first().and_then(Value::as_str).map(str::to_owned),
+            _ => None,
+        };
+        Grants {
+            scopes: scope_tokens(claims.get("scope")),
+            roles: string_array(claims.get("roles")),
+            client_id,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn user_tokens_get_the_appid_scopes_and_service_tokens_appid_default() {
+        let world = crate::World::default_world().unwrap();
+        let client = world.realm("demo").unwrap().client("web-app").unwrap();
+        let user = AppId.granted_scopes(client, true, vec!["email".into()]);
+        assert_eq!(user[..6], USER_SCOPES.map(String::from));
+        assert_eq!(user[6], "email");
+        assert_eq!(AppId.granted_scopes(client, false, vec![]), ["appid_default"]);
+    }
+
+    #[test]
+    fn the_client_is_the_first_audience() {
+        let claims = match json!({"aud": ["web-app"], "scope": "openid appid_default", "roles": ["admin"]}) {
+            Value::Object(map) => map,
+            _ => Map::new(),
+        };
+        let grants = AppId.read_grants(&claims, None);
+        assert_eq!(grants.client_id.as_deref(), Some("web-app"));
+        assert_eq!(grants.roles, ["admin"]);
+        assert!(grants.scopes.contains(&"appid_default".to_owned()));
+    }
+}
