@@ -1,0 +1,6 @@
+//! token-guard integration tests: one binary, modules by area.
+#![allow(clippy::unwrap_used, clippy::expect_used, unreachable_pub, missing_docs, dead_code)]
+
+mod support;
+
+mod smoke;
