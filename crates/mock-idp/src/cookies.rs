@@ -2,7 +2,8 @@
 
 use axum::http::{HeaderMap, HeaderValue, header};
 
-fn name(realm: &str) -> String {
+/// The cookie's name for `realm`.
+pub(crate) fn name(realm: &str) -> String {
     format!("mock_idp_session_{realm}")
 }
 

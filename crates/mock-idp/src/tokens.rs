@@ -225,12 +225,8 @@ impl RealmCtx<'_> {
                 return None;
             }
             let claims = verified.claims;
-            // An ID token (Keycloak `typ: ID`) or a refresh token is never an access token.
-            if claims
-                .get("typ")
-                .and_then(Value::as_str)
-                .is_some_and(|typ| typ != "Bearer")
-            {
+            // An ID token (same keys, another `typ`) is never an access token.
+            if !self.flavor().is_access_token(&claims) {
                 return None;
             }
             let issuer_ok = claims.get("iss").and_then(Value::as_str) == Some(self.issuer);

@@ -104,6 +104,13 @@ pub trait Flavor: Sync + Send + std::fmt::Debug {
         &[]
     }
 
+    /// Whether verified claims are those of an access token, as opposed to another kind of
+    /// token signed with the same keys (Keycloak marks ID tokens `typ: ID`).
+    fn is_access_token(&self, claims: &Map<String, Value>) -> bool {
+        let _ = claims;
+        true
+    }
+
     /// Extra JOSE header members of every JWT (e.g. App ID's `ver`).
     fn extra_jwt_header(&self) -> Map<String, Value> {
         Map::new()

@@ -158,6 +158,10 @@ impl Flavor for Keycloak {
         "JWT"
     }
 
+    fn is_access_token(&self, claims: &Map<String, Value>) -> bool {
+        claims.get("typ").and_then(Value::as_str) == Some("Bearer")
+    }
+
     fn access_token_claims(&self, input: &AccessTokenInput<'_>) -> Map<String, Value> {
         let realm = &input.realm.name;
         let mut claims = Map::new();

@@ -101,7 +101,7 @@ impl MockIdp {
             .finish();
         let authorize = format!("{}?{query}", path_of(&self.endpoint_of(&realm, Endpoint::Authorize)));
         let request = Request::get(authorize)
-            .header(header::COOKIE, format!("mock_idp_session_{realm}={sid}"))
+            .header(header::COOKIE, format!("{}={sid}", crate::cookies::name(&realm)))
             .body(Body::empty())
             .map_err(|err| MockIdpError::Refused(err.to_string()))?;
         let response = self
