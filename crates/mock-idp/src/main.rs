@@ -22,7 +22,7 @@ fn main() -> ExitCode {
         Command::Token(token) => run_token(token),
         Command::Keys(opt::Keys::Generate(generate)) => run_generate(generate),
         Command::CheckConfig(world) => run_check(world),
-        Command::Export(opt::Export::KeycloakRealm(export)) => run_export_keycloak(export),
+        Command::Export(export) => run_export(export),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
@@ -159,15 +159,26 @@ fn run_check(world: opt::World) -> Result<(), String> {
     Ok(())
 }
 
-fn run_export_keycloak(export: opt::KeycloakRealm) -> Result<(), String> {
-    let world = load_world(&export.world)?;
-    let name = export.realm.as_deref().unwrap_or(&world.default_realm);
+fn run_export(export: opt::Export) -> Result<(), String> {
+    let (args, kind) = match export {
+        opt::Export::KeycloakRealm(args) => (args, "keycloak"),
+        opt::Export::ZitadelSetup(args) => (args, "zitadel"),
+        opt::Export::Wso2Setup(args) => (args, "wso2"),
+    };
+    let world = load_world(&args.world)?;
+    let name = args.realm.as_deref().unwrap_or(&world.default_realm);
     let realm = world
         .realm(name)
         .ok_or_else(|| format!("the world has no realm `{name}`"))?;
-    let document = providers::keycloak::realm_export(realm);
-    let text = serde_json::to_string_pretty(&document).map_err(|err| err.to_string())? + "\n";
-    match &export.out {
+    let text = match kind {
+        "keycloak" => {
+            serde_json::to_string_pretty(&providers::keycloak::realm_export(realm)).map_err(|err| err.to_string())?
+                + "\n"
+        }
+        "zitadel" => providers::zitadel::setup_notes(realm),
+        _ => providers::wso2::setup_notes(realm),
+    };
+    match &args.out {
         Some(path) => {
             if let Some(dir) = path.parent().filter(|dir| !dir.as_os_str().is_empty()) {
                 std::fs::create_dir_all(dir).map_err(|err| format!("{}: {err}", dir.display()))?;

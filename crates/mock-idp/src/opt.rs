@@ -30,11 +30,15 @@ pub(crate) enum Command {
 #[derive(Debug, Subcommand)]
 pub(crate) enum Export {
     /// A Keycloak realm representation for `kc.sh start-dev --import-realm`.
-    KeycloakRealm(KeycloakRealm),
+    KeycloakRealm(ExportArgs),
+    /// Setup notes (Management API calls) for a real ZITADEL.
+    ZitadelSetup(ExportArgs),
+    /// Setup notes (SCIM and DCR calls) for a real WSO2 Identity Server.
+    Wso2Setup(ExportArgs),
 }
 
 #[derive(Debug, Args)]
-pub(crate) struct KeycloakRealm {
+pub(crate) struct ExportArgs {
     #[command(flatten)]
     pub(crate) world: World,
     /// The realm to export; the world's default realm otherwise.

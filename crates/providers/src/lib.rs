@@ -25,6 +25,9 @@ pub mod world;
 pub mod wso2;
 pub mod zitadel;
 
+#[cfg(test)]
+mod generated_fixtures;
+
 pub use alg::SigningAlg;
 pub use error::{Challenge, ErrorCode, ErrorKind, ErrorResponse};
 pub use flavor::{BodyFormats, Flavor};

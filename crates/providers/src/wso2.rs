@@ -12,6 +12,10 @@
 //! - Introspection: the mock accepts client credentials (WSO2 needs the documented
 //!   `deployment.toml` change for that; by default it wants a user's Basic credentials).
 
+mod setup;
+
+pub use setup::setup_notes;
+
 use crate::claims::{
     AccessTokenInput, DiscoveryInput, IdTokenInput, IntrospectionInput, TokenResponseInput, audience_value,
     stable_uuid, standard_user_claims,

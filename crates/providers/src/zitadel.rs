@@ -12,6 +12,10 @@
 //! - No password grant, PKCE `S256` only, introspection with `client_secret_basic`.
 //! - Errors are 400 for nearly everything, userinfo errors are JSON without `WWW-Authenticate`.
 
+mod setup;
+
+pub use setup::setup_notes;
+
 use crate::claims::{
     AccessTokenInput, DiscoveryInput, IdTokenInput, IntrospectionInput, TokenResponseInput, stable_numeric_id,
     standard_user_claims,
