@@ -1,0 +1,183 @@
+//! The `mock-idp` command line: serve, token, keys, check-config, export; exit codes 0/1/2.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_mock-idp");
+
+fn run(args: &[&str]) -> (i32, String, String) {
+    let output = Command::new(BIN).args(args).output().unwrap();
+    (
+        output.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+/// A `mock-idp serve` child, killed on drop.
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Starts `mock-idp serve --port 0 …` and returns it with the lines it printed up to the first
+/// discovery URL.
+fn serve(extra: &[&str]) -> (Server, Vec<String>) {
+    let mut child = Command::new(BIN)
+        .args(["serve", "--port", "0"])
+        .args(extra)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let server = Server(child);
+    let mut lines = Vec::new();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    for line in BufReader::new(stdout).lines() {
+        let line = line.unwrap();
+        let done = line.trim_start().starts_with("discovery:");
+        lines.push(line);
+        if done || Instant::now() > deadline {
+            break;
+        }
+    }
+    (server, lines)
+}
+
+/// A plain HTTP/1.1 GET on loopback: (status, body).
+fn http_get(url: &str) -> (u16, String) {
+    let rest = url.strip_prefix("http://").unwrap();
+    let (host, path) = rest.split_once('/').map(|(h, p)| (h, format!("/{p}"))).unwrap();
+    let mut stream = TcpStream::connect(host).unwrap();
+    stream.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    let status = response.split(' ').nth(1).unwrap().parse().unwrap();
+    let body = response
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_owned())
+        .unwrap_or_default();
+    (status, body)
+}
+
+fn value_after(lines: &[String], label: &str) -> String {
+    lines
+        .iter()
+        .find_map(|line| line.trim_start().strip_prefix(label).map(|rest| rest.trim().to_owned()))
+        .unwrap_or_else(|| panic!("no `{label}` in {lines:?}"))
+}
+
+#[test]
+fn serve_prints_the_issuer_and_serves_discovery_until_killed() {
+    let (_server, lines) = serve(&[]);
+    let issuer = value_after(&lines, "issuer:");
+    let discovery = value_after(&lines, "discovery:");
+    assert!(
+        issuer.starts_with("http://127.0.0.1:") && issuer.ends_with("/demo"),
+        "{issuer}"
+    );
+    let (status, body) = http_get(&discovery);
+    assert_eq!(status, 200);
+    let document: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(document["issuer"], issuer.as_str());
+}
+
+#[test]
+fn serve_imitates_the_provider_it_is_told() {
+    let (_server, lines) = serve(&["--provider", "ztrust"]);
+    let issuer = value_after(&lines, "issuer:");
+    assert!(issuer.ends_with("/realms/demo"), "{issuer}");
+    let (status, body) = http_get(&format!("{issuer}/protocol/openid-connect/certs"));
+    assert_eq!(status, 200, "{body}");
+}
+
+#[test]
+fn token_prints_a_token_for_the_default_port() {
+    let (code, stdout, stderr) = run(&["token", "--user", "alice", "--client", "web-app"]);
+    assert_eq!(code, 0, "{stderr}");
+    let token = stdout.trim();
+    assert_eq!(token.split('.').count(), 3, "{token}");
+    use base64::Engine;
+    let payload = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(token.split('.').nth(1).unwrap())
+        .unwrap();
+    let claims: serde_json::Value = serde_json::from_slice(&payload).unwrap();
+    assert_eq!(claims["iss"], "http://127.0.0.1:8080/demo");
+    assert_eq!(claims["sub"], "7f2a1c3e-5b4d-4e6f-8a9b-0c1d2e3f4a5b");
+
+    let (code, stdout, _) = run(&["token", "--client", "service", "--json"]);
+    assert_eq!(code, 0);
+    let body: serde_json::Value = serde_json::from_str(stdout.trim()).unwrap();
+    assert_eq!(body["token_type"], "Bearer");
+    assert!(body.get("refresh_token").is_none());
+}
+
+#[test]
+fn failures_are_one_line_with_exit_code_1() {
+    let (code, _, stderr) = run(&["token", "--user", "carol", "--client", "web-app"]);
+    assert_eq!(code, 1);
+    assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+    assert!(stderr.starts_with("mock-idp: "), "{stderr}");
+
+    let dir = std::env::temp_dir().join(format!("mock-idp-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let world = dir.join("bad.toml");
+    std::fs::write(&world, "[realms.r]\nscopes = [\"openid\"]\nroles = [\"user\"]\n[realms.r.users.u]\nid = \"1\"\npassword = \"p\"\nrealm_roles = [\"root\"]\n").unwrap();
+    let (code, _, stderr) = run(&["check-config", "--world", world.to_str().unwrap()]);
+    assert_eq!(code, 1);
+    assert!(stderr.contains("bad.toml:7: realms.r.users.u.realm_roles"), "{stderr}");
+    let (code, _, stderr) = run(&["serve", "--port", "0", "--world", world.to_str().unwrap()]);
+    assert_eq!(code, 1, "{stderr}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn usage_errors_exit_with_2() {
+    let (code, _, stderr) = run(&["serve", "--provider", "okta"]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("unknown provider"), "{stderr}");
+    assert_eq!(run(&["no-such-command"]).0, 2);
+}
+
+#[test]
+fn keys_generate_writes_once_and_refuses_to_overwrite() {
+    let dir = std::env::temp_dir().join(format!("mock-idp-keys-cli-{}", std::process::id()));
+    let out = dir.to_str().unwrap();
+    let (code, stdout, stderr) = run(&["keys", "generate", "--out", out]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(stdout.lines().count(), 3);
+    for file in ["rsa-2048.pem", "ec-p256.pem", "ed25519.pem"] {
+        assert!(dir.join("demo").join(file).exists(), "{file}");
+    }
+    let (code, _, stderr) = run(&["keys", "generate", "--out", out]);
+    assert_eq!(code, 1);
+    assert!(stderr.contains("--force"), "{stderr}");
+    // A server started on those keys publishes them.
+    let (_server, lines) = serve(&["--keys", out]);
+    let (status, _) = http_get(&value_after(&lines, "discovery:"));
+    assert_eq!(status, 200);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn check_config_and_export_describe_the_default_world() {
+    let (code, stdout, _) = run(&["check-config"]);
+    assert_eq!(code, 0);
+    assert!(stdout.contains("realm demo (default): 4 clients, 3 users"), "{stdout}");
+    let (code, stdout, _) = run(&["export", "keycloak-realm"]);
+    assert_eq!(code, 0);
+    let realm: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(realm["realm"], "demo");
+}

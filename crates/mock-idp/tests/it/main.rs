@@ -1,0 +1,4 @@
+//! mock-idp's integration tests: the `mock-idp` binary as users run it.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod cli;
