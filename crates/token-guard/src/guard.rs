@@ -187,7 +187,7 @@ fn bearer_from_header(value: &[u8]) -> Result<Option<&str>, Rejection> {
     let value = std::str::from_utf8(value).map_err(|_| malformed.clone())?;
     // RFC 9110 §5.5: surrounding whitespace is not part of the field value.
     let value = value.trim_matches([' ', '\t']);
-    let (scheme, rest) = match value.split_once(' ') {
+    let (scheme, rest) = match value.split_once([' ', '\t']) {
         Some((scheme, rest)) => (scheme, Some(rest)),
         None => (value, None),
     };
@@ -197,6 +197,10 @@ fn bearer_from_header(value: &[u8]) -> Result<Option<&str>, Rejection> {
     let Some(rest) = rest else {
         return Err(malformed);
     };
+    // Only SP separates scheme and token (RFC 6750 §2.1 `1*SP`); a tab anywhere is malformed.
+    if value.contains('\t') {
+        return Err(malformed);
+    }
     let token = rest.trim_start_matches(' ');
     if token.is_empty() || !is_b64token(token) {
         return Err(malformed);

@@ -3,4 +3,7 @@
 
 mod support;
 
+mod atk;
+mod http_app;
+mod rs;
 mod smoke;
