@@ -55,7 +55,8 @@ pub(crate) fn parse(token: &str) -> Result<Compact<'_>, InvalidToken> {
     let (Some(header_b64), Some(payload_b64), Some(signature_b64)) = (parts.next(), parts.next(), parts.next()) else {
         return Err(InvalidToken::Malformed);
     };
-    if header_b64.is_empty() || payload_b64.is_empty() || signature_b64.is_empty() {
+    // An empty payload is a valid JWS (it then fails as claims); header and signature are not.
+    if header_b64.is_empty() || signature_b64.is_empty() {
         return Err(InvalidToken::Malformed);
     }
     let signing_input = &token[..header_b64.len() + 1 + payload_b64.len()];

@@ -5,5 +5,8 @@ mod support;
 
 mod atk;
 mod http_app;
+mod jwks_faults;
+mod prop;
 mod rs;
 mod smoke;
+mod wycheproof;
