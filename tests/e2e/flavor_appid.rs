@@ -320,4 +320,11 @@ async fn appid_documents() {
         "appid_id_token_claims",
         stable(&idp, claims_of(tokens["id_token"].as_str().unwrap()))
     );
+    let introspection = post_form(
+        &oauth(&idp, "introspect"),
+        Some(("api", "api-secret")),
+        &[("token", tokens["access_token"].as_str().unwrap())],
+    )
+    .await;
+    assert_json_snapshot!("appid_introspection", introspection.json());
 }
