@@ -584,3 +584,62 @@ async fn rotated_keys_are_published_alongside_the_old_ones() {
     verify(&idp, &after, Some("service")).await;
     assert_eq!(introspect(&idp, &before).await["active"], true);
 }
+
+#[tokio::test]
+async fn prompt_login_and_max_age_force_a_fresh_login() {
+    let clock = ManualClock::at(T0);
+    let idp = MockIdp::builder().auto_approve(true).clock(clock.clone()).start().await;
+    let params = |extra: &[(&'static str, &'static str)]| {
+        let mut params = vec![
+            ("response_type", "code"),
+            ("client_id", "web-app"),
+            ("redirect_uri", WEB_REDIRECT),
+            ("scope", "openid"),
+            ("state", "s"),
+        ];
+        params.extend_from_slice(extra);
+        url::Url::parse_with_params(&idp.endpoint(Endpoint::Authorize), &params).unwrap()
+    };
+    // Log in once (auto-approved) and keep the session cookie.
+    let first = get(params(&[("login_hint", "alice")]).as_str()).await;
+    let cookie = first
+        .header("set-cookie")
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+    let with_cookie = |url: url::Url| {
+        let cookie = cookie.clone();
+        async move {
+            read(
+                client()
+                    .get(url.as_str())
+                    .header("cookie", cookie)
+                    .send()
+                    .await
+                    .unwrap(),
+            )
+            .await
+        }
+    };
+    // The session answers silently...
+    assert!(with_cookie(params(&[])).await.location_param("code").is_some());
+    // ...but prompt=login shows the login page again,
+    let forced = with_cookie(params(&[("prompt", "login")])).await;
+    assert_eq!(forced.status, StatusCode::OK);
+    assert!(forced.text.contains("name=\"request_id\""));
+    // and so does a max_age the session is older than (prompt=none then says login_required).
+    clock.advance(120);
+    assert!(
+        with_cookie(params(&[("max_age", "600")]))
+            .await
+            .location_param("code")
+            .is_some()
+    );
+    assert_eq!(with_cookie(params(&[("max_age", "60")])).await.status, StatusCode::OK);
+    let silent = with_cookie(params(&[("max_age", "60"), ("prompt", "none")])).await;
+    assert_eq!(silent.location_param("error").as_deref(), Some("login_required"));
+    let bad = with_cookie(params(&[("max_age", "soon")])).await;
+    assert_eq!(bad.location_param("error").as_deref(), Some("invalid_request"));
+}
