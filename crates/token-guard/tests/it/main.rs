@@ -8,5 +8,6 @@ mod http_app;
 mod jwks_faults;
 mod prop;
 mod rs;
+mod seed;
 mod smoke;
 mod wycheproof;
