@@ -76,29 +76,60 @@ fn b64(segment: &str) -> Result<Vec<u8>, InvalidToken> {
     URL_SAFE_NO_PAD.decode(segment).map_err(|_| InvalidToken::Malformed)
 }
 
+/// The header as parsed: known members only (serde refuses a repeated known member; unknown
+/// members are never read, so a repeated one cannot change anything).
+#[derive(serde::Deserialize)]
+struct RawHeader {
+    alg: Option<Value>,
+    kid: Option<Value>,
+    typ: Option<Value>,
+    cty: Option<Value>,
+    #[serde(default, deserialize_with = "present")]
+    crit: bool,
+    #[serde(default, deserialize_with = "present")]
+    b64: bool,
+    #[serde(default, deserialize_with = "present")]
+    enc: bool,
+    #[serde(default, deserialize_with = "present")]
+    zip: bool,
+}
+
+fn present<'de, D: Deserializer<'de>>(deserializer: D) -> Result<bool, D::Error> {
+    de::IgnoredAny::deserialize(deserializer)?;
+    Ok(true)
+}
+
 fn parse_header(bytes: &[u8]) -> Result<Header, InvalidToken> {
-    let mut map = object(bytes)?;
-    let alg = match map.remove("alg") {
+    // A derived struct would also accept a JSON array positionally: only an object is a header.
+    if bytes.first() != Some(&b'{') {
+        return Err(InvalidToken::Malformed);
+    }
+    let raw: RawHeader = match serde_json::from_slice(bytes) {
+        Ok(raw) => raw,
+        Err(err) if err.to_string().starts_with("duplicate field") => return Err(InvalidToken::DuplicateMember),
+        Err(_) => return Err(InvalidToken::Malformed),
+    };
+    let alg = match raw.alg {
         Some(Value::String(alg)) => alg,
         _ => return Err(InvalidToken::AlgorithmNotAllowed),
     };
-    let kid = match map.remove("kid") {
+    let kid = match raw.kid {
         None => None,
         Some(Value::String(kid)) if kid.len() <= MAX_KID_LEN => Some(kid),
         Some(Value::String(_)) => return Err(InvalidToken::UnknownKey),
         Some(_) => return Err(InvalidToken::Malformed),
     };
-    let typ = match map.remove("typ") {
+    let typ = match raw.typ {
         None => None,
         Some(Value::String(typ)) => Some(typ),
         Some(_) => return Err(InvalidToken::Typ),
     };
     // RFC 7515 §4.1.11: no extension is understood, so any `crit` (even empty) is refused;
     // `b64` (RFC 7797), `enc`/`zip` (JWE) and nested JWTs are never trusted.
-    if ["crit", "b64", "enc", "zip"].iter().any(|name| map.contains_key(*name)) {
+    if raw.crit || raw.b64 || raw.enc || raw.zip {
         return Err(InvalidToken::UnsupportedHeader);
     }
-    if let Some(cty) = map.get("cty") {
+    if let Some(cty) = raw.cty {
         let nested = cty
             .as_str()
             .is_none_or(|cty| cty.eq_ignore_ascii_case("JWT") || cty.eq_ignore_ascii_case("application/jwt"));
