@@ -65,7 +65,7 @@ async fn a_keycloak_configured_app_works_unchanged() {
         assert!(tokens.get(member).is_some(), "{member} missing: {tokens}");
     }
     assert_eq!(
-        tokens["scope"], "openid profile email",
+        tokens["scope"], "openid email profile",
         "Keycloak adds its default client scopes"
     );
     let access = tokens["access_token"].as_str().unwrap();
@@ -322,15 +322,32 @@ async fn keycloak_errors_have_keycloaks_status_codes_and_bodies() {
         json!({"error": "invalid_token", "error_description": "Invalid token"})
     );
 
-    // Every confidential Keycloak client may introspect.
-    let access = idp.token_for("alice", "web-app").await.unwrap().access_token;
-    let by_service = post_form(
-        &oidc(&idp, "token/introspect"),
-        Some(("service", "service-secret")),
-        &[("token", &access)],
-    )
-    .await;
-    assert_eq!(by_service.json()["active"], true);
+    // Any confidential client may call introspection, but Keycloak 26.7.3 answers only for
+    // tokens whose `aud` names the caller (recorded: fixtures/golden/keycloak-26.7.3).
+    let alice = idp.token_for("alice", "web-app").await.unwrap().access_token;
+    let bob = password_tokens(&idp, "bob", "bob-password").await.json()["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let introspect = |caller: (&'static str, &'static str), token: String| {
+        let url = oidc(&idp, "token/introspect");
+        async move { post_form(&url, Some(caller), &[("token", &token)]).await.json()["active"].clone() }
+    };
+    assert_eq!(
+        introspect(("service", "service-secret"), alice.clone()).await,
+        false,
+        "service is not in aud"
+    );
+    assert_eq!(
+        introspect(("api", "api-secret"), alice).await,
+        true,
+        "api is in alice's aud"
+    );
+    assert_eq!(
+        introspect(("api", "api-secret"), bob).await,
+        false,
+        "bob holds no api role"
+    );
 }
 
 #[tokio::test]

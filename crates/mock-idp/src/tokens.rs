@@ -210,6 +210,7 @@ impl RealmCtx<'_> {
             jti: &jti,
             realm: self.realm,
             is_default_realm: self.is_default,
+            grant: subject.grant,
         });
         self.sign(alg, ID_TOKEN_TYP, &claims)
     }

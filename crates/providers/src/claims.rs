@@ -63,6 +63,8 @@ pub struct IdTokenInput<'a> {
     pub realm: &'a Realm,
     /// Whether the realm is the world's default realm.
     pub is_default_realm: bool,
+    /// The grant that issued the token.
+    pub grant: Option<GrantType>,
 }
 
 /// What an active introspection response is built from.

@@ -122,7 +122,10 @@ pub enum ErrorKind {
     /// `grant_type` names a grant this server does not implement.
     UnsupportedGrantType,
     /// The client is not allowed this grant type.
-    UnauthorizedGrant,
+    UnauthorizedGrant {
+        /// The grant it asked for.
+        grant: crate::GrantType,
+    },
     /// The authorization code is unknown, expired, already used, or issued to another client.
     InvalidCode,
     /// The PKCE verifier does not match, is missing, or was sent for a code without a challenge.

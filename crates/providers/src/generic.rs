@@ -231,7 +231,7 @@ pub(crate) fn error_response(kind: &ErrorKind, detail: &str, realm: &str) -> Err
         | ErrorKind::IntrospectionUnauthenticated
         | ErrorKind::IntrospectionForbidden => (401, C::InvalidClient, Challenge::Basic),
         ErrorKind::UnsupportedGrantType => (400, C::UnsupportedGrantType, Challenge::None),
-        ErrorKind::UnauthorizedGrant => (400, C::UnauthorizedClient, Challenge::None),
+        ErrorKind::UnauthorizedGrant { .. } => (400, C::UnauthorizedClient, Challenge::None),
         ErrorKind::InvalidCode
         | ErrorKind::PkceMismatch
         | ErrorKind::RedirectUriMismatch

@@ -41,7 +41,7 @@ pub fn default_realm_roles(realm: &str) -> Vec<String> {
 
 /// Client scopes Keycloak applies to every token of a client ("default client scopes") when
 /// the realm has them, whether requested or not.
-const DEFAULT_CLIENT_SCOPES: [&str; 2] = ["profile", "email"];
+const DEFAULT_CLIENT_SCOPES: [&str; 2] = ["email", "profile"];
 
 /// The username Keycloak gives a client's service account.
 pub fn service_account_username(client_id: &str) -> String {
@@ -73,17 +73,29 @@ impl Flavor for Keycloak {
         format!("{}/realms/{realm}", public_url.trim_end_matches('/'))
     }
 
-    fn granted_scopes(&self, client: &Client, _for_user: bool, mut requested: Vec<String>) -> Vec<String> {
+    /// `openid` first, then the default client scopes, then the other requested scopes: the
+    /// order Keycloak 26.7.3 was recorded writing (`openid email profile read:messages`).
+    fn granted_scopes(&self, client: &Client, _for_user: bool, requested: Vec<String>) -> Vec<String> {
+        let mut granted: Vec<String> = requested.iter().filter(|scope| *scope == "openid").cloned().collect();
         for default in DEFAULT_CLIENT_SCOPES {
-            if client.scopes.iter().any(|scope| scope == default) && !requested.iter().any(|scope| scope == default) {
-                requested.push(default.to_owned());
+            if client.scopes.iter().any(|scope| scope == default) || requested.iter().any(|scope| scope == default) {
+                granted.push(default.to_owned());
             }
         }
-        requested
+        for scope in requested {
+            if !granted.contains(&scope) {
+                granted.push(scope);
+            }
+        }
+        granted
     }
 
     fn introspection_needs_permission(&self) -> bool {
         false
+    }
+
+    fn introspection_requires_audience(&self) -> bool {
+        true
     }
 
     fn revocation_unknown_token_body(&self) -> Option<Value> {
@@ -167,12 +179,13 @@ impl Flavor for Keycloak {
         let mut claims = Map::new();
         claims.insert("exp".into(), json!(input.expires_at));
         claims.insert("iat".into(), json!(input.issued_at));
+        if let (Some(GrantType::AuthorizationCode), Some(auth_time)) = (input.grant, input.auth_time) {
+            claims.insert("auth_time".into(), json!(auth_time));
+        }
         claims.insert("jti".into(), json!(jti(input.grant, input.jti)));
         claims.insert("iss".into(), json!(input.issuer));
         let mut audiences: Vec<String> = input.audiences.to_vec();
-        if input.user.is_some() {
-            audiences.push("account".into());
-        }
+        audiences.push("account".into());
         if !audiences.is_empty() {
             claims.insert("aud".into(), audience_value(&audiences));
         }
@@ -195,13 +208,13 @@ impl Flavor for Keycloak {
                 for (client, roles) in &user.client_roles {
                     resource_access.insert(client.clone(), json!({ "roles": roles }));
                 }
-                resource_access.insert(
-                    "account".into(),
-                    json!({ "roles": ["manage-account", "manage-account-links", "view-profile"] }),
-                );
             }
             None => realm_roles.extend(input.client.service_account_roles.iter().cloned()),
         }
+        resource_access.insert(
+            "account".into(),
+            json!({ "roles": ["manage-account", "manage-account-links", "view-profile"] }),
+        );
         claims.insert("realm_access".into(), json!({ "roles": realm_roles }));
         if !resource_access.is_empty() {
             claims.insert("resource_access".into(), Value::Object(resource_access));
@@ -227,7 +240,10 @@ impl Flavor for Keycloak {
         let mut claims = Map::new();
         claims.insert("exp".into(), json!(input.expires_at));
         claims.insert("iat".into(), json!(input.issued_at));
-        claims.insert("auth_time".into(), json!(input.auth_time));
+        // Keycloak 26.7.3 puts auth_time in ID tokens of the code flow only.
+        if matches!(input.grant, Some(GrantType::AuthorizationCode) | None) {
+            claims.insert("auth_time".into(), json!(input.auth_time));
+        }
         claims.insert("jti".into(), json!(input.jti));
         claims.insert("iss".into(), json!(input.issuer));
         claims.insert("aud".into(), json!(input.client.id));
@@ -321,7 +337,21 @@ impl Flavor for Keycloak {
             ErrorKind::UnknownClient { .. } => json(401, "invalid_client", invalid_client),
             ErrorKind::MissingClientAuth => json(401, "unauthorized_client", "Client secret not provided in request"),
             ErrorKind::UnsupportedGrantType => json(400, "unsupported_grant_type", "Unsupported grant_type"),
-            ErrorKind::UnauthorizedGrant => json(400, "unauthorized_client", &sanitize_description(detail)),
+            ErrorKind::UnauthorizedGrant {
+                grant: GrantType::ClientCredentials,
+            } => json(
+                401,
+                "unauthorized_client",
+                "Client not enabled to retrieve service account",
+            ),
+            ErrorKind::UnauthorizedGrant {
+                grant: GrantType::Password,
+            } => json(
+                400,
+                "unauthorized_client",
+                "Client not allowed for direct access grants",
+            ),
+            ErrorKind::UnauthorizedGrant { .. } => json(400, "unauthorized_client", &sanitize_description(detail)),
             ErrorKind::InvalidCode => json(400, "invalid_grant", "Code not valid"),
             ErrorKind::PkceMismatch => json(400, "invalid_grant", "PKCE verification failed"),
             ErrorKind::RedirectUriMismatch => json(400, "invalid_grant", "Incorrect redirect_uri"),
@@ -341,8 +371,8 @@ impl Flavor for Keycloak {
             ErrorKind::IntrospectionUnauthenticated => json(401, "invalid_client", invalid_client),
             ErrorKind::IntrospectionForbidden => json(403, "invalid_request", "Client not allowed."),
             ErrorKind::UnknownRealm => bare(404, "Realm does not exist"),
-            ErrorKind::NotFound => bare(404, "Unable to find matching target resource method"),
-            ErrorKind::MethodNotAllowed => bare(404, "HTTP 404 Not Found"),
+            ErrorKind::NotFound => bare(404, "HTTP 404 Not Found"),
+            ErrorKind::MethodNotAllowed => bare(405, "HTTP 405 Method Not Allowed"),
             other => generic::error_response(other, detail, realm),
         }
     }
@@ -371,14 +401,15 @@ impl Flavor for Keycloak {
     }
 }
 
-/// Keycloak 26 prefixes access-token ids with the token's kind: `onrtro:` (password grant) and
-/// `trrtcc:` (client credentials) are recorded; `onrtac:` for the code and refresh grants is
-/// this mock's unverified guess.
+/// Keycloak 26 prefixes access-token ids with the grant that issued them: `onrtac:` (code),
+/// `onrtro:` (password), `onrtrt:` (refresh), `trrtcc:` (client credentials); all four
+/// recorded from Keycloak 26.7.3.
 fn jti(grant: Option<GrantType>, id: &str) -> String {
     match grant {
         Some(GrantType::Password) => format!("onrtro:{id}"),
         Some(GrantType::ClientCredentials) => format!("trrtcc:{id}"),
-        Some(GrantType::AuthorizationCode | GrantType::RefreshToken) => format!("onrtac:{id}"),
+        Some(GrantType::AuthorizationCode) => format!("onrtac:{id}"),
+        Some(GrantType::RefreshToken) => format!("onrtrt:{id}"),
         None => id.to_owned(),
     }
 }

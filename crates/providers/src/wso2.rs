@@ -288,7 +288,7 @@ impl Flavor for Wso2 {
                 oltu(401, "invalid_client", "Client ID not found in the request.", basic())
             }
             ErrorKind::UnsupportedGrantType => oltu(400, "invalid_request", "Unsupported grant_type value", None),
-            ErrorKind::UnauthorizedGrant => oltu(
+            ErrorKind::UnauthorizedGrant { .. } => oltu(
                 400,
                 "unauthorized_client",
                 "The authenticated client is not authorized to use this authorization grant type",

@@ -314,7 +314,7 @@ impl Flavor for Zitadel {
             ErrorKind::UnknownClient { .. } => error(400, "invalid_client", "no active client not found"),
             ErrorKind::MissingClientAuth => error(400, "invalid_client", "client must be authenticated"),
             ErrorKind::UnsupportedGrantType => error(400, "unsupported_grant_type", &sanitize_description(detail)),
-            ErrorKind::UnauthorizedGrant => error(400, "unauthorized_client", &sanitize_description(detail)),
+            ErrorKind::UnauthorizedGrant { .. } => error(400, "unauthorized_client", &sanitize_description(detail)),
             // zitadel/zitadel#11892: a bad code is invalid_request, not invalid_grant.
             ErrorKind::InvalidCode => error(400, "invalid_request", "invalid code"),
             ErrorKind::PkceMismatch => error(400, "invalid_grant", "invalid code challenge"),

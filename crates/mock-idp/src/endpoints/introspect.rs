@@ -61,8 +61,9 @@ fn audience_allows(cx: &RealmCtx<'_>, caller: &providers::Client, token: &str) -
     if !cx.flavor().introspection_requires_audience() {
         return true;
     }
+    // A refresh token's audience is the issuer itself: no client is in it.
     let Some(live) = cx.live_access_token(token) else {
-        return true; // refresh tokens carry no audience; they are the caller's own
+        return false;
     };
     match live.claims.get("aud") {
         Some(Value::String(audience)) => *audience == caller.id,

@@ -44,7 +44,7 @@ pub(crate) fn issue(cx: &RealmCtx<'_>, client: AuthenticatedClient<'_>, params: 
         })?;
     if !client.client.allows(grant) {
         return Err(OAuthError::new(
-            ErrorKind::UnauthorizedGrant,
+            ErrorKind::UnauthorizedGrant { grant },
             format!("client {} may not use the {grant} grant", client.client.id),
         ));
     }

@@ -12,7 +12,15 @@ use serde_json::{Value, json};
 /// client scope, and a client whose scopes put it in `aud` (`audience_scopes`) gets an audience
 /// mapper on that scope.
 pub fn realm_export(realm: &Realm) -> Value {
+    let builtin = builtin_scopes();
     let mut realm_roles: Vec<Value> = realm.roles.iter().map(|role| json!({ "name": role })).collect();
+    // The default role's composites must be declared: Keycloak creates `offline_access` on import
+    // but not `uma_authorization` ("Unable to find composite realm role").
+    for role in ["offline_access", "uma_authorization"] {
+        if !realm.roles.iter().any(|declared| declared == role) {
+            realm_roles.push(json!({ "name": role }));
+        }
+    }
     realm_roles.push(json!({
         "name": format!("default-roles-{}", realm.name),
         "composite": true,
@@ -29,7 +37,10 @@ pub fn realm_export(realm: &Realm) -> Value {
         .collect();
 
     let custom_scopes: Vec<&String> = realm.scopes.iter().filter(|scope| !is_builtin_scope(scope)).collect();
-    let client_scopes: Vec<Value> = custom_scopes
+    // A realm file with a `clientScopes` array gets none of Keycloak's built-in scopes, so the
+    // built-in ones (recorded from Keycloak 26.7.3) are written alongside the World's own.
+    let mut client_scopes: Vec<Value> = builtin["clientScopes"].as_array().cloned().unwrap_or_default();
+    let custom: Vec<Value> = custom_scopes
         .iter()
         .map(|scope| {
             let mappers: Vec<Value> = realm
@@ -46,6 +57,7 @@ pub fn realm_export(realm: &Realm) -> Value {
             })
         })
         .collect();
+    client_scopes.extend(custom);
 
     let clients: Vec<Value> = realm.clients.values().map(client_json).collect();
 
@@ -98,26 +110,24 @@ pub fn realm_export(realm: &Realm) -> Value {
         "roles": { "realm": realm_roles, "client": client_roles },
         "defaultRole": { "name": format!("default-roles-{}", realm.name) },
         "clientScopes": client_scopes,
+        "defaultDefaultClientScopes": builtin["defaultDefaultClientScopes"],
+        "defaultOptionalClientScopes": builtin["defaultOptionalClientScopes"],
         "clients": clients,
         "users": users,
     })
 }
 
-/// Scopes every Keycloak realm already has.
+/// Keycloak's built-in client scopes and the realm's default assignments.
+fn builtin_scopes() -> Value {
+    serde_json::from_str(include_str!("builtin-client-scopes.json")).unwrap_or(Value::Null)
+}
+
+/// Scopes every Keycloak realm already has (`openid` is implicit).
 fn is_builtin_scope(scope: &str) -> bool {
-    matches!(
-        scope,
-        "openid"
-            | "profile"
-            | "email"
-            | "offline_access"
-            | "roles"
-            | "web-origins"
-            | "acr"
-            | "basic"
-            | "address"
-            | "phone"
-    )
+    scope == "openid"
+        || builtin_scopes()["clientScopes"]
+            .as_array()
+            .is_some_and(|scopes| scopes.iter().any(|builtin| builtin["name"] == scope))
 }
 
 fn audience_mapper(client_id: &str) -> Value {
@@ -160,6 +170,10 @@ fn client_json(client: &Client) -> Value {
         .iter()
         .filter(|scope| !is_builtin_scope(scope) || *scope == "offline_access")
         .collect();
+    let mut default_scopes = vec!["web-origins", "acr", "profile", "roles", "basic", "email"];
+    if client.allows(GrantType::ClientCredentials) {
+        default_scopes.push("service_account");
+    }
     let (public, secret) = match &client.kind {
         ClientKind::Confidential { secret } => (false, Some(secret.clone())),
         ClientKind::Public => (true, None),
@@ -179,7 +193,7 @@ fn client_json(client: &Client) -> Value {
         "serviceAccountsEnabled": client.allows(GrantType::ClientCredentials),
         "frontchannelLogout": false,
         "attributes": attributes,
-        "defaultClientScopes": ["web-origins", "acr", "profile", "roles", "basic", "email"],
+        "defaultClientScopes": default_scopes,
         "optionalClientScopes": optional_scopes,
     })
 }
@@ -232,8 +246,14 @@ mod tests {
                 .unwrap()
                 .contains(&serde_json::json!("reporting"))
         );
-        let scope = &export["clientScopes"][0];
-        assert_eq!(scope["name"], "read:messages");
+        let scopes = export["clientScopes"].as_array().unwrap();
+        let scope = scopes.iter().find(|scope| scope["name"] == "read:messages").unwrap();
+        assert!(
+            scopes.iter().any(|scope| scope["name"] == "profile"),
+            "built-in scopes are written too"
+        );
+        let roles = export["roles"]["realm"].as_array().unwrap();
+        assert!(roles.iter().any(|role| role["name"] == "uma_authorization"));
         assert_eq!(scope["protocolMappers"][0]["config"]["included.client.audience"], "api");
     }
 }
