@@ -127,6 +127,11 @@ impl Flavor for AppId {
         "JWT"
     }
 
+    fn required_access_token_claims(&self) -> &'static [&'static str] {
+        // App ID access tokens carry no `jti` and no `client_id` (the client is `aud[0]`).
+        &["iss", "exp", "aud", "sub", "iat", "tenant"]
+    }
+
     fn extra_jwt_header(&self) -> Map<String, Value> {
         let mut header = Map::new();
         header.insert("ver".into(), json!(4));

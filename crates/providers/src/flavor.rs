@@ -104,11 +104,27 @@ pub trait Flavor: Sync + Send + std::fmt::Debug {
         &[]
     }
 
+    /// Claims a JWT access token of this provider always carries, so a resource server can
+    /// require them. Default: RFC 9068 §2.2 (`iss exp aud sub client_id iat jti`).
+    fn required_access_token_claims(&self) -> &'static [&'static str] {
+        &generic::REQUIRED_ACCESS_TOKEN_CLAIMS
+    }
+
+    /// The payload `typ` claim of this provider's JWT access tokens, when it writes one
+    /// (Keycloak: `Bearer`). Default `None`: no `typ` claim.
+    fn access_token_payload_typ(&self) -> Option<&'static str> {
+        None
+    }
+
     /// Whether verified claims are those of an access token, as opposed to another kind of
-    /// token signed with the same keys (Keycloak marks ID tokens `typ: ID`).
+    /// token signed with the same keys (Keycloak marks ID tokens `typ: ID`). Default: when the
+    /// provider writes a payload `typ` ([`Flavor::access_token_payload_typ`]), the claim must
+    /// equal it; otherwise every token counts.
     fn is_access_token(&self, claims: &Map<String, Value>) -> bool {
-        let _ = claims;
-        true
+        match self.access_token_payload_typ() {
+            Some(typ) => claims.get("typ").and_then(Value::as_str) == Some(typ),
+            None => true,
+        }
     }
 
     /// Extra JOSE header members of every JWT (e.g. App ID's `ver`).

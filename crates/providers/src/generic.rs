@@ -21,6 +21,9 @@ impl Flavor for Generic {}
 /// `typ` header of access tokens (RFC 9068 §2.1).
 pub const ACCESS_TOKEN_TYP: &str = "at+jwt";
 
+/// Claims RFC 9068 §2.2 requires in a JWT access token.
+pub const REQUIRED_ACCESS_TOKEN_CLAIMS: [&str; 7] = ["iss", "exp", "aud", "sub", "client_id", "iat", "jti"];
+
 /// Route pattern of each endpoint.
 pub(crate) fn route(endpoint: Endpoint) -> &'static str {
     match endpoint {

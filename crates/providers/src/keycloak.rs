@@ -39,6 +39,10 @@ pub fn default_realm_roles(realm: &str) -> Vec<String> {
     ]
 }
 
+/// The payload `typ` claim of Keycloak access tokens (ID tokens say `ID`, refresh tokens
+/// `Refresh`).
+pub const ACCESS_TOKEN_PAYLOAD_TYP: &str = "Bearer";
+
 /// Client scopes Keycloak applies to every token of a client ("default client scopes") when
 /// the realm has them, whether requested or not.
 const DEFAULT_CLIENT_SCOPES: [&str; 2] = ["email", "profile"];
@@ -170,8 +174,13 @@ impl Flavor for Keycloak {
         "JWT"
     }
 
-    fn is_access_token(&self, claims: &Map<String, Value>) -> bool {
-        claims.get("typ").and_then(Value::as_str) == Some("Bearer")
+    fn required_access_token_claims(&self) -> &'static [&'static str] {
+        // Keycloak names the client in `azp`; `client_id` only on service-account tokens.
+        &["iss", "exp", "aud", "sub", "iat", "jti", "azp"]
+    }
+
+    fn access_token_payload_typ(&self) -> Option<&'static str> {
+        Some(ACCESS_TOKEN_PAYLOAD_TYP)
     }
 
     fn access_token_claims(&self, input: &AccessTokenInput<'_>) -> Map<String, Value> {
@@ -194,7 +203,7 @@ impl Flavor for Keycloak {
             None => service_account_id(realm, &input.client.id),
         };
         claims.insert("sub".into(), json!(subject));
-        claims.insert("typ".into(), json!("Bearer"));
+        claims.insert("typ".into(), json!(ACCESS_TOKEN_PAYLOAD_TYP));
         claims.insert("azp".into(), json!(input.client.id));
         if let Some(sid) = input.session_id {
             claims.insert("sid".into(), json!(sid));

@@ -149,6 +149,17 @@ impl Provider {
         self.flavor().access_token_typ()
     }
 
+    /// Claims this provider's JWT access tokens always carry (see
+    /// [`Flavor::required_access_token_claims`]).
+    pub fn required_access_token_claims(self) -> &'static [&'static str] {
+        self.flavor().required_access_token_claims()
+    }
+
+    /// The payload `typ` claim of this provider's JWT access tokens, if it writes one.
+    pub fn access_token_payload_typ(self) -> Option<&'static str> {
+        self.flavor().access_token_payload_typ()
+    }
+
     /// Scopes, roles and client of a token's claims, read the way this provider writes them.
     /// `resource` is the client id of the resource server asking, for providers whose client
     /// roles are scoped per client (another client's roles never count).
@@ -191,6 +202,38 @@ impl FromStr for Provider {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn access_token_facts_per_provider() {
+        assert_eq!(
+            Provider::Generic.required_access_token_claims(),
+            ["iss", "exp", "aud", "sub", "client_id", "iat", "jti"]
+        );
+        assert!(Provider::Keycloak.required_access_token_claims().contains(&"azp"));
+        assert!(!Provider::Keycloak.required_access_token_claims().contains(&"client_id"));
+        assert!(!Provider::AppId.required_access_token_claims().contains(&"jti"));
+        for provider in [Provider::Zitadel, Provider::Wso2] {
+            let mut claims = provider.required_access_token_claims().to_vec();
+            claims.sort_unstable();
+            assert_eq!(claims, ["aud", "client_id", "exp", "iat", "iss", "jti", "sub"]);
+        }
+        assert_eq!(Provider::Keycloak.access_token_payload_typ(), Some("Bearer"));
+        for provider in [Provider::Generic, Provider::Zitadel, Provider::Wso2, Provider::AppId] {
+            assert_eq!(provider.access_token_payload_typ(), None, "{provider}");
+        }
+    }
+
+    #[test]
+    fn keycloak_access_tokens_are_the_bearer_typed_ones() {
+        let claims = |typ: &str| match serde_json::json!({ "typ": typ }) {
+            serde_json::Value::Object(map) => map,
+            _ => serde_json::Map::new(),
+        };
+        let keycloak = Provider::Keycloak.flavor();
+        assert!(keycloak.is_access_token(&claims("Bearer")));
+        assert!(!keycloak.is_access_token(&claims("ID")));
+        assert!(!keycloak.is_access_token(&serde_json::Map::new()));
+    }
 
     #[test]
     fn names_round_trip_and_ztrust_is_keycloak() {

@@ -109,6 +109,10 @@ impl Flavor for Wso2 {
         TokenFormat::Opaque
     }
 
+    fn required_access_token_claims(&self) -> &'static [&'static str] {
+        &["iss", "sub", "aud", "exp", "iat", "client_id", "jti"]
+    }
+
     fn discovery(&self, input: &DiscoveryInput<'_>) -> Map<String, Value> {
         let url = |endpoint| {
             crate::Provider::Wso2

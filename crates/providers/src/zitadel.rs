@@ -201,6 +201,11 @@ impl Flavor for Zitadel {
         &["scope"]
     }
 
+    fn required_access_token_claims(&self) -> &'static [&'static str] {
+        // zitadel/oidc `JWTTokenRequest`/access-token claims; no `azp`, no `scope`.
+        &["iss", "sub", "aud", "exp", "iat", "client_id", "jti"]
+    }
+
     fn access_token_claims(&self, input: &AccessTokenInput<'_>) -> Map<String, Value> {
         let realm = &input.realm.name;
         let mut audiences = vec![input.client.id.clone()];

@@ -70,21 +70,15 @@ pub enum ScopeFormat {
     IgnoreNonString,
 }
 
-/// Claims RFC 9068 §2.2 requires, per provider (RS-12). Keycloak names the client in `azp`.
+/// Claims required of `provider`'s access tokens (RS-12), as the provider's facts in
+/// `providers` state them ([`Provider::required_access_token_claims`]): RFC 9068 §2.2 for the
+/// generic provider, `azp` instead of `client_id` for Keycloak, no `jti` for App ID.
 pub fn required_claims_for(provider: Provider) -> Vec<String> {
-    let claims: &[&str] = match provider {
-        Provider::Keycloak => &["iss", "exp", "aud", "sub", "iat", "jti", "azp"],
-        _ => &["iss", "exp", "aud", "sub", "client_id", "iat", "jti"],
-    };
-    claims.iter().map(|c| (*c).to_owned()).collect()
-}
-
-/// The payload `typ` claim of `provider`'s access tokens, where it writes one.
-fn payload_typ_for(provider: Provider) -> Option<String> {
-    match provider {
-        Provider::Keycloak => Some("Bearer".into()),
-        _ => None,
-    }
+    provider
+        .required_access_token_claims()
+        .iter()
+        .map(|c| (*c).to_owned())
+        .collect()
 }
 
 /// Payload `typ` values that mark non-access tokens (Keycloak's ID, refresh, logout tokens).
@@ -246,7 +240,9 @@ impl ValidatorBuilder {
         Ok(Validator {
             resource: self.resource.unwrap_or_else(|| self.audiences[0].clone()),
             typ: self.typ.unwrap_or_else(|| TypPolicy::for_provider(self.provider)),
-            payload_typ: self.payload_typ.unwrap_or_else(|| payload_typ_for(self.provider)),
+            payload_typ: self
+                .payload_typ
+                .unwrap_or_else(|| self.provider.access_token_payload_typ().map(str::to_owned)),
             issuer: self.issuer,
             audiences: self.audiences,
             algorithms: self.algorithms,
@@ -461,7 +457,7 @@ pub(crate) fn numeric_date(claims: &Map<String, Value>, name: &'static str) -> R
 }
 
 fn static_name(name: &str) -> &'static str {
-    const KNOWN: [&str; 12] = [
+    const KNOWN: [&str; 13] = [
         "iss",
         "exp",
         "aud",
@@ -474,6 +470,7 @@ fn static_name(name: &str) -> &'static str {
         "scope",
         "typ",
         "roles",
+        "tenant",
     ];
     KNOWN
         .iter()
