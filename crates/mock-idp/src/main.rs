@@ -160,24 +160,25 @@ fn run_check(world: opt::World) -> Result<(), String> {
 }
 
 fn run_export(export: opt::Export) -> Result<(), String> {
-    let (args, kind) = match export {
-        opt::Export::KeycloakRealm(args) => (args, "keycloak"),
-        opt::Export::ZitadelSetup(args) => (args, "zitadel"),
-        opt::Export::Wso2Setup(args) => (args, "wso2"),
+    type Render = fn(&providers::Realm) -> Result<String, String>;
+    let keycloak: Render = |realm| {
+        serde_json::to_string_pretty(&providers::keycloak::realm_export(realm))
+            .map(|text| text + "\n")
+            .map_err(|err| err.to_string())
+    };
+    let zitadel: Render = |realm| Ok(providers::zitadel::setup_notes(realm));
+    let wso2: Render = |realm| Ok(providers::wso2::setup_notes(realm));
+    let (args, render) = match export {
+        opt::Export::KeycloakRealm(args) => (args, keycloak),
+        opt::Export::ZitadelSetup(args) => (args, zitadel),
+        opt::Export::Wso2Setup(args) => (args, wso2),
     };
     let world = load_world(&args.world)?;
     let name = args.realm.as_deref().unwrap_or(&world.default_realm);
     let realm = world
         .realm(name)
         .ok_or_else(|| format!("the world has no realm `{name}`"))?;
-    let text = match kind {
-        "keycloak" => {
-            serde_json::to_string_pretty(&providers::keycloak::realm_export(realm)).map_err(|err| err.to_string())?
-                + "\n"
-        }
-        "zitadel" => providers::zitadel::setup_notes(realm),
-        _ => providers::wso2::setup_notes(realm),
-    };
+    let text = render(realm)?;
     match &args.out {
         Some(path) => {
             if let Some(dir) = path.parent().filter(|dir| !dir.as_os_str().is_empty()) {
