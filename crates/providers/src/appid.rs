@@ -258,6 +258,7 @@ impl Flavor for AppId {
         Grants {
             scopes: scope_tokens(claims.get("scope")),
             roles: string_array(claims.get("roles")),
+            client_roles: Vec::new(),
             client_id,
         }
     }

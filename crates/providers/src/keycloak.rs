@@ -387,24 +387,27 @@ impl Flavor for Keycloak {
     }
 
     fn read_grants(&self, claims: &Map<String, Value>, resource: Option<&str>) -> Grants {
-        let mut roles = string_array(
+        let roles = string_array(
             claims
                 .get("realm_access")
                 .and_then(Value::as_object)
                 .and_then(|access| access.get("roles")),
         );
-        if let Some(resource) = resource {
-            let client_roles = claims
-                .get("resource_access")
-                .and_then(Value::as_object)
-                .and_then(|access| access.get(resource))
-                .and_then(Value::as_object)
-                .and_then(|entry| entry.get("roles"));
-            roles.extend(string_array(client_roles));
-        }
+        let client_roles = match resource {
+            Some(resource) => string_array(
+                claims
+                    .get("resource_access")
+                    .and_then(Value::as_object)
+                    .and_then(|access| access.get(resource))
+                    .and_then(Value::as_object)
+                    .and_then(|entry| entry.get("roles")),
+            ),
+            None => Vec::new(),
+        };
         Grants {
             scopes: scope_tokens(claims.get("scope")),
             roles,
+            client_roles,
             client_id: string_claim(claims, "azp").or_else(|| string_claim(claims, "client_id")),
         }
     }
@@ -471,21 +474,32 @@ mod tests {
             "resource_access": {"api": {"roles": ["read:messages"]}, "other": {"roles": ["admin"]}}
         }));
         let grants = Keycloak.read_grants(&claims, Some("api"));
-        assert_eq!(grants.roles, ["user", "read:messages"]);
+        assert_eq!(grants.roles, ["user"]);
+        assert_eq!(grants.client_roles, ["read:messages"]);
         assert_eq!(grants.client_id.as_deref(), Some("web-app"));
-        assert!(
-            !Keycloak
-                .read_grants(&claims, Some("api"))
-                .roles
-                .contains(&"admin".to_owned())
-        );
-        assert_eq!(Keycloak.read_grants(&claims, None).roles, ["user"]);
+        assert!(!grants.roles.contains(&"admin".to_owned()));
+        assert!(!grants.client_roles.contains(&"admin".to_owned()));
+        let unnamed = Keycloak.read_grants(&claims, None);
+        assert_eq!(unnamed.roles, ["user"]);
+        assert!(unnamed.client_roles.is_empty());
+    }
+
+    #[test]
+    fn client_roles_are_kept_apart_from_realm_roles() {
+        let claims = map(json!({
+            "realm_access": {"roles": ["user"]},
+            "resource_access": {"api": {"roles": ["admin"]}}
+        }));
+        let grants = Keycloak.read_grants(&claims, Some("api"));
+        assert_eq!(grants.roles, ["user"], "a client role named admin is no realm role");
+        assert_eq!(grants.client_roles, ["admin"]);
     }
 
     #[test]
     fn a_roles_claim_of_the_wrong_shape_gives_no_roles() {
         let claims = map(json!({"realm_access": {"roles": "admin"}, "resource_access": {"api": ["admin"]}}));
-        assert!(Keycloak.read_grants(&claims, Some("api")).roles.is_empty());
+        let grants = Keycloak.read_grants(&claims, Some("api"));
+        assert!(grants.roles.is_empty() && grants.client_roles.is_empty());
     }
 
     #[test]

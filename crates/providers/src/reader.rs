@@ -12,8 +12,14 @@ use serde_json::{Map, Value};
 pub struct Grants {
     /// Scopes, one entry per space-separated token of `scope`.
     pub scopes: Vec<String>,
-    /// Roles that count for the resource server that asked.
+    /// Realm (global) roles: Keycloak's `realm_access.roles`, ZITADEL's project roles, WSO2's
+    /// `roles`/`groups`, App ID's and the generic `roles`.
     pub roles: Vec<String>,
+    /// Client roles of the resource server that asked, and of no other client (Keycloak's
+    /// `resource_access.{resource}.roles`); empty for providers without client roles or when
+    /// no resource was named. Kept apart from [`Grants::roles`] so that a client role never
+    /// satisfies a realm-role requirement.
+    pub client_roles: Vec<String>,
     /// The client the token was issued to, if the claims say.
     pub client_id: Option<String>,
 }
@@ -52,6 +58,7 @@ pub(crate) fn generic(claims: &Map<String, Value>, _resource: Option<&str>) -> G
     Grants {
         scopes: scope_tokens(claims.get("scope")),
         roles: string_array(claims.get("roles")),
+        client_roles: Vec::new(),
         client_id: string_claim(claims, "client_id"),
     }
 }

@@ -342,6 +342,7 @@ impl Flavor for Wso2 {
         Grants {
             scopes: scope_tokens(claims.get("scope")),
             roles,
+            client_roles: Vec::new(),
             client_id: string_claim(claims, "client_id").or_else(|| string_claim(claims, "azp")),
         }
     }

@@ -354,6 +354,7 @@ impl Flavor for Zitadel {
         Grants {
             scopes: scope_tokens(claims.get("scope")),
             roles,
+            client_roles: Vec::new(),
             client_id: string_claim(claims, "client_id"),
         }
     }

@@ -51,7 +51,9 @@ fn json(body: serde_json::Value) -> impl IntoResponse {
     ([(header::CONTENT_TYPE, "application/json")], body.to_string())
 }
 
-/// `/api/public`, `/api/private`, `/api/private-scoped`, `/api/admin`.
+/// `/api/public` (no token), `/api/private` (any valid token), `/api/private-scoped` (a realm
+/// role, a client role of the API or a scope `read:messages`), `/api/admin` (the realm role
+/// `admin`; a client role named `admin` does not count).
 pub fn routes(guard: Arc<Guard>) -> Router {
     let public = Router::new().route(
         "/api/public",
@@ -69,7 +71,7 @@ pub fn routes(guard: Arc<Guard>) -> Router {
         .route(
             "/api/private-scoped",
             get(|Authenticated(p): Authenticated| async move {
-                json(serde_json::json!({"message": "scoped: role or scope read:messages", "sub": p.subject}))
+                json(serde_json::json!({"message": "scoped: role (realm or client) or scope read:messages", "sub": p.subject}))
             }),
         )
         .route_layer(RequireLayer::new(

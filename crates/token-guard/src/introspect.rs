@@ -308,6 +308,7 @@ impl Introspector {
             client_id: grants.client_id,
             scopes: grants.scopes,
             roles: grants.roles,
+            client_roles: grants.client_roles,
             expires_at: exp,
             issuer: self.issuer.clone().unwrap_or_default(),
             provider: self.provider,

@@ -25,8 +25,12 @@ pub struct Principal {
     pub client_id: Option<String>,
     /// Scope tokens (space-separated `scope`, split; never matched by substring).
     pub scopes: Vec<String>,
-    /// Roles that count for this resource server, read by the provider's reader.
+    /// Realm (global) roles, read by the provider's reader (Keycloak `realm_access.roles`,
+    /// ZITADEL project roles, WSO2 `roles`/`groups`, generic and App ID `roles`).
     pub roles: Vec<String>,
+    /// This resource server's own client roles (Keycloak `resource_access.{resource}.roles`);
+    /// another client's roles are never read. Empty for providers without client roles.
+    pub client_roles: Vec<String>,
     /// `exp`, seconds since the epoch.
     pub expires_at: u64,
     /// The issuer that vouched for the token.
@@ -45,9 +49,16 @@ impl Principal {
         self.scopes.iter().any(|s| s == scope)
     }
 
-    /// Whether the token carries exactly this role (case-sensitive).
+    /// Whether the token carries exactly this realm (global) role (case-sensitive). A client
+    /// role of the same name does not count: see [`Principal::has_client_role`].
     pub fn has_role(&self, role: &str) -> bool {
         self.roles.iter().any(|r| r == role)
+    }
+
+    /// Whether the token carries exactly this client role of this resource server
+    /// (case-sensitive).
+    pub fn has_client_role(&self, role: &str) -> bool {
+        self.client_roles.iter().any(|r| r == role)
     }
 
     /// `Ok` if `requirement` is met, else the `403 insufficient_scope` to answer.
@@ -71,8 +82,10 @@ pub enum Requirement {
     Authenticated,
     /// This scope token.
     Scope(String),
-    /// This role.
+    /// This realm (global) role; a client role of the same name does not satisfy it.
     Role(String),
+    /// This client role of the resource server (Keycloak `resource_access.{resource}.roles`).
+    ClientRole(String),
     /// At least one of these.
     AnyOf(Vec<Requirement>),
     /// All of these.
@@ -85,15 +98,25 @@ impl Requirement {
         Requirement::Scope(scope.into())
     }
 
-    /// A role.
+    /// A realm (global) role.
     pub fn role(role: impl Into<String>) -> Requirement {
         Requirement::Role(role.into())
     }
 
-    /// The role or the scope of this name (e.g. `read:messages` as a client role or a scope).
+    /// A client role of the resource server.
+    pub fn client_role(role: impl Into<String>) -> Requirement {
+        Requirement::ClientRole(role.into())
+    }
+
+    /// A realm role, a client role or a scope of this name (e.g. `read:messages` as a
+    /// Keycloak client role on `api` or as a scope).
     pub fn role_or_scope(name: impl Into<String>) -> Requirement {
         let name = name.into();
-        Requirement::AnyOf(vec![Requirement::Role(name.clone()), Requirement::Scope(name)])
+        Requirement::AnyOf(vec![
+            Requirement::Role(name.clone()),
+            Requirement::ClientRole(name.clone()),
+            Requirement::Scope(name),
+        ])
     }
 
     /// Whether `principal` meets it.
@@ -102,6 +125,7 @@ impl Requirement {
             Requirement::Authenticated => true,
             Requirement::Scope(scope) => principal.has_scope(scope),
             Requirement::Role(role) => principal.has_role(role),
+            Requirement::ClientRole(role) => principal.has_client_role(role),
             Requirement::AnyOf(any) => any.iter().any(|r| r.is_met(principal)),
             Requirement::AllOf(all) => all.iter().all(|r| r.is_met(principal)),
         }
@@ -111,7 +135,7 @@ impl Requirement {
         match self {
             Requirement::Scope(scope) => out.push(scope.clone()),
             Requirement::AnyOf(list) | Requirement::AllOf(list) => list.iter().for_each(|r| r.scopes(out)),
-            Requirement::Authenticated | Requirement::Role(_) => {}
+            Requirement::Authenticated | Requirement::Role(_) | Requirement::ClientRole(_) => {}
         }
     }
 
@@ -120,6 +144,7 @@ impl Requirement {
             Requirement::Authenticated => "a valid token".into(),
             Requirement::Scope(scope) => format!("scope {scope}"),
             Requirement::Role(role) => format!("role {role}"),
+            Requirement::ClientRole(role) => format!("client role {role}"),
             Requirement::AnyOf(list) => list.iter().map(Requirement::describe).collect::<Vec<_>>().join(" or "),
             Requirement::AllOf(list) => list.iter().map(Requirement::describe).collect::<Vec<_>>().join(" and "),
         }

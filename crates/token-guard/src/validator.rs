@@ -399,6 +399,7 @@ impl Validator {
             client_id: grants.client_id,
             scopes: grants.scopes,
             roles: grants.roles,
+            client_roles: grants.client_roles,
             expires_at: exp,
             issuer: self.issuer.clone(),
             provider: self.provider,

@@ -3,7 +3,7 @@
 use crate::http_app::{app, bearer, call};
 use crate::support::*;
 use serde_json::{Value, json};
-use token_guard::{Guard, InvalidToken, Provider, Routing, ScopeFormat, TypPolicy, Validator};
+use token_guard::{Guard, InvalidToken, Provider, Requirement, Routing, ScopeFormat, TypPolicy, Validator};
 
 async fn refused(validator: &Validator, token: &str) -> InvalidToken {
     validator.validate(token).await.expect_err("must be refused")
@@ -367,7 +367,8 @@ async fn rs_14_roles_come_from_the_providers_claim_path_and_type_confusion_denie
         .await
         .unwrap();
     assert!(p.roles.is_empty());
-    // Keycloak: realm roles and the resource server's client roles; another client's never count.
+    // Keycloak: realm roles, and apart from them the resource server's client roles; another
+    // client's never count.
     let jwk = mock_rsa_jwk(&idp).await;
     let keycloak = Validator::builder(idp.issuer(), "api", [token_guard::Alg::RS256])
         .provider(Provider::Keycloak)
@@ -383,8 +384,17 @@ async fn rs_14_roles_come_from_the_providers_claim_path_and_type_confusion_denie
     });
     let token = mock_signed(&json!({"alg": "RS256", "typ": "JWT", "kid": rsa_kid(&idp)}), &kc);
     let p = keycloak.validate(&token).await.unwrap();
-    assert!(p.has_role("user") && p.has_role("read:messages"));
-    assert!(!p.has_role("admin"), "another client's role never counts");
+    assert_eq!(p.roles, ["user"]);
+    assert_eq!(p.client_roles, ["read:messages"]);
+    assert!(p.has_role("user") && p.has_client_role("read:messages"));
+    assert!(!p.has_role("read:messages"), "a client role is no realm role");
+    assert!(
+        !p.has_role("admin") && !p.has_client_role("admin"),
+        "another client's role never counts"
+    );
+    assert!(Requirement::role_or_scope("read:messages").is_met(&p));
+    assert!(Requirement::client_role("read:messages").is_met(&p));
+    assert!(!Requirement::role("read:messages").is_met(&p));
     assert_eq!(p.client_id.as_deref(), Some("web-app"));
     assert_eq!(p.provider, Provider::Keycloak);
 }

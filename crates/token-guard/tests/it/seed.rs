@@ -86,3 +86,51 @@ async fn opaque_tokens_are_introspected_with_the_api_clients_credentials() {
     assert_eq!(idp.hits(mock_idp::Endpoint::Introspect), hits, "answer cached");
     assert_eq!(bearer(&app, "/api/private", "unknown-opaque-token").await.0, 401);
 }
+
+#[tokio::test]
+async fn a_keycloak_client_role_admin_on_api_is_not_the_realm_role_admin() {
+    // dave: realm role `user` only, client role `admin` on `api` (so `api` is in his `aud`).
+    let world = include_str!("../../../../fixtures/world.toml").replace(
+        "roles = [\"read:messages\"]\naudience_scopes",
+        "roles = [\"read:messages\", \"admin\"]\naudience_scopes",
+    );
+    let text = format!(
+        "{world}\n{}",
+        r#"
+[realms.demo.users.dave]
+id = "0d1e2f3a-4b5c-4d6e-8f70-8192a3b4c5d6"
+password = "dave-password"
+realm_roles = ["user"]
+client_roles = { api = ["admin"] }
+"#
+    );
+    let world = mock_idp::World::from_toml_str(&text, "world+dave").unwrap();
+    let idp = MockIdp::builder()
+        .world(world)
+        .provider(Provider::Keycloak)
+        .start()
+        .await;
+    let guard = seed_api::guard(&idp.issuer(), Provider::Keycloak, "api", "api", "api-secret")
+        .await
+        .unwrap();
+    let app = seed_api::routes(Arc::new(guard));
+    let dave = idp.token_for("dave", "web-app").await.unwrap().access_token;
+    let claims = crate::support::segment(&dave, 1);
+    assert_eq!(claims["resource_access"]["api"]["roles"], serde_json::json!(["admin"]));
+    assert!(
+        !claims["realm_access"]["roles"]
+            .as_array()
+            .unwrap()
+            .contains(&"admin".into())
+    );
+    assert_eq!(bearer(&app, "/api/private", &dave).await.0, 200);
+    let (status, challenge, _) = bearer(&app, "/api/admin", &dave).await;
+    assert_eq!(status, 403, "a client role admin is no realm role admin");
+    assert!(challenge.contains("insufficient_scope"), "{challenge}");
+    let alice = idp.token_for("alice", "web-app").await.unwrap().access_token;
+    assert_eq!(
+        bearer(&app, "/api/admin", &alice).await.0,
+        200,
+        "alice holds the realm role"
+    );
+}
