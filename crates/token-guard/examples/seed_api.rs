@@ -9,7 +9,18 @@
 //!
 //! Environment: `PORT` (5000), `ISSUER` (`http://127.0.0.1:8080/demo`), `PROVIDER` (`generic`),
 //! `AUDIENCE` (`api`), `CLIENT_ID`/`CLIENT_SECRET` for introspection (`api`/`api-secret`).
-//! JWT access tokens are checked against the issuer's JWKS, opaque ones by introspection.
+//! JWT access tokens are checked against the issuer's JWKS, opaque ones by introspection (when
+//! the issuer's discovery document names an introspection endpoint).
+//!
+//! Per flavor of the mock (`mock-idp serve --provider …`; tested in `tests/it/seed.rs`):
+//!
+//! | `PROVIDER` | `ISSUER` | `AUDIENCE` | notes |
+//! |---|---|---|---|
+//! | `generic` | `{base}/demo` | `api` | `api` is in `aud` when the user holds an `api` role or `read:messages` was granted |
+//! | `keycloak` | `{base}/realms/demo` | `api` | same `aud` rule (otherwise `aud` is only `account`: add an Audience mapper for `api` in a real Keycloak so every user's token names it); `read:messages` is a client role on `api` |
+//! | `zitadel` | `{base}` (no path) | the project id (`providers::zitadel::project_id("demo")`) | every ZITADEL token of the project names the project id in `aud`; tokens are opaque by default and introspected |
+//! | `wso2` | `{base}/oauth2/token` | `api` | opaque by default and introspected; WSO2's introspection answer carries scopes but **no roles**, so `/api/admin` needs JWT access tokens (per application in WSO2) |
+//! | `appid` | `{base}/oauth/v4/demo` | `api` | JWTs only (header `ver: 4`, no `jti`); App ID advertises no introspection |
 #![allow(clippy::unwrap_used, clippy::expect_used, unreachable_pub, dead_code)]
 
 use axum::Router;
@@ -18,6 +29,50 @@ use axum::response::IntoResponse;
 use axum::routing::get;
 use std::sync::Arc;
 use token_guard::{Alg, Authenticated, Guard, Introspector, Provider, RequireLayer, Requirement, Routing, Validator};
+
+/// The seed API's settings, as its environment variables give them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Config {
+    /// `PORT`.
+    pub port: u16,
+    /// `ISSUER`.
+    pub issuer: String,
+    /// `PROVIDER`.
+    pub provider: Provider,
+    /// `AUDIENCE`.
+    pub audience: String,
+    /// `CLIENT_ID`: who introspects.
+    pub client_id: String,
+    /// `CLIENT_SECRET`.
+    pub client_secret: String,
+}
+
+impl Config {
+    /// Reads the settings through `var` (the environment in `main`), with the defaults.
+    pub fn from_vars(var: impl Fn(&str) -> Option<String>) -> Result<Config, Box<dyn std::error::Error>> {
+        let get = |name: &str, default: &str| var(name).unwrap_or_else(|| default.to_owned());
+        Ok(Config {
+            port: get("PORT", "5000").parse()?,
+            issuer: get("ISSUER", "http://127.0.0.1:8080/demo"),
+            provider: get("PROVIDER", "generic").parse()?,
+            audience: get("AUDIENCE", "api"),
+            client_id: get("CLIENT_ID", "api"),
+            client_secret: get("CLIENT_SECRET", "api-secret"),
+        })
+    }
+
+    /// The guard these settings describe.
+    pub async fn guard(&self) -> Result<Guard, Box<dyn std::error::Error>> {
+        guard(
+            &self.issuer,
+            self.provider,
+            &self.audience,
+            &self.client_id,
+            &self.client_secret,
+        )
+        .await
+    }
+}
 
 /// The guard for `issuer`: JWKS from discovery, introspection at discovery's endpoint.
 pub async fn guard(
@@ -93,23 +148,15 @@ pub fn routes(guard: Arc<Guard>) -> Router {
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let env = |name: &str, default: &str| std::env::var(name).unwrap_or_else(|_| default.to_owned());
-    let port = env("PORT", "5000");
-    let issuer = env("ISSUER", "http://127.0.0.1:8080/demo");
-    let provider: Provider = env("PROVIDER", "generic").parse()?;
-    let audience = env("AUDIENCE", "api");
-    let guard = guard(
-        &issuer,
-        provider,
-        &audience,
-        &env("CLIENT_ID", "api"),
-        &env("CLIENT_SECRET", "api-secret"),
-    )
-    .await?;
-    let listener = tokio::net::TcpListener::bind(format!("127.0.0.1:{port}")).await?;
+    let config = Config::from_vars(|name| std::env::var(name).ok())?;
+    let guard = config.guard().await?;
+    let listener = tokio::net::TcpListener::bind(format!("127.0.0.1:{}", config.port)).await?;
     println!(
-        "seed_api: http://{} for issuer {issuer} ({provider}, audience {audience})",
-        listener.local_addr()?
+        "seed_api: http://{} for issuer {} ({}, audience {})",
+        listener.local_addr()?,
+        config.issuer,
+        config.provider,
+        config.audience
     );
     axum::serve(listener, routes(Arc::new(guard))).await?;
     Ok(())

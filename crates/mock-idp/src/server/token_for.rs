@@ -34,9 +34,9 @@ pub struct TokenSet {
 
 impl MockIdp {
     /// Gets `username` a token for `client_id` in the default realm through the real token
-    /// endpoint: the password grant when the client has it, otherwise the authorization code
-    /// flow with PKCE (the user's login is recorded as the login page would record it). All of
-    /// the client's allowed scopes are requested.
+    /// endpoint: the password grant when the client and the provider have it, otherwise the
+    /// authorization code flow with PKCE (the user's login is recorded as the login page would
+    /// record it). All of the client's allowed scopes are requested.
     ///
     /// # Errors
     /// [`MockIdpError`] for an unknown user or client, a client without a user grant, or a
@@ -58,7 +58,10 @@ impl MockIdp {
             .ok_or_else(|| MockIdpError::UnknownUser(username.to_owned()))?
             .clone();
         let scope = client.scopes.join(" ");
-        if client.allows(GrantType::Password) {
+        // ZITADEL has no password grant even where the World allows it: use the code flow.
+        let password = client.allows(GrantType::Password)
+            && self.app.provider.flavor().grant_types().contains(&GrantType::Password);
+        if password {
             let form = [
                 ("grant_type", "password"),
                 ("username", &user.username),
