@@ -14,6 +14,7 @@
 mod alg;
 pub mod appid;
 pub mod claims;
+pub mod clock;
 mod error;
 mod flavor;
 pub mod generic;
@@ -29,6 +30,7 @@ pub mod zitadel;
 mod generated_fixtures;
 
 pub use alg::SigningAlg;
+pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::{Challenge, ErrorCode, ErrorKind, ErrorResponse};
 pub use flavor::{BodyFormats, Flavor};
 pub use grant::GrantType;

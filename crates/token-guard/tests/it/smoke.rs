@@ -1,4 +1,5 @@
 use crate::support::*;
+use mock_idp::MockIdp;
 use token_guard::TokenKind;
 
 #[tokio::test]
@@ -18,4 +19,28 @@ async fn a_token_minted_by_the_mock_validates_into_a_principal() {
             .await
             .is_ok()
     );
+}
+
+#[tokio::test]
+async fn one_manual_clock_drives_the_mock_and_the_validator() {
+    // The same type under both crates' paths (`providers::clock`, re-exported).
+    let clock: mock_idp::ManualClock = token_guard::ManualClock::at(NOW);
+    let idp = MockIdp::builder().clock(clock.clone()).start().await;
+    let validator = builder(&idp, &Clocks::new())
+        .clock(clock.clone())
+        .leeway(0)
+        .build()
+        .unwrap();
+    let token = alice(&idp);
+    assert_eq!(segment(&token, 1)["iat"], NOW);
+    assert!(validator.validate(&token).await.is_ok());
+    clock.advance(300);
+    assert_eq!(
+        validator.validate(&token).await.unwrap_err(),
+        token_guard::InvalidToken::Expired
+    );
+    // The mock reads the same clock: a token minted now is valid again.
+    let fresh = alice(&idp);
+    assert_eq!(segment(&fresh, 1)["iat"], NOW + 300);
+    assert!(validator.validate(&fresh).await.is_ok());
 }

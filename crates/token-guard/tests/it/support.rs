@@ -13,7 +13,8 @@ use token_guard::{Alg, Guard, JwksConfig, ManualClock, Validator, ValidatorBuild
 /// The fixed "now" of every test.
 pub const NOW: u64 = 1_700_000_000;
 
-/// Both clocks, moved together.
+/// The mock's and the guard's clock: clones of one `ManualClock` (`providers::clock`, re-exported
+/// by both crates), so moving one moves the other.
 #[derive(Debug, Clone)]
 pub struct Clocks {
     pub mock: mock_idp::ManualClock,
@@ -22,14 +23,14 @@ pub struct Clocks {
 
 impl Clocks {
     pub fn new() -> Clocks {
+        let clock = ManualClock::at(NOW);
         Clocks {
-            mock: mock_idp::ManualClock::at(NOW),
-            guard: ManualClock::at(NOW),
+            mock: clock.clone(),
+            guard: clock,
         }
     }
 
     pub fn advance(&self, seconds: u64) {
-        self.mock.advance(seconds);
         self.guard.advance(seconds);
     }
 }
