@@ -159,7 +159,7 @@ pub trait Flavor: Sync + Send + std::fmt::Debug {
     }
 
     /// Whether introspection answers `active: false` unless the token's `aud` names the caller
-    /// (ZITADEL).
+    /// (Keycloak 26.7.3; refresh tokens, whose audience is the issuer, are then never active).
     fn introspection_requires_audience(&self) -> bool {
         false
     }

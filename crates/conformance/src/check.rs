@@ -1,0 +1,237 @@
+//! What a check is ([`Check`]) and what running it yields ([`Outcome`], [`Status`]).
+
+use serde::Serialize;
+use std::fmt;
+
+/// How strongly the specification asks for the behaviour a check tests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum Level {
+    /// A MUST: a failure fails the run.
+    Must,
+    /// A SHOULD: a failure is reported as a warning.
+    Should,
+}
+
+impl fmt::Display for Level {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Level::Must => "MUST",
+            Level::Should => "SHOULD",
+        })
+    }
+}
+
+/// How a failure on a real provider (any target other than `mock:*`) counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OnReal {
+    /// As on the mock (the checklist's `[M,I]`).
+    Strict,
+    /// As a warning: the checklist holds the mock to it (`[M]`, `[M strict; I WARN]`), and
+    /// real providers are known to deviate.
+    Warn,
+}
+
+/// The part of the protocol a check exercises; each area is also a suite of the same name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Area {
+    /// Discovery metadata (`DISC-*`).
+    Discovery,
+    /// The JWK set (`JWKS-*`).
+    Jwks,
+    /// The token endpoint (`TOK-*`).
+    Token,
+    /// PKCE (`PKCE-*`).
+    Pkce,
+    /// Refresh tokens (`REF-*`).
+    Refresh,
+    /// The authorization endpoint (`AUTHZ-*`).
+    Authorize,
+    /// Introspection, RFC 7662 (`INTR-*`).
+    Introspection,
+    /// Revocation, RFC 7009 (`REV-*`).
+    Revocation,
+    /// UserInfo (`UI-*`).
+    Userinfo,
+    /// The ID token (`IDT-*`).
+    IdToken,
+}
+
+impl Area {
+    /// Every area, in catalog order.
+    pub const ALL: [Area; 10] = [
+        Area::Discovery,
+        Area::Jwks,
+        Area::Token,
+        Area::Pkce,
+        Area::Refresh,
+        Area::Authorize,
+        Area::Introspection,
+        Area::Revocation,
+        Area::Userinfo,
+        Area::IdToken,
+    ];
+
+    /// The suite name (`--suite`).
+    pub fn suite(self) -> &'static str {
+        match self {
+            Area::Discovery => "discovery",
+            Area::Jwks => "jwks",
+            Area::Token => "token",
+            Area::Pkce => "pkce",
+            Area::Refresh => "refresh",
+            Area::Authorize => "authorize",
+            Area::Introspection => "introspection",
+            Area::Revocation => "revocation",
+            Area::Userinfo => "userinfo",
+            Area::IdToken => "id_token",
+        }
+    }
+}
+
+impl fmt::Display for Area {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.suite())
+    }
+}
+
+/// Something a target must offer for a check to apply; a check whose capability is missing is
+/// skipped with the reason.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Capability {
+    /// A confidential client with the authorization code grant and a redirect URI, and an
+    /// enabled user with a password.
+    CodeFlow,
+    /// A public client with the authorization code grant.
+    PublicClient,
+    /// A confidential client with the client credentials grant.
+    ClientCredentials,
+    /// The code-flow client may use the refresh token grant.
+    Refresh,
+    /// A client the World allows to introspect.
+    Introspection,
+    /// Control over the target's keys and clock (in-process mock targets).
+    MockControl,
+}
+
+impl fmt::Display for Capability {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Capability::CodeFlow => "a confidential code-flow client and an enabled user",
+            Capability::PublicClient => "a public code-flow client",
+            Capability::ClientCredentials => "a client_credentials client",
+            Capability::Refresh => "a code-flow client with the refresh_token grant",
+            Capability::Introspection => "a client allowed to introspect",
+            Capability::MockControl => "control over keys and clock (mock targets only)",
+        })
+    }
+}
+
+/// One conformance check: its stable id and what it holds the target to.
+#[derive(Debug, Clone, Serialize)]
+pub struct Check {
+    /// Stable id from the checklist (`DISC-01`).
+    pub id: &'static str,
+    /// One line saying what is checked.
+    pub title: &'static str,
+    /// The specification sections the expectation comes from.
+    pub spec: &'static str,
+    /// The area (and suite).
+    pub area: Area,
+    /// MUST or SHOULD.
+    pub level: Level,
+    /// How a failure counts on a real provider.
+    pub on_real: OnReal,
+    /// What the target must offer.
+    pub requires: &'static [Capability],
+}
+
+/// What the target sent that made a check fail.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Evidence {
+    /// The request, as `METHOD URL` plus its parameters (secrets masked).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request: Option<String>,
+    /// The HTTP status of the answer.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<u16>,
+    /// The offending field, header or parameter.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+    /// What was expected and what came instead.
+    pub message: String,
+}
+
+impl fmt::Display for Evidence {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)?;
+        if let Some(field) = &self.field {
+            write!(f, " [field {field}]")?;
+        }
+        if let Some(status) = self.status {
+            write!(f, " [status {status}]")?;
+        }
+        if let Some(request) = &self.request {
+            write!(f, " [request {request}]")?;
+        }
+        Ok(())
+    }
+}
+
+/// The outcome of one check.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "outcome")]
+pub enum Outcome {
+    /// The target behaved as expected.
+    Pass,
+    /// It did not; the evidence says where.
+    Fail {
+        /// Request, status and the offending field.
+        evidence: Evidence,
+    },
+    /// The check could not apply to this target.
+    Skipped {
+        /// Why.
+        reason: String,
+    },
+}
+
+/// How an outcome counts, given the check's level and the kind of target.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// Passed.
+    Pass,
+    /// Failed: the run fails.
+    Fail,
+    /// Failed a SHOULD, or a check that only warns on real providers.
+    Warn,
+    /// Skipped.
+    Skip,
+}
+
+impl Status {
+    /// How `outcome` of `check` counts on a target (`real`: not an in-process mock).
+    pub fn of(check: &Check, outcome: &Outcome, real: bool) -> Status {
+        match outcome {
+            Outcome::Pass => Status::Pass,
+            Outcome::Skipped { .. } => Status::Skip,
+            Outcome::Fail { .. } if check.level == Level::Should => Status::Warn,
+            Outcome::Fail { .. } if real && check.on_real == OnReal::Warn => Status::Warn,
+            Outcome::Fail { .. } => Status::Fail,
+        }
+    }
+
+    /// `PASS`, `FAIL`, `WARN` or `SKIP`.
+    pub fn label(self) -> &'static str {
+        match self {
+            Status::Pass => "PASS",
+            Status::Fail => "FAIL",
+            Status::Warn => "WARN",
+            Status::Skip => "SKIP",
+        }
+    }
+}

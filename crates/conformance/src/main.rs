@@ -1,0 +1,147 @@
+//! `idp-conformance`: runs conformance checks against a target and reports.
+
+use clap::Parser;
+use conformance::report::{self, Format};
+use conformance::{Runner, Selection, Target, TargetOptions, TargetSpec};
+use std::io::Write;
+use std::process::ExitCode;
+use std::time::Duration;
+
+mod opt;
+
+fn main() -> ExitCode {
+    let cli = match opt::Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) => {
+            let code = if err.use_stderr() { 2 } else { 0 };
+            let _ = err.print();
+            return ExitCode::from(code);
+        }
+    };
+    match run(cli) {
+        Ok(code) => code,
+        Err(message) => {
+            eprintln!("idp-conformance: {message}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn run(cli: opt::Cli) -> Result<ExitCode, String> {
+    match cli.command {
+        opt::Command::List(args) => {
+            let selection = Selection {
+                suites: args.suites,
+                checks: Vec::new(),
+            };
+            for check in selection.checks_selected().map_err(|e| e.to_string())? {
+                println!(
+                    "{:<9} {:<14} {:<6} {} [{}]",
+                    check.id,
+                    check.area.suite(),
+                    check.level,
+                    check.title,
+                    check.spec
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        opt::Command::Run(args) => run_checks(args),
+    }
+}
+
+/// Whether a Docker engine answers on its socket (or `DOCKER_HOST`).
+fn docker_reachable() -> bool {
+    if let Ok(host) = std::env::var("DOCKER_HOST")
+        && let Some(address) = host.strip_prefix("tcp://")
+    {
+        return std::net::TcpStream::connect(address).is_ok();
+    }
+    #[cfg(unix)]
+    {
+        std::os::unix::net::UnixStream::connect("/var/run/docker.sock").is_ok()
+    }
+    #[cfg(not(unix))]
+    {
+        false
+    }
+}
+
+fn run_checks(args: opt::RunArgs) -> Result<ExitCode, String> {
+    let format: Format = args.format.parse()?;
+    let spec: TargetSpec = args
+        .target
+        .parse()
+        .map_err(|e: conformance::TargetError| e.to_string())?;
+    if let TargetSpec::Container(provider) = spec
+        && !docker_reachable()
+    {
+        println!("container:{provider}: skipped: no Docker engine reachable");
+        return Ok(ExitCode::SUCCESS);
+    }
+    let provider = args
+        .provider
+        .map(|p| p.parse::<conformance_provider::Provider>())
+        .transpose()
+        .map_err(|e| e.to_string())?;
+    let options = TargetOptions {
+        world: args.world,
+        realm: args.realm,
+        provider,
+    };
+    let selection = Selection {
+        suites: args.suites,
+        checks: args.checks,
+    };
+    selection.checks_selected().map_err(|e| e.to_string())?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("runtime: {e}"))?;
+    let to_stdout = args.out.is_none() && format != Format::Text;
+    let run = runtime.block_on(async {
+        let target = Target::open(&spec, &options).await.map_err(|e| e.to_string())?;
+        if !to_stdout {
+            println!(
+                "idp-conformance: {} ({}, issuer {})",
+                target.name(),
+                target.provider(),
+                target.issuer()
+            );
+        }
+        Runner::new(selection)
+            .timeout(Duration::from_secs(args.timeout.max(1)))
+            .run(&target, |result| {
+                let line = report::progress_line(result);
+                if to_stdout {
+                    eprintln!("{line}");
+                } else {
+                    println!("{line}");
+                }
+            })
+            .await
+            .map_err(|e| e.to_string())
+    })?;
+    let rendered = report::render(&run, format);
+    match (&args.out, format) {
+        (Some(path), _) => {
+            std::fs::write(path, rendered).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+            println!("{}", report::summary_line(&run));
+        }
+        (None, Format::Text) => println!("{}", report::summary_line(&run)),
+        (None, _) => {
+            let mut stdout = std::io::stdout().lock();
+            stdout.write_all(rendered.as_bytes()).map_err(|e| e.to_string())?;
+            eprintln!("{}", report::summary_line(&run));
+        }
+    }
+    Ok(if run.passed() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+mod conformance_provider {
+    pub(crate) use mock_idp::Provider;
+}

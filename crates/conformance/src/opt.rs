@@ -1,0 +1,62 @@
+//! Command-line options of `idp-conformance`.
+
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+
+/// Conformance checks against the mock in every flavor or any issuer URL.
+///
+/// Exit codes: 0 every check passed (warnings and skips allowed), 1 a check failed or the run
+/// could not start, 2 usage.
+#[derive(Debug, Parser)]
+#[command(name = "idp-conformance", version)]
+pub(crate) struct Cli {
+    #[command(subcommand)]
+    pub(crate) command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum Command {
+    /// Runs checks against a target.
+    Run(RunArgs),
+    /// Lists the checks (id, suite, level, title, spec).
+    List(ListArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct RunArgs {
+    /// mock:<generic|keycloak|ztrust|zitadel|wso2|appid>, url:<issuer>, keycloak-dist or container:<provider>.
+    #[arg(long, env = "IDP_CONFORMANCE_TARGET")]
+    pub(crate) target: String,
+    /// Only these suites (repeatable): discovery, jwks, token, pkce, refresh, authorize,
+    /// introspection, revocation, userinfo, id_token, all.
+    #[arg(long = "suite")]
+    pub(crate) suites: Vec<String>,
+    /// Only these checks (repeatable): an id (`TOK-04`) or a prefix (`TOK`).
+    #[arg(long = "check")]
+    pub(crate) checks: Vec<String>,
+    /// Report format: text, json or junit.
+    #[arg(long, default_value = "text")]
+    pub(crate) format: String,
+    /// Write the report to this file (progress still goes to standard output).
+    #[arg(long)]
+    pub(crate) out: Option<PathBuf>,
+    /// World file with the target's clients and users (default: the built-in default world).
+    #[arg(long, env = "IDP_CONFORMANCE_WORLD")]
+    pub(crate) world: Option<PathBuf>,
+    /// Realm of the world to use (default: the world's default realm).
+    #[arg(long)]
+    pub(crate) realm: Option<String>,
+    /// Which provider a url: target is, so its documented deviations are expected (default generic).
+    #[arg(long)]
+    pub(crate) provider: Option<String>,
+    /// Per-request timeout in seconds.
+    #[arg(long, default_value_t = 10)]
+    pub(crate) timeout: u64,
+}
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct ListArgs {
+    /// Only these suites (repeatable).
+    #[arg(long = "suite")]
+    pub(crate) suites: Vec<String>,
+}

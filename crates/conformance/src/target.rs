@@ -1,0 +1,364 @@
+//! Targets: the provider instance checks talk to (`mock:<flavor>`, `url:<issuer>`).
+
+use crate::check::Capability;
+use mock_idp::{Endpoint, ManualClock, MockIdp, Provider, World};
+use providers::{Client, ClientKind, GrantType, PkcePolicy, Realm, User};
+use std::fmt;
+use std::path::PathBuf;
+use std::str::FromStr;
+
+/// Why a target could not be set up.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum TargetError {
+    /// The target string is not `mock:<flavor>`, `url:<issuer>`, `keycloak-dist` or
+    /// `container:<provider>`.
+    #[error("unknown target `{0}` (expected mock:<flavor>, url:<issuer>, keycloak-dist or container:<provider>)")]
+    Unknown(String),
+    /// The flavor or provider name is unknown.
+    #[error(transparent)]
+    Provider(#[from] providers::UnknownProvider),
+    /// The issuer URL is not an absolute http(s) URL.
+    #[error("invalid issuer URL `{0}`")]
+    Issuer(String),
+    /// The world file is invalid.
+    #[error(transparent)]
+    World(#[from] providers::WorldError),
+    /// The world has no such realm.
+    #[error("the world has no realm `{0}`")]
+    Realm(String),
+    /// The in-process mock did not start.
+    #[error("the mock did not start: {0}")]
+    Mock(String),
+    /// The target kind is known but not available in this build.
+    #[error("{0}")]
+    Unavailable(String),
+}
+
+/// A parsed `--target` value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TargetSpec {
+    /// `mock:<flavor>`: the in-process mock imitating that provider.
+    Mock(Provider),
+    /// `url:<issuer>`: any running provider, with credentials from a world file.
+    Url(String),
+    /// `keycloak-dist`: a real Keycloak from its Maven Central distribution (not yet).
+    KeycloakDist,
+    /// `container:<provider>`: a provider in a container (not yet).
+    Container(Provider),
+}
+
+impl FromStr for TargetSpec {
+    type Err = TargetError;
+
+    fn from_str(text: &str) -> Result<TargetSpec, TargetError> {
+        if let Some(flavor) = text.strip_prefix("mock:") {
+            return Ok(TargetSpec::Mock(flavor.parse()?));
+        }
+        if let Some(issuer) = text.strip_prefix("url:") {
+            let url = url::Url::parse(issuer).map_err(|_| TargetError::Issuer(issuer.to_owned()))?;
+            if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
+                return Err(TargetError::Issuer(issuer.to_owned()));
+            }
+            return Ok(TargetSpec::Url(issuer.to_owned()));
+        }
+        if text == "keycloak-dist" {
+            return Ok(TargetSpec::KeycloakDist);
+        }
+        if let Some(provider) = text.strip_prefix("container:") {
+            return Ok(TargetSpec::Container(provider.parse()?));
+        }
+        Err(TargetError::Unknown(text.to_owned()))
+    }
+}
+
+impl fmt::Display for TargetSpec {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TargetSpec::Mock(provider) => write!(f, "mock:{provider}"),
+            TargetSpec::Url(issuer) => write!(f, "url:{issuer}"),
+            TargetSpec::KeycloakDist => f.write_str("keycloak-dist"),
+            TargetSpec::Container(provider) => write!(f, "container:{provider}"),
+        }
+    }
+}
+
+/// Where a target's World comes from and which provider a `url:` target is.
+#[derive(Debug, Clone, Default)]
+pub struct TargetOptions {
+    /// The world file; the default world when `None`.
+    pub world: Option<PathBuf>,
+    /// The realm; the world's default realm when `None`.
+    pub realm: Option<String>,
+    /// The provider a `url:` target is (its known deviations are then expected); generic when `None`.
+    pub provider: Option<Provider>,
+}
+
+/// Whether a target is the in-process mock or a real provider.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TargetKind {
+    /// `mock:<flavor>`.
+    Mock,
+    /// Anything else: failures of checks marked warn-on-real count as warnings.
+    Real,
+}
+
+/// One running provider instance that checks run against.
+#[derive(Debug)]
+pub struct Target {
+    name: String,
+    provider: Provider,
+    issuer: String,
+    world: World,
+    realm: String,
+    kind: TargetKind,
+    mock: Option<MockIdp>,
+    clock: Option<ManualClock>,
+}
+
+/// A clock start far from the epoch and from today, so tokens are obviously test tokens.
+const MOCK_CLOCK_START: u64 = 1_900_000_000;
+
+impl Target {
+    /// Sets up the target `spec` names.
+    ///
+    /// # Errors
+    /// A [`TargetError`] naming what is wrong.
+    pub async fn open(spec: &TargetSpec, options: &TargetOptions) -> Result<Target, TargetError> {
+        let world = match &options.world {
+            Some(path) => World::load(path)?,
+            None => World::default_world()?,
+        };
+        match spec {
+            TargetSpec::Mock(provider) => {
+                let clock = ManualClock::at(MOCK_CLOCK_START);
+                let idp = MockIdp::builder()
+                    .provider(*provider)
+                    .world(world)
+                    .clock(clock.clone())
+                    .auto_approve(true)
+                    .try_start()
+                    .map_err(|err| TargetError::Mock(err.to_string()))?;
+                let mut target = Target::from_mock(idp);
+                target.clock = Some(clock);
+                if let Some(realm) = &options.realm {
+                    target.set_realm(realm)?;
+                }
+                Ok(target)
+            }
+            TargetSpec::Url(issuer) => {
+                let realm = options.realm.clone().unwrap_or_else(|| world.default_realm.clone());
+                if world.realm(&realm).is_none() {
+                    return Err(TargetError::Realm(realm));
+                }
+                Ok(Target {
+                    name: spec.to_string(),
+                    provider: options.provider.unwrap_or_default(),
+                    issuer: issuer.clone(),
+                    world,
+                    realm,
+                    kind: TargetKind::Real,
+                    mock: None,
+                    clock: None,
+                })
+            }
+            TargetSpec::KeycloakDist => Err(TargetError::Unavailable(
+                "keycloak-dist is not implemented yet (issue 6); start Keycloak yourself and use url:<issuer> --provider keycloak".into(),
+            )),
+            TargetSpec::Container(_) => Err(TargetError::Unavailable(
+                "container targets are not implemented yet (issue 6)".into(),
+            )),
+        }
+    }
+
+    /// A target over a mock the caller built (faults, worlds and clocks of its own); the
+    /// mock should have `auto_approve(true)` so the headless login works.
+    pub fn from_mock(idp: MockIdp) -> Target {
+        let world = idp.world().clone();
+        Target {
+            name: format!("mock:{}", idp.provider()),
+            provider: idp.provider(),
+            issuer: idp.issuer(),
+            realm: world.default_realm.clone(),
+            world,
+            kind: TargetKind::Mock,
+            mock: Some(idp),
+            clock: None,
+        }
+    }
+
+    /// A target at `issuer` for `provider`, with the clients and users of `world` (its default
+    /// realm), treated as a real provider.
+    pub fn url(issuer: impl Into<String>, provider: Provider, world: World) -> Target {
+        let issuer = issuer.into();
+        Target {
+            name: format!("url:{issuer}"),
+            provider,
+            realm: world.default_realm.clone(),
+            issuer,
+            world,
+            kind: TargetKind::Real,
+            mock: None,
+            clock: None,
+        }
+    }
+
+    /// Uses a clock the caller shares with the mock (`MockIdpBuilder::clock`), so checks can
+    /// expire codes without waiting.
+    pub fn with_clock(mut self, clock: ManualClock) -> Target {
+        self.clock = Some(clock);
+        self
+    }
+
+    fn set_realm(&mut self, realm: &str) -> Result<(), TargetError> {
+        if self.world.realm(realm).is_none() {
+            return Err(TargetError::Realm(realm.to_owned()));
+        }
+        self.realm = realm.to_owned();
+        if let Some(idp) = &self.mock {
+            self.issuer = idp.issuer_of(realm);
+        }
+        Ok(())
+    }
+
+    /// The target's name (`mock:keycloak`, `url:https://…`).
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The provider whose known behaviour is expected.
+    pub fn provider(&self) -> Provider {
+        self.provider
+    }
+
+    /// The issuer checks expect.
+    pub fn issuer(&self) -> &str {
+        &self.issuer
+    }
+
+    /// Mock or real.
+    pub fn kind(&self) -> TargetKind {
+        self.kind
+    }
+
+    /// The World the target is set up with.
+    pub fn world(&self) -> &World {
+        &self.world
+    }
+
+    /// The realm checks use.
+    pub fn realm_name(&self) -> &str {
+        &self.realm
+    }
+
+    /// The in-process mock, for tests that inject faults.
+    pub fn mock(&self) -> Option<&MockIdp> {
+        self.mock.as_ref()
+    }
+
+    pub(crate) fn clock(&self) -> Option<&ManualClock> {
+        self.clock.as_ref()
+    }
+
+    /// The discovery URL: `{issuer}/.well-known/openid-configuration` (OIDC Discovery §4).
+    pub fn discovery_url(&self) -> String {
+        format!("{}/.well-known/openid-configuration", self.issuer.trim_end_matches('/'))
+    }
+
+    /// Where `endpoint` is when discovery does not say (the mock's own layout).
+    pub(crate) fn fallback_endpoint(&self, endpoint: Endpoint) -> Option<String> {
+        let idp = self.mock.as_ref()?;
+        self.provider.route(endpoint)?;
+        Some(idp.endpoint_of(&self.realm, endpoint))
+    }
+
+    pub(crate) fn realm(&self) -> Option<&Realm> {
+        self.world.realm(&self.realm)
+    }
+
+    /// The clients and users checks act as.
+    pub(crate) fn cast(&self) -> Cast<'_> {
+        Cast::of(self.realm(), self.provider)
+    }
+
+    /// Which of `required` the target lacks.
+    pub fn missing(&self, required: &[Capability]) -> Option<Capability> {
+        let cast = self.cast();
+        required
+            .iter()
+            .copied()
+            .find(|capability| !cast.has(*capability, self.mock.is_some() && self.clock.is_some()))
+    }
+}
+
+/// The World's clients and users, by the part they play in checks.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Cast<'w> {
+    /// A confidential client with the code grant and a redirect URI.
+    pub(crate) web: Option<&'w Client>,
+    /// A public client with the code grant and a redirect URI.
+    pub(crate) spa: Option<&'w Client>,
+    /// A confidential client with client credentials.
+    pub(crate) service: Option<&'w Client>,
+    /// A client allowed to introspect.
+    pub(crate) introspector: Option<&'w Client>,
+    /// An enabled user.
+    pub(crate) user: Option<&'w User>,
+}
+
+impl<'w> Cast<'w> {
+    fn of(realm: Option<&'w Realm>, provider: Provider) -> Cast<'w> {
+        let Some(realm) = realm else {
+            return Cast::default();
+        };
+        let code_client = |public: bool| {
+            realm.clients.values().find(|client| {
+                client.allows(GrantType::AuthorizationCode)
+                    && !client.redirect_uris.is_empty()
+                    && client.is_confidential() != public
+            })
+        };
+        let introspector = realm
+            .clients
+            .values()
+            .find(|client| client.introspection && client.is_confidential());
+        let service = realm
+            .clients
+            .values()
+            .filter(|client| client.is_confidential() && client.allows(GrantType::ClientCredentials))
+            .min_by_key(|client| client.introspection);
+        let mut users = realm.users.values().filter(|user| user.enabled);
+        let _ = provider;
+        Cast {
+            web: code_client(false),
+            spa: code_client(true),
+            service,
+            introspector,
+            user: users.next(),
+        }
+    }
+
+    fn has(&self, capability: Capability, mock_control: bool) -> bool {
+        match capability {
+            Capability::CodeFlow => self.web.is_some() && self.user.is_some(),
+            Capability::PublicClient => self.spa.is_some() && self.user.is_some(),
+            Capability::ClientCredentials => self.service.is_some(),
+            Capability::Refresh => self.web.is_some_and(|web| web.allows(GrantType::RefreshToken)),
+            Capability::Introspection => self.introspector.is_some(),
+            Capability::MockControl => mock_control,
+        }
+    }
+
+    pub(crate) fn spa_requires_pkce(&self) -> bool {
+        self.spa.is_some_and(|spa| spa.pkce == PkcePolicy::S256Required)
+    }
+}
+
+/// The secret of a confidential client.
+pub(crate) fn secret(client: &Client) -> Option<&str> {
+    match &client.kind {
+        ClientKind::Confidential { secret } => Some(secret),
+        ClientKind::Public => None,
+    }
+}

@@ -1,0 +1,287 @@
+//! Every check can fail: each runs against a deliberately broken mock (a fault on one
+//! endpoint) and must fail with evidence naming the offending field or status.
+
+use crate::support::{mock, outcome, run};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use conformance::Outcome;
+use mock_idp::{Endpoint, Fault, Provider};
+
+/// A discovery document wrong in every way the DISC checks look at.
+const BAD_DISCOVERY: &str = r#"{"issuer":"http://evil.example/x?y=1","token_endpoint":"http://evil.example/token","grant_types_supported":[],"scopes_supported":["openid"],"subject_types_supported":["none"]}"#;
+
+/// A key set wrong in every way the JWKS checks look at.
+const BAD_JWKS: &str = r#"{"keys":[{"kty":"RSA","kid":"a","n":"AQAB=","e":"AQAB","d":"x","alg":"ES256"},{"kty":"RSA","kid":"a","n":"AQAB","e":"AQAB","use":"enc"},{"kty":"EC","crv":"P-256","x":"AQAB","y":"AQAB"}]}"#;
+
+fn b64(json: &str) -> String {
+    URL_SAFE_NO_PAD.encode(json)
+}
+
+/// A token response for any request, with an ID token wrong in every way the IDT checks look
+/// at, a short opaque access token and a refresh token with a control character.
+fn bad_tokens() -> String {
+    let id_token = format!(
+        "{}.{}.c2ln",
+        b64(r#"{"alg":"RS256","kid":"nope"}"#),
+        b64(r#"{"iss":"https://evil.example","aud":["other","x"],"azp":"other","nonce":"wrong","at_hash":"wrong"}"#)
+    );
+    serde_json::json!({
+        "access_token": "short",
+        "token_type": "Bearer",
+        "expires_in": 300,
+        "refresh_token": "bad\u{1}token",
+        "id_token": id_token,
+    })
+    .to_string()
+}
+
+enum Break {
+    Status(u16),
+    Body(String),
+    EmptyKeySet,
+}
+
+/// (check, endpoint to break, how, text the evidence must contain).
+fn table() -> Vec<(&'static str, Endpoint, Break, &'static str)> {
+    use Break::*;
+    use Endpoint::*;
+    let tokens = bad_tokens;
+    let active = || Body(r#"{"active":true}"#.into());
+    vec![
+        ("DISC-01", Discovery, Status(503), "503"),
+        ("DISC-02", Discovery, Body(BAD_DISCOVERY.into()), "issuer"),
+        ("DISC-03", Discovery, Body(BAD_DISCOVERY.into()), "issuer"),
+        (
+            "DISC-04",
+            Discovery,
+            Body(BAD_DISCOVERY.into()),
+            "authorization_endpoint",
+        ),
+        ("DISC-05", Discovery, Body(BAD_DISCOVERY.into()), "userinfo_endpoint"),
+        ("DISC-06", Discovery, Body(BAD_DISCOVERY.into()), "token_endpoint"),
+        (
+            "DISC-07",
+            Discovery,
+            Body(BAD_DISCOVERY.into()),
+            "grant_types_supported",
+        ),
+        (
+            "DISC-08",
+            Discovery,
+            Body(BAD_DISCOVERY.into()),
+            "code_challenge_methods_supported",
+        ),
+        (
+            "DISC-09",
+            Discovery,
+            Body(BAD_DISCOVERY.into()),
+            "introspection_endpoint",
+        ),
+        ("JWKS-01", Jwks, EmptyKeySet, "keys"),
+        ("JWKS-02", Jwks, Body(BAD_JWKS.into()), "keys[kid=a].n"),
+        ("JWKS-03", Jwks, Body(BAD_JWKS.into()), "keys[kid=a].d"),
+        ("JWKS-04", Jwks, Body(BAD_JWKS.into()), "kid"),
+        ("JWKS-05", Jwks, Body(BAD_JWKS.into()), "use"),
+        ("JWKS-06", Jwks, Body(BAD_JWKS.into()), "alg"),
+        ("JWKS-07", Jwks, Body(BAD_JWKS.into()), "RSA modulus"),
+        ("JWKS-08", Jwks, Status(503), "503"),
+        ("TOK-02", Token, Status(503), "503"),
+        ("TOK-03", Token, Body(tokens()), "access_token"),
+        ("TOK-04", Token, Body(tokens()), "access_token"),
+        ("TOK-05", Token, Body(tokens()), "access_token"),
+        ("TOK-06", Token, Body(tokens()), "access_token"),
+        ("TOK-07", Token, Body(tokens()), "access_token"),
+        ("TOK-08", Token, Status(503), "503"),
+        ("TOK-09", Token, Body(tokens()), "access_token"),
+        ("TOK-10", Token, Status(500), "500"),
+        ("TOK-12", Token, Body(tokens()), "access_token"),
+        ("TOK-13", Token, Body(tokens()), "access_token"),
+        ("TOK-14", Token, Body(tokens()), "access_token"),
+        ("TOK-15", Token, Body(tokens()), "access_token"),
+        ("TOK-16", Token, Body(tokens()), "entropy"),
+        ("TOK-17", Token, Body(tokens()), "refresh_token"),
+        ("PKCE-01", Token, Status(503), "503"),
+        ("PKCE-02", Token, Body(tokens()), "access_token"),
+        ("PKCE-03", Token, Body(tokens()), "access_token"),
+        ("PKCE-04", Token, Body(tokens()), "access_token"),
+        ("PKCE-05", Token, Status(503), "503"),
+        ("PKCE-06", Token, Body(tokens()), "access_token"),
+        ("PKCE-07", Authorize, Status(503), "S512"),
+        ("REF-01", Token, Status(503), "503"),
+        ("REF-02", Token, Body(tokens()), "access_token"),
+        ("REF-03", Token, Status(500), "500"),
+        ("REF-04", Token, Status(503), "503"),
+        ("REF-05", Token, Body(tokens()), "refresh_token"),
+        ("AUTHZ-01", Authorize, Status(503), "503"),
+        ("AUTHZ-02", Authorize, Status(503), "4xx"),
+        ("AUTHZ-03", Authorize, Status(503), "4xx"),
+        ("AUTHZ-04", Authorize, Status(503), "4xx"),
+        ("AUTHZ-05", Authorize, Status(503), "redirect_uri"),
+        ("AUTHZ-06", Authorize, Status(503), "503"),
+        ("AUTHZ-07", Authorize, Status(503), "503"),
+        ("AUTHZ-09", Authorize, Status(503), "503"),
+        ("AUTHZ-10", Authorize, Status(503), "503"),
+        ("AUTHZ-11", Authorize, Status(503), "prompt=none"),
+        ("INTR-01", Introspect, Body(r#"{"active":false}"#.into()), "active"),
+        ("INTR-02", Introspect, active(), "active"),
+        (
+            "INTR-03",
+            Introspect,
+            Body(r#"{"active":false,"reason":"expired"}"#.into()),
+            "reason",
+        ),
+        ("INTR-04", Introspect, active(), "active"),
+        (
+            "INTR-05",
+            Introspect,
+            Body(r#"{"active":false}"#.into()),
+            "token_type_hint",
+        ),
+        ("INTR-06", Introspect, active(), "not a form POST"),
+        ("INTR-07", Introspect, active(), "aud"),
+        ("REV-01", Revoke, Status(503), "503"),
+        ("REV-02", Introspect, active(), "active"),
+        ("REV-03", Revoke, Status(503), "503"),
+        ("REV-04", Revoke, Status(503), "5xx"),
+        ("REV-05", Revoke, Body("{}".into()), "error"),
+        ("REV-06", Revoke, Status(503), "503"),
+        ("REV-07", Revoke, Body("{}".into()), "error"),
+        ("UI-01", Userinfo, Body(r#"{"sub":"someone-else"}"#.into()), "sub"),
+        ("UI-02", Userinfo, Status(503), "WWW-Authenticate"),
+        ("UI-03", Userinfo, Status(503), "WWW-Authenticate"),
+        ("UI-04", Userinfo, Body(r#"{"sub":"x"}"#.into()), "access_token"),
+        (
+            "UI-05",
+            Userinfo,
+            Body(r#"{"sub":"x","email":"a@example.com"}"#.into()),
+            "email",
+        ),
+        ("IDT-01", Token, Body(tokens()), "id_token.sub"),
+        ("IDT-02", Token, Body(tokens()), "id_token.iss"),
+        ("IDT-03", Token, Body(tokens()), "id_token.aud"),
+        ("IDT-04", Token, Body(tokens()), "id_token.azp"),
+        ("IDT-05", Token, Body(tokens()), "kid"),
+        ("IDT-09", Token, Body(tokens()), "id_token.nonce"),
+        ("IDT-11", Token, Body(tokens()), "id_token.at_hash"),
+    ]
+}
+
+async fn breaks(prefix: &str) {
+    let rows: Vec<_> = table().into_iter().filter(|(id, ..)| id.starts_with(prefix)).collect();
+    assert!(!rows.is_empty());
+    for (id, endpoint, how, needle) in rows {
+        let target = mock(Provider::Generic);
+        let idp = target.mock().unwrap();
+        idp.set_fault(
+            endpoint,
+            match how {
+                Break::Status(status) => Fault::Status(status),
+                Break::Body(body) => Fault::Body(body),
+                Break::EmptyKeySet => Fault::EmptyKeySet,
+            },
+        );
+        let run = run(&target, &[id]).await;
+        match outcome(&run, id) {
+            Outcome::Fail { evidence } => {
+                let text = format!("{evidence} {:?}", evidence.field);
+                assert!(text.contains(needle), "{id}: evidence lacks `{needle}`: {text}");
+            }
+            other => panic!("{id} did not fail against a broken {endpoint:?}: {other:?}"),
+        }
+    }
+}
+
+#[test]
+fn every_implemented_check_has_a_breaking_case() {
+    let mut ids: Vec<&str> = table().iter().map(|(id, ..)| *id).collect();
+    ids.extend(CARELESS);
+    for check in conformance::catalog() {
+        assert!(ids.contains(&check.id), "{} has no breaking case", check.id);
+    }
+}
+
+#[tokio::test]
+async fn discovery_checks_fail_on_a_broken_discovery_document() {
+    breaks("DISC").await;
+}
+
+#[tokio::test]
+async fn jwks_checks_fail_on_a_broken_key_set() {
+    breaks("JWKS").await;
+}
+
+#[tokio::test]
+async fn token_checks_fail_on_a_token_endpoint_that_issues_anything() {
+    breaks("TOK").await;
+}
+
+#[tokio::test]
+async fn pkce_checks_fail_when_the_verifier_is_not_enforced() {
+    breaks("PKCE").await;
+}
+
+#[tokio::test]
+async fn refresh_checks_fail_on_a_broken_token_endpoint() {
+    breaks("REF").await;
+}
+
+#[tokio::test]
+async fn authorize_checks_fail_on_a_broken_authorization_endpoint() {
+    breaks("AUTHZ").await;
+}
+
+#[tokio::test]
+async fn introspection_checks_fail_on_a_lying_introspection_endpoint() {
+    breaks("INTR").await;
+}
+
+#[tokio::test]
+async fn revocation_checks_fail_on_a_broken_revocation_endpoint() {
+    breaks("REV").await;
+}
+
+#[tokio::test]
+async fn userinfo_checks_fail_on_a_broken_userinfo_endpoint() {
+    breaks("UI").await;
+}
+
+#[tokio::test]
+async fn id_token_checks_fail_on_a_forged_id_token() {
+    breaks("IDT").await;
+}
+
+/// Checks broken by [`crate::support::careless_server`] (the mock's router refuses a GET to
+/// the token endpoint and a public client without PKCE before any fault applies).
+const CARELESS: [&str; 2] = ["TOK-01", "PKCE-08"];
+
+#[tokio::test]
+async fn checks_fail_against_a_careless_hand_made_server() {
+    let issuer = crate::support::careless_server();
+    let world = mock_idp::World::default_world().unwrap();
+    let target = conformance::Target::url(issuer, Provider::Generic, world);
+    let run = run(&target, &CARELESS).await;
+    for (id, needle) in [("TOK-01", "access_token"), ("PKCE-08", "access_token")] {
+        match outcome(&run, id) {
+            Outcome::Fail { evidence } => assert!(evidence.field.as_deref() == Some(needle), "{id}: {evidence}"),
+            other => panic!("{id} did not fail against a careless server: {other:?}"),
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_wrong_world_fails_the_login_with_evidence() {
+    // The World says alice's password is something else: a url: target cannot log in.
+    let idp = mock_idp::MockIdp::builder().start_blocking();
+    let mut world = idp.world().clone();
+    for realm in world.realms.values_mut() {
+        for user in realm.users.values_mut() {
+            user.password = "wrong".into();
+        }
+    }
+    let target = conformance::Target::url(idp.issuer(), Provider::Generic, world);
+    let run = run(&target, &["TOK-02"]).await;
+    match outcome(&run, "TOK-02") {
+        Outcome::Fail { evidence } => assert!(evidence.message.contains("redirect"), "{evidence}"),
+        other => panic!("{other:?}"),
+    }
+}

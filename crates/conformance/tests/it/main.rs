@@ -1,0 +1,9 @@
+//! conformance: the suite against every mock flavor, every check against a broken target,
+//! reports parsed back, and the CLI.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod cli;
+mod faults;
+mod reports;
+mod suite;
+mod support;
