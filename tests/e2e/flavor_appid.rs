@@ -328,3 +328,28 @@ async fn appid_documents() {
     .await;
     assert_json_snapshot!("appid_introspection", introspection.json());
 }
+
+#[tokio::test]
+async fn revoking_an_appid_access_token_turns_it_inactive() {
+    let idp = appid().await;
+    let access = idp.token_for("alice", "web-app").await.unwrap().access_token;
+    let url = oauth(&idp, "introspect");
+    let introspect = || async { post_form(&url, Some(("api", "api-secret")), &[("token", access.as_str())]).await };
+    assert_eq!(introspect().await.json(), json!({"active": true}));
+    // App ID tokens name their client only in `aud`; another client's revocation is a no-op.
+    post_form(
+        &oauth(&idp, "revoke"),
+        Some(("service", "service-secret")),
+        &[("token", &access)],
+    )
+    .await;
+    assert_eq!(introspect().await.json(), json!({"active": true}));
+    let revoke = post_form(
+        &oauth(&idp, "revoke"),
+        Some(("web-app", "web-app-secret")),
+        &[("token", &access)],
+    )
+    .await;
+    assert_eq!(revoke.status, StatusCode::OK);
+    assert_eq!(introspect().await.json(), json!({"active": false}));
+}

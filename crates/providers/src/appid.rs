@@ -67,6 +67,10 @@ impl Flavor for AppId {
         scopes
     }
 
+    fn authorization_response_iss(&self) -> bool {
+        false
+    }
+
     fn token_body_formats(&self) -> BodyFormats {
         BodyFormats::FormMultipartOrJson
     }

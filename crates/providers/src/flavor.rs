@@ -61,6 +61,11 @@ pub trait Flavor: Sync + Send + std::fmt::Debug {
         requested
     }
 
+    /// Whether authorization responses carry `iss` (RFC 9207); discovery says so where true.
+    fn authorization_response_iss(&self) -> bool {
+        true
+    }
+
     /// The query parameter of the logout endpoint that names where to go afterwards.
     fn logout_redirect_param(&self) -> &'static str {
         "post_logout_redirect_uri"

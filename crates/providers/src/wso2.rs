@@ -105,6 +105,10 @@ impl Flavor for Wso2 {
         }
     }
 
+    fn authorization_response_iss(&self) -> bool {
+        false
+    }
+
     fn default_access_token_format(&self) -> TokenFormat {
         TokenFormat::Opaque
     }

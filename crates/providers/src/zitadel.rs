@@ -114,6 +114,10 @@ impl Flavor for Zitadel {
         false
     }
 
+    fn authorization_response_iss(&self) -> bool {
+        false
+    }
+
     fn default_access_token_format(&self) -> TokenFormat {
         TokenFormat::Opaque
     }

@@ -67,7 +67,8 @@ struct AuthRequest<'a> {
 struct Redirect<'a> {
     redirect_uri: &'a str,
     state: Option<&'a str>,
-    issuer: &'a str,
+    /// The `iss` response parameter (RFC 9207), for providers that send it.
+    issuer: Option<&'a str>,
 }
 
 impl Redirect<'_> {
@@ -84,7 +85,9 @@ impl Redirect<'_> {
             if let Some(state) = self.state {
                 query.append_pair("state", state);
             }
-            query.append_pair("iss", self.issuer);
+            if let Some(issuer) = self.issuer {
+                query.append_pair("iss", issuer);
+            }
         }
         let mut response = StatusCode::FOUND.into_response();
         if let Ok(location) = HeaderValue::from_str(url.as_str()) {
@@ -115,7 +118,7 @@ fn handle(cx: &RealmCtx<'_>, params: &Params, headers: &HeaderMap) -> Response {
     let redirect = Redirect {
         redirect_uri,
         state: params.get("state"),
-        issuer: cx.issuer,
+        issuer: cx.flavor().authorization_response_iss().then_some(cx.issuer),
     };
     let request = match validate(client, redirect_uri, params, cx.flavor().pkce_plain()) {
         Ok(request) => request,
@@ -361,7 +364,7 @@ fn submit_login(cx: &RealmCtx<'_>, params: &Params) -> Response {
     let redirect = Redirect {
         redirect_uri: &pending.redirect_uri,
         state: pending.state.as_deref(),
-        issuer: cx.issuer,
+        issuer: cx.flavor().authorization_response_iss().then_some(cx.issuer),
     };
     if params.get("action") == Some("deny") {
         cx.store().remove_pending(request_id);

@@ -32,12 +32,9 @@ async fn revoke(State(app): State<Arc<App>>, RealmName(realm): RealmName, header
                 cx.store().revoke_family(record.family);
             }
         } else if let Some(live) = cx.live_access_token(token) {
-            let owner = live
-                .claims
-                .get("client_id")
-                .or_else(|| live.claims.get("azp"))
-                .and_then(Value::as_str);
-            if owner == Some(caller.client.id.as_str()) {
+            // Whose token it is, read the way the provider writes it (App ID: the first `aud`).
+            let owner = cx.flavor().read_grants(&live.claims, None).client_id;
+            if owner.as_deref() == Some(caller.client.id.as_str()) {
                 cx.store().remove_opaque(token);
                 let exp = live.claims.get("exp").and_then(Value::as_u64).unwrap_or(now);
                 cx.store().revoke_jti(&revocation_id(&live.claims, token), exp, now);
