@@ -57,11 +57,13 @@ pub enum Area {
     Userinfo,
     /// The ID token (`IDT-*`).
     IdToken,
+    /// Tokens the target issues, validated by token-guard (`GUARD-*`).
+    Guard,
 }
 
 impl Area {
     /// Every area, in catalog order.
-    pub const ALL: [Area; 10] = [
+    pub const ALL: [Area; 11] = [
         Area::Discovery,
         Area::Jwks,
         Area::Token,
@@ -72,6 +74,7 @@ impl Area {
         Area::Revocation,
         Area::Userinfo,
         Area::IdToken,
+        Area::Guard,
     ];
 
     /// The suite name (`--suite`).
@@ -87,6 +90,7 @@ impl Area {
             Area::Revocation => "revocation",
             Area::Userinfo => "userinfo",
             Area::IdToken => "id_token",
+            Area::Guard => "guard",
         }
     }
 }

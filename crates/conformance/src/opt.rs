@@ -28,7 +28,7 @@ pub(crate) struct RunArgs {
     #[arg(long, env = "IDP_CONFORMANCE_TARGET")]
     pub(crate) target: String,
     /// Only these suites (repeatable): discovery, jwks, token, pkce, refresh, authorize,
-    /// introspection, revocation, userinfo, id_token, all.
+    /// introspection, revocation, userinfo, id_token, guard, all.
     #[arg(long = "suite")]
     pub(crate) suites: Vec<String>,
     /// Only these checks (repeatable): an id (`TOK-04`) or a prefix (`TOK`).

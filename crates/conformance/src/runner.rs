@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 #[derive(Debug, Clone, Default)]
 pub struct Selection {
     /// Suite names (`discovery`, `jwks`, `token`, `pkce`, `refresh`, `authorize`,
-    /// `introspection`, `revocation`, `userinfo`, `id_token`, or `all`).
+    /// `introspection`, `revocation`, `userinfo`, `id_token`, `guard`, or `all`).
     pub suites: Vec<String>,
     /// Check ids or id prefixes.
     pub checks: Vec<String>,
@@ -25,7 +25,7 @@ pub struct Selection {
 pub enum SelectionError {
     /// No such suite.
     #[error(
-        "unknown suite `{0}` (known: all, discovery, jwks, token, pkce, refresh, authorize, introspection, revocation, userinfo, id_token)"
+        "unknown suite `{0}` (known: all, discovery, jwks, token, pkce, refresh, authorize, introspection, revocation, userinfo, id_token, guard)"
     )]
     UnknownSuite(String),
     /// No check has this id or prefix.

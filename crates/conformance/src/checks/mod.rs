@@ -8,6 +8,7 @@ use std::pin::Pin;
 
 mod authorize;
 mod discovery;
+mod guard;
 mod id_token;
 pub(crate) mod introspection;
 mod jwks;
@@ -67,6 +68,7 @@ pub(crate) fn catalog() -> Vec<Entry> {
     entries.extend(revocation::entries());
     entries.extend(userinfo::entries());
     entries.extend(id_token::entries());
+    entries.extend(guard::entries());
     entries
 }
 

@@ -4,6 +4,7 @@
 
 mod cli;
 mod faults;
+mod guard;
 mod reports;
 mod suite;
 mod support;

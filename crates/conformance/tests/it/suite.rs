@@ -116,7 +116,7 @@ fn every_check_id_is_unique_and_from_the_checklist() {
         let prefix = id.split('-').next().unwrap();
         assert!(
             [
-                "DISC", "JWKS", "TOK", "PKCE", "REF", "AUTHZ", "INTR", "REV", "UI", "IDT"
+                "DISC", "JWKS", "TOK", "PKCE", "REF", "AUTHZ", "INTR", "REV", "UI", "IDT", "GUARD"
             ]
             .contains(&prefix),
             "{id}"
