@@ -21,6 +21,7 @@
 pub mod check;
 mod checks;
 mod cx;
+pub mod diff;
 mod http;
 mod jose;
 pub mod report;

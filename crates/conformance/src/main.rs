@@ -47,6 +47,7 @@ fn run(cli: opt::Cli) -> Result<ExitCode, String> {
             Ok(ExitCode::SUCCESS)
         }
         opt::Command::Run(args) => run_checks(args),
+        opt::Command::Diff(args) => diff(args),
     }
 }
 
@@ -136,6 +137,65 @@ fn run_checks(args: opt::RunArgs) -> Result<ExitCode, String> {
         }
     }
     Ok(if run.passed() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+fn diff(args: opt::DiffArgs) -> Result<ExitCode, String> {
+    use conformance::diff;
+    let json = match args.format.as_str() {
+        "text" => false,
+        "json" => true,
+        other => return Err(format!("unknown format `{other}` (expected text or json)")),
+    };
+    let provider = args
+        .provider
+        .map(|p| p.parse::<conformance_provider::Provider>())
+        .transpose()
+        .map_err(|e| e.to_string())?;
+    let options = TargetOptions {
+        world: args.world,
+        realm: args.realm,
+        provider,
+    };
+    let parse = |text: &str| text.parse::<TargetSpec>().map_err(|e| e.to_string());
+    let (left_spec, right_spec) = (parse(&args.left)?, parse(&args.right)?);
+    let timeout = Duration::from_secs(args.timeout.max(1));
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("runtime: {e}"))?;
+    let (left, right, real_provider) = runtime.block_on(async {
+        let left = Target::open(&left_spec, &options).await.map_err(|e| e.to_string())?;
+        let right = Target::open(&right_spec, &options).await.map_err(|e| e.to_string())?;
+        let real = [&left, &right]
+            .into_iter()
+            .find(|t| t.kind() == conformance::TargetKind::Real)
+            .map(|t| t.provider());
+        let l = diff::observe(&left, timeout).await.map_err(|e| e.to_string())?;
+        let r = diff::observe(&right, timeout).await.map_err(|e| e.to_string())?;
+        Ok::<_, String>((l, r, real))
+    })?;
+    let known_text = match (&args.known, real_provider) {
+        (Some(path), _) => {
+            Some(std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?)
+        }
+        (None, Some(provider)) => diff::known_for(provider).map(str::to_owned),
+        (None, None) => None,
+    };
+    let known = match known_text {
+        Some(text) => diff::KnownDifferences::parse(&text)?,
+        None => diff::KnownDifferences::default(),
+    };
+    let differences = diff::compare(&left, &right, &known);
+    if json {
+        println!("{}", diff::json(&args.left, &args.right, &differences));
+    } else {
+        print!("{}", diff::text(&args.left, &args.right, &differences));
+    }
+    Ok(if diff::unexplained(&differences) == 0 {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)

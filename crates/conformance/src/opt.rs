@@ -20,6 +20,36 @@ pub(crate) enum Command {
     Run(RunArgs),
     /// Lists the checks (id, suite, level, title, spec).
     List(ListArgs),
+    /// Runs the same scenarios against two targets and compares them, normalised; exit 1 when
+    /// a difference is not listed as known.
+    Diff(DiffArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct DiffArgs {
+    /// The left target (mock:<flavor>, url:<issuer>, …).
+    pub(crate) left: String,
+    /// The right target.
+    pub(crate) right: String,
+    /// Which provider a url: target is (default generic).
+    #[arg(long)]
+    pub(crate) provider: Option<String>,
+    /// Known differences (TOML, `[[known]] path reason`); default: the shipped file for the
+    /// provider when one side is not a mock.
+    #[arg(long)]
+    pub(crate) known: Option<PathBuf>,
+    /// Output format: text or json.
+    #[arg(long, default_value = "text")]
+    pub(crate) format: String,
+    /// World file with the targets' clients and users.
+    #[arg(long, env = "IDP_CONFORMANCE_WORLD")]
+    pub(crate) world: Option<PathBuf>,
+    /// Realm of the world to use.
+    #[arg(long)]
+    pub(crate) realm: Option<String>,
+    /// Per-request timeout in seconds.
+    #[arg(long, default_value_t = 10)]
+    pub(crate) timeout: u64,
 }
 
 #[derive(Debug, clap::Args)]

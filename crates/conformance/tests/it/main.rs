@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod cli;
+mod diff;
 mod faults;
 mod guard;
 mod reports;

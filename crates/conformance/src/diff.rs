@@ -1,0 +1,437 @@
+//! `idp-conformance diff`: the same scenarios against two targets, normalised and compared.
+//!
+//! Each scenario (discovery, the token endpoint for the password, code and client-credentials
+//! grants, access- and ID-token claims, introspection, userinfo, the error cases the error
+//! checks provoke) yields an [`Observation`]: a map from a path (`token.code.body.expires_in`)
+//! to a normalised value. Volatile values never appear: JSON members are reduced to their
+//! type (`string`, `number`, `array<string>`, …), except the error code and description
+//! (with the target's origin replaced by `{origin}`), a JWT header's `typ` and `alg`, the status
+//! and the media type; the
+//! presence of `WWW-Authenticate` is recorded. Key order is irrelevant (the map is sorted).
+//! [`compare`] lists every path whose value differs; [`KnownDifferences`] (a TOML file,
+//! `known-differences/{provider}.toml`) marks the explained ones.
+
+use crate::cx::{Cx, Tokens};
+use crate::http::{Exchange, Http, Req, Step, Stop};
+use crate::jose;
+use crate::target::Target;
+use mock_idp::Endpoint;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+/// Path → normalised value.
+pub type Observation = BTreeMap<String, String>;
+
+/// One path whose normalised value differs between the two targets.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Difference {
+    /// Where: `scenario.part.member` (`discovery.body.check_session_iframe`).
+    pub path: String,
+    /// The left target's value (`None`: absent there).
+    pub left: Option<String>,
+    /// The right target's value (`None`: absent there).
+    pub right: Option<String>,
+    /// Why it is expected, when the known-differences file lists it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub known: Option<String>,
+}
+
+/// Explained differences: `[[known]] path = "…" reason = "…"`; a path ending in `*` matches
+/// every path with that prefix.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct KnownDifferences {
+    /// The entries.
+    #[serde(default)]
+    pub known: Vec<KnownDifference>,
+}
+
+/// One explained difference.
+#[derive(Debug, Clone, Deserialize)]
+pub struct KnownDifference {
+    /// A path, or a prefix followed by `*`.
+    pub path: String,
+    /// Why the targets differ there.
+    pub reason: String,
+}
+
+/// The known differences shipped for `provider` (between its mock flavor and the real one).
+pub fn known_for(provider: mock_idp::Provider) -> Option<&'static str> {
+    match provider {
+        mock_idp::Provider::Keycloak => Some(include_str!("../known-differences/keycloak.toml")),
+        _ => None,
+    }
+}
+
+impl KnownDifferences {
+    /// Parses a known-differences file.
+    ///
+    /// # Errors
+    /// A message naming what is wrong (TOML syntax, a missing `path` or `reason`).
+    pub fn parse(text: &str) -> Result<KnownDifferences, String> {
+        let known: KnownDifferences = toml::from_str(text).map_err(|err| err.to_string())?;
+        if let Some(entry) = known.known.iter().find(|entry| entry.reason.trim().is_empty()) {
+            return Err(format!("known difference `{}` has no reason", entry.path));
+        }
+        Ok(known)
+    }
+
+    /// The reason `path` differs, if listed.
+    pub fn reason(&self, path: &str) -> Option<&str> {
+        self.known
+            .iter()
+            .find(|entry| match entry.path.strip_suffix('*') {
+                Some(prefix) => path.starts_with(prefix),
+                None => entry.path == path,
+            })
+            .map(|entry| entry.reason.as_str())
+    }
+}
+
+/// Runs every scenario against `target`.
+///
+/// # Errors
+/// When the HTTP client cannot be built.
+pub async fn observe(target: &Target, timeout: Duration) -> Result<Observation, crate::Error> {
+    let http = Http::new(timeout).map_err(crate::Error::Http)?;
+    let cx = Cx::new(target, http);
+    let mut obs = Observation::new();
+    let origin = url::Url::parse(target.issuer())
+        .map(|u| u.origin().ascii_serialization())
+        .unwrap_or_default();
+    record(
+        &mut obs,
+        &origin,
+        "discovery",
+        cx.send(Req::get(target.discovery_url())).await,
+    );
+    let code = cx.web_tokens("openid").await;
+    record(
+        &mut obs,
+        &origin,
+        "token.code",
+        code.as_ref().map(|t| t.exchange.clone()).map_err(copy),
+    );
+    let password = password(&cx).await;
+    record(&mut obs, &origin, "token.password", password);
+    let service = cx.service_tokens().await;
+    record(
+        &mut obs,
+        &origin,
+        "token.client_credentials",
+        service.as_ref().map(|t| t.exchange.clone()).map_err(copy),
+    );
+    let api_scope = cx
+        .audience_scope()
+        .map(|scope| format!("openid {scope}"))
+        .unwrap_or_else(|| "openid".into());
+    let for_api = cx.web_tokens(&api_scope).await;
+    let mut tokens_obs = Observation::new();
+    if let Ok(tokens) = &code {
+        jwt_into(&mut tokens_obs, "access_token", tokens.str("access_token"));
+        jwt_into(&mut tokens_obs, "id_token", tokens.str("id_token"));
+        let userinfo = match cx.endpoint(Endpoint::Userinfo).await {
+            Ok(url) => {
+                cx.send(Req::get(url).bearer(tokens.str("access_token").unwrap_or_default()))
+                    .await
+            }
+            Err(stop) => Err(stop),
+        };
+        record(&mut obs, &origin, "userinfo", userinfo);
+    }
+    if let Ok(tokens) = &service {
+        jwt_into(&mut tokens_obs, "service_access_token", tokens.str("access_token"));
+    }
+    obs.append(&mut tokens_obs);
+    if let Ok(tokens) = &for_api {
+        let token = tokens.str("access_token").unwrap_or_default().to_owned();
+        record(
+            &mut obs,
+            &origin,
+            "introspection.active",
+            cx.introspect(&[("token", token.as_str())]).await,
+        );
+    }
+    record(
+        &mut obs,
+        &origin,
+        "introspection.inactive",
+        cx.introspect(&[("token", "not-a-token")]).await,
+    );
+    match cx.endpoint(Endpoint::Userinfo).await {
+        Ok(url) => {
+            record(
+                &mut obs,
+                &origin,
+                "userinfo.no_token",
+                cx.send(Req::get(url.clone())).await,
+            );
+            record(
+                &mut obs,
+                &origin,
+                "userinfo.garbage_token",
+                cx.send(Req::get(url).bearer("garbage")).await,
+            );
+        }
+        Err(stop) => record(&mut obs, &origin, "userinfo.no_token", Err(stop)),
+    }
+    errors(&cx, &mut obs, &origin).await;
+    Ok(obs)
+}
+
+fn copy(stop: &Stop) -> Stop {
+    match stop {
+        Stop::Skip(reason) => Stop::Skip(reason.clone()),
+        Stop::Fail(evidence) => Stop::Fail(evidence.clone()),
+    }
+}
+
+async fn password(cx: &Cx<'_>) -> Step<Exchange> {
+    let web = cx.web()?;
+    if !web.allows(providers::GrantType::Password) {
+        return Err(crate::http::skip("the code-flow client has no password grant"));
+    }
+    let user = cx.user()?;
+    let tokens: Tokens = Cx::tokens(
+        cx.token_request(
+            web,
+            &[
+                ("grant_type", "password"),
+                ("username", user.username.as_str()),
+                ("password", user.password.as_str()),
+                ("scope", "openid"),
+            ],
+        )
+        .await?,
+    )?;
+    Ok(tokens.exchange)
+}
+
+/// The error cases the token checks provoke.
+async fn errors(cx: &Cx<'_>, obs: &mut Observation, origin: &str) {
+    let url = match cx.endpoint(Endpoint::Token).await {
+        Ok(url) => url,
+        Err(stop) => return record(obs, origin, "error", Err(stop)),
+    };
+    let service = cx.service().ok();
+    let (id, secret) = service
+        .and_then(|s| crate::target::secret(s).map(|secret| (s.id.clone(), secret.to_owned())))
+        .unwrap_or_default();
+    let wrong = format!("{secret}-wrong");
+    record(
+        obs,
+        origin,
+        "error.invalid_client",
+        cx.send(
+            Req::post(url.clone())
+                .basic(&id, &wrong)
+                .form(&[("grant_type", "client_credentials")]),
+        )
+        .await,
+    );
+    record(
+        obs,
+        origin,
+        "error.unsupported_grant_type",
+        cx.send(
+            Req::post(url.clone())
+                .basic(&id, &secret)
+                .form(&[("grant_type", "urn:example:nope")]),
+        )
+        .await,
+    );
+    record(
+        obs,
+        origin,
+        "error.missing_grant_type",
+        cx.send(Req::post(url.clone()).basic(&id, &secret).form(&[("scope", "openid")]))
+            .await,
+    );
+    if let Ok(web) = cx.web() {
+        let (auth, extra) = Cx::client_auth(web);
+        let redirect = web.redirect_uris.first().cloned().unwrap_or_default();
+        record(
+            obs,
+            origin,
+            "error.invalid_grant",
+            cx.send(
+                Req::post(url)
+                    .auth(auth)
+                    .form(&[
+                        ("grant_type", "authorization_code"),
+                        ("code", "not-a-code"),
+                        ("redirect_uri", redirect.as_str()),
+                    ])
+                    .form(&extra),
+            )
+            .await,
+        );
+    }
+}
+
+fn record(obs: &mut Observation, origin: &str, name: &str, step: Step<Exchange>) {
+    match step {
+        Ok(exchange) => exchange_into(obs, name, &exchange, origin),
+        Err(Stop::Skip(reason)) => {
+            obs.insert(format!("{name}.skipped"), reason);
+        }
+        Err(Stop::Fail(evidence)) => {
+            obs.insert(
+                format!("{name}.failed"),
+                evidence.field.unwrap_or_else(|| "request".into()),
+            );
+        }
+    }
+}
+
+/// Members whose value (not only type) is compared.
+const KEPT: [&str; 2] = ["error", "error_description"];
+
+fn exchange_into(obs: &mut Observation, name: &str, exchange: &Exchange, origin: &str) {
+    obs.insert(format!("{name}.status"), exchange.status.to_string());
+    let media = exchange
+        .header("content-type")
+        .map(|v| v.split(';').next().unwrap_or_default().trim().to_ascii_lowercase())
+        .unwrap_or_else(|| "(none)".into());
+    obs.insert(format!("{name}.content_type"), media);
+    obs.insert(
+        format!("{name}.www_authenticate"),
+        if exchange.header("www-authenticate").is_some() {
+            "present".into()
+        } else {
+            "absent".into()
+        },
+    );
+    match exchange.json() {
+        Some(Value::Object(map)) => {
+            for (key, value) in &map {
+                let path = format!("{name}.body.{key}");
+                match (KEPT.contains(&key.as_str()), value) {
+                    (true, Value::String(text)) => {
+                        obs.insert(path, format!("{:?}", text.replace(origin, "{origin}")));
+                    }
+                    _ => flatten(obs, &path, value),
+                }
+            }
+        }
+        Some(other) => flatten(obs, &format!("{name}.body"), &other),
+        None if exchange.body.is_empty() => {
+            obs.insert(format!("{name}.body"), "(empty)".into());
+        }
+        None => {
+            obs.insert(format!("{name}.body"), "(not JSON)".into());
+        }
+    }
+}
+
+fn jwt_into(obs: &mut Observation, name: &str, token: Option<&str>) {
+    let Some(token) = token else {
+        obs.insert(name.to_owned(), "(absent)".into());
+        return;
+    };
+    match jose::decode(token) {
+        Ok((header, claims)) => {
+            obs.insert(name.to_owned(), "jwt".into());
+            for (key, value) in &header {
+                let path = format!("{name}.header.{key}");
+                match value {
+                    Value::String(text) if key == "typ" || key == "alg" => {
+                        obs.insert(path, format!("{text:?}"));
+                    }
+                    _ => flatten(obs, &path, value),
+                }
+            }
+            for (key, value) in &claims {
+                flatten(obs, &format!("{name}.claims.{key}"), value);
+            }
+        }
+        Err(_) => {
+            obs.insert(name.to_owned(), "opaque".into());
+        }
+    }
+}
+
+/// Objects are walked; anything else is reduced to its JSON type.
+fn flatten(obs: &mut Observation, path: &str, value: &Value) {
+    match value {
+        Value::Object(map) if !map.is_empty() => {
+            for (key, value) in map {
+                flatten(obs, &format!("{path}.{key}"), value);
+            }
+        }
+        other => {
+            obs.insert(path.to_owned(), type_name(other));
+        }
+    }
+}
+
+fn type_name(value: &Value) -> String {
+    match value {
+        Value::Null => "null".into(),
+        Value::Bool(_) => "boolean".into(),
+        Value::Number(_) => "number".into(),
+        Value::String(_) => "string".into(),
+        Value::Object(_) => "object".into(),
+        Value::Array(items) => {
+            let mut kinds: Vec<String> = items.iter().map(type_name).collect();
+            kinds.sort();
+            kinds.dedup();
+            format!("array<{}>", kinds.join("|"))
+        }
+    }
+}
+
+/// Every path whose value differs, with the reason where `known` lists it.
+pub fn compare(left: &Observation, right: &Observation, known: &KnownDifferences) -> Vec<Difference> {
+    let mut paths: Vec<&String> = left.keys().chain(right.keys()).collect();
+    paths.sort();
+    paths.dedup();
+    paths
+        .into_iter()
+        .filter(|path| left.get(*path) != right.get(*path))
+        .map(|path| Difference {
+            path: path.clone(),
+            left: left.get(path).cloned(),
+            right: right.get(path).cloned(),
+            known: known.reason(path).map(str::to_owned),
+        })
+        .collect()
+}
+
+/// Whether any difference is not explained.
+pub fn unexplained(differences: &[Difference]) -> usize {
+    differences.iter().filter(|d| d.known.is_none()).count()
+}
+
+/// One line per difference (`path: left ≠ right`), known ones marked, and a summary.
+pub fn text(left: &str, right: &str, differences: &[Difference]) -> String {
+    let show = |v: &Option<String>| v.clone().unwrap_or_else(|| "(absent)".into());
+    let mut out = String::new();
+    for d in differences {
+        let mark = if d.known.is_some() { "known " } else { "DIFF  " };
+        out.push_str(&format!("{mark}{}: {} ≠ {}", d.path, show(&d.left), show(&d.right)));
+        if let Some(reason) = &d.known {
+            out.push_str(&format!("  ({reason})"));
+        }
+        out.push('\n');
+    }
+    out.push_str(&format!(
+        "{left} vs {right}: {} differences, {} unexplained\n",
+        differences.len(),
+        unexplained(differences)
+    ));
+    out
+}
+
+/// `{"schema": "idp-conformance/diff/v1", "left", "right", "differences": [...], "unexplained"}`.
+pub fn json(left: &str, right: &str, differences: &[Difference]) -> String {
+    serde_json::json!({
+        "schema": "idp-conformance/diff/v1",
+        "left": left,
+        "right": right,
+        "differences": differences,
+        "unexplained": unexplained(differences),
+    })
+    .to_string()
+}
