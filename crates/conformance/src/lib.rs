@@ -24,6 +24,7 @@ mod cx;
 pub mod diff;
 mod http;
 mod jose;
+mod keycloak_dist;
 pub mod report;
 mod runner;
 mod target;

@@ -33,6 +33,9 @@ pub enum TargetError {
     /// The target kind is known but not available in this build.
     #[error("{0}")]
     Unavailable(String),
+    /// The real Keycloak of `keycloak-dist` could not be fetched or started.
+    #[error("keycloak-dist: {0}")]
+    KeycloakDist(String),
 }
 
 /// A parsed `--target` value.
@@ -42,7 +45,8 @@ pub enum TargetSpec {
     Mock(Provider),
     /// `url:<issuer>`: any running provider, with credentials from a world file.
     Url(String),
-    /// `keycloak-dist`: a real Keycloak from its Maven Central distribution (not yet).
+    /// `keycloak-dist`: a real Keycloak 26.7.3 from its Maven Central distribution, started as a
+    /// process (cached download) and stopped when the target is dropped.
     KeycloakDist,
     /// `container:<provider>`: a provider in a container (not yet).
     Container(Provider),
@@ -115,6 +119,8 @@ pub struct Target {
     kind: TargetKind,
     mock: Option<MockIdp>,
     clock: Option<ManualClock>,
+    /// Keeps the `keycloak-dist` process alive; dropping the target stops it.
+    _dist: Option<crate::keycloak_dist::KeycloakDist>,
 }
 
 /// A clock start far from the epoch and from today, so tokens are obviously test tokens.
@@ -161,11 +167,29 @@ impl Target {
                     kind: TargetKind::Real,
                     mock: None,
                     clock: None,
+                    _dist: None,
                 })
             }
-            TargetSpec::KeycloakDist => Err(TargetError::Unavailable(
-                "keycloak-dist is not implemented yet (issue 6); start Keycloak yourself and use url:<issuer> --provider keycloak".into(),
-            )),
+            TargetSpec::KeycloakDist => {
+                let realm = options.realm.clone().unwrap_or_else(|| world.default_realm.clone());
+                let Some(definition) = world.realm(&realm) else {
+                    return Err(TargetError::Realm(realm));
+                };
+                let dist = crate::keycloak_dist::KeycloakDist::start(definition)
+                    .await
+                    .map_err(TargetError::KeycloakDist)?;
+                Ok(Target {
+                    name: spec.to_string(),
+                    provider: Provider::Keycloak,
+                    issuer: format!("{}/realms/{realm}", dist.base_url()),
+                    world,
+                    realm,
+                    kind: TargetKind::Real,
+                    mock: None,
+                    clock: None,
+                    _dist: Some(dist),
+                })
+            }
             TargetSpec::Container(_) => Err(TargetError::Unavailable(
                 "container targets are not implemented yet (issue 6)".into(),
             )),
@@ -185,6 +209,7 @@ impl Target {
             kind: TargetKind::Mock,
             mock: Some(idp),
             clock: None,
+            _dist: None,
         }
     }
 
@@ -201,6 +226,7 @@ impl Target {
             kind: TargetKind::Real,
             mock: None,
             clock: None,
+            _dist: None,
         }
     }
 

@@ -157,15 +157,27 @@ async fn authz01(cx: &Cx<'_>) -> Step {
 }
 
 /// Expects an error redirect to the client (`codes`) or a 4xx page; never a code.
+/// A parameter of the authorization response: from the query, else from the fragment (where
+/// `token` and `id_token` response types answer, errors included: OAuth 2.0 Multiple Response
+/// Type Encoding Practices §5; Keycloak does so for a refused implicit request).
+fn response_param(callback: &Callback, name: &str) -> Option<String> {
+    callback.param(name).or_else(|| {
+        let fragment = callback.url.fragment()?;
+        url::form_urlencoded::parse(fragment.as_bytes())
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| value.into_owned())
+    })
+}
+
 fn refused(answer: &Result<Callback, Exchange>, codes: &[&str]) -> Step {
     match answer {
         Ok(callback) => {
-            if callback.param("code").is_some() {
+            if response_param(callback, "code").is_some() {
                 return Err(callback
                     .exchange
                     .fail(Some("code"), "a code was issued for a request that must be refused"));
             }
-            match callback.param("error") {
+            match response_param(callback, "error") {
                 Some(error) if codes.contains(&error.as_str()) => Ok(()),
                 other => Err(callback
                     .exchange
@@ -402,7 +414,7 @@ async fn authz11(cx: &Cx<'_>) -> Step {
             }
             Err(_) => continue,
         };
-        let Some(error) = callback.param("error") else {
+        let Some(error) = response_param(&callback, "error") else {
             if must_redirect {
                 return Err(callback.exchange.fail(
                     Some("error"),
@@ -416,13 +428,13 @@ async fn authz11(cx: &Cx<'_>) -> Step {
                 .exchange
                 .fail(Some("error"), format!("`{error}` is not an authorization error code")));
         }
-        if callback.param("code").is_some() {
+        if response_param(&callback, "code").is_some() {
             return Err(callback.exchange.fail(Some("code"), "an error redirect carries a code"));
         }
-        if callback.param("state").as_deref() != request.get("state") {
+        if response_param(&callback, "state").as_deref() != request.get("state") {
             return Err(callback.exchange.fail(Some("state"), "state not echoed on an error"));
         }
-        if !callback.param("error_description").is_none_or(|d| description_ok(&d)) {
+        if !response_param(&callback, "error_description").is_none_or(|d| description_ok(&d)) {
             return Err(callback
                 .exchange
                 .fail(Some("error_description"), "characters outside the RFC 6749 charset"));
