@@ -268,7 +268,8 @@ fn launch(root: &Path, realm: &Realm, java: &Java) -> Result<Launched, String> {
 
 /// A shell in Keycloak's process group that kills the group once this process is gone.
 fn spawn_watchdog(pgid: u32) -> Option<Child> {
-    let script = r#"while kill -0 "$1" 2>/dev/null; do sleep 1; done; kill -KILL -- "-$2""#;
+    // No `--` before the negative pid: dash's `kill` refuses it.
+    let script = r#"while kill -0 "$1" 2>/dev/null; do sleep 1; done; kill -KILL "-$2""#;
     Command::new("sh")
         .args(["-c", script, "keycloak-dist-watchdog"])
         .arg(std::process::id().to_string())
