@@ -398,3 +398,75 @@ async fn keycloak_documents() {
         ".jti" => "[jti]"
     });
 }
+
+#[tokio::test]
+async fn keycloak_leniencies_recorded_from_the_real_server() {
+    let idp = keycloak().await;
+    let token = oidc(&idp, "token");
+    // The same credentials as Basic and in the body are accepted; different ones are not.
+    let twice = post_form(
+        &token,
+        Some(("service", "service-secret")),
+        &[
+            ("grant_type", "client_credentials"),
+            ("client_id", "service"),
+            ("client_secret", "service-secret"),
+        ],
+    )
+    .await;
+    assert_eq!(twice.status, StatusCode::OK, "{}", twice.text);
+    let mismatch = post_form(
+        &token,
+        Some(("service", "service-secret")),
+        &[("grant_type", "client_credentials"), ("client_secret", "other")],
+    )
+    .await;
+    assert_eq!(mismatch.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(mismatch.json()["error"], "unauthorized_client");
+
+    // token_type_hint is obeyed strictly at introspection.
+    let access = password_tokens(&idp, "alice", "alice-password").await.json()["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let introspect = |hint: &'static str| {
+        let url = oidc(&idp, "token/introspect");
+        let access = access.clone();
+        async move {
+            post_form(
+                &url,
+                Some(("api", "api-secret")),
+                &[("token", access.as_str()), ("token_type_hint", hint)],
+            )
+            .await
+        }
+    };
+    assert_eq!(introspect("access_token").await.json()["active"], true);
+    assert_eq!(introspect("refresh_token").await.json(), json!({"active": false}));
+    let unknown = introspect("id_token").await;
+    assert_eq!(unknown.status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        unknown.json(),
+        json!({"error": "invalid_request", "error_description": "Unsupported token type."})
+    );
+
+    // A token in both the header and the body: 400, empty body, the reason in the challenge.
+    let both = read(
+        client()
+            .post(oidc(&idp, "userinfo"))
+            .bearer_auth(&access)
+            .form(&[("access_token", access.as_str())])
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(both.status, StatusCode::BAD_REQUEST);
+    assert!(both.text.is_empty());
+    assert_eq!(
+        both.header("www-authenticate"),
+        Some(
+            "Bearer realm=\"demo\", error=\"invalid_request\", error_description=\"More than one method used for including an access token\""
+        )
+    );
+}

@@ -6,7 +6,7 @@ use crate::http::{Params, decode_component};
 use axum::http::{HeaderMap, header};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use providers::{Client, ClientKind, ErrorKind, Realm};
+use providers::{Client, ClientKind, ErrorKind, Flavor, Realm};
 
 /// How the client authenticated.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -28,26 +28,45 @@ pub(crate) struct AuthenticatedClient<'a> {
 
 /// Authenticates the client of a request. Exactly one method may be used; a confidential
 /// client must present its secret; secrets are compared in constant time.
+#[cfg(test)]
 pub(crate) fn authenticate<'a>(
     realm: &'a Realm,
     headers: &HeaderMap,
     params: &Params,
 ) -> Result<AuthenticatedClient<'a>, OAuthError> {
-    authenticate_with(realm, headers, params, false)
+    authenticate_with(realm, headers, params, &providers::generic::Generic)
 }
 
-/// [`authenticate`], where `verifier_as_secret` lets a public client send its PKCE
-/// `code_verifier` as the Basic password (IBM App ID's SPA SDK does).
+/// [`authenticate`] with `flavor`'s leniencies: a public client sending its PKCE
+/// `code_verifier` as the Basic password (IBM App ID's SPA SDK), the same credentials sent both
+/// as Basic and in the body (Keycloak accepts that).
 pub(crate) fn authenticate_with<'a>(
     realm: &'a Realm,
     headers: &HeaderMap,
     params: &Params,
-    verifier_as_secret: bool,
+    flavor: &dyn Flavor,
 ) -> Result<AuthenticatedClient<'a>, OAuthError> {
+    let verifier_as_secret = flavor.public_client_basic_verifier();
     let basic = basic_credentials(headers)?;
     let body_secret = params.get("client_secret");
     let body_id = params.get("client_id");
     let (client_id, secret, method) = match (basic, body_secret) {
+        (Some((id, secret)), Some(posted))
+            if flavor.accepts_repeated_client_credentials()
+                && body_id.is_none_or(|body_id| body_id == id)
+                && aws_lc_rs::constant_time::verify_slices_are_equal(secret.as_bytes(), posted.as_bytes()).is_ok() =>
+        {
+            (id, Some(secret), AuthMethod::Basic)
+        }
+        (Some((id, _)), Some(_)) if flavor.accepts_repeated_client_credentials() => {
+            let known = realm.client(&id).is_some();
+            let kind = if known {
+                ErrorKind::BadClientSecret { basic: true }
+            } else {
+                ErrorKind::UnknownClient { basic: true }
+            };
+            return Err(OAuthError::new(kind, "unknown client or bad credentials"));
+        }
         (Some(_), Some(_)) => {
             return Err(OAuthError::new(
                 ErrorKind::MultipleClientAuthMethods,

@@ -150,6 +150,8 @@ pub enum ErrorKind {
     MissingBearer,
     /// The bearer token is expired, revoked, malformed or unknown.
     InvalidBearer,
+    /// The access token was presented in more than one way (RFC 6750 §2).
+    BearerInSeveralPlaces,
     /// The token lacks a scope the resource requires.
     InsufficientScope {
         /// The scope that would have been enough.

@@ -93,6 +93,19 @@ pub trait Flavor: Sync + Send + std::fmt::Debug {
         false
     }
 
+    /// Whether the same client credentials sent both as HTTP Basic and in the body are accepted
+    /// (Keycloak 26.7.3 does; RFC 6749 §2.3 says use one method).
+    fn accepts_repeated_client_credentials(&self) -> bool {
+        false
+    }
+
+    /// Whether introspection honours `token_type_hint` strictly: a token of the other type is
+    /// inactive and an unknown hint is `invalid_request` (Keycloak 26.7.3); RFC 7662 makes the
+    /// hint an optimisation only.
+    fn introspection_hint_strict(&self) -> bool {
+        false
+    }
+
     /// The discovery document.
     fn discovery(&self, input: &DiscoveryInput<'_>) -> Map<String, Value> {
         generic::discovery(input)

@@ -102,6 +102,14 @@ impl Flavor for Keycloak {
         true
     }
 
+    fn accepts_repeated_client_credentials(&self) -> bool {
+        true
+    }
+
+    fn introspection_hint_strict(&self) -> bool {
+        true
+    }
+
     fn revocation_unknown_token_body(&self) -> Option<Value> {
         Some(json!({"error": "invalid_token", "error_description": "Invalid token"}))
     }
@@ -369,6 +377,10 @@ impl Flavor for Keycloak {
             ErrorKind::UserDisabled => json(400, "invalid_grant", "Account disabled"),
             ErrorKind::InvalidScope => json(400, "invalid_scope", &sanitize_description(detail)),
             ErrorKind::MissingBearer => bearer(401, String::new()),
+            ErrorKind::BearerInSeveralPlaces => bearer(
+                400,
+                ", error=\"invalid_request\", error_description=\"More than one method used for including an access token\"".into(),
+            ),
             ErrorKind::InvalidBearer => bearer(
                 401,
                 ", error=\"invalid_token\", error_description=\"Token verification failed\"".into(),

@@ -3,7 +3,7 @@
 
 use super::{RealmName, respond};
 use crate::app::{App, RealmCtx};
-use crate::client_auth::{AuthMethod, authenticate};
+use crate::client_auth::{AuthMethod, authenticate_with};
 use crate::error::OAuthError;
 use crate::http::{no_store_json, read_form};
 use axum::body::Body;
@@ -30,7 +30,7 @@ async fn introspect(
         let cx = app.realm(&realm)?;
         let params = read_form(&headers, body).await?;
         let unauthenticated = |detail: &str| OAuthError::new(ErrorKind::IntrospectionUnauthenticated, detail);
-        let caller = authenticate(cx.realm, &headers, &params).map_err(|err| match err.kind {
+        let caller = authenticate_with(cx.realm, &headers, &params, cx.flavor()).map_err(|err| match err.kind {
             ErrorKind::MultipleClientAuthMethods | ErrorKind::MalformedRequest => err,
             _ => unauthenticated("client authentication is required to introspect"),
         })?;
@@ -47,7 +47,13 @@ async fn introspect(
             ));
         }
         let token = params.require("token")?;
-        let body = describe(&cx, token)
+        let lookup = match (cx.flavor().introspection_hint_strict(), params.get("token_type_hint")) {
+            (false, _) | (true, None) => Lookup::Any,
+            (true, Some("access_token")) => Lookup::Access,
+            (true, Some("refresh_token")) => Lookup::Refresh,
+            (true, Some(_)) => return Err(OAuthError::malformed("Unsupported token type.")),
+        };
+        let body = describe(&cx, token, lookup)
             .filter(|_| audience_allows(&cx, caller.client, token))
             .unwrap_or_else(|| json!({ "active": false }));
         Ok(no_store_json(&body))
@@ -72,9 +78,17 @@ fn audience_allows(cx: &RealmCtx<'_>, caller: &providers::Client, token: &str) -
     }
 }
 
+/// Which kinds of token an introspection request looks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Lookup {
+    Any,
+    Access,
+    Refresh,
+}
+
 /// The active response for a live access or refresh token of this realm.
-fn describe(cx: &RealmCtx<'_>, token: &str) -> Option<Value> {
-    if let Some(live) = cx.live_access_token(token) {
+fn describe(cx: &RealmCtx<'_>, token: &str, lookup: Lookup) -> Option<Value> {
+    if let Some(live) = cx.live_access_token(token).filter(|_| lookup != Lookup::Refresh) {
         let subject = live.claims.get("sub").and_then(Value::as_str).unwrap_or_default();
         let username = cx.realm.user_by_id(subject).map(|user| user.username.as_str());
         let body = cx.flavor().introspection(&IntrospectionInput {
@@ -85,6 +99,9 @@ fn describe(cx: &RealmCtx<'_>, token: &str) -> Option<Value> {
             is_default_realm: cx.is_default,
         });
         return Some(Value::Object(body));
+    }
+    if lookup == Lookup::Access {
+        return None;
     }
     let record = cx.store().live_refresh(token, cx.now())?;
     if record.realm != cx.realm.name {

@@ -89,7 +89,8 @@ async fn presented_token(method: &Method, uri: &Uri, headers: &HeaderMap, body: 
     match found.len() {
         0 => Err(OAuthError::new(ErrorKind::MissingBearer, "an access token is required")),
         1 => Ok(found.remove(0)),
-        _ => Err(OAuthError::malformed(
+        _ => Err(OAuthError::new(
+            ErrorKind::BearerInSeveralPlaces,
             "the access token must be presented in exactly one way",
         )),
     }
