@@ -79,6 +79,16 @@ pub(super) fn entries() -> Vec<Entry> {
             authz07
         ),
         check!(
+            "AUTHZ-08",
+            Authorize,
+            Must,
+            Strict,
+            [CodeFlow],
+            "OIDC Core §3.1.2.1, §2",
+            "prompt=login and an exceeded max_age force a new login (later auth_time); a generous max_age does not",
+            authz08
+        ),
+        check!(
             "AUTHZ-09",
             Authorize,
             Must,
@@ -355,6 +365,95 @@ async fn authz07(cx: &Cx<'_>) -> Step {
             format!("prompt=none with a session gave {:?}", callback.param("error")),
         )),
         Err(exchange) => Err(exchange.fail(None, "prompt=none with a session did not redirect with a code")),
+    }
+}
+
+/// The `auth_time` of the ID token a callback's code buys (`None` when the provider's ID
+/// tokens carry none, as IBM App ID's).
+async fn auth_time(cx: &Cx<'_>, request: &AuthRequest<'_>, callback: &Callback) -> Step<Option<u64>> {
+    let code = callback.code()?;
+    let tokens = Cx::tokens(cx.redeem(request, &code, None).await?)?;
+    let id_token = tokens.id_token()?;
+    Ok(crate::cx::claims(id_token).and_then(|claims| claims.get("auth_time").and_then(serde_json::Value::as_u64)))
+}
+
+async fn authz08(cx: &Cx<'_>) -> Step {
+    let web = cx.web()?;
+    let user = cx.user()?;
+    let base = AuthRequest::code(web, "openid");
+    let first = cx.callback(&base).await?;
+    if first.jar_is_empty() {
+        cx.note("the login set no cookie: re-authentication cannot be observed");
+        return Ok(());
+    }
+    let first_time = auth_time(cx, &base, &first).await?;
+    if first_time.is_none() {
+        cx.note(format!(
+            "{}'s ID tokens carry no auth_time: only re-authentication is checked",
+            cx.provider()
+        ));
+    }
+
+    // A generous max_age: the session answers, with the original auth_time.
+    let generous = base.clone().set("max_age", Some("10000"));
+    match cx.authorize(&generous, None, first.jar.clone()).await? {
+        Ok(callback) if callback.param("code").is_some() => {
+            let time = auth_time(cx, &generous, &callback).await?;
+            if time != first_time {
+                return Err(callback.exchange.fail(
+                    Some("auth_time"),
+                    format!("auth_time {time:?} is not the login's {first_time:?}"),
+                ));
+            }
+        }
+        Ok(callback) => {
+            return Err(callback.exchange.fail(
+                Some("error"),
+                format!("max_age=10000 was refused: {:?}", callback.param("error")),
+            ));
+        }
+        Err(exchange) => return Err(exchange.fail(None, "max_age=10000 asked for a new login within the session")),
+    }
+
+    // prompt=login: no code without a new login.
+    let forced = base.clone().set("prompt", Some("login"));
+    if let Ok(callback) = cx.authorize(&forced, None, first.jar.clone()).await?
+        && callback.param("code").is_some()
+    {
+        return Err(callback
+            .exchange
+            .fail(Some("code"), "prompt=login issued a code without a new login"));
+    }
+
+    // Past max_age=1: no code without a new login; after one, a later auth_time.
+    if cx.advance_clock(2).is_err() {
+        tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+    }
+    let short = base.clone().set("max_age", Some("1"));
+    if let Ok(callback) = cx.authorize(&short, None, first.jar.clone()).await?
+        && callback.param("code").is_some()
+    {
+        return Err(callback
+            .exchange
+            .fail(Some("code"), "max_age=1 issued a code for a session older than 1 s"));
+    }
+    match cx.authorize(&short, Some(user), first.jar.clone()).await? {
+        Ok(callback) if callback.param("code").is_some() => {
+            let time = auth_time(cx, &short, &callback).await?;
+            match (first_time, time) {
+                (Some(first), Some(later)) if later > first => Ok(()),
+                (None, None) => Ok(()),
+                (first, later) => Err(callback.exchange.fail(
+                    Some("auth_time"),
+                    format!("auth_time {later:?} after the new login is not later than {first:?}"),
+                )),
+            }
+        }
+        Ok(callback) => Err(callback.exchange.fail(
+            Some("error"),
+            format!("the new login was refused: {:?}", callback.param("error")),
+        )),
+        Err(exchange) => Err(exchange.fail(None, "the new login under max_age=1 did not end in a redirect")),
     }
 }
 

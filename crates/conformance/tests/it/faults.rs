@@ -119,6 +119,7 @@ fn table() -> Vec<(&'static str, Endpoint, Break, &'static str)> {
         ("AUTHZ-05", Authorize, Status(503), "redirect_uri"),
         ("AUTHZ-06", Authorize, Status(503), "503"),
         ("AUTHZ-07", Authorize, Status(503), "503"),
+        ("AUTHZ-08", Authorize, Status(503), "503"),
         ("AUTHZ-09", Authorize, Status(503), "503"),
         ("AUTHZ-10", Authorize, Status(503), "503"),
         ("AUTHZ-11", Authorize, Status(503), "prompt=none"),
