@@ -302,19 +302,15 @@ impl Introspector {
             None => String::new(),
             Some(_) => return Err(InvalidToken::ClaimType("sub")),
         };
-        let grants = self.provider.read_grants(&body, Some(&self.resource));
-        Ok(Principal {
+        Ok(Principal::from_claims(
+            self.provider,
+            &self.resource,
             subject,
-            client_id: grants.client_id,
-            scopes: grants.scopes,
-            roles: grants.roles,
-            client_roles: grants.client_roles,
-            expires_at: exp,
-            issuer: self.issuer.clone().unwrap_or_default(),
-            provider: self.provider,
-            kind: TokenKind::Introspected,
-            claims: body,
-        })
+            self.issuer.clone().unwrap_or_default(),
+            exp,
+            TokenKind::Introspected,
+            body,
+        ))
     }
 }
 

@@ -44,6 +44,32 @@ pub struct Principal {
 }
 
 impl Principal {
+    /// A principal from verified `claims`, with scopes, roles and client read by `provider`'s
+    /// reader for the resource server `resource` (one place for JWTs and introspection answers).
+    pub(crate) fn from_claims(
+        provider: Provider,
+        resource: &str,
+        subject: String,
+        issuer: String,
+        expires_at: u64,
+        kind: TokenKind,
+        claims: Map<String, Value>,
+    ) -> Principal {
+        let grants = provider.read_grants(&claims, Some(resource));
+        Principal {
+            subject,
+            client_id: grants.client_id,
+            scopes: grants.scopes,
+            roles: grants.roles,
+            client_roles: grants.client_roles,
+            expires_at,
+            issuer,
+            provider,
+            kind,
+            claims,
+        }
+    }
+
     /// Whether the token carries exactly this scope token.
     pub fn has_scope(&self, scope: &str) -> bool {
         self.scopes.iter().any(|s| s == scope)

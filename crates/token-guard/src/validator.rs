@@ -393,19 +393,15 @@ impl Validator {
         if claims.get("scope").is_some_and(|s| !s.is_string()) && self.scope_format == ScopeFormat::StringOnly {
             return Err(InvalidToken::ClaimType("scope"));
         }
-        let grants = self.provider.read_grants(&claims, Some(&self.resource));
-        Ok(Principal {
+        Ok(Principal::from_claims(
+            self.provider,
+            &self.resource,
             subject,
-            client_id: grants.client_id,
-            scopes: grants.scopes,
-            roles: grants.roles,
-            client_roles: grants.client_roles,
-            expires_at: exp,
-            issuer: self.issuer.clone(),
-            provider: self.provider,
-            kind: TokenKind::Jwt,
+            self.issuer.clone(),
+            exp,
+            TokenKind::Jwt,
             claims,
-        })
+        ))
     }
 
     /// Refuses ID, refresh and logout tokens presented as access tokens (RS-15, ATK-36).
