@@ -24,6 +24,8 @@ pub(crate) struct App {
     pub(crate) clock: Arc<dyn Clock>,
     /// A `login_hint` naming an enabled user logs that user in without the login page.
     pub(crate) auto_approve: bool,
+    /// Grant types served: the mock's, filtered by what the provider offers (computed once).
+    pub(crate) grant_types: Vec<providers::GrantType>,
     /// Injected faults and hit counters, per endpoint.
     pub(crate) faults: Faults,
 }
@@ -76,6 +78,7 @@ impl App {
             store: Store::default(),
             clock,
             auto_approve,
+            grant_types: grants::supported(provider),
             faults: Faults::default(),
         }
     }
@@ -162,10 +165,6 @@ pub(crate) struct RealmCtx<'a> {
 }
 
 impl RealmCtx<'_> {
-    pub(crate) fn provider(&self) -> Provider {
-        self.app.provider
-    }
-
     pub(crate) fn keys(&self) -> &RealmKeys {
         &self.published.keys
     }

@@ -35,7 +35,7 @@ pub(crate) fn supported(provider: providers::Provider) -> Vec<GrantType> {
 pub(crate) fn issue(cx: &RealmCtx<'_>, client: AuthenticatedClient<'_>, params: &Params) -> Result<Issued, OAuthError> {
     let name = params.require("grant_type")?;
     let grant = GrantType::from_wire(name)
-        .filter(|grant| supported(cx.provider()).contains(grant))
+        .filter(|grant| cx.app.grant_types.contains(grant))
         .ok_or_else(|| {
             OAuthError::new(
                 ErrorKind::UnsupportedGrantType,
