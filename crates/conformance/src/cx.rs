@@ -2,7 +2,7 @@
 //! (headless login, code exchange, client authentication, provider-aware error expectations).
 
 use crate::http::{Auth, Exchange, Http, Jar, Req, Step, Stop, fail, skip};
-use crate::target::{Target, secret};
+use crate::targets::{Target, secret};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use mock_idp::Endpoint;

@@ -14,7 +14,7 @@
 use crate::cx::{Cx, Tokens};
 use crate::http::{Exchange, Http, Req, Step, Stop};
 use crate::jose;
-use crate::target::Target;
+use crate::targets::Target;
 use mock_idp::Endpoint;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -216,7 +216,7 @@ async fn errors(cx: &Cx<'_>, obs: &mut Observation, origin: &str) {
     };
     let service = cx.service().ok();
     let (id, secret) = service
-        .and_then(|s| crate::target::secret(s).map(|secret| (s.id.clone(), secret.to_owned())))
+        .and_then(|s| crate::targets::secret(s).map(|secret| (s.id.clone(), secret.to_owned())))
         .unwrap_or_default();
     let wrong = format!("{secret}-wrong");
     record(

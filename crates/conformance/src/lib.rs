@@ -24,15 +24,15 @@ mod cx;
 pub mod diff;
 mod http;
 mod jose;
-mod keycloak_dist;
 pub mod report;
 mod runner;
-mod target;
+mod targets;
 
 pub use check::{Area, Capability, Check, Evidence, Level, OnReal, Outcome, Status};
 pub use checks::all as catalog;
 pub use runner::{CheckResult, Run, Runner, Selection, SelectionError, Summary};
-pub use target::{Target, TargetError, TargetKind, TargetOptions, TargetSpec};
+pub use targets::containers::docker_engine_reachable;
+pub use targets::{Target, TargetError, TargetKind, TargetOptions, TargetSpec};
 
 /// Errors of this crate.
 #[derive(Debug, thiserror::Error)]

@@ -51,23 +51,6 @@ fn run(cli: opt::Cli) -> Result<ExitCode, String> {
     }
 }
 
-/// Whether a Docker engine answers on its socket (or `DOCKER_HOST`).
-fn docker_reachable() -> bool {
-    if let Ok(host) = std::env::var("DOCKER_HOST")
-        && let Some(address) = host.strip_prefix("tcp://")
-    {
-        return std::net::TcpStream::connect(address).is_ok();
-    }
-    #[cfg(unix)]
-    {
-        std::os::unix::net::UnixStream::connect("/var/run/docker.sock").is_ok()
-    }
-    #[cfg(not(unix))]
-    {
-        false
-    }
-}
-
 fn run_checks(args: opt::RunArgs) -> Result<ExitCode, String> {
     let format: Format = args.format.parse()?;
     let spec: TargetSpec = args
@@ -75,7 +58,7 @@ fn run_checks(args: opt::RunArgs) -> Result<ExitCode, String> {
         .parse()
         .map_err(|e: conformance::TargetError| e.to_string())?;
     if let TargetSpec::Container(provider) = spec
-        && !docker_reachable()
+        && !conformance::docker_engine_reachable()
     {
         println!("container:{provider}: skipped: no Docker engine reachable");
         return Ok(ExitCode::SUCCESS);

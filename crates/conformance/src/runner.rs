@@ -4,7 +4,7 @@ use crate::check::{Area, Check, Outcome, Status};
 use crate::checks::{Entry, catalog};
 use crate::cx::Cx;
 use crate::http::Http;
-use crate::target::Target;
+use crate::targets::Target;
 use serde::Serialize;
 use std::time::{Duration, Instant};
 
@@ -98,7 +98,7 @@ pub struct Run {
     /// Its issuer.
     pub issuer: String,
     /// Mock or real.
-    pub kind: crate::target::TargetKind,
+    pub kind: crate::targets::TargetKind,
     /// Every result, in catalog order.
     pub results: Vec<CheckResult>,
     /// How long the run took.
@@ -186,7 +186,7 @@ impl Runner {
         let http = Http::new(self.timeout).map_err(crate::Error::Http)?;
         let cx = Cx::new(target, http);
         let started = Instant::now();
-        let real = target.kind() == crate::target::TargetKind::Real;
+        let real = target.kind() == crate::targets::TargetKind::Real;
         let mut results = Vec::with_capacity(entries.len());
         for entry in entries {
             let began = Instant::now();

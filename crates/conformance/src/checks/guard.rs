@@ -7,7 +7,7 @@
 use super::{Entry, check};
 use crate::cx::{Cx, Tokens};
 use crate::http::{Exchange, Step, fail};
-use crate::target::secret;
+use crate::targets::secret;
 use aws_lc_rs::signature::{RSA_PKCS1_SHA256, RsaKeyPair};
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};

@@ -236,7 +236,7 @@ async fn intr06(cx: &Cx<'_>) -> Step {
     let access = tokens.access_token()?;
     let url = cx.endpoint(Endpoint::Introspect).await?;
     let client = cx.introspector()?;
-    let secret = crate::target::secret(client).unwrap_or_default();
+    let secret = crate::targets::secret(client).unwrap_or_default();
     let json_body = serde_json::json!({ "token": access }).to_string();
     for req in [
         Req::get(url.as_str())

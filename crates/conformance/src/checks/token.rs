@@ -3,7 +3,7 @@
 use super::{Entry, check};
 use crate::cx::{AuthRequest, Cx};
 use crate::http::{Exchange, Req, Step};
-use crate::target::secret;
+use crate::targets::secret;
 use mock_idp::Endpoint;
 use providers::{ErrorKind, GrantType};
 use serde_json::Value;

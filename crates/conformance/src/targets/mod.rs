@@ -1,11 +1,18 @@
-//! Targets: the provider instance checks talk to (`mock:<flavor>`, `url:<issuer>`).
+//! Targets: the provider instance checks talk to: `mock:<flavor>` in-process, `url:<issuer>`,
+//! `keycloak-dist` (a real Keycloak started as a process) and `container:<provider>`.
+
+mod cast;
+pub(crate) mod containers;
+pub(crate) mod keycloak_dist;
+mod spec;
+
+pub(crate) use cast::{Cast, secret};
+pub use spec::TargetSpec;
 
 use crate::check::Capability;
 use mock_idp::{Endpoint, ManualClock, MockIdp, Provider, World};
-use providers::{Client, ClientKind, GrantType, PkcePolicy, Realm, User};
-use std::fmt;
+use providers::Realm;
 use std::path::PathBuf;
-use std::str::FromStr;
 
 /// Why a target could not be set up.
 #[derive(Debug, thiserror::Error)]
@@ -36,55 +43,6 @@ pub enum TargetError {
     /// The real Keycloak of `keycloak-dist` could not be fetched or started.
     #[error("keycloak-dist: {0}")]
     KeycloakDist(String),
-}
-
-/// A parsed `--target` value.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum TargetSpec {
-    /// `mock:<flavor>`: the in-process mock imitating that provider.
-    Mock(Provider),
-    /// `url:<issuer>`: any running provider, with credentials from a world file.
-    Url(String),
-    /// `keycloak-dist`: a real Keycloak 26.7.3 from its Maven Central distribution, started as a
-    /// process (cached download) and stopped when the target is dropped.
-    KeycloakDist,
-    /// `container:<provider>`: a provider in a container (not yet).
-    Container(Provider),
-}
-
-impl FromStr for TargetSpec {
-    type Err = TargetError;
-
-    fn from_str(text: &str) -> Result<TargetSpec, TargetError> {
-        if let Some(flavor) = text.strip_prefix("mock:") {
-            return Ok(TargetSpec::Mock(flavor.parse()?));
-        }
-        if let Some(issuer) = text.strip_prefix("url:") {
-            let url = url::Url::parse(issuer).map_err(|_| TargetError::Issuer(issuer.to_owned()))?;
-            if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
-                return Err(TargetError::Issuer(issuer.to_owned()));
-            }
-            return Ok(TargetSpec::Url(issuer.to_owned()));
-        }
-        if text == "keycloak-dist" {
-            return Ok(TargetSpec::KeycloakDist);
-        }
-        if let Some(provider) = text.strip_prefix("container:") {
-            return Ok(TargetSpec::Container(provider.parse()?));
-        }
-        Err(TargetError::Unknown(text.to_owned()))
-    }
-}
-
-impl fmt::Display for TargetSpec {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            TargetSpec::Mock(provider) => write!(f, "mock:{provider}"),
-            TargetSpec::Url(issuer) => write!(f, "url:{issuer}"),
-            TargetSpec::KeycloakDist => f.write_str("keycloak-dist"),
-            TargetSpec::Container(provider) => write!(f, "container:{provider}"),
-        }
-    }
 }
 
 /// Where a target's World comes from and which provider a `url:` target is.
@@ -120,7 +78,7 @@ pub struct Target {
     mock: Option<MockIdp>,
     clock: Option<ManualClock>,
     /// Keeps the `keycloak-dist` process alive; dropping the target stops it.
-    _dist: Option<crate::keycloak_dist::KeycloakDist>,
+    _dist: Option<keycloak_dist::KeycloakDist>,
 }
 
 /// A clock start far from the epoch and from today, so tokens are obviously test tokens.
@@ -175,7 +133,7 @@ impl Target {
                 let Some(definition) = world.realm(&realm) else {
                     return Err(TargetError::Realm(realm));
                 };
-                let dist = crate::keycloak_dist::KeycloakDist::start(definition)
+                let dist = keycloak_dist::KeycloakDist::start(definition)
                     .await
                     .map_err(TargetError::KeycloakDist)?;
                 Ok(Target {
@@ -305,7 +263,7 @@ impl Target {
 
     /// The clients and users checks act as.
     pub(crate) fn cast(&self) -> Cast<'_> {
-        Cast::of(self.realm(), self.provider)
+        Cast::of(self.realm())
     }
 
     /// Which of `required` the target lacks.
@@ -315,76 +273,5 @@ impl Target {
             .iter()
             .copied()
             .find(|capability| !cast.has(*capability, self.mock.is_some() && self.clock.is_some()))
-    }
-}
-
-/// The World's clients and users, by the part they play in checks.
-#[derive(Debug, Clone, Copy, Default)]
-pub(crate) struct Cast<'w> {
-    /// A confidential client with the code grant and a redirect URI.
-    pub(crate) web: Option<&'w Client>,
-    /// A public client with the code grant and a redirect URI.
-    pub(crate) spa: Option<&'w Client>,
-    /// A confidential client with client credentials.
-    pub(crate) service: Option<&'w Client>,
-    /// A client allowed to introspect.
-    pub(crate) introspector: Option<&'w Client>,
-    /// An enabled user.
-    pub(crate) user: Option<&'w User>,
-}
-
-impl<'w> Cast<'w> {
-    fn of(realm: Option<&'w Realm>, provider: Provider) -> Cast<'w> {
-        let Some(realm) = realm else {
-            return Cast::default();
-        };
-        let code_client = |public: bool| {
-            realm.clients.values().find(|client| {
-                client.allows(GrantType::AuthorizationCode)
-                    && !client.redirect_uris.is_empty()
-                    && client.is_confidential() != public
-            })
-        };
-        let introspector = realm
-            .clients
-            .values()
-            .find(|client| client.introspection && client.is_confidential());
-        let service = realm
-            .clients
-            .values()
-            .filter(|client| client.is_confidential() && client.allows(GrantType::ClientCredentials))
-            .min_by_key(|client| client.introspection);
-        let mut users = realm.users.values().filter(|user| user.enabled);
-        let _ = provider;
-        Cast {
-            web: code_client(false),
-            spa: code_client(true),
-            service,
-            introspector,
-            user: users.next(),
-        }
-    }
-
-    fn has(&self, capability: Capability, mock_control: bool) -> bool {
-        match capability {
-            Capability::CodeFlow => self.web.is_some() && self.user.is_some(),
-            Capability::PublicClient => self.spa.is_some() && self.user.is_some(),
-            Capability::ClientCredentials => self.service.is_some(),
-            Capability::Refresh => self.web.is_some_and(|web| web.allows(GrantType::RefreshToken)),
-            Capability::Introspection => self.introspector.is_some(),
-            Capability::MockControl => mock_control,
-        }
-    }
-
-    pub(crate) fn spa_requires_pkce(&self) -> bool {
-        self.spa.is_some_and(|spa| spa.pkce == PkcePolicy::S256Required)
-    }
-}
-
-/// The secret of a confidential client.
-pub(crate) fn secret(client: &Client) -> Option<&str> {
-    match &client.kind {
-        ClientKind::Confidential { secret } => Some(secret),
-        ClientKind::Public => None,
     }
 }

@@ -1,0 +1,74 @@
+//! The World's clients and users by the part they play in checks.
+
+use crate::check::Capability;
+use providers::{Client, ClientKind, GrantType, PkcePolicy, Realm, User};
+
+/// The World's clients and users, by the part they play in checks.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Cast<'w> {
+    /// A confidential client with the code grant and a redirect URI.
+    pub(crate) web: Option<&'w Client>,
+    /// A public client with the code grant and a redirect URI.
+    pub(crate) spa: Option<&'w Client>,
+    /// A confidential client with client credentials.
+    pub(crate) service: Option<&'w Client>,
+    /// A client allowed to introspect.
+    pub(crate) introspector: Option<&'w Client>,
+    /// An enabled user.
+    pub(crate) user: Option<&'w User>,
+}
+
+impl<'w> Cast<'w> {
+    pub(super) fn of(realm: Option<&'w Realm>) -> Cast<'w> {
+        let Some(realm) = realm else {
+            return Cast::default();
+        };
+        let code_client = |public: bool| {
+            realm.clients.values().find(|client| {
+                client.allows(GrantType::AuthorizationCode)
+                    && !client.redirect_uris.is_empty()
+                    && client.is_confidential() != public
+            })
+        };
+        let introspector = realm
+            .clients
+            .values()
+            .find(|client| client.introspection && client.is_confidential());
+        let service = realm
+            .clients
+            .values()
+            .filter(|client| client.is_confidential() && client.allows(GrantType::ClientCredentials))
+            .min_by_key(|client| client.introspection);
+        let mut users = realm.users.values().filter(|user| user.enabled);
+        Cast {
+            web: code_client(false),
+            spa: code_client(true),
+            service,
+            introspector,
+            user: users.next(),
+        }
+    }
+
+    pub(super) fn has(&self, capability: Capability, mock_control: bool) -> bool {
+        match capability {
+            Capability::CodeFlow => self.web.is_some() && self.user.is_some(),
+            Capability::PublicClient => self.spa.is_some() && self.user.is_some(),
+            Capability::ClientCredentials => self.service.is_some(),
+            Capability::Refresh => self.web.is_some_and(|web| web.allows(GrantType::RefreshToken)),
+            Capability::Introspection => self.introspector.is_some(),
+            Capability::MockControl => mock_control,
+        }
+    }
+
+    pub(crate) fn spa_requires_pkce(&self) -> bool {
+        self.spa.is_some_and(|spa| spa.pkce == PkcePolicy::S256Required)
+    }
+}
+
+/// The secret of a confidential client.
+pub(crate) fn secret(client: &Client) -> Option<&str> {
+    match &client.kind {
+        ClientKind::Confidential { secret } => Some(secret),
+        ClientKind::Public => None,
+    }
+}
