@@ -22,6 +22,7 @@ mod grant;
 pub mod keycloak;
 mod provider;
 pub mod reader;
+pub mod setup;
 pub mod world;
 pub mod wso2;
 pub mod zitadel;

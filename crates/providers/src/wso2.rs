@@ -12,7 +12,7 @@
 //! - Introspection: the mock accepts client credentials (WSO2 needs the documented
 //!   `deployment.toml` change for that; by default it wants a user's Basic credentials).
 
-mod setup;
+pub mod setup;
 
 pub use setup::setup_notes;
 

@@ -12,7 +12,7 @@
 //! - No password grant, PKCE `S256` only, introspection with `client_secret_basic`.
 //! - Errors are 400 for nearly everything, userinfo errors are JSON without `WWW-Authenticate`.
 
-mod setup;
+pub mod setup;
 
 pub use setup::setup_notes;
 
