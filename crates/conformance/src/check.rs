@@ -117,6 +117,9 @@ pub enum Capability {
     Refresh,
     /// A client the World allows to introspect.
     Introspection,
+    /// A confidential client_credentials client whose id or secret changes under
+    /// form-urlencoding (`:`, `%`, `+`, space, non-ASCII).
+    EncodedCredentials,
     /// Control over the target's keys and clock (in-process mock targets).
     MockControl,
 }
@@ -129,6 +132,9 @@ impl fmt::Display for Capability {
             Capability::ClientCredentials => "a client_credentials client",
             Capability::Refresh => "a code-flow client with the refresh_token grant",
             Capability::Introspection => "a client allowed to introspect",
+            Capability::EncodedCredentials => {
+                "a client_credentials client whose id or secret changes under form-urlencoding"
+            }
             Capability::MockControl => "control over keys and clock (mock targets only)",
         })
     }

@@ -155,6 +155,21 @@ impl<'t> Cx<'t> {
         std::mem::take(&mut *self.notes.lock().unwrap_or_else(std::sync::PoisonError::into_inner))
     }
 
+    /// Whether the target's provider is documented to depart from a requirement as
+    /// `deviation` says; if so, notes it, so the report shows why the check let it pass.
+    pub(crate) fn excused(&self, deviation: providers::Deviation) -> bool {
+        let provider = self.provider();
+        let excused = provider.flavor().deviates(deviation);
+        if excused {
+            self.note(format!(
+                "documented {provider} deviation ({}): {}",
+                deviation.requirement(),
+                deviation.description()
+            ));
+        }
+        excused
+    }
+
     pub(crate) fn provider(&self) -> providers::Provider {
         self.target.provider()
     }
@@ -220,6 +235,13 @@ impl<'t> Cx<'t> {
             .cast()
             .service
             .ok_or_else(|| skip("the world has no client_credentials client"))
+    }
+
+    pub(crate) fn encoded_client(&self) -> Step<&'t Client> {
+        self.target
+            .cast()
+            .encoded
+            .ok_or_else(|| skip("the world has no client whose credentials change under form-urlencoding"))
     }
 
     pub(crate) fn introspector(&self) -> Step<&'t Client> {

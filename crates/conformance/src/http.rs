@@ -40,6 +40,8 @@ const SECRET_PARAMS: &[&str] = &["client_secret", "password"];
 pub(crate) enum Auth {
     None,
     Basic(String, String),
+    /// Basic credentials sent without the form-urlencoding RFC 6749 §2.3.1 asks for.
+    RawBasic(String, String),
     Bearer(String),
 }
 
@@ -127,6 +129,7 @@ impl Req {
         match &self.auth {
             Auth::None => {}
             Auth::Basic(id, _) => text.push_str(&format!(" (Basic {id}:***)")),
+            Auth::RawBasic(id, _) => text.push_str(&format!(" (Basic, not form-urlencoded, {id}:***)")),
             Auth::Bearer(token) => text.push_str(&format!(" (Bearer {})", shorten(token))),
         }
         text
@@ -296,6 +299,7 @@ impl Http {
         builder = match &req.auth {
             Auth::None => builder,
             Auth::Basic(id, secret) => builder.basic_auth(form_encode(id), Some(form_encode(secret))),
+            Auth::RawBasic(id, secret) => builder.basic_auth(id, Some(secret)),
             Auth::Bearer(token) => builder.bearer_auth(token),
         };
         if let Some(cookie) = jar.as_deref().and_then(Jar::header) {

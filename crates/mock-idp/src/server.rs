@@ -479,6 +479,7 @@ impl MockIdp {
             session_id: None,
             nonce: None,
             grant: None,
+            login: None,
         };
         let overrides = Overrides {
             lifetime: spec.lifetime,

@@ -2,6 +2,7 @@
 //! tokens, opaque tokens, login sessions and pending logins. In memory, one lock, and every
 //! entry expires.
 
+use providers::GrantType;
 use serde_json::{Map, Value};
 use std::collections::HashMap;
 use std::sync::{Mutex, MutexGuard};
@@ -61,6 +62,8 @@ pub(crate) struct RefreshRecord {
     pub(crate) username: Option<String>,
     pub(crate) scopes: Vec<String>,
     pub(crate) auth_time: Option<u64>,
+    /// How the user logged in (authorization_code or password), for claims that depend on it.
+    pub(crate) login: Option<GrantType>,
     pub(crate) session_id: Option<String>,
     pub(crate) family: FamilyId,
     pub(crate) issued_at: u64,
@@ -404,6 +407,7 @@ mod tests {
             username: Some("alice".into()),
             scopes: vec![],
             auth_time: None,
+            login: None,
             session_id: None,
             family,
             issued_at: 0,

@@ -24,6 +24,10 @@ pub(crate) struct Subject<'a> {
     pub(crate) nonce: Option<String>,
     /// The grant issuing the token; `None` when minted directly.
     pub(crate) grant: Option<GrantType>,
+    /// The grant by which the user logged in for this session: `authorization_code` (an
+    /// interactive login) or `password` (a direct grant); kept across refreshes. `None` without
+    /// a user login (client credentials, tokens minted directly).
+    pub(crate) login: Option<GrantType>,
 }
 
 /// What a grant issued.
@@ -90,6 +94,7 @@ impl RealmCtx<'_> {
             auth_time: subject.auth_time,
             session_id: subject.session_id.as_deref(),
             grant: subject.grant,
+            login: subject.login,
             is_default_realm: self.is_default,
         });
         claims.extend(overrides.claims.clone());
@@ -182,6 +187,7 @@ impl RealmCtx<'_> {
             username: subject.user.map(|user| user.username.clone()),
             scopes: subject.scopes.clone(),
             auth_time: subject.auth_time,
+            login: subject.login,
             session_id: subject.session_id.clone(),
             family,
             issued_at: now,
@@ -211,6 +217,7 @@ impl RealmCtx<'_> {
             realm: self.realm,
             is_default_realm: self.is_default,
             grant: subject.grant,
+            login: subject.login,
         });
         self.sign(alg, ID_TOKEN_TYP, &claims)
     }

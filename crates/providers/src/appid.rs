@@ -14,7 +14,7 @@
 
 use crate::claims::{AccessTokenInput, DiscoveryInput, IdTokenInput, IntrospectionInput, TokenResponseInput};
 use crate::reader::{scope_tokens, string_array};
-use crate::{BodyFormats, Client, Endpoint, ErrorKind, ErrorResponse, Flavor, Grants, User};
+use crate::{BodyFormats, Client, Deviation, Endpoint, ErrorKind, ErrorResponse, Flavor, Grants, User};
 use serde_json::{Map, Value, json};
 
 /// IBM Cloud App ID's facts.
@@ -87,6 +87,11 @@ impl Flavor for AppId {
         Some("/api/v1/attributes")
     }
 
+    fn deviations(&self) -> &'static [Deviation] {
+        // IBM's documented discovery document (well-known.md) lists no PKCE methods.
+        &[Deviation::PkceMethodsNotAdvertised]
+    }
+
     fn discovery(&self, input: &DiscoveryInput<'_>) -> Map<String, Value> {
         let url = |endpoint| {
             crate::Provider::AppId
@@ -120,6 +125,9 @@ impl Flavor for AppId {
             ]),
         );
         doc.insert("grant_types_supported".into(), json!(grants));
+        if !self.deviates(Deviation::PkceMethodsNotAdvertised) {
+            doc.insert("code_challenge_methods_supported".into(), json!(["S256"]));
+        }
         doc.insert(
             "profiles_endpoint".into(),
             json!(input.public_url.trim_end_matches('/')),

@@ -32,6 +32,10 @@ pub struct AccessTokenInput<'a> {
     pub is_default_realm: bool,
     /// The grant that issued the token (`None` for tokens minted without a grant).
     pub grant: Option<GrantType>,
+    /// The grant by which the user logged in for this session: `authorization_code` (an
+    /// interactive login) or `password` (a direct grant); kept across refreshes. `None` without
+    /// a user login (client credentials, tokens minted directly).
+    pub login: Option<GrantType>,
 }
 
 /// What an ID token is built from.
@@ -65,6 +69,10 @@ pub struct IdTokenInput<'a> {
     pub is_default_realm: bool,
     /// The grant that issued the token.
     pub grant: Option<GrantType>,
+    /// The grant by which the user logged in for this session: `authorization_code` (an
+    /// interactive login) or `password` (a direct grant); kept across refreshes. `None` without
+    /// a user login (client credentials, tokens minted directly).
+    pub login: Option<GrantType>,
 }
 
 /// What an active introspection response is built from.

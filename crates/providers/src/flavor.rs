@@ -3,7 +3,9 @@
 //! provider does differently, and nothing else.
 
 use crate::claims::{AccessTokenInput, DiscoveryInput, IdTokenInput, IntrospectionInput, TokenResponseInput};
-use crate::{Client, Endpoint, ErrorKind, ErrorResponse, GrantType, Grants, TokenFormat, User, generic, reader};
+use crate::{
+    Client, Deviation, Endpoint, ErrorKind, ErrorResponse, GrantType, Grants, TokenFormat, User, generic, reader,
+};
 use serde_json::{Map, Value};
 
 /// How a token endpoint accepts its body.
@@ -97,6 +99,17 @@ pub trait Flavor: Sync + Send + std::fmt::Debug {
     /// (Keycloak 26.7.3 does; RFC 6749 §2.3 says use one method).
     fn accepts_repeated_client_credentials(&self) -> bool {
         false
+    }
+
+    /// The provider's documented departures from specification requirements; the mock's
+    /// builders and the conformance checks both read this list.
+    fn deviations(&self) -> &'static [Deviation] {
+        &[]
+    }
+
+    /// Whether the provider departs from a requirement in the way `deviation` says.
+    fn deviates(&self, deviation: Deviation) -> bool {
+        self.deviations().contains(&deviation)
     }
 
     /// Whether introspection honours `token_type_hint` strictly: a token of the other type is

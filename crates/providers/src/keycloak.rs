@@ -196,7 +196,9 @@ impl Flavor for Keycloak {
         let mut claims = Map::new();
         claims.insert("exp".into(), json!(input.expires_at));
         claims.insert("iat".into(), json!(input.issued_at));
-        if let (Some(GrantType::AuthorizationCode), Some(auth_time)) = (input.grant, input.auth_time) {
+        // Keycloak 26.7.3 keeps the session's auth_time after an interactive login, also in
+        // refreshed tokens; a direct (password) grant's tokens have none (golden token-password.json).
+        if let (Some(GrantType::AuthorizationCode), Some(auth_time)) = (input.login, input.auth_time) {
             claims.insert("auth_time".into(), json!(auth_time));
         }
         claims.insert("jti".into(), json!(jti(input.grant, input.jti)));
@@ -257,8 +259,7 @@ impl Flavor for Keycloak {
         let mut claims = Map::new();
         claims.insert("exp".into(), json!(input.expires_at));
         claims.insert("iat".into(), json!(input.issued_at));
-        // Keycloak 26.7.3 puts auth_time in ID tokens of the code flow only.
-        if matches!(input.grant, Some(GrantType::AuthorizationCode) | None) {
+        if input.login != Some(GrantType::Password) {
             claims.insert("auth_time".into(), json!(input.auth_time));
         }
         claims.insert("jti".into(), json!(input.jti));

@@ -15,6 +15,7 @@ mod alg;
 pub mod appid;
 pub mod claims;
 pub mod clock;
+mod deviation;
 mod error;
 mod flavor;
 pub mod generic;
@@ -32,6 +33,7 @@ mod generated_fixtures;
 
 pub use alg::SigningAlg;
 pub use clock::{Clock, ManualClock, SystemClock};
+pub use deviation::Deviation;
 pub use error::{Challenge, ErrorCode, ErrorKind, ErrorResponse};
 pub use flavor::{BodyFormats, Flavor};
 pub use grant::GrantType;

@@ -350,6 +350,9 @@ async fn disc08(cx: &Cx<'_>) -> Step {
         }
     }
     let methods = strings(&doc, "code_challenge_methods_supported");
+    if methods.is_empty() && cx.excused(providers::Deviation::PkceMethodsNotAdvertised) {
+        return Ok(());
+    }
     if !methods.iter().any(|m| m == "S256") {
         return Err(fail(
             Some("code_challenge_methods_supported"),

@@ -1,8 +1,9 @@
-//! The token endpoint (RFC 6749 §3.2, §4, §5): TOK-01..10, TOK-12..17.
+//! The token endpoint (RFC 6749 §2.3, §3.2, §4, §5): TOK-01..17.
 
 use super::{Entry, check};
 use crate::cx::{AuthRequest, Cx};
-use crate::http::{Exchange, Req, Step};
+use crate::http::{Auth, Exchange, Req, Step};
+use crate::targets::TargetKind;
 use crate::targets::secret;
 use mock_idp::Endpoint;
 use providers::{ErrorKind, GrantType};
@@ -109,6 +110,16 @@ pub(super) fn entries() -> Vec<Entry> {
             "RFC 6749 §3.3, §5.2",
             "a scope outside the client's allowance is refused with invalid_scope or not granted",
             tok10
+        ),
+        check!(
+            "TOK-11",
+            Token,
+            Must,
+            Strict,
+            [EncodedCredentials],
+            "RFC 6749 §2.3.1",
+            "Basic credentials are form-urldecoded: an id and secret with `:`, `%`, `+`, space or non-ASCII authenticate",
+            tok11
         ),
         check!(
             "TOK-12",
@@ -454,6 +465,54 @@ async fn tok10(cx: &Cx<'_>) -> Step {
         return Ok(());
     }
     cx.expect_error(&exchange, &ErrorKind::InvalidScope, &[400], &["invalid_scope"])
+}
+
+async fn tok11(cx: &Cx<'_>) -> Step {
+    let client = cx.encoded_client()?;
+    let secret = secret(client).unwrap_or_default();
+    let url = cx.endpoint(Endpoint::Token).await?;
+    let grant = [("grant_type", "client_credentials")];
+    let encoded = cx
+        .send(
+            Req::post(url.as_str())
+                .auth(Auth::Basic(client.id.clone(), secret.to_owned()))
+                .form(&grant),
+        )
+        .await?;
+    if encoded.status != 200 {
+        return Err(encoded.fail(
+            None,
+            format!(
+                "form-urlencoded Basic credentials of `{}` were refused with {}",
+                client.id, encoded.status
+            ),
+        ));
+    }
+    Cx::tokens(encoded)?;
+    let raw = cx
+        .send(
+            Req::post(url.as_str())
+                .auth(Auth::RawBasic(client.id.clone(), secret.to_owned()))
+                .form(&grant),
+        )
+        .await?;
+    if cx.target.kind() == TargetKind::Mock {
+        // The mock always form-urldecodes (docs/conformance.md, TOK-11), so credentials that
+        // decoding changes are refused as an unknown client, in the provider's error shape.
+        cx.expect_error(
+            &raw,
+            &ErrorKind::UnknownClient { basic: true },
+            &[401],
+            &["invalid_client"],
+        )?;
+    } else {
+        cx.note(format!(
+            "credentials sent without form-urlencoding answered {} {}",
+            raw.status,
+            raw.error_code().unwrap_or_else(|| "(no error code)".into())
+        ));
+    }
+    Ok(())
 }
 
 async fn tok12(cx: &Cx<'_>) -> Step {

@@ -14,6 +14,8 @@ pub(crate) struct Cast<'w> {
     pub(crate) service: Option<&'w Client>,
     /// A client allowed to introspect.
     pub(crate) introspector: Option<&'w Client>,
+    /// A confidential client_credentials client whose id or secret form-urlencoding changes.
+    pub(crate) encoded: Option<&'w Client>,
     /// An enabled user.
     pub(crate) user: Option<&'w User>,
 }
@@ -39,12 +41,18 @@ impl<'w> Cast<'w> {
             .values()
             .filter(|client| client.is_confidential() && client.allows(GrantType::ClientCredentials))
             .min_by_key(|client| client.introspection);
+        let encoded = realm.clients.values().find(|client| {
+            client.allows(GrantType::ClientCredentials)
+                && secret(client)
+                    .is_some_and(|secret| changes_when_form_encoded(&client.id) || changes_when_form_encoded(secret))
+        });
         let mut users = realm.users.values().filter(|user| user.enabled);
         Cast {
             web: code_client(false),
             spa: code_client(true),
             service,
             introspector,
+            encoded,
             user: users.next(),
         }
     }
@@ -56,6 +64,7 @@ impl<'w> Cast<'w> {
             Capability::ClientCredentials => self.service.is_some(),
             Capability::Refresh => self.web.is_some_and(|web| web.allows(GrantType::RefreshToken)),
             Capability::Introspection => self.introspector.is_some(),
+            Capability::EncodedCredentials => self.encoded.is_some(),
             Capability::MockControl => mock_control,
         }
     }
@@ -63,6 +72,12 @@ impl<'w> Cast<'w> {
     pub(crate) fn spa_requires_pkce(&self) -> bool {
         self.spa.is_some_and(|spa| spa.pkce == PkcePolicy::S256Required)
     }
+}
+
+/// Whether RFC 6749 §2.3.1's form-urlencoding changes `text` (`:`, `%`, `+`, space, `@`,
+/// non-ASCII, …), so a server that skips decoding would refuse it.
+pub(crate) fn changes_when_form_encoded(text: &str) -> bool {
+    url::form_urlencoded::byte_serialize(text.as_bytes()).collect::<String>() != text
 }
 
 /// The secret of a confidential client.

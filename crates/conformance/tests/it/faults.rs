@@ -196,6 +196,7 @@ async fn breaks(prefix: &str) {
 fn every_implemented_check_has_a_breaking_case() {
     let mut ids: Vec<&str> = table().iter().map(|(id, ..)| *id).collect();
     ids.extend(CARELESS);
+    ids.push("TOK-11"); // tok11_fails_against_a_provider_that_does_not_form_urldecode_basic_credentials
     ids.extend(crate::guard::GUARD);
     for check in conformance::catalog() {
         assert!(ids.contains(&check.id), "{} has no breaking case", check.id);
@@ -267,6 +268,29 @@ async fn checks_fail_against_a_careless_hand_made_server() {
             Outcome::Fail { evidence } => assert!(evidence.field.as_deref() == Some(needle), "{id}: {evidence}"),
             other => panic!("{id} did not fail against a careless server: {other:?}"),
         }
+    }
+}
+
+#[tokio::test]
+async fn tok11_fails_against_a_provider_that_does_not_form_urldecode_basic_credentials() {
+    // The mock stores the secret in its form-urlencoded spelling: it then accepts exactly what
+    // a provider that skips decoding accepts, and refuses the correctly encoded credentials.
+    let world = crate::support::encoded_credentials_world();
+    let mut stored = world.clone();
+    for client in stored.realms.values_mut().flat_map(|realm| realm.clients.values_mut()) {
+        if let providers::ClientKind::Confidential { secret } = &mut client.kind {
+            *secret = url::form_urlencoded::byte_serialize(secret.as_bytes()).collect();
+        }
+    }
+    let idp = mock_idp::MockIdp::builder().world(stored).start_blocking();
+    let target = conformance::Target::url(idp.issuer(), Provider::Generic, world);
+    let run = run(&target, &["TOK-11"]).await;
+    match outcome(&run, "TOK-11") {
+        Outcome::Fail { evidence } => {
+            assert_eq!(evidence.status, Some(401), "{evidence}");
+            assert!(evidence.message.contains("svc.tok-11@example"), "{evidence}");
+        }
+        other => panic!("TOK-11 passed against a server that does not decode: {other:?}"),
     }
 }
 

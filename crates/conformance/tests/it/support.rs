@@ -14,6 +14,28 @@ pub(crate) fn mock(provider: Provider) -> Target {
     Target::from_mock(idp).with_clock(clock)
 }
 
+/// A mock of `provider` serving `world`, with auto-approval and a movable frozen clock.
+pub(crate) fn mock_with_world(provider: Provider, world: &mock_idp::World) -> Target {
+    let clock = ManualClock::at(1_900_000_000);
+    let idp = MockIdp::builder()
+        .provider(provider)
+        .world(world.clone())
+        .clock(clock.clone())
+        .auto_approve(true)
+        .start_blocking();
+    Target::from_mock(idp).with_clock(clock)
+}
+
+/// `fixtures/worlds/encoded-credentials.toml`: one client whose credentials change under
+/// form-urlencoding (check TOK-11).
+pub(crate) fn encoded_credentials_world() -> mock_idp::World {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../fixtures/worlds/encoded-credentials.toml"
+    );
+    mock_idp::World::load(path).unwrap()
+}
+
 /// Runs the checks `ids` against `target`.
 pub(crate) async fn run(target: &Target, ids: &[&str]) -> Run {
     let selection = Selection {

@@ -49,6 +49,7 @@ pub(super) fn issue(cx: &RealmCtx<'_>, client: &Client, params: &Params) -> Resu
         session_id: record.session_id,
         nonce: record.nonce,
         grant: Some(GrantType::AuthorizationCode),
+        login: Some(GrantType::AuthorizationCode),
     };
     cx.issue(&subject, Some(family), client.allows(GrantType::RefreshToken))
 }

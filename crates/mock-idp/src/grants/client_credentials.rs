@@ -17,6 +17,7 @@ pub(super) fn issue(cx: &RealmCtx<'_>, client: &Client, params: &Params) -> Resu
         session_id: None,
         nonce: None,
         grant: Some(GrantType::ClientCredentials),
+        login: None,
     };
     cx.issue(&subject, None, false)
 }

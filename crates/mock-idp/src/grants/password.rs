@@ -30,6 +30,7 @@ pub(super) fn issue(cx: &RealmCtx<'_>, client: &Client, params: &Params) -> Resu
         session_id: Some(session_id),
         nonce: None,
         grant: Some(GrantType::Password),
+        login: Some(GrantType::Password),
     };
     cx.issue(&subject, None, client.allows(GrantType::RefreshToken))
 }

@@ -44,6 +44,7 @@ pub(super) fn issue(cx: &RealmCtx<'_>, client: &Client, params: &Params) -> Resu
         session_id: record.session_id,
         nonce: None,
         grant: Some(GrantType::RefreshToken),
+        login: record.login,
     };
     cx.issue(&subject, Some(record.family), true)
 }
