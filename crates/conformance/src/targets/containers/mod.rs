@@ -1,6 +1,8 @@
 //! `container:<provider>` targets: a real provider started by testcontainers where a Docker
 //! engine is reachable. Without one, the CLI prints one line and skips (design: skip honestly).
 
+pub(crate) mod provision;
+
 /// Whether a Docker engine answers: `DOCKER_HOST` (`tcp://` or `unix://`) when set, else the
 /// default socket `/var/run/docker.sock`. Only a connection is attempted, nothing is sent.
 pub fn docker_engine_reachable() -> bool {
