@@ -471,13 +471,13 @@ async fn tok11(cx: &Cx<'_>) -> Step {
     let client = cx.encoded_client()?;
     let secret = secret(client).unwrap_or_default();
     let url = cx.endpoint(Endpoint::Token).await?;
-    let grant = [("grant_type", "client_credentials")];
+    let credentials_grant = |auth: Auth| {
+        Req::post(url.as_str())
+            .auth(auth)
+            .form(&[("grant_type", "client_credentials")])
+    };
     let encoded = cx
-        .send(
-            Req::post(url.as_str())
-                .auth(Auth::Basic(client.id.clone(), secret.to_owned()))
-                .form(&grant),
-        )
+        .send(credentials_grant(Auth::Basic(client.id.clone(), secret.to_owned())))
         .await?;
     if encoded.status != 200 {
         return Err(encoded.fail(
@@ -490,11 +490,7 @@ async fn tok11(cx: &Cx<'_>) -> Step {
     }
     Cx::tokens(encoded)?;
     let raw = cx
-        .send(
-            Req::post(url.as_str())
-                .auth(Auth::RawBasic(client.id.clone(), secret.to_owned()))
-                .form(&grant),
-        )
+        .send(credentials_grant(Auth::RawBasic(client.id.clone(), secret.to_owned())))
         .await?;
     if cx.target.kind() == TargetKind::Mock {
         // The mock always form-urldecodes (docs/conformance.md, TOK-11), so credentials that
