@@ -94,7 +94,7 @@ impl KnownDifferences {
 /// # Errors
 /// When the HTTP client cannot be built.
 pub async fn observe(target: &Target, timeout: Duration) -> Result<Observation, crate::Error> {
-    let http = Http::new(timeout).map_err(crate::Error::Http)?;
+    let http = Http::new(timeout, target.accepts_invalid_certs()).map_err(crate::Error::Http)?;
     let cx = Cx::new(target, http);
     let mut obs = Observation::new();
     let origin = url::Url::parse(target.issuer())

@@ -183,7 +183,7 @@ impl Runner {
     /// When the selection names nothing or the HTTP client cannot be built.
     pub async fn run(&self, target: &Target, mut progress: impl FnMut(&CheckResult)) -> Result<Run, crate::Error> {
         let entries = self.selection.entries()?;
-        let http = Http::new(self.timeout).map_err(crate::Error::Http)?;
+        let http = Http::new(self.timeout, target.accepts_invalid_certs()).map_err(crate::Error::Http)?;
         let cx = Cx::new(target, http);
         let started = Instant::now();
         let real = target.kind() == crate::targets::TargetKind::Real;

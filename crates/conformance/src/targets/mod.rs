@@ -43,6 +43,10 @@ pub enum TargetError {
     /// The real Keycloak of `keycloak-dist` could not be fetched or started.
     #[error("keycloak-dist: {0}")]
     KeycloakDist(String),
+    /// A `container:<provider>` target could not be started or set up (the message starts
+    /// with the target's name).
+    #[error("{0}")]
+    Container(String),
 }
 
 /// Where a target's World comes from and which provider a `url:` target is.
@@ -77,8 +81,17 @@ pub struct Target {
     kind: TargetKind,
     mock: Option<MockIdp>,
     clock: Option<ManualClock>,
-    /// Keeps the `keycloak-dist` process alive; dropping the target stops it.
-    _dist: Option<keycloak_dist::KeycloakDist>,
+    /// What runs the provider, kept alive by the target; dropping the target stops it.
+    backing: Option<Backing>,
+}
+
+/// The process or containers behind a real target.
+#[derive(Debug)]
+enum Backing {
+    /// The `keycloak-dist` process.
+    Dist(#[expect(dead_code, reason = "held for its Drop, which stops Keycloak")] keycloak_dist::KeycloakDist),
+    /// The containers of a `container:<provider>` target.
+    Containers(containers::Running),
 }
 
 /// A clock start far from the epoch and from today, so tokens are obviously test tokens.
@@ -125,7 +138,7 @@ impl Target {
                     kind: TargetKind::Real,
                     mock: None,
                     clock: None,
-                    _dist: None,
+                    backing: None,
                 })
             }
             TargetSpec::KeycloakDist => {
@@ -145,12 +158,24 @@ impl Target {
                     kind: TargetKind::Real,
                     mock: None,
                     clock: None,
-                    _dist: Some(dist),
+                    backing: Some(Backing::Dist(dist)),
                 })
             }
-            TargetSpec::Container(_) => Err(TargetError::Unavailable(
-                "container targets are not implemented yet (issue 6)".into(),
-            )),
+            TargetSpec::Container(provider) => {
+                let realm = options.realm.clone().unwrap_or_else(|| world.default_realm.clone());
+                let started = containers::start(*provider, &world, &realm, &containers::docker_host()).await?;
+                Ok(Target {
+                    name: spec.to_string(),
+                    provider: *provider,
+                    issuer: started.issuer,
+                    world: started.world,
+                    realm,
+                    kind: TargetKind::Real,
+                    mock: None,
+                    clock: None,
+                    backing: Some(Backing::Containers(started.running)),
+                })
+            }
         }
     }
 
@@ -167,7 +192,7 @@ impl Target {
             kind: TargetKind::Mock,
             mock: Some(idp),
             clock: None,
-            _dist: None,
+            backing: None,
         }
     }
 
@@ -184,7 +209,7 @@ impl Target {
             kind: TargetKind::Real,
             mock: None,
             clock: None,
-            _dist: None,
+            backing: None,
         }
     }
 
@@ -239,6 +264,12 @@ impl Target {
     /// The in-process mock, for tests that inject faults.
     pub fn mock(&self) -> Option<&MockIdp> {
         self.mock.as_ref()
+    }
+
+    /// Whether the target serves a self-signed certificate its clients must accept
+    /// (`container:wso2`).
+    pub(crate) fn accepts_invalid_certs(&self) -> bool {
+        matches!(&self.backing, Some(Backing::Containers(running)) if running.accepts_invalid_certs())
     }
 
     pub(crate) fn clock(&self) -> Option<&ManualClock> {
