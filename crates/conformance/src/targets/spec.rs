@@ -15,7 +15,8 @@ pub enum TargetSpec {
     /// `keycloak-dist`: a real Keycloak 26.7.3 from its Maven Central distribution, started as a
     /// process (cached download) and stopped when the target is dropped.
     KeycloakDist,
-    /// `container:<provider>`: a provider in a container (not yet).
+    /// `container:<provider>`: Keycloak, ZITADEL or WSO2 IS started in Docker by testcontainers,
+    /// set up with the World and removed when the target is dropped.
     Container(Provider),
 }
 
