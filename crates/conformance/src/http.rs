@@ -281,6 +281,12 @@ impl Http {
         Ok(Http { client })
     }
 
+    /// The underlying client, for token-guard's discovery, JWKS and introspection fetches: the
+    /// same timeout, redirect policy and certificate trust as the checks' own requests.
+    pub(crate) fn reqwest_client(&self) -> reqwest::Client {
+        self.client.clone()
+    }
+
     pub(crate) async fn send(&self, req: Req) -> Step<Exchange> {
         self.send_with(req, None).await
     }

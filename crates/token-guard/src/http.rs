@@ -20,6 +20,16 @@ pub(crate) fn checked_url(url: &str, allow_http: bool) -> Result<url::Url, Confi
     }
 }
 
+/// The client used when the caller brings none: HTTPS through rustls (the WebPKI roots and the
+/// system's trust store), no redirects (a JWKS or introspection URL that moves is a
+/// configuration error, not something to follow).
+pub(crate) fn default_client() -> Result<reqwest::Client, ConfigError> {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .map_err(|err| ConfigError::Url(err.to_string()))
+}
+
 /// Why a fetch failed (never shown to clients).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub(crate) enum FetchError {
@@ -98,6 +108,29 @@ pub(crate) fn max_age(cache_control: &str) -> Option<u64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn the_default_client_speaks_tls() {
+        // Real issuers are https: the first bytes the default client sends to an https URL must
+        // be a TLS handshake record (0x16, version 3.x), not a refusal to try.
+        use tokio::io::AsyncReadExt;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("https://{}/jwks", listener.local_addr().unwrap());
+        let server = tokio::spawn(tokio::time::timeout(Duration::from_secs(10), async move {
+            let (mut stream, _) = listener.accept().await.unwrap();
+            let mut first = [0u8; 3];
+            stream.read_exact(&mut first).await.unwrap();
+            first
+        }));
+        let client = default_client().unwrap();
+        let attempt = tokio::time::timeout(Duration::from_secs(10), client.get(&url).send()).await;
+        let first = server.await.unwrap();
+        assert_eq!(
+            first.ok().map(|bytes| (bytes[0], bytes[1])),
+            Some((0x16, 3)),
+            "{attempt:?}"
+        );
+    }
 
     #[test]
     fn cache_control_is_read() {

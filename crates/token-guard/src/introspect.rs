@@ -119,10 +119,7 @@ impl IntrospectorBuilder {
         let endpoint = http::checked_url(&self.endpoint, self.allow_insecure_http)?;
         let client = match self.client {
             Some(client) => client,
-            None => reqwest::Client::builder()
-                .redirect(reqwest::redirect::Policy::none())
-                .build()
-                .map_err(|err| ConfigError::Url(err.to_string()))?,
+            None => crate::http::default_client()?,
         };
         Ok(Introspector {
             endpoint,

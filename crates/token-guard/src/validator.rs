@@ -218,10 +218,7 @@ impl ValidatorBuilder {
         });
         let client = match self.client {
             Some(client) => client,
-            None => reqwest::Client::builder()
-                .redirect(reqwest::redirect::Policy::none())
-                .build()
-                .map_err(|err| ConfigError::Url(err.to_string()))?,
+            None => crate::http::default_client()?,
         };
         let jwks = JwksCache::new(
             source,

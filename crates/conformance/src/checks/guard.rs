@@ -145,7 +145,8 @@ async fn guard(cx: &Cx<'_>, routing: Routing) -> Step<Guard> {
     let audience = audience(cx)?;
     let mut validator = Validator::builder(&issuer, &audience, Alg::ALL)
         .provider(cx.provider())
-        .jwks_url(jwks_url);
+        .jwks_url(jwks_url)
+        .http_client(cx.http.reqwest_client());
     if let Some(clock) = cx.target.clock() {
         validator = validator.clock(clock.clone());
     }
@@ -160,6 +161,7 @@ async fn guard(cx: &Cx<'_>, routing: Routing) -> Step<Guard> {
                 .issuer(&issuer)
                 .audience(&audience)
                 .provider(cx.provider())
+                .http_client(cx.http.reqwest_client())
                 .cache_ttl(0);
             if let Some(clock) = cx.target.clock() {
                 introspector = introspector.clock(clock.clone());

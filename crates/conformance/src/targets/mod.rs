@@ -37,9 +37,6 @@ pub enum TargetError {
     /// The in-process mock did not start.
     #[error("the mock did not start: {0}")]
     Mock(String),
-    /// The target kind is known but not available in this build.
-    #[error("{0}")]
-    Unavailable(String),
     /// The real Keycloak of `keycloak-dist` could not be fetched or started.
     #[error("keycloak-dist: {0}")]
     KeycloakDist(String),
