@@ -4,10 +4,15 @@
 //! engine.
 
 use std::time::{Duration, Instant};
+use testcontainers::bollard::Docker;
+use testcontainers::bollard::query_parameters::{ListContainersOptionsBuilder, RemoveContainerOptionsBuilder};
+use testcontainers::core::client::ClientError;
 use testcontainers::core::wait::LogWaitStrategy;
 use testcontainers::core::{IntoContainerPort, WaitFor};
 use testcontainers::runners::AsyncRunner;
-use testcontainers::{ContainerAsync, ContainerRequest, CopyTargetOptions, GenericImage, Image, ImageExt};
+use testcontainers::{
+    ContainerAsync, ContainerRequest, CopyTargetOptions, GenericImage, Image, ImageExt, TestcontainersError,
+};
 
 /// How long pulling one image may take (only when the engine does not have it yet).
 const PULL_TIMEOUT: Duration = Duration::from_secs(900);
@@ -15,6 +20,11 @@ const PULL_TIMEOUT: Duration = Duration::from_secs(900);
 const CREATE_GRACE: Duration = Duration::from_secs(60);
 /// Label on every container a target starts, with this process's id as value.
 pub(crate) const LABEL: &str = "org.idp-harness.conformance";
+/// Label with a value unique to one [`start`], so a container it created can be found and
+/// removed when starting fails before testcontainers hands out a handle.
+pub(crate) const START_LABEL: &str = "org.idp-harness.conformance.start";
+/// How long removing such a leftover may take.
+const CLEANUP_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// A host port published on 127.0.0.1 only, forwarded to a container port.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -178,7 +188,9 @@ pub(crate) fn progress(target: &str, message: impl std::fmt::Display) {
 
 /// Starts `def`: pulls its image first when the engine lacks it (bounded by 15 minutes),
 /// then creates, copies files into and starts the container (bounded by its start-up budget
-/// plus a minute).
+/// plus a minute). When starting fails, the container is removed even where testcontainers
+/// had not handed out its handle yet (the engine refused the start, copying failed, the
+/// budget ran out mid-way): it is found by a label unique to this call.
 pub(crate) async fn start(target: &str, def: &ContainerDef) -> Result<ContainerAsync<GenericImage>, String> {
     let descriptor = def.descriptor();
     let docker = testcontainers::core::client::docker_client_instance()
@@ -192,18 +204,61 @@ pub(crate) async fn start(target: &str, def: &ContainerDef) -> Result<ContainerA
         let _pulled = tokio::time::timeout(PULL_TIMEOUT, def.request().pull_image())
             .await
             .map_err(|_| format!("pulling {descriptor} took longer than {} s", PULL_TIMEOUT.as_secs()))?
-            .map_err(|err| format!("cannot pull {descriptor}: {}", one_line(&err.to_string())))?;
+            .map_err(|err| format!("cannot pull {descriptor}: {}", pull_error(&err)))?;
     }
     progress(target, format_args!("starting {descriptor}"));
-    tokio::time::timeout(def.startup + CREATE_GRACE, def.request().start())
-        .await
-        .map_err(|_| {
+    let start_label = unique_suffix();
+    let request = def.request().with_label(START_LABEL, &start_label);
+    let started = tokio::time::timeout(def.startup + CREATE_GRACE, request.start()).await;
+    let failure = match started {
+        Ok(Ok(container)) => return Ok(container),
+        Ok(Err(err)) => format!("cannot start {descriptor}: {}", one_line(&err.to_string())),
+        Err(_) => format!(
+            "{descriptor} did not start within {} s",
+            (def.startup + CREATE_GRACE).as_secs()
+        ),
+    };
+    match remove_labelled(&docker, &start_label).await {
+        Ok(()) => Err(failure),
+        Err(cleanup) => Err(format!("{failure}; {cleanup}")),
+    }
+}
+
+/// Why a pull failed, without testcontainers' repetition of the image name.
+fn pull_error(err: &TestcontainersError) -> String {
+    match err {
+        TestcontainersError::Client(ClientError::PullImage { err, .. }) => one_line(&err.to_string()),
+        other => one_line(&other.to_string()),
+    }
+}
+
+/// Force-removes the containers carrying [`START_LABEL`] `value` (with their anonymous
+/// volumes), bounded by 30 seconds; the error names what is left behind.
+async fn remove_labelled(docker: &Docker, value: &str) -> Result<(), String> {
+    let remove = async {
+        let filters = std::collections::HashMap::from([("label".to_owned(), vec![format!("{START_LABEL}={value}")])]);
+        let options = ListContainersOptionsBuilder::new().all(true).filters(&filters).build();
+        let listed = docker.list_containers(Some(options)).await.map_err(|err| {
             format!(
-                "{descriptor} did not start within {} s",
-                (def.startup + CREATE_GRACE).as_secs()
+                "cannot list containers labelled {START_LABEL}={value}: {}",
+                one_line(&err.to_string())
             )
-        })?
-        .map_err(|err| format!("cannot start {descriptor}: {}", one_line(&err.to_string())))
+        })?;
+        for id in listed.into_iter().filter_map(|container| container.id) {
+            let options = RemoveContainerOptionsBuilder::new().force(true).v(true).build();
+            docker
+                .remove_container(&id, Some(options))
+                .await
+                .map_err(|err| format!("container {id} left behind: {}", one_line(&err.to_string())))?;
+        }
+        Ok(())
+    };
+    tokio::time::timeout(CLEANUP_TIMEOUT, remove).await.map_err(|_| {
+        format!(
+            "removing the containers labelled {START_LABEL}={value} took longer than {} s",
+            CLEANUP_TIMEOUT.as_secs()
+        )
+    })?
 }
 
 /// Polls `url` until it answers 2xx, the container stops, or `deadline` passes; the error
