@@ -2,18 +2,33 @@
 //! 0.28 (bollard 0.21, API v1.53) calls for the container targets, in the shapes of the
 //! Docker Engine API reference, recording every request. Starting a container "runs" a
 //! stand-in chosen by its image: a `MockIdp` in the Keycloak flavor bound to the published
-//! host port, a container that exits at once with a log, or a start the engine refuses.
+//! host port, PostgreSQL printing its readiness lines after a delay, ZITADEL or WSO2 IS
+//! (`standins.rs`) configured by the container's environment or copied-in files, a container
+//! that exits at once with a log, or a start the engine refuses.
 
+use crate::standins::{self, Admin, Recording, StandIn};
 use axum::body::{Body, Bytes};
 use axum::extract::State;
 use axum::http::{Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
-use mock_idp::{MockIdp, Provider};
+use mock_idp::{MockIdp, Provider, World};
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
 use tokio::sync::oneshot;
+
+/// What PostgreSQL prints on stderr when a server (the init one, then the real one) is up.
+pub(crate) const POSTGRES_READY: &str = "database system is ready to accept connections";
+/// How long after start PostgreSQL prints its first and its second readiness line.
+const POSTGRES_BOOT: [Duration; 2] = [Duration::from_millis(150), Duration::from_millis(300)];
+/// How long after start ZITADEL writes the IAM_OWNER PAT (after its discovery answers).
+const ZITADEL_PAT_DELAY: Duration = Duration::from_millis(300);
+/// Where WSO2 IS reads its configuration.
+const WSO2_CONFIG: &str = "/home/wso2carbon/wso2-config-volume/repository/conf/deployment.toml";
+/// How long a followed log stream waits for a container to finish booting.
+const FOLLOW_LIMIT: Duration = Duration::from_secs(10);
 
 /// What starting a container of an image does.
 #[derive(Debug, Clone)]
@@ -30,6 +45,19 @@ pub(crate) enum Behaviour {
     },
     /// The engine refuses to start the container (HTTP 500 with this message).
     RefuseStart(String),
+    /// PostgreSQL: its readiness line on stderr 150 ms and again 300 ms after start (the init
+    /// server, then the real one); a followed log stream is answered once both are printed.
+    Postgres,
+    /// ZITADEL (`standins.rs`): advertises `ZITADEL_EXTERNALDOMAIN:ZITADEL_EXTERNALPORT`,
+    /// exits unless `ZITADEL_DATABASE_POSTGRES_HOST` is a running container on its network,
+    /// writes `pat` to `ZITADEL_FIRSTINSTANCE_PATPATH` 300 ms after start.
+    Zitadel {
+        /// The IAM_OWNER PAT.
+        pat: String,
+    },
+    /// WSO2 IS (`standins.rs`): HTTPS with a self-signed certificate, advertising `[server]
+    /// hostname` and `[transport.https.properties] proxyPort` of the copied-in deployment.toml.
+    Wso2,
 }
 
 /// How the fake engine behaves for one scenario.
@@ -62,6 +90,8 @@ pub(crate) struct Record {
     pub removed: bool,
     /// The host port a stand-in served on.
     pub served_port: Option<u16>,
+    /// What a ZITADEL or WSO2 stand-in recorded.
+    pub recording: Option<Recording>,
 }
 
 impl std::fmt::Debug for Record {
@@ -94,6 +124,8 @@ struct Container {
     exit_code: i64,
     /// (stream: 1 stdout, 2 stderr, line).
     logs: Vec<(u8, String)>,
+    /// Whether its start-up output is complete (a followed log stream waits for it).
+    booted: bool,
     stand_in: Option<oneshot::Sender<()>>,
 }
 
@@ -269,7 +301,7 @@ async fn handle(State(engine): State<FakeEngine>, method: Method, uri: Uri, body
         (&Method::POST, ["containers", id, "start"]) => start(&engine, id),
         (&Method::POST, ["containers", id, "stop"]) => stop(&engine, id),
         (&Method::GET, ["containers", id, "json"]) => inspect(&engine, id),
-        (&Method::GET, ["containers", id, "logs"]) => logs(&engine, id, &query),
+        (&Method::GET, ["containers", id, "logs"]) => logs(&engine, id, &query).await,
         (&Method::PUT, ["containers", id, "archive"]) => upload(&engine, id, &query, &body),
         (&Method::GET, ["containers", id, "archive"]) => download(&engine, id, &query),
         (&Method::DELETE, ["containers", id]) => remove(&engine, id, &query),
@@ -390,12 +422,14 @@ fn create(engine: &FakeEngine, uri: &Uri, query: &BTreeMap<String, String>, body
             stopped: false,
             removed: false,
             served_port: None,
+            recording: None,
         },
         name,
         image,
         running: false,
         exit_code: 0,
         logs: Vec::new(),
+        booted: true,
         stand_in: None,
     });
     json_response(StatusCode::CREATED, json!({"Id": id, "Warnings": []}))
@@ -462,6 +496,18 @@ fn bindings(config: &Value) -> Vec<(String, Option<String>, u16)> {
 fn start(engine: &FakeEngine, id: &str) -> Response {
     let mut inner = engine.lock();
     let behaviours = inner.settings.behaviour.clone();
+    // What ZITADEL needs to find its database: running containers by name and network.
+    let running: Vec<(String, Value)> = inner
+        .containers
+        .iter()
+        .filter(|c| c.running && !c.record.removed)
+        .filter_map(|c| {
+            Some((
+                c.name.clone()?,
+                c.record.create_body["HostConfig"]["NetworkMode"].clone(),
+            ))
+        })
+        .collect();
     let Some(container) = inner.container(id) else {
         return message(StatusCode::NOT_FOUND, format!("No such container: {id}"));
     };
@@ -484,7 +530,8 @@ fn start(engine: &FakeEngine, id: &str) -> Response {
             ),
         );
     }
-    match behaviours.get(&repository) {
+    let env = environment(&container.record.create_body);
+    let serving = match behaviours.get(&repository) {
         Some(Behaviour::RefuseStart(text)) => {
             return message(StatusCode::INTERNAL_SERVER_ERROR, text.clone());
         }
@@ -493,50 +540,197 @@ fn start(engine: &FakeEngine, id: &str) -> Response {
             container.running = false;
             container.exit_code = *code;
             container.logs.extend(stdout.iter().map(|line| (1, line.clone())));
+            return empty(StatusCode::NO_CONTENT);
         }
-        Some(Behaviour::Serve(provider)) => {
-            let [(_, _, port)] = published.as_slice() else {
-                return message(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "fake engine: a stand-in needs exactly one published port",
-                );
+        None => {
+            container.record.started = true;
+            container.running = true;
+            return empty(StatusCode::NO_CONTENT);
+        }
+        Some(Behaviour::Postgres) => {
+            container.record.started = true;
+            container.running = true;
+            container.booted = false;
+            container.logs.push((
+                1,
+                "The files belonging to this database system will be owned by user \"postgres\".".to_owned(),
+            ));
+            tokio::spawn(boot_postgres(engine.clone(), container.record.id.clone()));
+            return empty(StatusCode::NO_CONTENT);
+        }
+        Some(Behaviour::Serve(provider)) => Serving::Mock(*provider),
+        Some(Behaviour::Zitadel { pat }) => {
+            let database = env.get("ZITADEL_DATABASE_POSTGRES_HOST").cloned().unwrap_or_default();
+            let network = &container.record.create_body["HostConfig"]["NetworkMode"];
+            if !running.iter().any(|(name, net)| *name == database && net == network) {
+                container.record.started = true;
+                container.running = false;
+                container.exit_code = 1;
+                container.logs.push((
+                    2,
+                    format!("level=fatal msg=\"unable to connect to the database\" error=\"failed to connect to `host={database} user=postgres database=postgres`: hostname resolving error\""),
+                ));
+                return empty(StatusCode::NO_CONTENT);
+            }
+            let scheme = if env.get("ZITADEL_EXTERNALSECURE").is_some_and(|secure| secure == "true") {
+                "https"
+            } else {
+                "http"
             };
-            let listener = match std::net::TcpListener::bind(("127.0.0.1", *port)) {
-                Ok(listener) => listener,
-                Err(err) => {
-                    return message(
-                        StatusCode::INTERNAL_SERVER_ERROR,
-                        format!(
-                            "driver failed programming external connectivity: Bind for 127.0.0.1:{port} failed: {err}"
-                        ),
-                    );
-                }
-            };
+            let domain = env.get("ZITADEL_EXTERNALDOMAIN").map_or("localhost", String::as_str);
+            let port = env.get("ZITADEL_EXTERNALPORT").map_or("8080", String::as_str);
+            let world = standins::zitadel_world(&World::default_world().unwrap());
+            if let Some(path) = env.get("ZITADEL_FIRSTINSTANCE_PATPATH") {
+                tokio::spawn(write_pat(
+                    engine.clone(),
+                    container.record.id.clone(),
+                    path.clone(),
+                    pat.clone(),
+                ));
+            }
+            Serving::StandIn(StandIn {
+                provider: Provider::Zitadel,
+                world,
+                public_url: format!("{scheme}://{domain}:{port}"),
+                admin: Admin::Zitadel { pat: pat.clone() },
+                tls: false,
+            })
+        }
+        Some(Behaviour::Wso2) => {
+            let config: toml::Table = container
+                .record
+                .files
+                .get(WSO2_CONFIG)
+                .and_then(|content| toml::from_str(&String::from_utf8_lossy(content)).ok())
+                .unwrap_or_default();
+            let hostname = config
+                .get("server")
+                .and_then(|server| server.get("hostname"))
+                .and_then(toml::Value::as_str)
+                .unwrap_or("localhost");
+            let port = config
+                .get("transport")
+                .and_then(|transport| transport.get("https"))
+                .and_then(|https| https.get("properties"))
+                .and_then(|properties| properties.get("proxyPort"))
+                .and_then(toml::Value::as_integer)
+                .unwrap_or(9443);
+            Serving::StandIn(StandIn {
+                provider: Provider::Wso2,
+                world: World::default_world().unwrap(),
+                public_url: format!("https://{hostname}:{port}"),
+                admin: Admin::Wso2,
+                tls: true,
+            })
+        }
+    };
+    let [(_, _, port)] = published.as_slice() else {
+        return message(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "fake engine: a stand-in needs exactly one published port",
+        );
+    };
+    let listener = match std::net::TcpListener::bind(("127.0.0.1", *port)) {
+        Ok(listener) => listener,
+        Err(err) => {
+            return message(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                format!("driver failed programming external connectivity: Bind for 127.0.0.1:{port} failed: {err}"),
+            );
+        }
+    };
+    let (stop, stopped) = oneshot::channel::<()>();
+    let description = match serving {
+        Serving::Mock(provider) => {
             listener.set_nonblocking(true).unwrap();
             let listener = tokio::net::TcpListener::from_std(listener).unwrap();
-            let (stop, stopped) = oneshot::channel::<()>();
-            let builder = MockIdp::builder().provider(*provider);
+            let builder = MockIdp::builder().provider(provider);
             tokio::spawn(async move {
                 let shutdown = async {
                     let _ = stopped.await;
                 };
                 let _ = builder.serve_until(listener, |_, _| {}, shutdown).await;
             });
-            container.stand_in = Some(stop);
-            container.record.served_port = Some(*port);
-            container.record.started = true;
-            container.running = true;
-            container.logs.push((
-                1,
-                format!("stand-in: mock-idp ({provider}) listening on 127.0.0.1:{port}"),
-            ));
+            format!("mock-idp ({provider})")
         }
-        None => {
-            container.record.started = true;
-            container.running = true;
+        Serving::StandIn(stand_in) => {
+            let recording = Recording::default();
+            let description = format!("mock-idp ({}) at {}", stand_in.provider, stand_in.public_url);
+            if let Err(err) = standins::serve(listener, stand_in, recording.clone(), stopped) {
+                return message(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    format!("fake engine: stand-in: {err}"),
+                );
+            }
+            container.record.recording = Some(recording);
+            description
         }
-    }
+    };
+    container.stand_in = Some(stop);
+    container.record.served_port = Some(*port);
+    container.record.started = true;
+    container.running = true;
+    container
+        .logs
+        .push((1, format!("stand-in: {description} listening on 127.0.0.1:{port}")));
     empty(StatusCode::NO_CONTENT)
+}
+
+/// What serves on a started container's published port.
+enum Serving {
+    /// A plain `MockIdp` of this flavor at `http://127.0.0.1:{port}`.
+    Mock(Provider),
+    /// A ZITADEL or WSO2 stand-in.
+    StandIn(StandIn),
+}
+
+/// The container's environment (`Env` of its create body) by name.
+fn environment(config: &Value) -> BTreeMap<String, String> {
+    config["Env"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .filter_map(|var| var.split_once('='))
+        .map(|(name, value)| (name.to_owned(), value.to_owned()))
+        .collect()
+}
+
+/// PostgreSQL's start-up output: the init server comes up, initialisation completes, the real
+/// server comes up.
+async fn boot_postgres(engine: FakeEngine, id: String) {
+    let started = Instant::now();
+    let ready = format!("2026-11-23 19:39:10.000 UTC [1] LOG:  {POSTGRES_READY}");
+    let stages: [(&[(u8, &str)], bool); 2] = [
+        (
+            &[
+                (2, ready.as_str()),
+                (1, "PostgreSQL init process complete; ready for start up."),
+            ],
+            false,
+        ),
+        (&[(2, ready.as_str())], true),
+    ];
+    for (at, (lines, booted)) in POSTGRES_BOOT.iter().zip(stages) {
+        tokio::time::sleep(at.saturating_sub(started.elapsed())).await;
+        let mut inner = engine.lock();
+        let Some(container) = inner.container(&id).filter(|c| c.running) else {
+            return;
+        };
+        container
+            .logs
+            .extend(lines.iter().map(|(stream, line)| (*stream, (*line).to_owned())));
+        container.booted = booted;
+    }
+}
+
+/// ZITADEL writes the IAM_OWNER PAT once its first instance is set up.
+async fn write_pat(engine: FakeEngine, id: String, path: String, pat: String) {
+    tokio::time::sleep(ZITADEL_PAT_DELAY).await;
+    let mut inner = engine.lock();
+    if let Some(container) = inner.container(&id).filter(|c| c.running) {
+        container.record.files.insert(path, format!("{pat}\n").into_bytes());
+    }
 }
 
 fn stop(engine: &FakeEngine, id: &str) -> Response {
@@ -623,15 +817,26 @@ fn inspect(engine: &FakeEngine, id: &str) -> Response {
 
 /// `GET /containers/{id}/logs`: the multiplexed stream of a container without a TTY (an
 /// 8-byte header per frame: stream type, three zero bytes, big-endian length). The whole log
-/// is sent and the stream ends, also when `follow` asks to keep it open.
-fn logs(engine: &FakeEngine, id: &str, query: &BTreeMap<String, String>) -> Response {
+/// is sent and the stream ends; with `follow` only once the container has finished booting
+/// (or stopped), and then every line it sends is recorded as `SERVED {id} {stream}: {line}`.
+async fn logs(engine: &FakeEngine, id: &str, query: &BTreeMap<String, String>) -> Response {
     let wanted = |name: &str| query.get(name).is_some_and(|v| v == "true" || v == "1");
-    let (stdout, stderr) = (wanted("stdout"), wanted("stderr"));
+    let (stdout, stderr, follow) = (wanted("stdout"), wanted("stderr"), wanted("follow"));
+    let deadline = Instant::now() + FOLLOW_LIMIT;
+    loop {
+        let booting = engine.lock().container(id).is_some_and(|c| c.running && !c.booted);
+        if !(follow && booting) || Instant::now() > deadline {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
     let mut inner = engine.lock();
     let Some(c) = inner.container(id) else {
         return message(StatusCode::NOT_FOUND, format!("No such container: {id}"));
     };
+    let full_id = c.record.id.clone();
     let mut body = Vec::new();
+    let mut served = Vec::new();
     for (stream, line) in &c.logs {
         if (*stream == 1 && stdout) || (*stream == 2 && stderr) {
             let payload = format!("{line}\n");
@@ -639,7 +844,12 @@ fn logs(engine: &FakeEngine, id: &str, query: &BTreeMap<String, String>) -> Resp
             body.extend([0, 0, 0]);
             body.extend(u32::try_from(payload.len()).unwrap().to_be_bytes());
             body.extend(payload.as_bytes());
+            let name = if *stream == 1 { "stdout" } else { "stderr" };
+            served.push(format!("SERVED {full_id} {name}: {line}"));
         }
+    }
+    if follow {
+        inner.requests.extend(served);
     }
     Response::builder()
         .status(StatusCode::OK)

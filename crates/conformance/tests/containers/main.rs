@@ -15,7 +15,9 @@
 
 mod engine;
 mod scenarios;
+mod standins;
 mod tar;
+mod zitadel_admin;
 
 use std::path::PathBuf;
 use std::process::{Command, ExitCode};
@@ -179,18 +181,21 @@ fn child(socket: PathBuf, options: &Options) -> ExitCode {
                 .or_else(|| panic.downcast_ref::<&str>().map(|s| (*s).to_owned()))
                 .unwrap_or_else(|| "panicked".to_owned())),
         };
-        // Whatever a scenario asserted, no container may outlive it.
+        // Whatever a scenario asserted, no container or network may outlive it.
         let leftovers: Vec<String> = engine
             .containers()
             .into_iter()
             .filter(|c| !c.removed)
             .map(|c| c.id[..12].to_owned())
             .collect();
+        let networks: Vec<String> = engine.networks().into_keys().collect();
         let outcome = outcome.and_then(|()| {
-            if leftovers.is_empty() {
-                Ok(())
-            } else {
+            if !leftovers.is_empty() {
                 Err(format!("containers left behind: {leftovers:?}"))
+            } else if !networks.is_empty() {
+                Err(format!("networks left behind: {networks:?}"))
+            } else {
+                Ok(())
             }
         });
         match outcome {

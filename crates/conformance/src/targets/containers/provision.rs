@@ -252,6 +252,11 @@ fn rekey_client_roles(realm: &mut providers::Realm, from: &str, to: &str) {
     }
 }
 
+/// ZITADEL's admin API answers, shared with the fake-engine tests of `container:zitadel`.
+#[cfg(test)]
+#[path = "../../../tests/containers/zitadel_admin.rs"]
+mod zitadel_admin;
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -279,40 +284,6 @@ mod tests {
         fail: Option<(&'static str, u16)>,
     }
 
-    /// ZITADEL's answers to the default World's plan: generated ids, and 404 for any path
-    /// whose placeholders were not filled with them.
-    fn zitadel_answer(method: &Method, path: &str, body: &Value) -> Option<Value> {
-        let name = body["name"].as_str().unwrap_or_default();
-        let answer = match (method.as_str(), path) {
-            ("PUT", "/admin/v1/policies/password/complexity") => json!({"details": {}}),
-            ("POST", "/management/v1/projects") => json!({"id": "proj-1"}),
-            ("POST", "/management/v1/projects/proj-1/roles") => json!({"details": {}}),
-            ("POST", "/management/v1/projects/proj-1/apps/oidc")
-                if body["authMethodType"] == "OIDC_AUTH_METHOD_TYPE_NONE" =>
-            {
-                json!({"appId": "a", "clientId": format!("{name}-cid@demo")})
-            }
-            ("POST", "/management/v1/projects/proj-1/apps/oidc" | "/management/v1/projects/proj-1/apps/api") => {
-                json!({"appId": "a", "clientId": format!("{name}-cid@demo"), "clientSecret": format!("{name}-generated")})
-            }
-            ("POST", "/management/v1/users/machine") => json!({"userId": format!("m-{}", body["userName"].as_str()?)}),
-            ("PUT", "/management/v1/users/m-service/secret") => {
-                json!({"clientId": "service", "clientSecret": "service-generated"})
-            }
-            ("POST", "/v2/users/human") => json!({"userId": format!("h-{}", body["username"].as_str()?)}),
-            ("POST", p) if p.starts_with("/management/v1/users/") && p.ends_with("/grants") => {
-                let user = &p["/management/v1/users/".len()..p.len() - "/grants".len()];
-                if !(user.starts_with("h-") || user.starts_with("m-")) || body["projectId"] != "proj-1" {
-                    return None;
-                }
-                json!({"userGrantId": "g"})
-            }
-            ("POST", "/v2/users/h-carol/deactivate") => json!({"details": {}}),
-            _ => return None,
-        };
-        Some(answer)
-    }
-
     async fn handle(
         State(fake): State<Fake>,
         method: Method,
@@ -337,7 +308,7 @@ mod tests {
             let status = StatusCode::from_u16(status).unwrap();
             return (status, format!("{{\"code\":6,\"message\":\"{}\"}}", "x".repeat(500)));
         }
-        match zitadel_answer(&method, &path, &body) {
+        match super::zitadel_admin::answer(method.as_str(), &path, &body) {
             Some(answer) => (StatusCode::OK, answer.to_string()),
             None => (
                 StatusCode::NOT_FOUND,
