@@ -8,6 +8,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 mod opt;
+mod start;
 
 fn main() -> ExitCode {
     let cli = match opt::Cli::try_parse() {
@@ -48,6 +49,7 @@ fn run(cli: opt::Cli) -> Result<ExitCode, String> {
         }
         opt::Command::Run(args) => run_checks(args),
         opt::Command::Diff(args) => diff(args),
+        opt::Command::Start(args) => start::start(args),
     }
 }
 

@@ -23,6 +23,21 @@ pub(crate) enum Command {
     /// Runs the same scenarios against two targets and compares them, normalised; exit 1 when
     /// a difference is not listed as known.
     Diff(DiffArgs),
+    /// Starts a provider and keeps it running: prints `issuer <url>` once it is ready, stops it
+    /// on SIGINT, SIGTERM or end of standard input.
+    Start(StartArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct StartArgs {
+    /// What to start: keycloak-dist (a real Keycloak 26.7.3 on free loopback ports).
+    pub(crate) target: String,
+    /// World file with the clients and users to import (default: the built-in default world).
+    #[arg(long, env = "IDP_CONFORMANCE_WORLD")]
+    pub(crate) world: Option<PathBuf>,
+    /// Realm of the world to import (default: the world's default realm).
+    #[arg(long)]
+    pub(crate) realm: Option<String>,
 }
 
 #[derive(Debug, clap::Args)]

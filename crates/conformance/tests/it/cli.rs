@@ -114,3 +114,53 @@ fn list_prints_every_check() {
     assert_eq!(stdout.lines().count(), conformance::catalog().len());
     assert!(stdout.contains("TOK-04"));
 }
+
+/// `idp-conformance start ARGS` with standard input closed: should it ever boot Keycloak here,
+/// it stops at once instead of running on.
+fn start(args: &[&str]) -> (i32, String, String) {
+    let output = Command::new(BIN)
+        .arg("start")
+        .args(args)
+        .stdin(std::process::Stdio::piped())
+        .output()
+        .unwrap();
+    (
+        output.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn start_refuses_bad_arguments_in_one_line_before_booting_anything() {
+    // Only argument errors: a valid `start keycloak-dist` would boot a real Keycloak (`.ci/run`).
+    let (code, stdout, _) = start(&[]);
+    assert_eq!(code, 2, "{stdout}");
+
+    let (code, stdout, stderr) = start(&["mock:keycloak"]);
+    assert_eq!((code, stdout.as_str()), (1, ""), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.contains("start runs keycloak-dist only, not `mock:keycloak`"),
+        "{stderr}"
+    );
+
+    let (code, _, stderr) = start(&["keycloak"]);
+    assert_eq!(code, 1);
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("unknown target `keycloak`"), "{stderr}");
+
+    let (code, stdout, stderr) = start(&["keycloak-dist", "--realm", "nope"]);
+    assert_eq!((code, stdout.as_str()), (1, ""), "{stderr}");
+    assert_eq!(stderr.trim(), "idp-conformance: the world has no realm `nope`");
+
+    let missing = std::env::temp_dir().join(format!("idp-conformance-no-world-{}.toml", std::process::id()));
+    let (code, stdout, stderr) = start(&["keycloak-dist", "--world", missing.to_str().unwrap()]);
+    assert_eq!((code, stdout.as_str()), (1, ""), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.starts_with("idp-conformance: "), "{stderr}");
+    assert!(stderr.contains(missing.to_str().unwrap()), "{stderr}");
+
+    let (code, _, stderr) = start(&["keycloak-dist", "--bogus"]);
+    assert_eq!(code, 2, "{stderr}");
+}
