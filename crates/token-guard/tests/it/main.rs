@@ -9,5 +9,6 @@ mod jwks_faults;
 mod prop;
 mod rs;
 mod seed;
+mod seed_keycloak;
 mod smoke;
 mod wycheproof;

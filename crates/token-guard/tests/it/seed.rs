@@ -1,7 +1,7 @@
 //! The seed API example, driven with tokens from the mock for each route and outcome.
 
 #[path = "../../examples/seed_api.rs"]
-mod seed_api;
+pub(crate) mod seed_api;
 
 use crate::http_app::{bearer, call};
 use mock_idp::{MockIdp, TokenSpec};
