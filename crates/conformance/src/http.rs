@@ -344,7 +344,8 @@ impl Http {
 }
 
 /// RFC 6749 §2.3.1: client id and secret are form-urlencoded before HTTP Basic.
-fn form_encode(value: &str) -> String {
+/// RFC 6749 §2.3.1's form-urlencoding of a client id or secret before Basic authentication.
+pub(crate) fn form_encode(value: &str) -> String {
     url::form_urlencoded::byte_serialize(value.as_bytes()).collect()
 }
 

@@ -65,16 +65,7 @@ fn run_checks(args: opt::RunArgs) -> Result<ExitCode, String> {
         println!("container:{provider}: skipped: no Docker engine reachable");
         return Ok(ExitCode::SUCCESS);
     }
-    let provider = args
-        .provider
-        .map(|p| p.parse::<conformance_provider::Provider>())
-        .transpose()
-        .map_err(|e| e.to_string())?;
-    let options = TargetOptions {
-        world: args.world,
-        realm: args.realm,
-        provider,
-    };
+    let options = target_options(args.world, args.realm, args.provider)?;
     let selection = Selection {
         suites: args.suites,
         checks: args.checks,
@@ -128,6 +119,19 @@ fn run_checks(args: opt::RunArgs) -> Result<ExitCode, String> {
     })
 }
 
+/// The `--world`, `--realm` and `--provider` options of `run` and `diff`.
+fn target_options(
+    world: Option<std::path::PathBuf>,
+    realm: Option<String>,
+    provider: Option<String>,
+) -> Result<TargetOptions, String> {
+    let provider = provider
+        .map(|p| p.parse::<conformance_provider::Provider>())
+        .transpose()
+        .map_err(|e| e.to_string())?;
+    Ok(TargetOptions { world, realm, provider })
+}
+
 fn diff(args: opt::DiffArgs) -> Result<ExitCode, String> {
     use conformance::diff;
     let json = match args.format.as_str() {
@@ -135,16 +139,7 @@ fn diff(args: opt::DiffArgs) -> Result<ExitCode, String> {
         "json" => true,
         other => return Err(format!("unknown format `{other}` (expected text or json)")),
     };
-    let provider = args
-        .provider
-        .map(|p| p.parse::<conformance_provider::Provider>())
-        .transpose()
-        .map_err(|e| e.to_string())?;
-    let options = TargetOptions {
-        world: args.world,
-        realm: args.realm,
-        provider,
-    };
+    let options = target_options(args.world, args.realm, args.provider)?;
     let parse = |text: &str| text.parse::<TargetSpec>().map_err(|e| e.to_string());
     let (left_spec, right_spec) = (parse(&args.left)?, parse(&args.right)?);
     let timeout = Duration::from_secs(args.timeout.max(1));

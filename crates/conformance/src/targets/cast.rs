@@ -77,7 +77,7 @@ impl<'w> Cast<'w> {
 /// Whether RFC 6749 §2.3.1's form-urlencoding changes `text` (`:`, `%`, `+`, space, `@`,
 /// non-ASCII, …), so a server that skips decoding would refuse it.
 pub(crate) fn changes_when_form_encoded(text: &str) -> bool {
-    url::form_urlencoded::byte_serialize(text.as_bytes()).collect::<String>() != text
+    crate::http::form_encode(text) != text
 }
 
 /// The secret of a confidential client.
