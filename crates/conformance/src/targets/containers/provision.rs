@@ -2,8 +2,6 @@
 //! `${VAR}` placeholders are filled from earlier responses, and the World is rebound to the
 //! client ids and secrets the provider generated, so checks act as those clients.
 
-// Used by the container targets being wired up; the tests below exercise everything now.
-#![cfg_attr(not(test), allow(dead_code))]
 use providers::setup::{MissingVar, SetupPlan, SetupStep, Vars};
 use providers::{ClientKind, World};
 use serde_json::Value;
