@@ -36,3 +36,8 @@ pub use faults::Fault;
 pub use keys::{KeyError, KeyMaterial};
 pub use providers::{Endpoint, Provider, World};
 pub use server::{MockIdp, MockIdpBuilder, MockIdpError, MockIdpInfo, TokenSet, TokenSpec};
+
+/// The repository README's Rust examples, compiled and run as doctests so they stay true.
+#[doc = include_str!("../../../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

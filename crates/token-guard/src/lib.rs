@@ -52,3 +52,8 @@ pub use providers::Provider;
 pub use validator::{
     DEFAULT_MAX_TOKEN_BYTES, ScopeFormat, TypPolicy, Validator, ValidatorBuilder, required_claims_for,
 };
+
+/// This crate's README example, compiled and run as doctests so they stay true.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;
