@@ -14,6 +14,7 @@ mod flavor_keycloak;
 mod flavor_wso2;
 mod flavor_zitadel;
 mod flows;
+mod html_report;
 mod malformed_input;
 mod negative;
 mod node_client;

@@ -79,7 +79,7 @@ pub(crate) struct RunArgs {
     /// Only these checks (repeatable): an id (`TOK-04`) or a prefix (`TOK`).
     #[arg(long = "check")]
     pub(crate) checks: Vec<String>,
-    /// Report format: text, json or junit.
+    /// Report format: text, json, junit or html (one self-contained page).
     #[arg(long, default_value = "text")]
     pub(crate) format: String,
     /// Write the report to this file (progress still goes to standard output).

@@ -6,6 +6,8 @@ use crate::runner::{CheckResult, Run};
 use serde_json::{Value, json};
 use std::fmt::Write as _;
 
+pub mod html;
+
 /// The `schema` member of JSON reports.
 pub const JSON_SCHEMA: &str = "idp-conformance/report/v1";
 
@@ -19,6 +21,8 @@ pub enum Format {
     Json,
     /// JUnit XML.
     Junit,
+    /// One self-contained HTML page ([`html::html`]).
+    Html,
 }
 
 impl std::str::FromStr for Format {
@@ -29,7 +33,8 @@ impl std::str::FromStr for Format {
             "text" => Ok(Format::Text),
             "json" => Ok(Format::Json),
             "junit" => Ok(Format::Junit),
-            other => Err(format!("unknown format `{other}` (text, json, junit)")),
+            "html" => Ok(Format::Html),
+            other => Err(format!("unknown format `{other}` (text, json, junit, html)")),
         }
     }
 }
@@ -239,5 +244,6 @@ pub fn render(run: &Run, format: Format) -> String {
             text
         }
         Format::Junit => junit(run),
+        Format::Html => html::html(run, providers::Clock::now(&providers::SystemClock)),
     }
 }
