@@ -5,6 +5,7 @@
 //! names a client that defines it, a client's scopes are realm scopes, …) are checked at load
 //! time, and every error names the field and the line it was found on.
 
+mod env;
 mod raw;
 mod validate;
 
@@ -222,25 +223,40 @@ impl World {
         World::from_toml_str(&text, &path.display().to_string())
     }
 
-    /// Parses and validates world TOML; `origin` names the text in error messages.
+    /// Parses and validates world TOML; `origin` names the text in error messages. `${NAME}` in
+    /// a client secret or a user password is read from the process environment.
     ///
     /// # Errors
     /// [`WorldError::Syntax`] for malformed TOML, unknown fields and wrong types;
-    /// [`WorldError::Invalid`] for broken rules (unknown role, bad redirect URI, …).
+    /// [`WorldError::Invalid`] for broken rules (unknown role, bad redirect URI, an unset
+    /// `${NAME}`, …).
     pub fn from_toml_str(text: &str, origin: &str) -> Result<World, WorldError> {
-        let raw: raw::RawWorld = toml::from_str(text).map_err(|err| WorldError::Syntax {
+        World::from_toml_str_with_env(text, origin, &env::process_env)
+    }
+
+    /// [`World::from_toml_str`] with `${NAME}` looked up through `env` instead of the process
+    /// environment.
+    ///
+    /// # Errors
+    /// As [`World::from_toml_str`].
+    pub fn from_toml_str_with_env(
+        text: &str,
+        origin: &str,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<World, WorldError> {
+        let mut raw: raw::RawWorld = toml::from_str(text).map_err(|err| WorldError::Syntax {
             origin: origin.to_owned(),
             line: err.span().map_or(0, |span| line_of(text, span.start)),
             message: err.message().trim().to_owned(),
         })?;
-        validate::world(raw, &|span: std::ops::Range<usize>, field: String, message: String| {
-            WorldError::Invalid {
-                origin: origin.to_owned(),
-                line: line_of(text, span.start),
-                field,
-                message,
-            }
-        })
+        let fail = |span: std::ops::Range<usize>, field: String, message: String| WorldError::Invalid {
+            origin: origin.to_owned(),
+            line: line_of(text, span.start),
+            field,
+            message,
+        };
+        env::expand(&mut raw, env, &fail)?;
+        validate::world(raw, &fail)
     }
 
     /// The realm called `name`.

@@ -45,7 +45,7 @@ pub(super) enum RawClientKind {
 #[serde(deny_unknown_fields)]
 pub(super) struct RawClient {
     pub(super) kind: RawClientKind,
-    pub(super) secret: Option<String>,
+    pub(super) secret: Option<Spanned<String>>,
     #[serde(default)]
     pub(super) redirect_uris: Vec<Spanned<String>>,
     #[serde(default)]
@@ -68,7 +68,7 @@ pub(super) struct RawClient {
 #[serde(deny_unknown_fields)]
 pub(super) struct RawUser {
     pub(super) id: Spanned<String>,
-    pub(super) password: String,
+    pub(super) password: Spanned<String>,
     #[serde(default = "enabled_by_default")]
     pub(super) enabled: bool,
     pub(super) email: Option<String>,

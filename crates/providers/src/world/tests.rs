@@ -241,3 +241,50 @@ fn every_world_file_in_fixtures_parses() {
     }
     assert!(seen >= 1);
 }
+
+const WITH_ENV: &str = r#"
+[realms.r]
+scopes = ["openid"]
+
+[realms.r.clients.web]
+kind = "confidential"
+secret = "${KC_WEB_SECRET}"
+grant_types = ["client_credentials"]
+
+[realms.r.users.alice]
+id = "a1"
+password = "pre-${ALICE_PASSWORD}"
+"#;
+
+#[test]
+fn secrets_and_passwords_come_from_the_environment() {
+    let env = |name: &str| match name {
+        "KC_WEB_SECRET" => Some("from-env".to_owned()),
+        "ALICE_PASSWORD" => Some("pw".to_owned()),
+        _ => None,
+    };
+    let world = World::from_toml_str_with_env(WITH_ENV, "ci.toml", &env).unwrap();
+    let realm = world.realm("r").unwrap();
+    assert!(matches!(&realm.client("web").unwrap().kind, ClientKind::Confidential { secret } if secret == "from-env"));
+    assert_eq!(realm.users["alice"].password, "pre-pw");
+}
+
+#[test]
+fn an_unset_variable_names_the_field_the_line_and_the_variable() {
+    let only_secret = |name: &str| (name == "KC_WEB_SECRET").then(|| "x".to_owned());
+    let err = World::from_toml_str_with_env(WITH_ENV, "ci.toml", &only_secret).unwrap_err();
+    let text = err.to_string();
+    assert!(text.starts_with("ci.toml:12: realms.r.users.alice.password:"), "{text}");
+    assert!(
+        text.ends_with("environment variable ALICE_PASSWORD is not set"),
+        "{text}"
+    );
+    // An empty value is as empty as a written one.
+    let empty = |_: &str| Some(String::new());
+    let err = World::from_toml_str_with_env(WITH_ENV, "ci.toml", &empty).unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("realms.r.clients.web.secret: a confidential client needs a non-empty secret"),
+        "{err}"
+    );
+}

@@ -179,7 +179,7 @@ fn client(
     fail: Fail<'_>,
 ) -> Result<Client, WorldError> {
     check_name(id, path, span.clone(), fail)?;
-    let kind = match (raw.kind, raw.secret) {
+    let kind = match (raw.kind, raw.secret.map(Spanned::into_inner)) {
         (RawClientKind::Confidential, Some(secret)) if !secret.is_empty() => ClientKind::Confidential { secret },
         (RawClientKind::Confidential, _) => {
             return Err(fail(
@@ -324,7 +324,7 @@ fn user(
             "must be 1 to 255 ASCII characters (OIDC Core §2)".into(),
         ));
     }
-    if raw.password.is_empty() {
+    if raw.password.get_ref().is_empty() {
         return Err(fail(
             span.clone(),
             format!("{path}.password"),
@@ -365,7 +365,7 @@ fn user(
     Ok(User {
         username: username.to_owned(),
         id,
-        password: raw.password,
+        password: raw.password.into_inner(),
         enabled: raw.enabled,
         email: raw.email,
         email_verified: raw.email_verified,
