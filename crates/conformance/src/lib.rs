@@ -23,6 +23,7 @@ mod checks;
 mod cx;
 pub mod diff;
 mod http;
+pub mod init;
 mod jose;
 pub mod report;
 mod runner;
