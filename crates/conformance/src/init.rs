@@ -179,9 +179,7 @@ fn scopes(discovery: Option<&Value>) -> Vec<String> {
 fn realm_hint(provider: Provider) -> &'static str {
     match provider {
         Provider::Keycloak => "The realm: the last segment of the issuer (`/realms/{realm}`).",
-        Provider::Zitadel => {
-            "ZITADEL has one issuer per instance: the name is only a label for the organisation."
-        }
+        Provider::Zitadel => "ZITADEL has one issuer per instance: the name is only a label for the organisation.",
         Provider::Wso2 => "The tenant (`carbon.super` for the super tenant, else `/t/{tenant}` in the issuer).",
         Provider::AppId => "The App ID tenant id (the last segment of the issuer `/oauth/v4/{tenant}`).",
         _ => "A name for the issuer's one set of clients and users.",
@@ -234,7 +232,12 @@ mod tests {
     #[test]
     fn the_template_is_a_valid_world_once_its_variables_are_set() {
         let text = template(&input(Provider::Keycloak, "demo", None));
-        let env = |name: &str| SECRET_VARIABLES.iter().any(|(known, _)| *known == name).then(|| "x".to_owned());
+        let env = |name: &str| {
+            SECRET_VARIABLES
+                .iter()
+                .any(|(known, _)| *known == name)
+                .then(|| "x".to_owned())
+        };
         let world = providers::World::from_toml_str_with_env(&text, "template", &env).unwrap();
         let realm = world.realm("demo").unwrap();
         assert_eq!(realm.clients.len(), 4);
@@ -244,7 +247,9 @@ mod tests {
     #[test]
     fn without_the_variables_the_error_names_the_first_missing_one() {
         let text = template(&input(Provider::Keycloak, "demo", None));
-        let err = providers::World::from_toml_str(&text, "template").unwrap_err().to_string();
+        let err = providers::World::from_toml_str(&text, "template")
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("environment variable IDP_"), "{err}");
     }
 
@@ -260,7 +265,10 @@ mod tests {
     fn scopes_follow_discovery_and_odd_realm_names_are_quoted() {
         let doc = json!({"scopes_supported": ["openid", "email", "offline_access"]});
         let text = template(&input(Provider::Wso2, "carbon.super", Some(&doc)));
-        assert!(text.contains("scopes = [\"openid\", \"email\", \"offline_access\"]"), "{text}");
+        assert!(
+            text.contains("scopes = [\"openid\", \"email\", \"offline_access\"]"),
+            "{text}"
+        );
         assert!(text.contains("[realms.\"carbon.super\"]"), "{text}");
         assert!(text.contains("default_realm = \"carbon.super\""));
     }

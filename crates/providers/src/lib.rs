@@ -15,6 +15,7 @@ mod alg;
 pub mod appid;
 pub mod claims;
 pub mod clock;
+pub mod detect;
 mod deviation;
 mod error;
 mod flavor;
@@ -33,6 +34,7 @@ mod generated_fixtures;
 
 pub use alg::SigningAlg;
 pub use clock::{Clock, ManualClock, SystemClock};
+pub use detect::{Detection, detect};
 pub use deviation::Deviation;
 pub use error::{Challenge, ErrorCode, ErrorKind, ErrorResponse};
 pub use flavor::{BodyFormats, Flavor};
