@@ -7,9 +7,85 @@
 
 use crate::check::Capability;
 use crate::checks::catalog;
-use providers::Provider;
+use providers::{Detection, Provider};
 use serde_json::Value;
 use std::fmt::Write as _;
+use std::time::Duration;
+
+/// Why a provider's discovery document could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum DiscoveryError {
+    /// The request failed (connection, TLS, timeout).
+    #[error("cannot fetch {url}: {source}")]
+    Fetch {
+        /// The discovery URL.
+        url: String,
+        /// What failed.
+        #[source]
+        source: reqwest::Error,
+    },
+    /// The answer was not 200.
+    #[error("{url} answered HTTP {status}")]
+    Status {
+        /// The discovery URL.
+        url: String,
+        /// Its status.
+        status: u16,
+    },
+    /// The body was not a JSON object with an `issuer`.
+    #[error("{url} is not an OpenID Provider discovery document (a JSON object with `issuer`)")]
+    NotDiscovery {
+        /// The discovery URL.
+        url: String,
+    },
+}
+
+/// What `init` learnt from a provider: its discovery document and who it is.
+#[derive(Debug, Clone)]
+pub struct Inspection {
+    /// The discovery document.
+    pub discovery: Value,
+    /// The provider recognised from it.
+    pub detection: Detection,
+}
+
+/// `{issuer}/.well-known/openid-configuration` (OIDC Discovery §4).
+pub fn discovery_url(issuer: &str) -> String {
+    format!("{}/.well-known/openid-configuration", issuer.trim_end_matches('/'))
+}
+
+/// Reads `issuer`'s discovery document (10 s timeout, no redirects) and recognises the provider.
+///
+/// # Errors
+/// [`DiscoveryError`] naming the URL when the document cannot be read.
+pub async fn inspect(issuer: &str) -> Result<Inspection, DiscoveryError> {
+    let url = discovery_url(issuer);
+    let fetch = |source| DiscoveryError::Fetch {
+        url: url.clone(),
+        source,
+    };
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(10))
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .map_err(fetch)?;
+    let response = client.get(&url).send().await.map_err(fetch)?;
+    if response.status() != reqwest::StatusCode::OK {
+        return Err(DiscoveryError::Status {
+            url,
+            status: response.status().as_u16(),
+        });
+    }
+    let discovery: Value = response
+        .json()
+        .await
+        .map_err(|_| DiscoveryError::NotDiscovery { url: url.clone() })?;
+    if !discovery.get("issuer").is_some_and(Value::is_string) {
+        return Err(DiscoveryError::NotDiscovery { url });
+    }
+    let detection = providers::detect(&discovery);
+    Ok(Inspection { discovery, detection })
+}
 
 /// Environment variables the template's placeholders name.
 pub const SECRET_VARIABLES: [(&str, &str); 4] = [
@@ -72,9 +148,9 @@ pub fn template(input: &TemplateInput<'_>) -> String {
         "# Scopes the checks may request (must contain openid); from discovery's scopes_supported\n\
          # where it lists them.\n\
          scopes = {}\n\
-         # Realm roles: every role the user below holds. The guard checks expect token-guard to read\n\
-         # exactly these from the user's tokens.\n\
-         roles = [\"user\", \"admin\"]",
+         # Realm roles: every role the user and the service client below hold. The guard checks\n\
+         # expect token-guard to read exactly these from their tokens.\n\
+         roles = [\"user\", \"admin\", \"reporting\"]",
         toml_array(&scopes)
     );
     section(
@@ -108,7 +184,9 @@ pub fn template(input: &TemplateInput<'_>) -> String {
         "Service client (client credentials)",
         &[Capability::ClientCredentials],
         "kind = \"confidential\"\nsecret = \"${IDP_SERVICE_SECRET}\"\n\
-         grant_types = [\"client_credentials\"]",
+         grant_types = [\"client_credentials\"]\n\
+         # Realm roles of its service account.\n\
+         service_account_roles = [\"reporting\"]",
     );
     section(
         &mut out,
@@ -118,22 +196,26 @@ pub fn template(input: &TemplateInput<'_>) -> String {
         &[Capability::Introspection],
         "kind = \"confidential\"\nsecret = \"${IDP_API_SECRET}\"\n\
          grant_types = [\"client_credentials\"]\n\
-         introspection = true",
+         introspection = true\n\
+         # Its client roles, and the scope that puts it in a token's `aud` (at the provider: a\n\
+         # scope with an audience mapper, or a project/API resource). token-guard expects this\n\
+         # client as the audience.\n\
+         roles = [\"read:messages\"]\n\
+         audience_scopes = [\"read:messages\"]",
     );
     let user_checks = needed_by(&[Capability::CodeFlow]);
     let _ = writeln!(
         out,
         "\n# A test user who can log in with a password, for the code flow and the guard checks.\n\
-         # Needed by {} checks: {}.\n\
-         [realms.{realm}.users.alice]\n\
+         {}[realms.{realm}.users.alice]\n\
          # The user's subject (`sub`) at the provider: {}.\n\
          id = \"7f2a1c3e-5b4d-4e6f-8a9b-0c1d2e3f4a5b\"\n\
          password = \"${{IDP_USER_PASSWORD}}\"\n\
          email = \"alice@example.com\"\n\
          email_verified = true\n\
-         realm_roles = [\"user\", \"admin\"]",
-        user_checks.len(),
-        user_checks.join(", "),
+         realm_roles = [\"user\", \"admin\"]\n\
+         client_roles = {{ api = [\"read:messages\"] }}",
+        needed_by_comment(&user_checks),
         subject_hint(input.provider)
     );
     out
@@ -143,11 +225,32 @@ fn section(out: &mut String, realm: &str, id: &str, title: &str, needs: &[Capabi
     let checks = needed_by(needs);
     let _ = writeln!(
         out,
-        "\n# {title}.\n# Needed by {} checks: {}.\n# Rename `{id}` to the client id registered at your provider.\n\
+        "\n# {title}.\n{}# Rename `{id}` to the client id registered at your provider.\n\
          [realms.{realm}.clients.{id}]\n{body}",
-        checks.len(),
-        checks.join(", ")
+        needed_by_comment(&checks)
     );
+}
+
+/// `# Needed by N checks: A, B, …` wrapped at 100 columns.
+fn needed_by_comment(checks: &[&str]) -> String {
+    let mut out = String::new();
+    let mut line = format!("# Needed by {} checks:", checks.len());
+    for (at, id) in checks.iter().enumerate() {
+        let item = if at + 1 == checks.len() {
+            format!(" {id}.")
+        } else {
+            format!(" {id},")
+        };
+        if line.len() + item.len() > 100 {
+            out.push_str(&line);
+            out.push('\n');
+            line = "#  ".to_owned();
+        }
+        line.push_str(&item);
+    }
+    out.push_str(&line);
+    out.push('\n');
+    out
 }
 
 /// The ids of the catalog's checks that need any of `needs`.
@@ -173,6 +276,8 @@ fn scopes(discovery: Option<&Value>) -> Vec<String> {
     if advertised.iter().any(|scope| scope == "offline_access") {
         scopes.push("offline_access".to_owned());
     }
+    // The API's scope (the `api` client's audience scope below).
+    scopes.push("read:messages".to_owned());
     scopes
 }
 
@@ -258,7 +363,15 @@ mod tests {
         let text = template(&input(Provider::Generic, "demo", None));
         let intr = needed_by(&[Capability::Introspection]);
         assert!(!intr.is_empty());
-        assert!(text.contains(&format!("# Needed by {} checks: {}.", intr.len(), intr.join(", "))));
+        let comment = needed_by_comment(&intr);
+        assert!(comment.lines().all(|line| line.len() <= 100), "{comment}");
+        let listed = comment
+            .replace('#', " ")
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        assert!(listed.contains(&format!("{}.", intr.join(", "))), "{listed}");
+        assert!(text.contains(&comment));
     }
 
     #[test]
@@ -266,7 +379,7 @@ mod tests {
         let doc = json!({"scopes_supported": ["openid", "email", "offline_access"]});
         let text = template(&input(Provider::Wso2, "carbon.super", Some(&doc)));
         assert!(
-            text.contains("scopes = [\"openid\", \"email\", \"offline_access\"]"),
+            text.contains("scopes = [\"openid\", \"email\", \"offline_access\", \"read:messages\"]"),
             "{text}"
         );
         assert!(text.contains("[realms.\"carbon.super\"]"), "{text}");

@@ -7,6 +7,7 @@ use std::io::Write;
 use std::process::ExitCode;
 use std::time::Duration;
 
+mod init_command;
 mod opt;
 mod start;
 
@@ -50,6 +51,7 @@ fn run(cli: opt::Cli) -> Result<ExitCode, String> {
         opt::Command::Run(args) => run_checks(args),
         opt::Command::Diff(args) => diff(args),
         opt::Command::Start(args) => start::start(args),
+        opt::Command::Init(args) => init_command::init(args),
     }
 }
 

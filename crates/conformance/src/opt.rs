@@ -26,6 +26,27 @@ pub(crate) enum Command {
     /// Starts a provider and keeps it running: prints `issuer <url>` once it is ready, stops it
     /// on SIGINT, SIGTERM or end of standard input.
     Start(StartArgs),
+    /// Writes a commented World template for a provider: reads its discovery document, says
+    /// which provider it recognised, and gives a section per client and user the checks need.
+    Init(InitArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct InitArgs {
+    /// The provider to read: url:<issuer>.
+    #[arg(long)]
+    pub(crate) target: String,
+    /// Which provider it is, overriding detection: generic, keycloak (alias ztrust), zitadel,
+    /// wso2, appid.
+    #[arg(long)]
+    pub(crate) provider: Option<String>,
+    /// Write the template to this file (default: standard output); an existing file is kept
+    /// unless --force.
+    #[arg(long)]
+    pub(crate) out: Option<PathBuf>,
+    /// Overwrite --out if it exists.
+    #[arg(long)]
+    pub(crate) force: bool,
 }
 
 #[derive(Debug, clap::Args)]

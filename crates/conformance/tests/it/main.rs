@@ -6,6 +6,7 @@ mod cli;
 mod diff;
 mod faults;
 mod guard;
+mod init;
 mod reports;
 mod suite;
 mod support;
