@@ -140,6 +140,36 @@ impl fmt::Display for Capability {
     }
 }
 
+impl Capability {
+    /// Why a check needing this capability is skipped on a target serving `realm`: for what a
+    /// World provides, the entry to add, named as it is written in the World file.
+    pub fn skip_reason(self, realm: &str) -> String {
+        let client = format!("[realms.{realm}.clients.<id>]");
+        let user = format!("an enabled [realms.{realm}.users.<name>] with a password");
+        let entry = match self {
+            Capability::MockControl => return format!("the target lacks {self}"),
+            Capability::CodeFlow => format!(
+                "{client} with kind = \"confidential\", the authorization_code grant and a redirect URI, and {user}"
+            ),
+            Capability::PublicClient => {
+                format!("{client} with kind = \"public\", the authorization_code grant and a redirect URI, and {user}")
+            }
+            Capability::ClientCredentials => {
+                format!("{client} with kind = \"confidential\" and the client_credentials grant")
+            }
+            Capability::Refresh => {
+                "refresh_token in the grant_types of the confidential code-flow client (and that client)".to_owned()
+            }
+            Capability::Introspection => format!("{client} with kind = \"confidential\" and introspection = true"),
+            Capability::EncodedCredentials => format!(
+                "{client} with the client_credentials grant whose id or secret changes under form-urlencoding \
+                 (as in fixtures/worlds/encoded-credentials.toml)"
+            ),
+        };
+        format!("the World lacks {self}: add {entry}")
+    }
+}
+
 /// One conformance check: its stable id and what it holds the target to.
 #[derive(Debug, Clone, Serialize)]
 pub struct Check {

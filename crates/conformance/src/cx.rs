@@ -1,8 +1,9 @@
 //! The context a check runs in: the target, HTTP, discovery, and the flows checks share
 //! (headless login, code exchange, client authentication, provider-aware error expectations).
 
+use crate::check::Capability;
 use crate::http::{Auth, Exchange, Http, Jar, Req, Step, Stop, fail, skip};
-use crate::targets::{Target, secret};
+use crate::targets::{Cast, Target, secret};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use mock_idp::Endpoint;
@@ -215,47 +216,39 @@ impl<'t> Cx<'t> {
             .ok_or_else(|| skip(format!("discovery advertises no `{member}`")))
     }
 
-    /// A role's client from the World, or a skip.
+    /// A member of the World's cast, or a skip naming the World entry the check needs.
+    fn cast_member<T>(&self, pick: impl FnOnce(&Cast<'t>) -> Option<T>, needs: Capability) -> Step<T> {
+        pick(&self.target.cast()).ok_or_else(|| skip(needs.skip_reason(self.target.realm_name())))
+    }
+
+    /// The confidential code-flow client, or a skip.
     pub(crate) fn web(&self) -> Step<&'t Client> {
-        self.target
-            .cast()
-            .web
-            .ok_or_else(|| skip("the world has no confidential code-flow client"))
+        self.cast_member(|cast| cast.web, Capability::CodeFlow)
     }
 
+    /// The public code-flow client, or a skip.
     pub(crate) fn spa(&self) -> Step<&'t Client> {
-        self.target
-            .cast()
-            .spa
-            .ok_or_else(|| skip("the world has no public code-flow client"))
+        self.cast_member(|cast| cast.spa, Capability::PublicClient)
     }
 
+    /// The client_credentials client, or a skip.
     pub(crate) fn service(&self) -> Step<&'t Client> {
-        self.target
-            .cast()
-            .service
-            .ok_or_else(|| skip("the world has no client_credentials client"))
+        self.cast_member(|cast| cast.service, Capability::ClientCredentials)
     }
 
+    /// The client whose credentials change under form-urlencoding, or a skip.
     pub(crate) fn encoded_client(&self) -> Step<&'t Client> {
-        self.target
-            .cast()
-            .encoded
-            .ok_or_else(|| skip("the world has no client whose credentials change under form-urlencoding"))
+        self.cast_member(|cast| cast.encoded, Capability::EncodedCredentials)
     }
 
+    /// The client allowed to introspect, or a skip.
     pub(crate) fn introspector(&self) -> Step<&'t Client> {
-        self.target
-            .cast()
-            .introspector
-            .ok_or_else(|| skip("the world has no client allowed to introspect"))
+        self.cast_member(|cast| cast.introspector, Capability::Introspection)
     }
 
+    /// An enabled user, or a skip (the code-flow entry names the user).
     pub(crate) fn user(&self) -> Step<&'t User> {
-        self.target
-            .cast()
-            .user
-            .ok_or_else(|| skip("the world has no enabled user"))
+        self.cast_member(|cast| cast.user, Capability::CodeFlow)
     }
 
     /// How `client` authenticates: Basic for confidential clients, `client_id` for public ones.

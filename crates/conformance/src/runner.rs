@@ -197,7 +197,7 @@ impl Runner {
             }
             let outcome = match target.missing(entry.check.requires) {
                 Some(capability) => Outcome::Skipped {
-                    reason: format!("the target lacks {capability}"),
+                    reason: capability.skip_reason(target.realm_name()),
                 },
                 None => match (entry.run)(&cx).await {
                     Ok(()) => Outcome::Pass,

@@ -10,3 +10,4 @@ mod init;
 mod reports;
 mod suite;
 mod support;
+mod world_gaps;

@@ -25,7 +25,7 @@ async fn passes(provider: Provider) {
             .find(|(id, _)| *id == result.check.id)
             .unwrap_or_else(|| panic!("mock:{provider} skipped {}", report::progress_line(result)));
         match &result.outcome {
-            Outcome::Skipped { reason } => assert_eq!(reason, &format!("the target lacks {}", expected.1)),
+            Outcome::Skipped { reason } => assert_eq!(reason, &expected.1.skip_reason("demo")),
             other => panic!("{other:?}"),
         }
     }
