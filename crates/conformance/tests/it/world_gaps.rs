@@ -25,7 +25,7 @@ fn world_without(clients: &[&str], users: bool) -> String {
     } else {
         for (_, user) in user_table.iter_mut() {
             if let Some(roles) = user.get_mut("client_roles").and_then(toml::Value::as_table_mut) {
-                roles.retain(|client, _| !clients.iter().any(|removed| *removed == client));
+                roles.retain(|client, _| !clients.contains(&client));
             }
         }
     }
