@@ -80,6 +80,13 @@ fn run_checks(args: opt::RunArgs) -> Result<ExitCode, String> {
     let to_stdout = args.out.is_none() && format != Format::Text;
     let run = runtime.block_on(async {
         let target = Target::open(&spec, &options).await.map_err(|e| e.to_string())?;
+        if let Some(detection) = target.detection() {
+            if to_stdout {
+                eprintln!("idp-conformance: {detection}");
+            } else {
+                println!("idp-conformance: {detection}");
+            }
+        }
         if !to_stdout {
             println!(
                 "idp-conformance: {} ({}, issuer {})",
@@ -152,6 +159,11 @@ fn diff(args: opt::DiffArgs) -> Result<ExitCode, String> {
     let (left, right, real_provider) = runtime.block_on(async {
         let left = Target::open(&left_spec, &options).await.map_err(|e| e.to_string())?;
         let right = Target::open(&right_spec, &options).await.map_err(|e| e.to_string())?;
+        for target in [&left, &right] {
+            if let Some(detection) = target.detection() {
+                eprintln!("idp-conformance: {}: {detection}", target.name());
+            }
+        }
         let real = [&left, &right]
             .into_iter()
             .find(|t| t.kind() == conformance::TargetKind::Real)

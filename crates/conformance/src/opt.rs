@@ -67,7 +67,8 @@ pub(crate) struct DiffArgs {
     pub(crate) left: String,
     /// The right target.
     pub(crate) right: String,
-    /// Which provider a url: target is (default generic).
+    /// Which provider a url: target is: generic, keycloak (alias ztrust), zitadel, wso2, appid
+    /// (default: detected from its discovery document).
     #[arg(long)]
     pub(crate) provider: Option<String>,
     /// Known differences (TOML, `[[known]] path reason`); default: the shipped file for the
@@ -112,7 +113,9 @@ pub(crate) struct RunArgs {
     /// Realm of the world to use (default: the world's default realm).
     #[arg(long)]
     pub(crate) realm: Option<String>,
-    /// Which provider a url: target is, so its documented deviations are expected (default generic).
+    /// Which provider a url: target is, so its documented deviations are expected: generic,
+    /// keycloak (alias ztrust), zitadel, wso2, appid (default: detected from its discovery
+    /// document, with one line saying what and why).
     #[arg(long)]
     pub(crate) provider: Option<String>,
     /// Per-request timeout in seconds.

@@ -80,6 +80,8 @@ pub struct Target {
     clock: Option<ManualClock>,
     /// What runs the provider, kept alive by the target; dropping the target stops it.
     backing: Option<Backing>,
+    /// For a `url:` target without `--provider`: the provider recognised and why.
+    detection: Option<String>,
 }
 
 /// The process or containers behind a real target.
@@ -89,6 +91,19 @@ enum Backing {
     Dist(#[expect(dead_code, reason = "held for its Drop, which stops Keycloak")] keycloak_dist::KeycloakDist),
     /// The containers of a `container:<provider>` target.
     Containers(containers::Running),
+}
+
+/// The provider `issuer`'s discovery document shows ([`providers::detect`]), and the line that
+/// says so; generic, with the reason, when the document cannot be read.
+async fn detect(issuer: &str) -> (Provider, Option<String>) {
+    match crate::init::inspect(issuer).await {
+        Ok(inspection) => {
+            let detection = inspection.detection;
+            let line = format!("detected {}: {}", detection.provider, detection.reason);
+            (detection.provider, Some(line))
+        }
+        Err(err) => (Provider::Generic, Some(format!("taken as generic: {err}"))),
+    }
 }
 
 /// A clock start far from the epoch and from today, so tokens are obviously test tokens.
@@ -126,9 +141,13 @@ impl Target {
                 if world.realm(&realm).is_none() {
                     return Err(TargetError::Realm(realm));
                 }
+                let (provider, detection) = match options.provider {
+                    Some(provider) => (provider, None),
+                    None => detect(issuer).await,
+                };
                 Ok(Target {
                     name: spec.to_string(),
-                    provider: options.provider.unwrap_or_default(),
+                    provider,
                     issuer: issuer.clone(),
                     world,
                     realm,
@@ -136,6 +155,7 @@ impl Target {
                     mock: None,
                     clock: None,
                     backing: None,
+                    detection,
                 })
             }
             TargetSpec::KeycloakDist => {
@@ -156,6 +176,7 @@ impl Target {
                     mock: None,
                     clock: None,
                     backing: Some(Backing::Dist(dist)),
+                    detection: None,
                 })
             }
             TargetSpec::Container(provider) => {
@@ -171,6 +192,7 @@ impl Target {
                     mock: None,
                     clock: None,
                     backing: Some(Backing::Containers(started.running)),
+                    detection: None,
                 })
             }
         }
@@ -190,6 +212,7 @@ impl Target {
             mock: Some(idp),
             clock: None,
             backing: None,
+            detection: None,
         }
     }
 
@@ -207,6 +230,7 @@ impl Target {
             mock: None,
             clock: None,
             backing: None,
+            detection: None,
         }
     }
 
@@ -236,6 +260,12 @@ impl Target {
     /// The provider whose known behaviour is expected.
     pub fn provider(&self) -> Provider {
         self.provider
+    }
+
+    /// For a `url:` target opened without a provider: which provider its discovery document
+    /// showed and why (`detected keycloak: …`), or why none was recognised.
+    pub fn detection(&self) -> Option<&str> {
+        self.detection.as_deref()
     }
 
     /// The issuer checks expect.

@@ -99,3 +99,51 @@ fn init_refuses_what_it_cannot_read() {
         "{stderr}"
     );
 }
+
+/// Per check: id and status.
+fn statuses(report: &serde_json::Value) -> Vec<(String, String)> {
+    report["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["id"].as_str().unwrap().to_owned(),
+                r["status"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn a_url_target_without_provider_is_detected_with_the_outcome_of_the_right_provider() {
+    for provider in Provider::ALL {
+        let idp = served(provider);
+        let target = format!("url:{}", idp.issuer());
+        let (code, detected, stderr) = conformance(&["run", "--target", &target, "--format", "json"], &[]);
+        assert!(
+            stderr.starts_with(&format!("idp-conformance: detected {provider}: ")),
+            "{provider}: {stderr}"
+        );
+        let given = conformance(
+            &[
+                "run",
+                "--target",
+                &target,
+                "--format",
+                "json",
+                "--provider",
+                provider.name(),
+            ],
+            &[],
+        );
+        assert_eq!(code, given.0, "{provider}: exit codes differ");
+        let (detected, given): (serde_json::Value, serde_json::Value) = (
+            serde_json::from_str(&detected).unwrap(),
+            serde_json::from_str(&given.1).unwrap(),
+        );
+        assert_eq!(detected["target"]["provider"], provider.name());
+        assert_eq!(statuses(&detected), statuses(&given), "{provider}");
+        assert_eq!(detected["summary"]["failed"], 0, "{provider}: {detected:#}");
+    }
+}
