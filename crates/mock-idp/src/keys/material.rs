@@ -218,13 +218,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn pem_round_trips() {
-        let der = vec![1u8, 2, 3, 250, 251, 252];
-        assert_eq!(pem_decode(&pem_encode(&der)), Some(der));
-        assert_eq!(pem_decode("not a pem"), None);
-    }
-
-    #[test]
     fn garbage_in_a_key_file_is_a_clear_error() {
         let material = KeyMaterial {
             pems: vec![(SigningAlg::ES256, pem_encode(b"garbage"))],
