@@ -4,8 +4,6 @@
 use crate::check::Capability;
 use crate::http::{Auth, Exchange, Http, Jar, Req, Step, Stop, fail, skip};
 use crate::targets::{Cast, Target, secret};
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use mock_idp::Endpoint;
 use providers::{Client, ErrorKind, User};
 use serde_json::{Map, Value};
@@ -532,18 +530,13 @@ fn unescape(text: &str) -> String {
 
 /// The S256 challenge of `verifier`.
 pub(crate) fn s256(verifier: &str) -> String {
-    let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, verifier.as_bytes());
-    URL_SAFE_NO_PAD.encode(digest.as_ref())
+    idp_jose::digest::s256(verifier)
 }
 
 /// Decodes a JWT's payload without verifying it.
 pub(crate) fn claims(jwt: &str) -> Option<Map<String, Value>> {
     let payload = jwt.split('.').nth(1)?;
-    let bytes = URL_SAFE_NO_PAD.decode(payload).ok()?;
-    match serde_json::from_slice(&bytes).ok()? {
-        Value::Object(map) => Some(map),
-        _ => None,
-    }
+    idp_jose::compact::decode_object(payload).ok()
 }
 
 impl From<Stop> for crate::check::Outcome {

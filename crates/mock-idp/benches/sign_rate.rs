@@ -23,8 +23,6 @@
 use aws_lc_rs::rand::SystemRandom;
 use aws_lc_rs::rsa::KeyPair;
 use aws_lc_rs::signature::RSA_PKCS1_SHA256;
-use base64::Engine;
-use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use mock_idp::{MockIdp, TokenSpec};
 use std::hint::black_box;
 use std::time::{Duration, Instant};
@@ -32,16 +30,7 @@ use std::time::{Duration, Instant};
 const KEY_PATH: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../fixtures/keys/demo/rsa-2048.pem");
 
 fn pkcs8_der(pem: &str) -> Vec<u8> {
-    assert!(
-        pem.contains("-----BEGIN PRIVATE KEY-----"),
-        "{KEY_PATH} is not PEM PKCS#8"
-    );
-    let body: String = pem
-        .lines()
-        .filter(|line| !line.starts_with("-----"))
-        .map(str::trim)
-        .collect();
-    STANDARD.decode(body).expect("PEM body is base64")
+    idp_jose::pem::decode(idp_jose::pem::PRIVATE_KEY, pem).unwrap_or_else(|err| panic!("{KEY_PATH}: {err}"))
 }
 
 /// CPU time of the calling thread (utime + stime), in seconds; 10 ms resolution (USER_HZ = 100).
@@ -110,7 +99,7 @@ fn main() {
     key.sign(&RSA_PKCS1_SHA256, &rng, signing_input.as_bytes(), &mut signature)
         .expect("sign");
     assert_eq!(
-        URL_SAFE_NO_PAD.encode(&signature),
+        idp_jose::b64::encode(&signature),
         mock_signature,
         "the fixture key must be the key the mock signs RS256 tokens with"
     );

@@ -2,6 +2,7 @@
 
 use crate::b64;
 use crate::keys::{KeyError, RealmKeys, SigningKey};
+use idp_jose::compact;
 use serde_json::{Map, Value, json};
 
 /// Tokens longer than this are refused before any decoding.
@@ -58,13 +59,8 @@ pub(crate) fn verify(keys: &RealmKeys, token: &str) -> Result<Verified, JwsError
     if token.len() > MAX_TOKEN_BYTES {
         return Err(JwsError::Malformed);
     }
-    let mut parts = token.split('.');
-    let (Some(header_b64), Some(payload_b64), Some(signature_b64), None) =
-        (parts.next(), parts.next(), parts.next(), parts.next())
-    else {
-        return Err(JwsError::Malformed);
-    };
-    let header = decode_object(header_b64)?;
+    let segments = compact::split(token).map_err(|_| JwsError::Malformed)?;
+    let header = segments.header_object().map_err(|_| JwsError::Malformed)?;
     if header.contains_key("crit") {
         return Err(JwsError::Malformed);
     }
@@ -73,26 +69,17 @@ pub(crate) fn verify(keys: &RealmKeys, token: &str) -> Result<Verified, JwsError
     if header.get("alg").and_then(Value::as_str) != Some(key.alg().as_str()) {
         return Err(JwsError::AlgMismatch);
     }
-    let signature = b64::decode(signature_b64).ok_or(JwsError::Malformed)?;
-    let signing_input_len = header_b64.len() + 1 + payload_b64.len();
-    if !key.verify(&token.as_bytes()[..signing_input_len], &signature) {
+    let signature = segments.signature_bytes().map_err(|_| JwsError::Malformed)?;
+    if !key.verify(segments.signing_input().as_bytes(), &signature) {
         return Err(JwsError::BadSignature);
     }
-    let claims = decode_object(payload_b64)?;
+    let claims = segments.payload_object().map_err(|_| JwsError::Malformed)?;
     Ok(Verified { header, claims })
 }
 
 /// Whether `token` looks like a compact JWS (three dot-separated parts), without verifying it.
 pub(crate) fn looks_like_jws(token: &str) -> bool {
-    token.bytes().filter(|&b| b == b'.').count() == 2
-}
-
-fn decode_object(part: &str) -> Result<Map<String, Value>, JwsError> {
-    let bytes = b64::decode(part).ok_or(JwsError::Malformed)?;
-    match serde_json::from_slice(&bytes) {
-        Ok(Value::Object(map)) => Ok(map),
-        _ => Err(JwsError::Malformed),
-    }
+    compact::split(token).is_ok()
 }
 
 #[cfg(test)]

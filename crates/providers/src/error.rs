@@ -202,15 +202,7 @@ impl ErrorResponse {
 /// Replaces characters RFC 6749 §5.2 forbids in `error_description` (`"`, `\` and anything outside
 /// %x20-7E) so descriptions built from request data stay valid.
 pub(crate) fn sanitize_description(description: &str) -> String {
-    description
-        .chars()
-        .map(|c| match c {
-            '"' => '\'',
-            '\\' => '/',
-            c if (' '..='~').contains(&c) => c,
-            _ => '?',
-        })
-        .collect()
+    idp_jose::description::sanitize(description)
 }
 
 #[cfg(test)]

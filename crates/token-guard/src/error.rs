@@ -152,17 +152,9 @@ impl Rejection {
 }
 
 /// Keeps a value safe inside a quoted-string of an auth-param (RFC 9110 §5.6.4; RFC 6750 §3
-/// restricts values to %x20-21 / %x23-5B / %x5D-7E).
+/// restricts values to %x20-21 / %x23-5B / %x5D-7E, the `error_description` set).
 fn quoted(value: &str) -> String {
-    value
-        .chars()
-        .map(|c| match c {
-            '"' => '\'',
-            '\\' => '/',
-            c if (' '..='~').contains(&c) => c,
-            _ => '?',
-        })
-        .collect()
+    idp_jose::description::sanitize(value)
 }
 
 /// A configuration the guard refuses to run with.

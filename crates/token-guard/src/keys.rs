@@ -4,8 +4,6 @@
 use crate::error::InvalidToken;
 use crate::jose;
 use aws_lc_rs::signature::{self, ParsedPublicKey, RsaPublicKeyComponents};
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::{Map, Value};
 use std::collections::HashMap;
 use std::fmt;
@@ -196,9 +194,7 @@ impl VerifyKey {
         };
         let member = |name: &str| -> Result<Vec<u8>, String> {
             let value = text(name)?.ok_or_else(|| format!("no `{name}`"))?;
-            URL_SAFE_NO_PAD
-                .decode(value)
-                .map_err(|_| format!("`{name}` is not base64url"))
+            idp_jose::b64::decode(value).map_err(|_| format!("`{name}` is not base64url"))
         };
         let key = match kind {
             KeyKind::Rsa => {

@@ -9,8 +9,6 @@ use crate::cx::{Cx, Tokens};
 use crate::http::{Exchange, Step, fail};
 use crate::targets::secret;
 use aws_lc_rs::signature::{RSA_PKCS1_SHA256, RsaKeyPair};
-use base64::Engine;
-use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use mock_idp::{Endpoint, Provider};
 use serde_json::{Map, Value, json};
 use token_guard::{Alg, Clock, Guard, Introspector, InvalidToken, Principal, Routing, Validator};
@@ -106,9 +104,7 @@ const FORGER_PEM: &str = include_str!("guard/forger-rsa-2048.pem");
 const FORGER_KID: &str = "conformance-forger";
 
 fn forger() -> Step<RsaKeyPair> {
-    let body: String = FORGER_PEM.lines().filter(|line| !line.starts_with("-----")).collect();
-    let der = STANDARD
-        .decode(body)
+    let der = idp_jose::pem::decode(idp_jose::pem::PRIVATE_KEY, FORGER_PEM)
         .map_err(|err| fail(None, format!("forger key: {err}")))?;
     RsaKeyPair::from_pkcs8(&der).map_err(|err| fail(None, format!("forger key: {err}")))
 }
@@ -519,7 +515,7 @@ async fn opaque_forgery(base: &Base) -> Step {
 }
 
 fn b64_json(value: &Map<String, Value>) -> String {
-    URL_SAFE_NO_PAD.encode(Value::Object(value.clone()).to_string())
+    idp_jose::b64::encode(Value::Object(value.clone()).to_string())
 }
 
 fn signature_of(token: &str) -> &str {
@@ -537,7 +533,7 @@ fn sign_rs256(header: &Map<String, Value>, claims: &Map<String, Value>) -> Step<
         &mut signature,
     )
     .map_err(|_| fail(None, "the forger key did not sign"))?;
-    Ok(format!("{input}.{}", URL_SAFE_NO_PAD.encode(signature)))
+    Ok(format!("{input}.{}", idp_jose::b64::encode(signature)))
 }
 
 async fn guard04(cx: &Cx<'_>) -> Step {
@@ -610,7 +606,7 @@ fn confusion_secrets(key: &Value) -> Vec<(String, Vec<u8>)> {
     let field = |name: &str| {
         key.get(name)
             .and_then(Value::as_str)
-            .and_then(|v| URL_SAFE_NO_PAD.decode(v).ok())
+            .and_then(|v| idp_jose::b64::decode(v).ok())
     };
     if let (Some(n), Some(e)) = (field("n"), field("e")) {
         let mut body = der_integer(&n);
@@ -618,13 +614,7 @@ fn confusion_secrets(key: &Value) -> Vec<(String, Vec<u8>)> {
         let mut der = vec![0x30];
         der.extend(der_len(body.len()));
         der.extend(body);
-        let encoded = STANDARD.encode(&der);
-        let mut pem = String::from("-----BEGIN RSA PUBLIC KEY-----\n");
-        for chunk in encoded.as_bytes().chunks(64) {
-            pem.push_str(&String::from_utf8_lossy(chunk));
-            pem.push('\n');
-        }
-        pem.push_str("-----END RSA PUBLIC KEY-----\n");
+        let pem = idp_jose::pem::encode(idp_jose::pem::RSA_PUBLIC_KEY, &der);
         secrets.push(("the PKCS#1 PEM".into(), pem.into_bytes()));
         secrets.push(("the PKCS#1 DER".into(), der));
     }
@@ -652,7 +642,7 @@ async fn guard06(cx: &Cx<'_>) -> Step {
             &aws_lc_rs::hmac::Key::new(aws_lc_rs::hmac::HMAC_SHA256, &secret),
             input.as_bytes(),
         );
-        let token = format!("{input}.{}", URL_SAFE_NO_PAD.encode(mac.as_ref()));
+        let token = format!("{input}.{}", idp_jose::b64::encode(mac.as_ref()));
         refused(&base.guard, &token, &format!("HS256 keyed with {what}")).await?;
     }
     Ok(())

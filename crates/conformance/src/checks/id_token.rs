@@ -233,7 +233,7 @@ async fn idt11(cx: &Cx<'_>) -> Step {
         return Ok(());
     };
     let alg = header.get("alg").and_then(Value::as_str).unwrap_or_default();
-    let expected = jose::at_hash(alg, tokens.access_token()?)
+    let expected = idp_jose::digest::at_hash(alg, tokens.access_token()?)
         .ok_or_else(|| fail(Some("id_token.header.alg"), format!("no hash for `{alg}`")))?;
     if at_hash.as_str() != Some(expected.as_str()) {
         return Err(tokens.exchange.fail(

@@ -3,8 +3,6 @@
 use super::{Entry, check};
 use crate::cx::Cx;
 use crate::http::{Exchange, Req, Step, skip};
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use mock_idp::Endpoint;
 use serde_json::{Map, Value};
 
@@ -139,7 +137,7 @@ fn decode(value: Option<&Value>) -> Option<Vec<u8>> {
     if text.contains('=') {
         return None;
     }
-    URL_SAFE_NO_PAD.decode(text).ok()
+    idp_jose::b64::decode(text).ok()
 }
 
 async fn jwks02(cx: &Cx<'_>) -> Step {

@@ -196,8 +196,7 @@ pub(crate) const TOKEN_ERRORS: &[&str] = &[
 
 /// `error_description` charset of RFC 6749 §5.2.
 pub(crate) fn description_ok(text: &str) -> bool {
-    text.bytes()
-        .all(|b| (0x20..=0x21).contains(&b) || (0x23..=0x5B).contains(&b) || (0x5D..=0x7E).contains(&b))
+    idp_jose::description::is_valid(text)
 }
 
 async fn tok01(cx: &Cx<'_>) -> Step {

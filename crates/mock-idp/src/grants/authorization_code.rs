@@ -2,7 +2,6 @@
 //! replay fails and revokes what the first exchange issued.
 
 use crate::app::RealmCtx;
-use crate::b64;
 use crate::error::OAuthError;
 use crate::http::Params;
 use crate::state::{CodeOutcome, Pkce, PkceMethod};
@@ -79,10 +78,7 @@ fn check_pkce(pkce: Option<&Pkce>, verifier: Option<&str>) -> Result<(), OAuthEr
         (Some(_), None) => Err(mismatch("code_verifier is required")),
         (Some(pkce), Some(verifier)) => {
             let computed = match pkce.method {
-                PkceMethod::S256 => b64::encode(aws_lc_rs::digest::digest(
-                    &aws_lc_rs::digest::SHA256,
-                    verifier.as_bytes(),
-                )),
+                PkceMethod::S256 => idp_jose::digest::s256(verifier),
                 PkceMethod::Plain => verifier.to_owned(),
             };
             if aws_lc_rs::constant_time::verify_slices_are_equal(computed.as_bytes(), pkce.challenge.as_bytes()).is_ok()

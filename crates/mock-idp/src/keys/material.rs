@@ -1,13 +1,12 @@
 //! Key material as PEM text: embedded defaults, files on disk, freshly generated.
 
 use super::SigningKey;
+use aws_lc_rs::encoding::AsDer as _;
 use aws_lc_rs::rand::SystemRandom;
-use aws_lc_rs::signature::{self, EcdsaKeyPair, Ed25519KeyPair};
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD;
+use aws_lc_rs::rsa::{KeyPair as RsaKeyPair, KeySize};
+use aws_lc_rs::signature::{self, EcdsaKeyPair, Ed25519KeyPair, KeyPair as _};
+use idp_jose::pem;
 use providers::SigningAlg;
-use rsa::pkcs8::{DecodePrivateKey, EncodePrivateKey, LineEnding};
-use rsa::traits::PublicKeyParts;
 use std::path::{Path, PathBuf};
 
 /// File names of the three keys inside a realm's key directory.
@@ -94,22 +93,17 @@ impl KeyMaterial {
         }
     }
 
-    /// Fresh random keys (RSA generation takes tens of milliseconds).
+    /// Fresh random keys (RSA generation, aws-lc's, takes tens of milliseconds).
     ///
     /// # Errors
     /// [`KeyError::Generate`] if a generator fails.
     pub fn generate() -> Result<KeyMaterial, KeyError> {
-        let rsa = rsa::RsaPrivateKey::new(&mut rand::thread_rng(), 2048).map_err(|err| KeyError::Generate {
+        let generate_failed = |err: aws_lc_rs::error::Unspecified| KeyError::Generate {
             alg: SigningAlg::RS256,
             reason: err.to_string(),
-        })?;
-        let rsa_pem = rsa
-            .to_pkcs8_pem(LineEnding::LF)
-            .map_err(|err| KeyError::Generate {
-                alg: SigningAlg::RS256,
-                reason: err.to_string(),
-            })?
-            .to_string();
+        };
+        let rsa = RsaKeyPair::generate(KeySize::Rsa2048).map_err(generate_failed)?;
+        let rsa_pem = pem::encode(pem::PRIVATE_KEY, rsa.as_der().map_err(generate_failed)?.as_ref());
         let mut material = KeyMaterial::generate_curves()?;
         material.pems.insert(0, (SigningAlg::RS256, rsa_pem));
         Ok(material)
@@ -200,48 +194,28 @@ impl KeyMaterial {
 
 /// `(n, e)` big-endian of an RSA PKCS#8 private key.
 pub(super) fn rsa_public_components(der: &[u8]) -> Result<(Vec<u8>, Vec<u8>), KeyError> {
-    let key = rsa::RsaPrivateKey::from_pkcs8_der(der).map_err(|err| KeyError::Invalid {
+    let key = RsaKeyPair::from_pkcs8(der).map_err(|err| KeyError::Invalid {
         alg: SigningAlg::RS256,
         reason: err.to_string(),
     })?;
-    Ok((key.n().to_bytes_be(), key.e().to_bytes_be()))
+    let public = key.public_key();
+    Ok((
+        public.modulus().big_endian_without_leading_zero().to_vec(),
+        public.exponent().big_endian_without_leading_zero().to_vec(),
+    ))
 }
 
 fn pem_encode(der: &[u8]) -> String {
-    let body = STANDARD.encode(der);
-    let mut pem = String::from("-----BEGIN PRIVATE KEY-----\n");
-    for line in body.as_bytes().chunks(64) {
-        pem.push_str(&String::from_utf8_lossy(line));
-        pem.push('\n');
-    }
-    pem.push_str("-----END PRIVATE KEY-----\n");
-    pem
+    pem::encode(pem::PRIVATE_KEY, der)
 }
 
-fn pem_decode(pem: &str) -> Option<Vec<u8>> {
-    let body: String = pem
-        .lines()
-        .map(str::trim)
-        .skip_while(|line| *line != "-----BEGIN PRIVATE KEY-----")
-        .skip(1)
-        .take_while(|line| *line != "-----END PRIVATE KEY-----")
-        .collect();
-    if body.is_empty() {
-        return None;
-    }
-    STANDARD.decode(body).ok()
+fn pem_decode(text: &str) -> Option<Vec<u8>> {
+    pem::decode(pem::PRIVATE_KEY, text).ok()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn pem_round_trips() {
-        let der = vec![1u8, 2, 3, 250, 251, 252];
-        assert_eq!(pem_decode(&pem_encode(&der)), Some(der));
-        assert_eq!(pem_decode("not a pem"), None);
-    }
 
     #[test]
     fn garbage_in_a_key_file_is_a_clear_error() {

@@ -87,10 +87,7 @@ impl MockIdp {
         cx.store().insert_session(sid.clone(), session, now);
         let redirect_uri = client.redirect_uris.first().cloned().unwrap_or_default();
         let verifier = b64::random_token(32);
-        let challenge = b64::encode(aws_lc_rs::digest::digest(
-            &aws_lc_rs::digest::SHA256,
-            verifier.as_bytes(),
-        ));
+        let challenge = idp_jose::digest::s256(&verifier);
         let query = form_urlencoded::Serializer::new(String::new())
             .extend_pairs([
                 ("response_type", "code"),
