@@ -35,4 +35,4 @@ pub use config::{Config, KeySource};
 pub use faults::Fault;
 pub use keys::{KeyError, KeyMaterial};
 pub use providers::{Endpoint, Provider, World};
-pub use server::{MockIdp, MockIdpBuilder, MockIdpError, MockIdpInfo, TokenSet, TokenSpec};
+pub use server::{ConnectionLimits, MockIdp, MockIdpBuilder, MockIdpError, MockIdpInfo, TokenSet, TokenSpec};

@@ -46,11 +46,26 @@ button{{margin:.25rem 0;padding:.5rem 1rem}}input{{display:block;width:100%;marg
         title = escape(title)
     );
     let mut response = (status, Html(html)).into_response();
-    response
-        .headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    let headers = response.headers_mut();
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    for (name, value) in BROWSER_SECURITY_HEADERS {
+        headers.insert(header::HeaderName::from_static(name), HeaderValue::from_static(value));
+    }
     response
 }
+
+/// Headers on every page the mock shows a browser, Keycloak's realm defaults
+/// (`browserSecurityHeaders`): no framing by other origins (clickjacking on the login form),
+/// no MIME sniffing, no indexing.
+const BROWSER_SECURITY_HEADERS: &[(&str, &str)] = &[
+    ("x-frame-options", "SAMEORIGIN"),
+    (
+        "content-security-policy",
+        "frame-src 'self'; frame-ancestors 'self'; object-src 'none';",
+    ),
+    ("x-content-type-options", "nosniff"),
+    ("x-robots-tag", "none"),
+];
 
 /// The login form for a pending authorization request.
 pub(crate) fn login_page(
