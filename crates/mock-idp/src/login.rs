@@ -113,6 +113,27 @@ pub(crate) fn error_page(status: StatusCode, error: &str, description: &str) -> 
     page(status, "Request refused", &body)
 }
 
+/// Asks the user to confirm a logout: a form that POSTs `fields` back to `action`.
+pub(crate) fn logout_confirm_page(realm: &Realm, action: &str, fields: &[(&str, &str)]) -> Response {
+    let hidden: String = fields
+        .iter()
+        .map(|(name, value)| {
+            format!(
+                "<input type=\"hidden\" name=\"{}\" value=\"{}\">",
+                escape(name),
+                escape(value)
+            )
+        })
+        .collect();
+    let body = format!(
+        "<h1>Sign out of {realm}</h1><p>Do you want to sign out?</p>\
+<form method=\"post\" action=\"{action}\">{hidden}<button type=\"submit\">Sign out</button></form>",
+        realm = escape(&realm.display_name),
+        action = escape(action),
+    );
+    page(StatusCode::OK, "Sign out", &body)
+}
+
 /// Shown after logout when there is nowhere to redirect to.
 pub(crate) fn logged_out_page() -> Response {
     page(StatusCode::OK, "Signed out", "<h1>You are signed out</h1>")

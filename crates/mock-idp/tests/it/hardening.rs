@@ -420,3 +420,89 @@ async fn finding_10_the_login_page_refuses_framing_and_sniffing() {
         assert_eq!(page.header("x-content-type-options"), Some("nosniff"), "{provider:?}");
     }
 }
+
+/// The authorization request path of `web-app` in `idp`, plus `extra` (already encoded).
+fn authorize_path(idp: &MockIdp, extra: &str) -> String {
+    format!(
+        "{}?response_type=code&client_id=web-app&redirect_uri=http%3A%2F%2F127.0.0.1%3A5000%2Fcallback&scope=openid&state=s&code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM&code_challenge_method=S256{extra}",
+        path_of(&idp.endpoint(Endpoint::Authorize))
+    )
+}
+
+/// Whether the browser holding `cookie` still has a session: an authorization request without
+/// a login hint is answered with a code instead of the login page.
+fn session_alive(idp: &MockIdp, cookie: &str) -> bool {
+    let reply = get(idp, &authorize_path(idp, ""), Some(cookie));
+    match reply.status {
+        302 | 303 => reply
+            .header("location")
+            .is_some_and(|location| location.contains("code=")),
+        _ => false,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn finding_10_logout_with_only_the_session_cookie_asks_where_the_provider_asks() {
+    for (provider, asks) in [
+        (Provider::Generic, true),
+        (Provider::Keycloak, true),
+        (Provider::Wso2, true),
+        (Provider::Zitadel, false),
+        (Provider::AppId, false),
+    ] {
+        let idp = MockIdp::builder().provider(provider).auto_approve(true).start().await;
+        let login = get(&idp, &authorize_path(&idp, "&login_hint=alice"), None);
+        let cookie = login
+            .header("set-cookie")
+            .and_then(|value| value.split(';').next())
+            .unwrap_or_else(|| panic!("{provider:?}: no session cookie: {login:?}"))
+            .to_owned();
+        assert!(session_alive(&idp, &cookie), "{provider:?}");
+        let logout_path = path_of(&idp.endpoint(Endpoint::EndSession));
+        let reply = get(&idp, &logout_path, Some(&cookie));
+        if !asks {
+            assert!(
+                !session_alive(&idp, &cookie),
+                "{provider:?}: the session survived logout"
+            );
+            continue;
+        }
+        assert_eq!(reply.status, 200, "{provider:?}: {reply:?}");
+        assert!(
+            reply.body.contains("<form method=\"post\""),
+            "{provider:?}: {}",
+            reply.body
+        );
+        assert_eq!(reply.header("x-frame-options"), Some("SAMEORIGIN"), "{provider:?}");
+        assert!(session_alive(&idp, &cookie), "{provider:?}: ended without asking");
+        // A forged confirmation (wrong token, or the right one by GET) ends nothing.
+        let token = reply
+            .body
+            .split("name=\"confirm\" value=\"")
+            .nth(1)
+            .and_then(|rest| rest.split('"').next())
+            .unwrap()
+            .to_owned();
+        let forged = format!(
+            "POST {logout_path} HTTP/1.1\r\nhost: x\r\ncookie: {cookie}\r\ncontent-type: {FORM}\r\ncontent-length: 9\r\nconnection: close\r\n\r\nconfirm=x"
+        );
+        assert_eq!(exchange(&idp, forged.as_bytes(), false).status, 200, "{provider:?}");
+        get(&idp, &format!("{logout_path}?confirm={token}"), Some(&cookie));
+        assert!(
+            session_alive(&idp, &cookie),
+            "{provider:?}: a forged confirmation ended the session"
+        );
+        let body = format!("confirm={token}");
+        let confirmed = format!(
+            "POST {logout_path} HTTP/1.1\r\nhost: x\r\ncookie: {cookie}\r\ncontent-type: {FORM}\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+            body.len()
+        );
+        let done = exchange(&idp, confirmed.as_bytes(), false);
+        assert_eq!(done.status, 200, "{provider:?}: {done:?}");
+        assert!(done.body.contains("signed out"), "{provider:?}: {}", done.body);
+        assert!(
+            !session_alive(&idp, &cookie),
+            "{provider:?}: the confirmed logout left the session"
+        );
+    }
+}
