@@ -120,6 +120,15 @@ impl Params {
     }
 }
 
+/// Parses `bytes` as the endpoints parse a form body and returns the number of parameters, or
+/// the refusal's description. Not part of the API: the hook of `benches/parse.rs`.
+#[doc(hidden)]
+pub fn bench_parse_form(bytes: &[u8]) -> Result<usize, String> {
+    Params::parse(bytes)
+        .map(|params| params.pairs.len())
+        .map_err(|err| err.detail)
+}
+
 /// One form-urlencoded component: `+` is a space, `%XX` a byte, and the result must be UTF-8.
 pub(crate) fn decode_component(raw: &[u8]) -> Result<String, OAuthError> {
     let spaced: Vec<u8> = raw.iter().map(|&b| if b == b'+' { b' ' } else { b }).collect();

@@ -33,6 +33,8 @@ mod tokens;
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use config::{Config, KeySource};
 pub use faults::Fault;
+#[doc(hidden)]
+pub use http::bench_parse_form;
 pub use keys::{KeyError, KeyMaterial};
 pub use providers::{Endpoint, Provider, World};
 pub use server::{ConnectionLimits, MockIdp, MockIdpBuilder, MockIdpError, MockIdpInfo, TokenSet, TokenSpec};
