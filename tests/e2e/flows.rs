@@ -376,7 +376,9 @@ async fn the_login_page_logs_in_with_a_password_and_the_session_serves_prompt_no
     assert_eq!(again.status, StatusCode::FOUND);
     assert!(again.location_param("code").is_some(), "{}", again.location());
 
-    // After logout the session is gone: prompt=none answers login_required, state kept.
+    // Logout without id_token_hint asks first (OpenID Connect RP-Initiated Logout 1.0 §6, as
+    // Keycloak does); the session ends when the confirmation form is posted. After it the
+    // session is gone: prompt=none answers login_required, state kept.
     let logout = url::Url::parse_with_params(
         &idp.endpoint(Endpoint::EndSession),
         &[
@@ -386,7 +388,7 @@ async fn the_login_page_logs_in_with_a_password_and_the_session_serves_prompt_no
         ],
     )
     .unwrap();
-    let out = read(
+    let confirm = read(
         client()
             .get(logout.as_str())
             .header("cookie", &cookie)
@@ -395,7 +397,33 @@ async fn the_login_page_logs_in_with_a_password_and_the_session_serves_prompt_no
             .unwrap(),
     )
     .await;
-    assert_eq!(out.status, StatusCode::FOUND);
+    assert_eq!(confirm.status, StatusCode::OK, "{}", confirm.text);
+    let field = |name: &str| {
+        confirm
+            .text
+            .split(&format!("name=\"{name}\" value=\""))
+            .nth(1)
+            .and_then(|rest| rest.split('"').next())
+            .map(|value| value.replace("&amp;", "&"))
+            .unwrap()
+    };
+    let form = [
+        ("client_id", field("client_id")),
+        ("post_logout_redirect_uri", field("post_logout_redirect_uri")),
+        ("state", field("state")),
+        ("confirm", field("confirm")),
+    ];
+    let out = read(
+        client()
+            .post(logout.as_str().split('?').next().unwrap())
+            .header("cookie", &cookie)
+            .form(&form)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(out.status, StatusCode::FOUND, "{}", out.text);
     assert_eq!(out.location().as_str(), "http://127.0.0.1:5000/?state=bye");
     let after = read(
         client()

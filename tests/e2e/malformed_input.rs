@@ -205,3 +205,187 @@ async fn pseudo_random_bodies_never_cause_a_server_error_and_state_survives() {
     assert_eq!(refreshed.status, StatusCode::OK, "{}", refreshed.text);
     assert_eq!(idp.provider(), Provider::Generic);
 }
+
+/// The status of the one response to `raw` sent on a fresh connection (half-closed after
+/// sending when `half_close`), or `None` when the server closed without answering.
+fn raw_status(idp: &MockIdp, raw: &[u8], half_close: bool) -> Option<u16> {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(idp.address()).unwrap();
+    stream
+        .set_read_timeout(Some(std::time::Duration::from_secs(20)))
+        .unwrap();
+    // The server may answer (and close) before reading everything: a failed write is fine.
+    let _ = stream.write_all(raw);
+    if half_close {
+        let _ = stream.shutdown(std::net::Shutdown::Write);
+    }
+    let mut head = Vec::new();
+    let mut byte = [0u8; 1];
+    while !head.ends_with(b"\r\n") {
+        match stream.read(&mut byte) {
+            Ok(1) => head.push(byte[0]),
+            _ => break,
+        }
+    }
+    let line = String::from_utf8_lossy(&head);
+    line.split(' ').nth(1).and_then(|code| code.parse().ok())
+}
+
+/// `count` distinct value-less three-character parameters, `&`-joined.
+fn many_params(count: usize) -> String {
+    const ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+    (0..count)
+        .map(|index| {
+            [index / (62 * 62), index / 62 % 62, index % 62]
+                .iter()
+                .map(|digit| char::from(ALPHABET[*digit]))
+                .collect::<String>()
+        })
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_endpoint_survives_many_parameters_chunked_bodies_and_slow_headers() {
+    for provider in [
+        Provider::Generic,
+        Provider::Keycloak,
+        Provider::Zitadel,
+        Provider::Wso2,
+        Provider::AppId,
+    ] {
+        let idp = MockIdp::builder()
+            .provider(provider)
+            .auto_approve(true)
+            .header_read_timeout(std::time::Duration::from_millis(300))
+            .start()
+            .await;
+        let before = web_tokens(&idp, "alice", "openid").await;
+        // Slow clients hold half a request line and half a header block throughout.
+        let mut slow = Vec::new();
+        for partial in [
+            &b"GET /demo/.well-known/open"[..],
+            b"POST /x HTTP/1.1\r\nhost: x\r\ncontent-",
+        ] {
+            let mut stream = std::net::TcpStream::connect(idp.address()).unwrap();
+            std::io::Write::write_all(&mut stream, partial).unwrap();
+            slow.push(stream);
+        }
+        let host = idp.address();
+        let endpoints: Vec<String> = Endpoint::ALL
+            .iter()
+            .map(|endpoint| idp.endpoint(*endpoint))
+            .filter(|url| !url.is_empty())
+            .collect();
+        for url in &endpoints {
+            let path = url.strip_prefix(&format!("http://{host}")).unwrap().to_owned();
+            let bare = path.split('?').next().unwrap().to_owned();
+            let form = |framing: &str| {
+                format!(
+                    "POST {bare} HTTP/1.1\r\nhost: {host}\r\ncontent-type: {FORM}\r\nauthorization: Basic YXBpOmFwaS1zZWNyZXQ=\r\n{framing}\r\n\r\n"
+                )
+            };
+            let big_form = format!("grant_type=client_credentials&{}", many_params(16_000));
+            let cases: Vec<(&str, String, bool)> = vec![
+                (
+                    "a query of 5,000 parameters",
+                    format!(
+                        "GET {bare}?{} HTTP/1.1\r\nhost: {host}\r\nconnection: close\r\n\r\n",
+                        many_params(5_000)
+                    ),
+                    false,
+                ),
+                (
+                    "a form of 16,000 parameters",
+                    format!(
+                        "{}{big_form}",
+                        form(&format!("content-length: {}\r\nconnection: close", big_form.len()))
+                    ),
+                    false,
+                ),
+                (
+                    "a chunked form",
+                    format!(
+                        "{}1d\r\ngrant_type=client_credentials\r\n0\r\n\r\n",
+                        form("transfer-encoding: chunked\r\nconnection: close")
+                    ),
+                    false,
+                ),
+                (
+                    "a chunk extension and trailer",
+                    format!(
+                        "{}1d;x=y\r\ngrant_type=client_credentials\r\n0\r\nx-trailer: 1\r\n\r\n",
+                        form("transfer-encoding: chunked\r\nconnection: close")
+                    ),
+                    false,
+                ),
+                (
+                    "a malformed chunk size",
+                    format!(
+                        "{}zz\r\nab\r\n0\r\n\r\n",
+                        form("transfer-encoding: chunked\r\nconnection: close")
+                    ),
+                    false,
+                ),
+                (
+                    "an overflowing chunk size",
+                    format!(
+                        "{}ffffffffffffffffff\r\nab\r\n0\r\n\r\n",
+                        form("transfer-encoding: chunked\r\nconnection: close")
+                    ),
+                    false,
+                ),
+                (
+                    "truncated chunked data",
+                    format!(
+                        "{}40\r\ngrant_type=client_credentials",
+                        form("transfer-encoding: chunked")
+                    ),
+                    true,
+                ),
+                (
+                    "a short Content-Length body",
+                    format!("{}grant_type=client_credentials", form("content-length: 500")),
+                    true,
+                ),
+                (
+                    "an oversized chunked body",
+                    format!(
+                        "{}11000\r\n{}\r\n0\r\n\r\n",
+                        form("transfer-encoding: chunked\r\nconnection: close"),
+                        "a".repeat(0x11000)
+                    ),
+                    false,
+                ),
+            ];
+            for (what, raw, half_close) in cases {
+                let status = raw_status(&idp, raw.as_bytes(), half_close);
+                assert!(
+                    status.is_some_and(|status| (200..500).contains(&status)),
+                    "{provider:?} {bare} {what}: {status:?}"
+                );
+            }
+        }
+        // The slow connections were closed by the header-read timeout, not served.
+        for mut stream in slow {
+            stream
+                .set_read_timeout(Some(std::time::Duration::from_secs(20)))
+                .unwrap();
+            let mut buf = [0u8; 64];
+            let closed = matches!(std::io::Read::read(&mut stream, &mut buf), Ok(0) | Err(_));
+            assert!(closed, "{provider:?}: a slow connection was held open");
+        }
+        // Nothing was lost: the earlier grant still works.
+        let token = before["access_token"].as_str().unwrap();
+        let userinfo = read(
+            client()
+                .get(idp.endpoint(Endpoint::Userinfo))
+                .bearer_auth(token)
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(userinfo.status, StatusCode::OK, "{provider:?}: {}", userinfo.text);
+    }
+}

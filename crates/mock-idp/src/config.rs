@@ -59,4 +59,6 @@ pub struct Config {
     /// user in without showing the login page (a headless path for tests). Defaults to false;
     /// every auto-approved login is logged.
     pub auto_approve: bool,
+    /// Header-read and idle timeouts and the connection cap of the server.
+    pub connections: crate::server::ConnectionLimits,
 }

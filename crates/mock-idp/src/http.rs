@@ -1,52 +1,69 @@
 //! Request reading and response writing shared by every endpoint: size-limited bodies, strict
-//! form parsing (RFC 6749 §3.1: no repeated parameters), bearer extraction, no-store JSON.
+//! form parsing (RFC 6749 §3.1: no repeated parameters; at most [`MAX_PARAMS`] of them, in
+//! linear time), bearer extraction, no-store JSON.
 
 use crate::error::OAuthError;
 use axum::body::Body;
 use axum::http::{HeaderMap, HeaderValue, Method, header};
 use axum::response::{IntoResponse, Response};
+use http_body_util::BodyExt;
 use providers::{BodyFormats, ErrorKind};
 use serde_json::Value;
+use std::collections::HashSet;
 
 /// Request bodies above this size are refused with 413.
 pub(crate) const MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// At most this many parameters in one form body, query string, JSON object or multipart body;
+/// more is `invalid_request`. Apache Tomcat's `maxParameterCount` default since 9.0.73 /
+/// 10.1.8 / 11 (it was 10,000 before); no OAuth request needs more than a few dozen.
+pub(crate) const MAX_PARAMS: usize = 1000;
 
 /// Form or query parameters, each name at most once.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Params {
     pairs: Vec<(String, String)>,
+    names: HashSet<String>,
 }
 
 impl Params {
-    /// Parses `application/x-www-form-urlencoded` bytes. A repeated name or a value that is not
-    /// UTF-8 after percent-decoding is `invalid_request`.
+    /// Parses `application/x-www-form-urlencoded` bytes in linear time. A repeated name, more
+    /// than [`MAX_PARAMS`] parameters or a value that is not UTF-8 after percent-decoding is
+    /// `invalid_request`.
     pub(crate) fn parse(bytes: &[u8]) -> Result<Params, OAuthError> {
-        let mut pairs: Vec<(String, String)> = Vec::new();
+        let mut params = Params::default();
         for piece in bytes.split(|&b| b == b'&').filter(|piece| !piece.is_empty()) {
             let (name, value) = match piece.iter().position(|&b| b == b'=') {
                 Some(at) => (&piece[..at], &piece[at + 1..]),
                 None => (piece, &b""[..]),
             };
-            let name = decode_component(name)?;
-            let value = decode_component(value)?;
-            if pairs.iter().any(|(seen, _)| *seen == name) {
-                return Err(OAuthError::malformed(format!("parameter {name} is repeated")));
-            }
-            pairs.push((name, value));
-        }
-        Ok(Params { pairs })
-    }
-
-    /// Parameters from name/value pairs; a repeated name is `invalid_request`.
-    pub(crate) fn from_pairs(pairs: Vec<(String, String)>) -> Result<Params, OAuthError> {
-        let mut params = Params::default();
-        for (name, value) in pairs {
-            if params.contains(&name) {
-                return Err(OAuthError::malformed(format!("parameter {name} is repeated")));
-            }
-            params.pairs.push((name, value));
+            params.push(decode_component(name)?, decode_component(value)?)?;
         }
         Ok(params)
+    }
+
+    /// Parameters from name/value pairs; a repeated name or more than [`MAX_PARAMS`] is
+    /// `invalid_request`.
+    pub(crate) fn from_pairs(pairs: impl IntoIterator<Item = (String, String)>) -> Result<Params, OAuthError> {
+        let mut params = Params::default();
+        for (name, value) in pairs {
+            params.push(name, value)?;
+        }
+        Ok(params)
+    }
+
+    /// Adds one parameter: refuses the [`MAX_PARAMS`]+1st and a repeated name (one hash look-up).
+    fn push(&mut self, name: String, value: String) -> Result<(), OAuthError> {
+        if self.pairs.len() >= MAX_PARAMS {
+            return Err(OAuthError::malformed(format!(
+                "too many parameters (at most {MAX_PARAMS})"
+            )));
+        }
+        if !self.names.insert(name.clone()) {
+            return Err(OAuthError::malformed(format!("parameter {name} is repeated")));
+        }
+        self.pairs.push((name, value));
+        Ok(())
     }
 
     /// Parameters from a JSON object whose members are strings (numbers and booleans are taken
@@ -68,33 +85,19 @@ impl Params {
         Params::from_pairs(pairs)
     }
 
-    /// Parameters from a `multipart/form-data` body (RFC 7578): each part's `name` and its
-    /// body as UTF-8 text.
-    pub(crate) fn from_multipart(bytes: &[u8], boundary: &str) -> Result<Params, OAuthError> {
+    /// Parameters from a `multipart/form-data` body (RFC 7578), parsed by `multer`: each
+    /// part's `name` and its body as UTF-8 text. A part without a name, a body that does not
+    /// follow the boundary syntax or one without the closing delimiter is `invalid_request`.
+    pub(crate) async fn from_multipart(bytes: axum::body::Bytes, boundary: &str) -> Result<Params, OAuthError> {
         let bad = || OAuthError::malformed("malformed multipart/form-data body");
-        let text = std::str::from_utf8(bytes).map_err(|_| bad())?;
-        let delimiter = format!("--{boundary}");
-        let mut pairs = Vec::new();
-        let mut parts = text.split(delimiter.as_str());
-        parts.next(); // preamble
-        for part in parts {
-            if part.starts_with("--") {
-                return Params::from_pairs(pairs);
-            }
-            let part = part.strip_prefix("\r\n").ok_or_else(bad)?;
-            let (head, body) = part.split_once("\r\n\r\n").ok_or_else(bad)?;
-            let name = head
-                .split("\r\n")
-                .filter(|line| line.to_ascii_lowercase().starts_with("content-disposition:"))
-                .flat_map(|line| line.split(';'))
-                .filter_map(|field| field.trim().strip_prefix("name="))
-                .map(|quoted| quoted.trim_matches('"').to_owned())
-                .next()
-                .ok_or_else(bad)?;
-            let value = body.strip_suffix("\r\n").ok_or_else(bad)?;
-            pairs.push((name, value.to_owned()));
+        let mut multipart = multer::Multipart::new(Body::from(bytes).into_data_stream(), boundary);
+        let mut params = Params::default();
+        while let Some(field) = multipart.next_field().await.map_err(|_| bad())? {
+            let name = field.name().map(str::to_owned).ok_or_else(bad)?;
+            let value = field.text().await.map_err(|_| bad())?;
+            params.push(name, value)?;
         }
-        Err(bad())
+        Ok(params)
     }
 
     /// The value of `name`; an empty value counts as absent (RFC 6749 §3.1).
@@ -113,8 +116,17 @@ impl Params {
 
     /// Whether `name` was sent at all, even empty.
     pub(crate) fn contains(&self, name: &str) -> bool {
-        self.pairs.iter().any(|(key, _)| key == name)
+        self.names.contains(name)
     }
+}
+
+/// Parses `bytes` as the endpoints parse a form body and returns the number of parameters, or
+/// the refusal's description. Not part of the API: the hook of `benches/parse.rs`.
+#[doc(hidden)]
+pub fn bench_parse_form(bytes: &[u8]) -> Result<usize, String> {
+    Params::parse(bytes)
+        .map(|params| params.pairs.len())
+        .map_err(|err| err.detail)
 }
 
 /// One form-urlencoded component: `+` is a space, `%XX` a byte, and the result must be UTF-8.
@@ -143,14 +155,32 @@ pub(crate) fn decode_component(raw: &[u8]) -> Result<String, OAuthError> {
     String::from_utf8(decoded).map_err(|_| OAuthError::malformed("parameters must be UTF-8"))
 }
 
-/// Reads a request body up to [`MAX_BODY_BYTES`].
+/// Reads a request body up to [`MAX_BODY_BYTES`]. Only a body (or a declared
+/// `Content-Length`) above the limit is 413; a body that breaks off or is malformed on the wire
+/// (a bad chunk size, truncated chunked data, fewer bytes than `Content-Length`) is
+/// `invalid_request`.
 pub(crate) async fn read_body(body: Body) -> Result<axum::body::Bytes, OAuthError> {
-    axum::body::to_bytes(body, MAX_BODY_BYTES).await.map_err(|_| {
+    let too_large = || {
         OAuthError::new(
             ErrorKind::BodyTooLarge,
             format!("request body exceeds {MAX_BODY_BYTES} bytes"),
         )
-    })
+    };
+    if axum::body::HttpBody::size_hint(&body).lower() > MAX_BODY_BYTES as u64 {
+        return Err(too_large());
+    }
+    let mut body = body;
+    let mut collected = Vec::new();
+    while let Some(frame) = body.frame().await {
+        let frame = frame.map_err(|_| OAuthError::malformed("the request body is malformed or incomplete"))?;
+        if let Ok(data) = frame.into_data() {
+            if collected.len() + data.len() > MAX_BODY_BYTES {
+                return Err(too_large());
+            }
+            collected.extend_from_slice(&data);
+        }
+    }
+    Ok(collected.into())
 }
 
 /// Whether the request declares a form body (`application/x-www-form-urlencoded`, any charset).
@@ -188,7 +218,7 @@ pub(crate) async fn read_token_body(
     }
     let (mime, boundary) = media_type(headers);
     match (mime.as_str(), boundary) {
-        ("multipart/form-data", Some(boundary)) => Params::from_multipart(&read_body(body).await?, &boundary),
+        ("multipart/form-data", Some(boundary)) => Params::from_multipart(read_body(body).await?, &boundary).await,
         ("application/json", _) => Params::from_json(&read_body(body).await?),
         _ => Err(OAuthError::malformed(
             "the body must be form-urlencoded, multipart/form-data or JSON",
@@ -279,13 +309,17 @@ mod tests {
         assert_eq!(params.get("c"), None);
     }
 
-    #[test]
-    fn multipart_and_json_bodies_become_parameters() {
+    #[tokio::test]
+    async fn multipart_and_json_bodies_become_parameters() {
         let body = "--XyZ\r\nContent-Disposition: form-data; name=\"grant_type\"\r\n\r\npassword\r\n--XyZ\r\nContent-Disposition: form-data; name=\"username\"\r\n\r\nalice\r\n--XyZ--\r\n";
-        let params = Params::from_multipart(body.as_bytes(), "XyZ").unwrap();
+        let params = Params::from_multipart(body.into(), "XyZ").await.unwrap();
         assert_eq!(params.get("grant_type"), Some("password"));
         assert_eq!(params.get("username"), Some("alice"));
-        assert!(Params::from_multipart(b"--XyZ\r\nno headers", "XyZ").is_err());
+        assert!(
+            Params::from_multipart("--XyZ\r\nno headers".into(), "XyZ")
+                .await
+                .is_err()
+        );
         let json = Params::from_json(br#"{"grant_type":"client_credentials","n":3}"#).unwrap();
         assert_eq!(json.get("grant_type"), Some("client_credentials"));
         assert_eq!(json.get("n"), Some("3"));

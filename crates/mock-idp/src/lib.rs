@@ -33,9 +33,11 @@ mod tokens;
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use config::{Config, KeySource};
 pub use faults::Fault;
+#[doc(hidden)]
+pub use http::bench_parse_form;
 pub use keys::{KeyError, KeyMaterial};
 pub use providers::{Endpoint, Provider, World};
-pub use server::{MockIdp, MockIdpBuilder, MockIdpError, MockIdpInfo, TokenSet, TokenSpec};
+pub use server::{ConnectionLimits, MockIdp, MockIdpBuilder, MockIdpError, MockIdpInfo, TokenSet, TokenSpec};
 
 /// The repository README's Rust examples, compiled and run as doctests so they stay true.
 #[doc = include_str!("../../../README.md")]

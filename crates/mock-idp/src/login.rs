@@ -46,11 +46,26 @@ button{{margin:.25rem 0;padding:.5rem 1rem}}input{{display:block;width:100%;marg
         title = escape(title)
     );
     let mut response = (status, Html(html)).into_response();
-    response
-        .headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    let headers = response.headers_mut();
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    for (name, value) in BROWSER_SECURITY_HEADERS {
+        headers.insert(header::HeaderName::from_static(name), HeaderValue::from_static(value));
+    }
     response
 }
+
+/// Headers on every page the mock shows a browser, Keycloak's realm defaults
+/// (`browserSecurityHeaders`): no framing by other origins (clickjacking on the login form),
+/// no MIME sniffing, no indexing.
+const BROWSER_SECURITY_HEADERS: &[(&str, &str)] = &[
+    ("x-frame-options", "SAMEORIGIN"),
+    (
+        "content-security-policy",
+        "frame-src 'self'; frame-ancestors 'self'; object-src 'none';",
+    ),
+    ("x-content-type-options", "nosniff"),
+    ("x-robots-tag", "none"),
+];
 
 /// The login form for a pending authorization request.
 pub(crate) fn login_page(
@@ -96,6 +111,27 @@ pub(crate) fn error_page(status: StatusCode, error: &str, description: &str) -> 
         escape(description)
     );
     page(status, "Request refused", &body)
+}
+
+/// Asks the user to confirm a logout: a form that POSTs `fields` back to `action`.
+pub(crate) fn logout_confirm_page(realm: &Realm, action: &str, fields: &[(&str, &str)]) -> Response {
+    let hidden: String = fields
+        .iter()
+        .map(|(name, value)| {
+            format!(
+                "<input type=\"hidden\" name=\"{}\" value=\"{}\">",
+                escape(name),
+                escape(value)
+            )
+        })
+        .collect();
+    let body = format!(
+        "<h1>Sign out of {realm}</h1><p>Do you want to sign out?</p>\
+<form method=\"post\" action=\"{action}\">{hidden}<button type=\"submit\">Sign out</button></form>",
+        realm = escape(&realm.display_name),
+        action = escape(action),
+    );
+    page(StatusCode::OK, "Sign out", &body)
 }
 
 /// Shown after logout when there is nowhere to redirect to.

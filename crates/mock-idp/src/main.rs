@@ -46,6 +46,7 @@ fn config(common: &Common, public_url: Option<String>, auto_approve: bool) -> Co
         keys,
         auto_approve,
         context_path: None,
+        ..Config::default()
     }
 }
 
@@ -58,7 +59,24 @@ fn run_serve(serve: opt::Serve) -> Result<(), String> {
         let listener = tokio::net::TcpListener::bind((serve.bind, serve.port))
             .await
             .map_err(|err| format!("cannot listen on {}:{}: {err}", serve.bind, serve.port))?;
-        let builder = MockIdpBuilder::default().config(config(&serve.common, None, serve.auto_approve));
+        if !serve.bind.is_loopback() {
+            eprintln!(
+                "mock-idp: WARNING: listening on {} is reachable from other machines, and the login page \
+signs anyone in as any user without a password; use it only on a trusted network.{}",
+                serve.bind,
+                if serve.common.public_url.is_none() && serve.bind.is_unspecified() {
+                    " Issuers are advertised on a loopback address; pass --public-url with an address \
+clients can reach."
+                } else {
+                    ""
+                }
+            );
+        }
+        let builder = MockIdpBuilder::default()
+            .config(config(&serve.common, None, serve.auto_approve))
+            .header_read_timeout(serve.header_read_timeout)
+            .idle_timeout(serve.idle_timeout)
+            .max_connections(serve.max_connections as usize);
         let shutdown = async {
             let _ = tokio::signal::ctrl_c().await;
         };
@@ -66,7 +84,7 @@ fn run_serve(serve: opt::Serve) -> Result<(), String> {
             .serve_until(
                 listener,
                 |address, info| {
-                    println!("mock-idp listening on http://{address}");
+                    println!("mock-idp listening on {address}");
                     for (realm, issuer, discovery) in info.realms() {
                         println!("realm {realm}\n  issuer:    {issuer}\n  discovery: {discovery}");
                     }

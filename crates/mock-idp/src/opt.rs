@@ -2,6 +2,7 @@
 
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
+use std::time::Duration;
 
 /// A mock OpenID Connect provider that mints really signed tokens.
 #[derive(Debug, Parser)]
@@ -65,7 +66,7 @@ fn provider(name: &str) -> Result<mock_idp::Provider, String> {
 pub(crate) struct Common {
     #[command(flatten)]
     pub(crate) world: World,
-    /// Provider to imitate: generic, keycloak (alias ztrust).
+    /// Provider to imitate: generic, keycloak (alias ztrust), zitadel, wso2, appid.
     #[arg(long, env = "MOCK_IDP_PROVIDER", value_parser = provider, default_value = "generic")]
     pub(crate) provider: mock_idp::Provider,
     /// Directory of per-realm keys written by `mock-idp keys generate`; the embedded
@@ -76,7 +77,9 @@ pub(crate) struct Common {
     #[arg(long)]
     pub(crate) fresh_keys: bool,
     /// Base URL clients use to reach the server (issuers and endpoints are built from it);
-    /// default http://{bind}:{port}.
+    /// default http://{bind}:{port}, with 127.0.0.1 (or [::1]) for a wildcard bind such as
+    /// 0.0.0.0 or ::, which no client can connect to. Set it whenever clients on other hosts
+    /// (or in other containers) must reach the server.
     #[arg(long, env = "MOCK_IDP_PUBLIC_URL")]
     pub(crate) public_url: Option<String>,
 }
@@ -88,12 +91,42 @@ pub(crate) struct Serve {
     /// Port to listen on (0 picks a free one).
     #[arg(long, short, env = "MOCK_IDP_PORT", default_value_t = 8080)]
     pub(crate) port: u16,
-    /// Address to bind; loopback by default.
+    /// Address to bind; loopback by default. Any other address prints a warning: the login
+    /// page signs anyone in as any user without a password, so only bind beyond loopback on a
+    /// trusted network (and pass --public-url).
     #[arg(long, env = "MOCK_IDP_BIND", default_value = "127.0.0.1")]
     pub(crate) bind: std::net::IpAddr,
     /// Log in the user named by `login_hint` without showing the login page (for headless tests).
     #[arg(long, env = "MOCK_IDP_AUTO_APPROVE")]
     pub(crate) auto_approve: bool,
+    /// Close a connection whose request line and headers have not all arrived after this long
+    /// (e.g. 10s, 500ms; a bare number is seconds).
+    #[arg(long, env = "MOCK_IDP_HEADER_READ_TIMEOUT", value_parser = duration, default_value = "10s")]
+    pub(crate) header_read_timeout: Duration,
+    /// Close a connection with no request in flight (a keep-alive connection after its
+    /// response) after this long.
+    #[arg(long, env = "MOCK_IDP_IDLE_TIMEOUT", value_parser = duration, default_value = "5s")]
+    pub(crate) idle_timeout: Duration,
+    /// Connections served at once; beyond it a new connection gets 503 (Retry-After: 1) and
+    /// is closed.
+    #[arg(long, env = "MOCK_IDP_MAX_CONNECTIONS", default_value_t = 512, value_parser = clap::value_parser!(u32).range(1..))]
+    pub(crate) max_connections: u32,
+}
+
+/// Parses `10s`, `500ms` or a bare number of seconds.
+fn duration(text: &str) -> Result<Duration, String> {
+    let text = text.trim();
+    let (number, unit) = match text.strip_suffix("ms") {
+        Some(number) => (number, 1),
+        None => (text.strip_suffix('s').unwrap_or(text), 1000),
+    };
+    number
+        .trim()
+        .parse::<u64>()
+        .ok()
+        .filter(|value| *value > 0)
+        .map(|value| Duration::from_millis(value.saturating_mul(unit)))
+        .ok_or_else(|| format!("`{text}` is not a positive duration such as 10s or 500ms"))
 }
 
 #[derive(Debug, Args)]
@@ -140,5 +173,27 @@ mod tests {
     #[test]
     fn the_cli_definition_is_consistent() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn durations_take_seconds_or_milliseconds() {
+        assert_eq!(duration("10s"), Ok(Duration::from_secs(10)));
+        assert_eq!(duration("7"), Ok(Duration::from_secs(7)));
+        assert_eq!(duration("250ms"), Ok(Duration::from_millis(250)));
+        assert!(duration("0").is_err());
+        assert!(duration("soon").is_err());
+        assert!(duration("-1s").is_err());
+    }
+
+    #[test]
+    fn provider_help_lists_every_provider_and_alias() {
+        let help = Cli::command()
+            .find_subcommand_mut("serve")
+            .map(|serve| serve.render_long_help().to_string())
+            .unwrap_or_default();
+        for name in ["generic", "keycloak", "ztrust", "zitadel", "wso2", "appid"] {
+            assert!(help.contains(name), "{name} missing from: {help}");
+            assert!(provider(name).is_ok(), "{name} does not parse");
+        }
     }
 }

@@ -14,8 +14,12 @@ use std::collections::BTreeMap;
 use std::net::{SocketAddr, TcpListener};
 use std::sync::{Arc, OnceLock};
 use std::thread::JoinHandle;
+use std::time::Duration;
 
+mod listen;
 mod token_for;
+
+pub use listen::ConnectionLimits;
 
 pub use token_for::TokenSet;
 
@@ -166,6 +170,27 @@ impl MockIdpBuilder {
         self
     }
 
+    /// How long a client may take to send a complete request head (request line and headers)
+    /// before its connection is closed; default 10 s. See [`ConnectionLimits`].
+    pub fn header_read_timeout(mut self, timeout: Duration) -> MockIdpBuilder {
+        self.config.connections.header_read_timeout = timeout;
+        self
+    }
+
+    /// How long a connection may stay open with no request in flight (e.g. a keep-alive
+    /// connection after its response); default 5 s. See [`ConnectionLimits`].
+    pub fn idle_timeout(mut self, timeout: Duration) -> MockIdpBuilder {
+        self.config.connections.idle_timeout = timeout;
+        self
+    }
+
+    /// How many connections are served at once; beyond it a new connection is answered 503
+    /// and closed. Default 512. See [`ConnectionLimits`].
+    pub fn max_connections(mut self, max: usize) -> MockIdpBuilder {
+        self.config.connections.max_connections = max;
+        self
+    }
+
     /// Applies a whole [`Config`]; later builder calls override its fields.
     pub fn config(mut self, config: Config) -> MockIdpBuilder {
         self.config = config;
@@ -218,11 +243,12 @@ impl MockIdpBuilder {
             .config
             .public_url
             .clone()
-            .unwrap_or_else(|| format!("http://{address}{}", self.config.context_path.as_deref().unwrap_or("")));
+            .unwrap_or_else(|| default_public_url(address, self.config.context_path.as_deref()));
+        let limits = self.config.connections;
         let (app, router) = self.build(public_url)?;
         let info = MockIdpInfo { app: app.clone() };
         on_ready(address, &info);
-        axum::serve(listener, router).with_graceful_shutdown(shutdown).await?;
+        listen::serve(listener, router, limits, shutdown, limits.header_read_timeout).await;
         Ok(())
     }
 
@@ -262,7 +288,8 @@ impl MockIdpBuilder {
             .config
             .public_url
             .clone()
-            .unwrap_or_else(|| format!("http://{address}{}", self.config.context_path.as_deref().unwrap_or("")));
+            .unwrap_or_else(|| default_public_url(address, self.config.context_path.as_deref()));
+        let limits = self.config.connections;
         let (app, router) = self.build(public_url)?;
         listener.set_nonblocking(true)?;
         let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
@@ -275,10 +302,10 @@ impl MockIdpBuilder {
                     let Ok(listener) = tokio::net::TcpListener::from_std(listener) else {
                         return;
                     };
-                    tokio::select! {
-                        _ = axum::serve(listener, serving) => {}
-                        _ = stopped => {}
-                    }
+                    let stopped = async {
+                        let _ = stopped.await;
+                    };
+                    listen::serve(listener, serving, limits, stopped, Duration::from_secs(1)).await;
                 });
             })?;
         Ok(MockIdp {
@@ -289,6 +316,19 @@ impl MockIdpBuilder {
             thread: Some(thread),
         })
     }
+}
+
+/// `http://{address}{context_path}`, with the loopback address of the same family in place
+/// of a wildcard address (0.0.0.0, ::) that no client can connect to.
+fn default_public_url(address: SocketAddr, context_path: Option<&str>) -> String {
+    let mut reachable = address;
+    if address.ip().is_unspecified() {
+        reachable.set_ip(match address {
+            SocketAddr::V4(_) => std::net::Ipv4Addr::LOCALHOST.into(),
+            SocketAddr::V6(_) => std::net::Ipv6Addr::LOCALHOST.into(),
+        });
+    }
+    format!("http://{reachable}{}", context_path.unwrap_or(""))
 }
 
 fn default_world() -> Result<&'static World, MockIdpError> {

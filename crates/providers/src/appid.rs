@@ -37,6 +37,11 @@ fn identities(user: &User) -> Value {
 }
 
 impl Flavor for AppId {
+    /// IBM App ID: `GET /oauth/v4/{tenant}/cloud_directory/sso/logout` ends the SSO session and redirects at once.
+    fn logout_confirmation(&self) -> crate::LogoutConfirmation {
+        crate::LogoutConfirmation::Never
+    }
+
     fn route(&self, endpoint: Endpoint) -> Option<&'static str> {
         match endpoint {
             Endpoint::Discovery => Some("/oauth/v4/{realm}/.well-known/openid-configuration"),

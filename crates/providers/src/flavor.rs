@@ -17,6 +17,20 @@ pub enum BodyFormats {
     FormMultipartOrJson,
 }
 
+/// When the logout endpoint asks the user to confirm before it ends a browser session.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogoutConfirmation {
+    /// Unless the request carries a valid `id_token_hint` (OpenID Connect RP-Initiated Logout
+    /// 1.0 §6; Keycloak 26's logout confirmation page).
+    UnlessIdTokenHint,
+    /// Always (WSO2 Identity Server's logout consent page, unless an application is set to skip
+    /// it, which the World does not model).
+    Always,
+    /// Never: a request with the session cookie alone ends the session (ZITADEL's
+    /// `end_session`, IBM App ID's SSO logout).
+    Never,
+}
+
 /// One provider's facts. Implemented by a zero-sized type per provider module.
 pub trait Flavor: Sync + Send + std::fmt::Debug {
     /// The axum route pattern of `endpoint` (with `{realm}` where the realm goes), or `None`
@@ -71,6 +85,11 @@ pub trait Flavor: Sync + Send + std::fmt::Debug {
     /// The query parameter of the logout endpoint that names where to go afterwards.
     fn logout_redirect_param(&self) -> &'static str {
         "post_logout_redirect_uri"
+    }
+
+    /// Whether the logout endpoint asks the user before ending the browser's session.
+    fn logout_confirmation(&self) -> LogoutConfirmation {
+        LogoutConfirmation::UnlessIdTokenHint
     }
 
     /// The path of the user profile attributes API (IBM App ID's `/api/v1/attributes`), served

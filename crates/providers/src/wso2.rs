@@ -66,6 +66,11 @@ fn oltu(status: u16, error: &str, description: &str, www_authenticate: Option<St
 }
 
 impl Flavor for Wso2 {
+    /// WSO2 IS: `/oidc/logout` sends the browser to its logout consent page unless the application or server skips consent (OIDCLogoutServlet, `skipLogoutConsent` defaults to false).
+    fn logout_confirmation(&self) -> crate::LogoutConfirmation {
+        crate::LogoutConfirmation::Always
+    }
+
     fn route(&self, endpoint: Endpoint) -> Option<&'static str> {
         Some(match endpoint {
             Endpoint::Discovery => "/t/{realm}/oauth2/token/.well-known/openid-configuration",

@@ -78,6 +78,11 @@ fn insert_roles(claims: &mut Map<String, Value>, realm: &Realm, roles: &[String]
 }
 
 impl Flavor for Zitadel {
+    /// ZITADEL: `end_session` logs out every user of the user agent (its cookie) without asking (docs/docs/guides/integrate/login/oidc/logout.md).
+    fn logout_confirmation(&self) -> crate::LogoutConfirmation {
+        crate::LogoutConfirmation::Never
+    }
+
     fn route(&self, endpoint: Endpoint) -> Option<&'static str> {
         match endpoint {
             Endpoint::Discovery => Some("/.well-known/openid-configuration"),

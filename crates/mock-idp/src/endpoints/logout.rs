@@ -1,18 +1,21 @@
 //! RP-initiated logout (OpenID Connect RP-Initiated Logout 1.0): ends the login session and
 //! revokes what was issued under it; redirects only to a registered `post_logout_redirect_uri`,
-//! keeping `state`.
+//! keeping `state`. Where the provider asks the user first ([`LogoutConfirmation`]), a browser
+//! session is only ended by a POST of the confirmation form, whose token is derived from the
+//! session id (so another site cannot forge it).
 
 use super::{RealmName, respond};
 use crate::app::{App, RealmCtx};
 use crate::cookies;
 use crate::http::{Params, read_query_or_form};
 use crate::jws;
-use crate::login::{error_page, logged_out_page};
+use crate::login::{error_page, logged_out_page, logout_confirm_page};
 use axum::body::Body;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodRouter, get};
+use providers::LogoutConfirmation;
 use serde_json::Value;
 use std::sync::Arc;
 
@@ -34,7 +37,7 @@ async fn end_session(
             Ok(params) => params,
             Err(err) => return Ok(error_page(StatusCode::BAD_REQUEST, "invalid_request", &err.detail)),
         };
-        Ok(handle(&cx, &params, &headers))
+        Ok(handle(&cx, &params, &headers, &method, uri.path()))
     }
     .await;
     respond(&app, &realm, result)
@@ -59,7 +62,16 @@ fn hint(cx: &RealmCtx<'_>, token: &str) -> Option<Hint> {
     })
 }
 
-fn handle(cx: &RealmCtx<'_>, params: &Params, headers: &HeaderMap) -> Response {
+/// The form field carrying the confirmation token.
+const CONFIRM: &str = "confirm";
+
+/// The token a confirmation form carries for the session `sid`.
+fn confirm_token(sid: &str) -> String {
+    let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, format!("mock-idp logout {sid}").as_bytes());
+    crate::b64::encode(digest.as_ref())
+}
+
+fn handle(cx: &RealmCtx<'_>, params: &Params, headers: &HeaderMap, method: &Method, path: &str) -> Response {
     let page = |description: &str| error_page(StatusCode::BAD_REQUEST, "invalid_request", description);
     let hint = match params.get("id_token_hint") {
         Some(token) => match hint(cx, token) {
@@ -91,10 +103,36 @@ fn handle(cx: &RealmCtx<'_>, params: &Params, headers: &HeaderMap) -> Response {
         }
     };
 
-    let sessions = [
-        cookies::session_id(headers, &cx.realm.name),
-        hint.and_then(|hint| hint.session_id),
-    ];
+    let browser_session =
+        cookies::session_id(headers, &cx.realm.name).filter(|sid| cx.store().session(sid, cx.now()).is_some());
+    let ask = match cx.flavor().logout_confirmation() {
+        LogoutConfirmation::Always => true,
+        LogoutConfirmation::UnlessIdTokenHint => hint.is_none(),
+        LogoutConfirmation::Never => false,
+    };
+    if ask && let Some(sid) = &browser_session {
+        let token = confirm_token(sid);
+        let confirmed = *method == Method::POST
+            && params.get(CONFIRM).is_some_and(|given| {
+                aws_lc_rs::constant_time::verify_slices_are_equal(given.as_bytes(), token.as_bytes()).is_ok()
+            });
+        if !confirmed {
+            let carried: Vec<(&str, &str)> = [
+                "id_token_hint",
+                "client_id",
+                cx.flavor().logout_redirect_param(),
+                "state",
+                "ui_locales",
+            ]
+            .into_iter()
+            .filter_map(|name| params.get(name).map(|value| (name, value)))
+            .chain([(CONFIRM, token.as_str())])
+            .collect();
+            return logout_confirm_page(cx.realm, path, &carried);
+        }
+    }
+
+    let sessions = [browser_session, hint.and_then(|hint| hint.session_id)];
     for sid in sessions.into_iter().flatten() {
         cx.store().end_session(&sid);
     }
