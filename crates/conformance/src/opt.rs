@@ -69,7 +69,7 @@ pub(crate) struct DiffArgs {
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct RunArgs {
-    /// mock:<generic|keycloak|ztrust|zitadel|wso2|appid>, url:<issuer>, keycloak-dist or container:<provider>.
+    /// mock:<generic|keycloak|ztrust|zitadel|wso2|appid>, url:<issuer>, keycloak-dist, zitadel-oidc-ref or container:<provider>.
     #[arg(long, env = "IDP_CONFORMANCE_TARGET")]
     pub(crate) target: String,
     /// Only these suites (repeatable): discovery, jwks, token, pkce, refresh, authorize,
