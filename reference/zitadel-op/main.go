@@ -37,6 +37,8 @@ func run() error {
 	realmName := flag.String("realm", "", "the realm to serve (default: the world's default_realm)")
 	port := flag.Int("port", 0, "the loopback port (0: a free one)")
 	libraryPaths := flag.Bool("library-paths", false, "serve the library's default endpoint paths instead of ZITADEL's")
+	legacyHandler := flag.Bool("provider-handler", false,
+		"serve through op.Provider's own handler instead of op.RegisterServer over a LegacyServer (ZITADEL's way)")
 	watchStdin := flag.Bool("stdin", true, "exit at the end of stdin")
 	verbose := flag.Bool("v", false, "log every request to stderr")
 	flag.Parse()
@@ -67,7 +69,14 @@ func run() error {
 	}
 	mux := http.NewServeMux()
 	mux.Handle(loginPath, &login{storage: store, callback: op.AuthCallbackURL(provider)})
-	mux.Handle("/", provider)
+	if *legacyHandler {
+		mux.Handle("/", provider)
+	} else {
+		// ZITADEL serves its op.Server (a LegacyServer with ZITADEL's overrides) through
+		// op.RegisterServer; the LegacyServer alone is the library's part of that.
+		mux.Handle("/", op.RegisterLegacyServer(op.NewLegacyServer(provider, provider.Endpoints()),
+			op.AuthorizeCallbackHandler(provider)))
+	}
 	server := &http.Server{
 		Handler:           mux,
 		ReadHeaderTimeout: 10 * time.Second,

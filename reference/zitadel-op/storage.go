@@ -516,10 +516,12 @@ func (s *storage) ValidateJWTProfileScopes(context.Context, string, []string) ([
 // Health always reports healthy.
 func (s *storage) Health(context.Context) error { return nil }
 
-// ClientCredentials authenticates a confidential client for client_credentials.
+// ClientCredentials authenticates a confidential client for client_credentials. The
+// LegacyServer passes this error on as it is (unlike AuthorizeClientIDSecret's, which the
+// library wraps), so it is an *oidc.Error with the library's own description.
 func (s *storage) ClientCredentials(ctx context.Context, id, secret string) (op.Client, error) {
 	if err := s.AuthorizeClientIDSecret(ctx, id, secret); err != nil {
-		return nil, err
+		return nil, oidc.ErrInvalidClient().WithDescription("invalid client_id / client_secret").WithParent(err)
 	}
 	return s.GetClientByClientID(ctx, id)
 }

@@ -50,7 +50,7 @@ pub(crate) struct DiffArgs {
     #[arg(long)]
     pub(crate) provider: Option<String>,
     /// Known differences (TOML, `[[known]] path reason`); default: the shipped file for the
-    /// provider when one side is not a mock.
+    /// provider when one side is not a mock (for `zitadel-oidc-ref`: its own file).
     #[arg(long)]
     pub(crate) known: Option<PathBuf>,
     /// Output format: text or json.
