@@ -56,6 +56,10 @@ pub struct KnownDifference {
     pub reason: String,
 }
 
+/// The known differences between `mock:zitadel` and `zitadel-oidc-ref` (what ZITADEL adds on
+/// top of the zitadel/oidc library), used when one side of a diff is that target.
+pub const KNOWN_ZITADEL_OIDC_REF: &str = include_str!("../known-differences/zitadel-oidc-ref.toml");
+
 /// The known differences shipped for `provider` (between its mock flavor and the real one).
 pub fn known_for(provider: mock_idp::Provider) -> Option<&'static str> {
     match provider {

@@ -176,6 +176,9 @@ fn diff(args: opt::DiffArgs) -> Result<ExitCode, String> {
         (Some(path), _) => {
             Some(std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?)
         }
+        (None, _) if [&left_spec, &right_spec].contains(&&TargetSpec::ZitadelRef) => {
+            Some(diff::KNOWN_ZITADEL_OIDC_REF.to_owned())
+        }
         (None, Some(provider)) => diff::known_for(provider).map(str::to_owned),
         (None, None) => None,
     };

@@ -72,7 +72,7 @@ pub(crate) struct DiffArgs {
     #[arg(long)]
     pub(crate) provider: Option<String>,
     /// Known differences (TOML, `[[known]] path reason`); default: the shipped file for the
-    /// provider when one side is not a mock.
+    /// provider when one side is not a mock (for `zitadel-oidc-ref`: its own file).
     #[arg(long)]
     pub(crate) known: Option<PathBuf>,
     /// Output format: text or json.
@@ -91,7 +91,7 @@ pub(crate) struct DiffArgs {
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct RunArgs {
-    /// mock:<generic|keycloak|ztrust|zitadel|wso2|appid>, url:<issuer>, keycloak-dist or container:<provider>.
+    /// mock:<generic|keycloak|ztrust|zitadel|wso2|appid>, url:<issuer>, keycloak-dist, zitadel-oidc-ref or container:<provider>.
     #[arg(long, env = "IDP_CONFORMANCE_TARGET")]
     pub(crate) target: String,
     /// Only these suites (repeatable): discovery, jwks, token, pkce, refresh, authorize,

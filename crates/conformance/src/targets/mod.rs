@@ -1,10 +1,12 @@
 //! Targets: the provider instance checks talk to: `mock:<flavor>` in-process, `url:<issuer>`,
-//! `keycloak-dist` (a real Keycloak started as a process) and `container:<provider>`.
+//! `keycloak-dist` (a real Keycloak started as a process), `zitadel-oidc-ref` (zitadel/oidc's
+//! `op` package serving the World, `reference/zitadel-op`) and `container:<provider>`.
 
 mod cast;
 pub(crate) mod containers;
 pub(crate) mod keycloak_dist;
 mod spec;
+pub(crate) mod zitadel_ref;
 
 pub(crate) use cast::{Cast, secret};
 pub use spec::TargetSpec;
@@ -18,9 +20,11 @@ use std::path::PathBuf;
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum TargetError {
-    /// The target string is not `mock:<flavor>`, `url:<issuer>`, `keycloak-dist` or
-    /// `container:<provider>`.
-    #[error("unknown target `{0}` (expected mock:<flavor>, url:<issuer>, keycloak-dist or container:<provider>)")]
+    /// The target string is not `mock:<flavor>`, `url:<issuer>`, `keycloak-dist`,
+    /// `zitadel-oidc-ref` or `container:<provider>`.
+    #[error(
+        "unknown target `{0}` (expected mock:<flavor>, url:<issuer>, keycloak-dist, zitadel-oidc-ref or container:<provider>)"
+    )]
     Unknown(String),
     /// The flavor or provider name is unknown.
     #[error(transparent)]
@@ -40,6 +44,9 @@ pub enum TargetError {
     /// The real Keycloak of `keycloak-dist` could not be fetched or started.
     #[error("keycloak-dist: {0}")]
     KeycloakDist(String),
+    /// The reference OP of `zitadel-oidc-ref` could not be built or started.
+    #[error("zitadel-oidc-ref: {0}")]
+    ZitadelRef(String),
     /// A `container:<provider>` target could not be started or set up (the message starts
     /// with the target's name).
     #[error("{0}")]
@@ -91,6 +98,8 @@ enum Backing {
     Dist(#[expect(dead_code, reason = "held for its Drop, which stops Keycloak")] keycloak_dist::KeycloakDist),
     /// The containers of a `container:<provider>` target.
     Containers(containers::Running),
+    /// The `zitadel-oidc-ref` process.
+    ZitadelRef(#[expect(dead_code, reason = "held for its Drop, which stops the process")] zitadel_ref::ZitadelRef),
 }
 
 /// The provider `issuer`'s discovery document shows ([`providers::detect`]), and the line that
@@ -177,6 +186,26 @@ impl Target {
                     clock: None,
                     backing: Some(Backing::Dist(dist)),
                     detection: None,
+                })
+            }
+            TargetSpec::ZitadelRef => {
+                let realm = options.realm.clone().unwrap_or_else(|| world.default_realm.clone());
+                if world.realm(&realm).is_none() {
+                    return Err(TargetError::Realm(realm));
+                }
+                let running = zitadel_ref::ZitadelRef::start(options.world.clone(), realm.clone())
+                    .await
+                    .map_err(TargetError::ZitadelRef)?;
+                Ok(Target {
+                    name: spec.to_string(),
+                    provider: Provider::Zitadel,
+                    issuer: running.issuer().to_owned(),
+                    world,
+                    realm,
+                    kind: TargetKind::Real,
+                    mock: None,
+                    clock: None,
+                    backing: Some(Backing::ZitadelRef(running)),
                 })
             }
             TargetSpec::Container(provider) => {

@@ -15,6 +15,9 @@ pub enum TargetSpec {
     /// `keycloak-dist`: a real Keycloak 26.7.3 from its Maven Central distribution, started as a
     /// process (cached download) and stopped when the target is dropped.
     KeycloakDist,
+    /// `zitadel-oidc-ref`: `reference/zitadel-op`, a Go program on zitadel/oidc's `op` package
+    /// serving the World, built with `go` (cached) and stopped when the target is dropped.
+    ZitadelRef,
     /// `container:<provider>`: Keycloak, ZITADEL or WSO2 IS started in Docker by testcontainers,
     /// set up with the World and removed when the target is dropped.
     Container(Provider),
@@ -37,6 +40,9 @@ impl FromStr for TargetSpec {
         if text == "keycloak-dist" {
             return Ok(TargetSpec::KeycloakDist);
         }
+        if text == super::zitadel_ref::NAME {
+            return Ok(TargetSpec::ZitadelRef);
+        }
         if let Some(provider) = text.strip_prefix("container:") {
             return Ok(TargetSpec::Container(provider.parse()?));
         }
@@ -50,6 +56,7 @@ impl fmt::Display for TargetSpec {
             TargetSpec::Mock(provider) => write!(f, "mock:{provider}"),
             TargetSpec::Url(issuer) => write!(f, "url:{issuer}"),
             TargetSpec::KeycloakDist => f.write_str("keycloak-dist"),
+            TargetSpec::ZitadelRef => f.write_str(super::zitadel_ref::NAME),
             TargetSpec::Container(provider) => write!(f, "container:{provider}"),
         }
     }
