@@ -206,6 +206,7 @@ impl Target {
                     mock: None,
                     clock: None,
                     backing: Some(Backing::ZitadelRef(running)),
+                    detection: None,
                 })
             }
             TargetSpec::Container(provider) => {
