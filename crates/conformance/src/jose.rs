@@ -51,3 +51,51 @@ pub(crate) fn verify(jwt: &str, jwks: &[Value]) -> Result<Parts, String> {
         Err(err) => Err(format!("{err} (verifying a {alg} token against the JWK set)")),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aws_lc_rs::signature::{Ed25519KeyPair, KeyPair as _};
+    use idp_jose::b64;
+    use serde_json::json;
+
+    fn signed(pair: &Ed25519KeyPair, header: &Value, claims: &Value) -> String {
+        let input = format!(
+            "{}.{}",
+            b64::encode(header.to_string()),
+            b64::encode(claims.to_string())
+        );
+        let signature = pair.sign(input.as_bytes());
+        format!("{input}.{}", b64::encode(signature.as_ref()))
+    }
+
+    #[test]
+    fn a_token_verifies_against_the_jwk_set_and_a_forgery_does_not() {
+        let pkcs8 = Ed25519KeyPair::generate_pkcs8(&aws_lc_rs::rand::SystemRandom::new()).unwrap();
+        let pair = Ed25519KeyPair::from_pkcs8(pkcs8.as_ref()).unwrap();
+        let jwks = vec![json!({"kty": "OKP", "crv": "Ed25519", "kid": "k1", "x": b64::encode(pair.public_key())})];
+        let header = json!({"alg": "EdDSA", "kid": "k1", "ver": 4});
+        let token = signed(&pair, &header, &json!({"sub": "alice"}));
+
+        let (header, claims) = verify(&token, &jwks).unwrap();
+        assert_eq!(
+            (header["ver"].as_u64(), claims["sub"].as_str()),
+            (Some(4), Some("alice"))
+        );
+
+        let (input, signature) = token.rsplit_once('.').unwrap();
+        let (head, _) = input.split_once('.').unwrap();
+        let forged = format!("{head}.{}.{signature}", b64::encode(r#"{"sub":"mallory"}"#));
+        let err = verify(&forged, &jwks).unwrap_err();
+        assert!(err.contains("signature does not verify"), "{err}");
+
+        let other_kid = signed(&pair, &json!({"alg": "EdDSA", "kid": "nope"}), &json!({}));
+        let err = verify(&other_kid, &jwks).unwrap_err();
+        assert!(err.contains("`kid: nope`"), "{err}");
+
+        let none = format!("{}.{}.", b64::encode(r#"{"alg":"none"}"#), b64::encode("{}"));
+        assert_eq!(verify(&none, &jwks).unwrap_err(), "`alg: none`");
+        let hs = format!("{}.{}.c2ln", b64::encode(r#"{"alg":"HS256"}"#), b64::encode("{}"));
+        assert!(verify(&hs, &jwks).unwrap_err().contains("HS256"));
+    }
+}
