@@ -353,3 +353,37 @@ async fn revoking_an_appid_access_token_turns_it_inactive() {
     assert_eq!(revoke.status, StatusCode::OK);
     assert_eq!(introspect().await.json(), json!({"active": false}));
 }
+
+/// App ID's ID tokens name the client in an `aud` array and carry no `azp`: a logout with a
+/// valid `id_token_hint` and the client's registered `redirect_uri` (no `client_id`) redirects.
+#[tokio::test]
+async fn appid_logout_with_an_id_token_hint_redirects() {
+    let idp = appid().await;
+    let tokens = idp.token_for("alice", "web-app").await.unwrap();
+    let id_token = tokens.id_token.expect("an ID token");
+    let logout = url::Url::parse_with_params(
+        &oauth(&idp, "cloud_directory/sso/logout"),
+        &[
+            ("redirect_uri", "http://127.0.0.1:5000/"),
+            ("id_token_hint", id_token.as_str()),
+        ],
+    )
+    .unwrap();
+    let answer = get(logout.as_str()).await;
+    assert_eq!(answer.status, StatusCode::FOUND, "{}", answer.text);
+    assert_eq!(answer.location().as_str(), "http://127.0.0.1:5000/");
+    // Without either, the error names App ID's own parameter.
+    let bare = url::Url::parse_with_params(
+        &oauth(&idp, "cloud_directory/sso/logout"),
+        &[("redirect_uri", "http://127.0.0.1:5000/")],
+    )
+    .unwrap();
+    let answer = get(bare.as_str()).await;
+    assert_eq!(answer.status, StatusCode::BAD_REQUEST);
+    assert!(
+        answer.text.contains("redirect_uri needs client_id or id_token_hint"),
+        "{}",
+        answer.text
+    );
+    assert!(!answer.text.contains("post_logout_redirect_uri"), "{}", answer.text);
+}

@@ -57,9 +57,24 @@ fn hint(cx: &RealmCtx<'_>, token: &str) -> Option<Hint> {
     }
     let text = |name: &str| verified.claims.get(name).and_then(Value::as_str).map(str::to_owned);
     Some(Hint {
-        client_id: text("aud").or_else(|| text("azp")),
+        client_id: text("azp").or_else(|| audience_client(cx, verified.claims.get("aud"))),
         session_id: text("sid"),
     })
+}
+
+/// The client an ID token's `aud` names (OIDC Core §2: a string, or an array holding the
+/// client id): the string, else the first array member that is a client of this realm (App ID
+/// writes `aud` as an array and no `azp`).
+fn audience_client(cx: &RealmCtx<'_>, aud: Option<&Value>) -> Option<String> {
+    match aud? {
+        Value::String(client) => Some(client.clone()),
+        Value::Array(members) => members
+            .iter()
+            .filter_map(Value::as_str)
+            .find(|member| cx.realm.client(member).is_some())
+            .map(str::to_owned),
+        _ => None,
+    }
 }
 
 /// The form field carrying the confirmation token.
@@ -86,11 +101,16 @@ fn handle(cx: &RealmCtx<'_>, params: &Params, headers: &HeaderMap, method: &Meth
         (Some(given), _) => Some(given.to_owned()),
         (None, hinted) => hinted.map(str::to_owned),
     };
-    let target = match params.get(cx.flavor().logout_redirect_param()) {
+    let redirect_param = cx.flavor().logout_redirect_param();
+    let target = match params.get(redirect_param) {
         None => None,
         Some(uri) => {
             let Some(client) = client_id.as_deref().and_then(|id| cx.realm.client(id)) else {
-                return page("post_logout_redirect_uri needs client_id or id_token_hint");
+                return page(&match (&client_id, &hint) {
+                    (Some(id), _) => format!("{redirect_param}: client {id} is not a client of this realm"),
+                    (None, Some(_)) => format!("{redirect_param}: the id_token_hint names no client of this realm"),
+                    (None, None) => format!("{redirect_param} needs client_id or id_token_hint"),
+                });
             };
             if !client
                 .post_logout_redirect_uris
