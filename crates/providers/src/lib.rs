@@ -35,7 +35,7 @@ pub use alg::SigningAlg;
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use deviation::Deviation;
 pub use error::{Challenge, ErrorCode, ErrorKind, ErrorResponse};
-pub use flavor::{BodyFormats, Flavor};
+pub use flavor::{BodyFormats, Flavor, RefreshRevocation};
 pub use grant::GrantType;
 pub use provider::{Endpoint, Provider, UnknownProvider};
 pub use reader::Grants;

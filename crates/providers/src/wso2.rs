@@ -66,6 +66,10 @@ fn oltu(status: u16, error: &str, description: &str, www_authenticate: Option<St
 }
 
 impl Flavor for Wso2 {
+    fn refresh_revocation(&self) -> crate::RefreshRevocation {
+        crate::RefreshRevocation::CurrentTokenOnly
+    }
+
     fn route(&self, endpoint: Endpoint) -> Option<&'static str> {
         Some(match endpoint {
             Endpoint::Discovery => "/t/{realm}/oauth2/token/.well-known/openid-configuration",

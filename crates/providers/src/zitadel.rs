@@ -78,6 +78,10 @@ fn insert_roles(claims: &mut Map<String, Value>, realm: &Realm, roles: &[String]
 }
 
 impl Flavor for Zitadel {
+    fn refresh_revocation(&self) -> crate::RefreshRevocation {
+        crate::RefreshRevocation::CurrentTokenOnly
+    }
+
     fn route(&self, endpoint: Endpoint) -> Option<&'static str> {
         match endpoint {
             Endpoint::Discovery => Some("/.well-known/openid-configuration"),
