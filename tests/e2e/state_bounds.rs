@@ -86,3 +86,63 @@ async fn a_pending_login_lives_as_long_as_the_world_says() {
     .await;
     assert_eq!(submitted.status, StatusCode::SEE_OTHER, "{}", submitted.text);
 }
+
+/// Issue 11, finding 6: the store keeps at most its configured bound; the oldest grant is
+/// evicted first and fails closed (its refresh token is refused, its access token inactive),
+/// while the newest grants keep working.
+#[tokio::test]
+async fn memory_under_sustained_load_is_bounded_and_eviction_fails_closed() {
+    let idp = MockIdp::builder().max_state_entries(40).start().await;
+    let token = idp.endpoint(mock_idp::Endpoint::Token);
+    let password = || async {
+        let reply = post_form(
+            &token,
+            Some(("web-app", "web-app-secret")),
+            &[
+                ("grant_type", "password"),
+                ("username", "alice"),
+                ("password", "alice-password"),
+                ("scope", "openid"),
+            ],
+        )
+        .await;
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+        reply.json()
+    };
+    let oldest = password().await;
+    let mut newest = oldest.clone();
+    for _ in 0..60 {
+        newest = password().await;
+    }
+    let refresh = |body: &serde_json::Value| {
+        let refresh_token = body["refresh_token"].as_str().unwrap().to_owned();
+        let token = token.clone();
+        async move {
+            post_form(
+                &token,
+                Some(("web-app", "web-app-secret")),
+                &[("grant_type", "refresh_token"), ("refresh_token", &refresh_token)],
+            )
+            .await
+        }
+    };
+    let evicted = refresh(&oldest).await;
+    assert_eq!(evicted.status, StatusCode::BAD_REQUEST, "{}", evicted.text);
+    assert_eq!(evicted.json()["error"], "invalid_grant");
+    let userinfo = crate::support::client()
+        .get(idp.endpoint(mock_idp::Endpoint::Userinfo))
+        .bearer_auth(oldest["access_token"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        userinfo.status(),
+        StatusCode::UNAUTHORIZED,
+        "an evicted grant's access token"
+    );
+    assert_eq!(
+        refresh(&newest).await.status,
+        StatusCode::OK,
+        "the newest grant survives"
+    );
+}

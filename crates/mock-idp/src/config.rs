@@ -59,4 +59,9 @@ pub struct Config {
     /// user in without showing the login page (a headless path for tests). Defaults to false;
     /// every auto-approved login is logged.
     pub auto_approve: bool,
+    /// The most entries the state store keeps (codes, grants with their refresh tokens,
+    /// opaque tokens, login sessions, pending logins); beyond it the oldest is evicted, failing
+    /// closed (an evicted code or refresh token is refused, an evicted grant's access tokens
+    /// turn inactive). `None`: 200000 (see docs/benchmarks.md for the memory per grant).
+    pub max_state_entries: Option<usize>,
 }

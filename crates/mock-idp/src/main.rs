@@ -46,6 +46,7 @@ fn config(common: &Common, public_url: Option<String>, auto_approve: bool) -> Co
         keys,
         auto_approve,
         context_path: None,
+        max_state_entries: None,
     }
 }
 
@@ -58,7 +59,10 @@ fn run_serve(serve: opt::Serve) -> Result<(), String> {
         let listener = tokio::net::TcpListener::bind((serve.bind, serve.port))
             .await
             .map_err(|err| format!("cannot listen on {}:{}: {err}", serve.bind, serve.port))?;
-        let builder = MockIdpBuilder::default().config(config(&serve.common, None, serve.auto_approve));
+        let mut builder = MockIdpBuilder::default().config(config(&serve.common, None, serve.auto_approve));
+        if let Some(entries) = serve.max_state_entries {
+            builder = builder.max_state_entries(entries);
+        }
         let shutdown = async {
             let _ = tokio::signal::ctrl_c().await;
         };

@@ -94,6 +94,10 @@ pub(crate) struct Serve {
     /// Log in the user named by `login_hint` without showing the login page (for headless tests).
     #[arg(long, env = "MOCK_IDP_AUTO_APPROVE")]
     pub(crate) auto_approve: bool,
+    /// The most entries the state store keeps (codes, grants, sessions, pending logins); the
+    /// oldest is evicted beyond it, and an evicted grant's tokens are refused. Default 200000.
+    #[arg(long, env = "MOCK_IDP_MAX_STATE_ENTRIES")]
+    pub(crate) max_state_entries: Option<usize>,
 }
 
 #[derive(Debug, Args)]
