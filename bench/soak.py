@@ -9,7 +9,7 @@ Operations, chosen at random per request (weights in MIX): the code flow with PK
 public `spa` client (headless, `login_hint` with `--auto-approve`), refresh-token rotation of a
 grant the worker holds, client_credentials (`service`), the password grant (`web-app`), and
 revocation of a held refresh token. Each worker keeps one keep-alive connection; the total rate
-is capped at --rate requests per second. Python standard library only; all traffic goes to
+is capped at --rate operations per second. Python standard library only; all traffic goes to
 127.0.0.1 and the run stops after --seconds.
 """
 
@@ -183,7 +183,7 @@ def main():
     parser.add_argument("--binary", default="target/release/mock-idp")
     parser.add_argument("--seconds", type=int, default=600)
     parser.add_argument("--workers", type=int, default=4)
-    parser.add_argument("--rate", type=float, default=500.0, help="requests per second, all workers together")
+    parser.add_argument("--rate", type=float, default=500.0, help="operations per second, all workers together (a code flow is 2 requests)")
     parser.add_argument("--sample", type=int, default=30, help="seconds between RSS samples")
     parser.add_argument("--max-state-entries", type=int, default=None)
     args = parser.parse_args()
@@ -231,7 +231,8 @@ def main():
         print(f"RSS: start {baseline / 1024:.1f} MiB, end {final / 1024:.1f} MiB, peak {peak / 1024:.1f} MiB")
         if live > 0:
             print(f"grants started {counters.grants_started}, revoked {counters.grants_revoked}, "
-                  f"live at the end (none expire within the run) {live}: "
+                  f"started minus revoked {live} (none expire within the run; once the store bound is reached "
+                  f"the oldest are evicted, so this over-counts live grants): "
                   f"{(final - baseline) * 1024 / live:.0f} bytes of RSS growth per live grant")
     finally:
         server.terminate()

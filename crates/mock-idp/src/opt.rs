@@ -95,7 +95,7 @@ pub(crate) struct Serve {
     #[arg(long, env = "MOCK_IDP_AUTO_APPROVE")]
     pub(crate) auto_approve: bool,
     /// The most entries the state store keeps (codes, grants, sessions, pending logins); the
-    /// oldest is evicted beyond it, and an evicted grant's tokens are refused. Default 200000.
+    /// oldest is evicted beyond it, and an evicted grant's tokens are refused. Default 100000.
     #[arg(long, env = "MOCK_IDP_MAX_STATE_ENTRIES")]
     pub(crate) max_state_entries: Option<usize>,
 }

@@ -25,7 +25,7 @@ use std::collections::HashMap;
 use std::sync::{Mutex, MutexGuard};
 
 /// The default bound on stored entries (see [`crate::config::Config::max_state_entries`]).
-pub(crate) const DEFAULT_MAX_ENTRIES: usize = 200_000;
+pub(crate) const DEFAULT_MAX_ENTRIES: usize = 100_000;
 
 /// The most pending logins kept at once; beyond it the oldest is forgotten (its login page
 /// answers "unknown or expired"), so unauthenticated requests cannot fill the store.
