@@ -19,3 +19,5 @@ mod malformed_input;
 mod negative;
 mod node_client;
 mod openidconnect_rp;
+mod state_bounds;
+mod state_races;

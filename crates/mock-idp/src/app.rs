@@ -54,6 +54,7 @@ impl App {
         keys: BTreeMap<String, RealmKeys>,
         clock: Arc<dyn Clock>,
         auto_approve: bool,
+        store: Store,
     ) -> App {
         let mut realms = BTreeMap::new();
         for (name, realm) in &world.realms {
@@ -75,7 +76,7 @@ impl App {
             world,
             public_url,
             realms,
-            store: Store::default(),
+            store,
             clock,
             auto_approve,
             grant_types: grants::supported(provider),

@@ -61,4 +61,9 @@ pub struct Config {
     pub auto_approve: bool,
     /// Header-read and idle timeouts and the connection cap of the server.
     pub connections: crate::server::ConnectionLimits,
+    /// The most entries the state store keeps (codes, grants with their refresh tokens,
+    /// opaque tokens, login sessions, pending logins); beyond it the oldest is evicted, failing
+    /// closed (an evicted code or refresh token is refused, an evicted grant's access tokens
+    /// turn inactive). `None`: 100000, about 70–85 MB of RSS when full at 500 operations/s (docs/benchmarks.md).
+    pub max_state_entries: Option<usize>,
 }

@@ -72,11 +72,14 @@ clients can reach."
                 }
             );
         }
-        let builder = MockIdpBuilder::default()
+        let mut builder = MockIdpBuilder::default()
             .config(config(&serve.common, None, serve.auto_approve))
             .header_read_timeout(serve.header_read_timeout)
             .idle_timeout(serve.idle_timeout)
             .max_connections(serve.max_connections as usize);
+        if let Some(entries) = serve.max_state_entries {
+            builder = builder.max_state_entries(entries);
+        }
         let shutdown = async {
             let _ = tokio::signal::ctrl_c().await;
         };

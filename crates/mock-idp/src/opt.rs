@@ -111,6 +111,10 @@ pub(crate) struct Serve {
     /// is closed.
     #[arg(long, env = "MOCK_IDP_MAX_CONNECTIONS", default_value_t = 512, value_parser = clap::value_parser!(u32).range(1..))]
     pub(crate) max_connections: u32,
+    /// The most entries the state store keeps (codes, grants, sessions, pending logins); the
+    /// oldest is evicted beyond it, and an evicted grant's tokens are refused. Default 100000.
+    #[arg(long, env = "MOCK_IDP_MAX_STATE_ENTRIES")]
+    pub(crate) max_state_entries: Option<usize>,
 }
 
 /// Parses `10s`, `500ms` or a bare number of seconds.

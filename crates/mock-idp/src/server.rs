@@ -191,6 +191,12 @@ impl MockIdpBuilder {
         self
     }
 
+    /// Bounds the state store to `entries` entries (see [`Config::max_state_entries`]).
+    pub fn max_state_entries(mut self, entries: usize) -> MockIdpBuilder {
+        self.config.max_state_entries = Some(entries);
+        self
+    }
+
     /// Applies a whole [`Config`]; later builder calls override its fields.
     pub fn config(mut self, config: Config) -> MockIdpBuilder {
         self.config = config;
@@ -276,6 +282,11 @@ impl MockIdpBuilder {
             keys,
             clock,
             self.config.auto_approve,
+            crate::state::Store::with_limit(
+                self.config
+                    .max_state_entries
+                    .unwrap_or(crate::state::DEFAULT_MAX_ENTRIES),
+            ),
         ));
         let router = endpoints::router(app.clone());
         Ok((app, router))

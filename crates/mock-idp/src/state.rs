@@ -1,14 +1,39 @@
-//! What the mock must remember: single-use codes, refresh-token families, revoked access
-//! tokens, opaque tokens, login sessions and pending logins. In memory, one lock, and every
-//! entry expires.
+//! What the mock must remember: single-use codes, grant families with their refresh tokens,
+//! revoked access tokens, opaque tokens, login sessions and pending logins. In memory, one
+//! lock, every entry expires, and the whole store has a bound.
+//!
+//! Every change to a family (issuing into it, revoking it) happens under the lock, so issuance
+//! and revocation are linearizable: a token is recorded into a live family or refused, and a
+//! revoked family's tokens are dead from the moment it is revoked, including tokens whose
+//! recording raced the revocation.
+//!
+//! The bound counts codes, families, refresh tokens, opaque tokens, sessions and pending
+//! logins. Beyond it the oldest entry is evicted, and eviction fails closed: an evicted code,
+//! session or pending login is unknown afterwards (refused), an evicted family is revoked (its
+//! refresh tokens are refused, its access tokens turn inactive). The ids of access tokens that
+//! were revoked are kept until the token would have expired anyway (the access-token lifetime)
+//! and are never evicted, since forgetting one would bring the token back to life.
 
-use providers::GrantType;
+mod bound;
+#[cfg(test)]
+mod tests;
+
+use bound::{Order, Slot};
+use providers::{GrantType, RefreshRevocation};
 use serde_json::{Map, Value};
 use std::collections::HashMap;
 use std::sync::{Mutex, MutexGuard};
 
-/// Entries are swept once this many inserts have happened since the last sweep.
-const SWEEP_EVERY: u32 = 256;
+/// The default bound on stored entries (see [`crate::config::Config::max_state_entries`]).
+pub(crate) const DEFAULT_MAX_ENTRIES: usize = 100_000;
+
+/// The most pending logins kept at once; beyond it the oldest is forgotten (its login page
+/// answers "unknown or expired"), so unauthenticated requests cannot fill the store.
+pub(crate) const MAX_PENDING_LOGINS: usize = 10_000;
+
+/// Expired entries are swept once this many inserts have happened since the last sweep (or a
+/// quarter of the store, whichever is larger, so sweeping stays O(1) per insert on average).
+const SWEEP_EVERY: usize = 256;
 
 /// A grant family: everything issued from one authorization (one code, one password grant),
 /// revoked together when a code is replayed or a rotated refresh token is reused.
@@ -68,8 +93,6 @@ pub(crate) struct RefreshRecord {
     pub(crate) family: FamilyId,
     pub(crate) issued_at: u64,
     pub(crate) expires_at: u64,
-    /// Set once the token has been exchanged; a second exchange is reuse.
-    pub(crate) rotated: bool,
 }
 
 /// An opaque access token's claims.
@@ -87,7 +110,30 @@ pub(crate) struct Session {
     pub(crate) realm: String,
     pub(crate) username: String,
     pub(crate) auth_time: u64,
-    pub(crate) expires_at: u64,
+    /// Ends at `last_used + idle` or `auth_time + max`, whichever comes first.
+    pub(crate) idle: u64,
+    pub(crate) max: u64,
+    pub(crate) last_used: u64,
+}
+
+impl Session {
+    /// A session for `username` that logged in at `now`, with the realm's session lifetimes.
+    pub(crate) fn new(realm: &providers::Realm, username: &str, now: u64) -> Session {
+        Session {
+            realm: realm.name.clone(),
+            username: username.to_owned(),
+            auth_time: now,
+            idle: realm.lifetimes.session_idle,
+            max: realm.lifetimes.session_max,
+            last_used: now,
+        }
+    }
+
+    fn expires_at(&self) -> u64 {
+        self.last_used
+            .saturating_add(self.idle)
+            .min(self.auth_time.saturating_add(self.max))
+    }
 }
 
 /// An authorization request waiting for the login page.
@@ -103,198 +149,505 @@ pub(crate) struct PendingLogin {
     pub(crate) expires_at: u64,
 }
 
-#[derive(Debug, Default)]
-struct Family {
-    revoked: bool,
-    /// `jti`s (JWT) and opaque tokens issued in this family, with their expiry.
-    access: Vec<(String, u64)>,
-    session_id: Option<String>,
+/// Why a token could not be recorded into its family.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct FamilyRevoked;
+
+/// What revoking a refresh token found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum RefreshRevoked {
+    /// Not a refresh token this store knows.
+    Unknown,
+    /// A refresh token; revoked as the provider does (or ignored where the provider ignores
+    /// it, e.g. a rotated token, or another client's).
+    Handled,
+}
+
+/// A code: its request until it is redeemed, then only the family it started.
+#[derive(Debug)]
+struct CodeEntry {
+    record: Option<Box<CodeRecord>>,
+    used_by: Option<FamilyId>,
     expires_at: u64,
 }
 
+/// A refresh token: its record while current, a small tombstone once rotated (kept until the
+/// family expires, so reuse can be detected).
+#[derive(Debug)]
+enum RefreshEntry {
+    Current(Box<RefreshRecord>),
+    Rotated { family: FamilyId, expires_at: u64 },
+}
+
+impl RefreshEntry {
+    fn family(&self) -> FamilyId {
+        match self {
+            RefreshEntry::Current(record) => record.family,
+            RefreshEntry::Rotated { family, .. } => *family,
+        }
+    }
+
+    fn expires_at(&self) -> u64 {
+        match self {
+            RefreshEntry::Current(record) => record.expires_at,
+            RefreshEntry::Rotated { expires_at, .. } => *expires_at,
+        }
+    }
+}
+
 #[derive(Debug, Default)]
+struct Family {
+    realm: String,
+    client_id: String,
+    username: Option<String>,
+    session_id: Option<String>,
+    expires_at: u64,
+    /// Refresh tokens (current and rotated) and opaque access tokens of this family.
+    refresh: Vec<String>,
+    opaque: Vec<String>,
+    code: Option<String>,
+}
+
+/// An access token id (JWT `jti`, App ID's token hash) and who issued it. Byte-identical
+/// tokens from independent grants (App ID has no `jti`) share one entry and stay live while
+/// any of their families is live.
+#[derive(Debug, Default)]
+struct AccessEntry {
+    families: Vec<FamilyId>,
+    /// Revoked by itself (RFC 7009 access-token revocation).
+    revoked: bool,
+    expires_at: u64,
+}
+
+#[derive(Debug)]
 struct Inner {
-    codes: HashMap<String, (CodeRecord, Option<FamilyId>)>,
-    refresh: HashMap<String, RefreshRecord>,
+    codes: HashMap<String, CodeEntry>,
+    refresh: HashMap<String, RefreshEntry>,
     families: HashMap<FamilyId, Family>,
     next_family: FamilyId,
-    revoked: HashMap<String, u64>,
+    access: HashMap<String, AccessEntry>,
     opaque: HashMap<String, OpaqueRecord>,
     sessions: HashMap<String, Session>,
     pending: HashMap<String, PendingLogin>,
-    /// Custom profile attributes by (realm, user id).
+    /// Custom profile attributes by (realm, user id); set through the admin API, not bounded.
     attributes: HashMap<(String, String), Map<String, Value>>,
-    inserts_since_sweep: u32,
+    order: Order,
+    pending_order: Order,
+    max_entries: usize,
+    inserts_since_sweep: usize,
+}
+
+impl Inner {
+    fn new(max_entries: usize) -> Inner {
+        Inner {
+            codes: HashMap::new(),
+            refresh: HashMap::new(),
+            families: HashMap::new(),
+            next_family: 0,
+            access: HashMap::new(),
+            opaque: HashMap::new(),
+            sessions: HashMap::new(),
+            pending: HashMap::new(),
+            attributes: HashMap::new(),
+            order: Order::default(),
+            pending_order: Order::default(),
+            max_entries: max_entries.max(1),
+            inserts_since_sweep: 0,
+        }
+    }
+
+    /// Entries the bound counts.
+    fn len(&self) -> usize {
+        self.codes.len()
+            + self.families.len()
+            + self.refresh.len()
+            + self.opaque.len()
+            + self.sessions.len()
+            + self.pending.len()
+    }
+
+    fn contains(&self, slot: &Slot) -> bool {
+        match slot {
+            Slot::Code(code) => self.codes.contains_key(code),
+            Slot::Family(family) => self.families.contains_key(family),
+            Slot::Session(sid) => self.sessions.contains_key(sid),
+            Slot::Pending(id) => self.pending.contains_key(id),
+            Slot::Opaque(token) => self.opaque.contains_key(token),
+        }
+    }
+
+    /// After an insert: sweep expired entries now and then, then evict oldest-first down to
+    /// the bound.
+    fn inserted(&mut self, slot: Slot, now: u64) {
+        self.order.push(slot);
+        self.grew(now);
+    }
+
+    /// After any insert: sweep now and then, evict down to the bound, compact the order.
+    fn grew(&mut self, now: u64) {
+        self.inserts_since_sweep += 1;
+        if self.inserts_since_sweep >= SWEEP_EVERY.max(self.len() / 4) {
+            self.inserts_since_sweep = 0;
+            self.sweep(now);
+        }
+        while self.len() > self.max_entries {
+            let Some(slot) = self.order.pop() else { break };
+            self.evict(slot);
+        }
+        if self.order.len() > 2 * self.len() + SWEEP_EVERY {
+            let order = std::mem::take(&mut self.order);
+            let kept = order.retained(|slot| self.contains(slot));
+            self.order = kept;
+        }
+    }
+
+    fn evict(&mut self, slot: Slot) {
+        match slot {
+            Slot::Code(code) => {
+                if let Some(entry) = self.codes.remove(&code)
+                    && let Some(family) = entry.used_by
+                {
+                    // Without the code a replay could not be detected: end what it issued.
+                    self.revoke_family(family);
+                }
+            }
+            Slot::Family(family) => self.revoke_family(family),
+            Slot::Session(sid) => {
+                self.sessions.remove(&sid);
+            }
+            Slot::Pending(id) => {
+                self.pending.remove(&id);
+            }
+            Slot::Opaque(token) => {
+                self.opaque.remove(&token);
+            }
+        }
+    }
+
+    fn sweep(&mut self, now: u64) {
+        self.codes.retain(|_, code| code.expires_at > now);
+        self.access.retain(|_, access| access.expires_at > now);
+        self.opaque.retain(|_, record| record.expires_at > now);
+        self.sessions.retain(|_, session| session.expires_at() > now);
+        self.pending.retain(|_, pending| pending.expires_at > now);
+        let expired: Vec<FamilyId> = self
+            .families
+            .iter()
+            .filter(|(_, family)| family.expires_at <= now)
+            .map(|(id, _)| *id)
+            .collect();
+        for family in expired {
+            self.revoke_family(family);
+        }
+        self.refresh.retain(|_, entry| entry.expires_at() > now);
+    }
+
+    fn is_live(&self, family: FamilyId) -> bool {
+        self.families.contains_key(&family)
+    }
+
+    /// Revokes a family: it is forgotten with its refresh and opaque tokens; its JWT access
+    /// tokens turn inactive because their family is gone.
+    fn revoke_family(&mut self, family_id: FamilyId) {
+        let Some(family) = self.families.remove(&family_id) else {
+            return;
+        };
+        for token in family.refresh {
+            self.refresh.remove(&token);
+        }
+        for token in family.opaque {
+            self.opaque.remove(&token);
+        }
+        if let Some(code) = family.code {
+            self.codes.remove(&code);
+        }
+    }
+
+    fn new_family(&mut self, family: Family) -> FamilyId {
+        self.next_family += 1;
+        let id = self.next_family;
+        self.families.insert(id, family);
+        id
+    }
 }
 
 /// The mock's memory.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(crate) struct Store {
     inner: Mutex<Inner>,
 }
 
+impl Default for Store {
+    fn default() -> Store {
+        Store::with_limit(DEFAULT_MAX_ENTRIES)
+    }
+}
+
+/// Who a new family is issued to.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct FamilyOwner<'a> {
+    pub(crate) realm: &'a str,
+    pub(crate) client_id: &'a str,
+    pub(crate) username: Option<&'a str>,
+    pub(crate) session_id: Option<&'a str>,
+}
+
 impl Store {
+    /// A store that keeps at most `max_entries` entries (at least one).
+    pub(crate) fn with_limit(max_entries: usize) -> Store {
+        Store {
+            inner: Mutex::new(Inner::new(max_entries)),
+        }
+    }
+
     fn lock(&self) -> MutexGuard<'_, Inner> {
         // A panic while holding the lock cannot leave these maps half-updated in a way that
         // matters more than losing the whole store; keep serving.
         self.inner.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    fn inserted(inner: &mut Inner, now: u64) {
-        inner.inserts_since_sweep += 1;
-        if inner.inserts_since_sweep >= SWEEP_EVERY {
-            inner.inserts_since_sweep = 0;
-            inner.codes.retain(|_, (code, _)| code.expires_at > now);
-            inner.refresh.retain(|_, record| record.expires_at > now);
-            inner.revoked.retain(|_, exp| *exp > now);
-            inner.opaque.retain(|_, record| record.expires_at > now);
-            inner.sessions.retain(|_, session| session.expires_at > now);
-            inner.pending.retain(|_, pending| pending.expires_at > now);
-            inner.families.retain(|_, family| family.expires_at > now);
-        }
-    }
-
     /// A new grant family that lives until at least `expires_at`.
-    pub(crate) fn new_family(&self, session_id: Option<String>, expires_at: u64) -> FamilyId {
+    pub(crate) fn new_family(&self, owner: FamilyOwner<'_>, expires_at: u64, now: u64) -> FamilyId {
         let mut inner = self.lock();
-        inner.next_family += 1;
-        let id = inner.next_family;
-        inner.families.insert(
-            id,
-            Family {
-                session_id,
-                expires_at,
-                ..Family::default()
-            },
-        );
+        let id = inner.new_family(Family {
+            realm: owner.realm.to_owned(),
+            client_id: owner.client_id.to_owned(),
+            username: owner.username.map(str::to_owned),
+            session_id: owner.session_id.map(str::to_owned),
+            expires_at,
+            ..Family::default()
+        });
+        inner.inserted(Slot::Family(id), now);
         id
     }
 
-    /// Records an access token (its `jti` or opaque value) as issued in `family`.
-    pub(crate) fn add_access(&self, family: FamilyId, token_id: &str, expires_at: u64) {
+    /// Records an access token (its `jti` or hash) as issued in `family`. A family revoked
+    /// meanwhile refuses it, and the token is dead (its only family is gone).
+    pub(crate) fn add_access(&self, family: FamilyId, token_id: &str, expires_at: u64) -> Result<(), FamilyRevoked> {
         let mut inner = self.lock();
-        if let Some(family) = inner.families.get_mut(&family) {
-            family.access.push((token_id.to_owned(), expires_at));
-            family.expires_at = family.expires_at.max(expires_at);
+        let live = match inner.families.get_mut(&family) {
+            Some(record) => {
+                record.expires_at = record.expires_at.max(expires_at);
+                true
+            }
+            None => false,
+        };
+        let entry = inner.access.entry(token_id.to_owned()).or_default();
+        entry.expires_at = entry.expires_at.max(expires_at);
+        if !entry.families.contains(&family) {
+            entry.families.push(family);
         }
+        if live { Ok(()) } else { Err(FamilyRevoked) }
     }
 
     /// Revokes a family: its refresh tokens stop working, its access tokens turn inactive.
     pub(crate) fn revoke_family(&self, family: FamilyId) {
-        let mut inner = self.lock();
-        revoke_family_locked(&mut inner, family);
+        self.lock().revoke_family(family);
     }
 
     #[cfg(test)]
     pub(crate) fn is_family_revoked(&self, family: FamilyId) -> bool {
-        self.lock().families.get(&family).is_none_or(|family| family.revoked)
+        !self.lock().is_live(family)
     }
 
     /// Stores a fresh code.
     pub(crate) fn insert_code(&self, code: String, record: CodeRecord, now: u64) {
         let mut inner = self.lock();
-        inner.codes.insert(code, (record, None));
-        Store::inserted(&mut inner, now);
+        let expires_at = record.expires_at;
+        inner.codes.insert(
+            code.clone(),
+            CodeEntry {
+                record: Some(Box::new(record)),
+                used_by: None,
+                expires_at,
+            },
+        );
+        inner.inserted(Slot::Code(code), now);
     }
 
-    /// Redeems a code. The first redemption returns its record and marks it used (the record
-    /// stays until it expires so a replay can be detected); a replay revokes what the first
-    /// redemption issued (RFC 6749 §4.1.2).
+    /// Redeems a code. The first redemption returns its record and marks it used (a small entry
+    /// stays until the code expires so a replay can be detected); a replay revokes what the
+    /// first redemption issued (RFC 6749 §4.1.2).
     pub(crate) fn redeem_code(&self, code: &str, now: u64) -> CodeOutcome {
         let mut inner = self.lock();
-        let Some((record, used_by)) = inner.codes.get(code).cloned() else {
+        let Some(entry) = inner.codes.get_mut(code) else {
             return CodeOutcome::Unknown;
         };
-        if let Some(family) = used_by {
-            revoke_family_locked(&mut inner, family);
+        if let Some(family) = entry.used_by {
+            inner.revoke_family(family);
             return CodeOutcome::Replayed;
         }
-        if record.expires_at <= now {
+        if entry.expires_at <= now {
             inner.codes.remove(code);
             return CodeOutcome::Unknown;
         }
+        let Some(record) = entry.record.take() else {
+            return CodeOutcome::Unknown;
+        };
         // Mark as used by binding it to the family its tokens will be issued in.
-        inner.next_family += 1;
-        let family = inner.next_family;
-        inner.families.insert(
-            family,
-            Family {
-                session_id: record.session_id.clone(),
-                expires_at: record.expires_at,
-                ..Family::default()
-            },
-        );
+        let family = inner.new_family(Family {
+            realm: record.realm.clone(),
+            client_id: record.client_id.clone(),
+            username: Some(record.username.clone()),
+            session_id: record.session_id.clone(),
+            expires_at: record.expires_at,
+            code: Some(code.to_owned()),
+            ..Family::default()
+        });
         if let Some(entry) = inner.codes.get_mut(code) {
-            entry.1 = Some(family);
+            entry.used_by = Some(family);
         }
-        CodeOutcome::Fresh(Box::new(record), family)
+        inner.inserted(Slot::Family(family), now);
+        CodeOutcome::Fresh(record, family)
     }
 
-    /// Stores a refresh token.
-    pub(crate) fn insert_refresh(&self, token: String, record: RefreshRecord, now: u64) {
+    /// Stores a refresh token in its family; a family revoked meanwhile refuses it.
+    pub(crate) fn insert_refresh(&self, token: String, record: RefreshRecord, now: u64) -> Result<(), FamilyRevoked> {
         let mut inner = self.lock();
-        if let Some(family) = inner.families.get_mut(&record.family) {
-            family.expires_at = family.expires_at.max(record.expires_at);
-        }
-        inner.refresh.insert(token, record);
-        Store::inserted(&mut inner, now);
+        let Some(family) = inner.families.get_mut(&record.family) else {
+            return Err(FamilyRevoked);
+        };
+        family.expires_at = family.expires_at.max(record.expires_at);
+        family.refresh.push(token.clone());
+        inner.refresh.insert(token, RefreshEntry::Current(Box::new(record)));
+        // Counted against the bound, evicted with its family.
+        inner.grew(now);
+        Ok(())
     }
 
     /// Exchanges a refresh token: returns its record and marks it rotated. A token that was
     /// already rotated is reuse (RFC 9700 §4.14.2): its whole family is revoked.
     pub(crate) fn rotate_refresh(&self, token: &str, client_id: &str, now: u64) -> Option<RefreshRecord> {
         let mut inner = self.lock();
-        let record = inner.refresh.get(token).cloned()?;
+        let family = inner.refresh.get(token)?.family();
+        if !inner.is_live(family) {
+            return None;
+        }
+        let record = match inner.refresh.get(token)? {
+            RefreshEntry::Rotated { .. } => {
+                inner.revoke_family(family);
+                return None;
+            }
+            RefreshEntry::Current(record) => record,
+        };
         if record.client_id != client_id || record.expires_at <= now {
             return None;
         }
-        let family_revoked = inner.families.get(&record.family).is_none_or(|family| family.revoked);
-        if family_revoked {
-            return None;
-        }
-        if record.rotated {
-            revoke_family_locked(&mut inner, record.family);
-            return None;
-        }
-        if let Some(stored) = inner.refresh.get_mut(token) {
-            stored.rotated = true;
-        }
+        let record = (**record).clone();
+        inner.refresh.insert(
+            token.to_owned(),
+            RefreshEntry::Rotated {
+                family,
+                expires_at: record.expires_at,
+            },
+        );
         Some(record)
     }
 
     /// A refresh token that is still usable (not rotated, not revoked, not expired).
     pub(crate) fn live_refresh(&self, token: &str, now: u64) -> Option<RefreshRecord> {
         let inner = self.lock();
-        let record = inner.refresh.get(token)?;
-        let revoked = inner.families.get(&record.family).is_none_or(|family| family.revoked);
-        (!record.rotated && !revoked && record.expires_at > now).then(|| record.clone())
+        match inner.refresh.get(token)? {
+            RefreshEntry::Current(record) if inner.is_live(record.family) && record.expires_at > now => {
+                Some((**record).clone())
+            }
+            _ => None,
+        }
     }
 
-    /// Marks a JWT access token's `jti` revoked until it would have expired anyway.
-    pub(crate) fn revoke_jti(&self, jti: &str, expires_at: u64, now: u64) {
+    /// Revokes a refresh token (RFC 7009) presented by `client_id` in `realm`, as the provider
+    /// does (`scope`), current or rotated. Another client's token is left alone (§2.1).
+    pub(crate) fn revoke_refresh(
+        &self,
+        token: &str,
+        realm: &str,
+        client_id: &str,
+        scope: RefreshRevocation,
+        now: u64,
+    ) -> RefreshRevoked {
         let mut inner = self.lock();
-        inner.revoked.insert(jti.to_owned(), expires_at);
-        Store::inserted(&mut inner, now);
+        let Some(entry) = inner.refresh.get(token) else {
+            return RefreshRevoked::Unknown;
+        };
+        let rotated = matches!(entry, RefreshEntry::Rotated { .. });
+        if entry.expires_at() <= now {
+            return RefreshRevoked::Unknown;
+        }
+        let family_id = entry.family();
+        let Some(family) = inner.families.get(&family_id) else {
+            return RefreshRevoked::Unknown;
+        };
+        if family.realm != realm || family.client_id != client_id {
+            return RefreshRevoked::Handled;
+        }
+        match scope {
+            RefreshRevocation::CurrentTokenOnly if rotated => {}
+            RefreshRevocation::ClientSessions => {
+                let username = family.username.clone();
+                let ended: Vec<FamilyId> = inner
+                    .families
+                    .iter()
+                    .filter(|(id, other)| {
+                        **id == family_id
+                            || (username.is_some()
+                                && other.realm == realm
+                                && other.client_id == client_id
+                                && other.username == username)
+                    })
+                    .map(|(id, _)| *id)
+                    .collect();
+                for id in ended {
+                    inner.revoke_family(id);
+                }
+            }
+            _ => inner.revoke_family(family_id),
+        }
+        RefreshRevoked::Handled
     }
 
-    pub(crate) fn is_revoked(&self, jti: &str) -> bool {
-        self.lock().revoked.contains_key(jti)
-    }
-
-    pub(crate) fn insert_opaque(&self, token: String, record: OpaqueRecord, now: u64) {
+    /// Marks one access token (its `jti` or hash) revoked until it would have expired anyway.
+    pub(crate) fn revoke_access(&self, token_id: &str, expires_at: u64) {
         let mut inner = self.lock();
-        inner.opaque.insert(token, record);
-        Store::inserted(&mut inner, now);
+        let entry = inner.access.entry(token_id.to_owned()).or_default();
+        entry.revoked = true;
+        entry.expires_at = entry.expires_at.max(expires_at);
+    }
+
+    /// Whether an access token id was revoked, by itself or because every family that issued
+    /// it is revoked (or evicted, or expired).
+    pub(crate) fn is_revoked(&self, token_id: &str) -> bool {
+        let inner = self.lock();
+        inner.access.get(token_id).is_some_and(|entry| {
+            entry.revoked || (!entry.families.is_empty() && !entry.families.iter().any(|family| inner.is_live(*family)))
+        })
+    }
+
+    /// Stores an opaque token; one of a family revoked meanwhile is refused.
+    pub(crate) fn insert_opaque(&self, token: String, record: OpaqueRecord, now: u64) -> Result<(), FamilyRevoked> {
+        let mut inner = self.lock();
+        match record.family {
+            Some(family_id) => {
+                let Some(family) = inner.families.get_mut(&family_id) else {
+                    return Err(FamilyRevoked);
+                };
+                family.expires_at = family.expires_at.max(record.expires_at);
+                family.opaque.push(token.clone());
+                inner.opaque.insert(token, record);
+            }
+            None => {
+                inner.opaque.insert(token.clone(), record);
+                inner.inserted(Slot::Opaque(token), now);
+            }
+        }
+        Ok(())
     }
 
     /// An opaque token that is live (not revoked, family not revoked, not expired).
     pub(crate) fn live_opaque(&self, token: &str, now: u64) -> Option<OpaqueRecord> {
         let inner = self.lock();
         let record = inner.opaque.get(token)?;
-        let family_revoked = record
-            .family
-            .is_some_and(|family| inner.families.get(&family).is_none_or(|family| family.revoked));
-        (!family_revoked && record.expires_at > now).then(|| record.clone())
+        let family_live = record.family.is_none_or(|family| inner.is_live(family));
+        (family_live && record.expires_at > now).then(|| record.clone())
     }
 
     pub(crate) fn remove_opaque(&self, token: &str) {
@@ -303,16 +656,19 @@ impl Store {
 
     pub(crate) fn insert_session(&self, sid: String, session: Session, now: u64) {
         let mut inner = self.lock();
-        inner.sessions.insert(sid, session);
-        Store::inserted(&mut inner, now);
+        inner.sessions.insert(sid.clone(), session);
+        inner.inserted(Slot::Session(sid), now);
     }
 
+    /// A live session; using it restarts its idle timeout.
     pub(crate) fn session(&self, sid: &str, now: u64) -> Option<Session> {
-        self.lock()
-            .sessions
-            .get(sid)
-            .filter(|session| session.expires_at > now)
-            .cloned()
+        let mut inner = self.lock();
+        let session = inner.sessions.get_mut(sid)?;
+        if session.expires_at() <= now {
+            return None;
+        }
+        session.last_used = now;
+        Some(session.clone())
     }
 
     /// Ends a login session and revokes every family issued under it.
@@ -326,14 +682,26 @@ impl Store {
             .map(|(id, _)| *id)
             .collect();
         for family in families {
-            revoke_family_locked(&mut inner, family);
+            inner.revoke_family(family);
         }
     }
 
+    /// Stores a pending login; beyond [`MAX_PENDING_LOGINS`] the oldest is forgotten.
     pub(crate) fn insert_pending(&self, id: String, pending: PendingLogin, now: u64) {
         let mut inner = self.lock();
-        inner.pending.insert(id, pending);
-        Store::inserted(&mut inner, now);
+        inner.pending.insert(id.clone(), pending);
+        inner.pending_order.push(Slot::Pending(id.clone()));
+        while inner.pending.len() > MAX_PENDING_LOGINS {
+            let Some(Slot::Pending(oldest)) = inner.pending_order.pop() else {
+                break;
+            };
+            inner.pending.remove(&oldest);
+        }
+        if inner.pending_order.len() > 2 * inner.pending.len() + SWEEP_EVERY {
+            let order = std::mem::take(&mut inner.pending_order);
+            inner.pending_order = order.retained(|slot| inner.contains(slot));
+        }
+        inner.inserted(Slot::Pending(id), now);
     }
 
     pub(crate) fn pending(&self, id: &str, now: u64) -> Option<PendingLogin> {
@@ -366,104 +734,11 @@ impl Store {
     pub(crate) fn remove_pending(&self, id: &str) {
         self.lock().pending.remove(id);
     }
-}
 
-fn revoke_family_locked(inner: &mut Inner, family_id: FamilyId) {
-    let Some(family) = inner.families.get_mut(&family_id) else {
-        return;
-    };
-    family.revoked = true;
-    let access = std::mem::take(&mut family.access);
-    for (token_id, expires_at) in access {
-        inner.opaque.remove(&token_id);
-        inner.revoked.insert(token_id, expires_at);
-    }
-    inner.refresh.retain(|_, record| record.family != family_id);
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn code(expires_at: u64) -> CodeRecord {
-        CodeRecord {
-            realm: "demo".into(),
-            client_id: "web-app".into(),
-            redirect_uri: "http://127.0.0.1:5000/callback".into(),
-            username: "alice".into(),
-            scopes: vec!["openid".into()],
-            nonce: None,
-            pkce: None,
-            auth_time: 0,
-            session_id: None,
-            expires_at,
-        }
-    }
-
-    fn refresh(family: FamilyId) -> RefreshRecord {
-        RefreshRecord {
-            realm: "demo".into(),
-            client_id: "web-app".into(),
-            username: Some("alice".into()),
-            scopes: vec![],
-            auth_time: None,
-            login: None,
-            session_id: None,
-            family,
-            issued_at: 0,
-            expires_at: 100,
-            rotated: false,
-        }
-    }
-
-    #[test]
-    fn a_replayed_code_revokes_what_the_first_use_issued() {
-        let store = Store::default();
-        store.insert_code("c".into(), code(60), 0);
-        let CodeOutcome::Fresh(_, family) = store.redeem_code("c", 1) else {
-            panic!("first use must succeed")
-        };
-        store.add_access(family, "jti-1", 300);
-        store.insert_refresh("r".into(), refresh(family), 1);
-        assert!(matches!(store.redeem_code("c", 2), CodeOutcome::Replayed));
-        assert!(store.is_revoked("jti-1"));
-        assert!(store.live_refresh("r", 2).is_none());
-    }
-
-    #[test]
-    fn an_expired_code_is_unknown() {
-        let store = Store::default();
-        store.insert_code("c".into(), code(60), 0);
-        assert!(matches!(store.redeem_code("c", 60), CodeOutcome::Unknown));
-    }
-
-    #[test]
-    fn reusing_a_rotated_refresh_token_revokes_the_family() {
-        let store = Store::default();
-        let family = store.new_family(None, 100);
-        store.insert_refresh("r1".into(), refresh(family), 0);
-        assert!(store.rotate_refresh("r1", "web-app", 1).is_some());
-        store.insert_refresh("r2".into(), refresh(family), 1);
-        assert!(store.rotate_refresh("r1", "web-app", 2).is_none());
-        assert!(store.rotate_refresh("r2", "web-app", 2).is_none());
-        assert!(store.is_family_revoked(family));
-    }
-
-    #[test]
-    fn another_clients_refresh_token_is_refused_without_side_effects() {
-        let store = Store::default();
-        let family = store.new_family(None, 100);
-        store.insert_refresh("r1".into(), refresh(family), 0);
-        assert!(store.rotate_refresh("r1", "spa", 1).is_none());
-        assert!(store.rotate_refresh("r1", "web-app", 1).is_some());
-    }
-
-    #[test]
-    fn ending_a_session_revokes_its_families() {
-        let store = Store::default();
-        let family = store.new_family(Some("sid".into()), 100);
-        store.add_access(family, "jti", 100);
-        store.end_session("sid");
-        assert!(store.is_revoked("jti"));
+    /// How many entries the bound counts, and how many access-token ids are kept besides.
+    #[cfg(test)]
+    pub(crate) fn sizes(&self) -> (usize, usize) {
+        let inner = self.lock();
+        (inner.len(), inner.access.len())
     }
 }

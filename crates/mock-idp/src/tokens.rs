@@ -5,7 +5,7 @@ use crate::app::RealmCtx;
 use crate::b64;
 use crate::error::OAuthError;
 use crate::jws;
-use crate::state::{FamilyId, OpaqueRecord, RefreshRecord};
+use crate::state::{FamilyId, FamilyOwner, FamilyRevoked, OpaqueRecord, RefreshRecord};
 use providers::claims::{AccessTokenInput, IdTokenInput};
 use providers::{Client, ErrorKind, GrantType, SigningAlg, TokenFormat, User};
 use serde_json::{Map, Value};
@@ -110,8 +110,11 @@ impl RealmCtx<'_> {
                 }
                 let token = self.sign(self.alg_for(subject.client), self.flavor().access_token_typ(), &payload)?;
                 if let Some(family) = family {
+                    // Recorded (and checked) under the store's lock: a family revoked while the
+                    // token was being signed refuses it, and the token is dead already.
                     self.store()
-                        .add_access(family, &revocation_id(&claims, &token), expires_at);
+                        .add_access(family, &revocation_id(&claims, &token), expires_at)
+                        .map_err(|revoked| revoked_error(subject, revoked))?;
                 }
                 token
             }
@@ -123,10 +126,9 @@ impl RealmCtx<'_> {
                     family,
                     expires_at,
                 };
-                self.store().insert_opaque(token.clone(), record, now);
-                if let Some(family) = family {
-                    self.store().add_access(family, &token, expires_at);
-                }
+                self.store()
+                    .insert_opaque(token.clone(), record, now)
+                    .map_err(|revoked| revoked_error(subject, revoked))?;
                 token
             }
         };
@@ -152,14 +154,20 @@ impl RealmCtx<'_> {
         let family = match (family, with_refresh) {
             (Some(family), _) => Some(family),
             (None, true) => Some(self.store().new_family(
-                subject.session_id.clone(),
+                FamilyOwner {
+                    realm: &self.realm.name,
+                    client_id: &subject.client.id,
+                    username: subject.user.map(|user| user.username.as_str()),
+                    session_id: subject.session_id.as_deref(),
+                },
                 now.saturating_add(self.realm.lifetimes.refresh_token),
+                now,
             )),
             (None, false) => None,
         };
         let (access_token, expires_in) = self.access_token(subject, family, &Overrides::default())?;
         let refresh = match (with_refresh, family) {
-            (true, Some(family)) => Some(self.refresh_token(subject, family, now)),
+            (true, Some(family)) => Some(self.refresh_token(subject, family, now)?),
             _ => None,
         };
         let id_token = match subject.user {
@@ -179,7 +187,7 @@ impl RealmCtx<'_> {
         })
     }
 
-    fn refresh_token(&self, subject: &Subject<'_>, family: FamilyId, now: u64) -> String {
+    fn refresh_token(&self, subject: &Subject<'_>, family: FamilyId, now: u64) -> Result<String, OAuthError> {
         let token = b64::random_token(32);
         let record = RefreshRecord {
             realm: self.realm.name.clone(),
@@ -192,10 +200,11 @@ impl RealmCtx<'_> {
             family,
             issued_at: now,
             expires_at: now.saturating_add(self.realm.lifetimes.refresh_token),
-            rotated: false,
         };
-        self.store().insert_refresh(token.clone(), record, now);
-        token
+        self.store()
+            .insert_refresh(token.clone(), record, now)
+            .map_err(|revoked| revoked_error(subject, revoked))?;
+        Ok(token)
     }
 
     fn id_token(&self, subject: &Subject<'_>, user: &User, access_token: &str, now: u64) -> Result<String, OAuthError> {
@@ -245,6 +254,19 @@ impl RealmCtx<'_> {
             let record = self.store().live_opaque(token, now)?;
             (record.realm == self.realm.name).then_some(LiveToken { claims: record.claims })
         }
+    }
+}
+
+/// The answer when a grant's family was revoked while its tokens were being issued (a replayed
+/// code or a reused refresh token raced this request): the grant is refused, as it would have
+/// been had the revocation come first.
+fn revoked_error(subject: &Subject<'_>, _: FamilyRevoked) -> OAuthError {
+    match subject.grant {
+        Some(GrantType::RefreshToken) => OAuthError::new(
+            ErrorKind::InvalidRefreshToken,
+            "refresh token is invalid, expired or revoked",
+        ),
+        _ => OAuthError::new(ErrorKind::InvalidCode, "code was already used; its tokens are revoked"),
     }
 }
 

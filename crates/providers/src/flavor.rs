@@ -8,6 +8,21 @@ use crate::{
 };
 use serde_json::{Map, Value};
 
+/// What revoking a refresh token ends, per provider (sources in docs/providers.md).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum RefreshRevocation {
+    /// The grant the token belongs to (every access and refresh token issued from one
+    /// authorization), whether the token is current or was already rotated.
+    Grant,
+    /// Every session the user has with the client (Keycloak's `revokeClient`: all client
+    /// sessions of the user for that client, current or rotated token alike).
+    ClientSessions,
+    /// The grant, but only through its current refresh token: a rotated one is no longer known
+    /// and its revocation is a 200 no-op (ZITADEL's `CheckRefreshToken`, WSO2's token state).
+    CurrentTokenOnly,
+}
+
 /// How a token endpoint accepts its body.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BodyFormats {
@@ -217,6 +232,12 @@ pub trait Flavor: Sync + Send + std::fmt::Debug {
     /// The body of a 200 answer to revoking an unknown token (`None`: empty).
     fn revocation_unknown_token_body(&self) -> Option<Value> {
         None
+    }
+
+    /// What revoking a refresh token (RFC 7009) ends. Defaults to the whole grant, rotated
+    /// tokens included (RFC 7009 §2.1, RFC 9700 §4.14.2).
+    fn refresh_revocation(&self) -> RefreshRevocation {
+        RefreshRevocation::Grant
     }
 
     /// A successful token response.

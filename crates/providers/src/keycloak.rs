@@ -58,6 +58,10 @@ pub fn service_account_id(realm: &str, client_id: &str) -> String {
 }
 
 impl Flavor for Keycloak {
+    fn refresh_revocation(&self) -> crate::RefreshRevocation {
+        crate::RefreshRevocation::ClientSessions
+    }
+
     fn route(&self, endpoint: Endpoint) -> Option<&'static str> {
         Some(match endpoint {
             Endpoint::Discovery => "/realms/{realm}/.well-known/openid-configuration",

@@ -37,7 +37,7 @@ pub use clock::{Clock, ManualClock, SystemClock};
 pub use detect::{Detection, detect};
 pub use deviation::Deviation;
 pub use error::{Challenge, ErrorCode, ErrorKind, ErrorResponse};
-pub use flavor::{BodyFormats, Flavor, LogoutConfirmation};
+pub use flavor::{BodyFormats, Flavor, LogoutConfirmation, RefreshRevocation};
 pub use grant::GrantType;
 pub use provider::{Endpoint, Provider, UnknownProvider};
 pub use reader::Grants;

@@ -56,6 +56,15 @@ pub struct Lifetimes {
     pub refresh_token: u64,
     /// Authorization code lifetime.
     pub authorization_code: u64,
+    /// How long a login page waits for the user (Keycloak's `accessCodeLifespanLogin`, whose
+    /// default is 1800 s).
+    pub login: u64,
+    /// A login session ends after this long without use (Keycloak's `ssoSessionIdleTimeout`);
+    /// defaults to the refresh-token lifetime, as the Keycloak realm export maps it.
+    pub session_idle: u64,
+    /// A login session ends this long after the login whatever its use (Keycloak's
+    /// `ssoSessionMaxLifespan`, whose default is 36000 s).
+    pub session_max: u64,
 }
 
 /// Whether a client can keep a secret (RFC 6749 §2.1).

@@ -71,6 +71,10 @@ impl Flavor for Wso2 {
         crate::LogoutConfirmation::Always
     }
 
+    fn refresh_revocation(&self) -> crate::RefreshRevocation {
+        crate::RefreshRevocation::CurrentTokenOnly
+    }
+
     fn route(&self, endpoint: Endpoint) -> Option<&'static str> {
         Some(match endpoint {
             Endpoint::Discovery => "/t/{realm}/oauth2/token/.well-known/openid-configuration",

@@ -83,6 +83,10 @@ impl Flavor for Zitadel {
         crate::LogoutConfirmation::Never
     }
 
+    fn refresh_revocation(&self) -> crate::RefreshRevocation {
+        crate::RefreshRevocation::CurrentTokenOnly
+    }
+
     fn route(&self, endpoint: Endpoint) -> Option<&'static str> {
         match endpoint {
             Endpoint::Discovery => Some("/.well-known/openid-configuration"),

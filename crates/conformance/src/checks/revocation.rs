@@ -1,11 +1,11 @@
-//! Revocation (RFC 7009): REV-01..07.
+//! Revocation (RFC 7009): REV-01..08.
 
 use super::{Entry, check};
 use crate::checks::introspection::{active, audience_tokens};
 use crate::cx::Cx;
 use crate::http::{Exchange, Req, Step};
 use mock_idp::Endpoint;
-use providers::{Client, ErrorKind};
+use providers::{Client, ErrorKind, RefreshRevocation};
 
 pub(super) fn entries() -> Vec<Entry> {
     vec![
@@ -78,6 +78,16 @@ pub(super) fn entries() -> Vec<Entry> {
             "RFC 7009 §2.1",
             "no token parameter answers 400 invalid_request; a GET is refused",
             rev07
+        ),
+        check!(
+            "REV-08",
+            Revocation,
+            Should,
+            Strict,
+            [CodeFlow, Refresh],
+            "RFC 7009 §2.1; RFC 9700 §4.14.2",
+            "revoking a refresh token that was already rotated ends what the provider's revocation ends",
+            rev08
         ),
     ]
 }
@@ -202,4 +212,40 @@ async fn rev07(cx: &Cx<'_>) -> Step {
         return Err(get.fail(None, "a GET to the revocation endpoint was accepted"));
     }
     Ok(())
+}
+
+/// Refresh once (RT1 into RT2), revoke RT1, then use RT2. Where the provider's revocation ends
+/// the grant or the client's sessions (generic, Keycloak's `revokeClient`, App ID) RT2 must be
+/// refused; where a rotated token is no longer known (ZITADEL, WSO2) RT2 keeps working.
+async fn rev08(cx: &Cx<'_>) -> Step {
+    let web = cx.web()?;
+    let first = cx.web_tokens("openid").await?;
+    let rotated = first.refresh_token()?;
+    let second = Cx::tokens(refresh_works(cx, rotated).await?)?;
+    let current = second.refresh_token()?;
+    revoke(cx, web, &[("token", rotated), ("token_type_hint", "refresh_token")])
+        .await?
+        .expect_status(200)?;
+    let after = refresh_works(cx, current).await?;
+    match cx.provider().flavor().refresh_revocation() {
+        RefreshRevocation::CurrentTokenOnly => {
+            if after.status != 200 {
+                return Err(after.fail(
+                    Some("refresh_token"),
+                    "revoking a rotated refresh token ended the grant, but this provider ignores a token that is no longer current",
+                ));
+            }
+            cx.note("the provider ignores the revocation of a refresh token that was already rotated");
+            Ok(())
+        }
+        _ => {
+            if after.status == 200 {
+                return Err(after.fail(
+                    Some("refresh_token"),
+                    "the grant survived the revocation of its rotated refresh token (the refresh token issued after it still works)",
+                ));
+            }
+            cx.expect_error(&after, &ErrorKind::InvalidRefreshToken, &[400], &["invalid_grant"])
+        }
+    }
 }

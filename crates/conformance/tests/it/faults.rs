@@ -147,6 +147,8 @@ fn table() -> Vec<(&'static str, Endpoint, Break, &'static str)> {
         ("REV-05", Revoke, Body("{}".into()), "error"),
         ("REV-06", Revoke, Status(503), "503"),
         ("REV-07", Revoke, Body("{}".into()), "error"),
+        // A stand-in that answers 200 and keeps the grant alive.
+        ("REV-08", Revoke, Body(String::new()), "grant survived"),
         ("UI-01", Userinfo, Body(r#"{"sub":"someone-else"}"#.into()), "sub"),
         ("UI-02", Userinfo, Status(503), "WWW-Authenticate"),
         ("UI-03", Userinfo, Status(503), "WWW-Authenticate"),

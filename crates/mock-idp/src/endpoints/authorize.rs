@@ -20,10 +20,13 @@ use axum::routing::{MethodRouter, get, post};
 use providers::{Client, Endpoint, ErrorCode, GrantType, PkcePolicy, User};
 use std::sync::Arc;
 
-/// How long the login page waits for the user.
-const PENDING_LOGIN_SECS: u64 = 600;
-/// How long a login session lasts.
-const SESSION_SECS: u64 = 8 * 3600;
+/// The most bytes of `state` or `nonce` an authorization request may carry: they are stored
+/// until the login completes and echoed back. Keycloak caps a stored request parameter at
+/// 2000 characters (`OIDCProviderConfig.DEFAULT_ADDITIONAL_REQ_PARAMS_MAX_SIZE`) and its HTTP
+/// layer (Quarkus) a form attribute at 2048 bytes; the other stored parameters are bounded
+/// already (scopes and redirect URI are checked against the client, a PKCE challenge is at most
+/// 128 characters).
+const MAX_STORED_PARAM_BYTES: usize = 2000;
 
 pub(super) fn routes() -> MethodRouter<Arc<App>> {
     get(authorize).post(authorize)
@@ -115,6 +118,15 @@ fn handle(cx: &RealmCtx<'_>, params: &Params, headers: &HeaderMap) -> Response {
     if !client.redirect_uris.iter().any(|registered| registered == redirect_uri) {
         return page("redirect_uri is not registered for this client");
     }
+    // Refused on a page, not redirected: the redirect would echo the oversized state.
+    for name in ["state", "nonce"] {
+        if params
+            .get(name)
+            .is_some_and(|value| value.len() > MAX_STORED_PARAM_BYTES)
+        {
+            return page(&format!("{name} exceeds {MAX_STORED_PARAM_BYTES} bytes"));
+        }
+    }
     let redirect = Redirect {
         redirect_uri,
         state: params.get("state"),
@@ -176,7 +188,7 @@ fn handle(cx: &RealmCtx<'_>, params: &Params, headers: &HeaderMap) -> Response {
         scopes: request.scopes.clone(),
         nonce: request.nonce.clone(),
         pkce: request.pkce.clone(),
-        expires_at: now.saturating_add(PENDING_LOGIN_SECS),
+        expires_at: now.saturating_add(cx.realm.lifetimes.login),
     };
     cx.store().insert_pending(request_id.clone(), pending, now);
     login_page(
@@ -277,12 +289,7 @@ fn pkce(client: &Client, params: &Params, plain_allowed: bool) -> Result<Option<
 fn log_in(cx: &RealmCtx<'_>, request: &AuthRequest<'_>, redirect: &Redirect<'_>, user: &User) -> Response {
     let now = cx.now();
     let sid = b64::random_token(32);
-    let session = Session {
-        realm: cx.realm.name.clone(),
-        username: user.username.clone(),
-        auth_time: now,
-        expires_at: now.saturating_add(SESSION_SECS),
-    };
+    let session = Session::new(cx.realm, &user.username, now);
     cx.store().insert_session(sid.clone(), session, now);
     issue_code(
         cx,

@@ -1,10 +1,12 @@
-//! Token revocation (RFC 7009): refresh tokens revoke their whole grant family, access tokens
-//! turn inactive; unknown tokens and other clients' tokens are a 200 no-op (§2.2).
+//! Token revocation (RFC 7009): a refresh token, current or already rotated, ends what the
+//! provider ends ([`providers::RefreshRevocation`]: the grant, or Keycloak's client sessions);
+//! access tokens turn inactive; unknown tokens and other clients' tokens are a 200 no-op (§2.2).
 
 use super::{RealmName, respond};
 use crate::app::App;
 use crate::client_auth::authenticate_with;
 use crate::http::{no_store_json, read_form};
+use crate::state::RefreshRevoked;
 use crate::tokens::revocation_id;
 use axum::body::Body;
 use axum::extract::State;
@@ -27,20 +29,27 @@ async fn revoke(State(app): State<Arc<App>>, RealmName(realm): RealmName, header
         // token_type_hint is only an optimisation (RFC 7009 §2.1): both kinds are looked up.
         let now = cx.now();
         let mut known = true;
-        if let Some(record) = cx.store().live_refresh(token, now) {
-            if record.realm == cx.realm.name && record.client_id == caller.client.id {
-                cx.store().revoke_family(record.family);
+        // Looked up and revoked under one lock, so a refresh racing this revocation is ordered
+        // before it (and its new tokens die with the grant) or after it (and is refused).
+        let refresh = cx.store().revoke_refresh(
+            token,
+            &cx.realm.name,
+            &caller.client.id,
+            cx.flavor().refresh_revocation(),
+            now,
+        );
+        if refresh == RefreshRevoked::Unknown {
+            if let Some(live) = cx.live_access_token(token) {
+                // Whose token it is, read the way the provider writes it (App ID: the first `aud`).
+                let owner = cx.flavor().read_grants(&live.claims, None).client_id;
+                if owner.as_deref() == Some(caller.client.id.as_str()) {
+                    cx.store().remove_opaque(token);
+                    let exp = live.claims.get("exp").and_then(Value::as_u64).unwrap_or(now);
+                    cx.store().revoke_access(&revocation_id(&live.claims, token), exp);
+                }
+            } else {
+                known = false;
             }
-        } else if let Some(live) = cx.live_access_token(token) {
-            // Whose token it is, read the way the provider writes it (App ID: the first `aud`).
-            let owner = cx.flavor().read_grants(&live.claims, None).client_id;
-            if owner.as_deref() == Some(caller.client.id.as_str()) {
-                cx.store().remove_opaque(token);
-                let exp = live.claims.get("exp").and_then(Value::as_u64).unwrap_or(now);
-                cx.store().revoke_jti(&revocation_id(&live.claims, token), exp, now);
-            }
-        } else {
-            known = false;
         }
         if let (false, Some(body)) = (known, cx.flavor().revocation_unknown_token_body()) {
             return Ok(no_store_json(&body));

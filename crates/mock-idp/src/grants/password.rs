@@ -15,12 +15,7 @@ pub(super) fn issue(cx: &RealmCtx<'_>, client: &Client, params: &Params) -> Resu
     // A server-side session, as providers open for a direct grant (`sid`, logout by hint).
     let now = cx.now();
     let session_id = crate::b64::random_uuid();
-    let session = crate::state::Session {
-        realm: cx.realm.name.clone(),
-        username: user.username.clone(),
-        auth_time: now,
-        expires_at: now.saturating_add(cx.realm.lifetimes.refresh_token),
-    };
+    let session = crate::state::Session::new(cx.realm, &user.username, now);
     cx.store().insert_session(session_id.clone(), session, now);
     let subject = Subject {
         client,

@@ -78,12 +78,7 @@ impl MockIdp {
         }
         let now = cx.now();
         let sid = b64::random_token(32);
-        let session = Session {
-            realm: realm.clone(),
-            username: user.username.clone(),
-            auth_time: now,
-            expires_at: now.saturating_add(3600),
-        };
+        let session = Session::new(cx.realm, &user.username, now);
         cx.store().insert_session(sid.clone(), session, now);
         let redirect_uri = client.redirect_uris.first().cloned().unwrap_or_default();
         let verifier = b64::random_token(32);

@@ -103,7 +103,7 @@ pub fn realm_export(realm: &Realm) -> Value {
         "enabled": true,
         "sslRequired": "none",
         "accessTokenLifespan": realm.lifetimes.access_token,
-        "ssoSessionIdleTimeout": realm.lifetimes.refresh_token,
+        "ssoSessionIdleTimeout": realm.lifetimes.session_idle,
         "accessCodeLifespan": realm.lifetimes.authorization_code,
         "revokeRefreshToken": true,
         "refreshTokenMaxReuse": 0,

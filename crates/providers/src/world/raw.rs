@@ -32,6 +32,9 @@ pub(super) struct RawLifetimes {
     pub(super) access_token_secs: Option<Spanned<u64>>,
     pub(super) refresh_token_secs: Option<Spanned<u64>>,
     pub(super) authorization_code_secs: Option<Spanned<u64>>,
+    pub(super) login_secs: Option<Spanned<u64>>,
+    pub(super) session_idle_secs: Option<Spanned<u64>>,
+    pub(super) session_max_secs: Option<Spanned<u64>>,
 }
 
 #[derive(Debug, Clone, Copy, Deserialize)]

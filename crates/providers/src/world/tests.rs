@@ -26,7 +26,10 @@ fn the_default_world_holds_the_facts_outside_clients_rely_on() {
         Lifetimes {
             access_token: 300,
             refresh_token: 1800,
-            authorization_code: 60
+            authorization_code: 60,
+            login: 1800,
+            session_idle: 1800,
+            session_max: 36000,
         }
     );
 

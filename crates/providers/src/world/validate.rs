@@ -14,6 +14,9 @@ const DEFAULT_LIFETIMES: Lifetimes = Lifetimes {
     access_token: 300,
     refresh_token: 1800,
     authorization_code: 60,
+    login: 1800,
+    session_idle: 1800,
+    session_max: 36000,
 };
 
 pub(super) fn world(raw: RawWorld, fail: Fail<'_>) -> Result<World, WorldError> {
@@ -150,22 +153,26 @@ fn lifetimes(raw: Option<RawLifetimes>, path: &str, fail: Fail<'_>) -> Result<Li
             Some(spanned) => Ok(spanned.into_inner()),
         }
     };
+    let refresh_token = pick(
+        raw.refresh_token_secs,
+        "refresh_token_secs",
+        DEFAULT_LIFETIMES.refresh_token,
+    )?;
     Ok(Lifetimes {
         access_token: pick(
             raw.access_token_secs,
             "access_token_secs",
             DEFAULT_LIFETIMES.access_token,
         )?,
-        refresh_token: pick(
-            raw.refresh_token_secs,
-            "refresh_token_secs",
-            DEFAULT_LIFETIMES.refresh_token,
-        )?,
+        refresh_token,
         authorization_code: pick(
             raw.authorization_code_secs,
             "authorization_code_secs",
             DEFAULT_LIFETIMES.authorization_code,
         )?,
+        login: pick(raw.login_secs, "login_secs", DEFAULT_LIFETIMES.login)?,
+        session_idle: pick(raw.session_idle_secs, "session_idle_secs", refresh_token)?,
+        session_max: pick(raw.session_max_secs, "session_max_secs", DEFAULT_LIFETIMES.session_max)?,
     })
 }
 
