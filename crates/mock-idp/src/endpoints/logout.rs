@@ -74,7 +74,7 @@ fn handle(cx: &RealmCtx<'_>, params: &Params, headers: &HeaderMap) -> Response {
         (Some(given), _) => Some(given.to_owned()),
         (None, hinted) => hinted.map(str::to_owned),
     };
-    let target = match params.get(cx.flavor().logout_redirect_param()) {
+    let target = match params.get(cx.flavor().quirks().logout_redirect_param) {
         None => None,
         Some(uri) => {
             let Some(client) = client_id.as_deref().and_then(|id| cx.realm.client(id)) else {

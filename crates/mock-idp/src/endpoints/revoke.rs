@@ -42,7 +42,7 @@ async fn revoke(State(app): State<Arc<App>>, RealmName(realm): RealmName, header
         } else {
             known = false;
         }
-        if let (false, Some(body)) = (known, cx.flavor().revocation_unknown_token_body()) {
+        if let (false, Some(body)) = (known, cx.flavor().quirks().revocation_unknown_token_body()) {
             return Ok(no_store_json(&body));
         }
         let mut response = StatusCode::OK.into_response();

@@ -1,0 +1,168 @@
+//! [`Quirks`]: a provider's behaviour facts as data. Each provider module states one
+//! `const QUIRKS: Quirks = Quirks { …, ..Quirks::STANDARD }` naming only where it departs from
+//! the standards; the mock routes and answers requests from these values, the discovery
+//! document advertises from them, and conformance and token-guard read them.
+
+use crate::{Deviation, GrantType, TokenFormat, generic};
+use serde_json::{Map, Value, json};
+
+/// How a token endpoint accepts its body.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BodyFormats {
+    /// `application/x-www-form-urlencoded` only (RFC 6749 §3.2).
+    FormOnly,
+    /// Form, `multipart/form-data` or `application/json` (IBM App ID's SDKs send all three).
+    FormMultipartOrJson,
+}
+
+/// One provider's behaviour facts. [`Quirks::STANDARD`] is plain OpenID Connect as the
+/// specifications write it (the generic provider); a provider module overrides what its
+/// provider does differently, and nothing else.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Quirks {
+    /// Whether one server serves several realms (the realm is in the path). When false, only
+    /// the world's default realm is served.
+    pub multi_realm: bool,
+    /// Grant types the provider implements (a subset of what the mock implements).
+    pub grant_types: &'static [GrantType],
+    /// The `code_challenge_method`s accepted, in the order discovery advertises them; `plain`
+    /// is accepted only when listed.
+    pub pkce_methods: &'static [&'static str],
+    /// Whether authorization responses carry `iss` (RFC 9207); discovery says so where true.
+    pub authorization_response_iss: bool,
+    /// The query parameter of the logout endpoint that names where to go afterwards.
+    pub logout_redirect_param: &'static str,
+    /// The path of the user profile attributes API (IBM App ID's `/api/v1/attributes`), served
+    /// at the host root; `None` when the provider has none.
+    pub profile_attributes_route: Option<&'static str>,
+    /// Access-token format of a client whose World entry does not say.
+    pub default_access_token_format: TokenFormat,
+    /// Token-endpoint body encodings accepted.
+    pub token_body_formats: BodyFormats,
+    /// Whether a public client may authenticate with HTTP Basic `client_id:code_verifier`
+    /// (IBM App ID's SPA SDK does).
+    pub public_client_basic_verifier: bool,
+    /// Whether the same client credentials sent both as HTTP Basic and in the body are accepted
+    /// (Keycloak 26.7.3 does; RFC 6749 §2.3 says use one method).
+    pub accepts_repeated_client_credentials: bool,
+    /// The provider's documented departures from specification requirements; the mock's
+    /// builders and the conformance checks both read this list.
+    pub deviations: &'static [Deviation],
+    /// Whether introspection honours `token_type_hint` strictly: a token of the other type is
+    /// inactive and an unknown hint is `invalid_request` (Keycloak 26.7.3); RFC 7662 makes the
+    /// hint an optimisation only.
+    pub introspection_hint_strict: bool,
+    /// Whether a confidential client needs the World's `introspection` permission to introspect
+    /// (Keycloak lets every confidential client introspect).
+    pub introspection_needs_permission: bool,
+    /// Whether introspection answers `active: false` unless the token's `aud` names the caller
+    /// (Keycloak 26.7.3; refresh tokens, whose audience is the issuer, are then never active).
+    pub introspection_requires_audience: bool,
+    /// `(error, error_description)` of a 200 answer to revoking an unknown token; `None`: the
+    /// body is empty (RFC 7009 §2.2).
+    pub revocation_unknown_token_error: Option<(&'static str, &'static str)>,
+    /// `typ` header of JWT access tokens.
+    pub access_token_typ: &'static str,
+    /// Claims this provider's JWT access tokens always carry, so a resource server can require
+    /// them. Standard: RFC 9068 §2.2 (`iss exp aud sub client_id iat jti`).
+    pub required_access_token_claims: &'static [&'static str],
+    /// The payload `typ` claim of this provider's JWT access tokens, when it writes one
+    /// (Keycloak: `Bearer`). Standard: `None`, no `typ` claim.
+    pub access_token_payload_typ: Option<&'static str>,
+    /// Access-token claims that introspection reports but a JWT access token does not carry
+    /// (ZITADEL keeps `scope` out of its JWTs).
+    pub introspection_only_claims: &'static [&'static str],
+    /// A `ver` member every JWT's JOSE header carries (IBM App ID: 4); `None`: no extra member.
+    pub jwt_header_ver: Option<u8>,
+}
+
+impl Quirks {
+    /// The standards: what the generic provider does.
+    pub const STANDARD: Quirks = Quirks {
+        multi_realm: true,
+        grant_types: &GrantType::ALL,
+        pkce_methods: &["S256", "plain"],
+        authorization_response_iss: true,
+        logout_redirect_param: "post_logout_redirect_uri",
+        profile_attributes_route: None,
+        default_access_token_format: TokenFormat::Jwt,
+        token_body_formats: BodyFormats::FormOnly,
+        public_client_basic_verifier: false,
+        accepts_repeated_client_credentials: false,
+        deviations: &[],
+        introspection_hint_strict: false,
+        introspection_needs_permission: true,
+        introspection_requires_audience: false,
+        revocation_unknown_token_error: None,
+        access_token_typ: generic::ACCESS_TOKEN_TYP,
+        required_access_token_claims: &generic::REQUIRED_ACCESS_TOKEN_CLAIMS,
+        access_token_payload_typ: None,
+        introspection_only_claims: &[],
+        jwt_header_ver: None,
+    };
+
+    /// Whether the provider departs from a requirement in the way `deviation` says.
+    pub fn deviates(&self, deviation: Deviation) -> bool {
+        self.deviations.contains(&deviation)
+    }
+
+    /// Whether `code_challenge_method=plain` is accepted.
+    pub fn pkce_plain(&self) -> bool {
+        self.pkce_methods.contains(&"plain")
+    }
+
+    /// Whether verified claims are those of an access token, as opposed to another kind of
+    /// token signed with the same keys (Keycloak marks ID tokens `typ: ID`): when the provider
+    /// writes a payload `typ` ([`Quirks::access_token_payload_typ`]), the claim must equal it;
+    /// otherwise every token counts.
+    pub fn is_access_token(&self, claims: &Map<String, Value>) -> bool {
+        match self.access_token_payload_typ {
+            Some(typ) => claims.get("typ").and_then(Value::as_str) == Some(typ),
+            None => true,
+        }
+    }
+
+    /// The body of a 200 answer to revoking an unknown token (`None`: empty).
+    pub fn revocation_unknown_token_body(&self) -> Option<Value> {
+        self.revocation_unknown_token_error
+            .map(|(error, description)| json!({"error": error, "error_description": description}))
+    }
+
+    /// Extra JOSE header members of every JWT (e.g. App ID's `ver`).
+    pub fn extra_jwt_header(&self) -> Map<String, Value> {
+        let mut header = Map::new();
+        if let Some(ver) = self.jwt_header_ver {
+            header.insert("ver".into(), json!(ver));
+        }
+        header
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_pkce_is_accepted_only_where_listed() {
+        assert!(Quirks::STANDARD.pkce_plain());
+        let s256_only = Quirks {
+            pkce_methods: &["S256"],
+            ..Quirks::STANDARD
+        };
+        assert!(!s256_only.pkce_plain());
+    }
+
+    #[test]
+    fn an_unknown_token_revocation_body_is_empty_unless_stated() {
+        assert_eq!(Quirks::STANDARD.revocation_unknown_token_body(), None);
+        let stated = Quirks {
+            revocation_unknown_token_error: Some(("invalid_token", "Invalid token")),
+            ..Quirks::STANDARD
+        };
+        assert_eq!(
+            stated.revocation_unknown_token_body(),
+            Some(json!({"error": "invalid_token", "error_description": "Invalid token"}))
+        );
+    }
+}
