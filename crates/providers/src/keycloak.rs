@@ -22,7 +22,9 @@ use crate::claims::{
 };
 use crate::error::sanitize_description;
 use crate::reader::{scope_tokens, string_array, string_claim};
-use crate::{Client, Endpoint, ErrorKind, ErrorResponse, Flavor, GrantType, Grants, Quirks, Site, User, generic};
+use crate::{
+    Client, ClientRoles, Endpoint, ErrorKind, ErrorResponse, Flavor, GrantType, Grants, Quirks, Site, User, generic,
+};
 use serde_json::{Map, Value, json};
 
 /// Keycloak's facts.
@@ -70,6 +72,7 @@ pub const QUIRKS: Quirks = Quirks {
     // Keycloak names the client in `azp`; `client_id` only on service-account tokens.
     required_access_token_claims: &["iss", "exp", "aud", "sub", "iat", "jti", "azp"],
     access_token_payload_typ: Some(ACCESS_TOKEN_PAYLOAD_TYP),
+    client_roles: ClientRoles::PerClient,
     ..Quirks::STANDARD
 };
 

@@ -40,7 +40,7 @@ pub use error::{Challenge, ErrorCode, ErrorKind, ErrorResponse};
 pub use flavor::Flavor;
 pub use grant::GrantType;
 pub use provider::{Endpoint, Provider, UnknownProvider};
-pub use quirks::{BodyFormats, Quirks};
+pub use quirks::{BodyFormats, ClientRoles, Quirks, ResourceAudience};
 pub use reader::Grants;
 pub use site::Site;
 pub use world::{Client, ClientKind, Lifetimes, PkcePolicy, Realm, TokenFormat, User, World, WorldError};

@@ -15,6 +15,29 @@ pub enum BodyFormats {
     FormMultipartOrJson,
 }
 
+/// Where a provider's tokens put the roles of the resource server's own client, as a
+/// resource server (token-guard's `Principal`) reads them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClientRoles {
+    /// Kept apart from realm roles, per client (Keycloak `resource_access.{client}.roles`):
+    /// `Principal::client_roles`.
+    PerClient,
+    /// Merged into the one role list (ZITADEL: one role list per project): `Principal::roles`.
+    InRoles,
+    /// Nowhere: the World's client roles are not written into tokens.
+    Absent,
+}
+
+/// What a resource server configures as its audience for this provider.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ResourceAudience {
+    /// The resource server's own client id (`api` in the World).
+    ClientId,
+    /// The id of the ZITADEL project holding the realm's clients: every token of the project
+    /// names it in `aud`.
+    ZitadelProject,
+}
+
 /// One provider's behaviour facts. [`Quirks::STANDARD`] is plain OpenID Connect as the
 /// specifications write it (the generic provider); a provider module overrides what its
 /// provider does differently, and nothing else.
@@ -75,6 +98,13 @@ pub struct Quirks {
     pub introspection_only_claims: &'static [&'static str],
     /// A `ver` member every JWT's JOSE header carries (IBM App ID: 4); `None`: no extra member.
     pub jwt_header_ver: Option<u8>,
+    /// What a resource server configures as its audience.
+    pub resource_audience: ResourceAudience,
+    /// Where the resource server's client roles land.
+    pub client_roles: ClientRoles,
+    /// Whether an introspection answer carries the user's roles (WSO2's has scopes only, so
+    /// role checks need JWT access tokens there).
+    pub introspection_carries_roles: bool,
 }
 
 impl Quirks {
@@ -100,7 +130,24 @@ impl Quirks {
         access_token_payload_typ: None,
         introspection_only_claims: &[],
         jwt_header_ver: None,
+        resource_audience: ResourceAudience::ClientId,
+        client_roles: ClientRoles::Absent,
+        introspection_carries_roles: true,
     };
+
+    /// The audience a resource server whose client is `resource` configures for `realm`.
+    pub fn resource_audience(&self, realm: &str, resource: &str) -> String {
+        match self.resource_audience {
+            ResourceAudience::ClientId => resource.to_owned(),
+            ResourceAudience::ZitadelProject => crate::zitadel::project_id(realm),
+        }
+    }
+
+    /// Whether a JWT access token carries `scope` (ZITADEL's do not: only introspection
+    /// reports it).
+    pub fn jwt_carries_scope(&self) -> bool {
+        !self.introspection_only_claims.contains(&"scope")
+    }
 
     /// Whether the provider departs from a requirement in the way `deviation` says.
     pub fn deviates(&self, deviation: Deviation) -> bool {
@@ -151,6 +198,24 @@ mod tests {
             ..Quirks::STANDARD
         };
         assert!(!s256_only.pkce_plain());
+    }
+
+    #[test]
+    fn zitadel_resource_servers_name_the_project_and_others_their_client() {
+        let zitadel = crate::Provider::Zitadel.quirks();
+        assert_eq!(
+            zitadel.resource_audience("demo", "api"),
+            crate::zitadel::project_id("demo")
+        );
+        assert!(!zitadel.jwt_carries_scope());
+        for provider in [
+            crate::Provider::Generic,
+            crate::Provider::Keycloak,
+            crate::Provider::Wso2,
+        ] {
+            assert_eq!(provider.quirks().resource_audience("demo", "api"), "api", "{provider}");
+            assert!(provider.quirks().jwt_carries_scope(), "{provider}");
+        }
     }
 
     #[test]

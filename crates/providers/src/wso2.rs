@@ -70,6 +70,7 @@ pub const QUIRKS: Quirks = Quirks {
     authorization_response_iss: false,
     default_access_token_format: TokenFormat::Opaque,
     required_access_token_claims: &["iss", "sub", "aud", "exp", "iat", "client_id", "jti"],
+    introspection_carries_roles: false,
     ..Quirks::STANDARD
 };
 

@@ -22,7 +22,10 @@ use crate::claims::{
 };
 use crate::error::sanitize_description;
 use crate::reader::{scope_tokens, string_claim};
-use crate::{Endpoint, ErrorKind, ErrorResponse, Flavor, GrantType, Grants, Quirks, Realm, Site, TokenFormat, User};
+use crate::{
+    ClientRoles, Endpoint, ErrorKind, ErrorResponse, Flavor, GrantType, Grants, Quirks, Realm, ResourceAudience, Site,
+    TokenFormat, User,
+};
 use serde_json::{Map, Value, json};
 
 /// ZITADEL's facts.
@@ -92,6 +95,8 @@ pub const QUIRKS: Quirks = Quirks {
     // zitadel/oidc `JWTTokenRequest`/access-token claims; no `azp`, no `scope`.
     required_access_token_claims: &["iss", "sub", "aud", "exp", "iat", "client_id", "jti"],
     introspection_only_claims: &["scope"],
+    resource_audience: ResourceAudience::ZitadelProject,
+    client_roles: ClientRoles::InRoles,
     ..Quirks::STANDARD
 };
 
