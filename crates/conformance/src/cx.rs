@@ -158,7 +158,7 @@ impl<'t> Cx<'t> {
     /// `deviation` says; if so, notes it, so the report shows why the check let it pass.
     pub(crate) fn excused(&self, deviation: providers::Deviation) -> bool {
         let provider = self.provider();
-        let excused = provider.flavor().deviates(deviation);
+        let excused = provider.flavor().quirks().deviates(deviation);
         if excused {
             self.note(format!(
                 "documented {provider} deviation ({}): {}",

@@ -8,7 +8,7 @@ use crate::keys::{KeyError, KeyMaterial, RealmKeys};
 use crate::state::Store;
 use axum::body::Bytes;
 use providers::claims::DiscoveryInput;
-use providers::{ErrorKind, Provider, Realm, World};
+use providers::{ErrorKind, Provider, Realm, Site, World};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::sync::{Arc, RwLock};
@@ -34,7 +34,7 @@ pub(crate) struct App {
 #[derive(Debug)]
 pub(crate) struct RealmState {
     pub(crate) issuer: String,
-    pub(crate) is_default: bool,
+    pub(crate) site: Site,
     published: RwLock<Arc<Published>>,
 }
 
@@ -59,14 +59,14 @@ impl App {
         let mut realms = BTreeMap::new();
         for (name, realm) in &world.realms {
             let Some(realm_keys) = keys.get(name) else { continue };
-            let is_default = *name == world.default_realm;
-            let issuer = provider.issuer(&public_url, name, is_default);
-            let published = publish(provider, &public_url, &issuer, realm, is_default, realm_keys.clone());
+            let site = provider.site(&public_url, name, *name == world.default_realm);
+            let issuer = site.issuer();
+            let published = publish(provider, &site, realm, realm_keys.clone());
             realms.insert(
                 name.clone(),
                 RealmState {
                     issuer,
-                    is_default,
+                    site,
                     published: RwLock::new(Arc::new(published)),
                 },
             );
@@ -97,7 +97,7 @@ impl App {
         Ok(RealmCtx {
             app: self,
             realm,
-            is_default: state.is_default,
+            site: &state.site,
             issuer: &state.issuer,
             published,
         })
@@ -113,37 +113,27 @@ impl App {
             .write()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         let rotated = slot.keys.rotated(next)?;
-        *slot = Arc::new(publish(
-            self.provider,
-            &self.public_url,
-            &state.issuer,
-            realm,
-            state.is_default,
-            rotated,
-        ));
+        *slot = Arc::new(publish(self.provider, &state.site, realm, rotated));
         Ok(())
     }
 
     pub(crate) fn now(&self) -> u64 {
         self.clock.now()
     }
+
+    /// Where `realm` is served (also for a realm the world does not hold).
+    pub(crate) fn site(&self, realm: &str) -> Site {
+        self.provider
+            .site(&self.public_url, realm, realm == self.world.default_realm)
+    }
 }
 
-fn publish(
-    provider: Provider,
-    public_url: &str,
-    issuer: &str,
-    realm: &Realm,
-    is_default_realm: bool,
-    keys: RealmKeys,
-) -> Published {
+fn publish(provider: Provider, site: &Site, realm: &Realm, keys: RealmKeys) -> Published {
     let algs = keys.algs();
     let grant_types = grants::supported(provider);
     let discovery = provider.flavor().discovery(&DiscoveryInput {
-        issuer,
-        public_url,
+        site,
         realm,
-        is_default_realm,
         grant_types: &grant_types,
         signing_algs: &algs,
     });
@@ -160,7 +150,7 @@ fn publish(
 pub(crate) struct RealmCtx<'a> {
     pub(crate) app: &'a App,
     pub(crate) realm: &'a Realm,
-    pub(crate) is_default: bool,
+    pub(crate) site: &'a Site,
     pub(crate) issuer: &'a str,
     pub(crate) published: Arc<Published>,
 }
@@ -179,10 +169,7 @@ impl RealmCtx<'_> {
     }
 
     pub(crate) fn endpoint_url(&self, endpoint: providers::Endpoint) -> String {
-        self.app
-            .provider
-            .endpoint_url(&self.app.public_url, &self.realm.name, self.is_default, endpoint)
-            .unwrap_or_default()
+        self.site.url(endpoint).unwrap_or_default()
     }
 
     pub(crate) fn flavor(&self) -> &'static dyn providers::Flavor {

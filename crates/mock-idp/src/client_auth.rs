@@ -46,19 +46,19 @@ pub(crate) fn authenticate_with<'a>(
     params: &Params,
     flavor: &dyn Flavor,
 ) -> Result<AuthenticatedClient<'a>, OAuthError> {
-    let verifier_as_secret = flavor.public_client_basic_verifier();
+    let verifier_as_secret = flavor.quirks().public_client_basic_verifier;
     let basic = basic_credentials(headers)?;
     let body_secret = params.get("client_secret");
     let body_id = params.get("client_id");
     let (client_id, secret, method) = match (basic, body_secret) {
         (Some((id, secret)), Some(posted))
-            if flavor.accepts_repeated_client_credentials()
+            if flavor.quirks().accepts_repeated_client_credentials
                 && body_id.is_none_or(|body_id| body_id == id)
                 && aws_lc_rs::constant_time::verify_slices_are_equal(secret.as_bytes(), posted.as_bytes()).is_ok() =>
         {
             (id, Some(secret), AuthMethod::Basic)
         }
-        (Some((id, _)), Some(_)) if flavor.accepts_repeated_client_credentials() => {
+        (Some((id, _)), Some(_)) if flavor.quirks().accepts_repeated_client_credentials => {
             let known = realm.client(&id).is_some();
             let kind = if known {
                 ErrorKind::BadClientSecret { basic: true }

@@ -372,20 +372,11 @@ impl MockIdpInfo {
         names
             .into_iter()
             .map(|name| {
+                let site = self.app.site(name);
                 (
                     name.clone(),
-                    self.app
-                        .provider
-                        .issuer(&self.app.public_url, name, *name == world.default_realm),
-                    self.app
-                        .provider
-                        .endpoint_url(
-                            &self.app.public_url,
-                            name,
-                            *name == world.default_realm,
-                            Endpoint::Discovery,
-                        )
-                        .unwrap_or_default(),
+                    site.issuer(),
+                    site.url(Endpoint::Discovery).unwrap_or_default(),
                 )
             })
             .collect()
@@ -460,8 +451,7 @@ impl MockIdp {
 
     /// The issuer of `realm`.
     pub fn issuer_of(&self, realm: &str) -> String {
-        let is_default = realm == self.app.world.default_realm;
-        self.app.provider.issuer(&self.app.public_url, realm, is_default)
+        self.app.site(realm).issuer()
     }
 
     /// The discovery URL of the default realm.
@@ -477,15 +467,7 @@ impl MockIdp {
     /// The URL of `endpoint` in `realm`; empty when the provider does not serve that endpoint
     /// (see [`Provider::route`]).
     pub fn endpoint_of(&self, realm: &str, endpoint: Endpoint) -> String {
-        self.app
-            .provider
-            .endpoint_url(
-                &self.app.public_url,
-                realm,
-                realm == self.app.world.default_realm,
-                endpoint,
-            )
-            .unwrap_or_default()
+        self.app.site(realm).url(endpoint).unwrap_or_default()
     }
 
     /// Signs an access token without HTTP, shaped exactly as the token endpoint shapes it.

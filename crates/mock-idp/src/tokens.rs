@@ -65,7 +65,7 @@ impl RealmCtx<'_> {
             .keys()
             .signer(alg)
             .ok_or_else(|| OAuthError::new(ErrorKind::ServerError, format!("no {alg} key in this realm")))?;
-        jws::sign(key, typ, &self.flavor().extra_jwt_header(), claims)
+        jws::sign(key, typ, &self.flavor().quirks().extra_jwt_header(), claims)
             .map_err(|err| OAuthError::new(ErrorKind::ServerError, err.to_string()))
     }
 
@@ -95,20 +95,24 @@ impl RealmCtx<'_> {
             session_id: subject.session_id.as_deref(),
             grant: subject.grant,
             login: subject.login,
-            is_default_realm: self.is_default,
+            site: self.site,
         });
         claims.extend(overrides.claims.clone());
         let format = subject
             .client
             .access_token_format
-            .unwrap_or_else(|| self.flavor().default_access_token_format());
+            .unwrap_or_else(|| self.flavor().quirks().default_access_token_format);
         let token = match format {
             TokenFormat::Jwt => {
                 let mut payload = claims.clone();
-                for hidden in self.flavor().introspection_only_claims() {
+                for hidden in self.flavor().quirks().introspection_only_claims {
                     payload.remove(*hidden);
                 }
-                let token = self.sign(self.alg_for(subject.client), self.flavor().access_token_typ(), &payload)?;
+                let token = self.sign(
+                    self.alg_for(subject.client),
+                    self.flavor().quirks().access_token_typ,
+                    &payload,
+                )?;
                 if let Some(family) = family {
                     // Recorded (and checked) under the store's lock: a family revoked while the
                     // token was being signed refuses it, and the token is dead already.
@@ -224,7 +228,7 @@ impl RealmCtx<'_> {
             at_hash: at_hash.as_deref(),
             jti: &jti,
             realm: self.realm,
-            is_default_realm: self.is_default,
+            site: self.site,
             grant: subject.grant,
             login: subject.login,
         });
@@ -238,12 +242,12 @@ impl RealmCtx<'_> {
         if jws::looks_like_jws(token) {
             let verified = jws::verify(self.keys(), token).ok()?;
             let typ = verified.header.get("typ").and_then(Value::as_str);
-            if typ != Some(self.flavor().access_token_typ()) {
+            if typ != Some(self.flavor().quirks().access_token_typ) {
                 return None;
             }
             let claims = verified.claims;
             // An ID token (same keys, another `typ`) is never an access token.
-            if !self.flavor().is_access_token(&claims) {
+            if !self.flavor().quirks().is_access_token(&claims) {
                 return None;
             }
             let issuer_ok = claims.get("iss").and_then(Value::as_str) == Some(self.issuer);

@@ -14,7 +14,7 @@
 
 use crate::claims::{AccessTokenInput, DiscoveryInput, IdTokenInput, IntrospectionInput, TokenResponseInput};
 use crate::reader::{scope_tokens, string_array};
-use crate::{BodyFormats, Client, Deviation, Endpoint, ErrorKind, ErrorResponse, Flavor, Grants, User};
+use crate::{LogoutConfirmation, BodyFormats, Client, Deviation, Endpoint, ErrorKind, ErrorResponse, Flavor, Grants, Quirks, Site, User};
 use serde_json::{Map, Value, json};
 
 /// IBM Cloud App ID's facts.
@@ -36,10 +36,27 @@ fn identities(user: &User) -> Value {
     json!([{ "provider": "cloud_directory", "id": user.id }])
 }
 
+/// IBM Cloud App ID's behaviour facts.
+pub const QUIRKS: Quirks = Quirks {
+    // GET {issuer}/cloud_directory/sso/logout ends the SSO session and redirects at once.
+    logout_confirmation: LogoutConfirmation::Never,
+    authorization_response_iss: false,
+    logout_redirect_param: "redirect_uri",
+    profile_attributes_route: Some("/api/v1/attributes"),
+    token_body_formats: BodyFormats::FormMultipartOrJson,
+    public_client_basic_verifier: true,
+    // IBM's documented discovery document (well-known.md) lists no PKCE methods.
+    deviations: &[Deviation::PkceMethodsNotAdvertised],
+    access_token_typ: "JWT",
+    // App ID access tokens carry no `jti` and no `client_id` (the client is `aud[0]`).
+    required_access_token_claims: &["iss", "exp", "aud", "sub", "iat", "tenant"],
+    jwt_header_ver: Some(4),
+    ..Quirks::STANDARD
+};
+
 impl Flavor for AppId {
-    /// IBM App ID: `GET /oauth/v4/{tenant}/cloud_directory/sso/logout` ends the SSO session and redirects at once.
-    fn logout_confirmation(&self) -> crate::LogoutConfirmation {
-        crate::LogoutConfirmation::Never
+    fn quirks(&self) -> &'static Quirks {
+        &QUIRKS
     }
 
     fn route(&self, endpoint: Endpoint) -> Option<&'static str> {
@@ -57,8 +74,8 @@ impl Flavor for AppId {
         }
     }
 
-    fn issuer(&self, public_url: &str, realm: &str, _is_default: bool) -> String {
-        format!("{}/oauth/v4/{realm}", public_url.trim_end_matches('/'))
+    fn issuer(&self, site: &Site) -> String {
+        format!("{}/oauth/v4/{}", site.base(), site.realm)
     }
 
     fn granted_scopes(&self, _client: &Client, for_user: bool, requested: Vec<String>) -> Vec<String> {
@@ -72,41 +89,12 @@ impl Flavor for AppId {
         scopes
     }
 
-    fn authorization_response_iss(&self) -> bool {
-        false
-    }
-
-    fn token_body_formats(&self) -> BodyFormats {
-        BodyFormats::FormMultipartOrJson
-    }
-
-    fn public_client_basic_verifier(&self) -> bool {
-        true
-    }
-
-    fn logout_redirect_param(&self) -> &'static str {
-        "redirect_uri"
-    }
-
-    fn profile_attributes_route(&self) -> Option<&'static str> {
-        Some("/api/v1/attributes")
-    }
-
-    fn deviations(&self) -> &'static [Deviation] {
-        // IBM's documented discovery document (well-known.md) lists no PKCE methods.
-        &[Deviation::PkceMethodsNotAdvertised]
-    }
-
     fn discovery(&self, input: &DiscoveryInput<'_>) -> Map<String, Value> {
-        let url = |endpoint| {
-            crate::Provider::AppId
-                .endpoint_url(input.public_url, &input.realm.name, input.is_default_realm, endpoint)
-                .unwrap_or_default()
-        };
+        let url = |endpoint| input.site.url(endpoint).unwrap_or_default();
         let grants: Vec<&str> = input.grant_types.iter().map(|grant| grant.as_str()).collect();
         let algs: Vec<&str> = input.signing_algs.iter().map(|alg| alg.as_str()).collect();
         let mut doc = Map::new();
-        doc.insert("issuer".into(), json!(input.issuer));
+        doc.insert("issuer".into(), json!(input.site.issuer()));
         doc.insert("authorization_endpoint".into(), json!(url(Endpoint::Authorize)));
         doc.insert("token_endpoint".into(), json!(url(Endpoint::Token)));
         doc.insert("jwks_uri".into(), json!(url(Endpoint::Jwks)));
@@ -130,29 +118,11 @@ impl Flavor for AppId {
             ]),
         );
         doc.insert("grant_types_supported".into(), json!(grants));
-        if !self.deviates(Deviation::PkceMethodsNotAdvertised) {
-            doc.insert("code_challenge_methods_supported".into(), json!(["S256"]));
+        if !QUIRKS.deviates(Deviation::PkceMethodsNotAdvertised) {
+            doc.insert("code_challenge_methods_supported".into(), json!(QUIRKS.pkce_methods));
         }
-        doc.insert(
-            "profiles_endpoint".into(),
-            json!(input.public_url.trim_end_matches('/')),
-        );
+        doc.insert("profiles_endpoint".into(), json!(input.site.base()));
         doc
-    }
-
-    fn access_token_typ(&self) -> &'static str {
-        "JWT"
-    }
-
-    fn required_access_token_claims(&self) -> &'static [&'static str] {
-        // App ID access tokens carry no `jti` and no `client_id` (the client is `aud[0]`).
-        &["iss", "exp", "aud", "sub", "iat", "tenant"]
-    }
-
-    fn extra_jwt_header(&self) -> Map<String, Value> {
-        let mut header = Map::new();
-        header.insert("ver".into(), json!(4));
-        header
     }
 
     fn access_token_claims(&self, input: &AccessTokenInput<'_>) -> Map<String, Value> {

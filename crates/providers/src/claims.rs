@@ -1,6 +1,6 @@
 //! Inputs to the claim and document builders, and the standard OIDC claims every provider shares.
 
-use crate::{Client, GrantType, Realm, SigningAlg, User};
+use crate::{Client, GrantType, Realm, SigningAlg, Site, User};
 use serde_json::{Map, Value, json};
 
 /// What an access token is built from.
@@ -28,8 +28,8 @@ pub struct AccessTokenInput<'a> {
     pub auth_time: Option<u64>,
     /// The login session id (`sid`), if any.
     pub session_id: Option<&'a str>,
-    /// Whether the realm is the world's default realm.
-    pub is_default_realm: bool,
+    /// Where the realm is served.
+    pub site: &'a Site,
     /// The grant that issued the token (`None` for tokens minted without a grant).
     pub grant: Option<GrantType>,
     /// The grant by which the user logged in for this session: `authorization_code` (an
@@ -65,8 +65,8 @@ pub struct IdTokenInput<'a> {
     pub jti: &'a str,
     /// The realm.
     pub realm: &'a Realm,
-    /// Whether the realm is the world's default realm.
-    pub is_default_realm: bool,
+    /// Where the realm is served.
+    pub site: &'a Site,
     /// The grant that issued the token.
     pub grant: Option<GrantType>,
     /// The grant by which the user logged in for this session: `authorization_code` (an
@@ -86,8 +86,8 @@ pub struct IntrospectionInput<'a> {
     pub refresh_token: bool,
     /// Whether the (access) token is a JWT rather than an opaque reference.
     pub jwt: bool,
-    /// Whether the realm is the world's default realm.
-    pub is_default_realm: bool,
+    /// Where the realm is served.
+    pub site: &'a Site,
 }
 
 /// What a successful token response is built from.
@@ -112,14 +112,10 @@ pub struct TokenResponseInput<'a> {
 /// What a discovery document is built from: only what the server really implements.
 #[derive(Debug, Clone, Copy)]
 pub struct DiscoveryInput<'a> {
-    /// The realm's issuer.
-    pub issuer: &'a str,
-    /// Base URL the server is reached at.
-    pub public_url: &'a str,
+    /// Where the realm is served (issuer and endpoint URLs).
+    pub site: &'a Site,
     /// The realm.
     pub realm: &'a Realm,
-    /// Whether the realm is the world's default realm.
-    pub is_default_realm: bool,
     /// Grant types the server implements.
     pub grant_types: &'a [GrantType],
     /// Algorithms the server holds keys for.

@@ -9,7 +9,7 @@ use crate::claims::{
     audience_value, standard_user_claims,
 };
 use crate::error::sanitize_description;
-use crate::{Challenge, Endpoint, ErrorCode, ErrorKind, ErrorResponse, Flavor, User};
+use crate::{Challenge, Endpoint, ErrorCode, ErrorKind, ErrorResponse, Flavor, Quirks, Site, User};
 use serde_json::{Map, Value, json};
 
 /// The generic provider's facts: the [`Flavor`] defaults.
@@ -41,16 +41,12 @@ pub(crate) fn route(endpoint: Endpoint) -> &'static str {
 }
 
 /// `{public_url}/{realm}`, without a trailing slash.
-pub(crate) fn issuer(public_url: &str, realm: &str) -> String {
-    format!("{}/{realm}", public_url.trim_end_matches('/'))
+pub(crate) fn issuer(site: &Site) -> String {
+    format!("{}/{}", site.base(), site.realm)
 }
 
 pub(crate) fn discovery(input: &DiscoveryInput<'_>) -> Map<String, Value> {
-    let url = |endpoint| {
-        crate::Provider::Generic
-            .endpoint_url(input.public_url, &input.realm.name, input.is_default_realm, endpoint)
-            .unwrap_or_default()
-    };
+    let url = |endpoint| input.site.url(endpoint).unwrap_or_default();
     let mut claims_supported: Vec<&str> = vec![
         "iss",
         "sub",
@@ -70,7 +66,7 @@ pub(crate) fn discovery(input: &DiscoveryInput<'_>) -> Map<String, Value> {
     let grants: Vec<&str> = input.grant_types.iter().map(|grant| grant.as_str()).collect();
     let client_auth = ["client_secret_basic", "client_secret_post"];
     let mut doc = Map::new();
-    doc.insert("issuer".into(), json!(input.issuer));
+    doc.insert("issuer".into(), json!(input.site.issuer()));
     doc.insert("authorization_endpoint".into(), json!(url(Endpoint::Authorize)));
     doc.insert("token_endpoint".into(), json!(url(Endpoint::Token)));
     doc.insert("userinfo_endpoint".into(), json!(url(Endpoint::Userinfo)));
@@ -96,13 +92,16 @@ pub(crate) fn discovery(input: &DiscoveryInput<'_>) -> Map<String, Value> {
         "revocation_endpoint_auth_methods_supported".into(),
         json!(["client_secret_basic", "client_secret_post", "none"]),
     );
-    doc.insert("code_challenge_methods_supported".into(), json!(["S256", "plain"]));
+    let quirks = Quirks::STANDARD;
+    doc.insert("code_challenge_methods_supported".into(), json!(quirks.pkce_methods));
     doc.insert("claims_supported".into(), json!(claims_supported));
     doc.insert("prompt_values_supported".into(), json!(["none", "login"]));
     doc.insert("claims_parameter_supported".into(), json!(false));
     doc.insert("request_parameter_supported".into(), json!(false));
     doc.insert("request_uri_parameter_supported".into(), json!(false));
-    doc.insert("authorization_response_iss_parameter_supported".into(), json!(true));
+    if quirks.authorization_response_iss {
+        doc.insert("authorization_response_iss_parameter_supported".into(), json!(true));
+    }
     doc.insert("backchannel_logout_supported".into(), json!(false));
     doc.insert("frontchannel_logout_supported".into(), json!(false));
     doc
@@ -307,6 +306,7 @@ mod tests {
 
     #[test]
     fn issuer_has_no_trailing_slash() {
-        assert_eq!(issuer("http://127.0.0.1:8080/", "demo"), "http://127.0.0.1:8080/demo");
+        let site = Site::new(crate::Provider::Generic, "http://127.0.0.1:8080/", "demo", true);
+        assert_eq!(issuer(&site), "http://127.0.0.1:8080/demo");
     }
 }

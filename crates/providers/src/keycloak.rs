@@ -22,7 +22,9 @@ use crate::claims::{
 };
 use crate::error::sanitize_description;
 use crate::reader::{scope_tokens, string_array, string_claim};
-use crate::{Client, Endpoint, ErrorKind, ErrorResponse, Flavor, GrantType, Grants, User, generic};
+use crate::{RefreshRevocation, 
+    Client, ClientRoles, Endpoint, ErrorKind, ErrorResponse, Flavor, GrantType, Grants, Quirks, Site, User, generic,
+};
 use serde_json::{Map, Value, json};
 
 /// Keycloak's facts.
@@ -57,9 +59,28 @@ pub fn service_account_id(realm: &str, client_id: &str) -> String {
     stable_uuid(&format!("keycloak:{realm}:{}", service_account_username(client_id)))
 }
 
+/// Keycloak's behaviour facts.
+pub const QUIRKS: Quirks = Quirks {
+    // Revoking a refresh token ends every session of the user with the client (revokeClient).
+    refresh_revocation: RefreshRevocation::ClientSessions,
+    // Keycloak 26.7.3 advertises (and accepts) `plain` first.
+    pkce_methods: &["plain", "S256"],
+    accepts_repeated_client_credentials: true,
+    introspection_hint_strict: true,
+    introspection_needs_permission: false,
+    introspection_requires_audience: true,
+    revocation_unknown_token_error: Some(("invalid_token", "Invalid token")),
+    access_token_typ: "JWT",
+    // Keycloak names the client in `azp`; `client_id` only on service-account tokens.
+    required_access_token_claims: &["iss", "exp", "aud", "sub", "iat", "jti", "azp"],
+    access_token_payload_typ: Some(ACCESS_TOKEN_PAYLOAD_TYP),
+    client_roles: ClientRoles::PerClient,
+    ..Quirks::STANDARD
+};
+
 impl Flavor for Keycloak {
-    fn refresh_revocation(&self) -> crate::RefreshRevocation {
-        crate::RefreshRevocation::ClientSessions
+    fn quirks(&self) -> &'static Quirks {
+        &QUIRKS
     }
 
     fn route(&self, endpoint: Endpoint) -> Option<&'static str> {
@@ -77,8 +98,8 @@ impl Flavor for Keycloak {
         })
     }
 
-    fn issuer(&self, public_url: &str, realm: &str, _is_default: bool) -> String {
-        format!("{}/realms/{realm}", public_url.trim_end_matches('/'))
+    fn issuer(&self, site: &Site) -> String {
+        format!("{}/realms/{}", site.base(), site.realm)
     }
 
     /// `openid` first, then the default client scopes, then the other requested scopes: the
@@ -98,37 +119,13 @@ impl Flavor for Keycloak {
         granted
     }
 
-    fn introspection_needs_permission(&self) -> bool {
-        false
-    }
-
-    fn introspection_requires_audience(&self) -> bool {
-        true
-    }
-
-    fn accepts_repeated_client_credentials(&self) -> bool {
-        true
-    }
-
-    fn introspection_hint_strict(&self) -> bool {
-        true
-    }
-
-    fn revocation_unknown_token_body(&self) -> Option<Value> {
-        Some(json!({"error": "invalid_token", "error_description": "Invalid token"}))
-    }
-
     fn discovery(&self, input: &DiscoveryInput<'_>) -> Map<String, Value> {
-        let url = |endpoint| {
-            crate::Provider::Keycloak
-                .endpoint_url(input.public_url, &input.realm.name, input.is_default_realm, endpoint)
-                .unwrap_or_default()
-        };
+        let url = |endpoint| input.site.url(endpoint).unwrap_or_default();
         let algs: Vec<&str> = input.signing_algs.iter().map(|alg| alg.as_str()).collect();
         let grants: Vec<&str> = input.grant_types.iter().map(|grant| grant.as_str()).collect();
         let client_auth = ["client_secret_basic", "client_secret_post"];
         let mut doc = Map::new();
-        doc.insert("issuer".into(), json!(input.issuer));
+        doc.insert("issuer".into(), json!(input.site.issuer()));
         doc.insert("authorization_endpoint".into(), json!(url(Endpoint::Authorize)));
         doc.insert("token_endpoint".into(), json!(url(Endpoint::Token)));
         doc.insert("introspection_endpoint".into(), json!(url(Endpoint::Introspect)));
@@ -173,26 +170,15 @@ impl Flavor for Keycloak {
         doc.insert("scopes_supported".into(), json!(input.realm.scopes));
         doc.insert("request_parameter_supported".into(), json!(false));
         doc.insert("request_uri_parameter_supported".into(), json!(false));
-        doc.insert("code_challenge_methods_supported".into(), json!(["plain", "S256"]));
+        doc.insert("code_challenge_methods_supported".into(), json!(QUIRKS.pkce_methods));
         doc.insert("revocation_endpoint".into(), json!(url(Endpoint::Revoke)));
         doc.insert("revocation_endpoint_auth_methods_supported".into(), json!(client_auth));
         doc.insert("backchannel_logout_supported".into(), json!(false));
         doc.insert("backchannel_logout_session_supported".into(), json!(false));
-        doc.insert("authorization_response_iss_parameter_supported".into(), json!(true));
+        if QUIRKS.authorization_response_iss {
+            doc.insert("authorization_response_iss_parameter_supported".into(), json!(true));
+        }
         doc
-    }
-
-    fn access_token_typ(&self) -> &'static str {
-        "JWT"
-    }
-
-    fn required_access_token_claims(&self) -> &'static [&'static str] {
-        // Keycloak names the client in `azp`; `client_id` only on service-account tokens.
-        &["iss", "exp", "aud", "sub", "iat", "jti", "azp"]
-    }
-
-    fn access_token_payload_typ(&self) -> Option<&'static str> {
-        Some(ACCESS_TOKEN_PAYLOAD_TYP)
     }
 
     fn access_token_claims(&self, input: &AccessTokenInput<'_>) -> Map<String, Value> {

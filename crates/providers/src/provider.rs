@@ -120,44 +120,33 @@ impl Provider {
         routes
     }
 
-    /// The issuer of `realm` (`is_default`: the world's default realm) at `public_url`.
-    pub fn issuer(self, public_url: &str, realm: &str, is_default: bool) -> String {
-        self.flavor().issuer(public_url, realm, is_default)
-    }
-
-    /// The absolute URL of `endpoint` for `realm` (`None` when not served).
-    pub fn endpoint_url(self, public_url: &str, realm: &str, is_default: bool, endpoint: Endpoint) -> Option<String> {
-        let flavor = self.flavor();
-        let route = if is_default {
-            flavor.default_realm_route(endpoint)
-        } else {
-            flavor.route(endpoint)
-        };
-        route.map(|route| {
-            format!(
-                "{}{}",
-                public_url.trim_end_matches('/'),
-                route.replace("{realm}", realm)
-            )
-        })
+    /// The [`Site`](crate::Site) of `realm` at `public_url` (`is_default`: the world's default
+    /// realm): its issuer and endpoint URLs.
+    pub fn site(self, public_url: &str, realm: &str, is_default: bool) -> crate::Site {
+        crate::Site::new(self, public_url, realm, is_default)
     }
 }
 
 impl Provider {
+    /// The provider's behaviour facts.
+    pub fn quirks(self) -> &'static crate::Quirks {
+        self.flavor().quirks()
+    }
+
     /// The `typ` header of this provider's JWT access tokens.
     pub fn access_token_typ(self) -> &'static str {
-        self.flavor().access_token_typ()
+        self.quirks().access_token_typ
     }
 
     /// Claims this provider's JWT access tokens always carry (see
-    /// [`Flavor::required_access_token_claims`]).
+    /// [`Quirks::required_access_token_claims`](crate::Quirks::required_access_token_claims)).
     pub fn required_access_token_claims(self) -> &'static [&'static str] {
-        self.flavor().required_access_token_claims()
+        self.quirks().required_access_token_claims
     }
 
     /// The payload `typ` claim of this provider's JWT access tokens, if it writes one.
     pub fn access_token_payload_typ(self) -> Option<&'static str> {
-        self.flavor().access_token_payload_typ()
+        self.quirks().access_token_payload_typ
     }
 
     /// Scopes, roles and client of a token's claims, read the way this provider writes them.
@@ -229,7 +218,7 @@ mod tests {
             serde_json::Value::Object(map) => map,
             _ => serde_json::Map::new(),
         };
-        let keycloak = Provider::Keycloak.flavor();
+        let keycloak = Provider::Keycloak.quirks();
         assert!(keycloak.is_access_token(&claims("Bearer")));
         assert!(!keycloak.is_access_token(&claims("ID")));
         assert!(!keycloak.is_access_token(&serde_json::Map::new()));

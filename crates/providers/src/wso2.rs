@@ -22,7 +22,7 @@ use crate::claims::{
 };
 use crate::error::sanitize_description;
 use crate::reader::{scope_tokens, string_array, string_claim};
-use crate::{Endpoint, ErrorKind, ErrorResponse, Flavor, Grants, Realm, TokenFormat, User};
+use crate::{LogoutConfirmation, RefreshRevocation, Endpoint, ErrorKind, ErrorResponse, Flavor, Grants, Quirks, Realm, Site, TokenFormat, User};
 use serde_json::{Map, Value, json};
 
 /// WSO2 Identity Server's facts.
@@ -65,14 +65,22 @@ fn oltu(status: u16, error: &str, description: &str, www_authenticate: Option<St
     }
 }
 
-impl Flavor for Wso2 {
-    /// WSO2 IS: `/oidc/logout` sends the browser to its logout consent page unless the application or server skips consent (OIDCLogoutServlet, `skipLogoutConsent` defaults to false).
-    fn logout_confirmation(&self) -> crate::LogoutConfirmation {
-        crate::LogoutConfirmation::Always
-    }
+/// WSO2 Identity Server's behaviour facts.
+pub const QUIRKS: Quirks = Quirks {
+    // /oidc/logout sends the browser to its logout consent page unless consent is skipped
+    // (OIDCLogoutServlet, `skipLogoutConsent` defaults to false).
+    logout_confirmation: LogoutConfirmation::Always,
+    refresh_revocation: RefreshRevocation::CurrentTokenOnly,
+    authorization_response_iss: false,
+    default_access_token_format: TokenFormat::Opaque,
+    required_access_token_claims: &["iss", "sub", "aud", "exp", "iat", "client_id", "jti"],
+    introspection_carries_roles: false,
+    ..Quirks::STANDARD
+};
 
-    fn refresh_revocation(&self) -> crate::RefreshRevocation {
-        crate::RefreshRevocation::CurrentTokenOnly
+impl Flavor for Wso2 {
+    fn quirks(&self) -> &'static Quirks {
+        &QUIRKS
     }
 
     fn route(&self, endpoint: Endpoint) -> Option<&'static str> {
@@ -105,38 +113,22 @@ impl Flavor for Wso2 {
         })
     }
 
-    fn issuer(&self, public_url: &str, realm: &str, is_default: bool) -> String {
-        let base = public_url.trim_end_matches('/');
-        if is_default {
+    fn issuer(&self, site: &Site) -> String {
+        let base = site.base();
+        if site.is_default {
             format!("{base}/oauth2/token")
         } else {
-            format!("{base}/t/{realm}/oauth2/token")
+            format!("{base}/t/{}/oauth2/token", site.realm)
         }
     }
 
-    fn authorization_response_iss(&self) -> bool {
-        false
-    }
-
-    fn default_access_token_format(&self) -> TokenFormat {
-        TokenFormat::Opaque
-    }
-
-    fn required_access_token_claims(&self) -> &'static [&'static str] {
-        &["iss", "sub", "aud", "exp", "iat", "client_id", "jti"]
-    }
-
     fn discovery(&self, input: &DiscoveryInput<'_>) -> Map<String, Value> {
-        let url = |endpoint| {
-            crate::Provider::Wso2
-                .endpoint_url(input.public_url, &input.realm.name, input.is_default_realm, endpoint)
-                .unwrap_or_default()
-        };
+        let url = |endpoint| input.site.url(endpoint).unwrap_or_default();
         let grants: Vec<&str> = input.grant_types.iter().map(|grant| grant.as_str()).collect();
         let algs: Vec<&str> = input.signing_algs.iter().map(|alg| alg.as_str()).collect();
         let client_auth = ["client_secret_basic", "client_secret_post"];
         let mut doc = Map::new();
-        doc.insert("issuer".into(), json!(input.issuer));
+        doc.insert("issuer".into(), json!(input.site.issuer()));
         doc.insert("authorization_endpoint".into(), json!(url(Endpoint::Authorize)));
         doc.insert("token_endpoint".into(), json!(url(Endpoint::Token)));
         doc.insert("userinfo_endpoint".into(), json!(url(Endpoint::Userinfo)));
@@ -174,7 +166,7 @@ impl Flavor for Wso2 {
         doc.insert("end_session_endpoint".into(), json!(url(Endpoint::EndSession)));
         doc.insert("backchannel_logout_supported".into(), json!(false));
         doc.insert("frontchannel_logout_supported".into(), json!(false));
-        doc.insert("code_challenge_methods_supported".into(), json!(["S256", "plain"]));
+        doc.insert("code_challenge_methods_supported".into(), json!(QUIRKS.pkce_methods));
         doc
     }
 
@@ -199,7 +191,7 @@ impl Flavor for Wso2 {
         claims.insert("exp".into(), json!(input.expires_at));
         claims.insert("iat".into(), json!(input.issued_at));
         claims.insert("jti".into(), json!(input.jti));
-        insert_organisation(&mut claims, input.realm, input.is_default_realm);
+        insert_organisation(&mut claims, input.realm, input.site.is_default);
         let roles = input
             .user
             .map_or(&input.client.service_account_roles, |user| &user.realm_roles);
@@ -226,7 +218,7 @@ impl Flavor for Wso2 {
         if let Some(nonce) = input.nonce {
             claims.insert("nonce".into(), json!(nonce));
         }
-        insert_organisation(&mut claims, input.realm, input.is_default_realm);
+        insert_organisation(&mut claims, input.realm, input.site.is_default);
         claims.extend(standard_user_claims(input.user, input.scopes));
         claims
     }
@@ -379,11 +371,11 @@ mod tests {
     #[test]
     fn the_default_realm_is_the_super_tenant() {
         assert_eq!(
-            Wso2.issuer("https://is:9443", "demo", true),
+            Wso2.issuer(&Site::new(crate::Provider::Wso2, "https://is:9443", "demo", true)),
             "https://is:9443/oauth2/token"
         );
         assert_eq!(
-            Wso2.issuer("https://is:9443", "acme", false),
+            Wso2.issuer(&Site::new(crate::Provider::Wso2, "https://is:9443", "acme", false)),
             "https://is:9443/t/acme/oauth2/token"
         );
     }

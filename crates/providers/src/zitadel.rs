@@ -22,7 +22,10 @@ use crate::claims::{
 };
 use crate::error::sanitize_description;
 use crate::reader::{scope_tokens, string_claim};
-use crate::{Endpoint, ErrorKind, ErrorResponse, Flavor, GrantType, Grants, Realm, TokenFormat, User};
+use crate::{LogoutConfirmation, RefreshRevocation, 
+    ClientRoles, Endpoint, ErrorKind, ErrorResponse, Flavor, GrantType, Grants, Quirks, Realm, ResourceAudience, Site,
+    TokenFormat, User,
+};
 use serde_json::{Map, Value, json};
 
 /// ZITADEL's facts.
@@ -77,14 +80,33 @@ fn insert_roles(claims: &mut Map<String, Value>, realm: &Realm, roles: &[String]
     );
 }
 
-impl Flavor for Zitadel {
-    /// ZITADEL: `end_session` logs out every user of the user agent (its cookie) without asking (docs/docs/guides/integrate/login/oidc/logout.md).
-    fn logout_confirmation(&self) -> crate::LogoutConfirmation {
-        crate::LogoutConfirmation::Never
-    }
+/// ZITADEL's behaviour facts.
+pub const QUIRKS: Quirks = Quirks {
+    // end_session logs out every user of the user agent without asking
+    // (docs/docs/guides/integrate/login/oidc/logout.md).
+    logout_confirmation: LogoutConfirmation::Never,
+    refresh_revocation: RefreshRevocation::CurrentTokenOnly,
+    multi_realm: false,
+    grant_types: &[
+        GrantType::AuthorizationCode,
+        GrantType::RefreshToken,
+        GrantType::ClientCredentials,
+    ],
+    pkce_methods: &["S256"],
+    authorization_response_iss: false,
+    default_access_token_format: TokenFormat::Opaque,
+    access_token_typ: "JWT",
+    // zitadel/oidc `JWTTokenRequest`/access-token claims; no `azp`, no `scope`.
+    required_access_token_claims: &["iss", "sub", "aud", "exp", "iat", "client_id", "jti"],
+    introspection_only_claims: &["scope"],
+    resource_audience: ResourceAudience::ZitadelProject,
+    client_roles: ClientRoles::InRoles,
+    ..Quirks::STANDARD
+};
 
-    fn refresh_revocation(&self) -> crate::RefreshRevocation {
-        crate::RefreshRevocation::CurrentTokenOnly
+impl Flavor for Zitadel {
+    fn quirks(&self) -> &'static Quirks {
+        &QUIRKS
     }
 
     fn route(&self, endpoint: Endpoint) -> Option<&'static str> {
@@ -103,40 +125,12 @@ impl Flavor for Zitadel {
         }
     }
 
-    fn issuer(&self, public_url: &str, _realm: &str, _is_default: bool) -> String {
-        public_url.trim_end_matches('/').to_owned()
-    }
-
-    fn multi_realm(&self) -> bool {
-        false
-    }
-
-    fn grant_types(&self) -> &'static [GrantType] {
-        &[
-            GrantType::AuthorizationCode,
-            GrantType::RefreshToken,
-            GrantType::ClientCredentials,
-        ]
-    }
-
-    fn pkce_plain(&self) -> bool {
-        false
-    }
-
-    fn authorization_response_iss(&self) -> bool {
-        false
-    }
-
-    fn default_access_token_format(&self) -> TokenFormat {
-        TokenFormat::Opaque
+    fn issuer(&self, site: &Site) -> String {
+        site.base().to_owned()
     }
 
     fn discovery(&self, input: &DiscoveryInput<'_>) -> Map<String, Value> {
-        let url = |endpoint| {
-            crate::Provider::Zitadel
-                .endpoint_url(input.public_url, &input.realm.name, input.is_default_realm, endpoint)
-                .unwrap_or_default()
-        };
+        let url = |endpoint| input.site.url(endpoint).unwrap_or_default();
         let scopes: Vec<&String> = input
             .realm
             .scopes
@@ -151,7 +145,7 @@ impl Flavor for Zitadel {
         let grants: Vec<&str> = input.grant_types.iter().map(|grant| grant.as_str()).collect();
         let algs: Vec<&str> = input.signing_algs.iter().map(|alg| alg.as_str()).collect();
         let mut doc = Map::new();
-        doc.insert("issuer".into(), json!(input.issuer));
+        doc.insert("issuer".into(), json!(input.site.issuer()));
         doc.insert("authorization_endpoint".into(), json!(url(Endpoint::Authorize)));
         doc.insert("token_endpoint".into(), json!(url(Endpoint::Token)));
         doc.insert("introspection_endpoint".into(), json!(url(Endpoint::Introspect)));
@@ -199,24 +193,11 @@ impl Flavor for Zitadel {
                 "email_verified"
             ]),
         );
-        doc.insert("code_challenge_methods_supported".into(), json!(["S256"]));
+        doc.insert("code_challenge_methods_supported".into(), json!(QUIRKS.pkce_methods));
         doc.insert("ui_locales_supported".into(), json!(["en"]));
         doc.insert("request_parameter_supported".into(), json!(false));
         doc.insert("request_uri_parameter_supported".into(), json!(false));
         doc
-    }
-
-    fn access_token_typ(&self) -> &'static str {
-        "JWT"
-    }
-
-    fn introspection_only_claims(&self) -> &'static [&'static str] {
-        &["scope"]
-    }
-
-    fn required_access_token_claims(&self) -> &'static [&'static str] {
-        // zitadel/oidc `JWTTokenRequest`/access-token claims; no `azp`, no `scope`.
-        &["iss", "sub", "aud", "exp", "iat", "client_id", "jti"]
     }
 
     fn access_token_claims(&self, input: &AccessTokenInput<'_>) -> Map<String, Value> {

@@ -18,7 +18,7 @@
 //! |---|---|---|---|
 //! | `generic` | `{base}/demo` | `api` | `api` is in `aud` when the user holds an `api` role or `read:messages` was granted |
 //! | `keycloak` | `{base}/realms/demo` | `api` | same `aud` rule (otherwise `aud` is only `account`: add an Audience mapper for `api` in a real Keycloak so every user's token names it); `read:messages` is a client role on `api` |
-//! | `zitadel` | `{base}` (no path) | the project id (`providers::zitadel::project_id("demo")`) | every ZITADEL token of the project names the project id in `aud`; tokens are opaque by default and introspected |
+//! | `zitadel` | `{base}` (no path) | the project id (`Provider::Zitadel.quirks().resource_audience("demo", "api")`) | every ZITADEL token of the project names the project id in `aud`; tokens are opaque by default and introspected |
 //! | `wso2` | `{base}/oauth2/token` | `api` | opaque by default and introspected; WSO2's introspection answer carries scopes but **no roles**, so `/api/admin` needs JWT access tokens (per application in WSO2) |
 //! | `appid` | `{base}/oauth/v4/demo` | `api` | JWTs only (header `ver: 4`, no `jti`); App ID advertises no introspection |
 #![allow(clippy::unwrap_used, clippy::expect_used, unreachable_pub, dead_code)]

@@ -109,13 +109,14 @@ fn forger() -> Step<RsaKeyPair> {
     RsaKeyPair::from_pkcs8(&der).map_err(|err| fail(None, format!("forger key: {err}")))
 }
 
-/// The audience token-guard is configured with for this provider (`docs/token-guard.md`):
-/// ZITADEL's project id, else the introspecting client (the resource server, `api`).
+/// The audience token-guard is configured with for this provider
+/// ([`providers::Quirks::resource_audience`]); the resource server is the introspecting client.
 fn audience(cx: &Cx<'_>) -> Step<String> {
-    Ok(match cx.provider() {
-        Provider::Zitadel => providers::zitadel::project_id(cx.target.realm_name()),
-        _ => cx.introspector()?.id.clone(),
-    })
+    let resource = cx.introspector()?.id.clone();
+    Ok(cx
+        .provider()
+        .quirks()
+        .resource_audience(cx.target.realm_name(), &resource))
 }
 
 /// The scope a user or service asks for so that its token is meant for the resource server.
@@ -252,25 +253,21 @@ struct Carriage {
     client: Option<bool>,
 }
 
+/// Read from the provider's [`providers::Quirks`] (`client_roles`, `introspection_carries_roles`).
 fn carriage(provider: Provider, principal: &Principal) -> Carriage {
-    let introspected = principal.kind == token_guard::TokenKind::Introspected;
-    match provider {
-        Provider::Keycloak => Carriage {
-            realm: true,
-            client: Some(true),
-        },
-        Provider::Zitadel => Carriage {
-            realm: true,
-            client: Some(false),
-        },
-        // WSO2's introspection answer has scopes but no roles.
-        Provider::Wso2 if introspected => Carriage {
+    let quirks = provider.quirks();
+    if principal.kind == token_guard::TokenKind::Introspected && !quirks.introspection_carries_roles {
+        return Carriage {
             realm: false,
             client: None,
-        },
-        _ => Carriage {
-            realm: true,
-            client: None,
+        };
+    }
+    Carriage {
+        realm: true,
+        client: match quirks.client_roles {
+            providers::ClientRoles::PerClient => Some(true),
+            providers::ClientRoles::InRoles => Some(false),
+            providers::ClientRoles::Absent => None,
         },
     }
 }
@@ -288,7 +285,7 @@ fn check_scopes(cx: &Cx<'_>, tokens: &Tokens, principal: &Principal) -> Step {
         return Ok(());
     };
     let jwt = tokens.str("access_token").is_some_and(is_jwt);
-    if principal.scopes.is_empty() && cx.provider() == Provider::Zitadel && jwt {
+    if principal.scopes.is_empty() && !cx.provider().quirks().jwt_carries_scope() && jwt {
         cx.note("ZITADEL JWT access tokens carry no `scope` (nor does their introspection)");
         return Ok(());
     }

@@ -130,7 +130,7 @@ async fn pkce05(cx: &Cx<'_>) -> Step {
     if web.pkce != PkcePolicy::Optional {
         return Err(skip("the code-flow client requires S256"));
     }
-    let plain_allowed = cx.provider().flavor().pkce_plain();
+    let plain_allowed = cx.provider().flavor().quirks().pkce_plain();
     let user = cx.user()?;
     for method in [Some("plain"), None] {
         let request = AuthRequest::code(web, "openid")

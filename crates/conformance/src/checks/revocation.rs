@@ -227,7 +227,7 @@ async fn rev08(cx: &Cx<'_>) -> Step {
         .await?
         .expect_status(200)?;
     let after = refresh_works(cx, current).await?;
-    match cx.provider().flavor().refresh_revocation() {
+    match cx.provider().flavor().quirks().refresh_revocation {
         RefreshRevocation::CurrentTokenOnly => {
             if after.status != 200 {
                 return Err(after.fail(

@@ -368,7 +368,7 @@ async fn tok06(cx: &Cx<'_>) -> Step {
             ("client_secret", secret),
         ]))
         .await?;
-    if cx.provider().flavor().accepts_repeated_client_credentials() && exchange.status == 200 {
+    if cx.provider().flavor().quirks().accepts_repeated_client_credentials && exchange.status == 200 {
         // A documented deviation (providers: Keycloak accepts the same credentials twice).
         cx.note(format!(
             "{} accepts the same client credentials as Basic and in the body, as documented in providers (spec: 400 invalid_request)",
@@ -425,7 +425,7 @@ async fn tok09(cx: &Cx<'_>) -> Step {
     )?;
     let refused = [GrantType::ClientCredentials, GrantType::Password]
         .into_iter()
-        .find(|grant| !web.allows(*grant) && cx.provider().flavor().grant_types().contains(grant));
+        .find(|grant| !web.allows(*grant) && cx.provider().flavor().quirks().grant_types.contains(grant));
     let Some(grant) = refused else {
         cx.note("unauthorized_client not checked: the code-flow client may use every grant the provider has");
         return Ok(());

@@ -178,7 +178,9 @@ impl Target {
                 Ok(Target {
                     name: spec.to_string(),
                     provider: Provider::Keycloak,
-                    issuer: format!("{}/realms/{realm}", dist.base_url()),
+                    issuer: Provider::Keycloak
+                        .site(&dist.base_url(), &realm, realm == world.default_realm)
+                        .issuer(),
                     world,
                     realm,
                     kind: TargetKind::Real,

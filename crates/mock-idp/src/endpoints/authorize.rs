@@ -130,9 +130,9 @@ fn handle(cx: &RealmCtx<'_>, params: &Params, headers: &HeaderMap) -> Response {
     let redirect = Redirect {
         redirect_uri,
         state: params.get("state"),
-        issuer: cx.flavor().authorization_response_iss().then_some(cx.issuer),
+        issuer: cx.flavor().quirks().authorization_response_iss.then_some(cx.issuer),
     };
-    let request = match validate(client, redirect_uri, params, cx.flavor().pkce_plain()) {
+    let request = match validate(client, redirect_uri, params, cx.flavor().quirks().pkce_plain()) {
         Ok(request) => request,
         Err((code, description)) => return redirect.error(code, &description),
     };
@@ -371,7 +371,7 @@ fn submit_login(cx: &RealmCtx<'_>, params: &Params) -> Response {
     let redirect = Redirect {
         redirect_uri: &pending.redirect_uri,
         state: pending.state.as_deref(),
-        issuer: cx.flavor().authorization_response_iss().then_some(cx.issuer),
+        issuer: cx.flavor().quirks().authorization_response_iss.then_some(cx.issuer),
     };
     if params.get("action") == Some("deny") {
         cx.store().remove_pending(request_id);

@@ -40,14 +40,17 @@ async fn introspect(
                 "a public client may not introspect tokens",
             ));
         }
-        if cx.flavor().introspection_needs_permission() && !caller.client.introspection {
+        if cx.flavor().quirks().introspection_needs_permission && !caller.client.introspection {
             return Err(OAuthError::new(
                 ErrorKind::IntrospectionForbidden,
                 "this client is not allowed to introspect tokens",
             ));
         }
         let token = params.require("token")?;
-        let lookup = match (cx.flavor().introspection_hint_strict(), params.get("token_type_hint")) {
+        let lookup = match (
+            cx.flavor().quirks().introspection_hint_strict,
+            params.get("token_type_hint"),
+        ) {
             (false, _) | (true, None) => Lookup::Any,
             (true, Some("access_token")) => Lookup::Access,
             (true, Some("refresh_token")) => Lookup::Refresh,
@@ -64,7 +67,7 @@ async fn introspect(
 
 /// Providers that answer only for tokens meant for the caller (ZITADEL) check `aud` here.
 fn audience_allows(cx: &RealmCtx<'_>, caller: &providers::Client, token: &str) -> bool {
-    if !cx.flavor().introspection_requires_audience() {
+    if !cx.flavor().quirks().introspection_requires_audience {
         return true;
     }
     // A refresh token's audience is the issuer itself: no client is in it.
@@ -96,7 +99,7 @@ fn describe(cx: &RealmCtx<'_>, token: &str, lookup: Lookup) -> Option<Value> {
             username,
             refresh_token: false,
             jwt: crate::jws::looks_like_jws(token),
-            is_default_realm: cx.is_default,
+            site: cx.site,
         });
         return Some(Value::Object(body));
     }
@@ -123,7 +126,7 @@ fn describe(cx: &RealmCtx<'_>, token: &str, lookup: Lookup) -> Option<Value> {
         username: user.map(|user| user.username.as_str()),
         refresh_token: true,
         jwt: false,
-        is_default_realm: cx.is_default,
+        site: cx.site,
     });
     Some(Value::Object(body))
 }

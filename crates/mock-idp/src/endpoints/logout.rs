@@ -101,7 +101,7 @@ fn handle(cx: &RealmCtx<'_>, params: &Params, headers: &HeaderMap, method: &Meth
         (Some(given), _) => Some(given.to_owned()),
         (None, hinted) => hinted.map(str::to_owned),
     };
-    let redirect_param = cx.flavor().logout_redirect_param();
+    let redirect_param = cx.flavor().quirks().logout_redirect_param;
     let target = match params.get(redirect_param) {
         None => None,
         Some(uri) => {
@@ -125,7 +125,7 @@ fn handle(cx: &RealmCtx<'_>, params: &Params, headers: &HeaderMap, method: &Meth
 
     let browser_session =
         cookies::session_id(headers, &cx.realm.name).filter(|sid| cx.store().session(sid, cx.now()).is_some());
-    let ask = match cx.flavor().logout_confirmation() {
+    let ask = match cx.flavor().quirks().logout_confirmation {
         LogoutConfirmation::Always => true,
         LogoutConfirmation::UnlessIdTokenHint => hint.is_none(),
         LogoutConfirmation::Never => false,
@@ -140,7 +140,7 @@ fn handle(cx: &RealmCtx<'_>, params: &Params, headers: &HeaderMap, method: &Meth
             let carried: Vec<(&str, &str)> = [
                 "id_token_hint",
                 "client_id",
-                cx.flavor().logout_redirect_param(),
+                cx.flavor().quirks().logout_redirect_param,
                 "state",
                 "ui_locales",
             ]

@@ -51,7 +51,7 @@ pub(crate) fn router(app: Arc<App>) -> Router {
             routes = routes.route(path, counted.clone());
         }
     }
-    if let Some(path) = provider.flavor().profile_attributes_route() {
+    if let Some(path) = provider.flavor().quirks().profile_attributes_route {
         routes = routes
             .route(path, attributes::all())
             .route(&format!("{path}/{{name}}"), attributes::one());

@@ -35,7 +35,7 @@ async fn revoke(State(app): State<Arc<App>>, RealmName(realm): RealmName, header
             token,
             &cx.realm.name,
             &caller.client.id,
-            cx.flavor().refresh_revocation(),
+            cx.flavor().quirks().refresh_revocation,
             now,
         );
         if refresh == RefreshRevoked::Unknown {
@@ -51,7 +51,7 @@ async fn revoke(State(app): State<Arc<App>>, RealmName(realm): RealmName, header
                 known = false;
             }
         }
-        if let (false, Some(body)) = (known, cx.flavor().revocation_unknown_token_body()) {
+        if let (false, Some(body)) = (known, cx.flavor().quirks().revocation_unknown_token_body()) {
             return Ok(no_store_json(&body));
         }
         let mut response = StatusCode::OK.into_response();

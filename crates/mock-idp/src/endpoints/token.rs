@@ -23,7 +23,7 @@ pub(super) fn routes() -> MethodRouter<Arc<App>> {
 async fn token(State(app): State<Arc<App>>, RealmName(realm): RealmName, headers: HeaderMap, body: Body) -> Response {
     let result = async {
         let cx = app.realm(&realm)?;
-        let params = read_token_body(&headers, body, cx.flavor().token_body_formats()).await?;
+        let params = read_token_body(&headers, body, cx.flavor().quirks().token_body_formats).await?;
         let client = authenticate_with(cx.realm, &headers, &params, cx.flavor())?;
         let issued = grants::issue(&cx, client, &params)?;
         Ok(token_response(&cx, &issued))

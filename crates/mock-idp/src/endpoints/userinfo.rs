@@ -44,7 +44,7 @@ async fn userinfo(
                 .filter(|scope| !scope.is_empty())
                 .map(str::to_owned)
                 .collect(),
-            None if cx.flavor().introspection_only_claims().contains(&"scope") => live
+            None if cx.flavor().quirks().introspection_only_claims.contains(&"scope") => live
                 .claims
                 .get("client_id")
                 .and_then(Value::as_str)

@@ -23,7 +23,7 @@ pub(crate) const SUPPORTED: &[GrantType] = &[
 
 /// Grant types this server implements for `provider` (the provider may offer fewer).
 pub(crate) fn supported(provider: providers::Provider) -> Vec<GrantType> {
-    let offered = provider.flavor().grant_types();
+    let offered = provider.flavor().quirks().grant_types;
     SUPPORTED
         .iter()
         .copied()

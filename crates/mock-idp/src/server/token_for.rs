@@ -60,7 +60,13 @@ impl MockIdp {
         let scope = client.scopes.join(" ");
         // ZITADEL has no password grant even where the World allows it: use the code flow.
         let password = client.allows(GrantType::Password)
-            && self.app.provider.flavor().grant_types().contains(&GrantType::Password);
+            && self
+                .app
+                .provider
+                .flavor()
+                .quirks()
+                .grant_types
+                .contains(&GrantType::Password);
         if password {
             let form = [
                 ("grant_type", "password"),

@@ -250,7 +250,7 @@ async fn seed_api_against_the_keycloak_flavor() {
 #[tokio::test]
 async fn seed_api_against_the_zitadel_flavor_introspects_opaque_tokens() {
     let idp = MockIdp::builder().provider(Provider::Zitadel).start().await;
-    let project = providers::zitadel::project_id("demo");
+    let project = Provider::Zitadel.quirks().resource_audience("demo", "api");
     let app = seed_for(&idp, &project).await;
     assert_eq!(idp.issuer(), format!("http://{}", idp.address()), "no path");
     refuses_missing_and_garbage_tokens(&app).await;
@@ -275,7 +275,7 @@ async fn seed_api_against_the_zitadel_flavor_with_jwt_access_tokens() {
         .provider(Provider::Zitadel)
         .start()
         .await;
-    let app = seed_for(&idp, &providers::zitadel::project_id("demo")).await;
+    let app = seed_for(&idp, &Provider::Zitadel.quirks().resource_audience("demo", "api")).await;
     let alice = idp.token_for("alice", "web-app").await.unwrap().access_token;
     assert_eq!(crate::support::segment(&alice, 1)["iss"], idp.issuer().as_str());
     let hits = idp.hits(mock_idp::Endpoint::Introspect);
