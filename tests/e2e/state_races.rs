@@ -43,7 +43,8 @@ impl Served {
 
     fn url(&self, endpoint: Endpoint) -> String {
         self.provider
-            .endpoint_url(&self.base, "demo", true, endpoint)
+            .site(&self.base, "demo", true)
+            .url(endpoint)
             .unwrap_or_else(|| panic!("{:?} serves no {endpoint:?}", self.provider))
     }
 

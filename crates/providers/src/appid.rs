@@ -14,7 +14,10 @@
 
 use crate::claims::{AccessTokenInput, DiscoveryInput, IdTokenInput, IntrospectionInput, TokenResponseInput};
 use crate::reader::{scope_tokens, string_array};
-use crate::{LogoutConfirmation, BodyFormats, Client, Deviation, Endpoint, ErrorKind, ErrorResponse, Flavor, Grants, Quirks, Site, User};
+use crate::{
+    BodyFormats, Client, Deviation, Endpoint, ErrorKind, ErrorResponse, Flavor, Grants, LogoutConfirmation, Quirks,
+    Site, User,
+};
 use serde_json::{Map, Value, json};
 
 /// IBM Cloud App ID's facts.

@@ -60,11 +60,8 @@ pub fn detect(discovery: &Value) -> Detection {
 }
 
 fn matches(provider: Provider, base: &str, realm: &str, is_default: bool, issuer: &str, token: &str) -> bool {
-    provider.issuer(base, realm, is_default) == issuer
-        && provider
-            .endpoint_url(base, realm, is_default, Endpoint::Token)
-            .as_deref()
-            == Some(token)
+    let site = provider.site(base, realm, is_default);
+    site.issuer() == issuer && site.url(Endpoint::Token).as_deref() == Some(token)
 }
 
 fn found(provider: Provider, base: &str, realm: Option<String>, token: &str) -> Detection {
@@ -114,8 +111,9 @@ mod tests {
         let base = "https://sso.example.com";
         for provider in CANDIDATES {
             for (realm, is_default) in [("acme", false), ("acme", true)] {
-                let issuer = provider.issuer(base, realm, is_default);
-                let Some(token) = provider.endpoint_url(base, realm, is_default, Endpoint::Token) else {
+                let site = provider.site(base, realm, is_default);
+                let issuer = site.issuer();
+                let Some(token) = site.url(Endpoint::Token) else {
                     continue;
                 };
                 let found = detect(&doc(&issuer, &token));

@@ -22,8 +22,9 @@ use crate::claims::{
 };
 use crate::error::sanitize_description;
 use crate::reader::{scope_tokens, string_array, string_claim};
-use crate::{RefreshRevocation, 
-    Client, ClientRoles, Endpoint, ErrorKind, ErrorResponse, Flavor, GrantType, Grants, Quirks, Site, User, generic,
+use crate::{
+    Client, ClientRoles, Endpoint, ErrorKind, ErrorResponse, Flavor, GrantType, Grants, Quirks, RefreshRevocation,
+    Site, User, generic,
 };
 use serde_json::{Map, Value, json};
 

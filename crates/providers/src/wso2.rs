@@ -22,7 +22,10 @@ use crate::claims::{
 };
 use crate::error::sanitize_description;
 use crate::reader::{scope_tokens, string_array, string_claim};
-use crate::{LogoutConfirmation, RefreshRevocation, Endpoint, ErrorKind, ErrorResponse, Flavor, Grants, Quirks, Realm, Site, TokenFormat, User};
+use crate::{
+    Endpoint, ErrorKind, ErrorResponse, Flavor, Grants, LogoutConfirmation, Quirks, Realm, RefreshRevocation, Site,
+    TokenFormat, User,
+};
 use serde_json::{Map, Value, json};
 
 /// WSO2 Identity Server's facts.

@@ -22,9 +22,9 @@ use crate::claims::{
 };
 use crate::error::sanitize_description;
 use crate::reader::{scope_tokens, string_claim};
-use crate::{LogoutConfirmation, RefreshRevocation, 
-    ClientRoles, Endpoint, ErrorKind, ErrorResponse, Flavor, GrantType, Grants, Quirks, Realm, ResourceAudience, Site,
-    TokenFormat, User,
+use crate::{
+    ClientRoles, Endpoint, ErrorKind, ErrorResponse, Flavor, GrantType, Grants, LogoutConfirmation, Quirks, Realm,
+    RefreshRevocation, ResourceAudience, Site, TokenFormat, User,
 };
 use serde_json::{Map, Value, json};
 
