@@ -32,7 +32,7 @@ pub use check::{Area, Capability, Check, Evidence, Level, OnReal, Outcome, Statu
 pub use checks::all as catalog;
 pub use runner::{CheckResult, Run, Runner, Selection, SelectionError, Summary};
 pub use targets::containers::docker_engine_reachable;
-pub use targets::{Target, TargetError, TargetKind, TargetOptions, TargetSpec};
+pub use targets::{DistError, Target, TargetError, TargetKind, TargetOptions, TargetSpec};
 
 /// Errors of this crate.
 #[derive(Debug, thiserror::Error)]

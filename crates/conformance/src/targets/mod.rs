@@ -7,6 +7,7 @@ pub(crate) mod keycloak_dist;
 mod spec;
 
 pub(crate) use cast::{Cast, secret};
+pub use keycloak_dist::DistError;
 pub use spec::TargetSpec;
 
 use crate::check::Capability;
@@ -39,7 +40,7 @@ pub enum TargetError {
     Mock(String),
     /// The real Keycloak of `keycloak-dist` could not be fetched or started.
     #[error("keycloak-dist: {0}")]
-    KeycloakDist(String),
+    KeycloakDist(#[source] keycloak_dist::DistError),
     /// A `container:<provider>` target could not be started or set up (the message starts
     /// with the target's name).
     #[error("{0}")]
