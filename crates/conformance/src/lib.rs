@@ -30,7 +30,7 @@ mod targets;
 
 pub use check::{Area, Capability, Check, Evidence, Level, OnReal, Outcome, Status};
 pub use checks::all as catalog;
-pub use runner::{CheckResult, Run, Runner, Selection, SelectionError, Summary};
+pub use runner::{CheckResult, Run, Runner, Selection, SelectionError, Suite, Summary};
 #[cfg(feature = "containers")]
 pub use targets::containers::docker_engine_reachable;
 pub use targets::{DistError, Target, TargetError, TargetKind, TargetOptions, TargetSpec};
