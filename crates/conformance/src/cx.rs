@@ -327,10 +327,7 @@ impl<'t> Cx<'t> {
             };
             let action = exchange
                 .location()
-                .or_else(|| {
-                    let base = url::Url::parse(exchange.request.split(' ').nth(1).unwrap_or_default()).ok()?;
-                    base.join(&form.action).ok()
-                })
+                .or_else(|| exchange.url.as_ref()?.join(&form.action).ok())
                 .ok_or_else(|| exchange.fail(Some("form action"), "the login form has no usable action"))?;
             let mut fields = form.hidden;
             fields.push(("username".into(), user.username.clone()));
