@@ -147,7 +147,10 @@ fn shorten(value: &str) -> String {
 /// A request and its answer.
 #[derive(Debug, Clone)]
 pub(crate) struct Exchange {
+    /// The request as evidence shows it ([`Req::describe`]).
     pub(crate) request: String,
+    /// The request URL (without a GET form's query); `None` when it does not parse.
+    pub(crate) url: Option<url::Url>,
     pub(crate) status: u16,
     pub(crate) headers: HeaderMap,
     pub(crate) body: String,
@@ -210,8 +213,7 @@ impl Exchange {
     /// The `Location` header, resolved against the request URL.
     pub(crate) fn location(&self) -> Option<url::Url> {
         let location = self.header("location")?;
-        let base = self.request.split(' ').nth(1).and_then(|u| url::Url::parse(u).ok());
-        match base {
+        match &self.url {
             Some(base) => base.join(location).ok(),
             None => url::Url::parse(location).ok(),
         }
@@ -294,6 +296,7 @@ impl Http {
     /// Sends `req` with the jar's cookies and keeps the cookies it sets.
     pub(crate) async fn send_with(&self, req: Req, jar: Option<&mut Jar>) -> Step<Exchange> {
         let request = req.describe();
+        let url = url::Url::parse(&req.url).ok();
         let mut builder = self.client.request(req.method.clone(), &req.url);
         if let Some(form) = &req.form {
             builder = if req.method == reqwest::Method::GET {
@@ -336,6 +339,7 @@ impl Http {
         })?;
         Ok(Exchange {
             request,
+            url,
             status,
             headers,
             body,

@@ -31,9 +31,10 @@ mod targets;
 
 pub use check::{Area, Capability, Check, Evidence, Level, OnReal, Outcome, Status};
 pub use checks::all as catalog;
-pub use runner::{CheckResult, Run, Runner, Selection, SelectionError, Summary};
+pub use runner::{CheckResult, Run, Runner, Selection, SelectionError, Suite, Summary};
+#[cfg(feature = "containers")]
 pub use targets::containers::docker_engine_reachable;
-pub use targets::{Target, TargetError, TargetKind, TargetOptions, TargetSpec};
+pub use targets::{DistError, Target, TargetError, TargetKind, TargetOptions, TargetSpec};
 
 /// Errors of this crate.
 #[derive(Debug, thiserror::Error)]

@@ -61,6 +61,7 @@ fn run_checks(args: opt::RunArgs) -> Result<ExitCode, String> {
         .target
         .parse()
         .map_err(|e: conformance::TargetError| e.to_string())?;
+    #[cfg(feature = "containers")]
     if let TargetSpec::Container(provider) = spec
         && !conformance::docker_engine_reachable()
     {

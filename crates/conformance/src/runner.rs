@@ -6,6 +6,7 @@ use crate::cx::Cx;
 use crate::http::Http;
 use crate::targets::Target;
 use serde::Serialize;
+use std::str::FromStr;
 use std::time::{Duration, Instant};
 
 /// Which checks to run: every check when both lists are empty, else those in a named suite
@@ -24,23 +25,63 @@ pub struct Selection {
 #[non_exhaustive]
 pub enum SelectionError {
     /// No such suite.
-    #[error(
-        "unknown suite `{0}` (known: all, discovery, jwks, token, pkce, refresh, authorize, introspection, revocation, userinfo, id_token, guard)"
-    )]
+    #[error("unknown suite `{0}` (known: {known})", known = Suite::known())]
     UnknownSuite(String),
     /// No check has this id or prefix.
     #[error("no check matches `{0}`")]
     UnknownCheck(String),
 }
 
+/// A `--suite`: every area (`all`) or one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Suite {
+    /// `all`.
+    All,
+    /// One area, by its suite name ([`Area::suite`]).
+    Area(Area),
+}
+
+impl Suite {
+    /// The names `FromStr` accepts, in catalog order: `all, discovery, jwks, …`.
+    fn known() -> String {
+        std::iter::once("all")
+            .chain(Area::ALL.iter().map(|area| area.suite()))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    /// Whether the suite selects checks of `area`.
+    fn covers(self, area: Area) -> bool {
+        match self {
+            Suite::All => true,
+            Suite::Area(own) => own == area,
+        }
+    }
+}
+
+impl FromStr for Suite {
+    type Err = SelectionError;
+
+    fn from_str(name: &str) -> Result<Suite, SelectionError> {
+        if name == "all" {
+            return Ok(Suite::All);
+        }
+        Area::ALL
+            .iter()
+            .find(|area| area.suite() == name)
+            .map(|area| Suite::Area(*area))
+            .ok_or_else(|| SelectionError::UnknownSuite(name.to_owned()))
+    }
+}
+
 impl Selection {
     fn entries(&self) -> Result<Vec<Entry>, SelectionError> {
         let all = catalog();
-        for suite in &self.suites {
-            if suite != "all" && !Area::ALL.iter().any(|area| area.suite() == suite) {
-                return Err(SelectionError::UnknownSuite(suite.clone()));
-            }
-        }
+        let suites = self
+            .suites
+            .iter()
+            .map(|name| name.parse())
+            .collect::<Result<Vec<Suite>, _>>()?;
         let matches = |id: &str, pattern: &str| {
             id.eq_ignore_ascii_case(pattern)
                 || id
@@ -58,7 +99,7 @@ impl Selection {
         Ok(all
             .into_iter()
             .filter(|entry| {
-                self.suites.iter().any(|s| s == "all" || s == entry.check.area.suite())
+                suites.iter().any(|suite| suite.covers(entry.check.area))
                     || self.checks.iter().any(|p| matches(entry.check.id, p))
             })
             .collect())
@@ -223,5 +264,22 @@ impl Runner {
             results,
             duration: started.elapsed(),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn suites_parse_and_the_error_lists_every_name() {
+        assert_eq!("all".parse::<Suite>().unwrap(), Suite::All);
+        assert_eq!("id_token".parse::<Suite>().unwrap(), Suite::Area(Area::IdToken));
+        let err = "nope".parse::<Suite>().unwrap_err().to_string();
+        assert_eq!(
+            err,
+            "unknown suite `nope` (known: all, discovery, jwks, token, pkce, refresh, authorize, introspection, revocation, userinfo, id_token, guard)"
+        );
     }
 }

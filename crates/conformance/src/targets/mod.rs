@@ -3,12 +3,14 @@
 //! `op` package serving the World, `reference/zitadel-op`) and `container:<provider>`.
 
 mod cast;
+#[cfg(feature = "containers")]
 pub(crate) mod containers;
 pub(crate) mod keycloak_dist;
-mod spec;
 pub(crate) mod zitadel_ref;
+mod spec;
 
 pub(crate) use cast::{Cast, secret};
+pub use keycloak_dist::DistError;
 pub use spec::TargetSpec;
 
 use crate::check::Capability;
@@ -43,7 +45,7 @@ pub enum TargetError {
     Mock(String),
     /// The real Keycloak of `keycloak-dist` could not be fetched or started.
     #[error("keycloak-dist: {0}")]
-    KeycloakDist(String),
+    KeycloakDist(#[source] keycloak_dist::DistError),
     /// The reference OP of `zitadel-oidc-ref` could not be built or started.
     #[error("zitadel-oidc-ref: {0}")]
     ZitadelRef(String),
@@ -82,24 +84,28 @@ pub struct Target {
     issuer: String,
     world: World,
     realm: String,
-    kind: TargetKind,
-    mock: Option<MockIdp>,
+    /// A clock the checks may advance (the mock's own, shared with it).
     clock: Option<ManualClock>,
     /// What runs the provider, kept alive by the target; dropping the target stops it.
-    backing: Option<Backing>,
+    backing: Backing,
     /// For a `url:` target without `--provider`: the provider recognised and why.
     detection: Option<String>,
 }
 
-/// The process or containers behind a real target.
+/// What is behind a target; its [`TargetKind`] follows from it.
 #[derive(Debug)]
 enum Backing {
+    /// The in-process mock.
+    Mock(MockIdp),
+    /// A provider at an issuer URL that something else runs.
+    Url,
     /// The `keycloak-dist` process.
     Dist(#[expect(dead_code, reason = "held for its Drop, which stops Keycloak")] keycloak_dist::KeycloakDist),
-    /// The containers of a `container:<provider>` target.
-    Containers(containers::Running),
     /// The `zitadel-oidc-ref` process.
     ZitadelRef(#[expect(dead_code, reason = "held for its Drop, which stops the process")] zitadel_ref::ZitadelRef),
+    /// The containers of a `container:<provider>` target.
+    #[cfg(feature = "containers")]
+    Containers(containers::Running),
 }
 
 /// The provider `issuer`'s discovery document shows ([`providers::detect`]), and the line that
@@ -160,10 +166,8 @@ impl Target {
                     issuer: issuer.clone(),
                     world,
                     realm,
-                    kind: TargetKind::Real,
-                    mock: None,
                     clock: None,
-                    backing: None,
+                    backing: Backing::Url,
                     detection,
                 })
             }
@@ -183,10 +187,8 @@ impl Target {
                         .issuer(),
                     world,
                     realm,
-                    kind: TargetKind::Real,
-                    mock: None,
                     clock: None,
-                    backing: Some(Backing::Dist(dist)),
+                    backing: Backing::Dist(dist),
                     detection: None,
                 })
             }
@@ -204,13 +206,16 @@ impl Target {
                     issuer: running.issuer().to_owned(),
                     world,
                     realm,
-                    kind: TargetKind::Real,
-                    mock: None,
                     clock: None,
-                    backing: Some(Backing::ZitadelRef(running)),
+                    backing: Backing::ZitadelRef(running),
                     detection: None,
                 })
             }
+            #[cfg(not(feature = "containers"))]
+            TargetSpec::Container(_) => Err(TargetError::Container(format!(
+                "{spec}: the container target needs conformance's `containers` feature (on by default)"
+            ))),
+            #[cfg(feature = "containers")]
             TargetSpec::Container(provider) => {
                 let realm = options.realm.clone().unwrap_or_else(|| world.default_realm.clone());
                 let started = containers::start(*provider, &world, &realm, &containers::docker_host()).await?;
@@ -220,10 +225,8 @@ impl Target {
                     issuer: started.issuer,
                     world: started.world,
                     realm,
-                    kind: TargetKind::Real,
-                    mock: None,
                     clock: None,
-                    backing: Some(Backing::Containers(started.running)),
+                    backing: Backing::Containers(started.running),
                     detection: None,
                 })
             }
@@ -240,10 +243,8 @@ impl Target {
             issuer: idp.issuer(),
             realm: world.default_realm.clone(),
             world,
-            kind: TargetKind::Mock,
-            mock: Some(idp),
             clock: None,
-            backing: None,
+            backing: Backing::Mock(idp),
             detection: None,
         }
     }
@@ -258,10 +259,8 @@ impl Target {
             realm: world.default_realm.clone(),
             issuer,
             world,
-            kind: TargetKind::Real,
-            mock: None,
             clock: None,
-            backing: None,
+            backing: Backing::Url,
             detection: None,
         }
     }
@@ -278,7 +277,7 @@ impl Target {
             return Err(TargetError::Realm(realm.to_owned()));
         }
         self.realm = realm.to_owned();
-        if let Some(idp) = &self.mock {
+        if let Some(idp) = self.mock() {
             self.issuer = idp.issuer_of(realm);
         }
         Ok(())
@@ -307,7 +306,12 @@ impl Target {
 
     /// Mock or real.
     pub fn kind(&self) -> TargetKind {
-        self.kind
+        match self.backing {
+            Backing::Mock(_) => TargetKind::Mock,
+            Backing::Url | Backing::Dist(_) | Backing::ZitadelRef(_) => TargetKind::Real,
+            #[cfg(feature = "containers")]
+            Backing::Containers(_) => TargetKind::Real,
+        }
     }
 
     /// The World the target is set up with.
@@ -322,13 +326,20 @@ impl Target {
 
     /// The in-process mock, for tests that inject faults.
     pub fn mock(&self) -> Option<&MockIdp> {
-        self.mock.as_ref()
+        match &self.backing {
+            Backing::Mock(idp) => Some(idp),
+            _ => None,
+        }
     }
 
     /// Whether the target serves a self-signed certificate its clients must accept
     /// (`container:wso2`).
     pub(crate) fn accepts_invalid_certs(&self) -> bool {
-        matches!(&self.backing, Some(Backing::Containers(running)) if running.accepts_invalid_certs())
+        #[cfg(feature = "containers")]
+        if let Backing::Containers(running) = &self.backing {
+            return running.accepts_invalid_certs();
+        }
+        false
     }
 
     pub(crate) fn clock(&self) -> Option<&ManualClock> {
@@ -342,7 +353,7 @@ impl Target {
 
     /// Where `endpoint` is when discovery does not say (the mock's own layout).
     pub(crate) fn fallback_endpoint(&self, endpoint: Endpoint) -> Option<String> {
-        let idp = self.mock.as_ref()?;
+        let idp = self.mock()?;
         self.provider.route(endpoint)?;
         Some(idp.endpoint_of(&self.realm, endpoint))
     }
@@ -362,6 +373,6 @@ impl Target {
         required
             .iter()
             .copied()
-            .find(|capability| !cast.has(*capability, self.mock.is_some() && self.clock.is_some()))
+            .find(|capability| !cast.has(*capability, self.mock().is_some() && self.clock.is_some()))
     }
 }
