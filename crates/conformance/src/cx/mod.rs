@@ -12,8 +12,8 @@ mod jwt;
 pub(crate) use flow::{AuthRequest, Callback, Tokens};
 pub(crate) use jwt::{RFC7636_CHALLENGE, RFC7636_VERIFIER, claims};
 
-use crate::http::{Exchange, Http, Req, Step, Stop, fail, skip};
 use crate::check::Capability;
+use crate::http::{Exchange, Http, Req, Step, Stop, fail, skip};
 use crate::targets::{Cast, Target};
 use mock_idp::Endpoint;
 use providers::{Client, ErrorKind, User};

@@ -6,8 +6,8 @@ mod cast;
 #[cfg(feature = "containers")]
 pub(crate) mod containers;
 pub(crate) mod keycloak_dist;
-pub(crate) mod zitadel_ref;
 mod spec;
+pub(crate) mod zitadel_ref;
 
 pub(crate) use cast::{Cast, secret};
 pub use keycloak_dist::DistError;
