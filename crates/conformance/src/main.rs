@@ -33,7 +33,7 @@ fn run(cli: opt::Cli) -> Result<ExitCode, String> {
     match cli.command {
         opt::Command::List(args) => {
             let selection = Selection {
-                suites: args.suites,
+                suites: Selection::parse_suites(&args.suites).map_err(|e| e.to_string())?,
                 checks: Vec::new(),
             };
             for check in selection.checks_selected().map_err(|e| e.to_string())? {
@@ -70,7 +70,7 @@ fn run_checks(args: opt::RunArgs) -> Result<ExitCode, String> {
     }
     let options = target_options(args.world, args.realm, args.provider)?;
     let selection = Selection {
-        suites: args.suites,
+        suites: Selection::parse_suites(&args.suites).map_err(|e| e.to_string())?,
         checks: args.checks,
     };
     selection.checks_selected().map_err(|e| e.to_string())?;

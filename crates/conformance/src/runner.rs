@@ -13,9 +13,8 @@ use std::time::{Duration, Instant};
 /// (area) or with a named id (ids match exactly or by prefix, `TOK` selects every `TOK-*`).
 #[derive(Debug, Clone, Default)]
 pub struct Selection {
-    /// Suite names (`discovery`, `jwks`, `token`, `pkce`, `refresh`, `authorize`,
-    /// `introspection`, `revocation`, `userinfo`, `id_token`, `guard`, or `all`).
-    pub suites: Vec<String>,
+    /// Suites (areas, or all; parsed from their names with [`Suite`]'s `FromStr`).
+    pub suites: Vec<Suite>,
     /// Check ids or id prefixes.
     pub checks: Vec<String>,
 }
@@ -75,13 +74,16 @@ impl FromStr for Suite {
 }
 
 impl Selection {
+    /// Parses suite names (`discovery`, `jwks`, …, `all`) into [`Suite`]s.
+    ///
+    /// # Errors
+    /// [`SelectionError::UnknownSuite`] for a name that is neither an area nor `all`.
+    pub fn parse_suites<S: AsRef<str>>(names: &[S]) -> Result<Vec<Suite>, SelectionError> {
+        names.iter().map(|name| name.as_ref().parse()).collect()
+    }
+
     fn entries(&self) -> Result<Vec<Entry>, SelectionError> {
         let all = catalog();
-        let suites = self
-            .suites
-            .iter()
-            .map(|name| name.parse())
-            .collect::<Result<Vec<Suite>, _>>()?;
         let matches = |id: &str, pattern: &str| {
             id.eq_ignore_ascii_case(pattern)
                 || id
@@ -99,7 +101,7 @@ impl Selection {
         Ok(all
             .into_iter()
             .filter(|entry| {
-                suites.iter().any(|suite| suite.covers(entry.check.area))
+                self.suites.iter().any(|suite| suite.covers(entry.check.area))
                     || self.checks.iter().any(|p| matches(entry.check.id, p))
             })
             .collect())

@@ -343,7 +343,7 @@ async fn open(target: &str) -> Target {
 /// Runs `checks` and the `suites` against `target`; every one must pass.
 async fn passes(target: &Target, checks: &[&str], suites: &[&str]) -> usize {
     let selection = Selection {
-        suites: suites.iter().map(|suite| (*suite).to_owned()).collect(),
+        suites: Selection::parse_suites(suites).unwrap(),
         checks: checks.iter().map(|id| (*id).to_owned()).collect(),
     };
     let run = Runner::new(selection)

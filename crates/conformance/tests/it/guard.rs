@@ -5,7 +5,7 @@ use crate::support::{mock, outcome, run};
 use aws_lc_rs::signature::{KeyPair, RsaKeyPair};
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
-use conformance::{Outcome, Runner, Selection, Status, Target, report};
+use conformance::{Area, Outcome, Runner, Selection, Status, Suite, Target, report};
 use mock_idp::{Endpoint, Fault, ManualClock, MockIdp, Provider};
 use serde_json::{Value, json};
 
@@ -28,7 +28,7 @@ fn forger_jwk() -> Value {
 
 async fn guard_run(target: &Target) -> conformance::Run {
     let selection = Selection {
-        suites: vec!["guard".into()],
+        suites: vec![Suite::Area(Area::Guard)],
         checks: Vec::new(),
     };
     Runner::new(selection).run(target, |_| {}).await.unwrap()
