@@ -12,6 +12,7 @@ mod flavor_appid;
 mod flavor_errors;
 mod flavor_keycloak;
 mod flavor_wso2;
+mod flavor_wso2_sdk;
 mod flavor_zitadel;
 mod flows;
 mod html_report;

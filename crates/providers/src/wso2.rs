@@ -23,8 +23,8 @@ use crate::claims::{
 use crate::error::sanitize_description;
 use crate::reader::{scope_tokens, string_array, string_claim};
 use crate::{
-    Endpoint, ErrorKind, ErrorResponse, Flavor, Grants, LogoutConfirmation, Quirks, Realm, RefreshRevocation, Site,
-    TokenFormat, User,
+    Endpoint, ErrorKind, ErrorResponse, Flavor, Grants, LogoutConfirmation, Quirks, Realm, RefreshRevocation,
+    ScopeScreen, Site, TokenFormat, User,
 };
 use serde_json::{Map, Value, json};
 
@@ -116,12 +116,63 @@ impl Flavor for Wso2 {
         })
     }
 
+    /// The super tenant is also served under `/t/carbon.super/…` (tenant-qualified URLs), with
+    /// the root issuer and root endpoints in its documents: carbon-identity-framework
+    /// `DefaultServiceURLBuilder.getResolvedUrlPath` adds `/t/{tenant}` to a URL only for another
+    /// tenant (or when the super tenant is configured into URLs, off by default,
+    /// `IdentityTenantUtil.isSuperTenantRequiredInUrl`); product-is `OIDCMetadataTest` asked
+    /// `/t/carbon.super/oauth2/token/.well-known/openid-configuration` for issuer
+    /// `https://localhost:9853/oauth2/token` until 684258f11. Discovery also answers at
+    /// `/oauth2/oidcdiscovery/…` (identity-inbound-auth-oauth `OIDCDiscoveryEndpoint.java`
+    /// 45-50, 81-84: `@Path("/{issuer}/.well-known/openid-configuration")`, `token` or
+    /// `oidcdiscovery`).
+    fn route_aliases(&self, endpoint: Endpoint) -> &'static [&'static str] {
+        match endpoint {
+            Endpoint::Discovery => &[
+                "/oauth2/oidcdiscovery/.well-known/openid-configuration",
+                "/t/carbon.super/oauth2/token/.well-known/openid-configuration",
+                "/t/carbon.super/oauth2/oidcdiscovery/.well-known/openid-configuration",
+                "/t/{realm}/oauth2/oidcdiscovery/.well-known/openid-configuration",
+            ],
+            Endpoint::AuthorizationServerMetadata => &[],
+            Endpoint::Jwks => &["/t/carbon.super/oauth2/jwks"],
+            Endpoint::Authorize => &["/t/carbon.super/oauth2/authorize"],
+            Endpoint::Login => &["/t/carbon.super/commonauth"],
+            Endpoint::Token => &["/t/carbon.super/oauth2/token"],
+            Endpoint::Userinfo => &["/t/carbon.super/oauth2/userinfo"],
+            Endpoint::Introspect => &["/t/carbon.super/oauth2/introspect"],
+            Endpoint::Revoke => &["/t/carbon.super/oauth2/revoke"],
+            Endpoint::EndSession => &["/t/carbon.super/oidc/logout"],
+        }
+    }
+
     fn issuer(&self, site: &Site) -> String {
         let base = site.base();
         if site.is_default {
             format!("{base}/oauth2/token")
         } else {
             format!("{base}/t/{}/oauth2/token", site.realm)
+        }
+    }
+
+    /// identity-inbound-auth-oauth @ c4c32bb3f8ed: the authorization handler takes `internal_*`,
+    /// `console:*` and `SYSTEM` (any case) out of the request before the other scopes are
+    /// validated and grants only the ones the app's authorized APIs allow
+    /// (`AuthorizationHandlerManager.java` 297-323, `removeInternalScopes` 545-556; prefixes in
+    /// `Oauth2ScopeConstants.java` 35-36), so they are never `invalid_scope`.
+    /// `DefaultOAuth2ScopeValidator.handleInternalLoginScope` (666-671) grants `internal_login`
+    /// whenever it or `SYSTEM` was requested (authorize 127, token 184), and for
+    /// `client_credentials` the token endpoint then removes `internal_login` and `openid`
+    /// (186-189). The World cannot authorize console APIs, so `SYSTEM` itself is dropped.
+    fn screen_scope(&self, scope: &str, for_user: bool) -> ScopeScreen {
+        let system = scope.eq_ignore_ascii_case("SYSTEM");
+        match (scope, for_user) {
+            ("internal_login", true) => ScopeScreen::Grant("internal_login"),
+            (_, true) if system => ScopeScreen::Grant("internal_login"),
+            ("internal_login" | "openid", false) => ScopeScreen::Drop,
+            (_, false) if system => ScopeScreen::Drop,
+            _ if scope.starts_with("internal_") || scope.starts_with("console:") => ScopeScreen::DropUnlessAllowed,
+            _ => ScopeScreen::Check,
         }
     }
 
@@ -381,6 +432,23 @@ mod tests {
             Wso2.issuer(&Site::new(crate::Provider::Wso2, "https://is:9443", "acme", false)),
             "https://is:9443/t/acme/oauth2/token"
         );
+    }
+
+    #[test]
+    fn internal_scopes_are_never_refused() {
+        let world = crate::World::default_world().unwrap();
+        let client = &world.realm("demo").unwrap().clients["web-app"];
+        let scopes = |scope: &str, for_user: bool| crate::requested_scopes(&Wso2, client, scope, for_user).unwrap();
+        // The Asgardeo Python SDK's default request: internal_login is granted, after openid.
+        assert_eq!(scopes("internal_login openid", true), ["openid", "internal_login"]);
+        assert_eq!(
+            scopes("openid SYSTEM internal_user_mgt_view console:org", true),
+            ["openid", "internal_login"]
+        );
+        // client_credentials: internal_login and openid go too.
+        assert_eq!(scopes("openid internal_login email", false), ["email"]);
+        // Any other scope the client may not have is still refused.
+        assert!(crate::requested_scopes(&Wso2, client, "openid admin", true).is_err());
     }
 
     #[test]
