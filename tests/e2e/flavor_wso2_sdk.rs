@@ -209,3 +209,87 @@ async fn internal_scopes_are_dropped_or_granted_never_refused() {
     assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{}", refused.text);
     assert_eq!(refused.json()["error"], "invalid_scope");
 }
+
+/// What WSO2's endpoint code writes (identity-inbound-auth-oauth): a 401's challenge names the
+/// server's host, unquoted (`EndpointUtil.getRealmInfo`); a failed password grant names the
+/// username (`PasswordGrantHandler`); introspection of an opaque token carries `aud`, and only a
+/// user's token `username` and the organisation (`TokenValidationHandler`), in the order of
+/// `IntrospectionResponseBuilder`'s `HashMap`.
+#[tokio::test]
+async fn challenges_password_failures_and_introspection_read_as_wso2_writes_them() {
+    let idp = wso2().await;
+    for (path, form) in [
+        ("/oauth2/token", vec![("grant_type", "client_credentials")]),
+        ("/oauth2/introspect", vec![("token", "x")]),
+        ("/t/carbon.super/oauth2/revoke", vec![("token", "x")]),
+    ] {
+        let reply = post_form(&at(&idp, path), Some(("service", "wrong")), &form).await;
+        assert_eq!(reply.status, StatusCode::UNAUTHORIZED, "{path}: {}", reply.text);
+        assert_eq!(
+            reply.header("www-authenticate"),
+            Some("Basic realm=127.0.0.1"),
+            "{path}"
+        );
+    }
+
+    for (username, password) in [("alice", "wrong"), ("nobody", "x"), ("carol", "carol-password")] {
+        let reply = post_form(
+            &at(&idp, "/oauth2/token"),
+            Some(("web-app", "web-app-secret")),
+            &[
+                ("grant_type", "password"),
+                ("username", username),
+                ("password", password),
+            ],
+        )
+        .await;
+        assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{}", reply.text);
+        assert_eq!(
+            reply.text,
+            format!(r#"{{"error_description":"Authentication failed for {username}","error":"invalid_grant"}}"#)
+        );
+    }
+
+    let service = post_form(
+        &at(&idp, "/oauth2/token"),
+        Some(("service", "service-secret")),
+        &[("grant_type", "client_credentials")],
+    )
+    .await
+    .json();
+    let application = introspect(&idp, service["access_token"].as_str().unwrap()).await;
+    assert_eq!(application["active"], true);
+    assert_eq!(application["aut"], "APPLICATION");
+    assert_eq!(application["aud"], "service");
+    // No scope asked, none granted: a blank scope is left out.
+    for absent in ["username", "org_id", "org_name", "org_handle", "scope"] {
+        assert!(application.get(absent).is_none(), "{absent} in {application}");
+    }
+
+    let tokens = web_tokens(&idp, "alice", "openid email").await;
+    let user = introspect(&idp, tokens["access_token"].as_str().unwrap()).await;
+    // alice holds roles of `api`, which the World puts in her tokens' audience: several
+    // audiences are an array, the app's own first.
+    assert_eq!(user["aud"], serde_json::json!(["web-app", "api"]));
+    assert_eq!(user["username"], "alice@carbon.super");
+    assert_eq!(user["org_handle"], "carbon.super");
+    let members: Vec<&str> = user.as_object().unwrap().keys().map(String::as_str).collect();
+    assert_eq!(
+        members,
+        [
+            "aut",
+            "active",
+            "token_type",
+            "client_id",
+            "aud",
+            "nbf",
+            "org_id",
+            "scope",
+            "exp",
+            "org_name",
+            "iat",
+            "username",
+            "org_handle"
+        ]
+    );
+}

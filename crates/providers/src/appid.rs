@@ -232,7 +232,7 @@ impl Flavor for AppId {
     fn error_response(&self, kind: &ErrorKind, detail: &str, realm: &str) -> ErrorResponse {
         match kind {
             // IBM's own SDK test mock answers bad ROPC credentials and bad refresh tokens with 401.
-            ErrorKind::InvalidUserCredentials | ErrorKind::UserDisabled => {
+            ErrorKind::InvalidUserCredentials { .. } | ErrorKind::UserDisabled { .. } => {
                 ErrorResponse::json(401, "invalid_grant", "wrong credentials", None)
             }
             ErrorKind::InvalidRefreshToken => ErrorResponse::json(401, "invalid_grant", "invalid grant", None),

@@ -43,7 +43,9 @@ pub use error::{Challenge, ErrorCode, ErrorKind, ErrorResponse};
 pub use flavor::Flavor;
 pub use grant::GrantType;
 pub use provider::{Endpoint, Provider, UnknownProvider};
-pub use quirks::{BodyFormats, ClientRoles, LogoutConfirmation, Quirks, RefreshRevocation, ResourceAudience};
+pub use quirks::{
+    BodyFormats, ChallengeRealm, ClientRoles, LogoutConfirmation, Quirks, RefreshRevocation, ResourceAudience,
+};
 pub use reader::Grants;
 pub use scopes::{RefusedScope, ScopeScreen, requested_scopes};
 pub use site::Site;

@@ -67,6 +67,16 @@ pub enum LogoutConfirmation {
     Never,
 }
 
+/// What the `realm` of a `WWW-Authenticate` challenge names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChallengeRealm {
+    /// The realm (tenant, organisation) the request addressed.
+    RealmName,
+    /// The server's host name, whatever the tenant (WSO2's `EndpointUtil.getRealmInfo`:
+    /// `"Basic realm=" + HostName`).
+    HostName,
+}
+
 /// One provider's behaviour facts. [`Quirks::STANDARD`] is plain OpenID Connect as the
 /// specifications write it (the generic provider); a provider module overrides what its
 /// provider does differently, and nothing else.
@@ -139,6 +149,9 @@ pub struct Quirks {
     /// Whether an introspection answer carries the user's roles (WSO2's has scopes only, so
     /// role checks need JWT access tokens there).
     pub introspection_carries_roles: bool,
+    /// What the `realm` of a `WWW-Authenticate` challenge names (see
+    /// [`Site::challenge_realm`](crate::Site::challenge_realm)).
+    pub challenge_realm: ChallengeRealm,
 }
 
 impl Quirks {
@@ -169,6 +182,7 @@ impl Quirks {
         resource_audience: ResourceAudience::ClientId,
         client_roles: ClientRoles::Absent,
         introspection_carries_roles: true,
+        challenge_realm: ChallengeRealm::RealmName,
     };
 
     /// The audience a resource server whose client is `resource` configures for `realm`.

@@ -12,6 +12,7 @@
 //! - Introspection: the mock accepts client credentials (WSO2 needs the documented
 //!   `deployment.toml` change for that; by default it wants a user's Basic credentials).
 
+mod hash_map;
 pub mod setup;
 
 pub use setup::setup_notes;
@@ -23,8 +24,8 @@ use crate::claims::{
 use crate::error::sanitize_description;
 use crate::reader::{scope_tokens, string_array, string_claim};
 use crate::{
-    Endpoint, ErrorKind, ErrorResponse, Flavor, Grants, LogoutConfirmation, Quirks, Realm, RefreshRevocation,
-    ScopeScreen, Site, TokenFormat, User,
+    ChallengeRealm, Endpoint, ErrorKind, ErrorResponse, Flavor, Grants, LogoutConfirmation, Quirks, Realm,
+    RefreshRevocation, ScopeScreen, Site, TokenFormat, User,
 };
 use serde_json::{Map, Value, json};
 
@@ -78,6 +79,8 @@ pub const QUIRKS: Quirks = Quirks {
     default_access_token_format: TokenFormat::Opaque,
     required_access_token_claims: &["iss", "sub", "aud", "exp", "iat", "client_id", "jti"],
     introspection_carries_roles: false,
+    // identity-inbound-auth-oauth EndpointUtil.java 1322-1329: `"Basic realm=" + HostName`.
+    challenge_realm: ChallengeRealm::HostName,
     ..Quirks::STANDARD
 };
 
@@ -284,44 +287,70 @@ impl Flavor for Wso2 {
         claims
     }
 
+    /// Members as `OAuth2IntrospectionEndpoint` sets them (identity-inbound-auth-oauth
+    /// `OAuth2IntrospectionEndpoint.java` 137-166) into `IntrospectionResponseBuilder`'s
+    /// `HashMap` (`IntrospectionResponseBuilder.java` 37, blank values skipped), in that map's
+    /// order. Opaque access tokens carry `aud`, the app's OIDC audience (a string when one, an
+    /// array when several: `TokenValidationHandler.java` 714-717, 1032-1043,
+    /// `IntrospectionResponseBuilder.java` 214-222). A user's tokens carry `username` and the
+    /// organisation (`TokenValidationHandler.java` 367-371: only with a username, so never a
+    /// client-credentials token; product-is `OAuth2ApplicationAccessTokenIntrospectionTestCase`
+    /// asserts no `username` for application tokens).
     fn introspection(&self, input: &IntrospectionInput<'_>) -> Map<String, Value> {
+        let claim = |member: &str| input.claims.get(member).cloned();
         let mut body = Map::new();
-        if let (false, Some(aut)) = (input.refresh_token, input.claims.get("aut")) {
-            body.insert("aut".into(), aut.clone());
-        }
-        for member in ["nbf", "scope"] {
-            if let Some(value) = input.claims.get(member) {
-                body.insert(member.into(), value.clone());
-            }
-        }
         body.insert("active".into(), json!(true));
+        if let Some(nbf) = claim("nbf") {
+            body.insert("nbf".into(), nbf);
+        }
+        // `setScope` skips a blank scope (IntrospectionResponseBuilder.java 244-250).
+        if let Some(scope) = claim("scope").filter(|scope| scope.as_str().is_some_and(|scope| !scope.is_empty())) {
+            body.insert("scope".into(), scope);
+        }
+        let tenant = input
+            .claims
+            .get("org_handle")
+            .and_then(Value::as_str)
+            .unwrap_or("carbon.super");
+        if let Some(username) = input.username {
+            body.insert("username".into(), json!(format!("{username}@{tenant}")));
+        }
         let token_type = match (input.refresh_token, input.jwt) {
             (true, _) => "Refresh",
             (false, true) => "JWT",
             (false, false) => "Bearer",
         };
         body.insert("token_type".into(), json!(token_type));
-        for member in ["exp", "iat", "client_id"] {
-            if let Some(value) = input.claims.get(member) {
-                body.insert(member.into(), value.clone());
+        for member in ["client_id", "iat", "exp"] {
+            if let Some(value) = claim(member) {
+                body.insert(member.into(), value);
             }
         }
-        if let Some(username) = input.username {
-            let tenant = input
-                .claims
-                .get("org_handle")
-                .and_then(Value::as_str)
-                .unwrap_or("carbon.super");
-            body.insert("username".into(), json!(format!("{username}@{tenant}")));
+        if !input.refresh_token {
+            if let Some(aut) = claim("aut") {
+                body.insert("aut".into(), aut);
+            }
+            if !input.jwt
+                && let Some(aud) = claim("aud")
+            {
+                body.insert("aud".into(), aud);
+            }
         }
-        if input.jwt {
-            for member in ["jti", "sub", "iss"] {
-                if let Some(value) = input.claims.get(member) {
-                    body.insert(member.into(), value.clone());
+        if input.username.is_some() {
+            for member in ["org_id", "org_name", "org_handle"] {
+                if let Some(value) = claim(member) {
+                    body.insert(member.into(), value);
                 }
             }
         }
-        body
+        if input.jwt {
+            for member in ["jti", "sub", "iss"] {
+                if let Some(value) = claim(member) {
+                    body.insert(member.into(), value);
+                }
+            }
+        }
+        hash_map::java_hash_map_order(body)
     }
 
     fn token_response(&self, input: &TokenResponseInput<'_>) -> Map<String, Value> {
@@ -340,7 +369,9 @@ impl Flavor for Wso2 {
     }
 
     fn error_response(&self, kind: &ErrorKind, detail: &str, realm: &str) -> ErrorResponse {
-        let basic = || Some(format!("Basic realm=\"{realm}\""));
+        // `realm` is the site's challenge realm (the host name), written unquoted as
+        // EndpointUtil.getRealmInfo does (EndpointUtil.java 1322-1329).
+        let basic = || Some(format!("Basic realm={realm}"));
         match kind {
             ErrorKind::BadClientSecret { .. }
             | ErrorKind::UnknownClient { .. }
@@ -366,9 +397,15 @@ impl Flavor for Wso2 {
             ErrorKind::PkceMismatch => oltu(400, "invalid_grant", "PKCE validation failed", None),
             ErrorKind::RedirectUriMismatch => oltu(400, "invalid_grant", "Callback url mismatch", None),
             ErrorKind::InvalidRefreshToken => oltu(400, "invalid_grant", "Persisted access token data not found", None),
-            ErrorKind::InvalidUserCredentials | ErrorKind::UserDisabled => {
-                oltu(400, "invalid_grant", "Authentication failed", None)
-            }
+            // PasswordGrantHandler.java 454, 462 (wrong password) and 472, 498 (a user-store
+            // refusal such as a disabled account, its reason hidden by default):
+            // "Authentication failed for " + the request's `username` parameter.
+            ErrorKind::InvalidUserCredentials { username } | ErrorKind::UserDisabled { username } => oltu(
+                400,
+                "invalid_grant",
+                &format!("Authentication failed for {username}"),
+                None,
+            ),
             ErrorKind::InvalidScope => oltu(400, "invalid_scope", detail, None),
             ErrorKind::MalformedRequest | ErrorKind::MultipleClientAuthMethods => {
                 oltu(400, "invalid_request", detail, None)

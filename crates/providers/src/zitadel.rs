@@ -319,7 +319,7 @@ impl Flavor for Zitadel {
             ErrorKind::PkceMismatch => error(400, "invalid_grant", "invalid code challenge"),
             ErrorKind::RedirectUriMismatch => error(400, "invalid_grant", "redirect_uri does not correspond"),
             ErrorKind::InvalidRefreshToken => error(400, "invalid_grant", "invalid refresh token"),
-            ErrorKind::InvalidUserCredentials | ErrorKind::UserDisabled => {
+            ErrorKind::InvalidUserCredentials { .. } | ErrorKind::UserDisabled { .. } => {
                 error(400, "invalid_grant", &sanitize_description(detail))
             }
             ErrorKind::InvalidScope => error(400, "invalid_scope", &sanitize_description(detail)),
