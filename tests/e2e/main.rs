@@ -9,6 +9,7 @@ mod support;
 mod discovery_and_jwks;
 mod faults;
 mod flavor_appid;
+mod flavor_appid_ibm;
 mod flavor_errors;
 mod flavor_keycloak;
 mod flavor_wso2;

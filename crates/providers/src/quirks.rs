@@ -11,6 +11,8 @@ use serde_json::{Map, Value, json};
 pub enum BodyFormats {
     /// `application/x-www-form-urlencoded` only (RFC 6749 §3.2).
     FormOnly,
+    /// Form or `multipart/form-data`.
+    FormOrMultipart,
     /// Form, `multipart/form-data` or `application/json` (IBM App ID's SDKs send all three).
     FormMultipartOrJson,
 }
@@ -107,6 +109,8 @@ pub struct Quirks {
     pub default_access_token_format: TokenFormat,
     /// Token-endpoint body encodings accepted.
     pub token_body_formats: BodyFormats,
+    /// Introspection-endpoint body encodings accepted.
+    pub introspection_body_formats: BodyFormats,
     /// Whether a public client may authenticate with HTTP Basic `client_id:code_verifier`
     /// (IBM App ID's SPA SDK does).
     pub public_client_basic_verifier: bool,
@@ -167,6 +171,7 @@ impl Quirks {
         profile_attributes_route: None,
         default_access_token_format: TokenFormat::Jwt,
         token_body_formats: BodyFormats::FormOnly,
+        introspection_body_formats: BodyFormats::FormOnly,
         public_client_basic_verifier: false,
         accepts_repeated_client_credentials: false,
         deviations: &[],
