@@ -266,6 +266,11 @@ async fn challenges_password_failures_and_introspection_read_as_wso2_writes_them
         assert!(application.get(absent).is_none(), "{absent} in {application}");
     }
 
+    // No `token` at all: WSO2's own body, `{"error": "Invalid input"}`.
+    let missing = post_form(&at(&idp, "/oauth2/introspect"), Some(("api", "api-secret")), &[]).await;
+    assert_eq!(missing.status, StatusCode::BAD_REQUEST, "{}", missing.text);
+    assert_eq!(missing.json(), serde_json::json!({"error": "Invalid input"}));
+
     let tokens = web_tokens(&idp, "alice", "openid email").await;
     let user = introspect(&idp, tokens["access_token"].as_str().unwrap()).await;
     // alice holds roles of `api`, which the World puts in her tokens' audience: several

@@ -165,6 +165,8 @@ pub enum ErrorKind {
     },
     /// Introspection was called without valid client authentication.
     IntrospectionUnauthenticated,
+    /// An introspection request without a `token` parameter (RFC 7662 §2.1: `invalid_request`).
+    IntrospectionMissingToken,
     /// The authenticated client may not introspect tokens.
     IntrospectionForbidden,
     /// The server failed (a key could not sign); never caused by request data.

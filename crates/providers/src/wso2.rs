@@ -407,6 +407,13 @@ impl Flavor for Wso2 {
                 None,
             ),
             ErrorKind::InvalidScope => oltu(400, "invalid_scope", detail, None),
+            // `{"error": "Invalid input"}` and nothing else (OAuth2IntrospectionEndpoint.java 85-101).
+            ErrorKind::IntrospectionMissingToken => ErrorResponse {
+                status: 400,
+                body: Some(json!({ "error": "Invalid input" })),
+                content_type: crate::error::JSON,
+                www_authenticate: None,
+            },
             ErrorKind::MalformedRequest | ErrorKind::MultipleClientAuthMethods => {
                 oltu(400, "invalid_request", detail, None)
             }

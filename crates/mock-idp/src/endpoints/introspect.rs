@@ -46,7 +46,9 @@ async fn introspect(
                 "this client is not allowed to introspect tokens",
             ));
         }
-        let token = params.require("token")?;
+        let token = params
+            .get("token")
+            .ok_or_else(|| OAuthError::new(ErrorKind::IntrospectionMissingToken, "Missing form parameter: token"))?;
         let lookup = match (
             cx.flavor().quirks().introspection_hint_strict,
             params.get("token_type_hint"),
