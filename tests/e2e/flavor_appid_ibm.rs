@@ -65,6 +65,11 @@ async fn ibms_postman_collection_runs_against_the_appid_flavor() {
     let active = post_multipart(&oauth(&idp, "introspect"), app, &[("token", access)]).await;
     assert_eq!(active.status, StatusCode::OK, "{}", active.text);
     assert_eq!(active.json(), json!({"active": true}));
+    // "Introspection / introspect id_token": the collection introspects the ID token too, and
+    // IBM's docs say the server checks the token's expiry and signature.
+    let id_token = tokens["id_token"].as_str().unwrap();
+    let id = post_multipart(&oauth(&idp, "introspect"), app, &[("token", id_token)]).await;
+    assert_eq!(id.json(), json!({"active": true}), "{}", id.text);
     let garbage = post_multipart(&oauth(&idp, "introspect"), app, &[("token", "x.y.z")]).await;
     assert_eq!(garbage.json(), json!({"active": false}));
     let wrong = post_multipart(&oauth(&idp, "introspect"), ("web-app", "wrong"), &[("token", access)]).await;
