@@ -207,7 +207,7 @@ fn media_type(headers: &HeaderMap) -> (String, Option<String>) {
     (mime, boundary)
 }
 
-/// Reads a POST body as a form, or, when `formats` allows, as multipart or JSON.
+/// Reads a POST body as a form, or, when `formats` allows, as multipart (or JSON).
 pub(crate) async fn read_token_body(
     headers: &HeaderMap,
     body: Body,
@@ -217,11 +217,14 @@ pub(crate) async fn read_token_body(
         return read_form(headers, body).await;
     }
     let (mime, boundary) = media_type(headers);
-    match (mime.as_str(), boundary) {
-        ("multipart/form-data", Some(boundary)) => Params::from_multipart(read_body(body).await?, &boundary).await,
-        ("application/json", _) => Params::from_json(&read_body(body).await?),
-        _ => Err(OAuthError::malformed(
+    match (mime.as_str(), boundary, formats) {
+        ("multipart/form-data", Some(boundary), _) => Params::from_multipart(read_body(body).await?, &boundary).await,
+        ("application/json", _, BodyFormats::FormMultipartOrJson) => Params::from_json(&read_body(body).await?),
+        (_, _, BodyFormats::FormMultipartOrJson) => Err(OAuthError::malformed(
             "the body must be form-urlencoded, multipart/form-data or JSON",
+        )),
+        _ => Err(OAuthError::malformed(
+            "the body must be form-urlencoded or multipart/form-data",
         )),
     }
 }

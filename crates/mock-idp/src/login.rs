@@ -9,13 +9,21 @@ use providers::{ErrorKind, Realm, User};
 /// The user whose password this is; the password is checked before the account state, so a
 /// wrong guess never learns whether an account is disabled.
 pub(crate) fn check_password<'a>(realm: &'a Realm, username: &str, password: &str) -> Result<&'a User, OAuthError> {
-    let wrong = || OAuthError::new(ErrorKind::InvalidUserCredentials, "invalid username or password");
+    let wrong = || {
+        let kind = ErrorKind::InvalidUserCredentials {
+            username: username.to_owned(),
+        };
+        OAuthError::new(kind, "invalid username or password")
+    };
     let user = realm.user(username).ok_or_else(wrong)?;
     if aws_lc_rs::constant_time::verify_slices_are_equal(user.password.as_bytes(), password.as_bytes()).is_err() {
         return Err(wrong());
     }
     if !user.enabled {
-        return Err(OAuthError::new(ErrorKind::UserDisabled, "the account is disabled"));
+        let disabled = ErrorKind::UserDisabled {
+            username: username.to_owned(),
+        };
+        return Err(OAuthError::new(disabled, "the account is disabled"));
     }
     Ok(user)
 }
@@ -159,19 +167,27 @@ mod tests {
         );
         assert_eq!(
             check_password(realm, "alice", "x").unwrap_err().kind,
-            ErrorKind::InvalidUserCredentials
+            ErrorKind::InvalidUserCredentials {
+                username: "alice".into()
+            }
         );
         assert_eq!(
             check_password(realm, "nobody", "x").unwrap_err().kind,
-            ErrorKind::InvalidUserCredentials
+            ErrorKind::InvalidUserCredentials {
+                username: "nobody".into()
+            }
         );
         assert_eq!(
             check_password(realm, "carol", "x").unwrap_err().kind,
-            ErrorKind::InvalidUserCredentials
+            ErrorKind::InvalidUserCredentials {
+                username: "carol".into()
+            }
         );
         assert_eq!(
             check_password(realm, "carol", "carol-password").unwrap_err().kind,
-            ErrorKind::UserDisabled
+            ErrorKind::UserDisabled {
+                username: "carol".into()
+            }
         );
     }
 }

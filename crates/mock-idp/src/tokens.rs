@@ -283,24 +283,19 @@ pub(crate) fn revocation_id(claims: &Map<String, Value>, token: &str) -> String 
     }
 }
 
-/// Parses a space-separated `scope` parameter, refusing scopes the client may not have.
-pub(crate) fn requested_scopes(client: &Client, scope: Option<&str>) -> Result<Vec<String>, OAuthError> {
+/// Parses a space-separated `scope` parameter as `flavor` screens it ([`providers::requested_scopes`]),
+/// refusing a checked scope the client may not have; `for_user`: a user is the subject.
+pub(crate) fn requested_scopes(
+    flavor: &dyn providers::Flavor,
+    client: &Client,
+    scope: Option<&str>,
+    for_user: bool,
+) -> Result<Vec<String>, OAuthError> {
     let Some(scope) = scope else {
         return Ok(client.default_scopes.clone());
     };
-    let mut scopes: Vec<String> = Vec::new();
-    for requested in scope.split(' ').filter(|part| !part.is_empty()) {
-        if !client.scopes.iter().any(|allowed| allowed == requested) {
-            return Err(OAuthError::new(
-                ErrorKind::InvalidScope,
-                format!("scope {requested} is not allowed for this client"),
-            ));
-        }
-        if !scopes.iter().any(|seen| seen == requested) {
-            scopes.push(requested.to_owned());
-        }
-    }
-    Ok(scopes)
+    providers::requested_scopes(flavor, client, scope, for_user)
+        .map_err(|refused| OAuthError::new(ErrorKind::InvalidScope, refused.to_string()))
 }
 
 #[cfg(test)]

@@ -47,6 +47,13 @@ pub const QUIRKS: Quirks = Quirks {
     logout_redirect_param: "redirect_uri",
     profile_attributes_route: Some("/api/v1/attributes"),
     token_body_formats: BodyFormats::FormMultipartOrJson,
+    // IBM's own Postman collection (appid-postman `app-id.postman_collection.json`,
+    // "OAuth2/OIDC/v4 / Introspection") posts `/introspect` as form-data (multipart); IBM's docs
+    // (`tokens.md`) as form-urlencoded. Nothing IBM wrote sends it JSON.
+    introspection_body_formats: BodyFormats::FormOrMultipart,
+    // Any app introspects with its own client id and secret (IBM docs `tokens.md` "Using the App
+    // ID APIs"; the Postman collection's `/introspect` calls use the app's credentials).
+    introspection_needs_permission: false,
     public_client_basic_verifier: true,
     // IBM's documented discovery document (well-known.md) lists no PKCE methods.
     deviations: &[Deviation::PkceMethodsNotAdvertised],
@@ -232,7 +239,7 @@ impl Flavor for AppId {
     fn error_response(&self, kind: &ErrorKind, detail: &str, realm: &str) -> ErrorResponse {
         match kind {
             // IBM's own SDK test mock answers bad ROPC credentials and bad refresh tokens with 401.
-            ErrorKind::InvalidUserCredentials | ErrorKind::UserDisabled => {
+            ErrorKind::InvalidUserCredentials { .. } | ErrorKind::UserDisabled { .. } => {
                 ErrorResponse::json(401, "invalid_grant", "wrong credentials", None)
             }
             ErrorKind::InvalidRefreshToken => ErrorResponse::json(401, "invalid_grant", "invalid grant", None),

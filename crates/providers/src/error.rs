@@ -135,9 +135,15 @@ pub enum ErrorKind {
     /// The refresh token is unknown, expired, revoked, reused or issued to another client.
     InvalidRefreshToken,
     /// The password grant's username or password is wrong.
-    InvalidUserCredentials,
+    InvalidUserCredentials {
+        /// The username as the request sent it (WSO2 names it in its description).
+        username: String,
+    },
     /// The user's account is disabled.
-    UserDisabled,
+    UserDisabled {
+        /// The user's username.
+        username: String,
+    },
     /// A requested scope is unknown or not allowed for this client.
     InvalidScope,
     /// `response_type` is missing or not `code`.
@@ -159,6 +165,8 @@ pub enum ErrorKind {
     },
     /// Introspection was called without valid client authentication.
     IntrospectionUnauthenticated,
+    /// An introspection request without a `token` parameter (RFC 7662 §2.1: `invalid_request`).
+    IntrospectionMissingToken,
     /// The authenticated client may not introspect tokens.
     IntrospectionForbidden,
     /// The server failed (a key could not sign); never caused by request data.

@@ -4,7 +4,7 @@
 //! overrides what its provider does differently, and nothing else.
 
 use crate::claims::{AccessTokenInput, DiscoveryInput, IdTokenInput, IntrospectionInput, TokenResponseInput};
-use crate::{Client, Endpoint, ErrorKind, ErrorResponse, Grants, Quirks, Site, User, generic, reader};
+use crate::{Client, Endpoint, ErrorKind, ErrorResponse, Grants, Quirks, ScopeScreen, Site, User, generic, reader};
 use serde_json::{Map, Value};
 
 /// One provider's facts. Implemented by a zero-sized type per provider module.
@@ -27,9 +27,26 @@ pub trait Flavor: Sync + Send + std::fmt::Debug {
         self.route(endpoint)
     }
 
+    /// More route patterns serving `endpoint`, beside [`Flavor::route`] and
+    /// [`Flavor::default_realm_route`]: a pattern without `{realm}` serves the default realm.
+    /// They never appear in an issuer or a discovery document (WSO2 also serves its super tenant
+    /// under `/t/carbon.super/…`). Defaults to none.
+    fn route_aliases(&self, endpoint: Endpoint) -> &'static [&'static str] {
+        let _ = endpoint;
+        &[]
+    }
+
     /// The issuer of `site`'s realm.
     fn issuer(&self, site: &Site) -> String {
         generic::issuer(site)
+    }
+
+    /// What the provider does with `scope` when a request asks for it, before the client's
+    /// allowed scopes are checked (see [`crate::requested_scopes`]); `for_user`: a user (not a
+    /// service account) is the subject. The standard: every scope is checked.
+    fn screen_scope(&self, scope: &str, for_user: bool) -> ScopeScreen {
+        let _ = (scope, for_user);
+        ScopeScreen::Check
     }
 
     /// The scopes a grant ends up with, from the (already allowed) requested ones; Keycloak adds

@@ -223,7 +223,9 @@ pub(crate) fn token_response(input: &TokenResponseInput<'_>) -> Map<String, Valu
 pub(crate) fn error_response(kind: &ErrorKind, detail: &str, realm: &str) -> ErrorResponse {
     use ErrorCode as C;
     let (status, code, challenge) = match kind {
-        ErrorKind::MalformedRequest | ErrorKind::MultipleClientAuthMethods => (400, C::InvalidRequest, Challenge::None),
+        ErrorKind::MalformedRequest | ErrorKind::MultipleClientAuthMethods | ErrorKind::IntrospectionMissingToken => {
+            (400, C::InvalidRequest, Challenge::None)
+        }
         ErrorKind::BodyTooLarge => (413, C::InvalidRequest, Challenge::None),
         ErrorKind::MethodNotAllowed => (405, C::InvalidRequest, Challenge::None),
         ErrorKind::NotFound | ErrorKind::UnknownRealm => (404, C::NotFound, Challenge::None),
@@ -238,8 +240,8 @@ pub(crate) fn error_response(kind: &ErrorKind, detail: &str, realm: &str) -> Err
         | ErrorKind::PkceMismatch
         | ErrorKind::RedirectUriMismatch
         | ErrorKind::InvalidRefreshToken
-        | ErrorKind::InvalidUserCredentials
-        | ErrorKind::UserDisabled => (400, C::InvalidGrant, Challenge::None),
+        | ErrorKind::InvalidUserCredentials { .. }
+        | ErrorKind::UserDisabled { .. } => (400, C::InvalidGrant, Challenge::None),
         ErrorKind::InvalidScope => (400, C::InvalidScope, Challenge::None),
         ErrorKind::UnsupportedResponseType => (400, C::UnsupportedResponseType, Challenge::None),
         ErrorKind::AccessDenied => (400, C::AccessDenied, Challenge::None),

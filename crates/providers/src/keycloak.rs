@@ -365,8 +365,8 @@ impl Flavor for Keycloak {
             ErrorKind::PkceMismatch => json(400, "invalid_grant", "PKCE verification failed"),
             ErrorKind::RedirectUriMismatch => json(400, "invalid_grant", "Incorrect redirect_uri"),
             ErrorKind::InvalidRefreshToken => json(400, "invalid_grant", "Invalid refresh token"),
-            ErrorKind::InvalidUserCredentials => json(400, "invalid_grant", "Invalid user credentials"),
-            ErrorKind::UserDisabled => json(400, "invalid_grant", "Account disabled"),
+            ErrorKind::InvalidUserCredentials { .. } => json(400, "invalid_grant", "Invalid user credentials"),
+            ErrorKind::UserDisabled { .. } => json(400, "invalid_grant", "Account disabled"),
             ErrorKind::InvalidScope => json(400, "invalid_scope", &sanitize_description(detail)),
             ErrorKind::MissingBearer => bearer(401, String::new()),
             ErrorKind::BearerInSeveralPlaces => bearer(

@@ -25,6 +25,7 @@ pub mod keycloak;
 mod provider;
 mod quirks;
 pub mod reader;
+mod scopes;
 pub mod setup;
 mod site;
 pub mod world;
@@ -42,7 +43,10 @@ pub use error::{Challenge, ErrorCode, ErrorKind, ErrorResponse};
 pub use flavor::Flavor;
 pub use grant::GrantType;
 pub use provider::{Endpoint, Provider, UnknownProvider};
-pub use quirks::{BodyFormats, ClientRoles, LogoutConfirmation, Quirks, RefreshRevocation, ResourceAudience};
+pub use quirks::{
+    BodyFormats, ChallengeRealm, ClientRoles, LogoutConfirmation, Quirks, RefreshRevocation, ResourceAudience,
+};
 pub use reader::Grants;
+pub use scopes::{RefusedScope, ScopeScreen, requested_scopes};
 pub use site::Site;
 pub use world::{Client, ClientKind, Lifetimes, PkcePolicy, Realm, TokenFormat, User, World, WorldError};

@@ -110,12 +110,19 @@ impl Provider {
         self.flavor().route(endpoint)
     }
 
-    /// Every route pattern the server mounts for `endpoint` (the default realm's layout first).
+    /// Every route pattern the server mounts for `endpoint` (the default realm's layout first,
+    /// then the realm layout, then the [aliases](Flavor::route_aliases)).
     pub fn routes(self, endpoint: Endpoint) -> Vec<&'static str> {
         let flavor = self.flavor();
         let mut routes: Vec<&'static str> = flavor.default_realm_route(endpoint).into_iter().collect();
-        if let Some(route) = flavor.route(endpoint).filter(|route| !routes.contains(route)) {
-            routes.push(route);
+        let others = flavor
+            .route(endpoint)
+            .into_iter()
+            .chain(flavor.route_aliases(endpoint).iter().copied());
+        for route in others {
+            if !routes.contains(&route) {
+                routes.push(route);
+            }
         }
         routes
     }

@@ -11,6 +11,8 @@ use serde_json::{Map, Value, json};
 pub enum BodyFormats {
     /// `application/x-www-form-urlencoded` only (RFC 6749 §3.2).
     FormOnly,
+    /// Form or `multipart/form-data`.
+    FormOrMultipart,
     /// Form, `multipart/form-data` or `application/json` (IBM App ID's SDKs send all three).
     FormMultipartOrJson,
 }
@@ -67,6 +69,16 @@ pub enum LogoutConfirmation {
     Never,
 }
 
+/// What the `realm` of a `WWW-Authenticate` challenge names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChallengeRealm {
+    /// The realm (tenant, organisation) the request addressed.
+    RealmName,
+    /// The server's host name, whatever the tenant (WSO2's `EndpointUtil.getRealmInfo`:
+    /// `"Basic realm=" + HostName`).
+    HostName,
+}
+
 /// One provider's behaviour facts. [`Quirks::STANDARD`] is plain OpenID Connect as the
 /// specifications write it (the generic provider); a provider module overrides what its
 /// provider does differently, and nothing else.
@@ -97,6 +109,8 @@ pub struct Quirks {
     pub default_access_token_format: TokenFormat,
     /// Token-endpoint body encodings accepted.
     pub token_body_formats: BodyFormats,
+    /// Introspection-endpoint body encodings accepted.
+    pub introspection_body_formats: BodyFormats,
     /// Whether a public client may authenticate with HTTP Basic `client_id:code_verifier`
     /// (IBM App ID's SPA SDK does).
     pub public_client_basic_verifier: bool,
@@ -139,6 +153,9 @@ pub struct Quirks {
     /// Whether an introspection answer carries the user's roles (WSO2's has scopes only, so
     /// role checks need JWT access tokens there).
     pub introspection_carries_roles: bool,
+    /// What the `realm` of a `WWW-Authenticate` challenge names (see
+    /// [`Site::challenge_realm`](crate::Site::challenge_realm)).
+    pub challenge_realm: ChallengeRealm,
 }
 
 impl Quirks {
@@ -154,6 +171,7 @@ impl Quirks {
         profile_attributes_route: None,
         default_access_token_format: TokenFormat::Jwt,
         token_body_formats: BodyFormats::FormOnly,
+        introspection_body_formats: BodyFormats::FormOnly,
         public_client_basic_verifier: false,
         accepts_repeated_client_credentials: false,
         deviations: &[],
@@ -169,6 +187,7 @@ impl Quirks {
         resource_audience: ResourceAudience::ClientId,
         client_roles: ClientRoles::Absent,
         introspection_carries_roles: true,
+        challenge_realm: ChallengeRealm::RealmName,
     };
 
     /// The audience a resource server whose client is `resource` configures for `realm`.

@@ -2,7 +2,7 @@
 //! its endpoints, the discovery document's members) is derived from a `Site`, built once per
 //! realm and passed down.
 
-use crate::{Endpoint, Provider};
+use crate::{ChallengeRealm, Endpoint, Provider};
 
 /// One realm of one provider, reached at one public URL.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -38,6 +38,19 @@ impl Site {
         self.provider.flavor().issuer(self)
     }
 
+    /// What a `WWW-Authenticate` challenge of this site names as its `realm`: the realm's
+    /// name, or for providers whose challenges name the server ([`ChallengeRealm::HostName`])
+    /// the public URL's host (without its port).
+    pub fn challenge_realm(&self) -> String {
+        match self.provider.quirks().challenge_realm {
+            ChallengeRealm::RealmName => self.realm.clone(),
+            ChallengeRealm::HostName => url::Url::parse(self.base())
+                .ok()
+                .and_then(|url| url.host_str().map(str::to_owned))
+                .unwrap_or_else(|| self.realm.clone()),
+        }
+    }
+
     /// The absolute URL of `endpoint` (`None` when the provider does not serve it).
     pub fn url(&self, endpoint: Endpoint) -> Option<String> {
         let flavor = self.provider.flavor();
@@ -67,6 +80,18 @@ mod tests {
         assert_eq!(
             other.url(Endpoint::Jwks).as_deref(),
             Some("https://is:9443/t/acme/oauth2/jwks")
+        );
+    }
+
+    #[test]
+    fn wso2_challenges_name_the_host_and_others_the_realm() {
+        assert_eq!(
+            Site::new(Provider::Wso2, "https://is.example:9443/", "acme", false).challenge_realm(),
+            "is.example"
+        );
+        assert_eq!(
+            Site::new(Provider::Keycloak, "http://127.0.0.1:8080", "demo", true).challenge_realm(),
+            "demo"
         );
     }
 

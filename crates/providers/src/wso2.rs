@@ -12,6 +12,7 @@
 //! - Introspection: the mock accepts client credentials (WSO2 needs the documented
 //!   `deployment.toml` change for that; by default it wants a user's Basic credentials).
 
+mod hash_map;
 pub mod setup;
 
 pub use setup::setup_notes;
@@ -23,8 +24,8 @@ use crate::claims::{
 use crate::error::sanitize_description;
 use crate::reader::{scope_tokens, string_array, string_claim};
 use crate::{
-    Endpoint, ErrorKind, ErrorResponse, Flavor, Grants, LogoutConfirmation, Quirks, Realm, RefreshRevocation, Site,
-    TokenFormat, User,
+    ChallengeRealm, Endpoint, ErrorKind, ErrorResponse, Flavor, Grants, LogoutConfirmation, Quirks, Realm,
+    RefreshRevocation, ScopeScreen, Site, TokenFormat, User,
 };
 use serde_json::{Map, Value, json};
 
@@ -78,6 +79,8 @@ pub const QUIRKS: Quirks = Quirks {
     default_access_token_format: TokenFormat::Opaque,
     required_access_token_claims: &["iss", "sub", "aud", "exp", "iat", "client_id", "jti"],
     introspection_carries_roles: false,
+    // identity-inbound-auth-oauth EndpointUtil.java 1322-1329: `"Basic realm=" + HostName`.
+    challenge_realm: ChallengeRealm::HostName,
     ..Quirks::STANDARD
 };
 
@@ -116,12 +119,63 @@ impl Flavor for Wso2 {
         })
     }
 
+    /// The super tenant is also served under `/t/carbon.super/…` (tenant-qualified URLs), with
+    /// the root issuer and root endpoints in its documents: carbon-identity-framework
+    /// `DefaultServiceURLBuilder.getResolvedUrlPath` adds `/t/{tenant}` to a URL only for another
+    /// tenant (or when the super tenant is configured into URLs, off by default,
+    /// `IdentityTenantUtil.isSuperTenantRequiredInUrl`); product-is `OIDCMetadataTest` asked
+    /// `/t/carbon.super/oauth2/token/.well-known/openid-configuration` for issuer
+    /// `https://localhost:9853/oauth2/token` until 684258f11. Discovery also answers at
+    /// `/oauth2/oidcdiscovery/…` (identity-inbound-auth-oauth `OIDCDiscoveryEndpoint.java`
+    /// 45-50, 81-84: `@Path("/{issuer}/.well-known/openid-configuration")`, `token` or
+    /// `oidcdiscovery`).
+    fn route_aliases(&self, endpoint: Endpoint) -> &'static [&'static str] {
+        match endpoint {
+            Endpoint::Discovery => &[
+                "/oauth2/oidcdiscovery/.well-known/openid-configuration",
+                "/t/carbon.super/oauth2/token/.well-known/openid-configuration",
+                "/t/carbon.super/oauth2/oidcdiscovery/.well-known/openid-configuration",
+                "/t/{realm}/oauth2/oidcdiscovery/.well-known/openid-configuration",
+            ],
+            Endpoint::AuthorizationServerMetadata => &[],
+            Endpoint::Jwks => &["/t/carbon.super/oauth2/jwks"],
+            Endpoint::Authorize => &["/t/carbon.super/oauth2/authorize"],
+            Endpoint::Login => &["/t/carbon.super/commonauth"],
+            Endpoint::Token => &["/t/carbon.super/oauth2/token"],
+            Endpoint::Userinfo => &["/t/carbon.super/oauth2/userinfo"],
+            Endpoint::Introspect => &["/t/carbon.super/oauth2/introspect"],
+            Endpoint::Revoke => &["/t/carbon.super/oauth2/revoke"],
+            Endpoint::EndSession => &["/t/carbon.super/oidc/logout"],
+        }
+    }
+
     fn issuer(&self, site: &Site) -> String {
         let base = site.base();
         if site.is_default {
             format!("{base}/oauth2/token")
         } else {
             format!("{base}/t/{}/oauth2/token", site.realm)
+        }
+    }
+
+    /// identity-inbound-auth-oauth @ c4c32bb3f8ed: the authorization handler takes `internal_*`,
+    /// `console:*` and `SYSTEM` (any case) out of the request before the other scopes are
+    /// validated and grants only the ones the app's authorized APIs allow
+    /// (`AuthorizationHandlerManager.java` 297-323, `removeInternalScopes` 545-556; prefixes in
+    /// `Oauth2ScopeConstants.java` 35-36), so they are never `invalid_scope`.
+    /// `DefaultOAuth2ScopeValidator.handleInternalLoginScope` (666-671) grants `internal_login`
+    /// whenever it or `SYSTEM` was requested (authorize 127, token 184), and for
+    /// `client_credentials` the token endpoint then removes `internal_login` and `openid`
+    /// (186-189). The World cannot authorize console APIs, so `SYSTEM` itself is dropped.
+    fn screen_scope(&self, scope: &str, for_user: bool) -> ScopeScreen {
+        let system = scope.eq_ignore_ascii_case("SYSTEM");
+        match (scope, for_user) {
+            ("internal_login", true) => ScopeScreen::Grant("internal_login"),
+            (_, true) if system => ScopeScreen::Grant("internal_login"),
+            ("internal_login" | "openid", false) => ScopeScreen::Drop,
+            (_, false) if system => ScopeScreen::Drop,
+            _ if scope.starts_with("internal_") || scope.starts_with("console:") => ScopeScreen::DropUnlessAllowed,
+            _ => ScopeScreen::Check,
         }
     }
 
@@ -233,44 +287,70 @@ impl Flavor for Wso2 {
         claims
     }
 
+    /// Members as `OAuth2IntrospectionEndpoint` sets them (identity-inbound-auth-oauth
+    /// `OAuth2IntrospectionEndpoint.java` 137-166) into `IntrospectionResponseBuilder`'s
+    /// `HashMap` (`IntrospectionResponseBuilder.java` 37, blank values skipped), in that map's
+    /// order. Opaque access tokens carry `aud`, the app's OIDC audience (a string when one, an
+    /// array when several: `TokenValidationHandler.java` 714-717, 1032-1043,
+    /// `IntrospectionResponseBuilder.java` 214-222). A user's tokens carry `username` and the
+    /// organisation (`TokenValidationHandler.java` 367-371: only with a username, so never a
+    /// client-credentials token; product-is `OAuth2ApplicationAccessTokenIntrospectionTestCase`
+    /// asserts no `username` for application tokens).
     fn introspection(&self, input: &IntrospectionInput<'_>) -> Map<String, Value> {
+        let claim = |member: &str| input.claims.get(member).cloned();
         let mut body = Map::new();
-        if let (false, Some(aut)) = (input.refresh_token, input.claims.get("aut")) {
-            body.insert("aut".into(), aut.clone());
-        }
-        for member in ["nbf", "scope"] {
-            if let Some(value) = input.claims.get(member) {
-                body.insert(member.into(), value.clone());
-            }
-        }
         body.insert("active".into(), json!(true));
+        if let Some(nbf) = claim("nbf") {
+            body.insert("nbf".into(), nbf);
+        }
+        // `setScope` skips a blank scope (IntrospectionResponseBuilder.java 244-250).
+        if let Some(scope) = claim("scope").filter(|scope| scope.as_str().is_some_and(|scope| !scope.is_empty())) {
+            body.insert("scope".into(), scope);
+        }
+        let tenant = input
+            .claims
+            .get("org_handle")
+            .and_then(Value::as_str)
+            .unwrap_or("carbon.super");
+        if let Some(username) = input.username {
+            body.insert("username".into(), json!(format!("{username}@{tenant}")));
+        }
         let token_type = match (input.refresh_token, input.jwt) {
             (true, _) => "Refresh",
             (false, true) => "JWT",
             (false, false) => "Bearer",
         };
         body.insert("token_type".into(), json!(token_type));
-        for member in ["exp", "iat", "client_id"] {
-            if let Some(value) = input.claims.get(member) {
-                body.insert(member.into(), value.clone());
+        for member in ["client_id", "iat", "exp"] {
+            if let Some(value) = claim(member) {
+                body.insert(member.into(), value);
             }
         }
-        if let Some(username) = input.username {
-            let tenant = input
-                .claims
-                .get("org_handle")
-                .and_then(Value::as_str)
-                .unwrap_or("carbon.super");
-            body.insert("username".into(), json!(format!("{username}@{tenant}")));
+        if !input.refresh_token {
+            if let Some(aut) = claim("aut") {
+                body.insert("aut".into(), aut);
+            }
+            if !input.jwt
+                && let Some(aud) = claim("aud")
+            {
+                body.insert("aud".into(), aud);
+            }
         }
-        if input.jwt {
-            for member in ["jti", "sub", "iss"] {
-                if let Some(value) = input.claims.get(member) {
-                    body.insert(member.into(), value.clone());
+        if input.username.is_some() {
+            for member in ["org_id", "org_name", "org_handle"] {
+                if let Some(value) = claim(member) {
+                    body.insert(member.into(), value);
                 }
             }
         }
-        body
+        if input.jwt {
+            for member in ["jti", "sub", "iss"] {
+                if let Some(value) = claim(member) {
+                    body.insert(member.into(), value);
+                }
+            }
+        }
+        hash_map::java_hash_map_order(body)
     }
 
     fn token_response(&self, input: &TokenResponseInput<'_>) -> Map<String, Value> {
@@ -289,7 +369,9 @@ impl Flavor for Wso2 {
     }
 
     fn error_response(&self, kind: &ErrorKind, detail: &str, realm: &str) -> ErrorResponse {
-        let basic = || Some(format!("Basic realm=\"{realm}\""));
+        // `realm` is the site's challenge realm (the host name), written unquoted as
+        // EndpointUtil.getRealmInfo does (EndpointUtil.java 1322-1329).
+        let basic = || Some(format!("Basic realm={realm}"));
         match kind {
             ErrorKind::BadClientSecret { .. }
             | ErrorKind::UnknownClient { .. }
@@ -315,10 +397,23 @@ impl Flavor for Wso2 {
             ErrorKind::PkceMismatch => oltu(400, "invalid_grant", "PKCE validation failed", None),
             ErrorKind::RedirectUriMismatch => oltu(400, "invalid_grant", "Callback url mismatch", None),
             ErrorKind::InvalidRefreshToken => oltu(400, "invalid_grant", "Persisted access token data not found", None),
-            ErrorKind::InvalidUserCredentials | ErrorKind::UserDisabled => {
-                oltu(400, "invalid_grant", "Authentication failed", None)
-            }
+            // PasswordGrantHandler.java 454, 462 (wrong password) and 472, 498 (a user-store
+            // refusal such as a disabled account, its reason hidden by default):
+            // "Authentication failed for " + the request's `username` parameter.
+            ErrorKind::InvalidUserCredentials { username } | ErrorKind::UserDisabled { username } => oltu(
+                400,
+                "invalid_grant",
+                &format!("Authentication failed for {username}"),
+                None,
+            ),
             ErrorKind::InvalidScope => oltu(400, "invalid_scope", detail, None),
+            // `{"error": "Invalid input"}` and nothing else (OAuth2IntrospectionEndpoint.java 85-101).
+            ErrorKind::IntrospectionMissingToken => ErrorResponse {
+                status: 400,
+                body: Some(json!({ "error": "Invalid input" })),
+                content_type: crate::error::JSON,
+                www_authenticate: None,
+            },
             ErrorKind::MalformedRequest | ErrorKind::MultipleClientAuthMethods => {
                 oltu(400, "invalid_request", detail, None)
             }
@@ -381,6 +476,23 @@ mod tests {
             Wso2.issuer(&Site::new(crate::Provider::Wso2, "https://is:9443", "acme", false)),
             "https://is:9443/t/acme/oauth2/token"
         );
+    }
+
+    #[test]
+    fn internal_scopes_are_never_refused() {
+        let world = crate::World::default_world().unwrap();
+        let client = &world.realm("demo").unwrap().clients["web-app"];
+        let scopes = |scope: &str, for_user: bool| crate::requested_scopes(&Wso2, client, scope, for_user).unwrap();
+        // The Asgardeo Python SDK's default request: internal_login is granted, after openid.
+        assert_eq!(scopes("internal_login openid", true), ["openid", "internal_login"]);
+        assert_eq!(
+            scopes("openid SYSTEM internal_user_mgt_view console:org", true),
+            ["openid", "internal_login"]
+        );
+        // client_credentials: internal_login and openid go too.
+        assert_eq!(scopes("openid internal_login email", false), ["email"]);
+        // Any other scope the client may not have is still refused.
+        assert!(crate::requested_scopes(&Wso2, client, "openid admin", true).is_err());
     }
 
     #[test]

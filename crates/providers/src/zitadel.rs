@@ -305,9 +305,9 @@ impl Flavor for Zitadel {
     fn error_response(&self, kind: &ErrorKind, detail: &str, _realm: &str) -> ErrorResponse {
         let error = |status: u16, code: &str, description: &str| ErrorResponse::json(status, code, description, None);
         match kind {
-            ErrorKind::MalformedRequest | ErrorKind::MultipleClientAuthMethods => {
-                error(400, "invalid_request", &sanitize_description(detail))
-            }
+            ErrorKind::MalformedRequest
+            | ErrorKind::MultipleClientAuthMethods
+            | ErrorKind::IntrospectionMissingToken => error(400, "invalid_request", &sanitize_description(detail)),
             ErrorKind::BodyTooLarge => error(413, "invalid_request", &sanitize_description(detail)),
             ErrorKind::BadClientSecret { .. } => error(400, "invalid_client", "invalid secret"),
             ErrorKind::UnknownClient { .. } => error(400, "invalid_client", "no active client not found"),
@@ -319,7 +319,7 @@ impl Flavor for Zitadel {
             ErrorKind::PkceMismatch => error(400, "invalid_grant", "invalid code challenge"),
             ErrorKind::RedirectUriMismatch => error(400, "invalid_grant", "redirect_uri does not correspond"),
             ErrorKind::InvalidRefreshToken => error(400, "invalid_grant", "invalid refresh token"),
-            ErrorKind::InvalidUserCredentials | ErrorKind::UserDisabled => {
+            ErrorKind::InvalidUserCredentials { .. } | ErrorKind::UserDisabled { .. } => {
                 error(400, "invalid_grant", &sanitize_description(detail))
             }
             ErrorKind::InvalidScope => error(400, "invalid_scope", &sanitize_description(detail)),

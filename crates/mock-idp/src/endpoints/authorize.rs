@@ -132,7 +132,7 @@ fn handle(cx: &RealmCtx<'_>, params: &Params, headers: &HeaderMap) -> Response {
         state: params.get("state"),
         issuer: cx.flavor().quirks().authorization_response_iss.then_some(cx.issuer),
     };
-    let request = match validate(client, redirect_uri, params, cx.flavor().quirks().pkce_plain()) {
+    let request = match validate(client, redirect_uri, params, cx.flavor()) {
         Ok(request) => request,
         Err((code, description)) => return redirect.error(code, &description),
     };
@@ -204,7 +204,7 @@ fn validate<'a>(
     client: &'a Client,
     redirect_uri: &str,
     params: &Params,
-    plain_allowed: bool,
+    flavor: &dyn providers::Flavor,
 ) -> Result<AuthRequest<'a>, (ErrorCode, String)> {
     if params.contains("request") {
         return Err((
@@ -237,8 +237,9 @@ fn validate<'a>(
             "this client may not use the authorization code flow".into(),
         ));
     }
-    let scopes = requested_scopes(client, params.get("scope")).map_err(|err| (ErrorCode::InvalidScope, err.detail))?;
-    let pkce = pkce(client, params, plain_allowed)?;
+    let scopes = requested_scopes(flavor, client, params.get("scope"), true)
+        .map_err(|err| (ErrorCode::InvalidScope, err.detail))?;
+    let pkce = pkce(client, params, flavor.quirks().pkce_plain())?;
     Ok(AuthRequest {
         client,
         redirect_uri: redirect_uri.to_owned(),

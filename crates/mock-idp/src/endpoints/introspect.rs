@@ -5,7 +5,7 @@ use super::{RealmName, respond};
 use crate::app::{App, RealmCtx};
 use crate::client_auth::{AuthMethod, authenticate_with};
 use crate::error::OAuthError;
-use crate::http::{no_store_json, read_form};
+use crate::http::{no_store_json, read_token_body};
 use axum::body::Body;
 use axum::extract::State;
 use axum::http::HeaderMap;
@@ -28,7 +28,7 @@ async fn introspect(
 ) -> Response {
     let result = async {
         let cx = app.realm(&realm)?;
-        let params = read_form(&headers, body).await?;
+        let params = read_token_body(&headers, body, cx.flavor().quirks().introspection_body_formats).await?;
         let unauthenticated = |detail: &str| OAuthError::new(ErrorKind::IntrospectionUnauthenticated, detail);
         let caller = authenticate_with(cx.realm, &headers, &params, cx.flavor()).map_err(|err| match err.kind {
             ErrorKind::MultipleClientAuthMethods | ErrorKind::MalformedRequest => err,
@@ -46,7 +46,9 @@ async fn introspect(
                 "this client is not allowed to introspect tokens",
             ));
         }
-        let token = params.require("token")?;
+        let token = params
+            .get("token")
+            .ok_or_else(|| OAuthError::new(ErrorKind::IntrospectionMissingToken, "Missing form parameter: token"))?;
         let lookup = match (
             cx.flavor().quirks().introspection_hint_strict,
             params.get("token_type_hint"),

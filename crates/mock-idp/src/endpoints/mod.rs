@@ -75,9 +75,10 @@ fn context_path(public_url: &str) -> String {
         .unwrap_or_default()
 }
 
-/// Renders the outcome of a handler: errors go through the provider's error table.
+/// Renders the outcome of a handler: errors go through the provider's error table, challenges
+/// naming the realm's [`challenge_realm`](providers::Site::challenge_realm).
 pub(crate) fn respond(app: &App, realm: &str, result: Result<Response, OAuthError>) -> Response {
-    result.unwrap_or_else(|err| err.render(app.provider, realm))
+    result.unwrap_or_else(|err| err.render(app.provider, &app.site(realm).challenge_realm()))
 }
 
 async fn not_found(axum::extract::State(app): axum::extract::State<Arc<App>>) -> Response {

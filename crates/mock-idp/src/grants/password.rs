@@ -10,7 +10,7 @@ use providers::{Client, GrantType};
 pub(super) fn issue(cx: &RealmCtx<'_>, client: &Client, params: &Params) -> Result<Issued, OAuthError> {
     let username = params.require("username")?;
     let password = params.require("password")?;
-    let scopes = requested_scopes(client, params.get("scope"))?;
+    let scopes = requested_scopes(cx.flavor(), client, params.get("scope"), true)?;
     let user = crate::login::check_password(cx.realm, username, password)?;
     // A server-side session, as providers open for a direct grant (`sid`, logout by hint).
     let now = cx.now();

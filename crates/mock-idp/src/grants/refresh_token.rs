@@ -30,7 +30,10 @@ pub(super) fn issue(cx: &RealmCtx<'_>, client: &Client, params: &Params) -> Resu
         Some(username) => {
             let user = cx.realm.user(username).ok_or_else(invalid)?;
             if !user.enabled {
-                return Err(OAuthError::new(ErrorKind::UserDisabled, "the account is disabled"));
+                let disabled = ErrorKind::UserDisabled {
+                    username: username.clone(),
+                };
+                return Err(OAuthError::new(disabled, "the account is disabled"));
             }
             Some(user)
         }
