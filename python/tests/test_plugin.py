@@ -131,3 +131,33 @@ def test_okta(mock_idp):
     )
     assert result.ret != 0
     result.stdout.fnmatch_lines(["*unknown provider 'okta'*"])
+
+
+def test_each_xdist_worker_has_its_own_server(run) -> None:
+    pytest.importorskip("xdist")
+    result, out = run(
+        """
+import os, pytest
+from conftest import record
+
+@pytest.mark.mock_idp(provider="keycloak")
+@pytest.mark.parametrize("n", range(6))
+def test_token(mock_idp, n):
+    token = mock_idp.token_for("alice", "web-app").access_token
+    assert token.count(".") == 2
+    record(f"t{n}", mock_idp, worker=os.environ["PYTEST_XDIST_WORKER"])
+""",
+        "-n",
+        "2",
+    )
+    result.assert_outcomes(passed=6)
+    records = [seen(out, f"t{n}") for n in range(6)]
+    by_worker: dict[str, set[tuple[int, str]]] = {}
+    for record in records:
+        by_worker.setdefault(record["worker"], set()).add((record["pid"], record["base_url"]))
+    assert set(by_worker) == {"gw0", "gw1"}
+    # One server per worker, reused across that worker's tests, on ports that differ.
+    assert all(len(servers) == 1 for servers in by_worker.values()), by_worker
+    servers = [next(iter(s)) for s in by_worker.values()]
+    assert len({pid for pid, _ in servers}) == len({url for _, url in servers}) == len(by_worker)
+    assert not any(alive(pid) for pid, _ in servers)
