@@ -10,7 +10,6 @@ import subprocess
 import tempfile
 import threading
 import time
-import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -339,8 +338,11 @@ class MockIdp:
             url = self._discovery_urls.get(name)
             if url is None:
                 raise MockIdpError(f"the server has no realm {name!r}")
-            with urllib.request.urlopen(url, timeout=10) as response:
-                self._discovery[name] = json.load(response)
+            try:
+                with urllib.request.urlopen(url, timeout=10) as response:
+                    self._discovery[name] = json.load(response)
+            except (OSError, ValueError) as err:
+                raise MockIdpError(f"cannot read the discovery document {url}: {err}") from err
         return self._discovery[name]
 
     def endpoint(self, name: str, realm: str | None = None) -> str:
