@@ -94,6 +94,23 @@ fn serve_prints_the_issuer_and_serves_discovery_until_killed() {
     assert_eq!(document["issuer"], issuer.as_str());
 }
 
+/// The Python package (python/src/mock_idp/server.py) reads the port `--port 0` picked from this
+/// banner: keep its shape (first line `mock-idp listening on ADDR`, then `realm NAME`, `issuer:`,
+/// `discovery:` per realm) or change both together.
+#[test]
+fn serve_banner_names_the_bound_address_first() {
+    let (_server, lines) = serve(&["--provider", "keycloak"]);
+    let address = lines[0]
+        .strip_prefix("mock-idp listening on ")
+        .unwrap_or_else(|| panic!("{lines:?}"));
+    let port: u16 = address.strip_prefix("127.0.0.1:").unwrap().parse().unwrap();
+    assert_ne!(port, 0);
+    assert_eq!(lines[1], "realm demo");
+    assert_eq!(value_after(&lines, "issuer:"), format!("http://{address}/realms/demo"));
+    let (status, _) = http_get(&value_after(&lines, "discovery:"));
+    assert_eq!(status, 200);
+}
+
 #[test]
 fn serve_imitates_the_provider_it_is_told() {
     let (_server, lines) = serve(&["--provider", "ztrust"]);

@@ -1,0 +1,11 @@
+"""A mock OpenID Connect provider (Keycloak, ZITADEL, WSO2 IS, IBM App ID flavors) for tests.
+
+The wheel carries the ``mock-idp`` binary; `MockIdp` runs it on a free loopback port, and the
+pytest plugin (``mock_idp.pytest_plugin``, registered as a ``pytest11`` entry point) gives tests
+a ``mock_idp`` fixture.
+"""
+
+from mock_idp._binary import BinaryNotFoundError, find_binary
+from mock_idp.server import PROVIDERS, MockIdp, MockIdpError, TokenSet
+
+__all__ = ["PROVIDERS", "BinaryNotFoundError", "MockIdp", "MockIdpError", "TokenSet", "find_binary"]
