@@ -38,7 +38,10 @@ pub use alg::SigningAlg;
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use detect::{Detection, detect};
 pub use deviation::Deviation;
-pub use error::{Challenge, ErrorCode, ErrorKind, ErrorResponse};
+pub use error::{
+    Challenge, ErrorCode, ErrorKind, ErrorResponse, INTROSPECTION_NO_CREDENTIALS, MISSING_PARAMETER,
+    PKCE_VERIFIER_MISSING,
+};
 pub use flavor::Flavor;
 pub use grant::GrantType;
 pub use provider::{Endpoint, Provider, UnknownProvider};

@@ -139,6 +139,17 @@ pub struct Quirks {
     /// Whether an introspection answer carries the user's roles (WSO2's has scopes only, so
     /// role checks need JWT access tokens there).
     pub introspection_carries_roles: bool,
+    /// Whether a code or password grant issues a refresh token only when `offline_access` was
+    /// granted (zitadel/oidc `NeedsRefreshToken`; ZITADEL `auth_request.go`).
+    pub refresh_needs_offline_access: bool,
+    /// Whether `code_challenge_method=plain` is accepted although discovery lists
+    /// [`Quirks::pkce_methods`] without it (zitadel/oidc: `CodeChallengeMethods` advertises S256
+    /// only, `ValidateAuthReqCodeChallengeMethod` and `VerifyCodeChallenge` take plain too).
+    pub pkce_plain_unadvertised: bool,
+    /// Whether the token endpoint refuses a code exchange without `redirect_uri` as a malformed
+    /// request before looking at the code (zitadel/oidc `server_http.go`: "redirect_uri
+    /// missing"); otherwise a missing one is a redirect URI mismatch.
+    pub token_redirect_uri_required: bool,
 }
 
 impl Quirks {
@@ -169,6 +180,9 @@ impl Quirks {
         resource_audience: ResourceAudience::ClientId,
         client_roles: ClientRoles::Absent,
         introspection_carries_roles: true,
+        refresh_needs_offline_access: false,
+        pkce_plain_unadvertised: false,
+        token_redirect_uri_required: false,
     };
 
     /// The audience a resource server whose client is `resource` configures for `realm`.
@@ -190,9 +204,9 @@ impl Quirks {
         self.deviations.contains(&deviation)
     }
 
-    /// Whether `code_challenge_method=plain` is accepted.
+    /// Whether `code_challenge_method=plain` is accepted (advertised or not).
     pub fn pkce_plain(&self) -> bool {
-        self.pkce_methods.contains(&"plain")
+        self.pkce_plain_unadvertised || self.pkce_methods.contains(&"plain")
     }
 
     /// Whether verified claims are those of an access token, as opposed to another kind of

@@ -101,6 +101,14 @@ pub const QUIRKS: Quirks = Quirks {
     introspection_only_claims: &["scope"],
     resource_audience: ResourceAudience::ZitadelProject,
     client_roles: ClientRoles::InRoles,
+    // zitadel/oidc pkg/op/token.go `NeedsRefreshToken`; ZITADEL internal/api/oidc/auth_request.go
+    // `NeedRefreshToken: slices.Contains(scope, oidc.ScopeOfflineAccess)`.
+    refresh_needs_offline_access: true,
+    // zitadel/oidc pkg/op/auth_request.go `ValidateAuthReqCodeChallengeMethod`; ZITADEL
+    // `CodeChallengeToBusiness` stores any non-S256 method as plain.
+    pkce_plain_unadvertised: true,
+    // zitadel/oidc pkg/op/server_http.go codeExchange: "redirect_uri missing".
+    token_redirect_uri_required: true,
     ..Quirks::STANDARD
 };
 
@@ -195,7 +203,8 @@ impl Flavor for Zitadel {
         );
         doc.insert("code_challenge_methods_supported".into(), json!(QUIRKS.pkce_methods));
         doc.insert("ui_locales_supported".into(), json!(["en"]));
-        doc.insert("request_parameter_supported".into(), json!(false));
+        // zitadel/oidc `DiscoveryConfiguration`: request_parameter_supported is `omitempty`, so a
+        // `false` is never written; request_uri_parameter_supported is not.
         doc.insert("request_uri_parameter_supported".into(), json!(false));
         doc
     }
@@ -305,9 +314,12 @@ impl Flavor for Zitadel {
     fn error_response(&self, kind: &ErrorKind, detail: &str, _realm: &str) -> ErrorResponse {
         let error = |status: u16, code: &str, description: &str| ErrorResponse::json(status, code, description, None);
         match kind {
-            ErrorKind::MalformedRequest | ErrorKind::MultipleClientAuthMethods => {
-                error(400, "invalid_request", &sanitize_description(detail))
-            }
+            // zitadel/oidc pkg/op/server_http.go: "grant_type missing", "code missing", …
+            ErrorKind::MalformedRequest => match detail.strip_prefix(crate::MISSING_PARAMETER) {
+                Some(name) => error(400, "invalid_request", &format!("{name} missing")),
+                None => error(400, "invalid_request", &sanitize_description(detail)),
+            },
+            ErrorKind::MultipleClientAuthMethods => error(400, "invalid_request", &sanitize_description(detail)),
             ErrorKind::BodyTooLarge => error(413, "invalid_request", &sanitize_description(detail)),
             ErrorKind::BadClientSecret { .. } => error(400, "invalid_client", "invalid secret"),
             ErrorKind::UnknownClient { .. } => error(400, "invalid_client", "no active client not found"),
@@ -316,7 +328,11 @@ impl Flavor for Zitadel {
             ErrorKind::UnauthorizedGrant { .. } => error(400, "unauthorized_client", &sanitize_description(detail)),
             // zitadel/zitadel#11892: a bad code is invalid_request, not invalid_grant.
             ErrorKind::InvalidCode => error(400, "invalid_request", "invalid code"),
-            ErrorKind::PkceMismatch => error(400, "invalid_grant", "invalid code challenge"),
+            // zitadel/oidc pkg/op/token_request.go `AuthorizeCodeChallenge` (ZITADEL token_code.go).
+            ErrorKind::PkceMismatch if detail == crate::PKCE_VERIFIER_MISSING => {
+                error(400, "invalid_request", "code_verifier required")
+            }
+            ErrorKind::PkceMismatch => error(400, "invalid_grant", "invalid code_verifier"),
             ErrorKind::RedirectUriMismatch => error(400, "invalid_grant", "redirect_uri does not correspond"),
             ErrorKind::InvalidRefreshToken => error(400, "invalid_grant", "invalid refresh token"),
             ErrorKind::InvalidUserCredentials | ErrorKind::UserDisabled => {
@@ -327,9 +343,19 @@ impl Flavor for Zitadel {
             ErrorKind::InvalidBearer | ErrorKind::InsufficientScope { .. } => {
                 error(401, "access_denied", "access token invalid")
             }
-            ErrorKind::IntrospectionUnauthenticated | ErrorKind::IntrospectionForbidden => {
-                error(400, "invalid_client", "client must be authenticated")
+            // zitadel/oidc pkg/op/server_http.go `parseClientCredentials`, before ZITADEL's
+            // `Introspect`.
+            ErrorKind::IntrospectionUnauthenticated if detail == crate::INTROSPECTION_NO_CREDENTIALS => {
+                error(400, "invalid_request", "client_id or client_assertion must be provided")
             }
+            // ZITADEL internal/api/oidc/introspect.go `introspectionClientAuth`:
+            // `oidc.ErrUnauthorizedClient().WithParent(err)`, no description (omitempty).
+            ErrorKind::IntrospectionUnauthenticated | ErrorKind::IntrospectionForbidden => ErrorResponse {
+                status: 400,
+                body: Some(json!({ "error": "unauthorized_client" })),
+                content_type: crate::error::JSON,
+                www_authenticate: None,
+            },
             ErrorKind::NotFound | ErrorKind::UnknownRealm | ErrorKind::MethodNotAllowed => ErrorResponse {
                 status: 404,
                 body: Some(json!({ "code": 5, "message": "Not Found" })),

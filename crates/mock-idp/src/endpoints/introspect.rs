@@ -32,7 +32,8 @@ async fn introspect(
         let unauthenticated = |detail: &str| OAuthError::new(ErrorKind::IntrospectionUnauthenticated, detail);
         let caller = authenticate_with(cx.realm, &headers, &params, cx.flavor()).map_err(|err| match err.kind {
             ErrorKind::MultipleClientAuthMethods | ErrorKind::MalformedRequest => err,
-            _ => unauthenticated("client authentication is required to introspect"),
+            ErrorKind::MissingClientAuth => unauthenticated(providers::INTROSPECTION_NO_CREDENTIALS),
+            _ => unauthenticated("client authentication failed"),
         })?;
         if caller.method == AuthMethod::None {
             return Err(OAuthError::new(
