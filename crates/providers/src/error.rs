@@ -191,6 +191,18 @@ pub const PKCE_VERIFIER_MISSING: &str = "code_verifier is required";
 /// client credentials at all (as opposed to wrong ones).
 pub const INTROSPECTION_NO_CREDENTIALS: &str = "client authentication is required to introspect";
 
+/// The mock's description of an [`ErrorKind::UnsupportedGrantType`] for the `grant_type` value
+/// `name`; provider modules that word it differently read the name back with
+/// [`unsupported_grant_name`].
+pub fn unsupported_grant_description(name: &str) -> String {
+    format!("grant type {name} is not supported")
+}
+
+/// The `grant_type` value named by a description made by [`unsupported_grant_description`].
+pub(crate) fn unsupported_grant_name(detail: &str) -> Option<&str> {
+    detail.strip_prefix("grant type ")?.strip_suffix(" is not supported")
+}
+
 /// `application/json`.
 pub(crate) const JSON: &str = "application/json";
 

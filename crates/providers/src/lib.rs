@@ -40,7 +40,7 @@ pub use detect::{Detection, detect};
 pub use deviation::Deviation;
 pub use error::{
     Challenge, ErrorCode, ErrorKind, ErrorResponse, INTROSPECTION_NO_CREDENTIALS, MISSING_PARAMETER,
-    PKCE_VERIFIER_MISSING,
+    PKCE_VERIFIER_MISSING, unsupported_grant_description,
 };
 pub use flavor::Flavor;
 pub use grant::GrantType;

@@ -324,10 +324,16 @@ impl Flavor for Zitadel {
             ErrorKind::BadClientSecret { .. } => error(400, "invalid_client", "invalid secret"),
             ErrorKind::UnknownClient { .. } => error(400, "invalid_client", "no active client not found"),
             ErrorKind::MissingClientAuth => error(400, "invalid_client", "client must be authenticated"),
-            ErrorKind::UnsupportedGrantType => error(400, "unsupported_grant_type", &sanitize_description(detail)),
+            // zitadel/oidc pkg/op/server.go: "{grant} not supported" (server_http_routes_test.go).
+            ErrorKind::UnsupportedGrantType => match crate::error::unsupported_grant_name(detail) {
+                Some(name) => error(400, "unsupported_grant_type", &format!("{name} not supported")),
+                None => error(400, "unsupported_grant_type", &sanitize_description(detail)),
+            },
             ErrorKind::UnauthorizedGrant { .. } => error(400, "unauthorized_client", &sanitize_description(detail)),
-            // zitadel/zitadel#11892: a bad code is invalid_request, not invalid_grant.
-            ErrorKind::InvalidCode => error(400, "invalid_request", "invalid code"),
+            // zitadel/zitadel#11892: a bad code is invalid_request, not invalid_grant; ZITADEL
+            // token_code.go `ThrowInvalidArgument(…, "Errors.User.Code.Invalid")`, and error.go
+            // `oidcError` writes the ZITADEL message as the description.
+            ErrorKind::InvalidCode => error(400, "invalid_request", "Errors.User.Code.Invalid"),
             // zitadel/oidc pkg/op/token_request.go `AuthorizeCodeChallenge` (ZITADEL token_code.go).
             ErrorKind::PkceMismatch if detail == crate::PKCE_VERIFIER_MISSING => {
                 error(400, "invalid_request", "code_verifier required")

@@ -226,3 +226,28 @@ async fn introspection_client_authentication_errors_are_zitadel_s() {
     let (status, body) = introspect(&idp, Some(("api", "api-secret"))).await;
     assert_eq!((status, &body["active"]), (200, &Value::Bool(false)));
 }
+
+/// Library `op/server.go` (ZITADEL serves through it): `"{grant} not supported"`, asserted in
+/// `server_http_routes_test.go` (`"foo not supported"`).
+#[tokio::test]
+async fn an_unknown_grant_is_x_not_supported() {
+    let idp = zitadel().await;
+    let (status, body) = token(&idp, &[("grant_type", "password"), ("username", "alice")]).await;
+    assert_eq!(
+        (status, error(&body)),
+        (400, ("unsupported_grant_type", "password not supported"))
+    );
+}
+
+/// ZITADEL `token_code.go` throws `zerrors.ThrowInvalidArgument(…, "Errors.User.Code.Invalid")`
+/// and `error.go` `oidcError` writes the ZITADEL message as the description of an
+/// `invalid_request` (zitadel/zitadel#11892).
+#[tokio::test]
+async fn a_bad_code_is_errors_user_code_invalid() {
+    let idp = zitadel().await;
+    let (status, body) = redeem(&idp, "no-such-code", &[]).await;
+    assert_eq!(
+        (status, error(&body)),
+        (400, ("invalid_request", "Errors.User.Code.Invalid"))
+    );
+}
