@@ -68,16 +68,66 @@ fn user_roles(user: &User) -> Vec<String> {
     roles
 }
 
-fn insert_roles(claims: &mut Map<String, Value>, realm: &Realm, roles: &[String]) {
+/// The project role claims: the unqualified [`ROLES_CLAIM`] only when the token was requested
+/// by a client of the project (`for_project_client`); a client-credentials token (ZITADEL: a
+/// machine user's, requested by no application) carries only the project-qualified claim
+/// (ZITADEL internal/api/oidc/userinfo.go `setUserInfoRoleClaims`: `ClaimProjectRoles` only for
+/// `requestProjectID`).
+fn insert_roles(claims: &mut Map<String, Value>, realm: &Realm, roles: &[String], for_project_client: bool) {
     if roles.is_empty() {
         return;
     }
     let map = role_map(realm, roles);
-    claims.insert(ROLES_CLAIM.into(), map.clone());
+    if for_project_client {
+        claims.insert(ROLES_CLAIM.into(), map.clone());
+    }
     claims.insert(
         format!("urn:zitadel:iam:org:project:{}:roles", project_id(&realm.name)),
         map,
     );
+}
+
+/// ZITADEL's introspection answer (internal/api/oidc/introspect.go `Introspect`): the members
+/// of zitadel/oidc's `IntrospectionResponse` in struct order (pkg/oidc/introspection.go),
+/// `scope` omitted when empty, the user info of the token's scopes (`SetUserInfo`: `username`
+/// is `preferred_username`), then the project role claims; with any such extra claim the library
+/// re-encodes a Go map (pkg/oidc/util.go `mergeAndMarshalClaims`), so every member comes out in
+/// alphabetical order.
+fn introspection_body(input: &IntrospectionInput<'_>) -> Map<String, Value> {
+    let claim = |name: &str| input.claims.get(name).cloned();
+    let mut body = Map::new();
+    body.insert("active".into(), json!(true));
+    if let Some(scope) = claim("scope").filter(|scope| scope.as_str() != Some("")) {
+        body.insert("scope".into(), scope);
+    }
+    if let Some(client_id) = claim("client_id") {
+        body.insert("client_id".into(), client_id);
+    }
+    body.insert("token_type".into(), json!("Bearer"));
+    for member in ["exp", "iat", "auth_time", "nbf", "sub", "aud", "amr", "iss", "jti"] {
+        if let Some(value) = claim(member) {
+            body.insert(member.into(), value);
+        }
+    }
+    let user_info = input.user.map_or_else(Map::new, |user| {
+        standard_user_claims(user, &scope_tokens(input.claims.get("scope")))
+    });
+    if let Some(username) = user_info.get("preferred_username") {
+        body.insert("username".into(), username.clone());
+    }
+    body.extend(user_info);
+    let mut extra = false;
+    for (name, value) in input.claims {
+        if name.starts_with("urn:zitadel:") {
+            body.insert(name.clone(), value.clone());
+            extra = true;
+        }
+    }
+    if extra {
+        let sorted: std::collections::BTreeMap<String, Value> = body.into_iter().collect();
+        body = sorted.into_iter().collect();
+    }
+    body
 }
 
 /// ZITADEL's behaviour facts.
@@ -98,7 +148,7 @@ pub const QUIRKS: Quirks = Quirks {
     access_token_typ: "JWT",
     // zitadel/oidc `JWTTokenRequest`/access-token claims; no `azp`, no `scope`.
     required_access_token_claims: &["iss", "sub", "aud", "exp", "iat", "client_id", "jti"],
-    introspection_only_claims: &["scope"],
+    introspection_only_claims: &["scope", "auth_time", "amr"],
     resource_audience: ResourceAudience::ZitadelProject,
     client_roles: ClientRoles::InRoles,
     // zitadel/oidc pkg/op/token.go `NeedsRefreshToken`; ZITADEL internal/api/oidc/auth_request.go
@@ -230,7 +280,15 @@ impl Flavor for Zitadel {
         let roles = input
             .user
             .map_or_else(|| input.client.service_account_roles.clone(), user_roles);
-        insert_roles(&mut claims, input.realm, &roles);
+        insert_roles(&mut claims, input.realm, &roles, input.user.is_some());
+        // Introspection reports when and how the user logged in (ZITADEL introspect.go:
+        // `AuthTime`, `AuthenticationMethodsReferences`); the signed JWT does not carry them.
+        if input.user.is_some() {
+            if let Some(auth_time) = input.auth_time {
+                claims.insert("auth_time".into(), json!(auth_time));
+            }
+            claims.insert("amr".into(), json!(["pwd"]));
+        }
         // Introspection reports the scope; the signed JWT does not carry it (see
         // `introspection_only_claims`).
         claims.insert("scope".into(), json!(input.scopes.join(" ")));
@@ -270,28 +328,7 @@ impl Flavor for Zitadel {
     }
 
     fn introspection(&self, input: &IntrospectionInput<'_>) -> Map<String, Value> {
-        let mut body = Map::new();
-        body.insert("active".into(), json!(true));
-        for member in ["scope", "client_id"] {
-            if let Some(value) = input.claims.get(member) {
-                body.insert(member.into(), value.clone());
-            }
-        }
-        body.insert("token_type".into(), json!("Bearer"));
-        for member in ["exp", "iat", "nbf", "sub", "aud", "iss", "jti"] {
-            if let Some(value) = input.claims.get(member) {
-                body.insert(member.into(), value.clone());
-            }
-        }
-        if let Some(username) = input.username {
-            body.insert("username".into(), json!(username));
-        }
-        for (name, value) in input.claims {
-            if name.starts_with("urn:zitadel:") {
-                body.insert(name.clone(), value.clone());
-            }
-        }
-        body
+        introspection_body(input)
     }
 
     fn token_response(&self, input: &TokenResponseInput<'_>) -> Map<String, Value> {
@@ -373,7 +410,14 @@ impl Flavor for Zitadel {
     }
 
     fn read_grants(&self, claims: &Map<String, Value>, _resource: Option<&str>) -> Grants {
-        let roles = match claims.get(ROLES_CLAIM) {
+        // A client-credentials token has only `urn:zitadel:iam:org:project:{id}:roles`.
+        let qualified = || {
+            claims
+                .iter()
+                .find(|(name, _)| name.starts_with("urn:zitadel:iam:org:project:") && name.ends_with(":roles"))
+                .map(|(_, value)| value)
+        };
+        let roles = match claims.get(ROLES_CLAIM).or_else(qualified) {
             Some(Value::Object(roles)) => roles.keys().cloned().collect(),
             _ => Vec::new(),
         };

@@ -94,10 +94,11 @@ enum Lookup {
 fn describe(cx: &RealmCtx<'_>, token: &str, lookup: Lookup) -> Option<Value> {
     if let Some(live) = cx.live_access_token(token).filter(|_| lookup != Lookup::Refresh) {
         let subject = live.claims.get("sub").and_then(Value::as_str).unwrap_or_default();
-        let username = cx.realm.user_by_id(subject).map(|user| user.username.as_str());
+        let user = cx.realm.user_by_id(subject);
         let body = cx.flavor().introspection(&IntrospectionInput {
             claims: &live.claims,
-            username,
+            username: user.map(|user| user.username.as_str()),
+            user,
             refresh_token: false,
             jwt: crate::jws::looks_like_jws(token),
             site: cx.site,
@@ -125,6 +126,7 @@ fn describe(cx: &RealmCtx<'_>, token: &str, lookup: Lookup) -> Option<Value> {
     let body = cx.flavor().introspection(&IntrospectionInput {
         claims: &claims,
         username: user.map(|user| user.username.as_str()),
+        user,
         refresh_token: true,
         jwt: false,
         site: cx.site,

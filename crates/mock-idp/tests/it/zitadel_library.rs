@@ -251,3 +251,73 @@ async fn a_bad_code_is_errors_user_code_invalid() {
         (400, ("invalid_request", "Errors.User.Code.Invalid"))
     );
 }
+
+async fn introspect_token(idp: &MockIdp, token: &str) -> (u16, String) {
+    let response = client()
+        .post(idp.endpoint(Endpoint::Introspect))
+        .basic_auth("api", Some("api-secret"))
+        .form(&[("token", token)])
+        .send()
+        .await
+        .unwrap();
+    (response.status().as_u16(), response.text().await.unwrap())
+}
+
+/// The member names of a JSON object body, in the order they were written.
+fn member_order(body: &str) -> Vec<String> {
+    let value: serde_json::Map<String, Value> = serde_json::from_str(body).unwrap();
+    // serde_json keeps the written order (preserve_order in this workspace).
+    value.keys().cloned().collect()
+}
+
+/// ZITADEL `introspect.go` `Introspect`: `auth_time`, `amr` and the user info of the token's
+/// scopes (`SetUserInfo`: `username` = `preferred_username`); with extra claims (the project
+/// roles) the library re-encodes a Go map (`pkg/oidc/util.go` `mergeAndMarshalClaims`), so the
+/// members come out in alphabetical order.
+#[tokio::test]
+async fn a_user_token_introspects_with_auth_time_amr_profile_in_alphabetical_order() {
+    let idp = zitadel().await;
+    let code = code(&idp, "openid profile email", &[]).await;
+    let (_, tokens) = redeem(&idp, &code, &[]).await;
+    let (status, text) = introspect_token(&idp, tokens["access_token"].as_str().unwrap()).await;
+    assert_eq!(status, 200, "{text}");
+    let body: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(body["active"], Value::Bool(true));
+    assert!(body["auth_time"].is_u64(), "{text}");
+    assert_eq!(body["amr"], serde_json::json!(["pwd"]));
+    assert_eq!(body["username"], body["preferred_username"], "{text}");
+    assert_eq!(body["preferred_username"], "alice");
+    assert_eq!(body["name"], "Alice Example");
+    assert_eq!(body["email"], "alice@example.com");
+    assert_eq!(body["email_verified"], Value::Bool(true));
+    let order = member_order(&text);
+    let mut sorted = order.clone();
+    sorted.sort();
+    assert_eq!(order, sorted, "members not alphabetical: {text}");
+}
+
+/// ZITADEL `userinfo.go` `setUserInfoRoleClaims`: the unqualified
+/// `urn:zitadel:iam:org:project:roles` only for the requesting client's project; a
+/// client-credentials (machine user) token has none, only `…:project:{id}:roles`.
+#[tokio::test]
+async fn a_client_credentials_token_carries_only_the_project_qualified_roles() {
+    let idp = zitadel().await;
+    let response = client()
+        .post(idp.endpoint(Endpoint::Token))
+        .basic_auth("service", Some("service-secret"))
+        .form(&[("grant_type", "client_credentials")])
+        .send()
+        .await
+        .unwrap();
+    let tokens: Value = response.json().await.unwrap();
+    let (status, text) = introspect_token(&idp, tokens["access_token"].as_str().unwrap()).await;
+    assert_eq!(status, 200, "{text}");
+    let body: serde_json::Map<String, Value> = serde_json::from_str(&text).unwrap();
+    assert!(!body.contains_key("urn:zitadel:iam:org:project:roles"), "{text}");
+    let qualified: Vec<&String> = body
+        .keys()
+        .filter(|key| key.starts_with("urn:zitadel:iam:org:project:") && key.ends_with(":roles"))
+        .collect();
+    assert_eq!(qualified.len(), 1, "{text}");
+    assert!(body[qualified[0].as_str()]["reporting"].is_object(), "{text}");
+}
