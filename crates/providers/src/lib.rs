@@ -48,4 +48,6 @@ pub use provider::{Endpoint, Provider, UnknownProvider};
 pub use quirks::{BodyFormats, ClientRoles, LogoutConfirmation, Quirks, RefreshRevocation, ResourceAudience};
 pub use reader::Grants;
 pub use site::Site;
-pub use world::{Client, ClientKind, Lifetimes, PkcePolicy, Realm, TokenFormat, User, World, WorldError};
+pub use world::{
+    Client, ClientKind, Lifetimes, PersonalAccessToken, PkcePolicy, Realm, TokenFormat, User, World, WorldError,
+};

@@ -150,6 +150,9 @@ pub struct Quirks {
     /// request before looking at the code (zitadel/oidc `server_http.go`: "redirect_uri
     /// missing"); otherwise a missing one is a redirect URI mismatch.
     pub token_redirect_uri_required: bool,
+    /// Whether the World's personal access tokens of machine users (`client_credentials`
+    /// clients) are live bearer tokens at introspection and userinfo (ZITADEL).
+    pub personal_access_tokens: bool,
 }
 
 impl Quirks {
@@ -183,6 +186,7 @@ impl Quirks {
         refresh_needs_offline_access: false,
         pkce_plain_unadvertised: false,
         token_redirect_uri_required: false,
+        personal_access_tokens: false,
     };
 
     /// The audience a resource server whose client is `resource` configures for `realm`.

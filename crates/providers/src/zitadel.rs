@@ -12,6 +12,7 @@
 //! - No password grant, PKCE `S256` only, introspection with `client_secret_basic`.
 //! - Errors are 400 for nearly everything, userinfo errors are JSON without `WWW-Authenticate`.
 
+pub mod pat;
 pub mod setup;
 
 pub use setup::setup_notes;
@@ -159,6 +160,9 @@ pub const QUIRKS: Quirks = Quirks {
     pkce_plain_unadvertised: true,
     // zitadel/oidc pkg/op/server_http.go codeExchange: "redirect_uri missing".
     token_redirect_uri_required: true,
+    // Machine users' personal access tokens (zitadel/zitadel internal/command/
+    // user_personal_access_token.go, internal/api/oidc/introspect.go).
+    personal_access_tokens: true,
     ..Quirks::STANDARD
 };
 
@@ -266,10 +270,9 @@ impl Flavor for Zitadel {
         audiences.push(project_id(realm));
         let mut claims = Map::new();
         claims.insert("iss".into(), json!(input.issuer));
-        let subject = input.user.map_or_else(
-            || stable_numeric_id(&format!("zitadel:machine:{}", input.client.id)),
-            |user| user.id.clone(),
-        );
+        let subject = input
+            .user
+            .map_or_else(|| pat::machine_user_id(&input.client.id), |user| user.id.clone());
         claims.insert("sub".into(), json!(subject));
         claims.insert("aud".into(), json!(audiences));
         claims.insert("exp".into(), json!(input.expires_at));

@@ -57,8 +57,8 @@ async fn introspect(
             (true, Some("refresh_token")) => Lookup::Refresh,
             (true, Some(_)) => return Err(OAuthError::malformed("Unsupported token type.")),
         };
-        let body = describe(&cx, token, lookup)
-            .filter(|_| audience_allows(&cx, caller.client, token))
+        let body = crate::pat::introspect(&cx, token, caller.client)
+            .or_else(|| describe(&cx, token, lookup).filter(|_| audience_allows(&cx, caller.client, token)))
             .unwrap_or_else(|| json!({ "active": false }));
         Ok(no_store_json(&body))
     }
