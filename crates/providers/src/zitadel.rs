@@ -9,7 +9,8 @@
 //! - Access tokens are opaque unless a client asks for JWTs; JWT access tokens carry no `scope`
 //!   and no profile claims, `aud` holds the client and the project id, roles live in
 //!   `urn:zitadel:iam:org:project:roles` as `{role: {orgId: orgDomain}}`.
-//! - No password grant, PKCE `S256` only, introspection with `client_secret_basic`.
+//! - No password grant; PKCE `S256` advertised, `plain` accepted (the library's); refresh tokens
+//!   only with `offline_access`; introspection with `client_secret_basic`.
 //! - Errors are 400 for nearly everything, userinfo errors are JSON without `WWW-Authenticate`.
 
 pub mod pat;
