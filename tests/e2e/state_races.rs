@@ -72,7 +72,8 @@ impl Served {
                 ("response_type", "code"),
                 ("client_id", "web-app"),
                 ("redirect_uri", WEB_REDIRECT),
-                ("scope", "openid"),
+                // offline_access: ZITADEL issues refresh tokens only with it (issue 15).
+                ("scope", "openid offline_access"),
                 ("state", "s"),
                 ("login_hint", "alice"),
             ],

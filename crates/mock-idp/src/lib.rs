@@ -26,6 +26,7 @@ mod http;
 mod jws;
 mod keys;
 mod login;
+mod pat;
 mod server;
 mod state;
 mod tokens;

@@ -155,6 +155,7 @@ impl RealmCtx<'_> {
             ..subject.clone()
         };
         let subject = &expanded;
+        let with_refresh = with_refresh && self.refresh_allowed(subject);
         let family = match (family, with_refresh) {
             (Some(family), _) => Some(family),
             (None, true) => Some(self.store().new_family(
@@ -189,6 +190,14 @@ impl RealmCtx<'_> {
             scope: subject.scopes.join(" "),
             session_id: subject.session_id.clone(),
         })
+    }
+
+    /// Whether the provider issues a refresh token for `subject`'s granted scopes: always, or
+    /// (ZITADEL) only with `offline_access`, which a refresh grant keeps.
+    fn refresh_allowed(&self, subject: &Subject<'_>) -> bool {
+        !self.flavor().quirks().refresh_needs_offline_access
+            || subject.grant == Some(GrantType::RefreshToken)
+            || subject.scopes.iter().any(|scope| scope == "offline_access")
     }
 
     fn refresh_token(&self, subject: &Subject<'_>, family: FamilyId, now: u64) -> Result<String, OAuthError> {

@@ -82,6 +82,8 @@ pub struct IntrospectionInput<'a> {
     pub claims: &'a Map<String, Value>,
     /// The user's login name, when a user is the subject.
     pub username: Option<&'a str>,
+    /// The user, when a user of the realm is the subject (ZITADEL adds their user info).
+    pub user: Option<&'a User>,
     /// Whether the token is a refresh token (otherwise an access token).
     pub refresh_token: bool,
     /// Whether the (access) token is a JWT rather than an opaque reference.

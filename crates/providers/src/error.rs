@@ -187,6 +187,30 @@ pub struct ErrorResponse {
     pub www_authenticate: Option<String>,
 }
 
+/// The description the mock gives a missing required parameter, followed by its name; provider
+/// modules that word it differently recognise it by this prefix.
+pub const MISSING_PARAMETER: &str = "Missing form parameter: ";
+
+/// The description of a [`ErrorKind::PkceMismatch`] whose code has a challenge but whose
+/// exchange sent no `code_verifier`.
+pub const PKCE_VERIFIER_MISSING: &str = "code_verifier is required";
+
+/// The description of an [`ErrorKind::IntrospectionUnauthenticated`] whose request carried no
+/// client credentials at all (as opposed to wrong ones).
+pub const INTROSPECTION_NO_CREDENTIALS: &str = "client authentication is required to introspect";
+
+/// The mock's description of an [`ErrorKind::UnsupportedGrantType`] for the `grant_type` value
+/// `name`; provider modules that word it differently read the name back with
+/// [`unsupported_grant_name`].
+pub fn unsupported_grant_description(name: &str) -> String {
+    format!("grant type {name} is not supported")
+}
+
+/// The `grant_type` value named by a description made by [`unsupported_grant_description`].
+pub(crate) fn unsupported_grant_name(detail: &str) -> Option<&str> {
+    detail.strip_prefix("grant type ")?.strip_suffix(" is not supported")
+}
+
 /// `application/json`.
 pub(crate) const JSON: &str = "application/json";
 

@@ -39,7 +39,10 @@ pub use alg::SigningAlg;
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use detect::{Detection, detect};
 pub use deviation::Deviation;
-pub use error::{Challenge, ErrorCode, ErrorKind, ErrorResponse};
+pub use error::{
+    Challenge, ErrorCode, ErrorKind, ErrorResponse, INTROSPECTION_NO_CREDENTIALS, MISSING_PARAMETER,
+    PKCE_VERIFIER_MISSING, unsupported_grant_description,
+};
 pub use flavor::Flavor;
 pub use grant::GrantType;
 pub use provider::{Endpoint, Provider, UnknownProvider};
@@ -49,4 +52,6 @@ pub use quirks::{
 pub use reader::Grants;
 pub use scopes::{RefusedScope, ScopeScreen, requested_scopes};
 pub use site::Site;
-pub use world::{Client, ClientKind, Lifetimes, PkcePolicy, Realm, TokenFormat, User, World, WorldError};
+pub use world::{
+    Client, ClientKind, Lifetimes, PersonalAccessToken, PkcePolicy, Realm, TokenFormat, User, World, WorldError,
+};

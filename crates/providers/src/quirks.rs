@@ -156,6 +156,20 @@ pub struct Quirks {
     /// What the `realm` of a `WWW-Authenticate` challenge names (see
     /// [`Site::challenge_realm`](crate::Site::challenge_realm)).
     pub challenge_realm: ChallengeRealm,
+    /// Whether a code or password grant issues a refresh token only when `offline_access` was
+    /// granted (zitadel/oidc `NeedsRefreshToken`; ZITADEL `auth_request.go`).
+    pub refresh_needs_offline_access: bool,
+    /// Whether `code_challenge_method=plain` is accepted although discovery lists
+    /// [`Quirks::pkce_methods`] without it (zitadel/oidc: `CodeChallengeMethods` advertises S256
+    /// only, `ValidateAuthReqCodeChallengeMethod` and `VerifyCodeChallenge` take plain too).
+    pub pkce_plain_unadvertised: bool,
+    /// Whether the token endpoint refuses a code exchange without `redirect_uri` as a malformed
+    /// request before looking at the code (zitadel/oidc `server_http.go`: "redirect_uri
+    /// missing"); otherwise a missing one is a redirect URI mismatch.
+    pub token_redirect_uri_required: bool,
+    /// Whether the World's personal access tokens of machine users (`client_credentials`
+    /// clients) are live bearer tokens at introspection and userinfo (ZITADEL).
+    pub personal_access_tokens: bool,
 }
 
 impl Quirks {
@@ -188,6 +202,10 @@ impl Quirks {
         client_roles: ClientRoles::Absent,
         introspection_carries_roles: true,
         challenge_realm: ChallengeRealm::RealmName,
+        refresh_needs_offline_access: false,
+        pkce_plain_unadvertised: false,
+        token_redirect_uri_required: false,
+        personal_access_tokens: false,
     };
 
     /// The audience a resource server whose client is `resource` configures for `realm`.
@@ -209,9 +227,9 @@ impl Quirks {
         self.deviations.contains(&deviation)
     }
 
-    /// Whether `code_challenge_method=plain` is accepted.
+    /// Whether `code_challenge_method=plain` is accepted (advertised or not).
     pub fn pkce_plain(&self) -> bool {
-        self.pkce_methods.contains(&"plain")
+        self.pkce_plain_unadvertised || self.pkce_methods.contains(&"plain")
     }
 
     /// Whether verified claims are those of an access token, as opposed to another kind of

@@ -132,6 +132,22 @@ pub struct Client {
     pub access_token_format: Option<TokenFormat>,
     /// Signing algorithm for this client's tokens; the realm's when `None`.
     pub signing_alg: Option<SigningAlg>,
+    /// Personal access tokens of the client's machine user (ZITADEL: a `client_credentials`
+    /// client is a machine user); only providers with
+    /// [`crate::Quirks::personal_access_tokens`] honour them.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub personal_access_tokens: Vec<PersonalAccessToken>,
+}
+
+/// A personal access token: an opaque bearer token of a machine user, valid until `expires_at`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PersonalAccessToken {
+    /// The token as the machine user presents it.
+    pub token: String,
+    /// Expiry, seconds since the Unix epoch.
+    pub expires_at: u64,
+    /// Creation time, seconds since the Unix epoch, when the World states it.
+    pub issued_at: Option<u64>,
 }
 
 impl Client {

@@ -9,9 +9,11 @@
 //! - Access tokens are opaque unless a client asks for JWTs; JWT access tokens carry no `scope`
 //!   and no profile claims, `aud` holds the client and the project id, roles live in
 //!   `urn:zitadel:iam:org:project:roles` as `{role: {orgId: orgDomain}}`.
-//! - No password grant, PKCE `S256` only, introspection with `client_secret_basic`.
+//! - No password grant; PKCE `S256` advertised, `plain` accepted (the library's); refresh tokens
+//!   only with `offline_access`; introspection with `client_secret_basic`.
 //! - Errors are 400 for nearly everything, userinfo errors are JSON without `WWW-Authenticate`.
 
+pub mod pat;
 pub mod setup;
 
 pub use setup::setup_notes;
@@ -68,16 +70,66 @@ fn user_roles(user: &User) -> Vec<String> {
     roles
 }
 
-fn insert_roles(claims: &mut Map<String, Value>, realm: &Realm, roles: &[String]) {
+/// The project role claims: the unqualified [`ROLES_CLAIM`] only when the token was requested
+/// by a client of the project (`for_project_client`); a client-credentials token (ZITADEL: a
+/// machine user's, requested by no application) carries only the project-qualified claim
+/// (ZITADEL internal/api/oidc/userinfo.go `setUserInfoRoleClaims`: `ClaimProjectRoles` only for
+/// `requestProjectID`).
+fn insert_roles(claims: &mut Map<String, Value>, realm: &Realm, roles: &[String], for_project_client: bool) {
     if roles.is_empty() {
         return;
     }
     let map = role_map(realm, roles);
-    claims.insert(ROLES_CLAIM.into(), map.clone());
+    if for_project_client {
+        claims.insert(ROLES_CLAIM.into(), map.clone());
+    }
     claims.insert(
         format!("urn:zitadel:iam:org:project:{}:roles", project_id(&realm.name)),
         map,
     );
+}
+
+/// ZITADEL's introspection answer (internal/api/oidc/introspect.go `Introspect`): the members
+/// of zitadel/oidc's `IntrospectionResponse` in struct order (pkg/oidc/introspection.go),
+/// `scope` omitted when empty, the user info of the token's scopes (`SetUserInfo`: `username`
+/// is `preferred_username`), then the project role claims; with any such extra claim the library
+/// re-encodes a Go map (pkg/oidc/util.go `mergeAndMarshalClaims`), so every member comes out in
+/// alphabetical order.
+fn introspection_body(input: &IntrospectionInput<'_>) -> Map<String, Value> {
+    let claim = |name: &str| input.claims.get(name).cloned();
+    let mut body = Map::new();
+    body.insert("active".into(), json!(true));
+    if let Some(scope) = claim("scope").filter(|scope| scope.as_str() != Some("")) {
+        body.insert("scope".into(), scope);
+    }
+    if let Some(client_id) = claim("client_id") {
+        body.insert("client_id".into(), client_id);
+    }
+    body.insert("token_type".into(), json!("Bearer"));
+    for member in ["exp", "iat", "auth_time", "nbf", "sub", "aud", "amr", "iss", "jti"] {
+        if let Some(value) = claim(member) {
+            body.insert(member.into(), value);
+        }
+    }
+    let user_info = input.user.map_or_else(Map::new, |user| {
+        standard_user_claims(user, &scope_tokens(input.claims.get("scope")))
+    });
+    if let Some(username) = user_info.get("preferred_username") {
+        body.insert("username".into(), username.clone());
+    }
+    body.extend(user_info);
+    let mut extra = false;
+    for (name, value) in input.claims {
+        if name.starts_with("urn:zitadel:") {
+            body.insert(name.clone(), value.clone());
+            extra = true;
+        }
+    }
+    if extra {
+        let sorted: std::collections::BTreeMap<String, Value> = body.into_iter().collect();
+        body = sorted.into_iter().collect();
+    }
+    body
 }
 
 /// ZITADEL's behaviour facts.
@@ -98,9 +150,20 @@ pub const QUIRKS: Quirks = Quirks {
     access_token_typ: "JWT",
     // zitadel/oidc `JWTTokenRequest`/access-token claims; no `azp`, no `scope`.
     required_access_token_claims: &["iss", "sub", "aud", "exp", "iat", "client_id", "jti"],
-    introspection_only_claims: &["scope"],
+    introspection_only_claims: &["scope", "auth_time", "amr"],
     resource_audience: ResourceAudience::ZitadelProject,
     client_roles: ClientRoles::InRoles,
+    // zitadel/oidc pkg/op/token.go `NeedsRefreshToken`; ZITADEL internal/api/oidc/auth_request.go
+    // `NeedRefreshToken: slices.Contains(scope, oidc.ScopeOfflineAccess)`.
+    refresh_needs_offline_access: true,
+    // zitadel/oidc pkg/op/auth_request.go `ValidateAuthReqCodeChallengeMethod`; ZITADEL
+    // `CodeChallengeToBusiness` stores any non-S256 method as plain.
+    pkce_plain_unadvertised: true,
+    // zitadel/oidc pkg/op/server_http.go codeExchange: "redirect_uri missing".
+    token_redirect_uri_required: true,
+    // Machine users' personal access tokens (zitadel/zitadel internal/command/
+    // user_personal_access_token.go, internal/api/oidc/introspect.go).
+    personal_access_tokens: true,
     ..Quirks::STANDARD
 };
 
@@ -195,7 +258,8 @@ impl Flavor for Zitadel {
         );
         doc.insert("code_challenge_methods_supported".into(), json!(QUIRKS.pkce_methods));
         doc.insert("ui_locales_supported".into(), json!(["en"]));
-        doc.insert("request_parameter_supported".into(), json!(false));
+        // zitadel/oidc `DiscoveryConfiguration`: request_parameter_supported is `omitempty`, so a
+        // `false` is never written; request_uri_parameter_supported is not.
         doc.insert("request_uri_parameter_supported".into(), json!(false));
         doc
     }
@@ -207,10 +271,9 @@ impl Flavor for Zitadel {
         audiences.push(project_id(realm));
         let mut claims = Map::new();
         claims.insert("iss".into(), json!(input.issuer));
-        let subject = input.user.map_or_else(
-            || stable_numeric_id(&format!("zitadel:machine:{}", input.client.id)),
-            |user| user.id.clone(),
-        );
+        let subject = input
+            .user
+            .map_or_else(|| pat::machine_user_id(&input.client.id), |user| user.id.clone());
         claims.insert("sub".into(), json!(subject));
         claims.insert("aud".into(), json!(audiences));
         claims.insert("exp".into(), json!(input.expires_at));
@@ -221,7 +284,15 @@ impl Flavor for Zitadel {
         let roles = input
             .user
             .map_or_else(|| input.client.service_account_roles.clone(), user_roles);
-        insert_roles(&mut claims, input.realm, &roles);
+        insert_roles(&mut claims, input.realm, &roles, input.user.is_some());
+        // Introspection reports when and how the user logged in (ZITADEL introspect.go:
+        // `AuthTime`, `AuthenticationMethodsReferences`); the signed JWT does not carry them.
+        if input.user.is_some() {
+            if let Some(auth_time) = input.auth_time {
+                claims.insert("auth_time".into(), json!(auth_time));
+            }
+            claims.insert("amr".into(), json!(["pwd"]));
+        }
         // Introspection reports the scope; the signed JWT does not carry it (see
         // `introspection_only_claims`).
         claims.insert("scope".into(), json!(input.scopes.join(" ")));
@@ -261,28 +332,7 @@ impl Flavor for Zitadel {
     }
 
     fn introspection(&self, input: &IntrospectionInput<'_>) -> Map<String, Value> {
-        let mut body = Map::new();
-        body.insert("active".into(), json!(true));
-        for member in ["scope", "client_id"] {
-            if let Some(value) = input.claims.get(member) {
-                body.insert(member.into(), value.clone());
-            }
-        }
-        body.insert("token_type".into(), json!("Bearer"));
-        for member in ["exp", "iat", "nbf", "sub", "aud", "iss", "jti"] {
-            if let Some(value) = input.claims.get(member) {
-                body.insert(member.into(), value.clone());
-            }
-        }
-        if let Some(username) = input.username {
-            body.insert("username".into(), json!(username));
-        }
-        for (name, value) in input.claims {
-            if name.starts_with("urn:zitadel:") {
-                body.insert(name.clone(), value.clone());
-            }
-        }
-        body
+        introspection_body(input)
     }
 
     fn token_response(&self, input: &TokenResponseInput<'_>) -> Map<String, Value> {
@@ -305,18 +355,33 @@ impl Flavor for Zitadel {
     fn error_response(&self, kind: &ErrorKind, detail: &str, _realm: &str) -> ErrorResponse {
         let error = |status: u16, code: &str, description: &str| ErrorResponse::json(status, code, description, None);
         match kind {
-            ErrorKind::MalformedRequest
-            | ErrorKind::MultipleClientAuthMethods
-            | ErrorKind::IntrospectionMissingToken => error(400, "invalid_request", &sanitize_description(detail)),
+            // zitadel/oidc pkg/op/server_http.go: "grant_type missing", "code missing", …
+            ErrorKind::MalformedRequest => match detail.strip_prefix(crate::MISSING_PARAMETER) {
+                Some(name) => error(400, "invalid_request", &format!("{name} missing")),
+                None => error(400, "invalid_request", &sanitize_description(detail)),
+            },
+            ErrorKind::MultipleClientAuthMethods | ErrorKind::IntrospectionMissingToken => {
+                error(400, "invalid_request", &sanitize_description(detail))
+            }
             ErrorKind::BodyTooLarge => error(413, "invalid_request", &sanitize_description(detail)),
             ErrorKind::BadClientSecret { .. } => error(400, "invalid_client", "invalid secret"),
             ErrorKind::UnknownClient { .. } => error(400, "invalid_client", "no active client not found"),
             ErrorKind::MissingClientAuth => error(400, "invalid_client", "client must be authenticated"),
-            ErrorKind::UnsupportedGrantType => error(400, "unsupported_grant_type", &sanitize_description(detail)),
+            // zitadel/oidc pkg/op/server.go: "{grant} not supported" (server_http_routes_test.go).
+            ErrorKind::UnsupportedGrantType => match crate::error::unsupported_grant_name(detail) {
+                Some(name) => error(400, "unsupported_grant_type", &format!("{name} not supported")),
+                None => error(400, "unsupported_grant_type", &sanitize_description(detail)),
+            },
             ErrorKind::UnauthorizedGrant { .. } => error(400, "unauthorized_client", &sanitize_description(detail)),
-            // zitadel/zitadel#11892: a bad code is invalid_request, not invalid_grant.
-            ErrorKind::InvalidCode => error(400, "invalid_request", "invalid code"),
-            ErrorKind::PkceMismatch => error(400, "invalid_grant", "invalid code challenge"),
+            // zitadel/zitadel#11892: a bad code is invalid_request, not invalid_grant; ZITADEL
+            // token_code.go `ThrowInvalidArgument(…, "Errors.User.Code.Invalid")`, and error.go
+            // `oidcError` writes the ZITADEL message as the description.
+            ErrorKind::InvalidCode => error(400, "invalid_request", "Errors.User.Code.Invalid"),
+            // zitadel/oidc pkg/op/token_request.go `AuthorizeCodeChallenge` (ZITADEL token_code.go).
+            ErrorKind::PkceMismatch if detail == crate::PKCE_VERIFIER_MISSING => {
+                error(400, "invalid_request", "code_verifier required")
+            }
+            ErrorKind::PkceMismatch => error(400, "invalid_grant", "invalid code_verifier"),
             ErrorKind::RedirectUriMismatch => error(400, "invalid_grant", "redirect_uri does not correspond"),
             ErrorKind::InvalidRefreshToken => error(400, "invalid_grant", "invalid refresh token"),
             ErrorKind::InvalidUserCredentials { .. } | ErrorKind::UserDisabled { .. } => {
@@ -327,9 +392,19 @@ impl Flavor for Zitadel {
             ErrorKind::InvalidBearer | ErrorKind::InsufficientScope { .. } => {
                 error(401, "access_denied", "access token invalid")
             }
-            ErrorKind::IntrospectionUnauthenticated | ErrorKind::IntrospectionForbidden => {
-                error(400, "invalid_client", "client must be authenticated")
+            // zitadel/oidc pkg/op/server_http.go `parseClientCredentials`, before ZITADEL's
+            // `Introspect`.
+            ErrorKind::IntrospectionUnauthenticated if detail == crate::INTROSPECTION_NO_CREDENTIALS => {
+                error(400, "invalid_request", "client_id or client_assertion must be provided")
             }
+            // ZITADEL internal/api/oidc/introspect.go `introspectionClientAuth`:
+            // `oidc.ErrUnauthorizedClient().WithParent(err)`, no description (omitempty).
+            ErrorKind::IntrospectionUnauthenticated | ErrorKind::IntrospectionForbidden => ErrorResponse {
+                status: 400,
+                body: Some(json!({ "error": "unauthorized_client" })),
+                content_type: crate::error::JSON,
+                www_authenticate: None,
+            },
             ErrorKind::NotFound | ErrorKind::UnknownRealm | ErrorKind::MethodNotAllowed => ErrorResponse {
                 status: 404,
                 body: Some(json!({ "code": 5, "message": "Not Found" })),
@@ -341,7 +416,14 @@ impl Flavor for Zitadel {
     }
 
     fn read_grants(&self, claims: &Map<String, Value>, _resource: Option<&str>) -> Grants {
-        let roles = match claims.get(ROLES_CLAIM) {
+        // A client-credentials token has only `urn:zitadel:iam:org:project:{id}:roles`.
+        let qualified = || {
+            claims
+                .iter()
+                .find(|(name, _)| name.starts_with("urn:zitadel:iam:org:project:") && name.ends_with(":roles"))
+                .map(|(_, value)| value)
+        };
+        let roles = match claims.get(ROLES_CLAIM).or_else(qualified) {
             Some(Value::Object(roles)) => roles.keys().cloned().collect(),
             _ => Vec::new(),
         };

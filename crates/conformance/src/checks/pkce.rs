@@ -105,7 +105,12 @@ async fn refused_verifier(cx: &Cx<'_>, verifier: Option<&str>) -> Step {
     let code = cx.callback(&request).await?.code()?;
     let exchange = cx.redeem(&request, &code, verifier).await?;
     Cx::expect_no_token(&exchange)?;
-    cx.expect_error(&exchange, &ErrorKind::PkceMismatch, &[400], &["invalid_grant"])
+    let detail = if verifier.is_none() {
+        providers::PKCE_VERIFIER_MISSING
+    } else {
+        ""
+    };
+    cx.expect_error_detail(&exchange, &ErrorKind::PkceMismatch, detail, &[400], &["invalid_grant"])
 }
 
 async fn pkce02(cx: &Cx<'_>) -> Step {

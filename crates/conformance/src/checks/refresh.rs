@@ -71,7 +71,7 @@ async fn refresh(cx: &Cx<'_>, refresh_token: &str, scope: Option<&str>) -> Step<
 }
 
 async fn ref01(cx: &Cx<'_>) -> Step {
-    let first = cx.web_tokens("openid").await?;
+    let first = cx.refreshable_tokens().await?;
     // A frozen mock clock and a token without `jti` would mint the very same JWT again; where
     // the clock cannot be moved and the provider's tokens carry no `jti` (App ID), two tokens of
     // one second are the same bytes: refresh in the next second.
@@ -105,7 +105,7 @@ async fn ref01(cx: &Cx<'_>) -> Step {
 }
 
 async fn ref02(cx: &Cx<'_>) -> Step {
-    let first = cx.web_tokens("openid").await?;
+    let first = cx.refreshable_tokens().await?;
     let spa = cx.spa()?;
     let exchange = cx
         .token_request(
@@ -121,7 +121,7 @@ async fn ref02(cx: &Cx<'_>) -> Step {
 }
 
 async fn ref03(cx: &Cx<'_>) -> Step {
-    let first = cx.web_tokens("openid").await?;
+    let first = cx.refreshable_tokens().await?;
     let granted: Vec<String> = first
         .str("scope")
         .unwrap_or("openid")
@@ -151,7 +151,7 @@ async fn ref03(cx: &Cx<'_>) -> Step {
 }
 
 async fn ref04(cx: &Cx<'_>) -> Step {
-    let first = cx.web_tokens("openid").await?;
+    let first = cx.refreshable_tokens().await?;
     let old = first.refresh_token()?.to_owned();
     let second = Cx::tokens(refresh(cx, &old, None).await?)?;
     let Some(new) = second.str("refresh_token").filter(|new| *new != old) else {
@@ -172,7 +172,7 @@ async fn ref04(cx: &Cx<'_>) -> Step {
 }
 
 async fn ref05(cx: &Cx<'_>) -> Step {
-    let tokens = cx.web_tokens("openid").await?;
+    let tokens = cx.refreshable_tokens().await?;
     let token = tokens.refresh_token()?;
     if token.is_empty() || !token.bytes().all(|b| (0x20..=0x7E).contains(&b)) {
         return Err(tokens

@@ -109,7 +109,7 @@ async fn refresh_works(cx: &Cx<'_>, refresh_token: &str) -> Step<Exchange> {
 
 async fn revoked_refresh(cx: &Cx<'_>, hint: Option<&str>) -> Step {
     let web = cx.web()?;
-    let tokens = cx.web_tokens("openid").await?;
+    let tokens = cx.refreshable_tokens().await?;
     let refresh = tokens.refresh_token()?;
     let mut params = vec![("token", refresh)];
     if let Some(hint) = hint {
@@ -145,7 +145,7 @@ async fn rev03(cx: &Cx<'_>) -> Step {
     for token in ["not-a-token", "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln"] {
         revoke(cx, web, &[("token", token)]).await?.expect_status(200)?;
     }
-    if let Ok(tokens) = cx.web_tokens("openid").await
+    if let Ok(tokens) = cx.refreshable_tokens().await
         && let Ok(refresh) = tokens.refresh_token()
     {
         revoke(cx, web, &[("token", refresh)]).await?.expect_status(200)?;
@@ -156,7 +156,7 @@ async fn rev03(cx: &Cx<'_>) -> Step {
 
 async fn rev04(cx: &Cx<'_>) -> Step {
     let spa = cx.spa()?;
-    let tokens = cx.web_tokens("openid").await?;
+    let tokens = cx.refreshable_tokens().await?;
     let refresh = tokens.refresh_token()?;
     let exchange = revoke(cx, spa, &[("token", refresh)]).await?;
     if exchange.status >= 500 {
@@ -219,7 +219,7 @@ async fn rev07(cx: &Cx<'_>) -> Step {
 /// refused; where a rotated token is no longer known (ZITADEL, WSO2) RT2 keeps working.
 async fn rev08(cx: &Cx<'_>) -> Step {
     let web = cx.web()?;
-    let first = cx.web_tokens("openid").await?;
+    let first = cx.refreshable_tokens().await?;
     let rotated = first.refresh_token()?;
     let second = Cx::tokens(refresh_works(cx, rotated).await?)?;
     let current = second.refresh_token()?;

@@ -566,7 +566,18 @@ async fn tok15(cx: &Cx<'_>) -> Step {
         }
         let exchange = cx.token_request(web, &params).await?;
         Cx::expect_no_token(&exchange)?;
-        cx.expect_error(&exchange, &ErrorKind::RedirectUriMismatch, &[400], &["invalid_grant"])?;
+        if redirect_uri.is_none() && cx.provider().flavor().quirks().token_redirect_uri_required {
+            let detail = format!("{}redirect_uri", providers::MISSING_PARAMETER);
+            cx.expect_error_detail(
+                &exchange,
+                &ErrorKind::MalformedRequest,
+                &detail,
+                &[400],
+                &["invalid_grant"],
+            )?;
+        } else {
+            cx.expect_error(&exchange, &ErrorKind::RedirectUriMismatch, &[400], &["invalid_grant"])?;
+        }
     }
     Ok(())
 }

@@ -244,6 +244,17 @@ impl<'t> Cx<'t> {
         Cx::tokens(self.redeem(&request, &code, None).await?)
     }
 
+    /// Tokens through the code flow that include a refresh token where the provider issues one:
+    /// `openid`, plus `offline_access` where the provider needs it for a refresh token
+    /// ([`providers::Quirks::refresh_needs_offline_access`], ZITADEL).
+    pub(crate) async fn refreshable_tokens(&self) -> Step<Tokens> {
+        if self.provider().flavor().quirks().refresh_needs_offline_access {
+            self.web_tokens("openid offline_access").await
+        } else {
+            self.web_tokens("openid").await
+        }
+    }
+
     /// Tokens through client credentials.
     pub(crate) async fn service_tokens(&self) -> Step<Tokens> {
         let service = self.service()?;

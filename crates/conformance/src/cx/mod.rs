@@ -157,13 +157,27 @@ impl<'t> Cx<'t> {
         spec_status: &[u16],
         spec_codes: &[&str],
     ) -> Step {
+        self.expect_error_detail(exchange, kind, "", spec_status, spec_codes)
+    }
+
+    /// [`Cx::expect_error`] for an error whose provider rendering depends on the mock's
+    /// description `detail` (one of the `providers` description constants, e.g.
+    /// [`providers::PKCE_VERIFIER_MISSING`]).
+    pub(crate) fn expect_error_detail(
+        &self,
+        exchange: &Exchange,
+        kind: &ErrorKind,
+        detail: &str,
+        spec_status: &[u16],
+        spec_codes: &[&str],
+    ) -> Step {
         let code = exchange.error_code();
         let spec_ok =
             spec_status.contains(&exchange.status) && code.as_deref().is_some_and(|c| spec_codes.contains(&c));
         if spec_ok {
             return Ok(());
         }
-        let documented = self.provider().error_response(kind, "", self.target.realm_name());
+        let documented = self.provider().error_response(kind, detail, self.target.realm_name());
         let documented_code = documented.error_code().map(str::to_owned);
         if documented.status == exchange.status && documented_code == code {
             self.note(format!(

@@ -32,7 +32,8 @@ async fn introspect(
         let unauthenticated = |detail: &str| OAuthError::new(ErrorKind::IntrospectionUnauthenticated, detail);
         let caller = authenticate_with(cx.realm, &headers, &params, cx.flavor()).map_err(|err| match err.kind {
             ErrorKind::MultipleClientAuthMethods | ErrorKind::MalformedRequest => err,
-            _ => unauthenticated("client authentication is required to introspect"),
+            ErrorKind::MissingClientAuth => unauthenticated(providers::INTROSPECTION_NO_CREDENTIALS),
+            _ => unauthenticated("client authentication failed"),
         })?;
         if caller.method == AuthMethod::None {
             return Err(OAuthError::new(
@@ -58,8 +59,8 @@ async fn introspect(
             (true, Some("refresh_token")) => Lookup::Refresh,
             (true, Some(_)) => return Err(OAuthError::malformed("Unsupported token type.")),
         };
-        let body = describe(&cx, token, lookup)
-            .filter(|_| audience_allows(&cx, caller.client, token))
+        let body = crate::pat::introspect(&cx, token, caller.client)
+            .or_else(|| describe(&cx, token, lookup).filter(|_| audience_allows(&cx, caller.client, token)))
             .unwrap_or_else(|| json!({ "active": false }));
         Ok(no_store_json(&body))
     }
@@ -95,10 +96,11 @@ enum Lookup {
 fn describe(cx: &RealmCtx<'_>, token: &str, lookup: Lookup) -> Option<Value> {
     if let Some(live) = cx.live_access_token(token).filter(|_| lookup != Lookup::Refresh) {
         let subject = live.claims.get("sub").and_then(Value::as_str).unwrap_or_default();
-        let username = cx.realm.user_by_id(subject).map(|user| user.username.as_str());
+        let user = cx.realm.user_by_id(subject);
         let body = cx.flavor().introspection(&IntrospectionInput {
             claims: &live.claims,
-            username,
+            username: user.map(|user| user.username.as_str()),
+            user,
             refresh_token: false,
             jwt: crate::jws::looks_like_jws(token),
             site: cx.site,
@@ -126,6 +128,7 @@ fn describe(cx: &RealmCtx<'_>, token: &str, lookup: Lookup) -> Option<Value> {
     let body = cx.flavor().introspection(&IntrospectionInput {
         claims: &claims,
         username: user.map(|user| user.username.as_str()),
+        user,
         refresh_token: true,
         jwt: false,
         site: cx.site,

@@ -29,6 +29,9 @@ async fn userinfo(
     let result = async {
         let cx = app.realm(&realm)?;
         let token = presented_token(&method, &uri, &headers, body).await?;
+        if let Some(claims) = crate::pat::userinfo(&cx, &token) {
+            return Ok(no_store_json(&Value::Object(claims)));
+        }
         let invalid = || {
             OAuthError::new(
                 ErrorKind::InvalidBearer,

@@ -39,7 +39,7 @@ pub(crate) fn issue(cx: &RealmCtx<'_>, client: AuthenticatedClient<'_>, params: 
         .ok_or_else(|| {
             OAuthError::new(
                 ErrorKind::UnsupportedGrantType,
-                format!("grant type {name} is not supported"),
+                providers::unsupported_grant_description(name),
             )
         })?;
     if !client.client.allows(grant) {

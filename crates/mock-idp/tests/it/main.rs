@@ -3,3 +3,4 @@
 
 mod cli;
 mod hardening;
+mod zitadel_library;

@@ -65,6 +65,16 @@ pub(super) struct RawClient {
     pub(super) introspection: bool,
     pub(super) access_token_format: Option<TokenFormat>,
     pub(super) signing_alg: Option<SigningAlg>,
+    #[serde(default)]
+    pub(super) personal_access_tokens: Vec<Spanned<RawPat>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawPat {
+    pub(super) token: String,
+    pub(super) expires_at: u64,
+    pub(super) issued_at: Option<u64>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -291,3 +291,36 @@ fn an_unset_variable_names_the_field_the_line_and_the_variable() {
         "{err}"
     );
 }
+
+#[test]
+fn personal_access_tokens_belong_to_machine_users_and_are_checked() {
+    let with = |client: &str, pat: &str| {
+        format!("{DEFAULT_WORLD_TOML}\n[[realms.demo.clients.{client}.personal_access_tokens]]\n{pat}\n")
+    };
+    let good = "token = \"a-personal-access-token-of-32-chars-or-more\"\nexpires_at = 4102444800";
+    let world = World::from_toml_str(&with("service", good), "pat.toml").unwrap();
+    let service = &world.realm("demo").unwrap().clients["service"];
+    assert_eq!(service.personal_access_tokens[0].expires_at, 4_102_444_800);
+    assert_eq!(service.personal_access_tokens[0].issued_at, None);
+    for (client, pat, problem) in [
+        ("web-app", good, "only a client with the client_credentials grant"),
+        (
+            "service",
+            "token = \"short\"\nexpires_at = 4102444800",
+            "at least 32 characters",
+        ),
+        (
+            "service",
+            "token = \"a-personal-access-token-of-32-chars-or-more\"\nexpires_at = 10\nissued_at = 20",
+            "after issued_at",
+        ),
+        (
+            "service",
+            "token = \"a-personal-access-token-of-32-chars-or-more\"",
+            "expires_at",
+        ),
+    ] {
+        let err = invalid(&with(client, pat)).to_string();
+        assert!(err.contains(problem), "{client} {pat}: {err}");
+    }
+}

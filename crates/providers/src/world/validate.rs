@@ -1,7 +1,7 @@
 //! Turns the raw file into a [`World`], enforcing every rule of the model.
 
-use super::raw::{RawClient, RawClientKind, RawLifetimes, RawRealm, RawUser, RawWorld};
-use super::{Client, ClientKind, Lifetimes, PkcePolicy, Realm, User, World, WorldError};
+use super::raw::{RawClient, RawClientKind, RawLifetimes, RawPat, RawRealm, RawUser, RawWorld};
+use super::{Client, ClientKind, Lifetimes, PersonalAccessToken, PkcePolicy, Realm, User, World, WorldError};
 use crate::{GrantType, SigningAlg};
 use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Range;
@@ -294,6 +294,8 @@ fn client(
         ));
     }
 
+    let personal_access_tokens = personal_access_tokens(raw.personal_access_tokens, &grant_types, path, fail)?;
+
     Ok(Client {
         id: id.to_owned(),
         kind,
@@ -309,7 +311,50 @@ fn client(
         introspection: raw.introspection,
         access_token_format: raw.access_token_format,
         signing_alg: raw.signing_alg,
+        personal_access_tokens,
     })
+}
+
+/// A machine user's personal access tokens: only on a `client_credentials` client (the
+/// machine user), each at least 32 characters of `[A-Za-z0-9-._~]` (what a bearer token may
+/// hold unescaped, RFC 6750 §2.1) with an expiry after its creation.
+fn personal_access_tokens(
+    raw: Vec<Spanned<RawPat>>,
+    grant_types: &[GrantType],
+    path: &str,
+    fail: Fail<'_>,
+) -> Result<Vec<PersonalAccessToken>, WorldError> {
+    let mut tokens: Vec<PersonalAccessToken> = Vec::with_capacity(raw.len());
+    for (index, spanned) in raw.into_iter().enumerate() {
+        let span = spanned.span();
+        let pat = spanned.into_inner();
+        let field = format!("{path}.personal_access_tokens[{index}]");
+        let problem = if !grant_types.contains(&GrantType::ClientCredentials) {
+            Some("only a client with the client_credentials grant (a machine user) has personal access tokens")
+        } else if pat.token.len() < 32
+            || !pat
+                .token
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~'))
+        {
+            Some("token must be at least 32 characters of [A-Za-z0-9-._~]")
+        } else if pat.issued_at.is_some_and(|issued| issued >= pat.expires_at) {
+            Some("expires_at must be after issued_at")
+        } else if tokens.iter().any(|other| other.token == pat.token) {
+            Some("the same token is listed twice")
+        } else {
+            None
+        };
+        if let Some(problem) = problem {
+            return Err(fail(span, field, problem.into()));
+        }
+        tokens.push(PersonalAccessToken {
+            token: pat.token,
+            expires_at: pat.expires_at,
+            issued_at: pat.issued_at,
+        });
+    }
+    Ok(tokens)
 }
 
 fn user(

@@ -12,3 +12,4 @@ mod seed;
 mod seed_keycloak;
 mod smoke;
 mod wycheproof;
+mod zitadel_pat;
