@@ -12,6 +12,7 @@
 //!   `client_id:code_verifier` as its Basic credentials.
 //! - The profile attributes API lives on the host root at `/api/v1/attributes`.
 
+use crate::ProviderMetadata;
 use crate::claims::{AccessTokenInput, DiscoveryInput, IdTokenInput, IntrospectionInput, TokenResponseInput};
 use crate::reader::{scope_tokens, string_array};
 use crate::{
@@ -64,6 +65,36 @@ pub const QUIRKS: Quirks = Quirks {
     ..Quirks::STANDARD
 };
 
+/// The member order of App ID's documented discovery document (well-known.md).
+const DISCOVERY_ORDER: [&str; 13] = [
+    "issuer",
+    "authorization_endpoint",
+    "token_endpoint",
+    "jwks_uri",
+    "subject_types_supported",
+    "id_token_signing_alg_values_supported",
+    "userinfo_endpoint",
+    "scopes_supported",
+    "response_types_supported",
+    "claims_supported",
+    "grant_types_supported",
+    "code_challenge_methods_supported",
+    "profiles_endpoint",
+];
+
+/// `claims_supported` of App ID's document.
+const DISCOVERY_CLAIMS: [&str; 9] = [
+    "iss",
+    "aud",
+    "exp",
+    "tenant",
+    "iat",
+    "sub",
+    "nonce",
+    "amr",
+    "oauth_client",
+];
+
 impl Flavor for AppId {
     fn quirks(&self) -> &'static Quirks {
         &QUIRKS
@@ -99,40 +130,34 @@ impl Flavor for AppId {
         scopes
     }
 
-    fn discovery(&self, input: &DiscoveryInput<'_>) -> Map<String, Value> {
-        let url = |endpoint| input.site.url(endpoint).unwrap_or_default();
-        let grants: Vec<&str> = input.grant_types.iter().map(|grant| grant.as_str()).collect();
-        let algs: Vec<&str> = input.signing_algs.iter().map(|alg| alg.as_str()).collect();
-        let mut doc = Map::new();
-        doc.insert("issuer".into(), json!(input.site.issuer()));
-        doc.insert("authorization_endpoint".into(), json!(url(Endpoint::Authorize)));
-        doc.insert("token_endpoint".into(), json!(url(Endpoint::Token)));
-        doc.insert("jwks_uri".into(), json!(url(Endpoint::Jwks)));
-        doc.insert("subject_types_supported".into(), json!(["public"]));
-        doc.insert("id_token_signing_alg_values_supported".into(), json!(algs));
-        doc.insert("userinfo_endpoint".into(), json!(url(Endpoint::Userinfo)));
-        doc.insert("scopes_supported".into(), json!(["openid"]));
-        doc.insert("response_types_supported".into(), json!(["code"]));
-        doc.insert(
-            "claims_supported".into(),
-            json!([
-                "iss",
-                "aud",
-                "exp",
-                "tenant",
-                "iat",
-                "sub",
-                "nonce",
-                "amr",
-                "oauth_client"
-            ]),
-        );
-        doc.insert("grant_types_supported".into(), json!(grants));
-        if !QUIRKS.deviates(Deviation::PkceMethodsNotAdvertised) {
-            doc.insert("code_challenge_methods_supported".into(), json!(QUIRKS.pkce_methods));
+    fn metadata(&self, input: &DiscoveryInput<'_>, quirks: &Quirks) -> ProviderMetadata {
+        let mut extra = Map::new();
+        extra.insert("profiles_endpoint".into(), json!(input.site.base()));
+        // IBM's documented document (well-known.md) names no introspection, revocation or
+        // logout endpoint and no client authentication methods, although the mock serves them.
+        ProviderMetadata {
+            scopes_supported: Some(vec!["openid".into()]),
+            claims_supported: Some(DISCOVERY_CLAIMS.to_vec()),
+            introspection_endpoint: None,
+            revocation_endpoint: None,
+            end_session_endpoint: None,
+            response_modes_supported: None,
+            token_endpoint_auth_methods_supported: None,
+            introspection_endpoint_auth_methods_supported: None,
+            revocation_endpoint_auth_methods_supported: None,
+            prompt_values_supported: None,
+            claims_parameter_supported: None,
+            request_parameter_supported: None,
+            request_uri_parameter_supported: None,
+            backchannel_logout_supported: None,
+            frontchannel_logout_supported: None,
+            extra,
+            ..ProviderMetadata::standard(input, quirks)
         }
-        doc.insert("profiles_endpoint".into(), json!(input.site.base()));
-        doc
+    }
+
+    fn metadata_order(&self) -> &'static [&'static str] {
+        &DISCOVERY_ORDER
     }
 
     fn access_token_claims(&self, input: &AccessTokenInput<'_>) -> Map<String, Value> {

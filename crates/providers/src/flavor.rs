@@ -4,7 +4,10 @@
 //! overrides what its provider does differently, and nothing else.
 
 use crate::claims::{AccessTokenInput, DiscoveryInput, IdTokenInput, IntrospectionInput, TokenResponseInput};
-use crate::{Client, Endpoint, ErrorKind, ErrorResponse, Grants, Quirks, ScopeScreen, Site, User, generic, reader};
+use crate::{
+    Client, Endpoint, ErrorKind, ErrorResponse, Grants, ProviderMetadata, Quirks, ScopeScreen, Site, User, generic,
+    reader,
+};
 use serde_json::{Map, Value};
 
 /// One provider's facts. Implemented by a zero-sized type per provider module.
@@ -57,9 +60,22 @@ pub trait Flavor: Sync + Send + std::fmt::Debug {
         requested
     }
 
-    /// The discovery document.
+    /// The discovery document's members for a provider that behaves as `quirks` say
+    /// (normally [`Flavor::quirks`]; tests pass others). A provider module starts from
+    /// [`ProviderMetadata::standard`] and changes only what its provider writes differently.
+    fn metadata(&self, input: &DiscoveryInput<'_>, quirks: &Quirks) -> ProviderMetadata {
+        ProviderMetadata::standard(input, quirks)
+    }
+
+    /// The order the provider writes its discovery members in (every member it writes).
+    fn metadata_order(&self) -> &'static [&'static str] {
+        crate::metadata::STANDARD_ORDER
+    }
+
+    /// The discovery document served: [`Flavor::metadata`] for the provider's own quirks, in
+    /// [`Flavor::metadata_order`]. Provider modules do not override it.
     fn discovery(&self, input: &DiscoveryInput<'_>) -> Map<String, Value> {
-        generic::discovery(input)
+        self.metadata(input, self.quirks()).document(self.metadata_order())
     }
 
     /// Claims of an access token.

@@ -5,11 +5,10 @@
 //! - Errors exactly as RFC 6749 §5.2, RFC 6750 §3 and RFC 7662 §2.3 describe them.
 
 use crate::claims::{
-    AccessTokenInput, DiscoveryInput, IdTokenInput, IntrospectionInput, SCOPE_CLAIMS, TokenResponseInput,
-    audience_value, standard_user_claims,
+    AccessTokenInput, IdTokenInput, IntrospectionInput, TokenResponseInput, audience_value, standard_user_claims,
 };
 use crate::error::sanitize_description;
-use crate::{Challenge, Endpoint, ErrorCode, ErrorKind, ErrorResponse, Flavor, Quirks, Site, User};
+use crate::{Challenge, Endpoint, ErrorCode, ErrorKind, ErrorResponse, Flavor, Site, User};
 use serde_json::{Map, Value, json};
 
 /// The generic provider's facts: the [`Flavor`] defaults.
@@ -43,68 +42,6 @@ pub(crate) fn route(endpoint: Endpoint) -> &'static str {
 /// `{public_url}/{realm}`, without a trailing slash.
 pub(crate) fn issuer(site: &Site) -> String {
     format!("{}/{}", site.base(), site.realm)
-}
-
-pub(crate) fn discovery(input: &DiscoveryInput<'_>) -> Map<String, Value> {
-    let url = |endpoint| input.site.url(endpoint).unwrap_or_default();
-    let mut claims_supported: Vec<&str> = vec![
-        "iss",
-        "sub",
-        "aud",
-        "exp",
-        "iat",
-        "auth_time",
-        "nonce",
-        "azp",
-        "sid",
-        "at_hash",
-    ];
-    for (_, claims) in SCOPE_CLAIMS {
-        claims_supported.extend_from_slice(claims);
-    }
-    let algs: Vec<&str> = input.signing_algs.iter().map(|alg| alg.as_str()).collect();
-    let grants: Vec<&str> = input.grant_types.iter().map(|grant| grant.as_str()).collect();
-    let client_auth = ["client_secret_basic", "client_secret_post"];
-    let mut doc = Map::new();
-    doc.insert("issuer".into(), json!(input.site.issuer()));
-    doc.insert("authorization_endpoint".into(), json!(url(Endpoint::Authorize)));
-    doc.insert("token_endpoint".into(), json!(url(Endpoint::Token)));
-    doc.insert("userinfo_endpoint".into(), json!(url(Endpoint::Userinfo)));
-    doc.insert("jwks_uri".into(), json!(url(Endpoint::Jwks)));
-    doc.insert("introspection_endpoint".into(), json!(url(Endpoint::Introspect)));
-    doc.insert("revocation_endpoint".into(), json!(url(Endpoint::Revoke)));
-    doc.insert("end_session_endpoint".into(), json!(url(Endpoint::EndSession)));
-    doc.insert("scopes_supported".into(), json!(input.realm.scopes));
-    doc.insert("response_types_supported".into(), json!(["code"]));
-    doc.insert("response_modes_supported".into(), json!(["query"]));
-    doc.insert("grant_types_supported".into(), json!(grants));
-    doc.insert("subject_types_supported".into(), json!(["public"]));
-    doc.insert("id_token_signing_alg_values_supported".into(), json!(algs));
-    doc.insert(
-        "token_endpoint_auth_methods_supported".into(),
-        json!(["client_secret_basic", "client_secret_post", "none"]),
-    );
-    doc.insert(
-        "introspection_endpoint_auth_methods_supported".into(),
-        json!(client_auth),
-    );
-    doc.insert(
-        "revocation_endpoint_auth_methods_supported".into(),
-        json!(["client_secret_basic", "client_secret_post", "none"]),
-    );
-    let quirks = Quirks::STANDARD;
-    doc.insert("code_challenge_methods_supported".into(), json!(quirks.pkce_methods));
-    doc.insert("claims_supported".into(), json!(claims_supported));
-    doc.insert("prompt_values_supported".into(), json!(["none", "login"]));
-    doc.insert("claims_parameter_supported".into(), json!(false));
-    doc.insert("request_parameter_supported".into(), json!(false));
-    doc.insert("request_uri_parameter_supported".into(), json!(false));
-    if quirks.authorization_response_iss {
-        doc.insert("authorization_response_iss_parameter_supported".into(), json!(true));
-    }
-    doc.insert("backchannel_logout_supported".into(), json!(false));
-    doc.insert("frontchannel_logout_supported".into(), json!(false));
-    doc
 }
 
 pub(crate) fn access_token_claims(input: &AccessTokenInput<'_>) -> Map<String, Value> {

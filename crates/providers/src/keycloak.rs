@@ -17,10 +17,12 @@ mod export;
 
 pub use export::realm_export;
 
+use crate::ProviderMetadata;
 use crate::claims::{
     AccessTokenInput, DiscoveryInput, IdTokenInput, IntrospectionInput, TokenResponseInput, audience_value, stable_uuid,
 };
 use crate::error::sanitize_description;
+use crate::metadata::SECRET_AUTH;
 use crate::reader::{scope_tokens, string_array, string_claim};
 use crate::{
     Client, ClientRoles, Endpoint, ErrorKind, ErrorResponse, Flavor, GrantType, Grants, Quirks, RefreshRevocation,
@@ -79,6 +81,58 @@ pub const QUIRKS: Quirks = Quirks {
     ..Quirks::STANDARD
 };
 
+/// The member order of Keycloak's discovery document (recorded 26.7.1 document).
+const DISCOVERY_ORDER: [&str; 30] = [
+    "issuer",
+    "authorization_endpoint",
+    "token_endpoint",
+    "introspection_endpoint",
+    "userinfo_endpoint",
+    "end_session_endpoint",
+    "frontchannel_logout_session_supported",
+    "frontchannel_logout_supported",
+    "jwks_uri",
+    "grant_types_supported",
+    "acr_values_supported",
+    "response_types_supported",
+    "subject_types_supported",
+    "prompt_values_supported",
+    "id_token_signing_alg_values_supported",
+    "response_modes_supported",
+    "token_endpoint_auth_methods_supported",
+    "introspection_endpoint_auth_methods_supported",
+    "claims_supported",
+    "claim_types_supported",
+    "claims_parameter_supported",
+    "scopes_supported",
+    "request_parameter_supported",
+    "request_uri_parameter_supported",
+    "code_challenge_methods_supported",
+    "revocation_endpoint",
+    "revocation_endpoint_auth_methods_supported",
+    "backchannel_logout_supported",
+    "backchannel_logout_session_supported",
+    "authorization_response_iss_parameter_supported",
+];
+
+/// `claims_supported`: the claims of Keycloak's document that the mock writes.
+const DISCOVERY_CLAIMS: [&str; 14] = [
+    "iss",
+    "sub",
+    "aud",
+    "exp",
+    "iat",
+    "auth_time",
+    "name",
+    "given_name",
+    "family_name",
+    "preferred_username",
+    "email",
+    "acr",
+    "azp",
+    "nonce",
+];
+
 impl Flavor for Keycloak {
     fn quirks(&self) -> &'static Quirks {
         &QUIRKS
@@ -120,66 +174,21 @@ impl Flavor for Keycloak {
         granted
     }
 
-    fn discovery(&self, input: &DiscoveryInput<'_>) -> Map<String, Value> {
-        let url = |endpoint| input.site.url(endpoint).unwrap_or_default();
-        let algs: Vec<&str> = input.signing_algs.iter().map(|alg| alg.as_str()).collect();
-        let grants: Vec<&str> = input.grant_types.iter().map(|grant| grant.as_str()).collect();
-        let client_auth = ["client_secret_basic", "client_secret_post"];
-        let mut doc = Map::new();
-        doc.insert("issuer".into(), json!(input.site.issuer()));
-        doc.insert("authorization_endpoint".into(), json!(url(Endpoint::Authorize)));
-        doc.insert("token_endpoint".into(), json!(url(Endpoint::Token)));
-        doc.insert("introspection_endpoint".into(), json!(url(Endpoint::Introspect)));
-        doc.insert("userinfo_endpoint".into(), json!(url(Endpoint::Userinfo)));
-        doc.insert("end_session_endpoint".into(), json!(url(Endpoint::EndSession)));
-        doc.insert("frontchannel_logout_session_supported".into(), json!(false));
-        doc.insert("frontchannel_logout_supported".into(), json!(false));
-        doc.insert("jwks_uri".into(), json!(url(Endpoint::Jwks)));
-        doc.insert("grant_types_supported".into(), json!(grants));
-        doc.insert("acr_values_supported".into(), json!(["0", "1"]));
-        doc.insert("response_types_supported".into(), json!(["code"]));
-        doc.insert("subject_types_supported".into(), json!(["public"]));
-        doc.insert("prompt_values_supported".into(), json!(["none", "login"]));
-        doc.insert("id_token_signing_alg_values_supported".into(), json!(algs));
-        doc.insert("response_modes_supported".into(), json!(["query"]));
-        doc.insert("token_endpoint_auth_methods_supported".into(), json!(client_auth));
-        doc.insert(
-            "introspection_endpoint_auth_methods_supported".into(),
-            json!(client_auth),
-        );
-        doc.insert(
-            "claims_supported".into(),
-            json!([
-                "iss",
-                "sub",
-                "aud",
-                "exp",
-                "iat",
-                "auth_time",
-                "name",
-                "given_name",
-                "family_name",
-                "preferred_username",
-                "email",
-                "acr",
-                "azp",
-                "nonce"
-            ]),
-        );
-        doc.insert("claim_types_supported".into(), json!(["normal"]));
-        doc.insert("claims_parameter_supported".into(), json!(false));
-        doc.insert("scopes_supported".into(), json!(input.realm.scopes));
-        doc.insert("request_parameter_supported".into(), json!(false));
-        doc.insert("request_uri_parameter_supported".into(), json!(false));
-        doc.insert("code_challenge_methods_supported".into(), json!(QUIRKS.pkce_methods));
-        doc.insert("revocation_endpoint".into(), json!(url(Endpoint::Revoke)));
-        doc.insert("revocation_endpoint_auth_methods_supported".into(), json!(client_auth));
-        doc.insert("backchannel_logout_supported".into(), json!(false));
-        doc.insert("backchannel_logout_session_supported".into(), json!(false));
-        if QUIRKS.authorization_response_iss {
-            doc.insert("authorization_response_iss_parameter_supported".into(), json!(true));
+    fn metadata(&self, input: &DiscoveryInput<'_>, quirks: &Quirks) -> ProviderMetadata {
+        ProviderMetadata {
+            token_endpoint_auth_methods_supported: Some(SECRET_AUTH.to_vec()),
+            revocation_endpoint_auth_methods_supported: Some(SECRET_AUTH.to_vec()),
+            claims_supported: Some(DISCOVERY_CLAIMS.to_vec()),
+            claim_types_supported: Some(vec!["normal"]),
+            acr_values_supported: Some(vec!["0", "1"]),
+            backchannel_logout_session_supported: Some(false),
+            frontchannel_logout_session_supported: Some(false),
+            ..ProviderMetadata::standard(input, quirks)
         }
-        doc
+    }
+
+    fn metadata_order(&self) -> &'static [&'static str] {
+        &DISCOVERY_ORDER
     }
 
     fn access_token_claims(&self, input: &AccessTokenInput<'_>) -> Map<String, Value> {

@@ -22,6 +22,7 @@ mod flavor;
 pub mod generic;
 mod grant;
 pub mod keycloak;
+pub mod metadata;
 mod provider;
 mod quirks;
 pub mod reader;
@@ -45,6 +46,7 @@ pub use error::{
 };
 pub use flavor::Flavor;
 pub use grant::GrantType;
+pub use metadata::ProviderMetadata;
 pub use provider::{Endpoint, Provider, UnknownProvider};
 pub use quirks::{
     BodyFormats, ChallengeRealm, ClientRoles, LogoutConfirmation, Quirks, RefreshRevocation, ResourceAudience,

@@ -17,11 +17,13 @@ pub mod setup;
 
 pub use setup::setup_notes;
 
+use crate::ProviderMetadata;
 use crate::claims::{
     AccessTokenInput, DiscoveryInput, IdTokenInput, IntrospectionInput, TokenResponseInput, audience_value,
     stable_uuid, standard_user_claims,
 };
 use crate::error::sanitize_description;
+use crate::metadata::SECRET_AUTH;
 use crate::reader::{scope_tokens, string_array, string_claim};
 use crate::{
     ChallengeRealm, Endpoint, ErrorKind, ErrorResponse, Flavor, Grants, LogoutConfirmation, Quirks, Realm,
@@ -83,6 +85,46 @@ pub const QUIRKS: Quirks = Quirks {
     challenge_realm: ChallengeRealm::HostName,
     ..Quirks::STANDARD
 };
+
+/// The member order of WSO2 Identity Server's discovery document.
+const DISCOVERY_ORDER: [&str; 23] = [
+    "issuer",
+    "authorization_endpoint",
+    "token_endpoint",
+    "userinfo_endpoint",
+    "revocation_endpoint",
+    "revocation_endpoint_auth_methods_supported",
+    "introspection_endpoint",
+    "introspection_endpoint_auth_methods_supported",
+    "jwks_uri",
+    "scopes_supported",
+    "response_types_supported",
+    "response_modes_supported",
+    "grant_types_supported",
+    "subject_types_supported",
+    "id_token_signing_alg_values_supported",
+    "token_endpoint_auth_methods_supported",
+    "request_parameter_supported",
+    "claims_parameter_supported",
+    "claims_supported",
+    "end_session_endpoint",
+    "backchannel_logout_supported",
+    "frontchannel_logout_supported",
+    "code_challenge_methods_supported",
+];
+
+/// `claims_supported` of WSO2's document.
+const DISCOVERY_CLAIMS: [&str; 9] = [
+    "name",
+    "given_name",
+    "family_name",
+    "preferred_username",
+    "email",
+    "email_verified",
+    "sub",
+    "iss",
+    "acr",
+];
 
 impl Flavor for Wso2 {
     fn quirks(&self) -> &'static Quirks {
@@ -179,52 +221,19 @@ impl Flavor for Wso2 {
         }
     }
 
-    fn discovery(&self, input: &DiscoveryInput<'_>) -> Map<String, Value> {
-        let url = |endpoint| input.site.url(endpoint).unwrap_or_default();
-        let grants: Vec<&str> = input.grant_types.iter().map(|grant| grant.as_str()).collect();
-        let algs: Vec<&str> = input.signing_algs.iter().map(|alg| alg.as_str()).collect();
-        let client_auth = ["client_secret_basic", "client_secret_post"];
-        let mut doc = Map::new();
-        doc.insert("issuer".into(), json!(input.site.issuer()));
-        doc.insert("authorization_endpoint".into(), json!(url(Endpoint::Authorize)));
-        doc.insert("token_endpoint".into(), json!(url(Endpoint::Token)));
-        doc.insert("userinfo_endpoint".into(), json!(url(Endpoint::Userinfo)));
-        doc.insert("revocation_endpoint".into(), json!(url(Endpoint::Revoke)));
-        doc.insert("revocation_endpoint_auth_methods_supported".into(), json!(client_auth));
-        doc.insert("introspection_endpoint".into(), json!(url(Endpoint::Introspect)));
-        doc.insert(
-            "introspection_endpoint_auth_methods_supported".into(),
-            json!(client_auth),
-        );
-        doc.insert("jwks_uri".into(), json!(url(Endpoint::Jwks)));
-        doc.insert("scopes_supported".into(), json!(input.realm.scopes));
-        doc.insert("response_types_supported".into(), json!(["code"]));
-        doc.insert("response_modes_supported".into(), json!(["query"]));
-        doc.insert("grant_types_supported".into(), json!(grants));
-        doc.insert("subject_types_supported".into(), json!(["public"]));
-        doc.insert("id_token_signing_alg_values_supported".into(), json!(algs));
-        doc.insert("token_endpoint_auth_methods_supported".into(), json!(client_auth));
-        doc.insert("request_parameter_supported".into(), json!(false));
-        doc.insert("claims_parameter_supported".into(), json!(false));
-        doc.insert(
-            "claims_supported".into(),
-            json!([
-                "name",
-                "given_name",
-                "family_name",
-                "preferred_username",
-                "email",
-                "email_verified",
-                "sub",
-                "iss",
-                "acr"
-            ]),
-        );
-        doc.insert("end_session_endpoint".into(), json!(url(Endpoint::EndSession)));
-        doc.insert("backchannel_logout_supported".into(), json!(false));
-        doc.insert("frontchannel_logout_supported".into(), json!(false));
-        doc.insert("code_challenge_methods_supported".into(), json!(QUIRKS.pkce_methods));
-        doc
+    fn metadata(&self, input: &DiscoveryInput<'_>, quirks: &Quirks) -> ProviderMetadata {
+        ProviderMetadata {
+            token_endpoint_auth_methods_supported: Some(SECRET_AUTH.to_vec()),
+            revocation_endpoint_auth_methods_supported: Some(SECRET_AUTH.to_vec()),
+            claims_supported: Some(DISCOVERY_CLAIMS.to_vec()),
+            prompt_values_supported: None,
+            request_uri_parameter_supported: None,
+            ..ProviderMetadata::standard(input, quirks)
+        }
+    }
+
+    fn metadata_order(&self) -> &'static [&'static str] {
+        &DISCOVERY_ORDER
     }
 
     fn access_token_claims(&self, input: &AccessTokenInput<'_>) -> Map<String, Value> {

@@ -18,6 +18,7 @@ pub mod setup;
 
 pub use setup::setup_notes;
 
+use crate::ProviderMetadata;
 use crate::claims::{
     AccessTokenInput, DiscoveryInput, IdTokenInput, IntrospectionInput, TokenResponseInput, stable_numeric_id,
     standard_user_claims,
@@ -167,6 +168,58 @@ pub const QUIRKS: Quirks = Quirks {
     ..Quirks::STANDARD
 };
 
+/// The member order of ZITADEL's discovery document (zitadel/oidc's `DiscoveryConfiguration`).
+const DISCOVERY_ORDER: [&str; 21] = [
+    "issuer",
+    "authorization_endpoint",
+    "token_endpoint",
+    "introspection_endpoint",
+    "userinfo_endpoint",
+    "revocation_endpoint",
+    "end_session_endpoint",
+    "jwks_uri",
+    "scopes_supported",
+    "response_types_supported",
+    "response_modes_supported",
+    "grant_types_supported",
+    "subject_types_supported",
+    "id_token_signing_alg_values_supported",
+    "token_endpoint_auth_methods_supported",
+    "revocation_endpoint_auth_methods_supported",
+    "introspection_endpoint_auth_methods_supported",
+    "claims_supported",
+    "code_challenge_methods_supported",
+    "ui_locales_supported",
+    "request_uri_parameter_supported",
+];
+
+/// `claims_supported` of ZITADEL's document.
+const DISCOVERY_CLAIMS: [&str; 17] = [
+    "sub",
+    "aud",
+    "exp",
+    "iat",
+    "iss",
+    "auth_time",
+    "nonce",
+    "amr",
+    "at_hash",
+    "client_id",
+    "azp",
+    "preferred_username",
+    "name",
+    "family_name",
+    "given_name",
+    "email",
+    "email_verified",
+];
+
+/// The standard scopes ZITADEL advertises; the World's other scopes are not listed.
+const DISCOVERY_SCOPES: [&str; 6] = ["openid", "profile", "email", "phone", "address", "offline_access"];
+
+/// `none` first, then the secret methods, as ZITADEL lists them.
+const PUBLIC_OR_SECRET_AUTH: [&str; 3] = ["none", "client_secret_basic", "client_secret_post"];
+
 impl Flavor for Zitadel {
     fn quirks(&self) -> &'static Quirks {
         &QUIRKS
@@ -192,76 +245,34 @@ impl Flavor for Zitadel {
         site.base().to_owned()
     }
 
-    fn discovery(&self, input: &DiscoveryInput<'_>) -> Map<String, Value> {
-        let url = |endpoint| input.site.url(endpoint).unwrap_or_default();
-        let scopes: Vec<&String> = input
+    fn metadata(&self, input: &DiscoveryInput<'_>, quirks: &Quirks) -> ProviderMetadata {
+        let scopes = input
             .realm
             .scopes
             .iter()
-            .filter(|scope| {
-                matches!(
-                    scope.as_str(),
-                    "openid" | "profile" | "email" | "phone" | "address" | "offline_access"
-                )
-            })
+            .filter(|scope| DISCOVERY_SCOPES.contains(&scope.as_str()))
+            .cloned()
             .collect();
-        let grants: Vec<&str> = input.grant_types.iter().map(|grant| grant.as_str()).collect();
-        let algs: Vec<&str> = input.signing_algs.iter().map(|alg| alg.as_str()).collect();
-        let mut doc = Map::new();
-        doc.insert("issuer".into(), json!(input.site.issuer()));
-        doc.insert("authorization_endpoint".into(), json!(url(Endpoint::Authorize)));
-        doc.insert("token_endpoint".into(), json!(url(Endpoint::Token)));
-        doc.insert("introspection_endpoint".into(), json!(url(Endpoint::Introspect)));
-        doc.insert("userinfo_endpoint".into(), json!(url(Endpoint::Userinfo)));
-        doc.insert("revocation_endpoint".into(), json!(url(Endpoint::Revoke)));
-        doc.insert("end_session_endpoint".into(), json!(url(Endpoint::EndSession)));
-        doc.insert("jwks_uri".into(), json!(url(Endpoint::Jwks)));
-        doc.insert("scopes_supported".into(), json!(scopes));
-        doc.insert("response_types_supported".into(), json!(["code"]));
-        doc.insert("response_modes_supported".into(), json!(["query"]));
-        doc.insert("grant_types_supported".into(), json!(grants));
-        doc.insert("subject_types_supported".into(), json!(["public"]));
-        doc.insert("id_token_signing_alg_values_supported".into(), json!(algs));
-        doc.insert(
-            "token_endpoint_auth_methods_supported".into(),
-            json!(["none", "client_secret_basic", "client_secret_post"]),
-        );
-        doc.insert(
-            "revocation_endpoint_auth_methods_supported".into(),
-            json!(["none", "client_secret_basic", "client_secret_post"]),
-        );
-        doc.insert(
-            "introspection_endpoint_auth_methods_supported".into(),
-            json!(["client_secret_basic"]),
-        );
-        doc.insert(
-            "claims_supported".into(),
-            json!([
-                "sub",
-                "aud",
-                "exp",
-                "iat",
-                "iss",
-                "auth_time",
-                "nonce",
-                "amr",
-                "at_hash",
-                "client_id",
-                "azp",
-                "preferred_username",
-                "name",
-                "family_name",
-                "given_name",
-                "email",
-                "email_verified"
-            ]),
-        );
-        doc.insert("code_challenge_methods_supported".into(), json!(QUIRKS.pkce_methods));
-        doc.insert("ui_locales_supported".into(), json!(["en"]));
-        // zitadel/oidc `DiscoveryConfiguration`: request_parameter_supported is `omitempty`, so a
-        // `false` is never written; request_uri_parameter_supported is not.
-        doc.insert("request_uri_parameter_supported".into(), json!(false));
-        doc
+        ProviderMetadata {
+            scopes_supported: Some(scopes),
+            token_endpoint_auth_methods_supported: Some(PUBLIC_OR_SECRET_AUTH.to_vec()),
+            revocation_endpoint_auth_methods_supported: Some(PUBLIC_OR_SECRET_AUTH.to_vec()),
+            introspection_endpoint_auth_methods_supported: Some(vec!["client_secret_basic"]),
+            claims_supported: Some(DISCOVERY_CLAIMS.to_vec()),
+            ui_locales_supported: Some(vec!["en"]),
+            // zitadel/oidc `DiscoveryConfiguration`: request_parameter_supported is `omitempty`,
+            // so a `false` is never written; request_uri_parameter_supported is not.
+            request_parameter_supported: None,
+            prompt_values_supported: None,
+            claims_parameter_supported: None,
+            backchannel_logout_supported: None,
+            frontchannel_logout_supported: None,
+            ..ProviderMetadata::standard(input, quirks)
+        }
+    }
+
+    fn metadata_order(&self) -> &'static [&'static str] {
+        &DISCOVERY_ORDER
     }
 
     fn access_token_claims(&self, input: &AccessTokenInput<'_>) -> Map<String, Value> {
