@@ -203,7 +203,7 @@ async fn password(cx: &Cx<'_>) -> Step<Exchange> {
             &[
                 ("grant_type", "password"),
                 ("username", user.username.as_str()),
-                ("password", user.password.as_str()),
+                ("password", user.password.expose()),
                 ("scope", "openid"),
             ],
         )

@@ -102,7 +102,7 @@ pub(crate) fn authenticate_with<'a>(
     })?;
     match (&client.kind, secret) {
         (ClientKind::Confidential { secret: expected }, Some(given)) => {
-            if aws_lc_rs::constant_time::verify_slices_are_equal(expected.as_bytes(), given.as_bytes()).is_err() {
+            if !expected.matches(&given) {
                 return Err(OAuthError::new(
                     ErrorKind::BadClientSecret { basic: via_basic },
                     "unknown client or bad credentials",

@@ -16,7 +16,7 @@ pub(crate) fn check_password<'a>(realm: &'a Realm, username: &str, password: &st
         OAuthError::new(kind, "invalid username or password")
     };
     let user = realm.user(username).ok_or_else(wrong)?;
-    if aws_lc_rs::constant_time::verify_slices_are_equal(user.password.as_bytes(), password.as_bytes()).is_err() {
+    if !user.password.matches(password) {
         return Err(wrong());
     }
     if !user.enabled {

@@ -27,6 +27,7 @@ mod provider;
 mod quirks;
 pub mod reader;
 mod scopes;
+mod secret;
 pub mod setup;
 mod site;
 pub mod world;
@@ -53,6 +54,7 @@ pub use quirks::{
 };
 pub use reader::Grants;
 pub use scopes::{RefusedScope, ScopeScreen, requested_scopes};
+pub use secret::Secret;
 pub use site::Site;
 pub use world::{
     Client, ClientKind, Lifetimes, PersonalAccessToken, PkcePolicy, Realm, TokenFormat, User, World, WorldError,

@@ -9,7 +9,7 @@ mod env;
 mod raw;
 mod validate;
 
-use crate::{GrantType, SigningAlg};
+use crate::{GrantType, Secret, SigningAlg};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -74,7 +74,7 @@ pub enum ClientKind {
     /// A confidential client that authenticates with its secret.
     Confidential {
         /// The client secret (`client_secret_basic` or `client_secret_post`).
-        secret: String,
+        secret: Secret,
     },
     /// A public client (`token_endpoint_auth_method=none`).
     Public,
@@ -170,7 +170,7 @@ pub struct User {
     /// The stable subject identifier (`sub`).
     pub id: String,
     /// The password the login page and the password grant check.
-    pub password: String,
+    pub password: Secret,
     /// Whether the account may log in.
     pub enabled: bool,
     /// `email`, if the user has one.

@@ -28,7 +28,9 @@ use axum::http::header;
 use axum::response::IntoResponse;
 use axum::routing::get;
 use std::sync::Arc;
-use token_guard::{Alg, Authenticated, Guard, Introspector, Provider, RequireLayer, Requirement, Routing, Validator};
+use token_guard::{
+    Alg, Authenticated, Guard, Introspector, Provider, RequireLayer, Requirement, Routing, Secret, Validator,
+};
 
 /// The seed API's settings, as its environment variables give them.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -43,8 +45,8 @@ pub struct Config {
     pub audience: String,
     /// `CLIENT_ID`: who introspects.
     pub client_id: String,
-    /// `CLIENT_SECRET`.
-    pub client_secret: String,
+    /// `CLIENT_SECRET` (`Debug` shows `[redacted]`).
+    pub client_secret: Secret,
 }
 
 impl Config {
@@ -57,7 +59,7 @@ impl Config {
             provider: get("PROVIDER", "generic").parse()?,
             audience: get("AUDIENCE", "api"),
             client_id: get("CLIENT_ID", "api"),
-            client_secret: get("CLIENT_SECRET", "api-secret"),
+            client_secret: Secret::new(get("CLIENT_SECRET", "api-secret")),
         })
     }
 
@@ -68,7 +70,7 @@ impl Config {
             self.provider,
             &self.audience,
             &self.client_id,
-            &self.client_secret,
+            self.client_secret.clone(),
         )
         .await
     }
@@ -80,7 +82,7 @@ pub async fn guard(
     provider: Provider,
     audience: &str,
     client_id: &str,
-    client_secret: &str,
+    client_secret: impl Into<Secret>,
 ) -> Result<Guard, Box<dyn std::error::Error>> {
     let validator = Validator::builder(issuer, audience, [Alg::RS256, Alg::ES256, Alg::EdDSA])
         .provider(provider)

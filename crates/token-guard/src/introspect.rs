@@ -6,7 +6,7 @@ use crate::clock::{Clock, SystemClock};
 use crate::error::{ConfigError, InvalidToken};
 use crate::http;
 use crate::principal::{Principal, TokenKind};
-use providers::Provider;
+use providers::{Provider, Secret};
 use serde_json::Value;
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
@@ -28,7 +28,7 @@ pub enum ClientAuth {
 pub struct IntrospectorBuilder {
     endpoint: String,
     client_id: String,
-    client_secret: String,
+    client_secret: Secret,
     auth: ClientAuth,
     issuer: Option<String>,
     audience: Option<String>,
@@ -155,7 +155,7 @@ struct Cache {
 pub struct Introspector {
     endpoint: url::Url,
     client_id: String,
-    client_secret: String,
+    client_secret: Secret,
     auth: ClientAuth,
     issuer: Option<String>,
     audience: Option<String>,
@@ -175,7 +175,7 @@ impl Introspector {
     pub fn builder(
         endpoint: impl Into<String>,
         client_id: impl Into<String>,
-        client_secret: impl Into<String>,
+        client_secret: impl Into<Secret>,
     ) -> IntrospectorBuilder {
         IntrospectorBuilder {
             endpoint: endpoint.into(),
@@ -225,7 +225,7 @@ impl Introspector {
                 ("token", token),
                 ("token_type_hint", "access_token"),
                 ("client_id", &self.client_id),
-                ("client_secret", &self.client_secret),
+                ("client_secret", self.client_secret.expose()),
             ],
         };
         let mut request = self
@@ -234,7 +234,10 @@ impl Introspector {
             .header(reqwest::header::ACCEPT, "application/json")
             .form(&form);
         if self.auth == ClientAuth::Basic {
-            request = request.basic_auth(form_encode(&self.client_id), Some(form_encode(&self.client_secret)));
+            request = request.basic_auth(
+                form_encode(&self.client_id),
+                Some(form_encode(self.client_secret.expose())),
+            );
         }
         let fetched = http::fetch(request, self.timeout, self.max_body_bytes)
             .await
@@ -321,4 +324,25 @@ fn sha256(token: &str) -> [u8; 32] {
     let mut out = [0u8; 32];
     out.copy_from_slice(digest.as_ref());
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_output_holds_no_client_secret() {
+        let builder =
+            Introspector::builder("http://127.0.0.1:1/introspect", "api", "api-s3cret-value").allow_insecure_http(true);
+        let before = format!("{builder:?}");
+        assert!(!before.contains("api-s3cret-value"), "{before}");
+        assert!(before.contains("[redacted]"), "{before}");
+        let introspector = match builder.build() {
+            Ok(introspector) => introspector,
+            Err(err) => panic!("{err}"),
+        };
+        let built = format!("{introspector:?}");
+        assert!(!built.contains("api-s3cret-value"), "{built}");
+        assert!(built.contains("api"), "{built}");
+    }
 }

@@ -48,7 +48,7 @@ pub use introspect::{ClientAuth, Introspector, IntrospectorBuilder};
 pub use jwks::{JwksCache, JwksConfig};
 pub use keys::{Alg, KeySet, MAX_RSA_BITS, MIN_RSA_BITS, VerifyKey};
 pub use principal::{Principal, Requirement, TokenKind};
-pub use providers::Provider;
+pub use providers::{Provider, Secret};
 pub use validator::{
     DEFAULT_MAX_TOKEN_BYTES, ScopeFormat, TypPolicy, Validator, ValidatorBuilder, required_claims_for,
 };

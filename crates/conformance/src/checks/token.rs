@@ -435,7 +435,7 @@ async fn tok09(cx: &Cx<'_>) -> Step {
     if grant == GrantType::Password {
         params.extend([
             ("username", user.username.as_str()),
-            ("password", user.password.as_str()),
+            ("password", user.password.expose()),
         ]);
     }
     let exchange = cx.token_request(web, &params).await?;

@@ -193,7 +193,7 @@ impl<'t> Cx<'t> {
                 .ok_or_else(|| exchange.fail(Some("form action"), "the login form has no usable action"))?;
             let mut fields = form.hidden;
             fields.push(("username".into(), user.username.clone()));
-            fields.push(("password".into(), user.password.clone()));
+            fields.push(("password".into(), user.password.expose().to_owned()));
             exchange = self
                 .http
                 .send_with(Req::post(action.as_str()).form(&fields), Some(&mut jar))

@@ -80,10 +80,10 @@ pub(crate) fn changes_when_form_encoded(text: &str) -> bool {
     crate::http::form_encode(text) != text
 }
 
-/// The secret of a confidential client.
+/// The raw secret of a confidential client, for the request that sends it.
 pub(crate) fn secret(client: &Client) -> Option<&str> {
     match &client.kind {
-        ClientKind::Confidential { secret } => Some(secret),
+        ClientKind::Confidential { secret } => Some(secret.expose()),
         ClientKind::Public => None,
     }
 }

@@ -571,13 +571,13 @@ async fn zitadel_end_to_end(engine: FakeEngine) {
     assert_eq!(
         demo.clients["web-app-cid@demo"].kind,
         ClientKind::Confidential {
-            secret: "web-app-generated".to_owned()
+            secret: "web-app-generated".into()
         }
     );
     assert_eq!(
         demo.clients["service"].kind,
         ClientKind::Confidential {
-            secret: "service-generated".to_owned()
+            secret: "service-generated".into()
         }
     );
 

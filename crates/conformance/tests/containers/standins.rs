@@ -163,7 +163,7 @@ pub(crate) fn zitadel_world(world: &World) -> World {
                 client.id = crate::zitadel_admin::client_id(&name);
             }
             if let ClientKind::Confidential { secret } = &mut client.kind {
-                *secret = crate::zitadel_admin::client_secret(&name);
+                *secret = crate::zitadel_admin::client_secret(&name).into();
             }
             for user in realm.users.values_mut() {
                 if let Some(roles) = user.client_roles.remove(&name) {

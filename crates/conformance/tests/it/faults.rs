@@ -281,7 +281,9 @@ async fn tok11_fails_against_a_provider_that_does_not_form_urldecode_basic_crede
     let mut stored = world.clone();
     for client in stored.realms.values_mut().flat_map(|realm| realm.clients.values_mut()) {
         if let providers::ClientKind::Confidential { secret } = &mut client.kind {
-            *secret = url::form_urlencoded::byte_serialize(secret.as_bytes()).collect();
+            *secret = url::form_urlencoded::byte_serialize(secret.expose().as_bytes())
+                .collect::<String>()
+                .into();
         }
     }
     let idp = mock_idp::MockIdp::builder().world(stored).start_blocking();

@@ -71,7 +71,7 @@ impl MockIdp {
             let form = [
                 ("grant_type", "password"),
                 ("username", &user.username),
-                ("password", &user.password),
+                ("password", user.password.expose()),
                 ("scope", &scope),
             ];
             return self.token_request(&realm, &client, &form).await;
@@ -171,7 +171,7 @@ impl MockIdp {
         match &client.kind {
             ClientKind::Confidential { secret } => {
                 let encode = |text: &str| form_urlencoded::byte_serialize(text.as_bytes()).collect::<String>();
-                let credentials = format!("{}:{}", encode(&client.id), encode(secret));
+                let credentials = format!("{}:{}", encode(&client.id), encode(secret.expose()));
                 let basic = base64::engine::general_purpose::STANDARD.encode(credentials);
                 request = request.header(header::AUTHORIZATION, format!("Basic {basic}"));
             }

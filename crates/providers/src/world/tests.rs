@@ -79,7 +79,7 @@ fn the_default_world_holds_the_facts_outside_clients_rely_on() {
     assert!(api.introspection);
 
     let alice = demo.user("alice").unwrap();
-    assert_eq!(alice.password, "alice-password");
+    assert_eq!(alice.password.expose(), "alice-password");
     assert_eq!(alice.email.as_deref(), Some("alice@example.com"));
     assert_eq!(alice.name.as_deref(), Some("Alice Example"));
     assert_eq!(alice.realm_roles, ["user", "admin"]);
@@ -268,8 +268,10 @@ fn secrets_and_passwords_come_from_the_environment() {
     };
     let world = World::from_toml_str_with_env(WITH_ENV, "ci.toml", &env).unwrap();
     let realm = world.realm("r").unwrap();
-    assert!(matches!(&realm.client("web").unwrap().kind, ClientKind::Confidential { secret } if secret == "from-env"));
-    assert_eq!(realm.users["alice"].password, "pre-pw");
+    assert!(
+        matches!(&realm.client("web").unwrap().kind, ClientKind::Confidential { secret } if secret.expose() == "from-env")
+    );
+    assert_eq!(realm.users["alice"].password.expose(), "pre-pw");
 }
 
 #[test]
@@ -323,4 +325,42 @@ fn personal_access_tokens_belong_to_machine_users_and_are_checked() {
         let err = invalid(&with(client, pat)).to_string();
         assert!(err.contains(problem), "{client} {pat}: {err}");
     }
+}
+
+#[test]
+fn debug_output_of_the_world_holds_no_secret_or_password() {
+    let world = World::default_world().unwrap();
+    let debug = format!("{world:?}");
+    let pretty = format!("{world:#?}");
+    let mut checked = 0;
+    for realm in world.realms.values() {
+        for client in realm.clients.values() {
+            if let ClientKind::Confidential { secret } = &client.kind {
+                assert!(!debug.contains(secret.expose()), "client {} secret in Debug", client.id);
+                assert!(
+                    !pretty.contains(secret.expose()),
+                    "client {} secret in Debug",
+                    client.id
+                );
+                checked += 1;
+            }
+        }
+        for user in realm.users.values() {
+            assert!(
+                !debug.contains(user.password.expose()),
+                "password of {} in Debug",
+                user.username
+            );
+            assert!(
+                !pretty.contains(user.password.expose()),
+                "password of {} in Debug",
+                user.username
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked >= 4, "the default world has secrets and passwords to check");
+    assert!(debug.contains("[redacted]"), "{debug}");
+    // The rest of the World is still there to debug with.
+    assert!(debug.contains("alice"), "{debug}");
 }

@@ -2,7 +2,7 @@
 
 use super::raw::{RawClient, RawClientKind, RawLifetimes, RawPat, RawRealm, RawUser, RawWorld};
 use super::{Client, ClientKind, Lifetimes, PersonalAccessToken, PkcePolicy, Realm, User, World, WorldError};
-use crate::{GrantType, SigningAlg};
+use crate::{GrantType, Secret, SigningAlg};
 use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Range;
 use toml::Spanned;
@@ -187,7 +187,9 @@ fn client(
 ) -> Result<Client, WorldError> {
     check_name(id, path, span.clone(), fail)?;
     let kind = match (raw.kind, raw.secret.map(Spanned::into_inner)) {
-        (RawClientKind::Confidential, Some(secret)) if !secret.is_empty() => ClientKind::Confidential { secret },
+        (RawClientKind::Confidential, Some(secret)) if !secret.is_empty() => ClientKind::Confidential {
+            secret: Secret::from(secret),
+        },
         (RawClientKind::Confidential, _) => {
             return Err(fail(
                 span,
@@ -417,7 +419,7 @@ fn user(
     Ok(User {
         username: username.to_owned(),
         id,
-        password: raw.password.into_inner(),
+        password: Secret::from(raw.password.into_inner()),
         enabled: raw.enabled,
         email: raw.email,
         email_verified: raw.email_verified,

@@ -87,7 +87,7 @@ fn application(client: &Client) -> SetupStep {
         grants.push("refresh_token");
     }
     let secret = match &client.kind {
-        ClientKind::Confidential { secret } => Value::String(secret.clone()),
+        ClientKind::Confidential { secret } => Value::String(secret.expose().to_owned()),
         ClientKind::Public => Value::Null,
     };
     SetupStep::new(

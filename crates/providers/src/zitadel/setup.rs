@@ -51,7 +51,7 @@ grant does not exist in ZITADEL; clients that use it in the World log in by the 
 /// The instance-wide password complexity policy, relaxed to what the World's passwords meet,
 /// or nothing when they all meet ZITADEL's default.
 fn password_policy(realm: &Realm) -> Option<SetupStep> {
-    let passwords: Vec<&str> = realm.users.values().map(|user| user.password.as_str()).collect();
+    let passwords: Vec<&str> = realm.users.values().map(|user| user.password.expose()).collect();
     if passwords.iter().all(|password| meets_default_complexity(password)) {
         return None;
     }

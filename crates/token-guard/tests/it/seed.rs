@@ -166,6 +166,11 @@ async fn seed_for(idp: &MockIdp, audience: &str) -> axum::Router {
     })
     .unwrap();
     assert_eq!((config.client_id.as_str(), config.port), ("api", 5000));
+    assert_eq!(config.client_secret.expose(), "api-secret");
+    assert!(
+        !format!("{config:?}").contains("api-secret"),
+        "the secret shows in {config:?}"
+    );
     seed_api::routes(Arc::new(config.guard().await.unwrap()))
 }
 

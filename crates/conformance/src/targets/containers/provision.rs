@@ -216,7 +216,7 @@ impl Provisioned {
                 client.id = self.bound_var(&binding.world_client_id, var)?.to_owned();
             }
             if let (Some(var), ClientKind::Confidential { secret }) = (&binding.client_secret_var, &mut client.kind) {
-                *secret = self.bound_var(&binding.world_client_id, var)?.to_owned();
+                *secret = self.bound_var(&binding.world_client_id, var)?.into();
             }
             rebound.push((binding.world_client_id.clone(), client));
         }
