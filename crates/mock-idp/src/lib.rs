@@ -28,6 +28,7 @@ mod keys;
 mod login;
 mod pat;
 mod server;
+pub mod shaping;
 mod state;
 mod tokens;
 

@@ -17,6 +17,7 @@ use std::thread::JoinHandle;
 use std::time::Duration;
 
 mod listen;
+mod shape;
 mod token_for;
 
 pub use listen::ConnectionLimits;
@@ -45,6 +46,9 @@ pub enum MockIdpError {
     /// No client has this `client_id` in the realm.
     #[error("unknown client `{0}`")]
     UnknownClient(String),
+    /// A claim shape or mapping rule was refused.
+    #[error(transparent)]
+    Shaping(#[from] crate::shaping::ShapingError),
     /// The provider refused a request (`token_for`, `mint`).
     #[error("the mock refused the request: {0}")]
     Refused(String),
@@ -197,6 +201,12 @@ impl MockIdpBuilder {
         self
     }
 
+    /// Adds a standing mapping rule (see [`crate::shaping`]); rules apply in the order added.
+    pub fn mapping(mut self, rule: crate::shaping::MappingRule) -> MockIdpBuilder {
+        self.config.mappings.push(rule);
+        self
+    }
+
     /// Applies a whole [`Config`]; later builder calls override its fields.
     pub fn config(mut self, config: Config) -> MockIdpBuilder {
         self.config = config;
@@ -288,6 +298,12 @@ impl MockIdpBuilder {
                     .unwrap_or(crate::state::DEFAULT_MAX_ENTRIES),
             ),
         ));
+        for rule in self.config.mappings {
+            if let Some(realm) = rule.realm.as_deref().filter(|realm| app.world.realm(realm).is_none()) {
+                return Err(crate::shaping::ShapingError::UnknownRealm(realm.to_owned()).into());
+            }
+            app.shaping.add_rule(rule)?;
+        }
         let router = endpoints::router(app.clone());
         Ok((app, router))
     }
@@ -517,6 +533,7 @@ impl MockIdp {
         let overrides = Overrides {
             lifetime: spec.lifetime,
             claims: spec.claims,
+            shape: None,
         };
         cx.access_token(&subject, None, &overrides)
             .map(|(token, _)| token)
