@@ -2,11 +2,14 @@
 //!
 //! Exit codes: 0 success, 1 failure (one line on stderr), 2 usage error.
 
+mod live;
 mod opt;
+mod wire;
 
 use clap::Parser;
-use mock_idp::{Config, KeyMaterial, KeySource, MockIdp, MockIdpBuilder, World};
+use mock_idp::{Config, KeyMaterial, KeySource, MockIdpBuilder, World};
 use opt::{Cli, Command, Common};
+use std::io::Write;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
@@ -100,41 +103,27 @@ clients can reach."
 }
 
 fn run_token(token: opt::Token) -> Result<(), String> {
-    let public_url = format!("http://127.0.0.1:{}", token.port);
-    let idp = MockIdp::builder()
-        .config(config(&token.common, Some(public_url), false))
-        .try_start()
-        .map_err(|err| err.to_string())?;
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|err| err.to_string())?;
-    let set = runtime
-        .block_on(async {
-            match &token.user {
-                Some(user) => idp.token_for(user, &token.client).await,
-                None => idp.service_token(&token.client).await,
-            }
-        })
-        .map_err(|err| err.to_string())?;
-    if token.json {
-        let mut body = set.extra.clone();
-        body.insert("access_token".into(), set.access_token.clone().into());
-        body.insert("token_type".into(), set.token_type.clone().into());
-        body.insert("expires_in".into(), set.expires_in.into());
-        for (name, value) in [
-            ("refresh_token", &set.refresh_token),
-            ("id_token", &set.id_token),
-            ("scope", &set.scope),
-        ] {
-            if let Some(value) = value {
-                body.insert(name.into(), value.clone().into());
-            }
-        }
-        println!("{}", serde_json::Value::Object(body));
+    let world = load_world(&token.common.world)?;
+    let realm = token.realm.clone().unwrap_or_else(|| world.default_realm.clone());
+    let ask = live::Ask {
+        address: std::net::SocketAddr::from((std::net::Ipv4Addr::LOCALHOST, token.port)),
+        provider: token.common.provider,
+        world: &world,
+        realm: &realm,
+        client: &token.client,
+        user: token.user.as_deref(),
+    };
+    let body = live::token(&ask)?;
+    let line = if token.json {
+        serde_json::Value::Object(body).to_string()
     } else {
-        println!("{}", set.access_token);
-    }
+        body.get("access_token")
+            .and_then(serde_json::Value::as_str)
+            .unwrap_or_default()
+            .to_owned()
+    };
+    // A closed pipe (`| head`) is the reader's choice, not a failure worth a panic.
+    let _ = writeln!(std::io::stdout(), "{line}");
     Ok(())
 }
 

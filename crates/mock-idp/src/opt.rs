@@ -16,7 +16,8 @@ pub(crate) struct Cli {
 pub(crate) enum Command {
     /// Serve the world until Ctrl-C; prints each realm's issuer and discovery URL.
     Serve(Serve),
-    /// Print a token for a user (or a client's service account), got through the real grant.
+    /// Print a token for a user (or a client's service account) from the server running on
+    /// --port, got through its real grants; exit 1 when no server answers there.
     Token(Token),
     /// Manage signing keys.
     #[command(subcommand)]
@@ -143,9 +144,14 @@ pub(crate) struct Token {
     /// The client the token is issued to.
     #[arg(long)]
     pub(crate) client: String,
-    /// Port of the server the token is meant for (its issuer is http://127.0.0.1:{port}/…).
-    #[arg(long, short, default_value_t = 8080)]
+    /// Port of the running server (on 127.0.0.1) to get the token from. Its provider is found
+    /// from its discovery document (--provider is tried first); the client's secret and the
+    /// user's password come from --world, which must be the world the server serves.
+    #[arg(long, short, env = "MOCK_IDP_PORT", default_value_t = 8080)]
     pub(crate) port: u16,
+    /// The realm; the world's default realm otherwise.
+    #[arg(long)]
+    pub(crate) realm: Option<String>,
     /// Print the whole token response as JSON instead of the access token alone.
     #[arg(long)]
     pub(crate) json: bool,
