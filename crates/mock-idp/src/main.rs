@@ -7,8 +7,8 @@ mod opt;
 mod wire;
 
 use clap::Parser;
-use mock_idp::{Config, KeyMaterial, KeySource, MockIdpBuilder, World};
-use opt::{Cli, Command, Common};
+use mock_idp::{Config, KeyMaterial, KeySource, MockIdpBuilder, World, WorldSource};
+use opt::{Cli, Command};
 use std::io::Write;
 use std::process::ExitCode;
 
@@ -36,21 +36,42 @@ fn main() -> ExitCode {
     }
 }
 
-fn config(common: &Common, public_url: Option<String>, auto_approve: bool) -> Config {
-    let keys = match (&common.keys, common.fresh_keys) {
-        (Some(dir), _) => KeySource::Dir(dir.clone()),
-        (None, true) => KeySource::Fresh,
-        (None, false) => KeySource::Embedded,
+/// The configuration `serve` runs: the config file's (or the defaults), with every flag or
+/// environment variable given overriding its field.
+fn serve_config(serve: &opt::Serve) -> Result<Config, String> {
+    let mut config = match &serve.config {
+        Some(path) => Config::load(path).map_err(|err| err.to_string())?,
+        None => Config::default(),
     };
-    Config {
-        provider: common.provider,
-        world: common.world.world.clone(),
-        public_url: common.public_url.clone().or(public_url),
-        keys,
-        auto_approve,
-        context_path: None,
-        ..Config::default()
+    let common = &serve.common;
+    if let Some(provider) = common.provider {
+        config.provider = provider;
     }
+    if let Some(world) = &common.world.world {
+        config.world = Some(WorldSource::File(world.clone()));
+    }
+    if let Some(public_url) = &common.public_url {
+        config.public_url = Some(public_url.clone());
+    }
+    if let Some(dir) = &common.keys {
+        config.keys = KeySource::Dir(dir.clone());
+    } else if common.fresh_keys {
+        config.keys = KeySource::Fresh;
+    }
+    config.auto_approve |= serve.auto_approve;
+    if let Some(timeout) = serve.header_read_timeout {
+        config.connections.header_read_timeout = timeout;
+    }
+    if let Some(timeout) = serve.idle_timeout {
+        config.connections.idle_timeout = timeout;
+    }
+    if let Some(max) = serve.max_connections {
+        config.connections.max_connections = max as usize;
+    }
+    if let Some(entries) = serve.max_state_entries {
+        config.max_state_entries = Some(entries);
+    }
+    Ok(config)
 }
 
 fn run_serve(serve: opt::Serve) -> Result<(), String> {
@@ -58,6 +79,7 @@ fn run_serve(serve: opt::Serve) -> Result<(), String> {
         .enable_all()
         .build()
         .map_err(|err| format!("cannot start the runtime: {err}"))?;
+    let config = serve_config(&serve)?;
     runtime.block_on(async move {
         let listener = tokio::net::TcpListener::bind((serve.bind, serve.port))
             .await
@@ -67,7 +89,7 @@ fn run_serve(serve: opt::Serve) -> Result<(), String> {
                 "mock-idp: WARNING: listening on {} is reachable from other machines, and the login page \
 signs anyone in as any user without a password; use it only on a trusted network.{}",
                 serve.bind,
-                if serve.common.public_url.is_none() && serve.bind.is_unspecified() {
+                if config.public_url.is_none() && serve.bind.is_unspecified() {
                     " Issuers are advertised on a loopback address; pass --public-url with an address \
 clients can reach."
                 } else {
@@ -75,14 +97,7 @@ clients can reach."
                 }
             );
         }
-        let mut builder = MockIdpBuilder::default()
-            .config(config(&serve.common, None, serve.auto_approve))
-            .header_read_timeout(serve.header_read_timeout)
-            .idle_timeout(serve.idle_timeout)
-            .max_connections(serve.max_connections as usize);
-        if let Some(entries) = serve.max_state_entries {
-            builder = builder.max_state_entries(entries);
-        }
+        let builder = MockIdpBuilder::default().config(config);
         let shutdown = async {
             let _ = tokio::signal::ctrl_c().await;
         };
@@ -107,7 +122,7 @@ fn run_token(token: opt::Token) -> Result<(), String> {
     let realm = token.realm.clone().unwrap_or_else(|| world.default_realm.clone());
     let ask = live::Ask {
         address: std::net::SocketAddr::from((std::net::Ipv4Addr::LOCALHOST, token.port)),
-        provider: token.common.provider,
+        provider: token.common.provider.unwrap_or_default(),
         world: &world,
         realm: &realm,
         client: &token.client,

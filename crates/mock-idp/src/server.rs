@@ -2,7 +2,7 @@
 
 use crate::app::App;
 use crate::clock::{Clock, SystemClock};
-use crate::config::{Config, KeySource};
+use crate::config::{Config, KeySource, WorldSource};
 use crate::endpoints;
 use crate::error::OAuthError;
 use crate::keys::{KeyError, KeyMaterial, RealmKeys};
@@ -139,7 +139,7 @@ impl MockIdpBuilder {
 
     /// Serves the world read from `path` when the server starts.
     pub fn world_file(mut self, path: impl Into<std::path::PathBuf>) -> MockIdpBuilder {
-        self.config.world = Some(path.into());
+        self.config.world = Some(WorldSource::File(path.into()));
         self
     }
 
@@ -272,7 +272,7 @@ impl MockIdpBuilder {
     pub(crate) fn build(self, public_url: String) -> Result<(Arc<App>, Router), MockIdpError> {
         let world = match (self.world, &self.config.world) {
             (Some(world), _) => world,
-            (None, Some(path)) => World::load(path)?,
+            (None, Some(source)) => source.load()?,
             (None, None) => default_world()?.clone(),
         };
         let mut keys = BTreeMap::new();

@@ -190,6 +190,49 @@ fn token_logs_in_through_the_login_form_of_a_zitadel_server() {
     );
 }
 
+/// `serve --config FILE`: the file's provider and mapping rules are served; a flag overrides the
+/// file's field; a bad file fails start with one line naming file, line and field.
+#[test]
+fn serve_reads_a_config_file_and_flags_override_it() {
+    let dir = std::env::temp_dir().join(format!("mock-idp-config-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let config = dir.join("mock-idp.toml");
+    std::fs::write(
+        &config,
+        "provider = \"keycloak\"\n\n[[mappings]]\nmatch = { client = \"service\" }\nclaims = { tenant = \"acme\" }\n",
+    )
+    .unwrap();
+    let (server, lines) = serve(&["--config", config.to_str().unwrap()]);
+    let port = port_of(&lines);
+    assert!(value_after(&lines, "issuer:").ends_with("/realms/demo"), "{lines:?}");
+    let (code, stdout, stderr) = run(&["token", "--port", &port, "--client", "service"]);
+    assert_eq!(code, 0, "{stderr}");
+    let claims = claims_of(stdout.trim());
+    assert_eq!(claims["tenant"], "acme");
+    assert_eq!(claims["iss"], format!("http://127.0.0.1:{port}/realms/demo"));
+    drop(server);
+
+    let (_server, lines) = serve(&["--config", config.to_str().unwrap(), "--provider", "generic"]);
+    assert!(!value_after(&lines, "issuer:").contains("/realms/"), "{lines:?}");
+
+    let bad = dir.join("bad.toml");
+    std::fs::write(
+        &bad,
+        "provider = \"keycloak\"\n\n[connections]\nidle_timeout = \"soon\"\n",
+    )
+    .unwrap();
+    let (code, _, stderr) = run(&["serve", "--port", "0", "--config", bad.to_str().unwrap()]);
+    assert_eq!(code, 1, "{stderr}");
+    assert_eq!(
+        stderr,
+        format!(
+            "mock-idp: {}:4: connections.idle_timeout: `soon` is not a duration such as \"10s\" or \"500ms\"\n",
+            bad.display()
+        )
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
 #[test]
 fn token_says_so_in_one_line_when_no_server_answers() {
     let free = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
