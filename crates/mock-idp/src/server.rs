@@ -299,9 +299,12 @@ impl MockIdpBuilder {
             ),
         ));
         for rule in self.config.mappings {
-            if let Some(realm) = rule.realm.as_deref().filter(|realm| app.world.realm(realm).is_none()) {
-                return Err(crate::shaping::ShapingError::UnknownRealm(realm.to_owned()).into());
-            }
+            shape::known_names(
+                &app.world,
+                rule.realm.as_deref(),
+                rule.when.client.as_deref(),
+                rule.when.user.as_deref(),
+            )?;
             app.shaping.add_rule(rule)?;
         }
         let router = endpoints::router(app.clone());

@@ -64,10 +64,8 @@ pub(crate) enum TokenKind {
 /// # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
 /// use mock_idp::shaping::QueuedClaims;
 /// let idp = mock_idp::MockIdp::start().await;
-/// let mut queued = QueuedClaims::for_client("demo-service");
-/// queued.claims.insert("tenant".into(), "acme".into());
-/// idp.queue_claims(queued)?;
-/// let token = idp.service_token("demo-service").await?;
+/// idp.queue_claims(QueuedClaims::for_client("service").times(2).claim("tenant", "acme"))?;
+/// let token = idp.service_token("service").await?; // carries "tenant": "acme", as will the next
 /// # let _ = token;
 /// # Ok(()) }
 /// ```
@@ -277,6 +275,12 @@ pub enum ShapingError {
     /// The realm does not exist.
     #[error("unknown realm `{0}`")]
     UnknownRealm(String),
+    /// No realm the shape applies to has this client (a typo would never match).
+    #[error("unknown client `{0}`")]
+    UnknownClient(String),
+    /// No realm the shape applies to has this user.
+    #[error("unknown user `{0}`")]
+    UnknownUser(String),
 }
 
 /// The change a shape makes, shared by queued shapes and rules.

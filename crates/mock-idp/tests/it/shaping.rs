@@ -203,6 +203,12 @@ fn bad_shapes_are_refused_with_a_reason() {
         })
         .unwrap_err();
     assert_eq!(err.to_string(), "unknown realm `nowhere`");
+    let err = idp.queue_claims(QueuedClaims::for_client("servcie")).unwrap_err();
+    assert_eq!(err.to_string(), "unknown client `servcie`");
+    let err = idp
+        .add_mapping(MappingRule::new(RuleMatch::default().user("mallory")))
+        .unwrap_err();
+    assert_eq!(err.to_string(), "unknown user `mallory`");
     let started = MockIdp::builder()
         .mapping(MappingRule::new(RuleMatch::default().grant("telepathy")))
         .try_start();
