@@ -225,6 +225,23 @@ grant_types = ["authorization_code"]
     }
 
     #[test]
+    fn every_example_config_file_loads_and_starts() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/config");
+        let mut seen = 0;
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            let config = Config::load(&path).unwrap_or_else(|err| panic!("{err}"));
+            let (app, _) = crate::MockIdp::builder()
+                .config(config)
+                .build("http://127.0.0.1:1".into())
+                .unwrap_or_else(|err| panic!("{}: {err}", path.display()));
+            assert!(!app.world.realms.is_empty());
+            seen += 1;
+        }
+        assert!(seen >= 1);
+    }
+
+    #[test]
     fn an_empty_file_is_the_default_config() {
         assert_eq!(Config::from_toml_str("", "empty.toml").unwrap(), Config::default());
     }
