@@ -13,6 +13,9 @@ use std::net::SocketAddr;
 /// What to ask for.
 pub(crate) struct Ask<'a> {
     pub(crate) address: SocketAddr,
+    /// The server's public URL when it was started with one (its paths carry any prefix of it);
+    /// `http://{address}` otherwise. Requests always go to `address`.
+    pub(crate) public_url: Option<&'a str>,
     /// Tried first when probing (the server may imitate another provider).
     pub(crate) provider: Provider,
     pub(crate) world: &'a World,
@@ -78,7 +81,10 @@ pub(crate) fn token(ask: &Ask<'_>) -> Result<Map<String, Value>, String> {
 /// Asks each provider's discovery URL for the realm, `ask.provider` first; the first JSON
 /// document naming a token endpoint wins. No answer at all is the "no server" error.
 fn probe(ask: &Ask<'_>) -> Result<Found, String> {
-    let base = format!("http://{}", ask.address);
+    let base = ask
+        .public_url
+        .map(|url| url.trim_end_matches('/').to_owned())
+        .unwrap_or_else(|| format!("http://{}", ask.address));
     let is_default = ask.realm == ask.world.default_realm;
     let order = std::iter::once(ask.provider).chain(Provider::ALL.into_iter().filter(|p| *p != ask.provider));
     for provider in order {

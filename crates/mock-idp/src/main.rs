@@ -122,6 +122,7 @@ fn run_token(token: opt::Token) -> Result<(), String> {
     let realm = token.realm.clone().unwrap_or_else(|| world.default_realm.clone());
     let ask = live::Ask {
         address: std::net::SocketAddr::from((std::net::Ipv4Addr::LOCALHOST, token.port)),
+        public_url: token.common.public_url.as_deref(),
         provider: token.common.provider.unwrap_or_default(),
         world: &world,
         realm: &realm,

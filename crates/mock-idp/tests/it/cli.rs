@@ -233,6 +233,28 @@ fn serve_reads_a_config_file_and_flags_override_it() {
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
+/// A server with a public URL of another host under a path prefix (`…/auth`, Keycloak's legacy
+/// context path): the CLI given the same public URL finds it on --port and the token carries
+/// that issuer.
+#[test]
+fn token_finds_a_server_under_its_public_url_path() {
+    let public_url = "http://idp.test:8443/auth";
+    let (_server, lines) = serve(&["--provider", "keycloak", "--public-url", public_url]);
+    let port = port_of(&lines);
+    assert_eq!(value_after(&lines, "issuer:"), format!("{public_url}/realms/demo"));
+    let (code, stdout, stderr) = run(&[
+        "token",
+        "--port",
+        &port,
+        "--public-url",
+        public_url,
+        "--client",
+        "service",
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(claims_of(stdout.trim())["iss"], format!("{public_url}/realms/demo"));
+}
+
 #[test]
 fn token_says_so_in_one_line_when_no_server_answers() {
     let free = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
