@@ -171,8 +171,24 @@ fn run_generate(generate: opt::Generate) -> Result<(), String> {
     Ok(())
 }
 
-fn run_check(world: opt::World) -> Result<(), String> {
-    let world = load_world(&world)?;
+fn run_check(check: opt::Check) -> Result<(), String> {
+    let config = match &check.config {
+        Some(path) => {
+            let config = Config::load(path).map_err(|err| err.to_string())?;
+            println!(
+                "config {}: provider {}, {} mapping rules",
+                path.display(),
+                config.provider,
+                config.mappings.len()
+            );
+            Some(config)
+        }
+        None => None,
+    };
+    let world = match (&check.world.world, config.and_then(|config| config.world)) {
+        (None, Some(source)) => source.load().map_err(|err| err.to_string())?,
+        _ => load_world(&check.world)?,
+    };
     for (name, realm) in &world.realms {
         println!(
             "realm {name}{}: {} clients, {} users, scopes: {}",

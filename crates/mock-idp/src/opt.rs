@@ -22,8 +22,9 @@ pub(crate) enum Command {
     /// Manage signing keys.
     #[command(subcommand)]
     Keys(Keys),
-    /// Check a world file and print a summary; exit 1 with the error otherwise.
-    CheckConfig(World),
+    /// Check a world file (and a `serve --config` file) and print a summary; exit 1 with the
+    /// error otherwise.
+    CheckConfig(Check),
     /// Write a provider's setup generated from the world (e.g. a Keycloak realm import file).
     #[command(subcommand)]
     Export(Export),
@@ -49,6 +50,15 @@ pub(crate) struct ExportArgs {
     /// Output file; standard output otherwise.
     #[arg(long)]
     pub(crate) out: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct Check {
+    #[command(flatten)]
+    pub(crate) world: World,
+    /// A `serve --config` file to check as well; its world is checked unless --world is given.
+    #[arg(long, env = "MOCK_IDP_CONFIG")]
+    pub(crate) config: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -212,6 +212,16 @@ fn serve_reads_a_config_file_and_flags_override_it() {
     assert_eq!(claims["iss"], format!("http://127.0.0.1:{port}/realms/demo"));
     drop(server);
 
+    let (code, stdout, stderr) = run(&["check-config", "--config", config.to_str().unwrap()]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stdout.starts_with(&format!(
+            "config {}: provider keycloak, 1 mapping rules\nrealm demo (default)",
+            config.display()
+        )),
+        "{stdout}"
+    );
+
     let (_server, lines) = serve(&["--config", config.to_str().unwrap(), "--provider", "generic"]);
     assert!(!value_after(&lines, "issuer:").contains("/realms/"), "{lines:?}");
 
@@ -223,6 +233,7 @@ fn serve_reads_a_config_file_and_flags_override_it() {
     .unwrap();
     let (code, _, stderr) = run(&["serve", "--port", "0", "--config", bad.to_str().unwrap()]);
     assert_eq!(code, 1, "{stderr}");
+    assert_eq!(run(&["check-config", "--config", bad.to_str().unwrap()]).2, stderr);
     assert_eq!(
         stderr,
         format!(
