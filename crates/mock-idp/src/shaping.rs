@@ -3,13 +3,15 @@
 //! `BeforeTokenSigning`), and standing mapping rules matched on every token request (grant,
 //! client, user, scope, any form parameter) that add, override or remove claims.
 //!
-//! Both apply where a grant issues tokens ([`RealmCtx::issue`]): after the provider has shaped
+//! Both apply where a grant issues tokens (`RealmCtx::issue`): after the provider has shaped
 //! the claims, mapping rules in the order they were added, then queued shapes oldest first.
 //! Within one shape, `remove` runs before `claims`, so a claim both removed and set is set.
 //! A queued shape counts one use per token response (its access and ID token together); its
 //! use is taken under one lock, so N queued uses reach exactly N responses however many
-//! requests race for them. Queue, rules and shape sizes are bounded ([`MAX_QUEUED`],
-//! [`MAX_RULES`], [`MAX_MEMBERS`]).
+//! requests race for them. The use is taken when the response's tokens are built: a grant
+//! refused after that (its code replayed by a racing request, which revokes the grant) has
+//! spent it. [`crate::MockIdp::mint`] is not shaped. Queue, rules and shape sizes are bounded
+//! ([`MAX_QUEUED`], [`MAX_RULES`], [`MAX_MEMBERS`]).
 
 use crate::app::RealmCtx;
 use crate::http::Params;
