@@ -17,14 +17,8 @@ rm -rf "$out" && mkdir -p "$out" && out=$(cd "$out" && pwd)
 # Versions of the tools the suites run with (the package itself has no dependencies).
 dev_tools=(vitest@4.1.12 typescript@5.9.3 @types/node@20.19.25)
 
-platform="$root/npm/platforms/linux-x64"
-mkdir -p "$platform/bin"
-install -m 755 "$binary" "$platform/bin/mock-idp"
-trap 'rm -f "$platform/bin/mock-idp"' EXIT
-(cd "$platform" && npm pack --silent --pack-destination "$out" >/dev/null)
-(cd "$root/npm/mock-idp" && npm pack --silent --pack-destination "$out" >/dev/null)
+"$root/npm/pack.sh" "$binary" "$out"
 tarballs=("$out/idp-harness-mock-idp-linux-x64-0.1.0.tgz" "$out/idp-harness-mock-idp-0.1.0.tgz")
-ls -l "${tarballs[@]}"
 
 # node and npm, and nothing of Rust's, on PATH.
 clean_path="$(dirname "$(command -v node)"):/usr/local/bin:/usr/bin:/bin"
