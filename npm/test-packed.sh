@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Packs @idp-harness/mock-idp and @idp-harness/mock-idp-linux-x64 (with BINARY inside), installs
 # the tarballs into fresh projects with no cargo or rustc on PATH, and runs there: the declarations'
-# type check, the package's own vitest suite, and examples/express-jose's suite.
+# type check, the package's own vitest suite, its jest wiring, and examples/express-jose's suite.
 #
 #   npm/test-packed.sh BINARY OUT_DIR
 #
@@ -16,6 +16,7 @@ rm -rf "$out" && mkdir -p "$out" && out=$(cd "$out" && pwd)
 
 # Versions of the tools the suites run with (the package itself has no dependencies).
 dev_tools=(vitest@4.1.12 typescript@5.9.3 @types/node@20.19.25)
+jest=jest@30.5.2
 
 "$root/npm/pack.sh" "$binary" "$out"
 tarballs=("$out/idp-harness-mock-idp-linux-x64-0.1.0.tgz" "$out/idp-harness-mock-idp-0.1.0.tgz")
@@ -39,6 +40,19 @@ printf '{ "name": "package-tests", "private": true, "type": "module" }\n' >"$sui
 test -x "$suite/node_modules/@idp-harness/mock-idp-linux-x64/bin/mock-idp"
 (cd "$suite" && in_clean ./node_modules/.bin/tsc --noEmit -p .)
 (cd "$suite" && in_clean timeout 300 ./node_modules/.bin/vitest run)
+
+echo "npm: jest globalSetup + globalTeardown, against the installed tarballs"
+jest_dir="$out/jest"
+mkdir -p "$jest_dir"
+cp "$root"/npm/mock-idp/test-jest/* "$jest_dir/"
+printf '{ "name": "jest-tests", "private": true }\n' >"$jest_dir/package.json"
+(cd "$jest_dir" && npm_install "${tarballs[@]}" "$jest")
+(cd "$jest_dir" && in_clean env MOCK_IDP_PROVIDER=keycloak timeout 300 ./node_modules/.bin/jest)
+jest_port=$(cat "$jest_dir/seen-port")
+if (exec 3<>"/dev/tcp/127.0.0.1/$jest_port") 2>/dev/null; then
+  echo "npm: the jest run's server on port $jest_port still answers after the run" >&2
+  exit 1
+fi
 
 echo "npm: examples/express-jose, against the installed tarballs"
 example="$out/express-jose"
