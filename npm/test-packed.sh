@@ -40,6 +40,7 @@ printf '{ "name": "package-tests", "private": true, "type": "module" }\n' >"$sui
 test -x "$suite/node_modules/@idp-harness/mock-idp-linux-x64/bin/mock-idp"
 (cd "$suite" && in_clean ./node_modules/.bin/tsc --noEmit -p .)
 (cd "$suite" && in_clean timeout 300 ./node_modules/.bin/vitest run)
+rm -rf "$suite/node_modules"   # about 100 MB each: CI's disk is small
 
 echo "npm: jest globalSetup + globalTeardown, against the installed tarballs"
 jest_dir="$out/jest"
@@ -53,6 +54,7 @@ if (exec 3<>"/dev/tcp/127.0.0.1/$jest_port") 2>/dev/null; then
   echo "npm: the jest run's server on port $jest_port still answers after the run" >&2
   exit 1
 fi
+rm -rf "$jest_dir/node_modules"
 
 echo "npm: examples/express-jose, against the installed tarballs"
 example="$out/express-jose"
@@ -60,3 +62,4 @@ mkdir -p "$example"
 (cd "$root/examples/express-jose" && cp -r app.js server.js package.json vitest.config.js test "$example/")
 (cd "$example" && npm_install "${tarballs[@]}" && npm_install)
 (cd "$example" && in_clean timeout 300 ./node_modules/.bin/vitest run)
+rm -rf "$example/node_modules"
