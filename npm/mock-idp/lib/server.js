@@ -265,7 +265,8 @@ function waitForBanner(child, state, realm, timeoutMs, log) {
     };
     const timer = setTimeout(() => fail(`mock-idp serve printed no address in ${timeoutMs} ms`), timeoutMs);
     child.once('error', (error) => fail(`cannot run ${state.binary}: ${error.message}`));
-    child.once('exit', () => setTimeout(() => fail('mock-idp serve exited at start'), 50));
+    // 'close' comes after the stdio streams ended: the log is complete by then.
+    child.once('close', () => fail('mock-idp serve exited at start'));
     lines.on('line', (line) => {
       let m;
       if ((m = LISTENING.exec(line))) {

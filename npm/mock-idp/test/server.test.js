@@ -123,6 +123,17 @@ realm_roles = ["buyer"]
   await expect(startMockIdp({ world: bad })).rejects.toThrow(/mock-idp check-config: .*missing/);
 });
 
+test('a port in use fails start with the server\'s own words', async () => {
+  const first = await startMockIdp();
+  try {
+    await expect(startMockIdp({ port: first.port })).rejects.toThrow(
+      new RegExp(`mock-idp serve exited at start: .*cannot listen on 127\\.0\\.0\\.1:${first.port}`),
+    );
+  } finally {
+    await first.stop();
+  }
+});
+
 test('bad options are refused before anything starts', async () => {
   await expect(startMockIdp({ provider: 'okta' })).rejects.toThrow(TypeError);
   await expect(startMockIdp({ port: 70000 })).rejects.toThrow(TypeError);
