@@ -28,6 +28,8 @@ pub(crate) struct App {
     pub(crate) grant_types: Vec<providers::GrantType>,
     /// Injected faults and hit counters, per endpoint.
     pub(crate) faults: Faults,
+    /// Queued claims and mapping rules (crate::shaping).
+    pub(crate) shaping: crate::shaping::Shaping,
 }
 
 /// A realm's keys and the documents derived from them, swapped together on rotation.
@@ -81,6 +83,7 @@ impl App {
             auto_approve,
             grant_types: grants::supported(provider),
             faults: Faults::default(),
+            shaping: crate::shaping::Shaping::default(),
         }
     }
 
@@ -100,6 +103,7 @@ impl App {
             site: &state.site,
             issuer: &state.issuer,
             published,
+            form: None,
         })
     }
 
@@ -153,6 +157,8 @@ pub(crate) struct RealmCtx<'a> {
     pub(crate) site: &'a Site,
     pub(crate) issuer: &'a str,
     pub(crate) published: Arc<Published>,
+    /// The token request's form, for mapping rules (set by `with_form`).
+    pub(crate) form: Option<&'a crate::http::Params>,
 }
 
 impl RealmCtx<'_> {
