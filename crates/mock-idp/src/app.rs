@@ -257,3 +257,6 @@ impl RealmCtx<'_> {
         self.app.provider.flavor()
     }
 }
+
+#[cfg(test)]
+mod tests;

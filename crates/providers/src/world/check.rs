@@ -2,7 +2,7 @@
 //! at run time (the admin API). The rules are the ones [`super::validate`] applies to the file,
 //! through the same helpers.
 
-use super::validate::{check_name, check_subset, check_unique, is_scope_token, uris};
+use super::validate::{check_name, check_subset, check_unique, is_scope_token, pat_problem, uris};
 use super::{ClientKind, Realm, WorldError};
 use crate::GrantType;
 use std::collections::BTreeSet;
@@ -197,13 +197,159 @@ impl Realm {
                 "a public client cannot authenticate to introspect".into(),
             ));
         }
-        if !client.personal_access_tokens.is_empty() && !client_credentials {
-            return Err(fail(
-                0..0,
-                format!("{path}.personal_access_tokens"),
-                "only a client with the client_credentials grant (a machine user) has personal access tokens".into(),
-            ));
+        for (index, pat) in client.personal_access_tokens.iter().enumerate() {
+            let earlier = &client.personal_access_tokens[..index];
+            if let Some(problem) = pat_problem(&client.grant_types, &pat.token, pat.issued_at, pat.expires_at, earlier)
+            {
+                return Err(fail(
+                    0..0,
+                    format!("{path}.personal_access_tokens[{index}]"),
+                    problem.into(),
+                ));
+            }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::{ClientKind, GrantType, Realm, Secret, World, WorldError};
+
+    fn demo() -> Realm {
+        World::default_world().unwrap().realm("demo").unwrap().clone()
+    }
+
+    /// The field the first broken rule names, after `edit`.
+    fn refused(edit: impl FnOnce(&mut Realm)) -> String {
+        let mut realm = demo();
+        edit(&mut realm);
+        match realm.validate() {
+            Err(WorldError::Invalid { field, .. }) => field,
+            other => panic!("expected Invalid, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn every_realm_of_the_shipped_worlds_passes() {
+        let encoded = World::load(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../fixtures/worlds/encoded-credentials.toml"
+        ))
+        .unwrap();
+        for world in [World::default_world().unwrap(), encoded] {
+            for realm in world.realms.values() {
+                realm.validate().unwrap();
+            }
+        }
+    }
+
+    #[test]
+    fn each_rule_of_the_world_file_is_enforced_on_a_typed_realm() {
+        assert_eq!(refused(|r| r.name = "no spaces".into()), "realms.no spaces");
+        assert_eq!(refused(|r| r.scopes.retain(|s| s != "openid")), "realms.demo.scopes");
+        assert_eq!(refused(|r| r.scopes.push("bad\"scope".into())), "realms.demo.scopes");
+        assert_eq!(refused(|r| r.scopes.push("openid".into())), "realms.demo.scopes");
+        assert_eq!(refused(|r| r.roles.push("user".into())), "realms.demo.roles");
+        assert_eq!(
+            refused(|r| r.lifetimes.session_max = 0),
+            "realms.demo.lifetimes.session_max_secs"
+        );
+        assert_eq!(
+            refused(|r| r.clients.get_mut("service").unwrap().kind = ClientKind::Public),
+            "realms.demo.clients.service.grant_types"
+        );
+        assert_eq!(
+            refused(|r| {
+                r.clients.get_mut("service").unwrap().kind = ClientKind::Confidential {
+                    secret: Secret::from(String::new()),
+                }
+            }),
+            "realms.demo.clients.service.secret"
+        );
+        assert_eq!(
+            refused(|r| r.clients.get_mut("web-app").unwrap().redirect_uris = vec!["/relative".into()]),
+            "realms.demo.clients.web-app.redirect_uris"
+        );
+        assert_eq!(
+            refused(|r| r.clients.get_mut("web-app").unwrap().redirect_uris.clear()),
+            "realms.demo.clients.web-app.redirect_uris"
+        );
+        assert_eq!(
+            refused(|r| r.clients.get_mut("web-app").unwrap().grant_types.clear()),
+            "realms.demo.clients.web-app.grant_types"
+        );
+        assert_eq!(
+            refused(|r| r.clients.get_mut("web-app").unwrap().default_scopes = vec!["nope".into()]),
+            "realms.demo.clients.web-app.default_scopes"
+        );
+        assert_eq!(
+            refused(|r| r.clients.get_mut("web-app").unwrap().service_account_roles = vec!["user".into()]),
+            "realms.demo.clients.web-app.service_account_roles"
+        );
+        assert_eq!(
+            refused(|r| r.clients.get_mut("spa").unwrap().introspection = true),
+            "realms.demo.clients.spa.introspection"
+        );
+        assert_eq!(
+            refused(|r| r.clients.get_mut("spa").unwrap().id = "other".into()),
+            "realms.demo.clients.spa"
+        );
+        assert_eq!(
+            refused(|r| r.roles.retain(|role| role != "reporting")),
+            "realms.demo.clients.service.service_account_roles"
+        );
+        assert_eq!(
+            refused(|r| r.users.get_mut("alice").unwrap().realm_roles.push("nope".into())),
+            "realms.demo.users.alice.realm_roles"
+        );
+        assert_eq!(
+            refused(|r| {
+                r.clients.remove("api");
+            }),
+            "realms.demo.users.alice.client_roles.api"
+        );
+        assert_eq!(
+            refused(|r| {
+                let id = r.users["alice"].id.clone();
+                r.users.get_mut("bob").unwrap().id = id;
+            }),
+            "realms.demo.users.bob.id"
+        );
+        assert_eq!(
+            refused(|r| r.users.get_mut("bob").unwrap().password = Secret::from(String::new())),
+            "realms.demo.users.bob.password"
+        );
+        assert_eq!(
+            refused(|r| r.users.get_mut("bob").unwrap().username = "robert".into()),
+            "realms.demo.users.bob"
+        );
+        let pat = |token: &str| crate::PersonalAccessToken {
+            token: token.into(),
+            expires_at: 2_000_000_000,
+            issued_at: None,
+        };
+        let long = "a".repeat(32);
+        assert_eq!(
+            refused(|r| r.clients.get_mut("service").unwrap().personal_access_tokens = vec![pat("short")]),
+            "realms.demo.clients.service.personal_access_tokens[0]"
+        );
+        assert_eq!(
+            refused(|r| r.clients.get_mut("service").unwrap().personal_access_tokens = vec![pat(&long), pat(&long)]),
+            "realms.demo.clients.service.personal_access_tokens[1]"
+        );
+        assert_eq!(
+            refused(|r| r.clients.get_mut("web-app").unwrap().personal_access_tokens = vec![pat(&long)]),
+            "realms.demo.clients.web-app.personal_access_tokens[0]"
+        );
+        // And a valid edit passes.
+        let mut realm = demo();
+        realm
+            .clients
+            .get_mut("service")
+            .unwrap()
+            .grant_types
+            .push(GrantType::Password);
+        realm.validate().unwrap();
     }
 }
