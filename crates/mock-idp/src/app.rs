@@ -20,7 +20,7 @@ pub(crate) struct App {
     /// The world as loaded, kept for [`App::reset_realms`]; live realm facts are in [`RealmState`].
     world: World,
     pub(crate) public_url: String,
-    pub(crate) realms: BTreeMap<String, RealmState>,
+    pub(crate) realms: BTreeMap<String, Arc<RealmState>>,
     pub(crate) store: Store,
     pub(crate) clock: Arc<dyn Clock>,
     /// A `login_hint` naming an enabled user logs that user in without the login page.
@@ -67,12 +67,12 @@ impl App {
             let published = publish(provider, &site, realm, realm_keys.clone());
             realms.insert(
                 name.clone(),
-                RealmState {
+                Arc::new(RealmState {
                     issuer,
                     site,
                     realm: RwLock::new(Arc::new(realm.clone())),
                     published: RwLock::new(Arc::new(published)),
-                },
+                }),
             );
         }
         App {
@@ -100,7 +100,7 @@ impl App {
 
     /// The realm called `name`, or `not_found`; the realm's facts are a snapshot taken now, so one
     /// request sees one consistent realm.
-    pub(crate) fn realm(&self, name: &str) -> Result<RealmCtx<'_>, OAuthError> {
+    pub(crate) fn realm(self: &Arc<Self>, name: &str) -> Result<RealmCtx, OAuthError> {
         let Some(state) = self.realms.get(name) else {
             return Err(OAuthError::new(ErrorKind::UnknownRealm, "no such realm"));
         };
@@ -111,10 +111,9 @@ impl App {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .clone();
         Ok(RealmCtx {
-            app: self,
+            app: self.clone(),
+            state: state.clone(),
             realm,
-            site: &state.site,
-            issuer: &state.issuer,
             published,
         })
     }
@@ -226,17 +225,27 @@ fn publish(provider: Provider, site: &Site, realm: &Realm, keys: RealmKeys) -> P
 }
 
 /// One request's view of a realm: the world's facts, the issuer, and the keys of the moment.
+/// Handlers take it as an extractor (see `endpoints`), from the `{realm}` path segment.
 #[derive(Debug, Clone)]
-pub(crate) struct RealmCtx<'a> {
-    pub(crate) app: &'a App,
+pub(crate) struct RealmCtx {
+    pub(crate) app: Arc<App>,
+    state: Arc<RealmState>,
     /// The realm's facts as they were when the request started.
     pub(crate) realm: Arc<Realm>,
-    pub(crate) site: &'a Site,
-    pub(crate) issuer: &'a str,
     pub(crate) published: Arc<Published>,
 }
 
-impl RealmCtx<'_> {
+impl RealmCtx {
+    /// Where the realm is served.
+    pub(crate) fn site(&self) -> &Site {
+        &self.state.site
+    }
+
+    /// The realm's issuer.
+    pub(crate) fn issuer(&self) -> &str {
+        &self.state.issuer
+    }
+
     pub(crate) fn keys(&self) -> &RealmKeys {
         &self.published.keys
     }
@@ -250,7 +259,7 @@ impl RealmCtx<'_> {
     }
 
     pub(crate) fn endpoint_url(&self, endpoint: providers::Endpoint) -> String {
-        self.site.url(endpoint).unwrap_or_default()
+        self.site().url(endpoint).unwrap_or_default()
     }
 
     pub(crate) fn flavor(&self) -> &'static dyn providers::Flavor {

@@ -17,7 +17,7 @@ fn app() -> (Arc<App>, Router) {
     MockIdp::builder().build("http://127.0.0.1:9".to_owned()).unwrap()
 }
 
-fn access_lifetime(app: &App) -> u64 {
+fn access_lifetime(app: &Arc<App>) -> u64 {
     app.realm("demo").unwrap().realm.lifetimes.access_token
 }
 
@@ -88,7 +88,7 @@ fn update_realm_refuses_an_invalid_edit_and_keeps_the_live_realm() {
 #[test]
 fn updates_republish_discovery_and_reset_restores_the_loaded_realms() {
     let (app, _) = app();
-    let scopes_supported = |app: &App| -> Vec<String> {
+    let scopes_supported = |app: &Arc<App>| -> Vec<String> {
         let published = app.realm("demo").unwrap().published;
         let discovery: Value = serde_json::from_slice(&published.discovery).unwrap();
         serde_json::from_value(discovery["scopes_supported"].clone()).unwrap()

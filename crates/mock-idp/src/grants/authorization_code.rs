@@ -8,7 +8,7 @@ use crate::state::{CodeOutcome, Pkce, PkceMethod};
 use crate::tokens::{Issued, Subject};
 use providers::{Client, ErrorKind, GrantType};
 
-pub(super) fn issue(cx: &RealmCtx<'_>, client: &Client, params: &Params) -> Result<Issued, OAuthError> {
+pub(super) fn issue(cx: &RealmCtx, client: &Client, params: &Params) -> Result<Issued, OAuthError> {
     let code = params.require("code")?;
     if cx.flavor().quirks().token_redirect_uri_required {
         params.require("redirect_uri")?;

@@ -32,7 +32,7 @@ pub(crate) fn supported(provider: providers::Provider) -> Vec<GrantType> {
 }
 
 /// Runs the grant named by `grant_type` for an already authenticated client.
-pub(crate) fn issue(cx: &RealmCtx<'_>, client: AuthenticatedClient<'_>, params: &Params) -> Result<Issued, OAuthError> {
+pub(crate) fn issue(cx: &RealmCtx, client: AuthenticatedClient<'_>, params: &Params) -> Result<Issued, OAuthError> {
     let name = params.require("grant_type")?;
     let grant = GrantType::from_wire(name)
         .filter(|grant| cx.app.grant_types.contains(grant))
