@@ -38,7 +38,7 @@ pub(crate) fn issue(cx: &RealmCtx, client: AuthenticatedClient<'_>, params: &Par
         .filter(|grant| cx.app.grant_types.contains(grant))
         .ok_or_else(|| {
             OAuthError::new(
-                ErrorKind::UnsupportedGrantType,
+                ErrorKind::UnsupportedGrantType { grant: name.to_owned() },
                 providers::unsupported_grant_description(name),
             )
         })?;
