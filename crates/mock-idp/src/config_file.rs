@@ -235,7 +235,7 @@ grant_types = ["authorization_code"]
                 .config(config)
                 .build("http://127.0.0.1:1".into())
                 .unwrap_or_else(|err| panic!("{}: {err}", path.display()));
-            assert!(!app.world.realms.is_empty());
+            assert!(!app.world().realms.is_empty());
             seen += 1;
         }
         assert!(seen >= 1);

@@ -1,5 +1,9 @@
 //! The mock's protocol error: a situation ([`ErrorKind`]) plus an explanation, rendered by the
 //! provider's error table. This is the only place that writes error responses.
+//!
+//! Handlers return `Result<_, OAuthError>`: [`IntoResponse`] renders the error in the generic
+//! (RFC) shape and marks the response [`Unshaped`]; the endpoints' `shape_errors` layer, which
+//! knows the provider and the realm, renders it again in the provider's shape.
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -48,6 +52,19 @@ impl OAuthError {
         {
             response.headers_mut().insert(header::WWW_AUTHENTICATE, value);
         }
+        response
+    }
+}
+
+/// Marks a response rendered from an [`OAuthError`] without the provider's shape.
+#[derive(Debug, Clone)]
+pub(crate) struct Unshaped(pub(crate) OAuthError);
+
+impl IntoResponse for OAuthError {
+    fn into_response(self) -> Response {
+        // Fail safe: RFC-shaped even if no layer shapes it for the provider.
+        let mut response = self.render(Provider::Generic, "");
+        response.extensions_mut().insert(Unshaped(self));
         response
     }
 }

@@ -110,8 +110,12 @@ impl Params {
 
     /// The value of `name`, or `invalid_request` naming it.
     pub(crate) fn require(&self, name: &str) -> Result<&str, OAuthError> {
-        self.get(name)
-            .ok_or_else(|| OAuthError::malformed(format!("{}{name}", providers::MISSING_PARAMETER)))
+        self.get(name).ok_or_else(|| {
+            OAuthError::new(
+                providers::ErrorKind::MissingParameter { name: name.to_owned() },
+                format!("{}{name}", providers::MISSING_PARAMETER),
+            )
+        })
     }
 
     /// Whether `name` was sent at all, even empty.

@@ -1,380 +1,27 @@
 //! [`MockIdp`]: start a mock provider in-process on a random loopback port, talk to it, drop it.
 
 use crate::app::App;
-use crate::clock::{Clock, SystemClock};
-use crate::config::{Config, KeySource, WorldSource};
-use crate::endpoints;
-use crate::error::OAuthError;
-use crate::keys::{KeyError, KeyMaterial, RealmKeys};
+use crate::keys::KeyMaterial;
 use crate::tokens::{Overrides, Subject};
 use axum::Router;
-use providers::{Endpoint, Provider, World, WorldError};
-use serde_json::{Map, Value};
-use std::collections::BTreeMap;
-use std::net::{SocketAddr, TcpListener};
-use std::sync::{Arc, OnceLock};
+use error::refused;
+use providers::{Endpoint, Provider, World};
+use std::net::SocketAddr;
+use std::sync::Arc;
 use std::thread::JoinHandle;
-use std::time::Duration;
 
+mod builder;
+mod error;
 mod listen;
 mod shape;
+mod spec;
 mod token_for;
 
+pub use builder::MockIdpBuilder;
+pub use error::MockIdpError;
 pub use listen::ConnectionLimits;
-
+pub use spec::TokenSpec;
 pub use token_for::TokenSet;
-
-/// Why a mock IdP could not start or could not do what was asked.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum MockIdpError {
-    /// The world file is unreadable or invalid.
-    #[error(transparent)]
-    World(#[from] WorldError),
-    /// A signing key could not be loaded, generated or used.
-    #[error(transparent)]
-    Keys(#[from] KeyError),
-    /// The listening socket or the server thread could not be set up.
-    #[error("cannot start the server: {0}")]
-    Io(#[from] std::io::Error),
-    /// No realm has this name.
-    #[error("unknown realm `{0}`")]
-    UnknownRealm(String),
-    /// No user has this username in the realm.
-    #[error("unknown user `{0}`")]
-    UnknownUser(String),
-    /// No client has this `client_id` in the realm.
-    #[error("unknown client `{0}`")]
-    UnknownClient(String),
-    /// A claim shape or mapping rule was refused.
-    #[error(transparent)]
-    Shaping(#[from] crate::shaping::ShapingError),
-    /// The provider refused a request (`token_for`, `mint`).
-    #[error("the mock refused the request: {0}")]
-    Refused(String),
-}
-
-/// What [`MockIdp::mint`] signs: a user's or a service account's access token.
-#[derive(Debug, Clone, Default)]
-pub struct TokenSpec {
-    realm: Option<String>,
-    client: Option<String>,
-    user: Option<String>,
-    scopes: Option<Vec<String>>,
-    lifetime: Option<u64>,
-    claims: Map<String, Value>,
-}
-
-impl TokenSpec {
-    /// A token for `username`. Without [`TokenSpec::client`], the client is the first
-    /// confidential client (by id) allowed a user grant.
-    pub fn user(username: impl Into<String>) -> TokenSpec {
-        TokenSpec {
-            user: Some(username.into()),
-            ..TokenSpec::default()
-        }
-    }
-
-    /// A service-account token for `client_id` (as `client_credentials` would issue).
-    pub fn client(client_id: impl Into<String>) -> TokenSpec {
-        TokenSpec {
-            client: Some(client_id.into()),
-            ..TokenSpec::default()
-        }
-    }
-
-    /// The client the token is issued to.
-    pub fn for_client(mut self, client_id: impl Into<String>) -> TokenSpec {
-        self.client = Some(client_id.into());
-        self
-    }
-
-    /// The realm; the world's default realm otherwise.
-    pub fn realm(mut self, realm: impl Into<String>) -> TokenSpec {
-        self.realm = Some(realm.into());
-        self
-    }
-
-    /// Space-separated scopes, taken as given (not checked against the client). Without it,
-    /// the client's default scopes.
-    pub fn scope(mut self, scope: &str) -> TokenSpec {
-        self.scopes = Some(scope.split(' ').filter(|s| !s.is_empty()).map(str::to_owned).collect());
-        self
-    }
-
-    /// Lifetime in seconds; the realm's access-token lifetime otherwise. Zero mints an
-    /// already-expired token.
-    pub fn expires_in(mut self, seconds: u64) -> TokenSpec {
-        self.lifetime = Some(seconds);
-        self
-    }
-
-    /// Sets or overrides one claim.
-    pub fn claim(mut self, name: impl Into<String>, value: impl Into<Value>) -> TokenSpec {
-        self.claims.insert(name.into(), value.into());
-        self
-    }
-}
-
-/// Builds a [`MockIdp`].
-#[derive(Debug, Default)]
-pub struct MockIdpBuilder {
-    config: Config,
-    world: Option<World>,
-    clock: Option<Arc<dyn Clock>>,
-}
-
-impl MockIdpBuilder {
-    /// The provider to imitate (default `generic`).
-    pub fn provider(mut self, provider: Provider) -> MockIdpBuilder {
-        self.config.provider = provider;
-        self
-    }
-
-    /// Serves `world` instead of the default world.
-    pub fn world(mut self, world: World) -> MockIdpBuilder {
-        self.world = Some(world);
-        self
-    }
-
-    /// Serves the world read from `path` when the server starts.
-    pub fn world_file(mut self, path: impl Into<std::path::PathBuf>) -> MockIdpBuilder {
-        self.config.world = Some(WorldSource::File(path.into()));
-        self
-    }
-
-    /// Where signing keys come from (default: the embedded deterministic keys).
-    pub fn keys(mut self, keys: KeySource) -> MockIdpBuilder {
-        self.config.keys = keys;
-        self
-    }
-
-    /// The clock for `iat`, `exp` and every expiry (e.g. a [`crate::ManualClock`]).
-    pub fn clock(mut self, clock: impl Clock + 'static) -> MockIdpBuilder {
-        self.clock = Some(Arc::new(clock));
-        self
-    }
-
-    /// Auto-approves authorization requests whose `login_hint` names an enabled user.
-    pub fn auto_approve(mut self, enabled: bool) -> MockIdpBuilder {
-        self.config.auto_approve = enabled;
-        self
-    }
-
-    /// Uses `public_url` in issuers and endpoint URLs instead of `http://127.0.0.1:{port}`
-    /// (e.g. behind a proxy or in a container).
-    pub fn public_url(mut self, public_url: impl Into<String>) -> MockIdpBuilder {
-        self.config.public_url = Some(public_url.into());
-        self
-    }
-
-    /// Serves every endpoint under `path` (e.g. `/auth`, Keycloak's legacy context path).
-    pub fn context_path(mut self, path: impl Into<String>) -> MockIdpBuilder {
-        self.config.context_path = Some(path.into());
-        self
-    }
-
-    /// How long a client may take to send a complete request head (request line and headers)
-    /// before its connection is closed; default 10 s. See [`ConnectionLimits`].
-    pub fn header_read_timeout(mut self, timeout: Duration) -> MockIdpBuilder {
-        self.config.connections.header_read_timeout = timeout;
-        self
-    }
-
-    /// How long a connection may stay open with no request in flight (e.g. a keep-alive
-    /// connection after its response); default 5 s. See [`ConnectionLimits`].
-    pub fn idle_timeout(mut self, timeout: Duration) -> MockIdpBuilder {
-        self.config.connections.idle_timeout = timeout;
-        self
-    }
-
-    /// How many connections are served at once; beyond it a new connection is answered 503
-    /// and closed. Default 512. See [`ConnectionLimits`].
-    pub fn max_connections(mut self, max: usize) -> MockIdpBuilder {
-        self.config.connections.max_connections = max;
-        self
-    }
-
-    /// Bounds the state store to `entries` entries (see [`Config::max_state_entries`]).
-    pub fn max_state_entries(mut self, entries: usize) -> MockIdpBuilder {
-        self.config.max_state_entries = Some(entries);
-        self
-    }
-
-    /// Adds a standing mapping rule (see [`crate::shaping`]); rules apply in the order added.
-    pub fn mapping(mut self, rule: crate::shaping::MappingRule) -> MockIdpBuilder {
-        self.config.mappings.push(rule);
-        self
-    }
-
-    /// Applies a whole [`Config`]; later builder calls override its fields.
-    pub fn config(mut self, config: Config) -> MockIdpBuilder {
-        self.config = config;
-        self
-    }
-
-    /// Starts the server on a random port of 127.0.0.1.
-    ///
-    /// # Panics
-    /// If the server cannot start (invalid world file, unreadable keys, no socket); use
-    /// [`MockIdpBuilder::try_start`] to handle that as an error.
-    pub async fn start(self) -> MockIdp {
-        self.start_blocking()
-    }
-
-    /// Like [`MockIdpBuilder::start`], for tests without an async runtime.
-    ///
-    /// # Panics
-    /// As [`MockIdpBuilder::start`].
-    pub fn start_blocking(self) -> MockIdp {
-        match self.try_start() {
-            Ok(idp) => idp,
-            Err(err) => panic!("mock-idp failed to start: {err}"),
-        }
-    }
-
-    /// Starts the server on a random port of 127.0.0.1.
-    ///
-    /// # Errors
-    /// [`MockIdpError`] when the world, the keys or the socket fail.
-    pub fn try_start(self) -> Result<MockIdp, MockIdpError> {
-        let listener = TcpListener::bind(("127.0.0.1", 0))?;
-        self.serve_on(listener)
-    }
-
-    /// Serves on the current async runtime until `shutdown` resolves, for a process whose main
-    /// job is the mock (the `mock-idp serve` command). `on_ready` is called once the socket is
-    /// bound, with the address and the served issuers (realm, issuer).
-    ///
-    /// # Errors
-    /// [`MockIdpError`] when the world, the keys or the socket fail.
-    pub async fn serve_until(
-        self,
-        listener: tokio::net::TcpListener,
-        on_ready: impl FnOnce(SocketAddr, &MockIdpInfo),
-        shutdown: impl std::future::Future<Output = ()> + Send + 'static,
-    ) -> Result<(), MockIdpError> {
-        let address = listener.local_addr()?;
-        let public_url = self
-            .config
-            .public_url
-            .clone()
-            .unwrap_or_else(|| default_public_url(address, self.config.context_path.as_deref()));
-        let limits = self.config.connections;
-        let (app, router) = self.build(public_url)?;
-        let info = MockIdpInfo { app: app.clone() };
-        on_ready(address, &info);
-        listen::serve(listener, router, limits, shutdown, limits.header_read_timeout).await;
-        Ok(())
-    }
-
-    /// Prepares the application state and router without a socket.
-    pub(crate) fn build(self, public_url: String) -> Result<(Arc<App>, Router), MockIdpError> {
-        let world = match (self.world, &self.config.world) {
-            (Some(world), _) => world,
-            (None, Some(source)) => source.load()?,
-            (None, None) => default_world()?.clone(),
-        };
-        let mut keys = BTreeMap::new();
-        for name in world.realms.keys() {
-            let is_default = *name == world.default_realm;
-            let realm_keys = match (&self.config.keys, is_default) {
-                (KeySource::Embedded, true) => embedded_keys()?.clone(),
-                (source, _) => RealmKeys::from_material(&source.material(name, is_default)?)?,
-            };
-            keys.insert(name.clone(), realm_keys);
-        }
-        let clock = self.clock.unwrap_or_else(|| Arc::new(SystemClock));
-        let app = Arc::new(App::new(
-            self.config.provider,
-            world,
-            public_url,
-            keys,
-            clock,
-            self.config.auto_approve,
-            crate::state::Store::with_limit(
-                self.config
-                    .max_state_entries
-                    .unwrap_or(crate::state::DEFAULT_MAX_ENTRIES),
-            ),
-        ));
-        for rule in self.config.mappings {
-            shape::known_names(
-                &app.world,
-                rule.realm.as_deref(),
-                rule.when.client.as_deref(),
-                rule.when.user.as_deref(),
-            )?;
-            app.shaping.add_rule(rule)?;
-        }
-        let router = endpoints::router(app.clone());
-        Ok((app, router))
-    }
-
-    /// Serves on an already bound listener, on a thread of its own.
-    pub(crate) fn serve_on(self, listener: TcpListener) -> Result<MockIdp, MockIdpError> {
-        let address = listener.local_addr()?;
-        let public_url = self
-            .config
-            .public_url
-            .clone()
-            .unwrap_or_else(|| default_public_url(address, self.config.context_path.as_deref()));
-        let limits = self.config.connections;
-        let (app, router) = self.build(public_url)?;
-        listener.set_nonblocking(true)?;
-        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let serving = router.clone();
-        let thread = std::thread::Builder::new()
-            .name(format!("mock-idp-{}", address.port()))
-            .spawn(move || {
-                runtime.block_on(async move {
-                    let Ok(listener) = tokio::net::TcpListener::from_std(listener) else {
-                        return;
-                    };
-                    let stopped = async {
-                        let _ = stopped.await;
-                    };
-                    listen::serve(listener, serving, limits, stopped, Duration::from_secs(1)).await;
-                });
-            })?;
-        Ok(MockIdp {
-            app,
-            router,
-            address,
-            stop: Some(stop),
-            thread: Some(thread),
-        })
-    }
-}
-
-/// `http://{address}{context_path}`, with the loopback address of the same family in place
-/// of a wildcard address (0.0.0.0, ::) that no client can connect to.
-fn default_public_url(address: SocketAddr, context_path: Option<&str>) -> String {
-    let mut reachable = address;
-    if address.ip().is_unspecified() {
-        reachable.set_ip(match address {
-            SocketAddr::V4(_) => std::net::Ipv4Addr::LOCALHOST.into(),
-            SocketAddr::V6(_) => std::net::Ipv6Addr::LOCALHOST.into(),
-        });
-    }
-    format!("http://{reachable}{}", context_path.unwrap_or(""))
-}
-
-fn default_world() -> Result<&'static World, MockIdpError> {
-    static WORLD: OnceLock<Result<World, String>> = OnceLock::new();
-    WORLD
-        .get_or_init(|| World::default_world().map_err(|err| err.to_string()))
-        .as_ref()
-        .map_err(|err| MockIdpError::Refused(err.clone()))
-}
-
-fn embedded_keys() -> Result<&'static RealmKeys, MockIdpError> {
-    static KEYS: OnceLock<Result<RealmKeys, String>> = OnceLock::new();
-    KEYS.get_or_init(|| RealmKeys::from_material(&KeyMaterial::embedded()).map_err(|err| err.to_string()))
-        .as_ref()
-        .map_err(|err| MockIdpError::Refused(err.clone()))
-}
 
 /// What a server started with [`MockIdpBuilder::serve_until`] serves.
 #[derive(Debug)]
@@ -385,7 +32,7 @@ pub struct MockIdpInfo {
 impl MockIdpInfo {
     /// `(realm, issuer, discovery URL)` of every realm, the default realm first.
     pub fn realms(&self) -> Vec<(String, String, String)> {
-        let world = &self.app.world;
+        let world = self.app.world();
         let mut names: Vec<&String> = world.realms.keys().collect();
         names.sort_by_key(|name| **name != world.default_realm);
         names
@@ -460,12 +107,12 @@ impl MockIdp {
 
     /// The world being served.
     pub fn world(&self) -> &World {
-        &self.app.world
+        self.app.world()
     }
 
     /// The issuer of the default realm.
     pub fn issuer(&self) -> String {
-        self.issuer_of(&self.app.world.default_realm)
+        self.issuer_of(self.app.default_realm())
     }
 
     /// The issuer of `realm`.
@@ -480,7 +127,7 @@ impl MockIdp {
 
     /// The URL of `endpoint` in the default realm.
     pub fn endpoint(&self, endpoint: Endpoint) -> String {
-        self.endpoint_of(&self.app.world.default_realm, endpoint)
+        self.endpoint_of(self.app.default_realm(), endpoint)
     }
 
     /// The URL of `endpoint` in `realm`; empty when the provider does not serve that endpoint
@@ -494,7 +141,7 @@ impl MockIdp {
     /// # Errors
     /// [`MockIdpError`] for an unknown realm, user or client, or a signing failure.
     pub fn mint(&self, spec: TokenSpec) -> Result<String, MockIdpError> {
-        let realm_name = spec.realm.as_deref().unwrap_or(&self.app.world.default_realm);
+        let realm_name = spec.realm.as_deref().unwrap_or(self.app.default_realm());
         let cx = self
             .app
             .realm(realm_name)
@@ -565,15 +212,11 @@ impl MockIdp {
     /// # Errors
     /// [`MockIdpError::Keys`] if key generation fails.
     pub fn rotate_keys(&self) -> Result<(), MockIdpError> {
-        for realm in self.app.world.realms.keys() {
+        for realm in self.app.realms.keys() {
             self.app.rotate_keys(realm, &KeyMaterial::generate()?)?;
         }
         Ok(())
     }
-}
-
-fn refused(err: OAuthError) -> MockIdpError {
-    MockIdpError::Refused(err.detail)
 }
 
 impl Drop for MockIdp {

@@ -538,18 +538,7 @@ fn realm_matches(wanted: Option<&str>, realm: &str) -> bool {
     wanted.is_none_or(|wanted| wanted == realm)
 }
 
-impl<'a> RealmCtx<'a> {
-    /// This view with the token request's form, which mapping rules may match on.
-    pub(crate) fn with_form<'b>(&self, form: &'b Params) -> RealmCtx<'b>
-    where
-        'a: 'b,
-    {
-        RealmCtx {
-            form: Some(form),
-            ..self.clone()
-        }
-    }
-
+impl RealmCtx {
     /// Takes the shape of the token response being issued for `subject` (see [`Shaping::take`]).
     pub(crate) fn shape_for(&self, subject: &crate::tokens::Subject<'_>) -> Option<Shape> {
         self.app.shaping.take(&Request {
@@ -558,7 +547,7 @@ impl<'a> RealmCtx<'a> {
             client: &subject.client.id,
             user: subject.user.map(|user| user.username.as_str()),
             scopes: &subject.scopes,
-            form: self.form,
+            form: self.form.as_deref(),
         })
     }
 }

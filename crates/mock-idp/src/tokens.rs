@@ -58,7 +58,7 @@ pub(crate) struct LiveToken {
     pub(crate) claims: Map<String, Value>,
 }
 
-impl RealmCtx<'_> {
+impl RealmCtx {
     fn alg_for(&self, client: &Client) -> SigningAlg {
         client.signing_alg.unwrap_or(self.realm.signing_alg)
     }
@@ -92,8 +92,8 @@ impl RealmCtx<'_> {
         let jti = b64::random_uuid();
         let audiences = self.realm.audiences(subject.user, &subject.scopes);
         let mut claims = self.flavor().access_token_claims(&AccessTokenInput {
-            issuer: self.issuer,
-            realm: self.realm,
+            issuer: self.issuer(),
+            realm: &self.realm,
             client: subject.client,
             user: subject.user,
             scopes: &subject.scopes,
@@ -105,7 +105,7 @@ impl RealmCtx<'_> {
             session_id: subject.session_id.as_deref(),
             grant: subject.grant,
             login: subject.login,
-            site: self.site,
+            site: self.site(),
         });
         claims.extend(overrides.claims.clone());
         let mut headers = Map::new();
@@ -252,7 +252,7 @@ impl RealmCtx<'_> {
         let at_hash = idp_jose::digest::at_hash(alg.as_str(), access_token);
         let jti = b64::random_uuid();
         let mut claims = self.flavor().id_token_claims(&IdTokenInput {
-            issuer: self.issuer,
+            issuer: self.issuer(),
             client: subject.client,
             user,
             scopes: &subject.scopes,
@@ -263,8 +263,8 @@ impl RealmCtx<'_> {
             session_id: subject.session_id.as_deref(),
             at_hash: at_hash.as_deref(),
             jti: &jti,
-            realm: self.realm,
-            site: self.site,
+            realm: &self.realm,
+            site: self.site(),
             grant: subject.grant,
             login: subject.login,
         });
@@ -290,7 +290,7 @@ impl RealmCtx<'_> {
             if !self.flavor().quirks().is_access_token(&claims) {
                 return None;
             }
-            let issuer_ok = claims.get("iss").and_then(Value::as_str) == Some(self.issuer);
+            let issuer_ok = claims.get("iss").and_then(Value::as_str) == Some(self.issuer());
             let live = claims.get("exp").and_then(Value::as_u64).is_some_and(|exp| exp > now);
             let revoked = self.store().is_revoked(&revocation_id(&claims, token));
             (issuer_ok && live && !revoked).then_some(LiveToken { claims })

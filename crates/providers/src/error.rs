@@ -95,8 +95,13 @@ pub enum Challenge {
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum ErrorKind {
-    /// The request is malformed: missing or repeated parameter, bad encoding, wrong content type.
+    /// The request is malformed: repeated parameter, bad encoding, wrong content type.
     MalformedRequest,
+    /// A required parameter is missing (RFC 6749 §5.2 `invalid_request`).
+    MissingParameter {
+        /// The parameter's name, e.g. `grant_type`.
+        name: String,
+    },
     /// The request body exceeds the size limit.
     BodyTooLarge,
     /// The endpoint does not accept this HTTP method.
@@ -120,7 +125,10 @@ pub enum ErrorKind {
     /// A confidential client sent no credentials.
     MissingClientAuth,
     /// `grant_type` names a grant this server does not implement.
-    UnsupportedGrantType,
+    UnsupportedGrantType {
+        /// The `grant_type` value as the request sent it.
+        grant: String,
+    },
     /// The client is not allowed this grant type.
     UnauthorizedGrant {
         /// The grant it asked for.
@@ -130,6 +138,8 @@ pub enum ErrorKind {
     InvalidCode,
     /// The PKCE verifier does not match, is missing, or was sent for a code without a challenge.
     PkceMismatch,
+    /// The code has a PKCE challenge but the exchange sent no `code_verifier`.
+    PkceVerifierMissing,
     /// `redirect_uri` at the token endpoint differs from the authorization request's.
     RedirectUriMismatch,
     /// The refresh token is unknown, expired, revoked, reused or issued to another client.
@@ -187,12 +197,10 @@ pub struct ErrorResponse {
     pub www_authenticate: Option<String>,
 }
 
-/// The description the mock gives a missing required parameter, followed by its name; provider
-/// modules that word it differently recognise it by this prefix.
+/// The description the mock gives an [`ErrorKind::MissingParameter`], followed by its name.
 pub const MISSING_PARAMETER: &str = "Missing form parameter: ";
 
-/// The description of a [`ErrorKind::PkceMismatch`] whose code has a challenge but whose
-/// exchange sent no `code_verifier`.
+/// The mock's description of an [`ErrorKind::PkceVerifierMissing`].
 pub const PKCE_VERIFIER_MISSING: &str = "code_verifier is required";
 
 /// The description of an [`ErrorKind::IntrospectionUnauthenticated`] whose request carried no
@@ -200,15 +208,9 @@ pub const PKCE_VERIFIER_MISSING: &str = "code_verifier is required";
 pub const INTROSPECTION_NO_CREDENTIALS: &str = "client authentication is required to introspect";
 
 /// The mock's description of an [`ErrorKind::UnsupportedGrantType`] for the `grant_type` value
-/// `name`; provider modules that word it differently read the name back with
-/// [`unsupported_grant_name`].
+/// `name`.
 pub fn unsupported_grant_description(name: &str) -> String {
     format!("grant type {name} is not supported")
-}
-
-/// The `grant_type` value named by a description made by [`unsupported_grant_description`].
-pub(crate) fn unsupported_grant_name(detail: &str) -> Option<&str> {
-    detail.strip_prefix("grant type ")?.strip_suffix(" is not supported")
 }
 
 /// `application/json`.
@@ -244,5 +246,55 @@ mod tests {
     #[test]
     fn descriptions_are_restricted_to_the_rfc_charset() {
         assert_eq!(sanitize_description("bad \"x\" \\ é\n"), "bad 'x' / ??");
+    }
+
+    fn description(response: &ErrorResponse) -> Option<&str> {
+        response.body.as_ref()?.get("error_description")?.as_str()
+    }
+
+    #[test]
+    fn zitadel_words_the_typed_kinds_without_reading_the_description() {
+        let zitadel = crate::Provider::Zitadel;
+        let missing = zitadel.error_response(
+            &ErrorKind::MissingParameter {
+                name: "grant_type".into(),
+            },
+            "whatever the mock said",
+            "demo",
+        );
+        assert_eq!((missing.status, missing.error_code()), (400, Some("invalid_request")));
+        assert_eq!(description(&missing), Some("grant_type missing"));
+        // A malformed request whose description merely looks like a missing parameter is not one.
+        let malformed = zitadel.error_response(&ErrorKind::MalformedRequest, "Missing form parameter: code", "demo");
+        assert_eq!(description(&malformed), Some("Missing form parameter: code"));
+
+        let grant = zitadel.error_response(&ErrorKind::UnsupportedGrantType { grant: "urn:x".into() }, "", "demo");
+        assert_eq!(description(&grant), Some("urn:x not supported"));
+
+        let verifier = zitadel.error_response(&ErrorKind::PkceVerifierMissing, "", "demo");
+        assert_eq!((verifier.status, verifier.error_code()), (400, Some("invalid_request")));
+        assert_eq!(description(&verifier), Some("code_verifier required"));
+        let mismatch = zitadel.error_response(&ErrorKind::PkceMismatch, PKCE_VERIFIER_MISSING, "demo");
+        assert_eq!(mismatch.error_code(), Some("invalid_grant"));
+    }
+
+    #[test]
+    fn other_providers_render_the_typed_kinds_as_their_general_kind() {
+        for provider in crate::Provider::ALL {
+            if provider == crate::Provider::Zitadel {
+                continue;
+            }
+            let detail = format!("{MISSING_PARAMETER}code");
+            assert_eq!(
+                provider.error_response(&ErrorKind::MissingParameter { name: "code".into() }, &detail, "demo"),
+                provider.error_response(&ErrorKind::MalformedRequest, &detail, "demo"),
+                "{provider}"
+            );
+            assert_eq!(
+                provider.error_response(&ErrorKind::PkceVerifierMissing, PKCE_VERIFIER_MISSING, "demo"),
+                provider.error_response(&ErrorKind::PkceMismatch, PKCE_VERIFIER_MISSING, "demo"),
+                "{provider}"
+            );
+        }
     }
 }

@@ -160,9 +160,10 @@ pub(crate) fn token_response(input: &TokenResponseInput<'_>) -> Map<String, Valu
 pub(crate) fn error_response(kind: &ErrorKind, detail: &str, realm: &str) -> ErrorResponse {
     use ErrorCode as C;
     let (status, code, challenge) = match kind {
-        ErrorKind::MalformedRequest | ErrorKind::MultipleClientAuthMethods | ErrorKind::IntrospectionMissingToken => {
-            (400, C::InvalidRequest, Challenge::None)
-        }
+        ErrorKind::MalformedRequest
+        | ErrorKind::MissingParameter { .. }
+        | ErrorKind::MultipleClientAuthMethods
+        | ErrorKind::IntrospectionMissingToken => (400, C::InvalidRequest, Challenge::None),
         ErrorKind::BodyTooLarge => (413, C::InvalidRequest, Challenge::None),
         ErrorKind::MethodNotAllowed => (405, C::InvalidRequest, Challenge::None),
         ErrorKind::NotFound | ErrorKind::UnknownRealm => (404, C::NotFound, Challenge::None),
@@ -171,10 +172,11 @@ pub(crate) fn error_response(kind: &ErrorKind, detail: &str, realm: &str) -> Err
         | ErrorKind::MissingClientAuth
         | ErrorKind::IntrospectionUnauthenticated
         | ErrorKind::IntrospectionForbidden => (401, C::InvalidClient, Challenge::Basic),
-        ErrorKind::UnsupportedGrantType => (400, C::UnsupportedGrantType, Challenge::None),
+        ErrorKind::UnsupportedGrantType { .. } => (400, C::UnsupportedGrantType, Challenge::None),
         ErrorKind::UnauthorizedGrant { .. } => (400, C::UnauthorizedClient, Challenge::None),
         ErrorKind::InvalidCode
         | ErrorKind::PkceMismatch
+        | ErrorKind::PkceVerifierMissing
         | ErrorKind::RedirectUriMismatch
         | ErrorKind::InvalidRefreshToken
         | ErrorKind::InvalidUserCredentials { .. }

@@ -354,7 +354,7 @@ impl Flavor for Keycloak {
             ErrorKind::BadClientSecret { .. } => json(401, "unauthorized_client", invalid_client),
             ErrorKind::UnknownClient { .. } => json(401, "invalid_client", invalid_client),
             ErrorKind::MissingClientAuth => json(401, "unauthorized_client", "Client secret not provided in request"),
-            ErrorKind::UnsupportedGrantType => json(400, "unsupported_grant_type", "Unsupported grant_type"),
+            ErrorKind::UnsupportedGrantType { .. } => json(400, "unsupported_grant_type", "Unsupported grant_type"),
             ErrorKind::UnauthorizedGrant {
                 grant: GrantType::ClientCredentials,
             } => json(
@@ -371,7 +371,7 @@ impl Flavor for Keycloak {
             ),
             ErrorKind::UnauthorizedGrant { .. } => json(400, "unauthorized_client", &sanitize_description(detail)),
             ErrorKind::InvalidCode => json(400, "invalid_grant", "Code not valid"),
-            ErrorKind::PkceMismatch => json(400, "invalid_grant", "PKCE verification failed"),
+            ErrorKind::PkceMismatch | ErrorKind::PkceVerifierMissing => json(400, "invalid_grant", "PKCE verification failed"),
             ErrorKind::RedirectUriMismatch => json(400, "invalid_grant", "Incorrect redirect_uri"),
             ErrorKind::InvalidRefreshToken => json(400, "invalid_grant", "Invalid refresh token"),
             ErrorKind::InvalidUserCredentials { .. } => json(400, "invalid_grant", "Invalid user credentials"),

@@ -390,7 +390,9 @@ impl Flavor for Wso2 {
             ErrorKind::MissingClientAuth | ErrorKind::IntrospectionForbidden => {
                 oltu(401, "invalid_client", "Client ID not found in the request.", basic())
             }
-            ErrorKind::UnsupportedGrantType => oltu(400, "invalid_request", "Unsupported grant_type value", None),
+            ErrorKind::UnsupportedGrantType { .. } => {
+                oltu(400, "invalid_request", "Unsupported grant_type value", None)
+            }
             ErrorKind::UnauthorizedGrant { .. } => oltu(
                 400,
                 "unauthorized_client",
@@ -403,7 +405,9 @@ impl Flavor for Wso2 {
                 "Invalid authorization code received from token request",
                 None,
             ),
-            ErrorKind::PkceMismatch => oltu(400, "invalid_grant", "PKCE validation failed", None),
+            ErrorKind::PkceMismatch | ErrorKind::PkceVerifierMissing => {
+                oltu(400, "invalid_grant", "PKCE validation failed", None)
+            }
             ErrorKind::RedirectUriMismatch => oltu(400, "invalid_grant", "Callback url mismatch", None),
             ErrorKind::InvalidRefreshToken => oltu(400, "invalid_grant", "Persisted access token data not found", None),
             // PasswordGrantHandler.java 454, 462 (wrong password) and 472, 498 (a user-store
@@ -423,7 +427,7 @@ impl Flavor for Wso2 {
                 content_type: crate::error::JSON,
                 www_authenticate: None,
             },
-            ErrorKind::MalformedRequest | ErrorKind::MultipleClientAuthMethods => {
+            ErrorKind::MalformedRequest | ErrorKind::MissingParameter { .. } | ErrorKind::MultipleClientAuthMethods => {
                 oltu(400, "invalid_request", detail, None)
             }
             ErrorKind::MissingBearer => oltu(
@@ -466,7 +470,7 @@ mod tests {
 
     #[test]
     fn errors_put_the_description_first_and_unknown_grants_are_invalid_request() {
-        let response = Wso2.error_response(&ErrorKind::UnsupportedGrantType, "", "demo");
+        let response = Wso2.error_response(&ErrorKind::UnsupportedGrantType { grant: "urn:x".into() }, "", "demo");
         assert_eq!(response.status, 400);
         let body = response.body.unwrap_or_default().to_string();
         assert_eq!(

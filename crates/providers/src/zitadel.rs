@@ -367,10 +367,8 @@ impl Flavor for Zitadel {
         let error = |status: u16, code: &str, description: &str| ErrorResponse::json(status, code, description, None);
         match kind {
             // zitadel/oidc pkg/op/server_http.go: "grant_type missing", "code missing", …
-            ErrorKind::MalformedRequest => match detail.strip_prefix(crate::MISSING_PARAMETER) {
-                Some(name) => error(400, "invalid_request", &format!("{name} missing")),
-                None => error(400, "invalid_request", &sanitize_description(detail)),
-            },
+            ErrorKind::MissingParameter { name } => error(400, "invalid_request", &format!("{name} missing")),
+            ErrorKind::MalformedRequest => error(400, "invalid_request", &sanitize_description(detail)),
             ErrorKind::MultipleClientAuthMethods | ErrorKind::IntrospectionMissingToken => {
                 error(400, "invalid_request", &sanitize_description(detail))
             }
@@ -379,19 +377,16 @@ impl Flavor for Zitadel {
             ErrorKind::UnknownClient { .. } => error(400, "invalid_client", "no active client not found"),
             ErrorKind::MissingClientAuth => error(400, "invalid_client", "client must be authenticated"),
             // zitadel/oidc pkg/op/server.go: "{grant} not supported" (server_http_routes_test.go).
-            ErrorKind::UnsupportedGrantType => match crate::error::unsupported_grant_name(detail) {
-                Some(name) => error(400, "unsupported_grant_type", &format!("{name} not supported")),
-                None => error(400, "unsupported_grant_type", &sanitize_description(detail)),
-            },
+            ErrorKind::UnsupportedGrantType { grant } => {
+                error(400, "unsupported_grant_type", &format!("{grant} not supported"))
+            }
             ErrorKind::UnauthorizedGrant { .. } => error(400, "unauthorized_client", &sanitize_description(detail)),
             // zitadel/zitadel#11892: a bad code is invalid_request, not invalid_grant; ZITADEL
             // token_code.go `ThrowInvalidArgument(…, "Errors.User.Code.Invalid")`, and error.go
             // `oidcError` writes the ZITADEL message as the description.
             ErrorKind::InvalidCode => error(400, "invalid_request", "Errors.User.Code.Invalid"),
             // zitadel/oidc pkg/op/token_request.go `AuthorizeCodeChallenge` (ZITADEL token_code.go).
-            ErrorKind::PkceMismatch if detail == crate::PKCE_VERIFIER_MISSING => {
-                error(400, "invalid_request", "code_verifier required")
-            }
+            ErrorKind::PkceVerifierMissing => error(400, "invalid_request", "code_verifier required"),
             ErrorKind::PkceMismatch => error(400, "invalid_grant", "invalid code_verifier"),
             ErrorKind::RedirectUriMismatch => error(400, "invalid_grant", "redirect_uri does not correspond"),
             ErrorKind::InvalidRefreshToken => error(400, "invalid_grant", "invalid refresh token"),

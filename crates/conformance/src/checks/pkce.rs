@@ -105,12 +105,11 @@ async fn refused_verifier(cx: &Cx<'_>, verifier: Option<&str>) -> Step {
     let code = cx.callback(&request).await?.code()?;
     let exchange = cx.redeem(&request, &code, verifier).await?;
     Cx::expect_no_token(&exchange)?;
-    let detail = if verifier.is_none() {
-        providers::PKCE_VERIFIER_MISSING
-    } else {
-        ""
+    let (kind, detail) = match verifier {
+        None => (ErrorKind::PkceVerifierMissing, providers::PKCE_VERIFIER_MISSING),
+        Some(_) => (ErrorKind::PkceMismatch, ""),
     };
-    cx.expect_error_detail(&exchange, &ErrorKind::PkceMismatch, detail, &[400], &["invalid_grant"])
+    cx.expect_error_detail(&exchange, &kind, detail, &[400], &["invalid_grant"])
 }
 
 async fn pkce02(cx: &Cx<'_>) -> Step {

@@ -419,7 +419,9 @@ async fn tok09(cx: &Cx<'_>) -> Step {
     Cx::expect_no_token(&exchange)?;
     cx.expect_error(
         &exchange,
-        &ErrorKind::UnsupportedGrantType,
+        &ErrorKind::UnsupportedGrantType {
+            grant: "urn:example:no-such-grant".into(),
+        },
         &[400],
         &["unsupported_grant_type"],
     )?;
@@ -570,7 +572,9 @@ async fn tok15(cx: &Cx<'_>) -> Step {
             let detail = format!("{}redirect_uri", providers::MISSING_PARAMETER);
             cx.expect_error_detail(
                 &exchange,
-                &ErrorKind::MalformedRequest,
+                &ErrorKind::MissingParameter {
+                    name: "redirect_uri".into(),
+                },
                 &detail,
                 &[400],
                 &["invalid_grant"],

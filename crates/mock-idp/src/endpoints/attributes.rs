@@ -2,7 +2,6 @@
 //! taken from the access token): read all, read one, write and delete custom attributes of the
 //! token's user.
 
-use super::respond;
 use crate::app::{App, RealmCtx};
 use crate::error::OAuthError;
 use crate::http::{bearer, no_store_json, read_body};
@@ -24,10 +23,10 @@ pub(super) fn one() -> MethodRouter<Arc<App>> {
 }
 
 /// The realm and user id of the presented token, whichever realm issued it.
-fn owner<'a>(app: &'a App, headers: &HeaderMap) -> Result<(RealmCtx<'a>, String), OAuthError> {
+fn owner(app: &Arc<App>, headers: &HeaderMap) -> Result<(RealmCtx, String), OAuthError> {
     let token =
         bearer(headers)?.ok_or_else(|| OAuthError::new(ErrorKind::MissingBearer, "an access token is required"))?;
-    for name in app.world.realms.keys() {
+    for name in app.realms.keys() {
         let Ok(cx) = app.realm(name) else { continue };
         if let Some(live) = cx.live_access_token(&token) {
             let subject = live
@@ -59,15 +58,16 @@ fn not_found(name: &str) -> Response {
     response
 }
 
-async fn read_all(State(app): State<Arc<App>>, headers: HeaderMap) -> Response {
-    let result = owner(&app, &headers)
-        .map(|(cx, user)| no_store_json(&Value::Object(cx.store().attributes(&cx.realm.name, &user))));
-    let realm = app.world.default_realm.clone();
-    respond(&app, &realm, result)
+async fn read_all(State(app): State<Arc<App>>, headers: HeaderMap) -> Result<Response, OAuthError> {
+    owner(&app, &headers).map(|(cx, user)| no_store_json(&Value::Object(cx.store().attributes(&cx.realm.name, &user))))
 }
 
-async fn read_one(State(app): State<Arc<App>>, Path(name): Path<String>, headers: HeaderMap) -> Response {
-    let result = owner(&app, &headers).map(|(cx, user)| {
+async fn read_one(
+    State(app): State<Arc<App>>,
+    Path(name): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, OAuthError> {
+    owner(&app, &headers).map(|(cx, user)| {
         let attributes = cx.store().attributes(&cx.realm.name, &user);
         match attributes.get(&name) {
             Some(value) => {
@@ -77,38 +77,37 @@ async fn read_one(State(app): State<Arc<App>>, Path(name): Path<String>, headers
             }
             None => not_found(&name),
         }
-    });
-    let realm = app.world.default_realm.clone();
-    respond(&app, &realm, result)
+    })
 }
 
-async fn write_one(State(app): State<Arc<App>>, Path(name): Path<String>, headers: HeaderMap, body: Body) -> Response {
-    let result = async {
-        let (cx, user) = owner(&app, &headers)?;
-        let bytes = read_body(body).await?;
-        let text =
-            std::str::from_utf8(&bytes).map_err(|_| OAuthError::malformed("the attribute value must be UTF-8"))?;
-        // The raw body is the value: JSON when it parses, a string otherwise.
-        let value = serde_json::from_str::<Value>(text).unwrap_or_else(|_| Value::String(text.to_owned()));
-        cx.store()
-            .set_attribute(&cx.realm.name, &user, &name, Some(value.clone()));
-        let mut body = Map::new();
-        body.insert(name.clone(), value);
-        Ok(no_store_json(&Value::Object(body)))
-    }
-    .await;
-    let realm = app.world.default_realm.clone();
-    respond(&app, &realm, result)
+async fn write_one(
+    State(app): State<Arc<App>>,
+    Path(name): Path<String>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, OAuthError> {
+    let (cx, user) = owner(&app, &headers)?;
+    let bytes = read_body(body).await?;
+    let text = std::str::from_utf8(&bytes).map_err(|_| OAuthError::malformed("the attribute value must be UTF-8"))?;
+    // The raw body is the value: JSON when it parses, a string otherwise.
+    let value = serde_json::from_str::<Value>(text).unwrap_or_else(|_| Value::String(text.to_owned()));
+    cx.store()
+        .set_attribute(&cx.realm.name, &user, &name, Some(value.clone()));
+    let mut body = Map::new();
+    body.insert(name.clone(), value);
+    Ok(no_store_json(&Value::Object(body)))
 }
 
-async fn delete_one(State(app): State<Arc<App>>, Path(name): Path<String>, headers: HeaderMap) -> Response {
-    let result = owner(&app, &headers).map(|(cx, user)| {
+async fn delete_one(
+    State(app): State<Arc<App>>,
+    Path(name): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, OAuthError> {
+    owner(&app, &headers).map(|(cx, user)| {
         if cx.store().set_attribute(&cx.realm.name, &user, &name, None) {
             StatusCode::NO_CONTENT.into_response()
         } else {
             not_found(&name)
         }
-    });
-    let realm = app.world.default_realm.clone();
-    respond(&app, &realm, result)
+    })
 }

@@ -3,7 +3,6 @@
 //! Until the client and its redirect URI are known to be good, errors are shown as a page and
 //! never redirected (RFC 6749 §4.1.2.1); after that they are redirected with `state` and `iss`.
 
-use super::{RealmName, respond};
 use crate::app::{App, RealmCtx};
 use crate::b64;
 use crate::cookies;
@@ -13,7 +12,6 @@ use crate::login::{check_password, error_page, login_page};
 use crate::state::{CodeRecord, PendingLogin, Pkce, PkceMethod, Session};
 use crate::tokens::requested_scopes;
 use axum::body::Body;
-use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodRouter, get, post};
@@ -37,23 +35,17 @@ pub(super) fn login_routes() -> MethodRouter<Arc<App>> {
 }
 
 async fn authorize(
-    State(app): State<Arc<App>>,
-    RealmName(realm): RealmName,
+    cx: RealmCtx,
     method: Method,
     uri: Uri,
     headers: HeaderMap,
     body: Body,
-) -> Response {
-    let result = async {
-        let cx = app.realm(&realm)?;
-        let params = match read_query_or_form(&method, uri.query(), &headers, body).await {
-            Ok(params) => params,
-            Err(err) => return Ok(error_page(StatusCode::BAD_REQUEST, "invalid_request", &err.detail)),
-        };
-        Ok(handle(&cx, &params, &headers))
-    }
-    .await;
-    respond(&app, &realm, result)
+) -> Result<Response, OAuthError> {
+    let params = match read_query_or_form(&method, uri.query(), &headers, body).await {
+        Ok(params) => params,
+        Err(err) => return Ok(error_page(StatusCode::BAD_REQUEST, "invalid_request", &err.detail)),
+    };
+    Ok(handle(&cx, &params, &headers))
 }
 
 /// A validated authorization request.
@@ -104,7 +96,7 @@ impl Redirect<'_> {
     }
 }
 
-fn handle(cx: &RealmCtx<'_>, params: &Params, headers: &HeaderMap) -> Response {
+fn handle(cx: &RealmCtx, params: &Params, headers: &HeaderMap) -> Response {
     let page = |description: &str| error_page(StatusCode::BAD_REQUEST, "invalid_request", description);
     let Some(client_id) = params.get("client_id") else {
         return page("client_id is required");
@@ -130,7 +122,7 @@ fn handle(cx: &RealmCtx<'_>, params: &Params, headers: &HeaderMap) -> Response {
     let redirect = Redirect {
         redirect_uri,
         state: params.get("state"),
-        issuer: cx.flavor().quirks().authorization_response_iss.then_some(cx.issuer),
+        issuer: cx.flavor().quirks().authorization_response_iss.then_some(cx.issuer()),
     };
     let request = match validate(client, redirect_uri, params, cx.flavor()) {
         Ok(request) => request,
@@ -192,7 +184,7 @@ fn handle(cx: &RealmCtx<'_>, params: &Params, headers: &HeaderMap) -> Response {
     };
     cx.store().insert_pending(request_id.clone(), pending, now);
     login_page(
-        cx.realm,
+        &cx.realm,
         &cx.endpoint_url(Endpoint::Login),
         &request_id,
         &client.id,
@@ -287,10 +279,10 @@ fn pkce(client: &Client, params: &Params, plain_allowed: bool) -> Result<Option<
 }
 
 /// Starts a session for `user` and issues the code.
-fn log_in(cx: &RealmCtx<'_>, request: &AuthRequest<'_>, redirect: &Redirect<'_>, user: &User) -> Response {
+fn log_in(cx: &RealmCtx, request: &AuthRequest<'_>, redirect: &Redirect<'_>, user: &User) -> Response {
     let now = cx.now();
     let sid = b64::random_token(32);
-    let session = Session::new(cx.realm, &user.username, now);
+    let session = Session::new(&cx.realm, &user.username, now);
     cx.store().insert_session(sid.clone(), session, now);
     issue_code(
         cx,
@@ -304,7 +296,7 @@ fn log_in(cx: &RealmCtx<'_>, request: &AuthRequest<'_>, redirect: &Redirect<'_>,
 }
 
 fn issue_code(
-    cx: &RealmCtx<'_>,
+    cx: &RealmCtx,
     request: &AuthRequest<'_>,
     redirect: &Redirect<'_>,
     user: &User,
@@ -334,20 +326,15 @@ fn issue_code(
     response
 }
 
-async fn login(State(app): State<Arc<App>>, RealmName(realm): RealmName, headers: HeaderMap, body: Body) -> Response {
-    let result = async {
-        let cx = app.realm(&realm)?;
-        let params = match read_form(&headers, body).await {
-            Ok(params) => params,
-            Err(err) => return Ok(error_page(StatusCode::BAD_REQUEST, "invalid_request", &err.detail)),
-        };
-        Ok(submit_login(&cx, &params))
-    }
-    .await;
-    respond(&app, &realm, result)
+async fn login(cx: RealmCtx, headers: HeaderMap, body: Body) -> Result<Response, OAuthError> {
+    let params = match read_form(&headers, body).await {
+        Ok(params) => params,
+        Err(err) => return Ok(error_page(StatusCode::BAD_REQUEST, "invalid_request", &err.detail)),
+    };
+    Ok(submit_login(&cx, &params))
 }
 
-fn submit_login(cx: &RealmCtx<'_>, params: &Params) -> Response {
+fn submit_login(cx: &RealmCtx, params: &Params) -> Response {
     let now = cx.now();
     let expired = || {
         error_page(
@@ -372,7 +359,7 @@ fn submit_login(cx: &RealmCtx<'_>, params: &Params) -> Response {
     let redirect = Redirect {
         redirect_uri: &pending.redirect_uri,
         state: pending.state.as_deref(),
-        issuer: cx.flavor().quirks().authorization_response_iss.then_some(cx.issuer),
+        issuer: cx.flavor().quirks().authorization_response_iss.then_some(cx.issuer()),
     };
     if params.get("action") == Some("deny") {
         cx.store().remove_pending(request_id);
@@ -386,7 +373,7 @@ fn submit_login(cx: &RealmCtx<'_>, params: &Params) -> Response {
             .filter(|user| user.enabled)
             .ok_or_else(|| OAuthError::malformed("no such enabled user")),
         None => check_password(
-            cx.realm,
+            &cx.realm,
             params.get("username").unwrap_or_default(),
             params.get("password").unwrap_or_default(),
         ),
@@ -394,7 +381,7 @@ fn submit_login(cx: &RealmCtx<'_>, params: &Params) -> Response {
     let user = match user {
         Ok(user) => user,
         Err(err) => {
-            let mut page = login_page(cx.realm, &login_url, request_id, &client.id, Some(&err.detail));
+            let mut page = login_page(&cx.realm, &login_url, request_id, &client.id, Some(&err.detail));
             *page.status_mut() = StatusCode::UNAUTHORIZED;
             return page;
         }

@@ -1,9 +1,7 @@
 //! OpenID Connect Discovery 1.0 and RFC 8414 metadata: the same document, built once per key
 //! generation from the provider's facts.
 
-use super::{RealmName, respond};
-use crate::app::App;
-use axum::extract::State;
+use crate::app::{App, RealmCtx};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodRouter, get};
@@ -13,13 +11,10 @@ pub(super) fn routes() -> MethodRouter<Arc<App>> {
     get(metadata)
 }
 
-async fn metadata(State(app): State<Arc<App>>, RealmName(realm): RealmName) -> Response {
-    let result = app.realm(&realm).map(|cx| {
-        (
-            [(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))],
-            cx.published.discovery.clone(),
-        )
-            .into_response()
-    });
-    respond(&app, &realm, result)
+async fn metadata(cx: RealmCtx) -> Response {
+    (
+        [(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))],
+        cx.published.discovery.clone(),
+    )
+        .into_response()
 }

@@ -1,13 +1,11 @@
 //! Token introspection (RFC 7662): only an authenticated client allowed to introspect may ask;
 //! every token that is not live is `{"active": false}` and nothing more (§2.2).
 
-use super::{RealmName, respond};
 use crate::app::{App, RealmCtx};
 use crate::client_auth::{AuthMethod, authenticate_with};
 use crate::error::OAuthError;
 use crate::http::{no_store_json, read_token_body};
 use axum::body::Body;
-use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::Response;
 use axum::routing::{MethodRouter, post};
@@ -20,56 +18,46 @@ pub(super) fn routes() -> MethodRouter<Arc<App>> {
     post(introspect)
 }
 
-async fn introspect(
-    State(app): State<Arc<App>>,
-    RealmName(realm): RealmName,
-    headers: HeaderMap,
-    body: Body,
-) -> Response {
-    let result = async {
-        let cx = app.realm(&realm)?;
-        let params = read_token_body(&headers, body, cx.flavor().quirks().introspection_body_formats).await?;
-        let unauthenticated = |detail: &str| OAuthError::new(ErrorKind::IntrospectionUnauthenticated, detail);
-        let caller = authenticate_with(cx.realm, &headers, &params, cx.flavor()).map_err(|err| match err.kind {
-            ErrorKind::MultipleClientAuthMethods | ErrorKind::MalformedRequest => err,
-            ErrorKind::MissingClientAuth => unauthenticated(providers::INTROSPECTION_NO_CREDENTIALS),
-            _ => unauthenticated("client authentication failed"),
-        })?;
-        if caller.method == AuthMethod::None {
-            return Err(OAuthError::new(
-                ErrorKind::IntrospectionForbidden,
-                "a public client may not introspect tokens",
-            ));
-        }
-        if cx.flavor().quirks().introspection_needs_permission && !caller.client.introspection {
-            return Err(OAuthError::new(
-                ErrorKind::IntrospectionForbidden,
-                "this client is not allowed to introspect tokens",
-            ));
-        }
-        let token = params
-            .get("token")
-            .ok_or_else(|| OAuthError::new(ErrorKind::IntrospectionMissingToken, "Missing form parameter: token"))?;
-        let lookup = match (
-            cx.flavor().quirks().introspection_hint_strict,
-            params.get("token_type_hint"),
-        ) {
-            (false, _) | (true, None) => Lookup::Any,
-            (true, Some("access_token")) => Lookup::Access,
-            (true, Some("refresh_token")) => Lookup::Refresh,
-            (true, Some(_)) => return Err(OAuthError::malformed("Unsupported token type.")),
-        };
-        let body = crate::pat::introspect(&cx, token, caller.client)
-            .or_else(|| describe(&cx, token, lookup).filter(|_| audience_allows(&cx, caller.client, token)))
-            .unwrap_or_else(|| json!({ "active": false }));
-        Ok(no_store_json(&body))
+async fn introspect(cx: RealmCtx, headers: HeaderMap, body: Body) -> Result<Response, OAuthError> {
+    let params = read_token_body(&headers, body, cx.flavor().quirks().introspection_body_formats).await?;
+    let unauthenticated = |detail: &str| OAuthError::new(ErrorKind::IntrospectionUnauthenticated, detail);
+    let caller = authenticate_with(&cx.realm, &headers, &params, cx.flavor()).map_err(|err| match err.kind {
+        ErrorKind::MultipleClientAuthMethods | ErrorKind::MalformedRequest | ErrorKind::MissingParameter { .. } => err,
+        ErrorKind::MissingClientAuth => unauthenticated(providers::INTROSPECTION_NO_CREDENTIALS),
+        _ => unauthenticated("client authentication failed"),
+    })?;
+    if caller.method == AuthMethod::None {
+        return Err(OAuthError::new(
+            ErrorKind::IntrospectionForbidden,
+            "a public client may not introspect tokens",
+        ));
     }
-    .await;
-    respond(&app, &realm, result)
+    if cx.flavor().quirks().introspection_needs_permission && !caller.client.introspection {
+        return Err(OAuthError::new(
+            ErrorKind::IntrospectionForbidden,
+            "this client is not allowed to introspect tokens",
+        ));
+    }
+    let token = params
+        .get("token")
+        .ok_or_else(|| OAuthError::new(ErrorKind::IntrospectionMissingToken, "Missing form parameter: token"))?;
+    let lookup = match (
+        cx.flavor().quirks().introspection_hint_strict,
+        params.get("token_type_hint"),
+    ) {
+        (false, _) | (true, None) => Lookup::Any,
+        (true, Some("access_token")) => Lookup::Access,
+        (true, Some("refresh_token")) => Lookup::Refresh,
+        (true, Some(_)) => return Err(OAuthError::malformed("Unsupported token type.")),
+    };
+    let body = crate::pat::introspect(&cx, token, caller.client)
+        .or_else(|| describe(&cx, token, lookup).filter(|_| audience_allows(&cx, caller.client, token)))
+        .unwrap_or_else(|| json!({ "active": false }));
+    Ok(no_store_json(&body))
 }
 
 /// Providers that answer only for tokens meant for the caller (ZITADEL) check `aud` here.
-fn audience_allows(cx: &RealmCtx<'_>, caller: &providers::Client, token: &str) -> bool {
+fn audience_allows(cx: &RealmCtx, caller: &providers::Client, token: &str) -> bool {
     if !cx.flavor().quirks().introspection_requires_audience {
         return true;
     }
@@ -93,7 +81,7 @@ enum Lookup {
 }
 
 /// The active response for a live access or refresh token of this realm.
-fn describe(cx: &RealmCtx<'_>, token: &str, lookup: Lookup) -> Option<Value> {
+fn describe(cx: &RealmCtx, token: &str, lookup: Lookup) -> Option<Value> {
     if let Some(live) = cx.live_access_token(token).filter(|_| lookup != Lookup::Refresh) {
         let subject = live.claims.get("sub").and_then(Value::as_str).unwrap_or_default();
         let user = cx.realm.user_by_id(subject);
@@ -103,7 +91,7 @@ fn describe(cx: &RealmCtx<'_>, token: &str, lookup: Lookup) -> Option<Value> {
             user,
             refresh_token: false,
             jwt: crate::jws::looks_like_jws(token),
-            site: cx.site,
+            site: cx.site(),
         });
         return Some(Value::Object(body));
     }
@@ -116,7 +104,7 @@ fn describe(cx: &RealmCtx<'_>, token: &str, lookup: Lookup) -> Option<Value> {
     }
     let user = record.username.as_deref().and_then(|name| cx.realm.user(name));
     let mut claims = Map::new();
-    claims.insert("iss".into(), json!(cx.issuer));
+    claims.insert("iss".into(), json!(cx.issuer()));
     claims.insert(
         "sub".into(),
         json!(user.map_or(record.client_id.as_str(), |user| user.id.as_str())),
@@ -131,7 +119,7 @@ fn describe(cx: &RealmCtx<'_>, token: &str, lookup: Lookup) -> Option<Value> {
         user,
         refresh_token: true,
         jwt: false,
-        site: cx.site,
+        site: cx.site(),
     });
     Some(Value::Object(body))
 }

@@ -4,14 +4,13 @@
 //! session is only ended by a POST of the confirmation form, whose token is derived from the
 //! session id (so another site cannot forge it).
 
-use super::{RealmName, respond};
 use crate::app::{App, RealmCtx};
 use crate::cookies;
+use crate::error::OAuthError;
 use crate::http::{Params, read_query_or_form};
 use crate::jws;
 use crate::login::{error_page, logged_out_page, logout_confirm_page};
 use axum::body::Body;
-use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodRouter, get};
@@ -24,23 +23,17 @@ pub(super) fn routes() -> MethodRouter<Arc<App>> {
 }
 
 async fn end_session(
-    State(app): State<Arc<App>>,
-    RealmName(realm): RealmName,
+    cx: RealmCtx,
     method: Method,
     uri: Uri,
     headers: HeaderMap,
     body: Body,
-) -> Response {
-    let result = async {
-        let cx = app.realm(&realm)?;
-        let params = match read_query_or_form(&method, uri.query(), &headers, body).await {
-            Ok(params) => params,
-            Err(err) => return Ok(error_page(StatusCode::BAD_REQUEST, "invalid_request", &err.detail)),
-        };
-        Ok(handle(&cx, &params, &headers, &method, uri.path()))
-    }
-    .await;
-    respond(&app, &realm, result)
+) -> Result<Response, OAuthError> {
+    let params = match read_query_or_form(&method, uri.query(), &headers, body).await {
+        Ok(params) => params,
+        Err(err) => return Ok(error_page(StatusCode::BAD_REQUEST, "invalid_request", &err.detail)),
+    };
+    Ok(handle(&cx, &params, &headers, &method, uri.path()))
 }
 
 /// What a valid `id_token_hint` says: its audience and session.
@@ -50,9 +43,9 @@ struct Hint {
 }
 
 /// Verifies an `id_token_hint` issued by this realm; an expired one is still a valid hint.
-fn hint(cx: &RealmCtx<'_>, token: &str) -> Option<Hint> {
+fn hint(cx: &RealmCtx, token: &str) -> Option<Hint> {
     let verified = jws::verify(cx.keys(), token).ok()?;
-    if verified.claims.get("iss").and_then(Value::as_str) != Some(cx.issuer) {
+    if verified.claims.get("iss").and_then(Value::as_str) != Some(cx.issuer()) {
         return None;
     }
     let text = |name: &str| verified.claims.get(name).and_then(Value::as_str).map(str::to_owned);
@@ -65,7 +58,7 @@ fn hint(cx: &RealmCtx<'_>, token: &str) -> Option<Hint> {
 /// The client an ID token's `aud` names (OIDC Core §2: a string, or an array holding the
 /// client id): the string, else the first array member that is a client of this realm (App ID
 /// writes `aud` as an array and no `azp`).
-fn audience_client(cx: &RealmCtx<'_>, aud: Option<&Value>) -> Option<String> {
+fn audience_client(cx: &RealmCtx, aud: Option<&Value>) -> Option<String> {
     match aud? {
         Value::String(client) => Some(client.clone()),
         Value::Array(members) => members
@@ -86,7 +79,7 @@ fn confirm_token(sid: &str) -> String {
     crate::b64::encode(digest.as_ref())
 }
 
-fn handle(cx: &RealmCtx<'_>, params: &Params, headers: &HeaderMap, method: &Method, path: &str) -> Response {
+fn handle(cx: &RealmCtx, params: &Params, headers: &HeaderMap, method: &Method, path: &str) -> Response {
     let page = |description: &str| error_page(StatusCode::BAD_REQUEST, "invalid_request", description);
     let hint = match params.get("id_token_hint") {
         Some(token) => match hint(cx, token) {
@@ -148,7 +141,7 @@ fn handle(cx: &RealmCtx<'_>, params: &Params, headers: &HeaderMap, method: &Meth
             .filter_map(|name| params.get(name).map(|value| (name, value)))
             .chain([(CONFIRM, token.as_str())])
             .collect();
-            return logout_confirm_page(cx.realm, path, &carried);
+            return logout_confirm_page(&cx.realm, path, &carried);
         }
     }
 

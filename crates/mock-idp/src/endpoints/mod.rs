@@ -4,6 +4,7 @@
 mod attributes;
 mod authorize;
 mod discovery;
+mod extract;
 mod introspect;
 mod jwks;
 mod logout;
@@ -14,8 +15,6 @@ mod userinfo;
 use crate::app::App;
 use crate::error::OAuthError;
 use axum::Router;
-use axum::extract::{FromRequestParts, RawPathParams};
-use axum::http::request::Parts;
 use axum::response::Response;
 use axum::routing::MethodRouter;
 use providers::{Endpoint, ErrorKind};
@@ -43,18 +42,23 @@ pub(crate) fn router(app: Arc<App>) -> Router {
     ];
     let mut routes = Router::new();
     for (endpoint, handlers, counted_as) in endpoints {
-        let counted = handlers.route_layer(axum::middleware::from_fn_with_state(
-            (app.clone(), counted_as),
-            crate::faults::apply,
-        ));
+        let counted = handlers
+            .route_layer(axum::middleware::from_fn_with_state(
+                (app.clone(), counted_as),
+                crate::faults::apply,
+            ))
+            .route_layer(axum::middleware::from_fn_with_state(app.clone(), extract::shape_errors));
         for path in provider.routes(endpoint) {
             routes = routes.route(path, counted.clone());
         }
     }
     if let Some(path) = provider.flavor().quirks().profile_attributes_route {
+        let shaped = |handlers: MethodRouter<Arc<App>>| {
+            handlers.route_layer(axum::middleware::from_fn_with_state(app.clone(), extract::shape_errors))
+        };
         routes = routes
-            .route(path, attributes::all())
-            .route(&format!("{path}/{{name}}"), attributes::one());
+            .route(path, shaped(attributes::all()))
+            .route(&format!("{path}/{{name}}"), shaped(attributes::one()));
     }
     let routes = routes
         .fallback(not_found)
@@ -75,12 +79,6 @@ fn context_path(public_url: &str) -> String {
         .unwrap_or_default()
 }
 
-/// Renders the outcome of a handler: errors go through the provider's error table, challenges
-/// naming the realm's [`challenge_realm`](providers::Site::challenge_realm).
-pub(crate) fn respond(app: &App, realm: &str, result: Result<Response, OAuthError>) -> Response {
-    result.unwrap_or_else(|err| err.render(app.provider, &app.site(realm).challenge_realm()))
-}
-
 async fn not_found(axum::extract::State(app): axum::extract::State<Arc<App>>) -> Response {
     OAuthError::new(ErrorKind::NotFound, "no such endpoint").render(app.provider, "")
 }
@@ -91,25 +89,4 @@ async fn method_not_allowed(axum::extract::State(app): axum::extract::State<Arc<
         "this endpoint does not accept that HTTP method",
     )
     .render(app.provider, "")
-}
-
-/// The `{realm}` path segment; a malformed one is `not_found` in the provider's shape.
-pub(crate) struct RealmName(pub(crate) String);
-
-impl FromRequestParts<Arc<App>> for RealmName {
-    type Rejection = Response;
-
-    async fn from_request_parts(parts: &mut Parts, app: &Arc<App>) -> Result<RealmName, Response> {
-        let params = match RawPathParams::from_request_parts(parts, app).await {
-            Ok(params) => params,
-            Err(_) => return Err(OAuthError::new(ErrorKind::UnknownRealm, "no such realm").render(app.provider, "")),
-        };
-        // Providers without a realm in the path (one issuer per host) serve the default realm.
-        let realm = params
-            .iter()
-            .find(|(name, _)| *name == "realm")
-            .map(|(_, value)| value.to_owned())
-            .unwrap_or_else(|| app.world.default_realm.clone());
-        Ok(RealmName(realm))
-    }
 }

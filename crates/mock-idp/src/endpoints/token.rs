@@ -1,14 +1,13 @@
 //! The token endpoint (RFC 6749 §3.2): POST only, form body, client authenticated once before
 //! the grant runs, `Cache-Control: no-store` on every answer.
 
-use super::{RealmName, respond};
 use crate::app::{App, RealmCtx};
 use crate::client_auth::authenticate_with;
+use crate::error::OAuthError;
 use crate::grants;
 use crate::http::{no_store_json, read_token_body};
 use crate::tokens::Issued;
 use axum::body::Body;
-use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::Response;
 use axum::routing::{MethodRouter, post};
@@ -20,19 +19,14 @@ pub(super) fn routes() -> MethodRouter<Arc<App>> {
     post(token)
 }
 
-async fn token(State(app): State<Arc<App>>, RealmName(realm): RealmName, headers: HeaderMap, body: Body) -> Response {
-    let result = async {
-        let cx = app.realm(&realm)?;
-        let params = read_token_body(&headers, body, cx.flavor().quirks().token_body_formats).await?;
-        let client = authenticate_with(cx.realm, &headers, &params, cx.flavor())?;
-        let issued = grants::issue(&cx, client, &params)?;
-        Ok(token_response(&cx, &issued))
-    }
-    .await;
-    respond(&app, &realm, result)
+async fn token(cx: RealmCtx, headers: HeaderMap, body: Body) -> Result<Response, OAuthError> {
+    let params = read_token_body(&headers, body, cx.flavor().quirks().token_body_formats).await?;
+    let client = authenticate_with(&cx.realm, &headers, &params, cx.flavor())?;
+    let issued = grants::issue(&cx, client, &params)?;
+    Ok(token_response(&cx, &issued))
 }
 
-pub(crate) fn token_response(cx: &RealmCtx<'_>, issued: &Issued) -> Response {
+pub(crate) fn token_response(cx: &RealmCtx, issued: &Issued) -> Response {
     let body = cx.flavor().token_response(&TokenResponseInput {
         access_token: &issued.access_token,
         expires_in: issued.expires_in,

@@ -1,12 +1,10 @@
 //! UserInfo (OIDC Core §5.3): GET or POST, the token in the Authorization header or (POST) the
 //! form body, never both; claims filtered by the token's scopes; RFC 6750 errors.
 
-use super::{RealmName, respond};
-use crate::app::App;
+use crate::app::{App, RealmCtx};
 use crate::error::OAuthError;
 use crate::http::{Params, bearer, is_form, no_store_json, read_body};
 use axum::body::Body;
-use axum::extract::State;
 use axum::http::{HeaderMap, Method, Uri};
 use axum::response::Response;
 use axum::routing::{MethodRouter, get};
@@ -19,59 +17,53 @@ pub(super) fn routes() -> MethodRouter<Arc<App>> {
 }
 
 async fn userinfo(
-    State(app): State<Arc<App>>,
-    RealmName(realm): RealmName,
+    cx: RealmCtx,
     method: Method,
     uri: Uri,
     headers: HeaderMap,
     body: Body,
-) -> Response {
-    let result = async {
-        let cx = app.realm(&realm)?;
-        let token = presented_token(&method, &uri, &headers, body).await?;
-        if let Some(claims) = crate::pat::userinfo(&cx, &token) {
-            return Ok(no_store_json(&Value::Object(claims)));
-        }
-        let invalid = || {
-            OAuthError::new(
-                ErrorKind::InvalidBearer,
-                "the access token is invalid, expired or revoked",
-            )
-        };
-        let live = cx.live_access_token(&token).ok_or_else(invalid)?;
-        // A provider that keeps `scope` out of its JWT access tokens (ZITADEL) knows the scopes
-        // server-side; for such a token the mock takes every scope of the client as granted.
-        let scopes: Vec<String> = match live.claims.get("scope").and_then(Value::as_str) {
-            Some(scope) => scope
-                .split(' ')
-                .filter(|scope| !scope.is_empty())
-                .map(str::to_owned)
-                .collect(),
-            None if cx.flavor().quirks().introspection_only_claims.contains(&"scope") => live
-                .claims
-                .get("client_id")
-                .and_then(Value::as_str)
-                .and_then(|client| cx.realm.client(client))
-                .map(|client| client.scopes.clone())
-                .unwrap_or_default(),
-            None => Vec::new(),
-        };
-        if !scopes.iter().any(|scope| scope == "openid") {
-            return Err(OAuthError::new(
-                ErrorKind::InsufficientScope { scope: "openid".into() },
-                "the token was not issued with the openid scope",
-            ));
-        }
-        let subject = live.claims.get("sub").and_then(Value::as_str).unwrap_or_default();
-        let user = cx
-            .realm
-            .user_by_id(subject)
-            .filter(|user| user.enabled)
-            .ok_or_else(invalid)?;
-        Ok(no_store_json(&Value::Object(cx.flavor().userinfo(user, &scopes))))
+) -> Result<Response, OAuthError> {
+    let token = presented_token(&method, &uri, &headers, body).await?;
+    if let Some(claims) = crate::pat::userinfo(&cx, &token) {
+        return Ok(no_store_json(&Value::Object(claims)));
     }
-    .await;
-    respond(&app, &realm, result)
+    let invalid = || {
+        OAuthError::new(
+            ErrorKind::InvalidBearer,
+            "the access token is invalid, expired or revoked",
+        )
+    };
+    let live = cx.live_access_token(&token).ok_or_else(invalid)?;
+    // A provider that keeps `scope` out of its JWT access tokens (ZITADEL) knows the scopes
+    // server-side; for such a token the mock takes every scope of the client as granted.
+    let scopes: Vec<String> = match live.claims.get("scope").and_then(Value::as_str) {
+        Some(scope) => scope
+            .split(' ')
+            .filter(|scope| !scope.is_empty())
+            .map(str::to_owned)
+            .collect(),
+        None if cx.flavor().quirks().introspection_only_claims.contains(&"scope") => live
+            .claims
+            .get("client_id")
+            .and_then(Value::as_str)
+            .and_then(|client| cx.realm.client(client))
+            .map(|client| client.scopes.clone())
+            .unwrap_or_default(),
+        None => Vec::new(),
+    };
+    if !scopes.iter().any(|scope| scope == "openid") {
+        return Err(OAuthError::new(
+            ErrorKind::InsufficientScope { scope: "openid".into() },
+            "the token was not issued with the openid scope",
+        ));
+    }
+    let subject = live.claims.get("sub").and_then(Value::as_str).unwrap_or_default();
+    let user = cx
+        .realm
+        .user_by_id(subject)
+        .filter(|user| user.enabled)
+        .ok_or_else(invalid)?;
+    Ok(no_store_json(&Value::Object(cx.flavor().userinfo(user, &scopes))))
 }
 
 /// The one token the request presents (RFC 6750 §2): header, form body (POST) or query.

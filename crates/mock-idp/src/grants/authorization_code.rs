@@ -8,7 +8,7 @@ use crate::state::{CodeOutcome, Pkce, PkceMethod};
 use crate::tokens::{Issued, Subject};
 use providers::{Client, ErrorKind, GrantType};
 
-pub(super) fn issue(cx: &RealmCtx<'_>, client: &Client, params: &Params) -> Result<Issued, OAuthError> {
+pub(super) fn issue(cx: &RealmCtx, client: &Client, params: &Params) -> Result<Issued, OAuthError> {
     let code = params.require("code")?;
     if cx.flavor().quirks().token_redirect_uri_required {
         params.require("redirect_uri")?;
@@ -78,7 +78,10 @@ fn check_pkce(pkce: Option<&Pkce>, verifier: Option<&str>) -> Result<(), OAuthEr
         (None, Some(_)) => Err(mismatch(
             "code_verifier sent for a code issued without a code_challenge",
         )),
-        (Some(_), None) => Err(mismatch(providers::PKCE_VERIFIER_MISSING)),
+        (Some(_), None) => Err(OAuthError::new(
+            ErrorKind::PkceVerifierMissing,
+            providers::PKCE_VERIFIER_MISSING,
+        )),
         (Some(pkce), Some(verifier)) => {
             let computed = match pkce.method {
                 PkceMethod::S256 => idp_jose::digest::s256(verifier),

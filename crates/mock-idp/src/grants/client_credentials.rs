@@ -7,7 +7,7 @@ use crate::http::Params;
 use crate::tokens::{Issued, Subject, requested_scopes};
 use providers::{Client, GrantType};
 
-pub(super) fn issue(cx: &RealmCtx<'_>, client: &Client, params: &Params) -> Result<Issued, OAuthError> {
+pub(super) fn issue(cx: &RealmCtx, client: &Client, params: &Params) -> Result<Issued, OAuthError> {
     let scopes = requested_scopes(cx.flavor(), client, params.get("scope"), false)?;
     let subject = Subject {
         client,

@@ -32,13 +32,13 @@ pub(crate) fn supported(provider: providers::Provider) -> Vec<GrantType> {
 }
 
 /// Runs the grant named by `grant_type` for an already authenticated client.
-pub(crate) fn issue(cx: &RealmCtx<'_>, client: AuthenticatedClient<'_>, params: &Params) -> Result<Issued, OAuthError> {
+pub(crate) fn issue(cx: &RealmCtx, client: AuthenticatedClient<'_>, params: &Params) -> Result<Issued, OAuthError> {
     let name = params.require("grant_type")?;
     let grant = GrantType::from_wire(name)
         .filter(|grant| cx.app.grant_types.contains(grant))
         .ok_or_else(|| {
             OAuthError::new(
-                ErrorKind::UnsupportedGrantType,
+                ErrorKind::UnsupportedGrantType { grant: name.to_owned() },
                 providers::unsupported_grant_description(name),
             )
         })?;

@@ -7,7 +7,7 @@ use crate::http::Params;
 use crate::tokens::{Issued, Subject};
 use providers::{Client, ErrorKind, GrantType};
 
-pub(super) fn issue(cx: &RealmCtx<'_>, client: &Client, params: &Params) -> Result<Issued, OAuthError> {
+pub(super) fn issue(cx: &RealmCtx, client: &Client, params: &Params) -> Result<Issued, OAuthError> {
     let token = params.require("refresh_token")?;
     let invalid = || {
         OAuthError::new(

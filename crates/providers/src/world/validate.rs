@@ -331,22 +331,7 @@ fn personal_access_tokens(
         let span = spanned.span();
         let pat = spanned.into_inner();
         let field = format!("{path}.personal_access_tokens[{index}]");
-        let problem = if !grant_types.contains(&GrantType::ClientCredentials) {
-            Some("only a client with the client_credentials grant (a machine user) has personal access tokens")
-        } else if pat.token.len() < 32
-            || !pat
-                .token
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~'))
-        {
-            Some("token must be at least 32 characters of [A-Za-z0-9-._~]")
-        } else if pat.issued_at.is_some_and(|issued| issued >= pat.expires_at) {
-            Some("expires_at must be after issued_at")
-        } else if tokens.iter().any(|other| other.token == pat.token) {
-            Some("the same token is listed twice")
-        } else {
-            None
-        };
+        let problem = pat_problem(grant_types, &pat.token, pat.issued_at, pat.expires_at, &tokens);
         if let Some(problem) = problem {
             return Err(fail(span, field, problem.into()));
         }
@@ -357,6 +342,32 @@ fn personal_access_tokens(
         });
     }
     Ok(tokens)
+}
+
+/// What is wrong with one personal access token of a client with `grant_types`, given the
+/// tokens listed before it, if anything.
+pub(super) fn pat_problem(
+    grant_types: &[GrantType],
+    token: &str,
+    issued_at: Option<u64>,
+    expires_at: u64,
+    earlier: &[PersonalAccessToken],
+) -> Option<&'static str> {
+    if !grant_types.contains(&GrantType::ClientCredentials) {
+        Some("only a client with the client_credentials grant (a machine user) has personal access tokens")
+    } else if token.len() < 32
+        || !token
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~'))
+    {
+        Some("token must be at least 32 characters of [A-Za-z0-9-._~]")
+    } else if issued_at.is_some_and(|issued| issued >= expires_at) {
+        Some("expires_at must be after issued_at")
+    } else if earlier.iter().any(|other| other.token == token) {
+        Some("the same token is listed twice")
+    } else {
+        None
+    }
 }
 
 fn user(
@@ -431,7 +442,7 @@ fn user(
     })
 }
 
-fn uris(raw: Vec<Spanned<String>>, field: &str, fail: Fail<'_>) -> Result<Vec<String>, WorldError> {
+pub(super) fn uris(raw: Vec<Spanned<String>>, field: &str, fail: Fail<'_>) -> Result<Vec<String>, WorldError> {
     raw.into_iter()
         .map(|spanned| {
             let span = spanned.span();
@@ -463,7 +474,7 @@ fn split(value: Option<Spanned<Vec<String>>>, fallback: &Range<usize>) -> (Vec<S
     }
 }
 
-fn check_subset(
+pub(super) fn check_subset(
     values: &[String],
     allowed: &[String],
     field: &str,
@@ -477,7 +488,12 @@ fn check_subset(
     }
 }
 
-fn check_unique(values: &[String], field: &str, span: Range<usize>, fail: Fail<'_>) -> Result<(), WorldError> {
+pub(super) fn check_unique(
+    values: &[String],
+    field: &str,
+    span: Range<usize>,
+    fail: Fail<'_>,
+) -> Result<(), WorldError> {
     let mut seen = BTreeSet::new();
     match values.iter().find(|value| !seen.insert(value.as_str())) {
         Some(value) => Err(fail(span, field.to_owned(), format!("`{value}` is listed twice"))),
@@ -485,7 +501,7 @@ fn check_unique(values: &[String], field: &str, span: Range<usize>, fail: Fail<'
     }
 }
 
-fn check_name(name: &str, path: &str, span: Range<usize>, fail: Fail<'_>) -> Result<(), WorldError> {
+pub(super) fn check_name(name: &str, path: &str, span: Range<usize>, fail: Fail<'_>) -> Result<(), WorldError> {
     let valid = !name.is_empty()
         && name.len() <= 128
         && name
