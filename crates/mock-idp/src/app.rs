@@ -28,6 +28,8 @@ pub(crate) struct App {
     pub(crate) grant_types: Vec<providers::GrantType>,
     /// Injected faults and hit counters, per endpoint.
     pub(crate) faults: Faults,
+    /// Pending device authorizations (RFC 8628).
+    pub(crate) devices: crate::device::DeviceStore,
 }
 
 /// A realm's keys and the documents derived from them, swapped together on rotation.
@@ -81,6 +83,7 @@ impl App {
             auto_approve,
             grant_types: grants::supported(provider),
             faults: Faults::default(),
+            devices: crate::device::DeviceStore::default(),
         }
     }
 

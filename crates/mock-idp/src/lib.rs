@@ -18,6 +18,7 @@ mod client_auth;
 mod clock;
 pub mod config;
 mod cookies;
+mod device;
 mod endpoints;
 mod error;
 mod faults;

@@ -16,6 +16,7 @@ use std::sync::{Arc, OnceLock};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
+mod device_api;
 mod listen;
 mod token_for;
 

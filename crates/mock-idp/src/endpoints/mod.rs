@@ -56,7 +56,7 @@ pub(crate) fn router(app: Arc<App>) -> Router {
             .route(path, attributes::all())
             .route(&format!("{path}/{{name}}"), attributes::one());
     }
-    let routes = routes
+    let routes = crate::device::mount(routes, &app)
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed);
     let context_path = context_path(&app.public_url);

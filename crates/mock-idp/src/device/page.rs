@@ -1,0 +1,169 @@
+//! The user-code page (RFC 8628 §3.3): the user enters the code a device shows (or follows
+//! `verification_uri_complete`), signs in, and approves or denies. Server-rendered like the
+//! login page.
+
+use super::store::{DecideOutcome, Decision};
+use crate::app::{App, RealmCtx};
+use crate::endpoints::{RealmName, respond};
+use crate::http::{Params, read_query_or_form};
+use crate::login::{check_password, escape, page};
+use axum::body::Body;
+use axum::extract::{RawQuery, State};
+use axum::http::{HeaderMap, Method, StatusCode};
+use axum::response::Response;
+use axum::routing::{MethodRouter, get};
+use providers::Endpoint;
+use std::sync::Arc;
+
+pub(super) fn routes() -> MethodRouter<Arc<App>> {
+    get(verification).post(verification)
+}
+
+async fn verification(
+    State(app): State<Arc<App>>,
+    RealmName(realm): RealmName,
+    method: Method,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    let result = async {
+        let cx = app.realm(&realm)?;
+        let params = match read_query_or_form(&method, query.as_deref(), &headers, body).await {
+            Ok(params) => params,
+            Err(err) => return Ok(code_form(&cx, Some(&err.detail), StatusCode::BAD_REQUEST)),
+        };
+        Ok(submit(&cx, &params))
+    }
+    .await;
+    respond(&app, &realm, result)
+}
+
+/// The user code a request names (`user_code`, or Keycloak's form field `device_user_code`).
+fn user_code(params: &Params) -> Option<&str> {
+    params
+        .get("user_code")
+        .or_else(|| params.get("device_user_code"))
+        .filter(|code| !code.trim().is_empty())
+}
+
+fn submit(cx: &RealmCtx<'_>, params: &Params) -> Response {
+    let now = cx.now();
+    let Some(code) = user_code(params) else {
+        return code_form(cx, None, StatusCode::OK);
+    };
+    let devices = &cx.app.devices;
+    let Some(pending) = devices.pending(&cx.realm.name, code, now) else {
+        return code_form(cx, Some("Invalid code, please try again."), StatusCode::BAD_REQUEST);
+    };
+    match params.get("action") {
+        Some("deny") => {
+            if devices.decide(&cx.realm.name, code, Decision::Denied, now) == DecideOutcome::NotPending {
+                return code_form(cx, Some("Invalid code, please try again."), StatusCode::BAD_REQUEST);
+            }
+            result_page(
+                "Access denied",
+                "You denied the device's request. You can close this window.",
+            )
+        }
+        Some("approve") => {
+            let user = match params.get("pick") {
+                Some(username) => cx
+                    .realm
+                    .user(username)
+                    .filter(|user| user.enabled)
+                    .ok_or("no such enabled user"),
+                None => check_password(
+                    cx.realm,
+                    params.get("username").unwrap_or_default(),
+                    params.get("password").unwrap_or_default(),
+                )
+                .map_err(|_| "Invalid username or password."),
+            };
+            let user = match user {
+                Ok(user) => user,
+                Err(message) => {
+                    let mut page = login_form(cx, &pending.user_code, &pending.client_id, Some(message));
+                    *page.status_mut() = StatusCode::UNAUTHORIZED;
+                    return page;
+                }
+            };
+            let session_id = crate::b64::random_uuid();
+            let session = crate::state::Session::new(cx.realm, &user.username, now);
+            cx.store().insert_session(session_id.clone(), session, now);
+            let decision = Decision::Approved {
+                username: user.username.clone(),
+                auth_time: now,
+                session_id: Some(session_id),
+            };
+            if devices.decide(&cx.realm.name, code, decision, now) == DecideOutcome::NotPending {
+                return code_form(cx, Some("Invalid code, please try again."), StatusCode::BAD_REQUEST);
+            }
+            result_page(
+                "Device login successful",
+                "The device is now signed in. You can close this window.",
+            )
+        }
+        _ => login_form(cx, &pending.user_code, &pending.client_id, None),
+    }
+}
+
+fn action(cx: &RealmCtx<'_>) -> String {
+    cx.endpoint_url(Endpoint::DeviceVerification)
+}
+
+fn message_html(message: Option<&str>) -> String {
+    message
+        .map(|text| format!("<p class=\"error\" role=\"alert\">{}</p>", escape(text)))
+        .unwrap_or_default()
+}
+
+/// Asks for the code the device shows.
+fn code_form(cx: &RealmCtx<'_>, message: Option<&str>, status: StatusCode) -> Response {
+    let body = format!(
+        "<h1>Device login</h1><p>Enter the code shown on your device.</p>{message}\
+<form method=\"post\" action=\"{action}\"><label>Code<input name=\"user_code\" autocomplete=\"off\" autofocus></label>\
+<button type=\"submit\">Submit</button></form>",
+        message = message_html(message),
+        action = escape(&action(cx)),
+    );
+    page(status, "Device login", &body)
+}
+
+/// Sign in and approve (or deny) the device of `user_code`.
+fn login_form(cx: &RealmCtx<'_>, user_code: &str, client_id: &str, message: Option<&str>) -> Response {
+    let mut users = String::new();
+    for user in cx.realm.users.values().filter(|user| user.enabled) {
+        let label = user.name.as_deref().unwrap_or(&user.username);
+        users.push_str(&format!(
+            "<button type=\"submit\" name=\"pick\" value=\"{username}\">{label} ({username})</button><br>",
+            username = escape(&user.username),
+            label = escape(label)
+        ));
+    }
+    let body = format!(
+        "<h1>Sign in to {realm}</h1><p>Mock identity provider: the device <strong>{client}</strong> with code \
+<code>{code}</code> asks for access.</p>{message}\
+<form method=\"post\" action=\"{action}\"><input type=\"hidden\" name=\"user_code\" value=\"{code}\">\
+<input type=\"hidden\" name=\"action\" value=\"approve\">\
+<label>Username<input name=\"username\" autocomplete=\"username\"></label>\
+<label>Password<input name=\"password\" type=\"password\" autocomplete=\"current-password\"></label>\
+<button type=\"submit\">Sign in and allow</button><h2>Or pick a user</h2>{users}</form>\
+<form method=\"post\" action=\"{action}\"><input type=\"hidden\" name=\"user_code\" value=\"{code}\">\
+<button type=\"submit\" name=\"action\" value=\"deny\">Deny</button></form>",
+        realm = escape(&cx.realm.display_name),
+        client = escape(client_id),
+        code = escape(user_code),
+        message = message_html(message),
+        action = escape(&action(cx)),
+    );
+    page(StatusCode::OK, "Device login", &body)
+}
+
+fn result_page(title: &str, text: &str) -> Response {
+    page(
+        StatusCode::OK,
+        title,
+        &format!("<h1>{}</h1><p>{}</p>", escape(title), escape(text)),
+    )
+}
