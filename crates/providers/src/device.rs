@@ -155,10 +155,17 @@ impl DeviceFacts {
         self.errors[index]
     }
 
-    /// The error response for `error`.
+    /// The error response for `error`. The description is written as the provider writes it,
+    /// even where that breaks RFC 6749 §5.2's character set (zitadel/oidc's expired-code text
+    /// quotes `"device_code"`).
     pub fn error_response(&self, error: DeviceError) -> ErrorResponse {
         let text = self.text(error);
-        ErrorResponse::json(text.status, text.error, text.description, None)
+        ErrorResponse {
+            status: text.status,
+            body: Some(json!({ "error": text.error, "error_description": text.description })),
+            content_type: crate::error::JSON,
+            www_authenticate: None,
+        }
     }
 }
 

@@ -466,7 +466,8 @@ mod tests {
         const THREADS: usize = 8;
         for round in 0..200 {
             let store = Arc::new(DeviceStore::default());
-            let (device, user) = store.create(new(&KEYCLOAK), 100, counter());
+            // ZITADEL's facts: no slow_down, so only the removal stops a second redemption.
+            let (device, user) = store.create(new(&ZITADEL), 100, counter());
             store.decide("demo", &user, approved(), 100);
             let barrier = Arc::new(Barrier::new(THREADS));
             let handles: Vec<_> = (0..THREADS)
@@ -474,7 +475,7 @@ mod tests {
                     let (store, barrier, device) = (store.clone(), barrier.clone(), device.clone());
                     std::thread::spawn(move || {
                         barrier.wait();
-                        store.poll("demo", "tv", &device, 100, &KEYCLOAK).is_ok()
+                        store.poll("demo", "tv", &device, 100, &ZITADEL).is_ok()
                     })
                 })
                 .collect();
