@@ -51,6 +51,32 @@ async fn poll(idp: &MockIdp, client_id: &str, device_code: &str) -> crate::suppo
     .await
 }
 
+/// Signs `user` in on the user-code page for `user_code` (as typed), then answers the consent
+/// form: `accept` grants, otherwise refuses. Returns the final page.
+async fn sign_in_and_consent(page: &str, user_code: &str, user: &str, accept: bool) -> crate::support::Reply {
+    let consent = post_form(
+        page,
+        None,
+        &[("user_code", user_code), ("action", "login"), ("pick", user)],
+    )
+    .await;
+    assert_eq!(consent.status, StatusCode::OK, "{}", consent.text);
+    let ticket = consent
+        .text
+        .split("name=\"ticket\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap_or_else(|| panic!("no consent form: {}", consent.text))
+        .to_owned();
+    let answer = if accept { ("accept", "Yes") } else { ("cancel", "No") };
+    post_form(
+        page,
+        None,
+        &[("user_code", user_code), ("ticket", ticket.as_str()), answer],
+    )
+    .await
+}
+
 fn error_of(reply: &crate::support::Reply) -> (u16, String, String) {
     let body = reply.json();
     (
@@ -149,28 +175,40 @@ async fn the_user_code_page_signs_in_approves_and_the_device_gets_tokens_once() 
         None,
         &[
             ("user_code", user_code),
-            ("action", "approve"),
+            ("action", "login"),
             ("username", "alice"),
             ("password", "nope"),
         ],
     )
     .await;
     assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
-    // The user types the code in lower case, without its dash.
+    // A forged consent ticket decides nothing.
+    let forged = post_form(
+        &verification,
+        None,
+        &[("user_code", user_code), ("ticket", "forged"), ("accept", "Yes")],
+    )
+    .await;
+    assert_eq!(forged.status, StatusCode::BAD_REQUEST);
+    assert_eq!(error_of(&poll(&idp, "tv", device_code).await).1, "slow_down");
+    // The user types the code in lower case, without its dash, and signs in with a password.
     let typed = user_code.replace('-', "").to_lowercase();
-    let approved = post_form(
+    let consent = post_form(
         &verification,
         None,
         &[
             ("user_code", typed.as_str()),
-            ("action", "approve"),
+            ("action", "login"),
             ("username", "alice"),
             ("password", "alice-password"),
         ],
     )
     .await;
+    assert_eq!(consent.status, StatusCode::OK, "{}", consent.text);
+    assert!(consent.text.contains("name=\"accept\""), "{}", consent.text);
+    let approved = sign_in_and_consent(&verification, &typed, "alice", true).await;
     assert_eq!(approved.status, StatusCode::OK, "{}", approved.text);
-    assert!(approved.text.contains("Device login successful"));
+    assert!(approved.text.contains("Device Login Successful"));
 
     clock.advance(5);
     let tokens = poll(&idp, "tv", device_code).await;
@@ -230,12 +268,7 @@ async fn negative_polls_answer_each_providers_errors() {
     );
     // Denied on the page.
     let user_code = body["user_code"].as_str().unwrap();
-    let denied = post_form(
-        &idp.endpoint(Endpoint::DeviceVerification),
-        None,
-        &[("user_code", user_code), ("action", "deny")],
-    )
-    .await;
+    let denied = sign_in_and_consent(&idp.endpoint(Endpoint::DeviceVerification), user_code, "alice", false).await;
     assert_eq!(denied.status, StatusCode::OK);
     clock.advance(5);
     assert_eq!(
@@ -430,16 +463,7 @@ async fn the_openidconnect_crate_completes_the_device_flow() {
         let user_code = details.user_code().secret().clone();
         let approver = tokio::spawn(async move {
             tokio::time::sleep(Duration::from_millis(1500)).await;
-            post_form(
-                &page,
-                None,
-                &[
-                    ("user_code", user_code.as_str()),
-                    ("action", "approve"),
-                    ("pick", "alice"),
-                ],
-            )
-            .await
+            sign_in_and_consent(&page, &user_code, "alice", true).await
         });
         let tokens = client
             .exchange_device_access_token(&details)
@@ -482,17 +506,14 @@ async fn an_approved_device_code_is_redeemed_once_under_concurrency() {
             .json::<Value>()
             .await
             .unwrap();
-        let approved = clients[0]
-            .post(url(Endpoint::DeviceVerification))
-            .form(&[
-                ("user_code", body["user_code"].as_str().unwrap()),
-                ("action", "approve"),
-                ("pick", "alice"),
-            ])
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(approved.status(), StatusCode::OK);
+        let approved = sign_in_and_consent(
+            &url(Endpoint::DeviceVerification),
+            body["user_code"].as_str().unwrap(),
+            "alice",
+            true,
+        )
+        .await;
+        assert_eq!(approved.status, StatusCode::OK);
         let device_code = body["device_code"].as_str().unwrap().to_owned();
         let barrier = Arc::new(Barrier::new(RACERS));
         let tasks: Vec<_> = clients

@@ -1,6 +1,6 @@
-//! The user-code page (RFC 8628 §3.3): the user enters the code a device shows (or follows
-//! `verification_uri_complete`), signs in, and approves or denies. Server-rendered like the
-//! login page.
+//! The user-code page (RFC 8628 §3.3), shaped like Keycloak's: the user enters the code a
+//! device shows (or follows `verification_uri_complete`), signs in, then grants or refuses the
+//! device's access on a consent form. Server-rendered like the login page.
 
 use super::store::{DecideOutcome, Decision};
 use crate::app::{App, RealmCtx};
@@ -14,6 +14,8 @@ use axum::response::Response;
 use axum::routing::{MethodRouter, get};
 use providers::Endpoint;
 use std::sync::Arc;
+
+const INVALID_CODE: &str = "Invalid code, please try again.";
 
 pub(super) fn routes() -> MethodRouter<Arc<App>> {
     get(verification).post(verification)
@@ -54,57 +56,78 @@ fn submit(cx: &RealmCtx<'_>, params: &Params) -> Response {
     };
     let devices = &cx.app.devices;
     let Some(pending) = devices.pending(&cx.realm.name, code, now) else {
-        return code_form(cx, Some("Invalid code, please try again."), StatusCode::BAD_REQUEST);
+        return code_form(cx, Some(INVALID_CODE), StatusCode::BAD_REQUEST);
     };
-    match params.get("action") {
-        Some("deny") => {
-            if devices.decide(&cx.realm.name, code, Decision::Denied, now) == DecideOutcome::NotPending {
-                return code_form(cx, Some("Invalid code, please try again."), StatusCode::BAD_REQUEST);
-            }
-            result_page(
-                "Access denied",
-                "You denied the device's request. You can close this window.",
-            )
+    if let Some(ticket) = params.get("ticket") {
+        return decide(cx, code, ticket, params);
+    }
+    if params.get("action") != Some("login") {
+        return login_form(cx, &pending.user_code, &pending.client_id, None);
+    }
+    let user = match params.get("pick") {
+        Some(username) => cx
+            .realm
+            .user(username)
+            .filter(|user| user.enabled)
+            .ok_or("No such enabled user."),
+        None => check_password(
+            cx.realm,
+            params.get("username").unwrap_or_default(),
+            params.get("password").unwrap_or_default(),
+        )
+        .map_err(|_| "Invalid username or password."),
+    };
+    let user = match user {
+        Ok(user) => user,
+        Err(message) => {
+            let mut page = login_form(cx, &pending.user_code, &pending.client_id, Some(message));
+            *page.status_mut() = StatusCode::UNAUTHORIZED;
+            return page;
         }
-        Some("approve") => {
-            let user = match params.get("pick") {
-                Some(username) => cx
-                    .realm
-                    .user(username)
-                    .filter(|user| user.enabled)
-                    .ok_or("no such enabled user"),
-                None => check_password(
-                    cx.realm,
-                    params.get("username").unwrap_or_default(),
-                    params.get("password").unwrap_or_default(),
-                )
-                .map_err(|_| "Invalid username or password."),
-            };
-            let user = match user {
-                Ok(user) => user,
-                Err(message) => {
-                    let mut page = login_form(cx, &pending.user_code, &pending.client_id, Some(message));
-                    *page.status_mut() = StatusCode::UNAUTHORIZED;
-                    return page;
-                }
-            };
-            let session_id = crate::b64::random_uuid();
-            let session = crate::state::Session::new(cx.realm, &user.username, now);
-            cx.store().insert_session(session_id.clone(), session, now);
-            let decision = Decision::Approved {
-                username: user.username.clone(),
-                auth_time: now,
-                session_id: Some(session_id),
-            };
-            if devices.decide(&cx.realm.name, code, decision, now) == DecideOutcome::NotPending {
-                return code_form(cx, Some("Invalid code, please try again."), StatusCode::BAD_REQUEST);
-            }
-            result_page(
-                "Device login successful",
-                "The device is now signed in. You can close this window.",
-            )
+    };
+    let ticket = crate::b64::random_token(32);
+    if !devices.sign_in(&cx.realm.name, code, &user.username, ticket.clone(), now) {
+        return code_form(cx, Some(INVALID_CODE), StatusCode::BAD_REQUEST);
+    }
+    consent_form(cx, &pending.user_code, &pending.client_id, &ticket)
+}
+
+/// The consent form's answer: `accept` grants, anything else (`cancel`) refuses.
+fn decide(cx: &RealmCtx<'_>, code: &str, ticket: &str, params: &Params) -> Response {
+    let now = cx.now();
+    let devices = &cx.app.devices;
+    let Some((username, auth_time)) = devices.signed_in(&cx.realm.name, code, ticket, now) else {
+        return code_form(cx, Some(INVALID_CODE), StatusCode::BAD_REQUEST);
+    };
+    let decision = if params.contains("accept") {
+        let session_id = crate::b64::random_uuid();
+        cx.store().insert_session(
+            session_id.clone(),
+            crate::state::Session::new(cx.realm, &username, auth_time),
+            now,
+        );
+        Decision::Approved {
+            username,
+            auth_time,
+            session_id: Some(session_id),
         }
-        _ => login_form(cx, &pending.user_code, &pending.client_id, None),
+    } else {
+        Decision::Denied
+    };
+    let approved = matches!(decision, Decision::Approved { .. });
+    if devices.decide(&cx.realm.name, code, decision, now) == DecideOutcome::NotPending {
+        return code_form(cx, Some(INVALID_CODE), StatusCode::BAD_REQUEST);
+    }
+    if approved {
+        result_page(
+            "Device Login Successful",
+            "The device is now signed in. You can close this window.",
+        )
+    } else {
+        result_page(
+            "Access denied",
+            "You refused the device's access. You can close this window.",
+        )
     }
 }
 
@@ -121,16 +144,16 @@ fn message_html(message: Option<&str>) -> String {
 /// Asks for the code the device shows.
 fn code_form(cx: &RealmCtx<'_>, message: Option<&str>, status: StatusCode) -> Response {
     let body = format!(
-        "<h1>Device login</h1><p>Enter the code shown on your device.</p>{message}\
+        "<h1>Device Login</h1><p>Enter the code provided by your device.</p>{message}\
 <form method=\"post\" action=\"{action}\"><label>Code<input name=\"user_code\" autocomplete=\"off\" autofocus></label>\
 <button type=\"submit\">Submit</button></form>",
         message = message_html(message),
         action = escape(&action(cx)),
     );
-    page(status, "Device login", &body)
+    page(status, "Device Login", &body)
 }
 
-/// Sign in and approve (or deny) the device of `user_code`.
+/// Sign in for the device of `user_code`.
 fn login_form(cx: &RealmCtx<'_>, user_code: &str, client_id: &str, message: Option<&str>) -> Response {
     let mut users = String::new();
     for user in cx.realm.users.values().filter(|user| user.enabled) {
@@ -142,22 +165,35 @@ fn login_form(cx: &RealmCtx<'_>, user_code: &str, client_id: &str, message: Opti
         ));
     }
     let body = format!(
-        "<h1>Sign in to {realm}</h1><p>Mock identity provider: the device <strong>{client}</strong> with code \
-<code>{code}</code> asks for access.</p>{message}\
+        "<h1>Sign in to {realm}</h1><p>Mock identity provider: the device <strong>{client}</strong> showing \
+<code>{code}</code> asks you to sign in.</p>{message}\
 <form method=\"post\" action=\"{action}\"><input type=\"hidden\" name=\"user_code\" value=\"{code}\">\
-<input type=\"hidden\" name=\"action\" value=\"approve\">\
+<input type=\"hidden\" name=\"action\" value=\"login\">\
 <label>Username<input name=\"username\" autocomplete=\"username\"></label>\
 <label>Password<input name=\"password\" type=\"password\" autocomplete=\"current-password\"></label>\
-<button type=\"submit\">Sign in and allow</button><h2>Or pick a user</h2>{users}</form>\
-<form method=\"post\" action=\"{action}\"><input type=\"hidden\" name=\"user_code\" value=\"{code}\">\
-<button type=\"submit\" name=\"action\" value=\"deny\">Deny</button></form>",
+<button type=\"submit\">Sign in</button><h2>Or pick a user</h2>{users}</form>",
         realm = escape(&cx.realm.display_name),
         client = escape(client_id),
         code = escape(user_code),
         message = message_html(message),
         action = escape(&action(cx)),
     );
-    page(StatusCode::OK, "Device login", &body)
+    page(StatusCode::OK, "Sign in", &body)
+}
+
+/// Grant or refuse the device's access (Keycloak's consent page: `accept` / `cancel`).
+fn consent_form(cx: &RealmCtx<'_>, user_code: &str, client_id: &str, ticket: &str) -> Response {
+    let body = format!(
+        "<h1>Grant access to {client}</h1><p>The device showing <code>{code}</code> asks for access to your account.</p>\
+<form method=\"post\" action=\"{action}\"><input type=\"hidden\" name=\"user_code\" value=\"{code}\">\
+<input type=\"hidden\" name=\"ticket\" value=\"{ticket}\">\
+<input type=\"submit\" name=\"accept\" value=\"Yes\"> <input type=\"submit\" name=\"cancel\" value=\"No\"></form>",
+        client = escape(client_id),
+        code = escape(user_code),
+        ticket = escape(ticket),
+        action = escape(&action(cx)),
+    );
+    page(StatusCode::OK, "Grant access", &body)
 }
 
 fn result_page(title: &str, text: &str) -> Response {

@@ -44,6 +44,9 @@ pub(crate) struct DeviceRecord {
     pub(crate) interval: u64,
     pub(crate) last_poll: Option<u64>,
     pub(crate) decision: Decision,
+    /// Set when a user signed in on the user-code page: `(ticket, username, auth_time)`; the
+    /// consent form carries the ticket back.
+    pub(crate) sign_in: Option<(String, String, u64)>,
 }
 
 impl DeviceRecord {
@@ -192,6 +195,7 @@ impl DeviceStore {
                 interval: new.interval,
                 last_poll: None,
                 decision: Decision::Pending,
+                sign_in: None,
             },
         );
         inner.order.push_back(device_code.clone());
@@ -213,6 +217,30 @@ impl DeviceStore {
             }
             None => DecideOutcome::NotPending,
         }
+    }
+
+    /// Records that `username` signed in on the page for a pending authorization; returns the
+    /// ticket the consent form carries.
+    pub(crate) fn sign_in(&self, realm: &str, user_code: &str, username: &str, ticket: String, now: u64) -> bool {
+        let mut inner = self.lock();
+        match inner.pending_by_user_code(realm, user_code, now) {
+            Some(record) => {
+                record.sign_in = Some((ticket, username.to_owned(), now));
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Who signed in with `ticket` for the pending authorization of `user_code`:
+    /// `(username, auth_time)`.
+    pub(crate) fn signed_in(&self, realm: &str, user_code: &str, ticket: &str, now: u64) -> Option<(String, u64)> {
+        let mut inner = self.lock();
+        let record = inner.pending_by_user_code(realm, user_code, now)?;
+        let (expected, username, auth_time) = record.sign_in.as_ref()?;
+        aws_lc_rs::constant_time::verify_slices_are_equal(expected.as_bytes(), ticket.as_bytes())
+            .ok()
+            .map(|()| (username.clone(), *auth_time))
     }
 
     /// Makes a pending authorization expire now (its next poll is `expired_token`).
