@@ -30,6 +30,8 @@ pub(crate) struct App {
     pub(crate) faults: Faults,
     /// Pending device authorizations (RFC 8628).
     pub(crate) devices: crate::device::DeviceStore,
+    /// Queued claims and mapping rules (crate::shaping).
+    pub(crate) shaping: crate::shaping::Shaping,
 }
 
 /// A realm's keys and the documents derived from them, swapped together on rotation.
@@ -84,6 +86,7 @@ impl App {
             grant_types: grants::supported(provider),
             faults: Faults::default(),
             devices: crate::device::DeviceStore::default(),
+            shaping: crate::shaping::Shaping::default(),
         }
     }
 
@@ -103,6 +106,7 @@ impl App {
             site: &state.site,
             issuer: &state.issuer,
             published,
+            form: None,
         })
     }
 
@@ -156,6 +160,8 @@ pub(crate) struct RealmCtx<'a> {
     pub(crate) site: &'a Site,
     pub(crate) issuer: &'a str,
     pub(crate) published: Arc<Published>,
+    /// The token request's form, for mapping rules (set by `with_form`).
+    pub(crate) form: Option<&'a crate::http::Params>,
 }
 
 impl RealmCtx<'_> {

@@ -17,6 +17,7 @@ mod b64;
 mod client_auth;
 mod clock;
 pub mod config;
+mod config_file;
 mod cookies;
 mod device;
 mod endpoints;
@@ -29,11 +30,12 @@ mod keys;
 mod login;
 mod pat;
 mod server;
+pub mod shaping;
 mod state;
 mod tokens;
 
 pub use clock::{Clock, ManualClock, SystemClock};
-pub use config::{Config, KeySource};
+pub use config::{Config, ConfigError, KeySource, WorldSource};
 pub use faults::Fault;
 #[doc(hidden)]
 pub use http::bench_parse_form;

@@ -2,7 +2,7 @@
 
 use crate::app::App;
 use crate::clock::{Clock, SystemClock};
-use crate::config::{Config, KeySource};
+use crate::config::{Config, KeySource, WorldSource};
 use crate::endpoints;
 use crate::error::OAuthError;
 use crate::keys::{KeyError, KeyMaterial, RealmKeys};
@@ -18,6 +18,7 @@ use std::time::Duration;
 
 mod device_api;
 mod listen;
+mod shape;
 mod token_for;
 
 pub use listen::ConnectionLimits;
@@ -46,6 +47,9 @@ pub enum MockIdpError {
     /// No client has this `client_id` in the realm.
     #[error("unknown client `{0}`")]
     UnknownClient(String),
+    /// A claim shape or mapping rule was refused.
+    #[error(transparent)]
+    Shaping(#[from] crate::shaping::ShapingError),
     /// The provider refused a request (`token_for`, `mint`).
     #[error("the mock refused the request: {0}")]
     Refused(String),
@@ -136,7 +140,7 @@ impl MockIdpBuilder {
 
     /// Serves the world read from `path` when the server starts.
     pub fn world_file(mut self, path: impl Into<std::path::PathBuf>) -> MockIdpBuilder {
-        self.config.world = Some(path.into());
+        self.config.world = Some(WorldSource::File(path.into()));
         self
     }
 
@@ -195,6 +199,12 @@ impl MockIdpBuilder {
     /// Bounds the state store to `entries` entries (see [`Config::max_state_entries`]).
     pub fn max_state_entries(mut self, entries: usize) -> MockIdpBuilder {
         self.config.max_state_entries = Some(entries);
+        self
+    }
+
+    /// Adds a standing mapping rule (see [`crate::shaping`]); rules apply in the order added.
+    pub fn mapping(mut self, rule: crate::shaping::MappingRule) -> MockIdpBuilder {
+        self.config.mappings.push(rule);
         self
     }
 
@@ -263,7 +273,7 @@ impl MockIdpBuilder {
     pub(crate) fn build(self, public_url: String) -> Result<(Arc<App>, Router), MockIdpError> {
         let world = match (self.world, &self.config.world) {
             (Some(world), _) => world,
-            (None, Some(path)) => World::load(path)?,
+            (None, Some(source)) => source.load()?,
             (None, None) => default_world()?.clone(),
         };
         let mut keys = BTreeMap::new();
@@ -289,6 +299,15 @@ impl MockIdpBuilder {
                     .unwrap_or(crate::state::DEFAULT_MAX_ENTRIES),
             ),
         ));
+        for rule in self.config.mappings {
+            shape::known_names(
+                &app.world,
+                rule.realm.as_deref(),
+                rule.when.client.as_deref(),
+                rule.when.user.as_deref(),
+            )?;
+            app.shaping.add_rule(rule)?;
+        }
         let router = endpoints::router(app.clone());
         Ok((app, router))
     }
@@ -518,6 +537,7 @@ impl MockIdp {
         let overrides = Overrides {
             lifetime: spec.lifetime,
             claims: spec.claims,
+            shape: None,
         };
         cx.access_token(&subject, None, &overrides)
             .map(|(token, _)| token)

@@ -3,4 +3,5 @@
 
 mod cli;
 mod hardening;
+mod shaping;
 mod zitadel_library;
