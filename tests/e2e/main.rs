@@ -6,6 +6,7 @@
 
 mod support;
 
+mod device_flow;
 mod discovery_and_jwks;
 mod faults;
 mod flavor_appid;

@@ -1,7 +1,9 @@
 //! openid-client v6 (Node, by panva) as a real relying party of the mock: the script
 //! `tests/node/openid-client.mjs` runs discovery, client credentials, the code flow with PKCE
 //! S256 (ID token signature and nonce checked by the library), userinfo, refresh rotation,
-//! introspection, revocation, refresh-token replay and a public client against a live mock.
+//! introspection, revocation, refresh-token replay, a public client and the device flow (RFC 8628:
+//! initiateDeviceAuthorization, consent on the user-code page, pollDeviceAuthorizationGrant,
+//! and a refusal ending in access_denied) against a live mock.
 //!
 //! It needs `npm ci` in `tests/node` and `node` on PATH. Without them the test prints one
 //! `skipped:` line and passes, unless `IDP_HARNESS_REQUIRE_NODE` is set (`.ci/run` sets it).

@@ -219,7 +219,44 @@ const steps = [
     check([claims.aud].flat().includes('spa'), `spa ID token aud does not include spa: ${inspect(claims.aud)}`);
     return `sub=${claims.sub}`;
   }],
+
+  ['tv: device flow (RFC 8628): initiateDeviceAuthorization, the user approves, pollDeviceAuthorizationGrant', async () => {
+    s.tv = await discover('tv', { token_endpoint_auth_method: 'none' }, client.None());
+    check(s.tv.serverMetadata().device_authorization_endpoint, 'discovery has no device_authorization_endpoint');
+    const device = await client.initiateDeviceAuthorization(s.tv, { scope: 'openid' });
+    check(typeof device.user_code === 'string' && device.verification_uri_complete.includes(device.user_code),
+      `device response: ${inspect(device)}`);
+    await consentOnPage(device, true);
+    const tokens = await client.pollDeviceAuthorizationGrant(s.tv, device);
+    assertBearer(tokens, 'device_code');
+    equal(tokens.claims()?.sub, ALICE_ID, 'device ID token sub');
+    return `user_code=${device.user_code} interval=${device.interval}`;
+  }],
+
+  ['tv: a refused device authorization ends in access_denied', async () => {
+    const device = await client.initiateDeviceAuthorization(s.tv, { scope: 'openid' });
+    await consentOnPage(device, false);
+    await expectOAuthError(client.pollDeviceAuthorizationGrant(s.tv, device), 'access_denied', 'refused device poll');
+    return 'access_denied';
+  }],
 ];
+
+// The user on the mock's user-code page: sign in as alice (pick), then grant or refuse.
+async function consentOnPage(device, accept) {
+  const form = (fields) => fetch(device.verification_uri, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams(fields),
+    redirect: 'manual',
+  });
+  const consent = await form({ user_code: device.user_code, action: 'login', pick: 'alice' });
+  const html = await consent.text();
+  const ticket = /name="ticket" value="([^"]+)"/.exec(html)?.[1];
+  check(consent.status === 200 && ticket, `no consent form: HTTP ${consent.status} ${html.slice(0, 200)}`);
+  const answer = accept ? { accept: 'Yes' } : { cancel: 'No' };
+  const done = await form({ user_code: device.user_code, ticket, ...answer });
+  equal(done.status, 200, 'consent answer status');
+}
 
 let passed = 0;
 let failed = 0;

@@ -59,11 +59,13 @@ pub enum Area {
     IdToken,
     /// Tokens the target issues, validated by token-guard (`GUARD-*`).
     Guard,
+    /// The device authorization grant, RFC 8628 (`DEV-*`).
+    Device,
 }
 
 impl Area {
     /// Every area, in catalog order.
-    pub const ALL: [Area; 11] = [
+    pub const ALL: [Area; 12] = [
         Area::Discovery,
         Area::Jwks,
         Area::Token,
@@ -75,6 +77,7 @@ impl Area {
         Area::Userinfo,
         Area::IdToken,
         Area::Guard,
+        Area::Device,
     ];
 
     /// The suite name (`--suite`).
@@ -91,6 +94,7 @@ impl Area {
             Area::Userinfo => "userinfo",
             Area::IdToken => "id_token",
             Area::Guard => "guard",
+            Area::Device => "device",
         }
     }
 }
@@ -122,6 +126,8 @@ pub enum Capability {
     EncodedCredentials,
     /// Control over the target's keys and clock (in-process mock targets).
     MockControl,
+    /// A client with the device authorization grant (RFC 8628), and an enabled user.
+    DeviceFlow,
 }
 
 impl fmt::Display for Capability {
@@ -136,6 +142,7 @@ impl fmt::Display for Capability {
                 "a client_credentials client whose id or secret changes under form-urlencoding"
             }
             Capability::MockControl => "control over keys and clock (mock targets only)",
+            Capability::DeviceFlow => "a device-grant client and an enabled user",
         })
     }
 }
@@ -161,6 +168,9 @@ impl Capability {
                 "refresh_token in the grant_types of the confidential code-flow client (and that client)".to_owned()
             }
             Capability::Introspection => format!("{client} with kind = \"confidential\" and introspection = true"),
+            Capability::DeviceFlow => {
+                format!("{client} with the device_code grant, and {user}")
+            }
             Capability::EncodedCredentials => format!(
                 "{client} with the client_credentials grant whose id or secret changes under form-urlencoding \
                  (as in fixtures/worlds/encoded-credentials.toml)"

@@ -181,7 +181,75 @@ pub async fn observe(target: &Target, timeout: Duration) -> Result<Observation, 
         Err(stop) => record(&mut obs, &origin, "userinfo.no_token", Err(stop)),
     }
     errors(&cx, &mut obs, &origin).await;
+    device(&cx, &mut obs, &origin).await;
     Ok(obs)
+}
+
+/// The device grant (RFC 8628): the authorization response, each poll answer, the tokens, and
+/// the errors the DEV checks provoke. Skipped where discovery advertises no device endpoint.
+async fn device(cx: &Cx<'_>, obs: &mut Observation, origin: &str) {
+    let start = match cx.device_start().await {
+        Ok(start) => start,
+        Err(stop) => return record(obs, origin, "device.authorization", Err(stop)),
+    };
+    exchange_into(obs, "device.authorization", &start.exchange, origin);
+    let code = start.str("device_code").to_owned();
+    record(obs, origin, "device.pending", cx.device_poll(&code).await);
+    record(obs, origin, "device.slow_down", cx.device_poll(&code).await);
+    record(
+        obs,
+        origin,
+        "device.unknown_code",
+        cx.device_poll("not-a-device-code").await,
+    );
+    if let Ok(client) = cx.device_client() {
+        let missing = cx
+            .token_request(client, &[("grant_type", crate::cx::device::DEVICE_GRANT)])
+            .await;
+        record(obs, origin, "device.missing_code", missing);
+    }
+    if let Ok(web) = cx.web() {
+        record(
+            obs,
+            origin,
+            "device.not_allowed",
+            cx.device_request(web, "openid").await,
+        );
+    }
+    let Ok(user) = cx.user() else { return };
+    if let Ok(denied) = cx.device_start().await
+        && cx.device_consent(&denied.user_url(), user, false).await.is_ok()
+    {
+        record(
+            obs,
+            origin,
+            "device.denied",
+            cx.device_poll(denied.str("device_code")).await,
+        );
+    }
+    if let Ok(approved) = cx.device_start().await {
+        match cx.device_consent(&approved.user_url(), user, true).await {
+            Ok(_) => {
+                let tokens = cx.device_poll(approved.str("device_code")).await;
+                if let Ok(exchange) = &tokens {
+                    let body = exchange.json().unwrap_or_default();
+                    jwt_into(
+                        obs,
+                        "device_access_token",
+                        body.get("access_token").and_then(Value::as_str),
+                    );
+                }
+                record(obs, origin, "device.tokens", tokens);
+                record(
+                    obs,
+                    origin,
+                    "device.redeemed",
+                    cx.device_poll(approved.str("device_code")).await,
+                );
+            }
+            Err(stop) => record(obs, origin, "device.tokens", Err(stop)),
+        }
+    }
 }
 
 fn copy(stop: &Stop) -> Stop {

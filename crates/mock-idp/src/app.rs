@@ -29,6 +29,8 @@ pub(crate) struct App {
     pub(crate) grant_types: Vec<providers::GrantType>,
     /// Injected faults and hit counters, per endpoint.
     pub(crate) faults: Faults,
+    /// Pending device authorizations (RFC 8628).
+    pub(crate) devices: crate::device::DeviceStore,
     /// Queued claims and mapping rules (crate::shaping).
     pub(crate) shaping: crate::shaping::Shaping,
 }
@@ -87,6 +89,7 @@ impl App {
             auto_approve,
             grant_types: grants::supported(provider),
             faults: Faults::default(),
+            devices: crate::device::DeviceStore::default(),
             shaping: crate::shaping::Shaping::default(),
         }
     }

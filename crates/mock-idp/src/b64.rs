@@ -21,6 +21,13 @@ pub(crate) fn random_token(count: usize) -> String {
     encode(bytes)
 }
 
+/// `count` random bytes from the CSPRNG (user codes draw their characters from them).
+pub(crate) fn random_bytes(count: usize) -> Vec<u8> {
+    let mut bytes = vec![0u8; count];
+    fill(&mut bytes);
+    bytes
+}
+
 /// A random (version 4) UUID, the shape of `jti`s and ids most providers use.
 pub(crate) fn random_uuid() -> String {
     let mut bytes = [0u8; 16];

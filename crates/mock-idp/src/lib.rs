@@ -19,6 +19,7 @@ mod clock;
 pub mod config;
 mod config_file;
 mod cookies;
+mod device;
 mod endpoints;
 mod error;
 mod faults;

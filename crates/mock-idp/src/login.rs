@@ -44,7 +44,7 @@ pub(crate) fn escape(text: &str) -> String {
     escaped
 }
 
-fn page(status: StatusCode, title: &str, body: &str) -> Response {
+pub(crate) fn page(status: StatusCode, title: &str, body: &str) -> Response {
     let html = format!(
         "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{title}</title>\
 <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\

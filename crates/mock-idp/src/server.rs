@@ -11,6 +11,7 @@ use std::sync::Arc;
 use std::thread::JoinHandle;
 
 mod builder;
+mod device_api;
 mod error;
 mod listen;
 mod shape;

@@ -62,6 +62,14 @@ pub const QUIRKS: Quirks = Quirks {
     // App ID access tokens carry no `jti` and no `client_id` (the client is `aud[0]`).
     required_access_token_claims: &["iss", "exp", "aud", "sub", "iat", "tenant"],
     jwt_header_ver: Some(4),
+    // App ID has no device authorization grant.
+    grant_types: &[
+        crate::GrantType::AuthorizationCode,
+        crate::GrantType::RefreshToken,
+        crate::GrantType::ClientCredentials,
+        crate::GrantType::Password,
+    ],
+    device: None,
     ..Quirks::STANDARD
 };
 
@@ -112,6 +120,8 @@ impl Flavor for AppId {
             Endpoint::Introspect => Some("/oauth/v4/{realm}/introspect"),
             Endpoint::Revoke => Some("/oauth/v4/{realm}/revoke"),
             Endpoint::EndSession => Some("/oauth/v4/{realm}/cloud_directory/sso/logout"),
+            // App ID has no device authorization grant.
+            Endpoint::DeviceAuthorization | Endpoint::DeviceVerification => None,
         }
     }
 

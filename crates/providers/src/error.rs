@@ -181,6 +181,9 @@ pub enum ErrorKind {
     IntrospectionForbidden,
     /// The server failed (a key could not sign); never caused by request data.
     ServerError,
+    /// A device authorization request or poll refused (RFC 8628 §3.5), worded from the
+    /// provider's [`DeviceFacts`](crate::device::DeviceFacts).
+    Device(crate::device::DeviceError),
 }
 
 /// One error as the provider writes it.

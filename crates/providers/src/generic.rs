@@ -36,6 +36,8 @@ pub(crate) fn route(endpoint: Endpoint) -> &'static str {
         Endpoint::Introspect => "/{realm}/introspect",
         Endpoint::Revoke => "/{realm}/revoke",
         Endpoint::EndSession => "/{realm}/logout",
+        Endpoint::DeviceAuthorization => "/{realm}/device_authorization",
+        Endpoint::DeviceVerification => "/{realm}/device",
     }
 }
 
@@ -190,6 +192,7 @@ pub(crate) fn error_response(kind: &ErrorKind, detail: &str, realm: &str) -> Err
         ErrorKind::BearerInSeveralPlaces => (400, C::InvalidRequest, Challenge::Bearer),
         ErrorKind::InsufficientScope { .. } => (403, C::InsufficientScope, Challenge::Bearer),
         ErrorKind::ServerError => (500, C::ServerError, Challenge::None),
+        ErrorKind::Device(error) => return crate::device::STANDARD.error_response(*error),
     };
     let description = sanitize_description(detail);
     let www_authenticate = match challenge {

@@ -15,15 +15,19 @@ pub enum GrantType {
     ClientCredentials,
     /// `password`, the resource owner password credentials grant (RFC 6749 §4.3).
     Password,
+    /// `urn:ietf:params:oauth:grant-type:device_code`, the device authorization grant
+    /// (RFC 8628 §3.4); `device_code` in the World.
+    DeviceCode,
 }
 
 impl GrantType {
     /// Every grant type, in the order discovery lists them.
-    pub const ALL: [GrantType; 4] = [
+    pub const ALL: [GrantType; 5] = [
         GrantType::AuthorizationCode,
         GrantType::RefreshToken,
         GrantType::ClientCredentials,
         GrantType::Password,
+        GrantType::DeviceCode,
     ];
 
     /// The `grant_type` wire value.
@@ -33,6 +37,7 @@ impl GrantType {
             GrantType::RefreshToken => "refresh_token",
             GrantType::ClientCredentials => "client_credentials",
             GrantType::Password => "password",
+            GrantType::DeviceCode => "urn:ietf:params:oauth:grant-type:device_code",
         }
     }
 

@@ -78,11 +78,12 @@ pub const QUIRKS: Quirks = Quirks {
     required_access_token_claims: &["iss", "exp", "aud", "sub", "iat", "jti", "azp"],
     access_token_payload_typ: Some(ACCESS_TOKEN_PAYLOAD_TYP),
     client_roles: ClientRoles::PerClient,
+    device: Some(crate::device::KEYCLOAK),
     ..Quirks::STANDARD
 };
 
 /// The member order of Keycloak's discovery document (recorded 26.7.1 document).
-const DISCOVERY_ORDER: [&str; 30] = [
+const DISCOVERY_ORDER: [&str; 31] = [
     "issuer",
     "authorization_endpoint",
     "token_endpoint",
@@ -112,6 +113,7 @@ const DISCOVERY_ORDER: [&str; 30] = [
     "revocation_endpoint_auth_methods_supported",
     "backchannel_logout_supported",
     "backchannel_logout_session_supported",
+    "device_authorization_endpoint",
     "authorization_response_iss_parameter_supported",
 ];
 
@@ -150,6 +152,9 @@ impl Flavor for Keycloak {
             Endpoint::Introspect => "/realms/{realm}/protocol/openid-connect/token/introspect",
             Endpoint::Revoke => "/realms/{realm}/protocol/openid-connect/revoke",
             Endpoint::EndSession => "/realms/{realm}/protocol/openid-connect/logout",
+            Endpoint::DeviceAuthorization => "/realms/{realm}/protocol/openid-connect/auth/device",
+            // DeviceGrantType.oauth2DeviceVerificationUrl: `{realm}/device`.
+            Endpoint::DeviceVerification => "/realms/{realm}/device",
         })
     }
 
@@ -198,7 +203,9 @@ impl Flavor for Keycloak {
         claims.insert("iat".into(), json!(input.issued_at));
         // Keycloak 26.7.3 keeps the session's auth_time after an interactive login, also in
         // refreshed tokens; a direct (password) grant's tokens have none (golden token-password.json).
-        if let (Some(GrantType::AuthorizationCode), Some(auth_time)) = (input.login, input.auth_time) {
+        if let (Some(GrantType::AuthorizationCode | GrantType::DeviceCode), Some(auth_time)) =
+            (input.login, input.auth_time)
+        {
             claims.insert("auth_time".into(), json!(auth_time));
         }
         claims.insert("jti".into(), json!(jti(input.grant, input.jti)));
@@ -369,6 +376,10 @@ impl Flavor for Keycloak {
                 "unauthorized_client",
                 "Client not allowed for direct access grants",
             ),
+            // DeviceGrantType.oauth2DeviceFlow: the device flow disabled for the client.
+            ErrorKind::UnauthorizedGrant {
+                grant: GrantType::DeviceCode,
+            } => json(400, "invalid_grant", "Client not allowed OAuth 2.0 Device Authorization Grant"),
             ErrorKind::UnauthorizedGrant { .. } => json(400, "unauthorized_client", &sanitize_description(detail)),
             ErrorKind::InvalidCode => json(400, "invalid_grant", "Code not valid"),
             ErrorKind::PkceMismatch | ErrorKind::PkceVerifierMissing => json(400, "invalid_grant", "PKCE verification failed"),
@@ -435,6 +446,8 @@ fn jti(grant: Option<GrantType>, id: &str) -> String {
         Some(GrantType::ClientCredentials) => format!("trrtcc:{id}"),
         Some(GrantType::AuthorizationCode) => format!("onrtac:{id}"),
         Some(GrantType::RefreshToken) => format!("onrtrt:{id}"),
+        // DeviceGrantTypeFactory.GRANT_SHORTCUT `dg` (source, not yet recorded).
+        Some(GrantType::DeviceCode) => format!("onrtdg:{id}"),
         None => id.to_owned(),
     }
 }

@@ -17,6 +17,7 @@ pub mod claims;
 pub mod clock;
 pub mod detect;
 mod deviation;
+pub mod device;
 mod error;
 mod flavor;
 pub mod generic;

@@ -42,6 +42,9 @@ pub struct ProviderMetadata {
     /// `end_session_endpoint` (OpenID Connect RP-Initiated Logout 1.0 §2.1).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub end_session_endpoint: Option<String>,
+    /// `device_authorization_endpoint` (RFC 8628 §4), where the device grant is served.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub device_authorization_endpoint: Option<String>,
     /// `scopes_supported`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub scopes_supported: Option<Vec<String>>,
@@ -51,8 +54,8 @@ pub struct ProviderMetadata {
     /// `response_modes_supported`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub response_modes_supported: Option<Vec<&'static str>>,
-    /// `grant_types_supported`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// `grant_types_supported`, as wire names (the device grant's is a URN).
+    #[serde(skip_serializing_if = "Option::is_none", serialize_with = "wire_names")]
     pub grant_types_supported: Option<Vec<GrantType>>,
     /// `subject_types_supported`.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -149,12 +152,13 @@ impl ProviderMetadata {
         for (_, scope_claims) in SCOPE_CLAIMS {
             claims.extend_from_slice(scope_claims);
         }
-        let grants = input
+        let grants: Vec<GrantType> = input
             .grant_types
             .iter()
             .copied()
             .filter(|grant| quirks.grant_types.contains(grant))
             .collect();
+        let device = quirks.device.is_some() && grants.contains(&GrantType::DeviceCode);
         let pkce = (!quirks.deviates(Deviation::PkceMethodsNotAdvertised)).then(|| quirks.pkce_methods.to_vec());
         ProviderMetadata {
             issuer: input.site.issuer(),
@@ -165,6 +169,7 @@ impl ProviderMetadata {
             introspection_endpoint: url(Endpoint::Introspect),
             revocation_endpoint: url(Endpoint::Revoke),
             end_session_endpoint: url(Endpoint::EndSession),
+            device_authorization_endpoint: device.then(|| url(Endpoint::DeviceAuthorization)).flatten(),
             scopes_supported: Some(input.realm.scopes.clone()),
             response_types_supported: Some(vec!["code"]),
             response_modes_supported: Some(vec!["query"]),
@@ -223,6 +228,7 @@ pub const STANDARD_ORDER: &[&str] = &[
     "introspection_endpoint",
     "revocation_endpoint",
     "end_session_endpoint",
+    "device_authorization_endpoint",
     "scopes_supported",
     "response_types_supported",
     "response_modes_supported",
@@ -242,6 +248,14 @@ pub const STANDARD_ORDER: &[&str] = &[
     "backchannel_logout_supported",
     "frontchannel_logout_supported",
 ];
+
+/// Serializes grant types by their `grant_type` wire names.
+fn wire_names<S: serde::Serializer>(grants: &Option<Vec<GrantType>>, serializer: S) -> Result<S::Ok, S::Error> {
+    let names: Option<Vec<&str>> = grants
+        .as_ref()
+        .map(|grants| grants.iter().map(|grant| grant.as_str()).collect());
+    names.serialize(serializer)
+}
 
 #[cfg(test)]
 mod tests;

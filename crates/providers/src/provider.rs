@@ -49,11 +49,15 @@ pub enum Endpoint {
     Revoke,
     /// RP-initiated logout (`end_session_endpoint`).
     EndSession,
+    /// RFC 8628 device authorization endpoint (`device_authorization_endpoint`).
+    DeviceAuthorization,
+    /// The page where the user enters a device's user code (`verification_uri`).
+    DeviceVerification,
 }
 
 impl Endpoint {
     /// Every endpoint.
-    pub const ALL: [Endpoint; 10] = [
+    pub const ALL: [Endpoint; 12] = [
         Endpoint::Discovery,
         Endpoint::AuthorizationServerMetadata,
         Endpoint::Jwks,
@@ -64,6 +68,8 @@ impl Endpoint {
         Endpoint::Introspect,
         Endpoint::Revoke,
         Endpoint::EndSession,
+        Endpoint::DeviceAuthorization,
+        Endpoint::DeviceVerification,
     ];
 }
 
@@ -170,6 +176,11 @@ impl Provider {
     /// How this provider answers `kind`; `detail` is the mock's explanation, `realm` names the
     /// realm for `WWW-Authenticate`.
     pub fn error_response(self, kind: &crate::ErrorKind, detail: &str, realm: &str) -> crate::ErrorResponse {
+        if let crate::ErrorKind::Device(error) = kind
+            && let Some(facts) = crate::device::facts(self)
+        {
+            return facts.error_response(*error);
+        }
         self.flavor().error_response(kind, detail, realm)
     }
 }

@@ -170,6 +170,10 @@ pub struct Quirks {
     /// Whether the World's personal access tokens of machine users (`client_credentials`
     /// clients) are live bearer tokens at introspection and userinfo (ZITADEL).
     pub personal_access_tokens: bool,
+    /// The provider's device authorization grant (RFC 8628); `None` where it has none or the
+    /// mock does not imitate it. Served only when [`Quirks::grant_types`] lists
+    /// [`GrantType::DeviceCode`] too.
+    pub device: Option<crate::device::DeviceFacts>,
 }
 
 impl Quirks {
@@ -206,6 +210,7 @@ impl Quirks {
         pkce_plain_unadvertised: false,
         token_redirect_uri_required: false,
         personal_access_tokens: false,
+        device: Some(crate::device::STANDARD),
     };
 
     /// The audience a resource server whose client is `resource` configures for `realm`.

@@ -66,6 +66,12 @@ pub struct Lifetimes {
     /// A login session ends this long after the login whatever its use (Keycloak's
     /// `ssoSessionMaxLifespan`, whose default is 36000 s).
     pub session_max: u64,
+    /// How long a device code lives (RFC 8628 `expires_in`); `None`: the provider's default
+    /// ([`DeviceFacts::lifetime`](crate::device::DeviceFacts::lifetime)).
+    pub device_code: Option<u64>,
+    /// The device polling interval in seconds (RFC 8628 `interval`); `None`: the provider's
+    /// default ([`DeviceFacts::interval`](crate::device::DeviceFacts::interval)).
+    pub device_poll_interval: Option<u64>,
 }
 
 /// Whether a client can keep a secret (RFC 6749 §2.1).

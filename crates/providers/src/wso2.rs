@@ -83,6 +83,14 @@ pub const QUIRKS: Quirks = Quirks {
     introspection_carries_roles: false,
     // identity-inbound-auth-oauth EndpointUtil.java 1322-1329: `"Basic realm=" + HostName`.
     challenge_realm: ChallengeRealm::HostName,
+    // The mock does not imitate WSO2's device grant yet (docs/providers.md).
+    grant_types: &[
+        crate::GrantType::AuthorizationCode,
+        crate::GrantType::RefreshToken,
+        crate::GrantType::ClientCredentials,
+        crate::GrantType::Password,
+    ],
+    device: None,
     ..Quirks::STANDARD
 };
 
@@ -143,6 +151,8 @@ impl Flavor for Wso2 {
             Endpoint::Introspect => "/t/{realm}/oauth2/introspect",
             Endpoint::Revoke => "/t/{realm}/oauth2/revoke",
             Endpoint::EndSession => "/t/{realm}/oidc/logout",
+            // The mock does not imitate WSO2's device grant (`/oauth2/device_authorize`) yet.
+            Endpoint::DeviceAuthorization | Endpoint::DeviceVerification => return None,
         })
     }
 
@@ -158,6 +168,7 @@ impl Flavor for Wso2 {
             Endpoint::Introspect => "/oauth2/introspect",
             Endpoint::Revoke => "/oauth2/revoke",
             Endpoint::EndSession => "/oidc/logout",
+            Endpoint::DeviceAuthorization | Endpoint::DeviceVerification => return None,
         })
     }
 
@@ -188,6 +199,7 @@ impl Flavor for Wso2 {
             Endpoint::Introspect => &["/t/carbon.super/oauth2/introspect"],
             Endpoint::Revoke => &["/t/carbon.super/oauth2/revoke"],
             Endpoint::EndSession => &["/t/carbon.super/oidc/logout"],
+            Endpoint::DeviceAuthorization | Endpoint::DeviceVerification => &[],
         }
     }
 

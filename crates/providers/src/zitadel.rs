@@ -144,6 +144,7 @@ pub const QUIRKS: Quirks = Quirks {
         GrantType::AuthorizationCode,
         GrantType::RefreshToken,
         GrantType::ClientCredentials,
+        GrantType::DeviceCode,
     ],
     pkce_methods: &["S256"],
     authorization_response_iss: false,
@@ -165,11 +166,12 @@ pub const QUIRKS: Quirks = Quirks {
     // Machine users' personal access tokens (zitadel/zitadel internal/command/
     // user_personal_access_token.go, internal/api/oidc/introspect.go).
     personal_access_tokens: true,
+    device: Some(crate::device::ZITADEL),
     ..Quirks::STANDARD
 };
 
 /// The member order of ZITADEL's discovery document (zitadel/oidc's `DiscoveryConfiguration`).
-const DISCOVERY_ORDER: [&str; 21] = [
+const DISCOVERY_ORDER: [&str; 22] = [
     "issuer",
     "authorization_endpoint",
     "token_endpoint",
@@ -177,6 +179,8 @@ const DISCOVERY_ORDER: [&str; 21] = [
     "userinfo_endpoint",
     "revocation_endpoint",
     "end_session_endpoint",
+    // zitadel/oidc `Configuration`: device_authorization_endpoint follows end_session_endpoint.
+    "device_authorization_endpoint",
     "jwks_uri",
     "scopes_supported",
     "response_types_supported",
@@ -238,6 +242,10 @@ impl Flavor for Zitadel {
             Endpoint::Introspect => Some("/oauth/v2/introspect"),
             Endpoint::Revoke => Some("/oauth/v2/revoke"),
             Endpoint::EndSession => Some("/oidc/v1/end_session"),
+            Endpoint::DeviceAuthorization => Some("/oauth/v2/device_authorization"),
+            // ZITADEL serves `/device` (RedirectDeviceAuthToPrefix to its login UI) and
+            // zitadel/oidc writes issuer + UserFormPath into verification_uri.
+            Endpoint::DeviceVerification => Some("/device"),
         }
     }
 

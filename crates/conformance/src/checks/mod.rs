@@ -7,6 +7,7 @@ use std::future::Future;
 use std::pin::Pin;
 
 mod authorize;
+mod device;
 mod discovery;
 mod guard;
 mod id_token;
@@ -69,6 +70,7 @@ pub(crate) fn catalog() -> Vec<Entry> {
     entries.extend(userinfo::entries());
     entries.extend(id_token::entries());
     entries.extend(guard::entries());
+    entries.extend(device::entries());
     entries
 }
 

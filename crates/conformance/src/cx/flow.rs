@@ -280,6 +280,6 @@ impl<'t> Cx<'t> {
     }
 }
 
-fn same_origin(url: &url::Url, issuer: &str) -> bool {
+pub(super) fn same_origin(url: &url::Url, issuer: &str) -> bool {
     url::Url::parse(issuer).is_ok_and(|issuer| issuer.origin() == url.origin())
 }

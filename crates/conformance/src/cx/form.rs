@@ -27,6 +27,24 @@ pub(super) fn login_form(html: &str) -> Option<LoginForm> {
     Some(LoginForm { action, hidden })
 }
 
+/// The first form of `html` with a submit input named `accept` (a consent page, Keycloak's
+/// `oauth-grant` form): its action and hidden fields.
+pub(super) fn consent_form(html: &str) -> Option<LoginForm> {
+    let document = Html::parse_document(html);
+    let form = document
+        .select(&selector("form")?)
+        .find(|form| selector(r#"[name="accept"]"#).is_some_and(|accept| form.select(&accept).next().is_some()))?;
+    let action = form.value().attr("action")?.to_owned();
+    let hidden = form
+        .select(&selector(r#"input[type="hidden"][name]"#)?)
+        .filter_map(|input| {
+            let name = input.value().attr("name")?.to_owned();
+            Some((name, input.value().attr("value").unwrap_or_default().to_owned()))
+        })
+        .collect();
+    Some(LoginForm { action, hidden })
+}
+
 fn selector(css: &str) -> Option<Selector> {
     Selector::parse(css).ok()
 }

@@ -5,6 +5,7 @@
 //! client authentication), [`form`] (reading the login form of the provider's HTML), [`jwt`]
 //! (S256, unverified claims).
 
+pub(crate) mod device;
 mod flow;
 mod form;
 mod jwt;
@@ -100,6 +101,7 @@ impl<'t> Cx<'t> {
             Endpoint::Introspect => "introspection_endpoint",
             Endpoint::Revoke => "revocation_endpoint",
             Endpoint::EndSession => "end_session_endpoint",
+            Endpoint::DeviceAuthorization => "device_authorization_endpoint",
             _ => "",
         };
         let doc = self.discovery().await?;
@@ -140,6 +142,11 @@ impl<'t> Cx<'t> {
     /// The client allowed to introspect, or a skip.
     pub(crate) fn introspector(&self) -> Step<&'t Client> {
         self.cast_member(|cast| cast.introspector, Capability::Introspection)
+    }
+
+    /// The device-grant client, or a skip.
+    pub(crate) fn device_client(&self) -> Step<&'t Client> {
+        self.cast_member(|cast| cast.device, Capability::DeviceFlow)
     }
 
     /// An enabled user, or a skip (the code-flow entry names the user).

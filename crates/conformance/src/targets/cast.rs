@@ -16,6 +16,8 @@ pub(crate) struct Cast<'w> {
     pub(crate) introspector: Option<&'w Client>,
     /// A confidential client_credentials client whose id or secret form-urlencoding changes.
     pub(crate) encoded: Option<&'w Client>,
+    /// A client with the device authorization grant.
+    pub(crate) device: Option<&'w Client>,
     /// An enabled user.
     pub(crate) user: Option<&'w User>,
 }
@@ -53,6 +55,10 @@ impl<'w> Cast<'w> {
             service,
             introspector,
             encoded,
+            device: realm
+                .clients
+                .values()
+                .find(|client| client.allows(GrantType::DeviceCode)),
             user: users.next(),
         }
     }
@@ -66,6 +72,7 @@ impl<'w> Cast<'w> {
             Capability::Introspection => self.introspector.is_some(),
             Capability::EncodedCredentials => self.encoded.is_some(),
             Capability::MockControl => mock_control,
+            Capability::DeviceFlow => self.device.is_some() && self.user.is_some(),
         }
     }
 

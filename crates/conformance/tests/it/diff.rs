@@ -75,6 +75,31 @@ reason = "Keycloak's realm roles"
     assert!(KnownDifferences::parse("[[known]]\npath = \"x\"\n").is_err());
 }
 
+#[tokio::test]
+async fn the_diff_observes_the_device_grant_where_the_flavor_has_it() {
+    let keycloak = observe(Provider::Keycloak).await;
+    let seen = |path: &str| {
+        keycloak
+            .get(path)
+            .cloned()
+            .unwrap_or_else(|| panic!("{path} not observed"))
+    };
+    assert_eq!(seen("device.authorization.status"), "200");
+    assert_eq!(seen("device.authorization.body.user_code"), "string");
+    assert_eq!(seen("device.pending.body.error"), "\"authorization_pending\"");
+    assert_eq!(seen("device.slow_down.body.error_description"), "\"Slow down\"");
+    assert_eq!(seen("device.unknown_code.body.error"), "\"invalid_grant\"");
+    assert_eq!(seen("device.denied.body.error"), "\"access_denied\"");
+    assert_eq!(seen("device.not_allowed.body.error"), "\"unauthorized_client\"");
+    assert_eq!(seen("device.tokens.status"), "200");
+    assert_eq!(
+        seen("device.redeemed.body.error_description"),
+        "\"Device code not valid\""
+    );
+    let appid = observe(Provider::AppId).await;
+    assert!(appid.contains_key("device.authorization.skipped"), "{appid:?}");
+}
+
 #[test]
 fn the_shipped_keycloak_known_differences_parse_and_give_reasons() {
     let known = KnownDifferences::parse(diff::known_for(Provider::Keycloak).unwrap()).unwrap();

@@ -166,6 +166,29 @@ fn table() -> Vec<(&'static str, Endpoint, Break, &'static str)> {
         ("IDT-05", Token, Body(tokens()), "kid"),
         ("IDT-09", Token, Body(tokens()), "id_token.nonce"),
         ("IDT-11", Token, Body(tokens()), "id_token.at_hash"),
+        (
+            "DEV-01",
+            DeviceAuthorization,
+            Body(r#"{"device_code":"d","user_code":"","verification_uri":"x","expires_in":0}"#.into()),
+            "user_code",
+        ),
+        ("DEV-02", Token, Body(tokens()), "access_token"),
+        ("DEV-03", Token, Body(tokens()), "access_token"),
+        ("DEV-04", Token, Status(503), "503"),
+        (
+            "DEV-05",
+            Token,
+            Body(r#"{"error":"authorization_pending"}"#.into()),
+            "authorization_pending",
+        ),
+        ("DEV-06", Token, Body(tokens()), "access_token"),
+        ("DEV-07", Token, Body(tokens()), "access_token"),
+        (
+            "DEV-08",
+            DeviceAuthorization,
+            Body(r#"{"device_code":"d","user_code":"U","verification_uri":"x","expires_in":5}"#.into()),
+            "device_code",
+        ),
     ]
 }
 
@@ -248,6 +271,11 @@ async fn revocation_checks_fail_on_a_broken_revocation_endpoint() {
 #[tokio::test]
 async fn userinfo_checks_fail_on_a_broken_userinfo_endpoint() {
     breaks("UI").await;
+}
+
+#[tokio::test]
+async fn device_checks_fail_on_a_broken_device_or_token_endpoint() {
+    breaks("DEV").await;
 }
 
 #[tokio::test]

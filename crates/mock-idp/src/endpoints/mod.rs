@@ -17,6 +17,7 @@ use crate::error::OAuthError;
 use axum::Router;
 use axum::response::Response;
 use axum::routing::MethodRouter;
+pub(crate) use extract::shape_errors;
 use providers::{Endpoint, ErrorKind};
 use std::sync::Arc;
 
@@ -60,7 +61,7 @@ pub(crate) fn router(app: Arc<App>) -> Router {
             .route(path, shaped(attributes::all()))
             .route(&format!("{path}/{{name}}"), shaped(attributes::one()));
     }
-    let routes = routes
+    let routes = crate::device::mount(routes, &app)
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed);
     let context_path = context_path(&app.public_url);

@@ -19,6 +19,7 @@ pub(crate) const SUPPORTED: &[GrantType] = &[
     GrantType::RefreshToken,
     GrantType::ClientCredentials,
     GrantType::Password,
+    GrantType::DeviceCode,
 ];
 
 /// Grant types this server implements for `provider` (the provider may offer fewer).
@@ -54,5 +55,6 @@ pub(crate) fn issue(cx: &RealmCtx, client: AuthenticatedClient<'_>, params: &Par
         GrantType::RefreshToken => refresh_token::issue(cx, client.client, params),
         GrantType::ClientCredentials => client_credentials::issue(cx, client.client, params),
         GrantType::Password => password::issue(cx, client.client, params),
+        GrantType::DeviceCode => crate::device::grant::issue(cx, client.client, params),
     }
 }

@@ -338,7 +338,7 @@ fn keys_generate_writes_once_and_refuses_to_overwrite() {
 fn check_config_and_export_describe_the_default_world() {
     let (code, stdout, _) = run(&["check-config"]);
     assert_eq!(code, 0);
-    assert!(stdout.contains("realm demo (default): 4 clients, 3 users"), "{stdout}");
+    assert!(stdout.contains("realm demo (default): 5 clients, 3 users"), "{stdout}");
     let (code, stdout, _) = run(&["export", "keycloak-realm"]);
     assert_eq!(code, 0);
     let realm: serde_json::Value = serde_json::from_str(&stdout).unwrap();

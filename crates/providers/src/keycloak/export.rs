@@ -158,6 +158,9 @@ fn client_json(client: &Client) -> Value {
     if client.allows(GrantType::ClientCredentials) && !client.allows(GrantType::RefreshToken) {
         attributes.insert("client_credentials.use_refresh_token".into(), json!("false"));
     }
+    if client.allows(GrantType::DeviceCode) {
+        attributes.insert("oauth2.device.authorization.grant.enabled".into(), json!("true"));
+    }
     if client.access_token_format == Some(TokenFormat::Opaque) {
         // Keycloak has no opaque access tokens; the mock's flavor always issues JWTs.
         attributes.insert(
@@ -225,7 +228,10 @@ mod tests {
             .iter()
             .map(|c| c["clientId"].as_str().unwrap())
             .collect();
-        assert_eq!(clients, ["api", "service", "spa", "web-app"]);
+        assert_eq!(clients, ["api", "service", "spa", "tv", "web-app"]);
+        let tv = &export["clients"][3];
+        assert_eq!(tv["attributes"]["oauth2.device.authorization.grant.enabled"], "true");
+        assert_eq!(tv["standardFlowEnabled"], false);
         let spa = &export["clients"][2];
         assert_eq!(spa["publicClient"], true);
         assert_eq!(spa["attributes"]["pkce.code.challenge.method"], "S256");

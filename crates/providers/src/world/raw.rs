@@ -35,6 +35,8 @@ pub(super) struct RawLifetimes {
     pub(super) login_secs: Option<Spanned<u64>>,
     pub(super) session_idle_secs: Option<Spanned<u64>>,
     pub(super) session_max_secs: Option<Spanned<u64>>,
+    pub(super) device_code_secs: Option<Spanned<u64>>,
+    pub(super) device_poll_interval_secs: Option<Spanned<u64>>,
 }
 
 #[derive(Debug, Clone, Copy, Deserialize)]

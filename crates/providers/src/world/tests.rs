@@ -30,6 +30,8 @@ fn the_default_world_holds_the_facts_outside_clients_rely_on() {
             login: 1800,
             session_idle: 1800,
             session_max: 36000,
+            device_code: None,
+            device_poll_interval: None,
         }
     );
 

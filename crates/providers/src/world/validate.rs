@@ -17,6 +17,8 @@ const DEFAULT_LIFETIMES: Lifetimes = Lifetimes {
     login: 1800,
     session_idle: 1800,
     session_max: 36000,
+    device_code: None,
+    device_poll_interval: None,
 };
 
 pub(super) fn world(raw: RawWorld, fail: Fail<'_>) -> Result<World, WorldError> {
@@ -173,6 +175,14 @@ fn lifetimes(raw: Option<RawLifetimes>, path: &str, fail: Fail<'_>) -> Result<Li
         login: pick(raw.login_secs, "login_secs", DEFAULT_LIFETIMES.login)?,
         session_idle: pick(raw.session_idle_secs, "session_idle_secs", refresh_token)?,
         session_max: pick(raw.session_max_secs, "session_max_secs", DEFAULT_LIFETIMES.session_max)?,
+        device_code: raw
+            .device_code_secs
+            .map(|secs| pick(Some(secs), "device_code_secs", 0))
+            .transpose()?,
+        device_poll_interval: raw
+            .device_poll_interval_secs
+            .map(|secs| pick(Some(secs), "device_poll_interval_secs", 0))
+            .transpose()?,
     })
 }
 
