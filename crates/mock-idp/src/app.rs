@@ -5,6 +5,7 @@ use crate::error::OAuthError;
 use crate::faults::Faults;
 use crate::grants;
 use crate::keys::{KeyError, KeyMaterial, RealmKeys};
+use crate::mock_clock::MockClock;
 use crate::state::Store;
 use axum::body::Bytes;
 use providers::claims::DiscoveryInput;
@@ -21,7 +22,8 @@ pub(crate) struct App {
     pub(crate) public_url: String,
     pub(crate) realms: BTreeMap<String, RealmState>,
     pub(crate) store: Store,
-    pub(crate) clock: Arc<dyn Clock>,
+    /// The configured clock, controllable at run time (admin API, [`crate::MockIdp::admin`]).
+    pub(crate) clock: MockClock,
     /// A `login_hint` naming an enabled user logs that user in without the login page.
     pub(crate) auto_approve: bool,
     /// Grant types served: the mock's, filtered by what the provider offers (computed once).
@@ -77,7 +79,7 @@ impl App {
             public_url,
             realms,
             store,
-            clock,
+            clock: MockClock::new(clock),
             auto_approve,
             grant_types: grants::supported(provider),
             faults: Faults::default(),

@@ -12,6 +12,7 @@
 //! RP-initiated logout. Malformed input gets an RFC-shaped 4xx, never a 500.
 #![deny(missing_docs)]
 
+mod admin;
 mod app;
 mod b64;
 mod client_auth;
@@ -26,17 +27,21 @@ mod http;
 mod jws;
 mod keys;
 mod login;
+mod mock_clock;
 mod pat;
 mod server;
 mod state;
 mod tokens;
 
+pub use admin::Admin;
+pub use admin::safety::{AdminConfig, AdminConfigError};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use config::{Config, KeySource};
 pub use faults::Fault;
 #[doc(hidden)]
 pub use http::bench_parse_form;
 pub use keys::{KeyError, KeyMaterial};
+pub use mock_clock::{ClockState, MockClock};
 pub use providers::{Endpoint, Provider, World};
 pub use server::{ConnectionLimits, MockIdp, MockIdpBuilder, MockIdpError, MockIdpInfo, TokenSet, TokenSpec};
 

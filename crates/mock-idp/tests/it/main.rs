@@ -1,6 +1,7 @@
 //! mock-idp's integration tests: the `mock-idp` binary as users run it.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod admin;
 mod cli;
 mod hardening;
 mod zitadel_library;
