@@ -30,6 +30,8 @@ pub(crate) struct App {
     pub(crate) grant_types: Vec<providers::GrantType>,
     /// Injected faults and hit counters, per endpoint.
     pub(crate) faults: Faults,
+    /// Every request a provider endpoint answered, bounded.
+    pub(crate) request_log: crate::request_log::RequestLog,
 }
 
 /// A realm's keys and the documents derived from them, swapped together on rotation.
@@ -83,6 +85,7 @@ impl App {
             auto_approve,
             grant_types: grants::supported(provider),
             faults: Faults::default(),
+            request_log: crate::request_log::RequestLog::new(crate::request_log::DEFAULT_CAPACITY),
         }
     }
 

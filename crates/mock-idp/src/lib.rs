@@ -29,6 +29,7 @@ mod keys;
 mod login;
 mod mock_clock;
 mod pat;
+mod request_log;
 mod server;
 mod state;
 mod tokens;
@@ -43,6 +44,7 @@ pub use http::bench_parse_form;
 pub use keys::{KeyError, KeyMaterial};
 pub use mock_clock::{ClockState, MockClock};
 pub use providers::{Endpoint, Provider, World};
+pub use request_log::{LogFilter, LogListing, LoggedRequest};
 pub use server::{ConnectionLimits, MockIdp, MockIdpBuilder, MockIdpError, MockIdpInfo, TokenSet, TokenSpec};
 
 /// The repository README's Rust examples, compiled and run as doctests so they stay true.

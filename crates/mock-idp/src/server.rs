@@ -200,6 +200,12 @@ impl MockIdpBuilder {
         self
     }
 
+    /// How many requests the request log keeps (default 1000; see [`Config::request_log_entries`]).
+    pub fn request_log_entries(mut self, entries: usize) -> MockIdpBuilder {
+        self.config.request_log_entries = Some(entries);
+        self
+    }
+
     /// Admin API settings (see [`crate::AdminConfig`]); by default on for loopback binds.
     pub fn admin(mut self, admin: crate::AdminConfig) -> MockIdpBuilder {
         self.config.admin = admin;
@@ -291,7 +297,8 @@ impl MockIdpBuilder {
             keys.insert(name.clone(), realm_keys);
         }
         let clock = self.clock.unwrap_or_else(|| Arc::new(SystemClock));
-        let app = Arc::new(App::new(
+        let log_capacity = self.config.request_log_entries;
+        let mut app = App::new(
             self.config.provider,
             world,
             public_url,
@@ -303,7 +310,11 @@ impl MockIdpBuilder {
                     .max_state_entries
                     .unwrap_or(crate::state::DEFAULT_MAX_ENTRIES),
             ),
-        ));
+        );
+        if let Some(capacity) = log_capacity {
+            app.request_log = crate::request_log::RequestLog::new(capacity);
+        }
+        let app = Arc::new(app);
         let router = crate::admin::with_admin(
             app.clone(),
             endpoints::router(app.clone()),

@@ -17,6 +17,16 @@ impl Admin<'_> {
         self.app.clock.clone()
     }
 
+    /// The requests provider endpoints answered, oldest first, matching `filter`.
+    pub fn log(&self, filter: &crate::LogFilter) -> crate::LogListing {
+        self.app.request_log.list(filter)
+    }
+
+    /// Forgets every logged request.
+    pub fn clear_log(&self) {
+        self.app.request_log.clear();
+    }
+
     /// Back to the world as loaded: every part listed in the reset registry. Returns the
     /// names of the parts reset.
     pub fn reset(&self) -> Vec<&'static str> {

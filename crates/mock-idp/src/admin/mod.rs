@@ -9,6 +9,7 @@
 
 mod clock;
 mod handle;
+mod log;
 pub(crate) mod problem;
 mod reset;
 pub(crate) mod safety;
@@ -34,6 +35,7 @@ pub(crate) const PREFIX: &str = "/_mock";
 fn resources() -> OpenApiRouter<Arc<App>> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(clock::routes())
+        .merge(log::routes())
         .merge(reset::routes())
 }
 

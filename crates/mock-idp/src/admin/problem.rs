@@ -162,7 +162,6 @@ fn is_json(content_type: Option<&HeaderValue>) -> bool {
 }
 
 /// Query parameters of type `T`, or a 400 problem.
-#[allow(dead_code)] // for the resources built on the skeleton (request log filters, …)
 #[derive(Debug, Clone)]
 pub(crate) struct AdminQuery<T>(pub(crate) T);
 

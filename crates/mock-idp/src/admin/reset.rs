@@ -17,9 +17,12 @@ use utoipa_axum::routes;
 type Part = (&'static str, fn(&App));
 
 /// Everything a reset restores, in order: add one line per piece of state.
-const PARTS: &[Part] = &[("clock", |app| {
-    app.clock.reset();
-})];
+const PARTS: &[Part] = &[
+    ("clock", |app| {
+        app.clock.reset();
+    }),
+    ("log", |app| app.request_log.clear()),
+];
 
 /// Restores every registered part; returns their names.
 pub(crate) fn reset(app: &App) -> Vec<&'static str> {
