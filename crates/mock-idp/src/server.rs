@@ -398,7 +398,7 @@ pub struct MockIdpInfo {
 impl MockIdpInfo {
     /// `(realm, issuer, discovery URL)` of every realm, the default realm first.
     pub fn realms(&self) -> Vec<(String, String, String)> {
-        let world = &self.app.world;
+        let world = self.app.world();
         let mut names: Vec<&String> = world.realms.keys().collect();
         names.sort_by_key(|name| **name != world.default_realm);
         names
@@ -473,12 +473,12 @@ impl MockIdp {
 
     /// The world being served.
     pub fn world(&self) -> &World {
-        &self.app.world
+        self.app.world()
     }
 
     /// The issuer of the default realm.
     pub fn issuer(&self) -> String {
-        self.issuer_of(&self.app.world.default_realm)
+        self.issuer_of(self.app.default_realm())
     }
 
     /// The issuer of `realm`.
@@ -493,7 +493,7 @@ impl MockIdp {
 
     /// The URL of `endpoint` in the default realm.
     pub fn endpoint(&self, endpoint: Endpoint) -> String {
-        self.endpoint_of(&self.app.world.default_realm, endpoint)
+        self.endpoint_of(self.app.default_realm(), endpoint)
     }
 
     /// The URL of `endpoint` in `realm`; empty when the provider does not serve that endpoint
@@ -522,7 +522,7 @@ impl MockIdp {
     /// # Errors
     /// [`MockIdpError`] for an unknown realm, user or client, or a signing failure.
     pub fn mint(&self, spec: TokenSpec) -> Result<String, MockIdpError> {
-        let realm_name = spec.realm.as_deref().unwrap_or(&self.app.world.default_realm);
+        let realm_name = spec.realm.as_deref().unwrap_or(self.app.default_realm());
         let cx = self
             .app
             .realm(realm_name)
@@ -592,7 +592,7 @@ impl MockIdp {
     /// # Errors
     /// [`MockIdpError::Keys`] if key generation fails.
     pub fn rotate_keys(&self) -> Result<(), MockIdpError> {
-        for realm in self.app.world.realms.keys() {
+        for realm in self.app.realms.keys() {
             self.app.rotate_keys(realm, &KeyMaterial::generate()?)?;
         }
         Ok(())

@@ -114,7 +114,7 @@ impl FromRequestParts<Arc<App>> for RealmName {
             .iter()
             .find(|(name, _)| *name == "realm")
             .map(|(_, value)| value.to_owned())
-            .unwrap_or_else(|| app.world.default_realm.clone());
+            .unwrap_or_else(|| app.default_realm().to_owned());
         Ok(RealmName(realm))
     }
 }
