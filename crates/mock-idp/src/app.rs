@@ -127,7 +127,6 @@ impl App {
     /// Edits a copy of the realm called `name` with `edit`, re-checks it with the world's rules for
     /// a realm ([`Realm::validate`]) and swaps it in whole; on any error the live realm is unchanged.
     /// Requests already running keep the snapshot they took.
-    #[allow(dead_code)] // the admin API's user and client CRUD (issue 12) calls it
     pub(crate) fn update_realm<E>(&self, name: &str, edit: impl FnOnce(&mut Realm) -> Result<(), E>) -> Result<(), E>
     where
         E: From<RealmUpdateError>,
@@ -151,7 +150,6 @@ impl App {
     }
 
     /// Puts every realm back to the world as loaded.
-    #[allow(dead_code)] // the admin API's reset (issue 12) calls it
     pub(crate) fn reset_realms(&self) {
         for (name, state) in &self.realms {
             let Some(loaded) = self.world.realm(name) else { continue };
@@ -200,7 +198,6 @@ impl RealmState {
 
 /// Why [`App::update_realm`] refused an edit.
 #[derive(Debug, thiserror::Error)]
-#[allow(dead_code)] // built by update_realm, which the admin API calls
 pub(crate) enum RealmUpdateError {
     /// The world has no realm of that name.
     #[error("no realm `{0}`")]

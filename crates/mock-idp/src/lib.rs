@@ -34,8 +34,8 @@ mod server;
 mod state;
 mod tokens;
 
-pub use admin::Admin;
 pub use admin::safety::{AdminConfig, AdminConfigError};
+pub use admin::{Admin, AdminError, ClientPatch, ClientType, ClientView, NewClient, NewUser, UserPatch, UserView};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use config::{Config, KeySource};
 pub use faults::Fault;

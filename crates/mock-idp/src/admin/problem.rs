@@ -176,6 +176,21 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for AdminQuery<T> 
     }
 }
 
+/// Path parameters of type `T`, or a 400 problem (e.g. a segment that is not UTF-8).
+#[derive(Debug, Clone)]
+pub(crate) struct AdminPath<T>(pub(crate) T);
+
+impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for AdminPath<T> {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<AdminPath<T>, Problem> {
+        axum::extract::Path::<T>::from_request_parts(parts, state)
+            .await
+            .map(|axum::extract::Path(value)| AdminPath(value))
+            .map_err(|err| Problem::new(StatusCode::BAD_REQUEST, Some("invalid-path"), err.body_text()))
+    }
+}
+
 /// A JSON `200 OK` (or `status`) answer of the admin API.
 pub(crate) fn json<T: Serialize>(status: StatusCode, value: &T) -> Response {
     match serde_json::to_vec(value) {

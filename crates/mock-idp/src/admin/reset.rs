@@ -18,6 +18,8 @@ type Part = (&'static str, fn(&App));
 
 /// Everything a reset restores, in order: add one line per piece of state.
 const PARTS: &[Part] = &[
+    ("realms", App::reset_realms),
+    ("store", |app| app.store.clear()),
     ("clock", |app| {
         app.clock.reset();
     }),

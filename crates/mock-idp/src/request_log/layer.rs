@@ -31,7 +31,7 @@ pub(crate) async fn record(
     let (mut parts, body) = request.into_parts();
     let realm = match RealmName::from_request_parts(&mut parts, &app).await {
         Ok(RealmName(realm)) => realm,
-        Err(_) => app.world.default_realm.clone(),
+        Err(_) => app.default_realm().to_owned(),
     };
     let mut entry = LoggedRequest {
         id: 0,
