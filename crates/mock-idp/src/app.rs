@@ -43,6 +43,8 @@ pub(crate) struct RealmState {
     /// The realm's live facts, swapped whole by [`App::update_realm`] (readers keep their snapshot).
     realm: RwLock<Arc<Realm>>,
     published: RwLock<Arc<Published>>,
+    /// The keys the realm started with, for the admin reset.
+    loaded_keys: RealmKeys,
 }
 
 /// Keys with their serialized discovery document and JWK set, built once per key generation.
@@ -76,6 +78,7 @@ impl App {
                     site,
                     realm: RwLock::new(Arc::new(realm.clone())),
                     published: RwLock::new(Arc::new(published)),
+                    loaded_keys: realm_keys.clone(),
                 },
             );
         }
@@ -155,6 +158,15 @@ impl App {
             let Some(loaded) = self.world.realm(name) else { continue };
             *state.realm.write().unwrap_or_else(PoisonError::into_inner) = Arc::new(loaded.clone());
             self.republish(state);
+        }
+    }
+
+    /// Puts every realm's keys back to those it started with (rotations forgotten).
+    pub(crate) fn reset_keys(&self) {
+        for state in self.realms.values() {
+            let realm = state.snapshot();
+            let mut slot = state.published.write().unwrap_or_else(PoisonError::into_inner);
+            *slot = Arc::new(publish(self.provider, &state.site, &realm, state.loaded_keys.clone()));
         }
     }
 

@@ -20,6 +20,8 @@ type Part = (&'static str, fn(&App));
 const PARTS: &[Part] = &[
     ("realms", App::reset_realms),
     ("store", |app| app.store.clear()),
+    ("keys", App::reset_keys),
+    ("faults", |app| app.faults.clear()),
     ("clock", |app| {
         app.clock.reset();
     }),

@@ -316,6 +316,16 @@ async fn reset_restores_the_world_as_loaded_and_forgets_codes_tokens_and_the_clo
         )
         .unwrap();
     idp.admin().clock().advance(60);
+    let jwks_before: Value = http
+        .get(idp.endpoint(Endpoint::Jwks))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    idp.rotate_keys().unwrap();
+    idp.set_fault(Endpoint::Userinfo, mock_idp::Fault::Status(503));
     http.get(idp.endpoint(Endpoint::Jwks)).send().await.unwrap();
 
     let report: Value = http
@@ -332,9 +342,25 @@ async fn reset_restores_the_world_as_loaded_and_forgets_codes_tokens_and_the_clo
         .iter()
         .map(|p| p.as_str().unwrap())
         .collect();
-    for part in ["realms", "store", "clock", "log"] {
+    for part in ["realms", "store", "keys", "faults", "clock", "log"] {
         assert!(parts.contains(&part), "{part} in {parts:?}");
     }
+    assert_eq!(idp.hits(Endpoint::Jwks), 0, "hit counters restart");
+    let jwks_after: Value = http
+        .get(idp.endpoint(Endpoint::Jwks))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(jwks_after, jwks_before, "the keys as loaded, rotations forgotten");
+    let userinfo = http.get(idp.endpoint(Endpoint::Userinfo)).send().await.unwrap();
+    assert_eq!(
+        userinfo.status(),
+        StatusCode::UNAUTHORIZED,
+        "the fault is gone (no token: 401, not 503)"
+    );
     assert!(idp.admin().user("demo", "bob").is_ok());
     assert!(idp.admin().user("demo", "zed").is_err());
     assert_eq!(
@@ -343,7 +369,7 @@ async fn reset_restores_the_world_as_loaded_and_forgets_codes_tokens_and_the_clo
     );
     assert_eq!(idp.admin().clock().state().offset_seconds, 0);
     let log = idp.admin().log(&Default::default());
-    assert_eq!(log.entries.len(), 1, "only the grant after the reset: {log:?}");
+    assert_eq!(log.entries.len(), 3, "only the requests after the reset: {log:?}");
     let refreshed = http
         .post(idp.endpoint(Endpoint::Token))
         .basic_auth("web-app", Some("web-app-secret"))
