@@ -115,6 +115,11 @@ pub(crate) struct Serve {
     /// oldest is evicted beyond it, and an evicted grant's tokens are refused. Default 100000.
     #[arg(long, env = "MOCK_IDP_MAX_STATE_ENTRIES")]
     pub(crate) max_state_entries: Option<usize>,
+    /// Shut down when stdin reaches end of file. A wrapper (the Python or npm package) hands
+    /// the server a pipe it never writes to: when the wrapper's process dies, even by
+    /// SIGKILL, the pipe closes and the server exits instead of outliving it.
+    #[arg(long)]
+    pub(crate) exit_on_stdin_eof: bool,
 }
 
 /// Parses `10s`, `500ms` or a bare number of seconds.
