@@ -43,7 +43,7 @@ pub use faults::Fault;
 pub use http::bench_parse_form;
 pub use keys::{KeyError, KeyMaterial};
 pub use mock_clock::{ClockState, MockClock};
-pub use providers::{Endpoint, Provider, World};
+pub use providers::{Endpoint, Provider, Secret, World};
 pub use request_log::{LogFilter, LogListing, LoggedRequest};
 pub use server::{ConnectionLimits, MockIdp, MockIdpBuilder, MockIdpError, MockIdpInfo, TokenSet, TokenSpec};
 
