@@ -10,7 +10,9 @@ use token_guard::{Alg, InvalidToken, Validator};
 async fn advancing_the_clock_over_http_past_exp_expires_the_token_for_introspection_and_token_guard() {
     let idp = MockIdp::start().await;
     let http = reqwest::Client::new();
-    let token = idp.mint(TokenSpec::user("alice").scope("openid read:messages")).unwrap();
+    let token = idp
+        .mint(TokenSpec::user("alice").scope("openid read:messages"))
+        .unwrap();
     let validator = Validator::builder(idp.issuer(), "api", [Alg::RS256])
         .clock(idp.clock())
         .build()

@@ -274,6 +274,18 @@ async fn the_openapi_document_is_3_1_and_lists_the_admin_routes() {
         assert!(document["paths"][path].is_object(), "{path} missing");
     }
     assert_eq!(document["servers"][0]["url"], json!(admin_url(&idp, "")));
+    let mut operations: Vec<&str> = document["paths"]
+        .as_object()
+        .unwrap()
+        .values()
+        .flat_map(|methods| methods.as_object().unwrap().values())
+        .map(|operation| operation["operationId"].as_str().unwrap())
+        .collect();
+    let count = operations.len();
+    operations.sort_unstable();
+    operations.dedup();
+    assert_eq!(operations.len(), count, "operationIds must be unique: {operations:?}");
+    insta::assert_json_snapshot!("admin_openapi", document, {".servers[].url" => "[public URL]/_mock"});
 }
 
 async fn password_grant(idp: &MockIdp, password: &str) -> reqwest::Response {
