@@ -457,3 +457,31 @@ async fn advancing_the_clock_expires_access_tokens_at_introspection_without_slee
         "advanced past the refresh token's lifetime"
     );
 }
+
+#[tokio::test]
+async fn the_admin_api_lives_under_the_public_urls_path() {
+    let idp = MockIdp::builder()
+        .provider(Provider::Keycloak)
+        .context_path("/auth")
+        .start()
+        .await;
+    assert!(idp.uri().ends_with("/auth"));
+    let http = reqwest::Client::new();
+    let clock = http.get(admin_url(&idp, "/clock")).send().await.unwrap();
+    assert_eq!(clock.status(), StatusCode::OK);
+    let document: Value = http
+        .get(admin_url(&idp, "/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(document["servers"][0]["url"], json!(admin_url(&idp, "")));
+    let outside = http
+        .get(format!("http://{}/_mock/clock", idp.address()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(outside.status(), StatusCode::NOT_FOUND);
+}
