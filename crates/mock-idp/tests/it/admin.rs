@@ -492,7 +492,14 @@ async fn the_admin_api_lives_under_the_public_urls_path() {
 async fn every_admin_operation_answers_malformed_bodies_with_4xx_problems_and_changes_nothing() {
     let idp = MockIdp::start().await;
     let http = reqwest::Client::new();
-    let document: Value = http.get(admin_url(&idp, "/openapi.json")).send().await.unwrap().json().await.unwrap();
+    let document: Value = http
+        .get(admin_url(&idp, "/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     let users_before = idp.admin().users("demo").unwrap();
     let clients_before = idp.admin().clients("demo").unwrap();
     let clock_before = idp.admin().clock().state().offset_seconds;
@@ -531,7 +538,10 @@ async fn every_admin_operation_answers_malformed_bodies_with_4xx_problems_and_ch
             }
         }
     }
-    assert!(checked >= 7 * 7, "only {checked} requests: the document lost its request bodies?");
+    assert!(
+        checked >= 7 * 7,
+        "only {checked} requests: the document lost its request bodies?"
+    );
     assert_eq!(idp.admin().users("demo").unwrap(), users_before);
     assert_eq!(idp.admin().clients("demo").unwrap(), clients_before);
     assert_eq!(idp.admin().clock().state().offset_seconds, clock_before);
