@@ -75,6 +75,10 @@ def test_token_for_uses_the_code_flow_where_the_provider_has_no_password_grant()
         identity = claims(tokens.id_token)
         assert identity["iss"] == idp.issuer
         assert identity["aud"] == "web-app" or "web-app" in identity["aud"]
+        # The running server issued the token (mock-idp token asks it): it knows the opaque
+        # access token, so its userinfo endpoint answers for bob.
+        userinfo = get_json(idp.userinfo_endpoint, tokens.access_token)
+        assert userinfo["sub"] == identity["sub"]
 
 
 def test_an_unknown_user_or_client_is_a_clear_error(keycloak: MockIdp) -> None:

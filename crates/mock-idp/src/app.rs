@@ -33,6 +33,8 @@ pub(crate) struct App {
     pub(crate) faults: Faults,
     /// Every request a provider endpoint answered, bounded.
     pub(crate) request_log: crate::request_log::RequestLog,
+    /// Queued claims and mapping rules (crate::shaping).
+    pub(crate) shaping: crate::shaping::Shaping,
 }
 
 /// A realm's keys and the documents derived from them, swapped together on rotation.
@@ -93,6 +95,7 @@ impl App {
             grant_types: grants::supported(provider),
             faults: Faults::default(),
             request_log: crate::request_log::RequestLog::new(crate::request_log::DEFAULT_CAPACITY),
+            shaping: crate::shaping::Shaping::default(),
         }
     }
 
@@ -124,6 +127,7 @@ impl App {
             site: &state.site,
             issuer: &state.issuer,
             published,
+            form: None,
         })
     }
 
@@ -257,6 +261,8 @@ pub(crate) struct RealmCtx<'a> {
     pub(crate) site: &'a Site,
     pub(crate) issuer: &'a str,
     pub(crate) published: Arc<Published>,
+    /// The token request's form, for mapping rules (set by `with_form`).
+    pub(crate) form: Option<&'a crate::http::Params>,
 }
 
 impl RealmCtx<'_> {

@@ -6,6 +6,8 @@ use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
+pub use crate::config_file::ConfigError;
+
 /// Where a realm's signing keys come from.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -39,14 +41,51 @@ fn embedded() -> &'static KeyMaterial {
     EMBEDDED.get_or_init(KeyMaterial::embedded)
 }
 
+/// Where the world comes from.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum WorldSource {
+    /// A world file (TOML), read when the server starts.
+    File(PathBuf),
+    /// A world given inline, as the tables of a world file.
+    Inline(toml::Table),
+}
+
+impl From<PathBuf> for WorldSource {
+    fn from(path: PathBuf) -> WorldSource {
+        WorldSource::File(path)
+    }
+}
+
+impl WorldSource {
+    /// Reads and validates the world.
+    ///
+    /// # Errors
+    /// [`providers::WorldError`] for an unreadable or invalid world.
+    pub fn load(&self) -> Result<providers::World, providers::WorldError> {
+        match self {
+            WorldSource::File(path) => providers::World::load(path),
+            WorldSource::Inline(table) => {
+                let text = toml::to_string(table).map_err(|err| providers::WorldError::Syntax {
+                    origin: "[world]".into(),
+                    line: 0,
+                    message: err.to_string(),
+                })?;
+                providers::World::from_toml_str(&text, "[world]")
+            }
+        }
+    }
+}
+
 /// Settings of a mock IdP.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Config {
     /// Provider to imitate. Defaults to `generic`.
     pub provider: Provider,
-    /// World file; `None` serves the default world (`fixtures/world.toml`, compiled in).
-    pub world: Option<PathBuf>,
+    /// The world: a file (`world = "world.toml"`) or inline (`[world]` holding a world's
+    /// tables); `None` serves the default world (`fixtures/world.toml`, compiled in).
+    pub world: Option<WorldSource>,
     /// Base URL clients reach the server at, used in issuers and endpoint URLs. Defaults to
     /// `http://{bound address}`, e.g. `http://127.0.0.1:8080`.
     pub public_url: Option<String>,
@@ -71,4 +110,6 @@ pub struct Config {
     pub request_log_entries: Option<usize>,
     /// The admin API under `/_mock/`: on by default on loopback binds only; see [`crate::AdminConfig`].
     pub admin: crate::AdminConfig,
+    /// Standing claim mapping rules, applied in order (see [`crate::shaping`]); none by default.
+    pub mappings: Vec<crate::shaping::MappingRule>,
 }

@@ -18,6 +18,7 @@ mod b64;
 mod client_auth;
 mod clock;
 pub mod config;
+mod config_file;
 mod cookies;
 mod endpoints;
 mod error;
@@ -31,13 +32,14 @@ mod mock_clock;
 mod pat;
 mod request_log;
 mod server;
+pub mod shaping;
 mod state;
 mod tokens;
 
 pub use admin::safety::{AdminConfig, AdminConfigError};
 pub use admin::{Admin, AdminError, ClientPatch, ClientType, ClientView, NewClient, NewUser, UserPatch, UserView};
 pub use clock::{Clock, ManualClock, SystemClock};
-pub use config::{Config, KeySource};
+pub use config::{Config, ConfigError, KeySource, WorldSource};
 pub use faults::Fault;
 #[doc(hidden)]
 pub use http::bench_parse_form;

@@ -2,12 +2,14 @@
 //!
 //! Exit codes: 0 success, 1 failure (one line on stderr), 2 usage error.
 
+mod live;
 mod opt;
+mod wire;
 
 use clap::Parser;
-use mock_idp::{Config, KeyMaterial, KeySource, MockIdp, MockIdpBuilder, World};
-use opt::{Cli, Command, Common};
-use std::io::Read;
+use mock_idp::{Config, KeyMaterial, KeySource, MockIdpBuilder, World, WorldSource};
+use opt::{Cli, Command};
+use std::io::{Read, Write};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
@@ -34,21 +36,51 @@ fn main() -> ExitCode {
     }
 }
 
-fn config(common: &Common, public_url: Option<String>, auto_approve: bool) -> Config {
-    let keys = match (&common.keys, common.fresh_keys) {
-        (Some(dir), _) => KeySource::Dir(dir.clone()),
-        (None, true) => KeySource::Fresh,
-        (None, false) => KeySource::Embedded,
+/// The configuration `serve` runs: the config file's (or the defaults), with every flag or
+/// environment variable given overriding its field.
+fn serve_config(serve: &opt::Serve) -> Result<Config, String> {
+    let mut config = match &serve.config {
+        Some(path) => Config::load(path).map_err(|err| err.to_string())?,
+        None => Config::default(),
     };
-    Config {
-        provider: common.provider,
-        world: common.world.world.clone(),
-        public_url: common.public_url.clone().or(public_url),
-        keys,
-        auto_approve,
-        context_path: None,
-        ..Config::default()
+    let common = &serve.common;
+    if let Some(provider) = common.provider {
+        config.provider = provider;
     }
+    if let Some(world) = &common.world.world {
+        config.world = Some(WorldSource::File(world.clone()));
+    }
+    if let Some(public_url) = &common.public_url {
+        config.public_url = Some(public_url.clone());
+    }
+    if let Some(dir) = &common.keys {
+        config.keys = KeySource::Dir(dir.clone());
+    } else if common.fresh_keys {
+        config.keys = KeySource::Fresh;
+    }
+    config.auto_approve |= serve.auto_approve;
+    if let Some(timeout) = serve.header_read_timeout {
+        config.connections.header_read_timeout = timeout;
+    }
+    if let Some(timeout) = serve.idle_timeout {
+        config.connections.idle_timeout = timeout;
+    }
+    if let Some(max) = serve.max_connections {
+        config.connections.max_connections = max as usize;
+    }
+    if let Some(entries) = serve.max_state_entries {
+        config.max_state_entries = Some(entries);
+    }
+    if let Some(enabled) = serve.admin {
+        config.admin.enabled = Some(enabled);
+    }
+    if let Some(token) = &serve.admin_token {
+        config.admin.token = Some(mock_idp::Secret::new(token.clone()));
+    }
+    if let Some(entries) = serve.request_log_entries {
+        config.request_log_entries = Some(entries);
+    }
+    Ok(config)
 }
 
 fn run_serve(serve: opt::Serve) -> Result<(), String> {
@@ -56,6 +88,7 @@ fn run_serve(serve: opt::Serve) -> Result<(), String> {
         .enable_all()
         .build()
         .map_err(|err| format!("cannot start the runtime: {err}"))?;
+    let config = serve_config(&serve)?;
     runtime.block_on(async move {
         let listener = tokio::net::TcpListener::bind((serve.bind, serve.port))
             .await
@@ -65,7 +98,7 @@ fn run_serve(serve: opt::Serve) -> Result<(), String> {
                 "mock-idp: WARNING: listening on {} is reachable from other machines, and the login page \
 signs anyone in as any user without a password; use it only on a trusted network.{}",
                 serve.bind,
-                if serve.common.public_url.is_none() && serve.bind.is_unspecified() {
+                if config.public_url.is_none() && serve.bind.is_unspecified() {
                     " Issuers are advertised on a loopback address; pass --public-url with an address \
 clients can reach."
                 } else {
@@ -73,15 +106,7 @@ clients can reach."
                 }
             );
         }
-        let mut builder = MockIdpBuilder::default()
-            .config(config(&serve.common, None, serve.auto_approve))
-            .header_read_timeout(serve.header_read_timeout)
-            .idle_timeout(serve.idle_timeout)
-            .max_connections(serve.max_connections as usize);
-        if let Some(entries) = serve.max_state_entries {
-            builder = builder.max_state_entries(entries);
-        }
-        builder = admin_settings(builder, &serve);
+        let builder = MockIdpBuilder::default().config(config);
         let stdin_eof = if serve.exit_on_stdin_eof {
             Some(stdin_closed().map_err(|err| format!("cannot watch stdin: {err}"))?)
         } else {
@@ -137,56 +162,29 @@ fn stdin_closed() -> std::io::Result<tokio::sync::oneshot::Receiver<()>> {
     Ok(receiver)
 }
 
-/// The admin API and request-log flags.
-fn admin_settings(mut builder: MockIdpBuilder, serve: &opt::Serve) -> MockIdpBuilder {
-    if serve.admin.is_some() || serve.admin_token.is_some() {
-        builder = builder.admin(mock_idp::AdminConfig {
-            enabled: serve.admin,
-            token: serve.admin_token.clone().map(mock_idp::Secret::new),
-        });
-    }
-    if let Some(entries) = serve.request_log_entries {
-        builder = builder.request_log_entries(entries);
-    }
-    builder
-}
-
 fn run_token(token: opt::Token) -> Result<(), String> {
-    let public_url = format!("http://127.0.0.1:{}", token.port);
-    let idp = MockIdp::builder()
-        .config(config(&token.common, Some(public_url), false))
-        .try_start()
-        .map_err(|err| err.to_string())?;
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|err| err.to_string())?;
-    let set = runtime
-        .block_on(async {
-            match &token.user {
-                Some(user) => idp.token_for(user, &token.client).await,
-                None => idp.service_token(&token.client).await,
-            }
-        })
-        .map_err(|err| err.to_string())?;
-    if token.json {
-        let mut body = set.extra.clone();
-        body.insert("access_token".into(), set.access_token.clone().into());
-        body.insert("token_type".into(), set.token_type.clone().into());
-        body.insert("expires_in".into(), set.expires_in.into());
-        for (name, value) in [
-            ("refresh_token", &set.refresh_token),
-            ("id_token", &set.id_token),
-            ("scope", &set.scope),
-        ] {
-            if let Some(value) = value {
-                body.insert(name.into(), value.clone().into());
-            }
-        }
-        println!("{}", serde_json::Value::Object(body));
+    let world = load_world(&token.common.world)?;
+    let realm = token.realm.clone().unwrap_or_else(|| world.default_realm.clone());
+    let ask = live::Ask {
+        address: std::net::SocketAddr::from((std::net::Ipv4Addr::LOCALHOST, token.port)),
+        public_url: token.common.public_url.as_deref(),
+        provider: token.common.provider.unwrap_or_default(),
+        world: &world,
+        realm: &realm,
+        client: &token.client,
+        user: token.user.as_deref(),
+    };
+    let body = live::token(&ask)?;
+    let line = if token.json {
+        serde_json::Value::Object(body).to_string()
     } else {
-        println!("{}", set.access_token);
-    }
+        body.get("access_token")
+            .and_then(serde_json::Value::as_str)
+            .unwrap_or_default()
+            .to_owned()
+    };
+    // A closed pipe (`| head`) is the reader's choice, not a failure worth a panic.
+    let _ = writeln!(std::io::stdout(), "{line}");
     Ok(())
 }
 
@@ -218,8 +216,24 @@ fn run_generate(generate: opt::Generate) -> Result<(), String> {
     Ok(())
 }
 
-fn run_check(world: opt::World) -> Result<(), String> {
-    let world = load_world(&world)?;
+fn run_check(check: opt::Check) -> Result<(), String> {
+    let config = match &check.config {
+        Some(path) => {
+            let config = Config::load(path).map_err(|err| err.to_string())?;
+            println!(
+                "config {}: provider {}, {} mapping rules",
+                path.display(),
+                config.provider,
+                config.mappings.len()
+            );
+            Some(config)
+        }
+        None => None,
+    };
+    let world = match (&check.world.world, config.and_then(|config| config.world)) {
+        (None, Some(source)) => source.load().map_err(|err| err.to_string())?,
+        _ => load_world(&check.world)?,
+    };
     for (name, realm) in &world.realms {
         println!(
             "realm {name}{}: {} clients, {} users, scopes: {}",

@@ -16,13 +16,15 @@ pub(crate) struct Cli {
 pub(crate) enum Command {
     /// Serve the world until Ctrl-C; prints each realm's issuer and discovery URL.
     Serve(Serve),
-    /// Print a token for a user (or a client's service account), got through the real grant.
+    /// Print a token for a user (or a client's service account) from the server running on
+    /// --port, got through its real grants; exit 1 when no server answers there.
     Token(Token),
     /// Manage signing keys.
     #[command(subcommand)]
     Keys(Keys),
-    /// Check a world file and print a summary; exit 1 with the error otherwise.
-    CheckConfig(World),
+    /// Check a world file (and a `serve --config` file) and print a summary; exit 1 with the
+    /// error otherwise.
+    CheckConfig(Check),
     /// Write a provider's setup generated from the world (e.g. a Keycloak realm import file).
     #[command(subcommand)]
     Export(Export),
@@ -51,6 +53,15 @@ pub(crate) struct ExportArgs {
 }
 
 #[derive(Debug, Args)]
+pub(crate) struct Check {
+    #[command(flatten)]
+    pub(crate) world: World,
+    /// A `serve --config` file to check as well; its world is checked unless --world is given.
+    #[arg(long, env = "MOCK_IDP_CONFIG")]
+    pub(crate) config: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
 pub(crate) struct World {
     /// World file (TOML); the default world (fixtures/world.toml, compiled in) otherwise.
     #[arg(long, env = "MOCK_IDP_WORLD")]
@@ -66,15 +77,16 @@ fn provider(name: &str) -> Result<mock_idp::Provider, String> {
 pub(crate) struct Common {
     #[command(flatten)]
     pub(crate) world: World,
-    /// Provider to imitate: generic, keycloak (alias ztrust), zitadel, wso2, appid.
-    #[arg(long, env = "MOCK_IDP_PROVIDER", value_parser = provider, default_value = "generic")]
-    pub(crate) provider: mock_idp::Provider,
+    /// Provider to imitate: generic, keycloak (alias ztrust), zitadel, wso2, appid. Default
+    /// generic (or the config file's).
+    #[arg(long, env = "MOCK_IDP_PROVIDER", value_parser = provider)]
+    pub(crate) provider: Option<mock_idp::Provider>,
     /// Directory of per-realm keys written by `mock-idp keys generate`; the embedded
     /// deterministic keys otherwise.
     #[arg(long, env = "MOCK_IDP_KEYS", conflicts_with = "fresh_keys")]
     pub(crate) keys: Option<PathBuf>,
     /// Generate fresh random keys at start instead.
-    #[arg(long)]
+    #[arg(long, env = "MOCK_IDP_FRESH_KEYS")]
     pub(crate) fresh_keys: bool,
     /// Base URL clients use to reach the server (issuers and endpoints are built from it);
     /// default http://{bind}:{port}, with 127.0.0.1 (or [::1]) for a wildcard bind such as
@@ -86,6 +98,11 @@ pub(crate) struct Common {
 
 #[derive(Debug, Args)]
 pub(crate) struct Serve {
+    /// Configuration file (TOML, the library's `Config`: provider, world, keys, public_url,
+    /// connections, max_state_entries, auto_approve, mappings); flags and their environment
+    /// variables override its fields.
+    #[arg(long, env = "MOCK_IDP_CONFIG")]
+    pub(crate) config: Option<PathBuf>,
     #[command(flatten)]
     pub(crate) common: Common,
     /// Port to listen on (0 picks a free one).
@@ -100,17 +117,17 @@ pub(crate) struct Serve {
     #[arg(long, env = "MOCK_IDP_AUTO_APPROVE")]
     pub(crate) auto_approve: bool,
     /// Close a connection whose request line and headers have not all arrived after this long
-    /// (e.g. 10s, 500ms; a bare number is seconds).
-    #[arg(long, env = "MOCK_IDP_HEADER_READ_TIMEOUT", value_parser = duration, default_value = "10s")]
-    pub(crate) header_read_timeout: Duration,
+    /// (e.g. 10s, 500ms; a bare number is seconds). Default 10s.
+    #[arg(long, env = "MOCK_IDP_HEADER_READ_TIMEOUT", value_parser = duration)]
+    pub(crate) header_read_timeout: Option<Duration>,
     /// Close a connection with no request in flight (a keep-alive connection after its
-    /// response) after this long.
-    #[arg(long, env = "MOCK_IDP_IDLE_TIMEOUT", value_parser = duration, default_value = "5s")]
-    pub(crate) idle_timeout: Duration,
+    /// response) after this long. Default 5s.
+    #[arg(long, env = "MOCK_IDP_IDLE_TIMEOUT", value_parser = duration)]
+    pub(crate) idle_timeout: Option<Duration>,
     /// Connections served at once; beyond it a new connection gets 503 (Retry-After: 1) and
-    /// is closed.
-    #[arg(long, env = "MOCK_IDP_MAX_CONNECTIONS", default_value_t = 512, value_parser = clap::value_parser!(u32).range(1..))]
-    pub(crate) max_connections: u32,
+    /// is closed. Default 512.
+    #[arg(long, env = "MOCK_IDP_MAX_CONNECTIONS", value_parser = clap::value_parser!(u32).range(1..))]
+    pub(crate) max_connections: Option<u32>,
     /// The most entries the state store keeps (codes, grants, sessions, pending logins); the
     /// oldest is evicted beyond it, and an evicted grant's tokens are refused. Default 100000.
     #[arg(long, env = "MOCK_IDP_MAX_STATE_ENTRIES")]
@@ -158,9 +175,14 @@ pub(crate) struct Token {
     /// The client the token is issued to.
     #[arg(long)]
     pub(crate) client: String,
-    /// Port of the server the token is meant for (its issuer is http://127.0.0.1:{port}/…).
-    #[arg(long, short, default_value_t = 8080)]
+    /// Port of the running server (on 127.0.0.1) to get the token from. Its provider is found
+    /// from its discovery document (--provider is tried first); the client's secret and the
+    /// user's password come from --world, which must be the world the server serves.
+    #[arg(long, short, env = "MOCK_IDP_PORT", default_value_t = 8080)]
     pub(crate) port: u16,
+    /// The realm; the world's default realm otherwise.
+    #[arg(long)]
+    pub(crate) realm: Option<String>,
     /// Print the whole token response as JSON instead of the access token alone.
     #[arg(long)]
     pub(crate) json: bool,
@@ -192,6 +214,30 @@ mod tests {
     #[test]
     fn the_cli_definition_is_consistent() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn every_serve_flag_has_an_environment_variable() {
+        let mut cli = Cli::command();
+        let serve = cli
+            .find_subcommand_mut("serve")
+            .map(|serve| serve.clone())
+            .unwrap_or_default();
+        let mut flags = 0;
+        // --exit-on-stdin-eof is for wrappers that hand serve a pipe; an inherited environment
+        // variable would make an unrelated serve exit at once.
+        for arg in serve
+            .get_arguments()
+            .filter(|arg| !matches!(arg.get_id().as_str(), "help" | "version" | "exit_on_stdin_eof"))
+        {
+            flags += 1;
+            assert!(
+                arg.get_env().is_some(),
+                "--{} has no environment variable",
+                arg.get_id()
+            );
+        }
+        assert!(flags >= 13, "{flags}");
     }
 
     #[test]

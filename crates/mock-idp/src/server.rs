@@ -2,7 +2,7 @@
 
 use crate::app::App;
 use crate::clock::{Clock, SystemClock};
-use crate::config::{Config, KeySource};
+use crate::config::{Config, KeySource, WorldSource};
 use crate::endpoints;
 use crate::error::OAuthError;
 use crate::keys::{KeyError, KeyMaterial, RealmKeys};
@@ -17,6 +17,7 @@ use std::thread::JoinHandle;
 use std::time::Duration;
 
 mod listen;
+mod shape;
 mod token_for;
 
 pub use listen::ConnectionLimits;
@@ -48,6 +49,9 @@ pub enum MockIdpError {
     /// The admin settings cannot be used with the bind address.
     #[error(transparent)]
     Admin(#[from] crate::AdminConfigError),
+    /// A claim shape or mapping rule was refused.
+    #[error(transparent)]
+    Shaping(#[from] crate::shaping::ShapingError),
     /// The provider refused a request (`token_for`, `mint`).
     #[error("the mock refused the request: {0}")]
     Refused(String),
@@ -138,7 +142,7 @@ impl MockIdpBuilder {
 
     /// Serves the world read from `path` when the server starts.
     pub fn world_file(mut self, path: impl Into<std::path::PathBuf>) -> MockIdpBuilder {
-        self.config.world = Some(path.into());
+        self.config.world = Some(WorldSource::File(path.into()));
         self
     }
 
@@ -218,6 +222,12 @@ impl MockIdpBuilder {
         self
     }
 
+    /// Adds a standing mapping rule (see [`crate::shaping`]); rules apply in the order added.
+    pub fn mapping(mut self, rule: crate::shaping::MappingRule) -> MockIdpBuilder {
+        self.config.mappings.push(rule);
+        self
+    }
+
     /// Applies a whole [`Config`]; later builder calls override its fields.
     pub fn config(mut self, config: Config) -> MockIdpBuilder {
         self.config = config;
@@ -284,7 +294,7 @@ impl MockIdpBuilder {
         let access = self.config.admin.access(bound)?;
         let world = match (self.world, &self.config.world) {
             (Some(world), _) => world,
-            (None, Some(path)) => World::load(path)?,
+            (None, Some(source)) => source.load()?,
             (None, None) => default_world()?.clone(),
         };
         let mut keys = BTreeMap::new();
@@ -315,6 +325,15 @@ impl MockIdpBuilder {
             app.request_log = crate::request_log::RequestLog::new(capacity);
         }
         let app = Arc::new(app);
+        for rule in self.config.mappings {
+            shape::known_names(
+                app.world(),
+                rule.realm.as_deref(),
+                rule.when.client.as_deref(),
+                rule.when.user.as_deref(),
+            )?;
+            app.shaping.add_rule(rule)?;
+        }
         let router = crate::admin::with_admin(
             app.clone(),
             endpoints::router(app.clone()),
@@ -564,6 +583,7 @@ impl MockIdp {
         let overrides = Overrides {
             lifetime: spec.lifetime,
             claims: spec.claims,
+            shape: None,
         };
         cx.access_token(&subject, None, &overrides)
             .map(|(token, _)| token)

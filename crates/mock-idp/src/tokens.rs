@@ -5,6 +5,7 @@ use crate::app::RealmCtx;
 use crate::b64;
 use crate::error::OAuthError;
 use crate::jws;
+use crate::shaping::{Shape, TokenKind};
 use crate::state::{FamilyId, FamilyOwner, FamilyRevoked, OpaqueRecord, RefreshRecord};
 use providers::claims::{AccessTokenInput, IdTokenInput};
 use providers::{Client, ErrorKind, GrantType, SigningAlg, TokenFormat, User};
@@ -47,6 +48,8 @@ pub(crate) struct Issued {
 pub(crate) struct Overrides {
     pub(crate) lifetime: Option<u64>,
     pub(crate) claims: Map<String, Value>,
+    /// Queued claims and mapping rules for this response (crate::shaping).
+    pub(crate) shape: Option<std::sync::Arc<Shape>>,
 }
 
 /// An access token this mock issued and still honours.
@@ -60,13 +63,20 @@ impl RealmCtx<'_> {
         client.signing_alg.unwrap_or(self.realm.signing_alg)
     }
 
-    fn sign(&self, alg: SigningAlg, typ: &str, claims: &Map<String, Value>) -> Result<String, OAuthError> {
+    fn sign(
+        &self,
+        alg: SigningAlg,
+        typ: &str,
+        claims: &Map<String, Value>,
+        headers: &Map<String, Value>,
+    ) -> Result<String, OAuthError> {
         let key = self
             .keys()
             .signer(alg)
             .ok_or_else(|| OAuthError::new(ErrorKind::ServerError, format!("no {alg} key in this realm")))?;
-        jws::sign(key, typ, &self.flavor().quirks().extra_jwt_header(), claims)
-            .map_err(|err| OAuthError::new(ErrorKind::ServerError, err.to_string()))
+        let mut header = self.flavor().quirks().extra_jwt_header();
+        header.extend(headers.clone());
+        jws::sign(key, typ, &header, claims).map_err(|err| OAuthError::new(ErrorKind::ServerError, err.to_string()))
     }
 
     /// Mints an access token (JWT or opaque, per the client) and records it in `family`.
@@ -98,6 +108,10 @@ impl RealmCtx<'_> {
             site: self.site,
         });
         claims.extend(overrides.claims.clone());
+        let mut headers = Map::new();
+        if let Some(shape) = &overrides.shape {
+            shape.apply(TokenKind::Access, &mut claims, &mut headers);
+        }
         let format = subject
             .client
             .access_token_format
@@ -112,6 +126,7 @@ impl RealmCtx<'_> {
                     self.alg_for(subject.client),
                     self.flavor().quirks().access_token_typ,
                     &payload,
+                    &headers,
                 )?;
                 if let Some(family) = family {
                     // Recorded (and checked) under the store's lock: a family revoked while the
@@ -170,14 +185,19 @@ impl RealmCtx<'_> {
             )),
             (None, false) => None,
         };
-        let (access_token, expires_in) = self.access_token(subject, family, &Overrides::default())?;
+        let shape = self.shape_for(subject).map(std::sync::Arc::new);
+        let overrides = Overrides {
+            shape: shape.clone(),
+            ..Overrides::default()
+        };
+        let (access_token, expires_in) = self.access_token(subject, family, &overrides)?;
         let refresh = match (with_refresh, family) {
             (true, Some(family)) => Some(self.refresh_token(subject, family, now)?),
             _ => None,
         };
         let id_token = match subject.user {
             Some(user) if subject.scopes.iter().any(|scope| scope == "openid") => {
-                Some(self.id_token(subject, user, &access_token, now)?)
+                Some(self.id_token(subject, user, &access_token, now, shape.as_deref())?)
             }
             _ => None,
         };
@@ -220,11 +240,18 @@ impl RealmCtx<'_> {
         Ok(token)
     }
 
-    fn id_token(&self, subject: &Subject<'_>, user: &User, access_token: &str, now: u64) -> Result<String, OAuthError> {
+    fn id_token(
+        &self,
+        subject: &Subject<'_>,
+        user: &User,
+        access_token: &str,
+        now: u64,
+        shape: Option<&Shape>,
+    ) -> Result<String, OAuthError> {
         let alg = self.alg_for(subject.client);
         let at_hash = idp_jose::digest::at_hash(alg.as_str(), access_token);
         let jti = b64::random_uuid();
-        let claims = self.flavor().id_token_claims(&IdTokenInput {
+        let mut claims = self.flavor().id_token_claims(&IdTokenInput {
             issuer: self.issuer,
             client: subject.client,
             user,
@@ -241,7 +268,11 @@ impl RealmCtx<'_> {
             grant: subject.grant,
             login: subject.login,
         });
-        self.sign(alg, ID_TOKEN_TYP, &claims)
+        let mut headers = Map::new();
+        if let Some(shape) = shape {
+            shape.apply(TokenKind::Id, &mut claims, &mut headers);
+        }
+        self.sign(alg, ID_TOKEN_TYP, &claims, &headers)
     }
 
     /// The claims of an access token this realm issued and still honours: signature, `typ`,

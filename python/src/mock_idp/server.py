@@ -416,12 +416,11 @@ class MockIdp:
     def token_for(self, user: str, client: str) -> TokenSet:
         """A token for ``user`` issued to ``client`` in the default realm.
 
-        Got by ``mock-idp token`` through the provider's real grant (the password grant where
-        the client and the provider have it, otherwise the code flow with PKCE), with this
-        server's provider, world, keys and issuer, so this server (and any resource server
-        trusting it) accepts its JWTs. The grant lives in that command's process: this server
-        does not know its refresh token or session, nor an opaque access token (ZITADEL's
-        default for a user): the server's userinfo and introspection refuse those.
+        Got by ``mock-idp token``, which asks this running server over loopback HTTP through
+        the provider's real grant (the password grant where the client and the provider have
+        it, otherwise the code flow with PKCE through the server's login form). The server
+        issued the tokens: its userinfo, introspection, refresh and logout know them, opaque
+        access tokens (ZITADEL's default for a user) included.
         """
         return self._token("--user", user, "--client", client)
 

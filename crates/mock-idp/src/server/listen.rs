@@ -36,10 +36,13 @@ use tower::ServiceExt;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct ConnectionLimits {
-    /// Time allowed for a complete request head. Default 10 s.
+    /// Time allowed for a complete request head. Default 10 s. In TOML: `"10s"`, `"500ms"`
+    /// or a number of seconds.
+    #[serde(with = "crate::config_file::duration")]
     pub header_read_timeout: Duration,
     /// Time a connection may stay open without a request in flight. Default 5 s (Node.js's
     /// `keepAliveTimeout`).
+    #[serde(with = "crate::config_file::duration")]
     pub idle_timeout: Duration,
     /// Connections served at once. Default 512 (half the usual `ulimit -n` of 1024).
     pub max_connections: usize,

@@ -120,33 +120,179 @@ fn serve_imitates_the_provider_it_is_told() {
     assert_eq!(status, 200, "{body}");
 }
 
-#[test]
-fn token_prints_a_token_for_the_default_port() {
-    let (code, stdout, stderr) = run(&["token", "--user", "alice", "--client", "web-app"]);
-    assert_eq!(code, 0, "{stderr}");
-    let token = stdout.trim();
-    assert_eq!(token.split('.').count(), 3, "{token}");
+fn claims_of(token: &str) -> serde_json::Value {
     use base64::Engine;
     let payload = base64::engine::general_purpose::URL_SAFE_NO_PAD
         .decode(token.split('.').nth(1).unwrap())
         .unwrap();
-    let claims: serde_json::Value = serde_json::from_slice(&payload).unwrap();
-    assert_eq!(claims["iss"], "http://127.0.0.1:8080/demo");
-    assert_eq!(claims["sub"], "7f2a1c3e-5b4d-4e6f-8a9b-0c1d2e3f4a5b");
+    serde_json::from_slice(&payload).unwrap()
+}
 
-    let (code, stdout, _) = run(&["token", "--client", "service", "--json"]);
-    assert_eq!(code, 0);
+fn port_of(lines: &[String]) -> String {
+    lines[0].rsplit(':').next().unwrap().to_owned()
+}
+
+/// `mock-idp token` gets its token from the server on --port, whatever provider that server
+/// imitates (no --provider given): the Keycloak issuer and token shape.
+#[test]
+fn token_asks_the_running_keycloak_server() {
+    let (_server, lines) = serve(&["--provider", "keycloak"]);
+    let port = port_of(&lines);
+    let (code, stdout, stderr) = run(&["token", "--port", &port, "--user", "alice", "--client", "web-app"]);
+    assert_eq!(code, 0, "{stderr}");
+    let claims = claims_of(stdout.trim());
+    assert_eq!(claims["iss"], format!("http://127.0.0.1:{port}/realms/demo"));
+    assert_eq!(claims["sub"], "7f2a1c3e-5b4d-4e6f-8a9b-0c1d2e3f4a5b");
+    assert_eq!(claims["typ"], "Bearer", "Keycloak's typ claim: {claims}");
+    assert_eq!(claims["azp"], "web-app");
+    assert!(claims["realm_access"]["roles"].is_array(), "{claims}");
+
+    let (code, stdout, stderr) = run(&["token", "--port", &port, "--client", "service", "--json"]);
+    assert_eq!(code, 0, "{stderr}");
     let body: serde_json::Value = serde_json::from_str(stdout.trim()).unwrap();
     assert_eq!(body["token_type"], "Bearer");
     assert!(body.get("refresh_token").is_none());
+    assert!(
+        body.get("not-before-policy").is_some(),
+        "Keycloak's token response: {body}"
+    );
+    let claims = claims_of(body["access_token"].as_str().unwrap());
+    assert_eq!(claims["iss"], format!("http://127.0.0.1:{port}/realms/demo"));
+    assert_eq!(claims["azp"], "service");
+}
+
+/// ZITADEL has no password grant: the CLI logs in through the server's login form (code flow
+/// with PKCE), and the server knows the (opaque) token it issued: its userinfo answers.
+#[test]
+fn token_logs_in_through_the_login_form_of_a_zitadel_server() {
+    let (_server, lines) = serve(&["--provider", "zitadel"]);
+    let port = port_of(&lines);
+    let (code, stdout, stderr) = run(&[
+        "token", "--port", &port, "--user", "alice", "--client", "web-app", "--json",
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    let body: serde_json::Value = serde_json::from_str(stdout.trim()).unwrap();
+    let id_claims = claims_of(body["id_token"].as_str().unwrap());
+    assert_eq!(id_claims["iss"], format!("http://127.0.0.1:{port}"));
+    let access_token = body["access_token"].as_str().unwrap();
+    let mut stream = TcpStream::connect(format!("127.0.0.1:{port}")).unwrap();
+    write!(
+        stream,
+        "GET /oidc/v1/userinfo HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {access_token}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+    assert!(
+        response.contains(&format!("\"sub\":\"{}\"", id_claims["sub"].as_str().unwrap())),
+        "{response}"
+    );
+}
+
+/// `serve --config FILE`: the file's provider and mapping rules are served; a flag overrides the
+/// file's field; a bad file fails start with one line naming file, line and field.
+#[test]
+fn serve_reads_a_config_file_and_flags_override_it() {
+    let dir = std::env::temp_dir().join(format!("mock-idp-config-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let config = dir.join("mock-idp.toml");
+    std::fs::write(
+        &config,
+        "provider = \"keycloak\"\n\n[[mappings]]\nmatch = { client = \"service\" }\nclaims = { tenant = \"acme\" }\n",
+    )
+    .unwrap();
+    let (server, lines) = serve(&["--config", config.to_str().unwrap()]);
+    let port = port_of(&lines);
+    assert!(value_after(&lines, "issuer:").ends_with("/realms/demo"), "{lines:?}");
+    let (code, stdout, stderr) = run(&["token", "--port", &port, "--client", "service"]);
+    assert_eq!(code, 0, "{stderr}");
+    let claims = claims_of(stdout.trim());
+    assert_eq!(claims["tenant"], "acme");
+    assert_eq!(claims["iss"], format!("http://127.0.0.1:{port}/realms/demo"));
+    drop(server);
+
+    let (code, stdout, stderr) = run(&["check-config", "--config", config.to_str().unwrap()]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stdout.starts_with(&format!(
+            "config {}: provider keycloak, 1 mapping rules\nrealm demo (default)",
+            config.display()
+        )),
+        "{stdout}"
+    );
+
+    let (_server, lines) = serve(&["--config", config.to_str().unwrap(), "--provider", "generic"]);
+    assert!(!value_after(&lines, "issuer:").contains("/realms/"), "{lines:?}");
+
+    let bad = dir.join("bad.toml");
+    std::fs::write(
+        &bad,
+        "provider = \"keycloak\"\n\n[connections]\nidle_timeout = \"soon\"\n",
+    )
+    .unwrap();
+    let (code, _, stderr) = run(&["serve", "--port", "0", "--config", bad.to_str().unwrap()]);
+    assert_eq!(code, 1, "{stderr}");
+    assert_eq!(run(&["check-config", "--config", bad.to_str().unwrap()]).2, stderr);
+    assert_eq!(
+        stderr,
+        format!(
+            "mock-idp: {}:4: connections.idle_timeout: `soon` is not a duration such as \"10s\" or \"500ms\"\n",
+            bad.display()
+        )
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// A server with a public URL of another host under a path prefix (`…/auth`, Keycloak's legacy
+/// context path): the CLI given the same public URL finds it on --port and the token carries
+/// that issuer.
+#[test]
+fn token_finds_a_server_under_its_public_url_path() {
+    let public_url = "http://idp.test:8443/auth";
+    let (_server, lines) = serve(&["--provider", "keycloak", "--public-url", public_url]);
+    let port = port_of(&lines);
+    assert_eq!(value_after(&lines, "issuer:"), format!("{public_url}/realms/demo"));
+    let (code, stdout, stderr) = run(&[
+        "token",
+        "--port",
+        &port,
+        "--public-url",
+        public_url,
+        "--client",
+        "service",
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(claims_of(stdout.trim())["iss"], format!("{public_url}/realms/demo"));
+}
+
+#[test]
+fn token_says_so_in_one_line_when_no_server_answers() {
+    let free = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = free.local_addr().unwrap().port().to_string();
+    drop(free);
+    let (code, stdout, stderr) = run(&["token", "--port", &port, "--client", "service"]);
+    assert_eq!(code, 1);
+    assert_eq!(stdout, "");
+    assert_eq!(
+        stderr,
+        format!(
+            "mock-idp: no mock-idp server answers on 127.0.0.1:{port} (start one with `mock-idp serve --port {port}`)\n"
+        )
+    );
 }
 
 #[test]
 fn failures_are_one_line_with_exit_code_1() {
-    let (code, _, stderr) = run(&["token", "--user", "carol", "--client", "web-app"]);
+    let (_server, lines) = serve(&[]);
+    let port = port_of(&lines);
+    let (code, _, stderr) = run(&["token", "--port", &port, "--user", "carol", "--client", "web-app"]);
     assert_eq!(code, 1);
     assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
-    assert!(stderr.starts_with("mock-idp: "), "{stderr}");
+    assert!(
+        stderr.starts_with("mock-idp: the token endpoint refused: 400"),
+        "{stderr}"
+    );
 
     let dir = std::env::temp_dir().join(format!("mock-idp-cli-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();

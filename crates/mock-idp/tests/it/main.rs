@@ -5,4 +5,5 @@ mod admin;
 mod admin_world;
 mod cli;
 mod hardening;
+mod shaping;
 mod zitadel_library;
