@@ -439,3 +439,27 @@ fn serve_takes_admin_flags_and_refuses_an_open_admin_api_beyond_loopback() {
     let address = value_after(&lines, "mock-idp listening on");
     assert_eq!(http_get(&format!("http://{address}/_mock/clock")).0, 404);
 }
+
+#[test]
+fn serve_reads_admin_settings_from_the_config_file_and_flags_override_them() {
+    let dir = std::env::temp_dir().join(format!("mock-idp-admin-config-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("config.toml");
+    std::fs::write(&file, "[admin]\nenabled = false\n").unwrap();
+    let path = file.to_str().unwrap();
+    let (_off, lines) = serve(&["--config", path]);
+    let address = value_after(&lines, "mock-idp listening on");
+    assert_eq!(
+        http_get(&format!("http://{address}/_mock/clock")).0,
+        404,
+        "off by the file"
+    );
+    let (_on, lines) = serve(&["--config", path, "--admin", "true"]);
+    let address = value_after(&lines, "mock-idp listening on");
+    assert_eq!(
+        http_get(&format!("http://{address}/_mock/clock")).0,
+        200,
+        "on by the flag"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
