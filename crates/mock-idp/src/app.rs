@@ -5,6 +5,7 @@ use crate::error::OAuthError;
 use crate::faults::Faults;
 use crate::grants;
 use crate::keys::{KeyError, KeyMaterial, RealmKeys};
+use crate::mock_clock::MockClock;
 use crate::state::Store;
 use axum::body::Bytes;
 use providers::claims::DiscoveryInput;
@@ -22,7 +23,8 @@ pub(crate) struct App {
     pub(crate) public_url: String,
     pub(crate) realms: BTreeMap<String, Arc<RealmState>>,
     pub(crate) store: Store,
-    pub(crate) clock: Arc<dyn Clock>,
+    /// The configured clock, controllable at run time (admin API, [`crate::MockIdp::admin`]).
+    pub(crate) clock: MockClock,
     /// A `login_hint` naming an enabled user logs that user in without the login page.
     pub(crate) auto_approve: bool,
     /// Grant types served: the mock's, filtered by what the provider offers (computed once).
@@ -31,6 +33,8 @@ pub(crate) struct App {
     pub(crate) faults: Faults,
     /// Pending device authorizations (RFC 8628).
     pub(crate) devices: crate::device::DeviceStore,
+    /// Every request a provider endpoint answered, bounded.
+    pub(crate) request_log: crate::request_log::RequestLog,
     /// Queued claims and mapping rules (crate::shaping).
     pub(crate) shaping: crate::shaping::Shaping,
 }
@@ -43,6 +47,8 @@ pub(crate) struct RealmState {
     /// The realm's live facts, swapped whole by [`App::update_realm`] (readers keep their snapshot).
     realm: RwLock<Arc<Realm>>,
     published: RwLock<Arc<Published>>,
+    /// The keys the realm started with, for the admin reset.
+    loaded_keys: RealmKeys,
 }
 
 /// Keys with their serialized discovery document and JWK set, built once per key generation.
@@ -76,6 +82,7 @@ impl App {
                     site,
                     realm: RwLock::new(Arc::new(realm.clone())),
                     published: RwLock::new(Arc::new(published)),
+                    loaded_keys: realm_keys.clone(),
                 }),
             );
         }
@@ -85,11 +92,12 @@ impl App {
             public_url,
             realms,
             store,
-            clock,
+            clock: MockClock::new(clock),
             auto_approve,
             grant_types: grants::supported(provider),
             faults: Faults::default(),
             devices: crate::device::DeviceStore::default(),
+            request_log: crate::request_log::RequestLog::new(crate::request_log::DEFAULT_CAPACITY),
             shaping: crate::shaping::Shaping::default(),
         }
     }
@@ -102,6 +110,11 @@ impl App {
     /// The name of the world's default realm.
     pub(crate) fn default_realm(&self) -> &str {
         &self.world.default_realm
+    }
+
+    /// The live facts of the realm called `name` (a snapshot taken now), if it exists.
+    pub(crate) fn live_realm(&self, name: &str) -> Option<Arc<Realm>> {
+        self.realms.get(name).map(|state| state.snapshot())
     }
 
     /// The realm called `name`, or `not_found`; the realm's facts are a snapshot taken now, so one
@@ -128,7 +141,6 @@ impl App {
     /// Edits a copy of the realm called `name` with `edit`, re-checks it with the world's rules for
     /// a realm ([`Realm::validate`]) and swaps it in whole; on any error the live realm is unchanged.
     /// Requests already running keep the snapshot they took.
-    #[allow(dead_code)] // the admin API's user and client CRUD (issue 12) calls it
     pub(crate) fn update_realm<E>(&self, name: &str, edit: impl FnOnce(&mut Realm) -> Result<(), E>) -> Result<(), E>
     where
         E: From<RealmUpdateError>,
@@ -152,12 +164,29 @@ impl App {
     }
 
     /// Puts every realm back to the world as loaded.
-    #[allow(dead_code)] // the admin API's reset (issue 12) calls it
     pub(crate) fn reset_realms(&self) {
         for (name, state) in &self.realms {
             let Some(loaded) = self.world.realm(name) else { continue };
-            *state.realm.write().unwrap_or_else(PoisonError::into_inner) = Arc::new(loaded.clone());
+            {
+                let mut live = state.realm.write().unwrap_or_else(PoisonError::into_inner);
+                if **live == *loaded {
+                    continue; // unchanged: keep its documents (a reset stays cheap)
+                }
+                *live = Arc::new(loaded.clone());
+            }
             self.republish(state);
+        }
+    }
+
+    /// Puts every realm's keys back to those it started with (rotations forgotten).
+    pub(crate) fn reset_keys(&self) {
+        for state in self.realms.values() {
+            let realm = state.snapshot();
+            let mut slot = state.published.write().unwrap_or_else(PoisonError::into_inner);
+            if slot.keys.kids() == state.loaded_keys.kids() {
+                continue; // never rotated
+            }
+            *slot = Arc::new(publish(self.provider, &state.site, &realm, state.loaded_keys.clone()));
         }
     }
 
@@ -201,7 +230,6 @@ impl RealmState {
 
 /// Why [`App::update_realm`] refused an edit.
 #[derive(Debug, thiserror::Error)]
-#[allow(dead_code)] // built by update_realm, which the admin API calls
 pub(crate) enum RealmUpdateError {
     /// The world has no realm of that name.
     #[error("no realm `{0}`")]

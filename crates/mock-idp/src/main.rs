@@ -71,6 +71,15 @@ fn serve_config(serve: &opt::Serve) -> Result<Config, String> {
     if let Some(entries) = serve.max_state_entries {
         config.max_state_entries = Some(entries);
     }
+    if let Some(enabled) = serve.admin {
+        config.admin.enabled = Some(enabled);
+    }
+    if let Some(token) = &serve.admin_token {
+        config.admin.token = Some(mock_idp::Secret::new(token.clone()));
+    }
+    if let Some(entries) = serve.request_log_entries {
+        config.request_log_entries = Some(entries);
+    }
     Ok(config)
 }
 

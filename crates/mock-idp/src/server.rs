@@ -137,6 +137,21 @@ impl MockIdp {
         self.app.site(realm).url(endpoint).unwrap_or_default()
     }
 
+    /// Test control (clock, reset, …), as the admin API offers it over HTTP.
+    pub fn admin(&self) -> crate::Admin<'_> {
+        crate::Admin { app: &self.app }
+    }
+
+    /// The mock's controllable clock (shorthand for `admin().clock()`).
+    pub fn clock(&self) -> crate::MockClock {
+        self.app.clock.clone()
+    }
+
+    /// Back to the world as loaded (shorthand for `admin().reset()`).
+    pub fn reset(&self) {
+        self.admin().reset();
+    }
+
     /// Signs an access token without HTTP, shaped exactly as the token endpoint shapes it.
     ///
     /// # Errors

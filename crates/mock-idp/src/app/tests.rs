@@ -14,7 +14,12 @@ use std::sync::{Arc, Barrier};
 use tower::ServiceExt;
 
 fn app() -> (Arc<App>, Router) {
-    MockIdp::builder().build("http://127.0.0.1:9".to_owned()).unwrap()
+    MockIdp::builder()
+        .build(
+            "http://127.0.0.1:9".to_owned(),
+            std::net::SocketAddr::from(([127, 0, 0, 1], 9)),
+        )
+        .unwrap()
 }
 
 fn access_lifetime(app: &Arc<App>) -> u64 {

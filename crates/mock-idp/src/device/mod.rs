@@ -40,6 +40,10 @@ pub(crate) fn mount(mut routes: Router<Arc<App>>, app: &Arc<App>) -> Router<Arc<
             .route_layer(axum::middleware::from_fn_with_state(
                 app.clone(),
                 crate::endpoints::shape_errors,
+            ))
+            .route_layer(axum::middleware::from_fn_with_state(
+                (app.clone(), endpoint),
+                crate::request_log::record,
             ));
         for path in app.provider.routes(endpoint) {
             routes = routes.route(path, counted.clone());

@@ -73,7 +73,10 @@ mod tests {
     fn router(provider: Provider) -> (std::sync::Arc<crate::app::App>, Router) {
         MockIdp::builder()
             .provider(provider)
-            .build("http://127.0.0.1:9".to_owned())
+            .build(
+                "http://127.0.0.1:9".to_owned(),
+                std::net::SocketAddr::from(([127, 0, 0, 1], 9)),
+            )
             .unwrap()
     }
 

@@ -17,7 +17,7 @@ use crate::error::OAuthError;
 use axum::Router;
 use axum::response::Response;
 use axum::routing::MethodRouter;
-pub(crate) use extract::shape_errors;
+pub(crate) use extract::{RealmName, shape_errors};
 use providers::{Endpoint, ErrorKind};
 use std::sync::Arc;
 
@@ -48,7 +48,11 @@ pub(crate) fn router(app: Arc<App>) -> Router {
                 (app.clone(), counted_as),
                 crate::faults::apply,
             ))
-            .route_layer(axum::middleware::from_fn_with_state(app.clone(), extract::shape_errors));
+            .route_layer(axum::middleware::from_fn_with_state(app.clone(), extract::shape_errors))
+            .route_layer(axum::middleware::from_fn_with_state(
+                (app.clone(), endpoint),
+                crate::request_log::record,
+            ));
         for path in provider.routes(endpoint) {
             routes = routes.route(path, counted.clone());
         }
@@ -74,7 +78,7 @@ pub(crate) fn router(app: Arc<App>) -> Router {
 }
 
 /// The path of the public URL without its trailing slash (`""` for none or `/`).
-fn context_path(public_url: &str) -> String {
+pub(crate) fn context_path(public_url: &str) -> String {
     url::Url::parse(public_url)
         .map(|url| url.path().trim_end_matches('/').to_owned())
         .unwrap_or_default()

@@ -106,6 +106,24 @@ impl MockIdpBuilder {
         self
     }
 
+    /// How many requests the request log keeps (default 1000; see [`Config::request_log_entries`]).
+    pub fn request_log_entries(mut self, entries: usize) -> MockIdpBuilder {
+        self.config.request_log_entries = Some(entries);
+        self
+    }
+
+    /// Admin API settings (see [`crate::AdminConfig`]); by default on for loopback binds.
+    pub fn admin(mut self, admin: crate::AdminConfig) -> MockIdpBuilder {
+        self.config.admin = admin;
+        self
+    }
+
+    /// Requires `Authorization: Bearer {token}` on every admin request.
+    pub fn admin_token(mut self, token: impl Into<String>) -> MockIdpBuilder {
+        self.config.admin.token = Some(providers::Secret::new(token));
+        self
+    }
+
     /// Adds a standing mapping rule (see [`crate::shaping`]); rules apply in the order added.
     pub fn mapping(mut self, rule: crate::shaping::MappingRule) -> MockIdpBuilder {
         self.config.mappings.push(rule);
@@ -165,7 +183,7 @@ impl MockIdpBuilder {
         let address = listener.local_addr()?;
         let public_url = self.public_url_for(address);
         let limits = self.config.connections;
-        let (app, router) = self.build(public_url)?;
+        let (app, router) = self.build(public_url, address)?;
         let info = MockIdpInfo { app: app.clone() };
         on_ready(address, &info);
         listen::serve(listener, router, limits, shutdown, limits.header_read_timeout).await;
@@ -173,7 +191,8 @@ impl MockIdpBuilder {
     }
 
     /// Prepares the application state and router without a socket.
-    pub(crate) fn build(self, public_url: String) -> Result<(Arc<App>, Router), MockIdpError> {
+    pub(crate) fn build(self, public_url: String, bound: SocketAddr) -> Result<(Arc<App>, Router), MockIdpError> {
+        let access = self.config.admin.access(bound)?;
         let world = match (self.world, &self.config.world) {
             (Some(world), _) => world,
             (None, Some(source)) => source.load()?,
@@ -189,7 +208,8 @@ impl MockIdpBuilder {
             keys.insert(name.clone(), realm_keys);
         }
         let clock = self.clock.unwrap_or_else(|| Arc::new(SystemClock));
-        let app = Arc::new(App::new(
+        let log_capacity = self.config.request_log_entries;
+        let mut app = App::new(
             self.config.provider,
             world,
             public_url,
@@ -201,7 +221,11 @@ impl MockIdpBuilder {
                     .max_state_entries
                     .unwrap_or(crate::state::DEFAULT_MAX_ENTRIES),
             ),
-        ));
+        );
+        if let Some(capacity) = log_capacity {
+            app.request_log = crate::request_log::RequestLog::new(capacity);
+        }
+        let app = Arc::new(app);
         for rule in self.config.mappings {
             super::shape::known_names(
                 app.world(),
@@ -211,7 +235,12 @@ impl MockIdpBuilder {
             )?;
             app.shaping.add_rule(rule)?;
         }
-        let router = endpoints::router(app.clone());
+        let router = crate::admin::with_admin(
+            app.clone(),
+            endpoints::router(app.clone()),
+            access,
+            &endpoints::context_path(&app.public_url),
+        );
         Ok((app, router))
     }
 
@@ -228,7 +257,7 @@ impl MockIdpBuilder {
         let address = listener.local_addr()?;
         let public_url = self.public_url_for(address);
         let limits = self.config.connections;
-        let (app, router) = self.build(public_url)?;
+        let (app, router) = self.build(public_url, address)?;
         listener.set_nonblocking(true)?;
         let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();

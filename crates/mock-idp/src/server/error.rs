@@ -26,6 +26,9 @@ pub enum MockIdpError {
     /// No client has this `client_id` in the realm.
     #[error("unknown client `{0}`")]
     UnknownClient(String),
+    /// The admin settings cannot be used with the bind address.
+    #[error(transparent)]
+    Admin(#[from] crate::AdminConfigError),
     /// A claim shape or mapping rule was refused.
     #[error(transparent)]
     Shaping(#[from] crate::shaping::ShapingError),
