@@ -1,11 +1,10 @@
-import { execFile } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { promisify } from 'node:util';
-import { findBinary, mockIdpFromEnv, startMockIdp } from '@idp-harness/mock-idp';
+import { SignJWT, decodeJwt, generateKeyPair } from 'jose';
+import { mockIdpFromEnv, startMockIdp } from '@idp-harness/mock-idp';
 import { createApp } from '../app.js';
 
 // The mock the globalSetup started (Keycloak flavor, default world: alice has the realm roles
@@ -80,16 +79,14 @@ test('a token from another issuer is 401', async () => {
 });
 
 test('a token signed by keys the realm does not publish is 401', async () => {
-  // This server's issuer and claims, but signed with freshly generated keys (new kids): jose
-  // refetches the JWKS for the unknown kid, finds no match, and refuses the token.
-  const run = promisify(execFile);
-  const dir = await mkdtemp(join(tmpdir(), 'express-jose-keys-'));
-  await run(findBinary(), ['keys', 'generate', '--out', dir]);
-  const { stdout } = await run(findBinary(), [
-    'token', '--provider', 'keycloak', '--port', String(idp.port), '--keys', dir,
-    '--user', 'alice', '--client', 'web-app',
-  ]);
-  const response = await get(api.url, '/messages', stdout.trim());
+  // This server's issuer and claims, re-signed with a key of our own under a kid the realm does
+  // not publish: jose refetches the JWKS for the unknown kid, finds no match, and refuses it.
+  const { accessToken } = await idp.tokenFor('alice', 'web-app');
+  const { privateKey } = await generateKeyPair('RS256');
+  const forged = await new SignJWT(decodeJwt(accessToken))
+    .setProtectedHeader({ alg: 'RS256', typ: 'JWT', kid: 'not-published-by-the-realm' })
+    .sign(privateKey);
+  const response = await get(api.url, '/messages', forged);
   expect(response.status).toBe(401);
   expect((await response.json()).reason).toBe('ERR_JWKS_NO_MATCHING_KEY');
 });
