@@ -37,9 +37,8 @@ def main() -> None:
         for _ in range(args.rounds):
             for name, extra in cases.items():
                 began = time.perf_counter()
-                done = subprocess.run(
-                    [cli, "token", "--port", port, "--json", *extra], capture_output=True, text=True, timeout=30
-                )
+                command = [cli, "token", "--port", port, "--json", *extra]
+                done = subprocess.run(command, capture_output=True, text=True, timeout=30)
                 assert done.returncode == 0, done.stderr
                 times[name].append((time.perf_counter() - began) * 1000)
         for name, values in times.items():
