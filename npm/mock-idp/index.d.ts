@@ -121,11 +121,11 @@ export declare class MockIdp {
    */
   url(endpoint: string): string;
   /**
-   * A token for `user` issued to `client` in the default realm, got by `mock-idp token` through
-   * the provider's real grant (the password grant where the client and provider have it,
-   * otherwise the code flow with PKCE), with this server's provider, world, keys and issuer: this
-   * server and any resource server trusting it accept its JWTs. The grant lives in that command's
-   * process: this server knows neither its refresh token nor an opaque access token.
+   * A token for `user` issued to `client` in the default realm, got by `mock-idp token`, which
+   * asks this running server through the provider's real grant (the password grant where the
+   * client and provider have it, otherwise the code flow with PKCE through its login form): the
+   * server issued it, so its userinfo, introspection and refresh know it, opaque tokens included,
+   * and claims queued on it (`/_mock/claims`) show in it.
    */
   tokenFor(user: string, client: string): Promise<TokenSet>;
   /** A `client_credentials` token for `client`'s service account (see {@link tokenFor}). */

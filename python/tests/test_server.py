@@ -1,11 +1,14 @@
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
 import sys
 import time
+import urllib.request
 from pathlib import Path
+from typing import Any
 
 import pytest
 from helpers import alive, answers, claims, get_json, header
@@ -79,6 +82,24 @@ def test_token_for_uses_the_code_flow_where_the_provider_has_no_password_grant()
         # access token, so its userinfo endpoint answers for bob.
         userinfo = get_json(idp.userinfo_endpoint, tokens.access_token)
         assert userinfo["sub"] == identity["sub"]
+
+
+def post_json(url: str, body: object) -> dict[str, Any]:
+    request = urllib.request.Request(
+        url, data=json.dumps(body).encode(), headers={"Content-Type": "application/json"}, method="POST"
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return json.load(response)
+
+
+def test_claims_queued_over_the_admin_api_reach_the_next_tokens_from_token_for(keycloak: MockIdp) -> None:
+    # token_for asks the running server, so what the server is told (here: queue a claim for
+    # alice's next two tokens) shows in the tokens it returns.
+    post_json(f"{keycloak.base_url}/_mock/claims", {"user": "alice", "count": 2, "claims": {"tier": "gold"}})
+    assert claims(keycloak.token_for("bob", "web-app").access_token).get("tier") is None
+    assert claims(keycloak.token_for("alice", "web-app").access_token)["tier"] == "gold"
+    assert claims(keycloak.token_for("alice", "web-app").access_token)["tier"] == "gold"
+    assert claims(keycloak.token_for("alice", "web-app").access_token).get("tier") is None
 
 
 def test_an_unknown_user_or_client_is_a_clear_error(keycloak: MockIdp) -> None:
@@ -175,6 +196,7 @@ def test_python_dash_m_runs_the_binary() -> None:
 
 _CHILD = """
 import time
+import urllib.request
 from mock_idp import MockIdp
 
 idp = MockIdp().start()

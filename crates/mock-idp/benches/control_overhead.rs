@@ -8,9 +8,13 @@
 //!
 //! Each run measures both servers for `CONTROL_SECONDS` (default 3) each, alternating which
 //! goes first, with `CONTROL_CONCURRENCY` (default 4) keep-alive connections; there are
-//! `CONTROL_RUNS` (default 5) runs, and each run is capped at 200 000 requests. Lines read
-//! `control_overhead none tokens_per_s median=… min=… max=… runs=…`, the same for `rules20`,
-//! then `control_overhead ratio rules20/none=…` (of the medians). Target: ratio ≥ 0.95.
+//! `CONTROL_RUNS` (default 7) runs, and each run is capped at 200 000 requests. Each server
+//! serves on a thread of its own (`mock-idp-{port}`), so besides tokens per wall-clock second
+//! the bench reports tokens per CPU-second of that server thread (utime+stime from
+//! /proc/self/task/{tid}/stat), the figure that stays put when other work shares the cores.
+//! Lines read `control_overhead none tokens_per_s median=… min=… max=… runs=…` and
+//! `… tokens_per_cpu_s …`, the same for `rules20`, then `control_overhead ratio …` (of the
+//! medians). Target: ratio ≥ 0.95.
 //!
 //! ```sh
 //! cargo bench -p mock-idp --bench control_overhead
@@ -55,7 +59,26 @@ fn median(sorted: &[f64]) -> f64 {
 }
 
 /// Token responses per second from `concurrency` keep-alive clients for `duration`.
-async fn rate(url: &str, concurrency: u64, duration: Duration) -> f64 {
+/// CPU seconds (utime + stime) used so far by this process's thread named `name`.
+fn thread_cpu_seconds(name: &str) -> f64 {
+    for task in std::fs::read_dir("/proc/self/task").expect("read /proc/self/task") {
+        let dir = task.expect("a task").path();
+        let comm = std::fs::read_to_string(dir.join("comm")).unwrap_or_default();
+        if comm.trim_end() != name {
+            continue;
+        }
+        let stat = std::fs::read_to_string(dir.join("stat")).expect("read the task's stat");
+        let after_name = stat.rsplit_once(')').expect("a stat line").1;
+        let fields: Vec<&str> = after_name.split_whitespace().collect();
+        let ticks: u64 = fields[11].parse::<u64>().expect("utime") + fields[12].parse::<u64>().expect("stime");
+        return ticks as f64 / 100.0;
+    }
+    panic!("no thread named {name}");
+}
+
+/// Tokens per wall-clock second, and per CPU-second of the server thread `thread`.
+async fn rate(url: &str, thread: &str, concurrency: u64, duration: Duration) -> (f64, f64) {
+    let cpu_before = thread_cpu_seconds(thread);
     let done = Arc::new(AtomicU64::new(0));
     let started = Instant::now();
     let tasks: Vec<_> = (0..concurrency)
@@ -81,11 +104,13 @@ async fn rate(url: &str, concurrency: u64, duration: Duration) -> f64 {
     for task in tasks {
         task.await.expect("client task");
     }
-    done.load(Ordering::Relaxed) as f64 / started.elapsed().as_secs_f64()
+    let count = done.load(Ordering::Relaxed) as f64;
+    let cpu = (thread_cpu_seconds(thread) - cpu_before).max(0.01);
+    (count / started.elapsed().as_secs_f64(), count / cpu)
 }
 
 fn main() {
-    let runs = env_or("CONTROL_RUNS", 5);
+    let runs = env_or("CONTROL_RUNS", 7);
     let seconds = Duration::from_secs(env_or("CONTROL_SECONDS", 3));
     let concurrency = env_or("CONTROL_CONCURRENCY", 4);
 
@@ -107,6 +132,10 @@ fn main() {
         .build()
         .expect("runtime");
     let urls = [none.endpoint(Endpoint::Token), rules.endpoint(Endpoint::Token)];
+    let threads = [
+        format!("mock-idp-{}", none.address().port()),
+        format!("mock-idp-{}", rules.address().port()),
+    ];
     // The rules must not match: a token from the rules server carries no `never` claim.
     let probe = runtime
         .block_on(rules.service_token("service"))
@@ -115,23 +144,25 @@ fn main() {
     let claims = idp_jose::b64::decode(payload).expect("base64url");
     assert!(!String::from_utf8_lossy(&claims).contains("never"), "a rule matched");
 
-    let (mut plain, mut shaped) = (Vec::new(), Vec::new());
+    // [server][wall, cpu] samples.
+    let mut samples = [[Vec::new(), Vec::new()], [Vec::new(), Vec::new()]];
     for run in 0..runs {
         let order = if run % 2 == 0 { [0, 1] } else { [1, 0] };
         for which in order {
-            let figure = runtime.block_on(rate(&urls[which], concurrency, seconds));
-            if which == 0 {
-                plain.push(figure);
-            } else {
-                shaped.push(figure);
-            }
+            let (wall, cpu) = runtime.block_on(rate(&urls[which], &threads[which], concurrency, seconds));
+            samples[which][0].push(wall);
+            samples[which][1].push(cpu);
         }
     }
-    println!("control_overhead none tokens_per_s {}", summary(&mut plain));
-    println!("control_overhead rules20 tokens_per_s {}", summary(&mut shaped));
+    let [mut plain, mut shaped] = samples;
+    println!("control_overhead none tokens_per_s {}", summary(&mut plain[0]));
+    println!("control_overhead rules20 tokens_per_s {}", summary(&mut shaped[0]));
+    println!("control_overhead none tokens_per_cpu_s {}", summary(&mut plain[1]));
+    println!("control_overhead rules20 tokens_per_cpu_s {}", summary(&mut shaped[1]));
     println!(
-        "control_overhead ratio rules20/none={:.3} concurrency={concurrency} seconds={}",
-        median(&shaped) / median(&plain),
+        "control_overhead ratio rules20/none wall={:.3} cpu={:.3} concurrency={concurrency} seconds={}",
+        median(&shaped[0]) / median(&plain[0]),
+        median(&shaped[1]) / median(&plain[1]),
         seconds.as_secs()
     );
 }

@@ -31,7 +31,7 @@ pub const MAX_RULES: usize = 256;
 pub const MAX_MEMBERS: usize = 64;
 
 /// Which tokens of a response a shape changes.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum TokenKinds {
     /// The access token only (a JWT's payload, or what introspection says of an opaque one).
@@ -71,7 +71,7 @@ pub(crate) enum TokenKind {
 /// # let _ = token;
 /// # Ok(()) }
 /// ```
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct QueuedClaims {
     /// The realm; every realm when absent.
@@ -83,10 +83,12 @@ pub struct QueuedClaims {
     /// How many token responses get the shape (at least 1; default 1).
     pub count: u32,
     /// Claims to set or override.
+    #[schema(value_type = Object)]
     pub claims: Map<String, Value>,
     /// Claims to remove.
     pub remove: Vec<String>,
     /// JWT header parameters to set or override (`alg` excepted: it is the key's).
+    #[schema(value_type = Object)]
     pub headers: Map<String, Value>,
     /// Which tokens it changes (default: the access token).
     pub tokens: TokenKinds,
@@ -157,7 +159,7 @@ impl QueuedClaims {
 
 /// What a mapping rule matches: every member given must hold (an empty match matches every
 /// token request).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct RuleMatch {
     /// The grant, by its wire name (`client_credentials`, `password`, …).
@@ -174,7 +176,7 @@ pub struct RuleMatch {
 
 /// A standing request-mapping rule: on every token request it matches, add, override or
 /// remove claims (and header parameters).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct MappingRule {
     /// The realm; every realm when absent.
@@ -183,10 +185,12 @@ pub struct MappingRule {
     #[serde(rename = "match")]
     pub when: RuleMatch,
     /// Claims to set or override.
+    #[schema(value_type = Object)]
     pub claims: Map<String, Value>,
     /// Claims to remove.
     pub remove: Vec<String>,
     /// JWT header parameters to set or override (`alg` excepted).
+    #[schema(value_type = Object)]
     pub headers: Map<String, Value>,
     /// Which tokens it changes (default: the access token).
     pub tokens: TokenKinds,
@@ -378,6 +382,8 @@ pub(crate) struct Shaping {
     /// Shapes in `queue`, read without its lock on the hot path.
     queued: AtomicUsize,
     rules: RwLock<Arc<Vec<Rule>>>,
+    /// The rules as loaded (configuration, builder), which a reset restores.
+    loaded: RwLock<Arc<Vec<Rule>>>,
 }
 
 impl Shaping {
@@ -462,6 +468,18 @@ impl Shaping {
         self.rules_now().iter().map(|rule| rule.spec.clone()).collect()
     }
 
+    /// Remembers the current rules as the ones a [`Shaping::reset`] restores.
+    pub(crate) fn mark_loaded(&self) {
+        *self.loaded.write().unwrap_or_else(PoisonError::into_inner) = self.rules_now();
+    }
+
+    /// Back to the state as loaded: no queued shapes, the loaded rules.
+    pub(crate) fn reset(&self) {
+        self.clear_queue();
+        let loaded = self.loaded.read().unwrap_or_else(PoisonError::into_inner).clone();
+        *self.rules.write().unwrap_or_else(PoisonError::into_inner) = loaded;
+    }
+
     /// Removes every rule.
     pub(crate) fn clear_rules(&self) {
         *self.rules.write().unwrap_or_else(PoisonError::into_inner) = Arc::new(Vec::new());
@@ -532,6 +550,34 @@ impl Queued {
                 .is_none_or(|client| client == request.client)
             && self.spec.user.as_deref().is_none_or(|user| request.user == Some(user))
     }
+}
+
+/// Refuses a shape naming a realm, or a client or user that the realm (any realm when none is
+/// named) does not have right now: it could never match.
+pub(crate) fn known_names(
+    app: &crate::app::App,
+    realm: Option<&str>,
+    client: Option<&str>,
+    user: Option<&str>,
+) -> Result<(), ShapingError> {
+    let names: Vec<&str> = match realm {
+        Some(name) => vec![name],
+        None => app.world().realms.keys().map(String::as_str).collect(),
+    };
+    let mut realms = Vec::with_capacity(names.len());
+    for name in names {
+        let live = app
+            .live_realm(name)
+            .ok_or_else(|| ShapingError::UnknownRealm(name.to_owned()))?;
+        realms.push(live);
+    }
+    if let Some(id) = client.filter(|id| realms.iter().all(|realm| realm.client(id).is_none())) {
+        return Err(ShapingError::UnknownClient(id.to_owned()));
+    }
+    if let Some(name) = user.filter(|name| realms.iter().all(|realm| realm.user(name).is_none())) {
+        return Err(ShapingError::UnknownUser(name.to_owned()));
+    }
+    Ok(())
 }
 
 fn realm_matches(wanted: Option<&str>, realm: &str) -> bool {

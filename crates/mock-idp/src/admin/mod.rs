@@ -15,6 +15,7 @@ mod log;
 pub(crate) mod problem;
 mod reset;
 pub(crate) mod safety;
+mod shaping;
 mod users;
 
 use crate::app::App;
@@ -45,6 +46,7 @@ fn resources() -> OpenApiRouter<Arc<App>> {
         .merge(users::routes())
         .merge(clients::routes())
         .merge(reset::routes())
+        .merge(shaping::routes())
 }
 
 /// The document's fixed parts; paths and schemas come from the handlers.
@@ -52,7 +54,8 @@ fn resources() -> OpenApiRouter<Arc<App>> {
 #[openapi(
     info(
         title = "mock-idp admin API",
-        description = "Test control of a running mock-idp: clock, request log, users, clients, reset. \
+        description = "Test control of a running mock-idp: clock, request log, users, clients, reset, \
+            claim queue and mapping rules. \
             Errors are RFC 9457 problem details (application/problem+json).",
         license(name = "MIT OR Apache-2.0")
     ),

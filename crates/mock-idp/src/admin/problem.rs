@@ -14,6 +14,9 @@ use utoipa::ToSchema;
 /// The largest admin request body accepted.
 pub(crate) const BODY_LIMIT: usize = 64 * 1024;
 
+/// How much of a body over [`BODY_LIMIT`] is read and dropped before answering 413.
+const DRAIN_LIMIT: usize = 1024 * 1024;
+
 /// An RFC 9457 problem: what went wrong, for people (`title`, `detail`) and for programs
 /// (`type`, `status`, and `field`, the dotted path of the offending input field).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
@@ -117,12 +120,18 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for AdminJson<T> {
             .get(header::CONTENT_LENGTH)
             .and_then(|value| value.to_str().ok())
             .and_then(|value| value.parse::<u64>().ok());
-        if declared.is_some_and(|length| length > BODY_LIMIT as u64) {
+        // A body somewhat over the limit is read (and dropped) before the 413: a client still
+        // sending it would otherwise see the connection reset instead of the answer. Past
+        // DRAIN_LIMIT more, the connection is not worth keeping and the 413 goes out at once.
+        if declared.is_some_and(|length| length > (BODY_LIMIT + DRAIN_LIMIT) as u64) {
             return Err(too_large());
         }
-        let bytes = axum::body::to_bytes(request.into_body(), BODY_LIMIT)
+        let bytes = axum::body::to_bytes(request.into_body(), BODY_LIMIT + DRAIN_LIMIT)
             .await
             .map_err(|_| too_large())?;
+        if bytes.len() > BODY_LIMIT {
+            return Err(too_large());
+        }
         parse(&bytes).map(AdminJson)
     }
 }

@@ -26,6 +26,7 @@ const PARTS: &[Part] = &[
         app.clock.reset();
     }),
     ("log", |app| app.request_log.clear()),
+    ("shaping", |app| app.shaping.reset()),
 ];
 
 /// Restores every registered part; returns their names.

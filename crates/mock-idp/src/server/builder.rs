@@ -227,14 +227,15 @@ impl MockIdpBuilder {
         }
         let app = Arc::new(app);
         for rule in self.config.mappings {
-            super::shape::known_names(
-                app.world(),
+            crate::shaping::known_names(
+                &app,
                 rule.realm.as_deref(),
                 rule.when.client.as_deref(),
                 rule.when.user.as_deref(),
             )?;
             app.shaping.add_rule(rule)?;
         }
+        app.shaping.mark_loaded();
         let router = crate::admin::with_admin(
             app.clone(),
             endpoints::router(app.clone()),

@@ -56,30 +56,6 @@ impl MockIdp {
     /// Refuses a shape naming a realm, client or user that does not exist (in the realm, or in
     /// any realm when none is named): it could never match.
     fn known_names(&self, realm: Option<&str>, client: Option<&str>, user: Option<&str>) -> Result<(), ShapingError> {
-        known_names(self.app.world(), realm, client, user)
+        crate::shaping::known_names(&self.app, realm, client, user)
     }
-}
-
-/// See [`MockIdp::queue_claims`]: the realm, client and user a shape names must exist.
-pub(crate) fn known_names(
-    world: &providers::World,
-    realm: Option<&str>,
-    client: Option<&str>,
-    user: Option<&str>,
-) -> Result<(), ShapingError> {
-    let realms: Vec<&providers::Realm> = match realm {
-        Some(name) => vec![
-            world
-                .realm(name)
-                .ok_or_else(|| ShapingError::UnknownRealm(name.to_owned()))?,
-        ],
-        None => world.realms.values().collect(),
-    };
-    if let Some(id) = client.filter(|id| realms.iter().all(|realm| realm.client(id).is_none())) {
-        return Err(ShapingError::UnknownClient(id.to_owned()));
-    }
-    if let Some(name) = user.filter(|name| realms.iter().all(|realm| realm.user(name).is_none())) {
-        return Err(ShapingError::UnknownUser(name.to_owned()));
-    }
-    Ok(())
 }

@@ -214,3 +214,118 @@ fn bad_shapes_are_refused_with_a_reason() {
         .try_start();
     assert_eq!(started.unwrap_err().to_string(), "unknown grant type `telepathy`");
 }
+
+fn admin(idp: &MockIdp, path: &str) -> String {
+    format!("{}/_mock{path}", idp.uri())
+}
+
+async fn service_claims(http: &reqwest::Client, idp: &MockIdp) -> Value {
+    let body: Value = http
+        .post(idp.endpoint(mock_idp::Endpoint::Token))
+        .basic_auth("service", Some("service-secret"))
+        .form(&[("grant_type", "client_credentials")])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    claims(body["access_token"].as_str().unwrap())
+}
+
+/// The same semantics over the admin API: queue for the next 2 tokens, list with the count left,
+/// a mapping rule, reset back to the rules as loaded (the builder's) with an empty queue.
+#[tokio::test]
+async fn claim_queue_and_mappings_over_the_admin_api() {
+    let idp = MockIdp::builder()
+        .mapping(MappingRule::new(RuleMatch::default().client("api")).claim("loaded", true))
+        .start()
+        .await;
+    let http = reqwest::Client::new();
+    let queued = http
+        .post(admin(&idp, "/claims"))
+        .json(&json!({"client": "service", "count": 2, "claims": {"tenant": "acme"}, "headers": {"x-test": 1}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(queued.status(), 201);
+    assert_eq!(service_claims(&http, &idp).await["tenant"], "acme");
+    let listed: Value = http
+        .get(admin(&idp, "/claims"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(listed[0]["count"], 1, "{listed}");
+    assert_eq!(service_claims(&http, &idp).await["tenant"], "acme");
+    assert_eq!(service_claims(&http, &idp).await.get("tenant"), None);
+
+    let added = http
+        .post(admin(&idp, "/mappings"))
+        .json(&json!({"match": {"grant": "client_credentials", "client": "service"}, "claims": {"mapped": 1}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(added.status(), 201);
+    assert_eq!(service_claims(&http, &idp).await["mapped"], 1);
+    let rules: Value = http
+        .get(admin(&idp, "/mappings"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(rules.as_array().map(Vec::len), Some(2), "{rules}");
+
+    http.post(admin(&idp, "/claims"))
+        .json(&json!({"claims": {"pending": true}}))
+        .send()
+        .await
+        .unwrap();
+    let reset: Value = http
+        .post(admin(&idp, "/reset"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        reset["reset"].as_array().unwrap().contains(&json!("shaping")),
+        "{reset}"
+    );
+    assert_eq!(
+        idp.mappings().len(),
+        1,
+        "the builder's rule is back, the added one gone"
+    );
+    assert!(idp.queued_claims().is_empty());
+    let after = service_claims(&http, &idp).await;
+    assert_eq!((after.get("mapped"), after.get("pending")), (None, None));
+}
+
+#[tokio::test]
+async fn refused_shapes_over_the_admin_api_are_problems_naming_the_field() {
+    let idp = MockIdp::start().await;
+    let http = reqwest::Client::new();
+    for (path, body, status, field) in [
+        ("/claims", json!({"headers": {"alg": "none"}}), 422, "headers"),
+        ("/claims", json!({"count": 0}), 422, "count"),
+        ("/claims", json!({"client": "servcie"}), 422, "client"),
+        ("/mappings", json!({"match": {"grant": "magic"}}), 422, "match.grant"),
+        ("/mappings", json!({"match": {"user": "mallory"}}), 422, "user"),
+    ] {
+        let response = http.post(admin(&idp, path)).json(&body).send().await.unwrap();
+        assert_eq!(response.status(), status, "{body}");
+        let problem: Value = response.json().await.unwrap();
+        assert_eq!(problem["field"], field, "{problem}");
+    }
+    for body in [json!({"clients": "service"}), json!({"count": "two"}), json!([1])] {
+        let response = http.post(admin(&idp, "/claims")).json(&body).send().await.unwrap();
+        assert!(response.status().is_client_error(), "{body}: {}", response.status());
+    }
+    assert!(idp.queued_claims().is_empty() && idp.mappings().is_empty());
+}
