@@ -44,6 +44,9 @@ pub(crate) struct Published {
     pub(crate) keys: RealmKeys,
     pub(crate) discovery: Bytes,
     pub(crate) jwks: Bytes,
+    /// The JWK set before the last rotation (the current one before any), served by
+    /// [`crate::Fault::StaleKeySet`].
+    pub(crate) stale_jwks: Bytes,
 }
 
 impl App {
@@ -113,7 +116,9 @@ impl App {
             .write()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         let rotated = slot.keys.rotated(next)?;
-        *slot = Arc::new(publish(self.provider, &state.site, realm, rotated));
+        let mut published = publish(self.provider, &state.site, realm, rotated);
+        published.stale_jwks = slot.jwks.clone();
+        *slot = Arc::new(published);
         Ok(())
     }
 
@@ -137,10 +142,11 @@ fn publish(provider: Provider, site: &Site, realm: &Realm, keys: RealmKeys) -> P
         grant_types: &grant_types,
         signing_algs: &algs,
     });
-    let jwks = keys.jwks();
+    let jwks = Bytes::from(keys.jwks().to_string());
     Published {
         discovery: Bytes::from(Value::Object(discovery).to_string()),
-        jwks: Bytes::from(jwks.to_string()),
+        stale_jwks: jwks.clone(),
+        jwks,
         keys,
     }
 }

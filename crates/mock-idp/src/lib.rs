@@ -26,6 +26,7 @@ mod http;
 mod jws;
 mod keys;
 mod login;
+mod negative;
 mod pat;
 mod server;
 mod state;
@@ -33,10 +34,14 @@ mod tokens;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use config::{Config, KeySource};
-pub use faults::Fault;
+pub use faults::{
+    ActiveFault, Fault, FaultError, FaultId, FaultRule, FaultScope, MAX_DELAY, MAX_FAULT_BODY, MAX_HUGE_BODY,
+    endpoint_from_name, endpoint_name,
+};
 #[doc(hidden)]
 pub use http::bench_parse_form;
 pub use keys::{KeyError, KeyMaterial};
+pub use negative::TokenDefect;
 pub use providers::{Endpoint, Provider, World};
 pub use server::{ConnectionLimits, MockIdp, MockIdpBuilder, MockIdpError, MockIdpInfo, TokenSet, TokenSpec};
 

@@ -16,6 +16,7 @@ use std::sync::{Arc, OnceLock};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
+mod faults_api;
 mod listen;
 mod token_for;
 
@@ -59,6 +60,7 @@ pub struct TokenSpec {
     scopes: Option<Vec<String>>,
     lifetime: Option<u64>,
     claims: Map<String, Value>,
+    defects: Vec<crate::TokenDefect>,
 }
 
 impl TokenSpec {
@@ -105,9 +107,15 @@ impl TokenSpec {
         self
     }
 
-    /// Sets or overrides one claim.
+    /// Sets or overrides one claim (over a claim a defect set).
     pub fn claim(mut self, name: impl Into<String>, value: impl Into<Value>) -> TokenSpec {
         self.claims.insert(name.into(), value.into());
+        self
+    }
+
+    /// Makes the token invalid in this way (a negative token); defects combine.
+    pub fn defect(mut self, defect: crate::TokenDefect) -> TokenSpec {
+        self.defects.push(defect);
         self
     }
 }
@@ -514,23 +522,31 @@ impl MockIdp {
             grant: None,
             login: None,
         };
+        let lifetime = spec.lifetime.unwrap_or(cx.realm.lifetimes.access_token);
+        let mut claims = crate::negative::claims(&spec.defects, cx.now(), lifetime);
+        claims.extend(spec.claims);
         let overrides = Overrides {
             lifetime: spec.lifetime,
-            claims: spec.claims,
+            claims,
         };
-        cx.access_token(&subject, None, &overrides)
+        let token = cx
+            .access_token(&subject, None, &overrides)
             .map(|(token, _)| token)
-            .map_err(refused)
+            .map_err(refused)?;
+        crate::negative::apply(token, &spec.defects, cx.keys()).map_err(|err| MockIdpError::Refused(err.to_string()))
     }
 
-    /// Makes `endpoint` (in every realm) misbehave as `fault` says until [`MockIdp::clear_fault`].
+    /// Makes `endpoint` (in every realm) misbehave as `fault` says until [`MockIdp::clear_fault`]
+    /// (replacing the fault set by an earlier call). A fault out of bounds (see
+    /// [`crate::FaultRule::validate`]) is logged and ignored; [`MockIdp::add_fault`] reports it,
+    /// and also scopes a fault to a realm, once, N times or with a seeded probability.
     pub fn set_fault(&self, endpoint: Endpoint, fault: crate::Fault) {
-        self.app.faults.set(endpoint, Some(fault));
+        self.replace_fault(endpoint, fault);
     }
 
-    /// Restores normal behaviour of `endpoint`.
+    /// Restores normal behaviour of `endpoint`: removes all its faults, in every realm.
     pub fn clear_fault(&self, endpoint: Endpoint) {
-        self.app.faults.set(endpoint, None);
+        self.remove_endpoint_faults(endpoint);
     }
 
     /// How many requests `endpoint` has received (all realms; the login form counts as
