@@ -105,6 +105,10 @@ fn run_token(token: opt::Token) -> Result<(), String> {
         .config(config(&token.common, Some(public_url), false))
         .try_start()
         .map_err(|err| err.to_string())?;
+    let defects = token.negative.defects();
+    if !defects.is_empty() || !token.negative.claim.is_empty() {
+        return run_negative_token(&idp, &token, defects);
+    }
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -134,6 +138,31 @@ fn run_token(token: opt::Token) -> Result<(), String> {
         println!("{}", serde_json::Value::Object(body));
     } else {
         println!("{}", set.access_token);
+    }
+    Ok(())
+}
+
+/// `mock-idp token` with negative-token flags or claims: minted directly, shaped as the token
+/// endpoint shapes it, then made invalid as asked.
+fn run_negative_token(idp: &MockIdp, token: &opt::Token, defects: Vec<mock_idp::TokenDefect>) -> Result<(), String> {
+    let mut spec = match &token.user {
+        Some(user) => mock_idp::TokenSpec::user(user.clone()).for_client(token.client.clone()),
+        None => mock_idp::TokenSpec::client(token.client.clone()),
+    };
+    for defect in defects {
+        spec = spec.defect(defect);
+    }
+    for (name, value) in &token.negative.claim {
+        spec = spec.claim(name.clone(), value.clone());
+    }
+    let access_token = idp.mint(spec).map_err(|err| err.to_string())?;
+    if token.json {
+        println!(
+            "{}",
+            serde_json::json!({"access_token": access_token, "token_type": "Bearer"})
+        );
+    } else {
+        println!("{access_token}");
     }
     Ok(())
 }

@@ -9,8 +9,9 @@ use std::time::Duration;
 pub const MAX_HUGE_BODY: usize = 64 * 1024 * 1024;
 /// The longest [`Fault::Delay`] (5 minutes).
 pub const MAX_DELAY: Duration = Duration::from_secs(300);
-/// The largest custom body or header list a fault may carry (1 MiB).
-pub const MAX_FAULT_BODY: usize = 1024 * 1024;
+/// The largest custom body or header list a fault may carry (64 MiB, as [`MAX_HUGE_BODY`]: a
+/// body is how a test sends a client a huge document of its own).
+pub const MAX_FAULT_BODY: usize = MAX_HUGE_BODY;
 
 /// What an endpoint does instead of (or before) answering normally.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

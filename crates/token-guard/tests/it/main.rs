@@ -6,6 +6,7 @@ mod support;
 mod atk;
 mod http_app;
 mod jwks_faults;
+mod negative;
 mod prop;
 mod rs;
 mod seed;
