@@ -4,14 +4,18 @@ use crate::clock::Clock;
 use crate::error::OAuthError;
 use crate::faults::Faults;
 use crate::grants;
-use crate::keys::{KeyError, KeyMaterial, RealmKeys};
+use crate::keys::RealmKeys;
 use crate::state::Store;
 use axum::body::Bytes;
 use providers::claims::DiscoveryInput;
-use providers::{ErrorKind, Provider, Realm, Site, World};
+use providers::{ErrorKind, Provider, Realm, SigningAlg, Site, World};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::sync::{Arc, RwLock};
+
+mod rotation;
+
+pub(crate) use rotation::KeysUpdate;
 
 /// Everything the handlers share.
 #[derive(Debug)]
@@ -47,6 +51,8 @@ pub(crate) struct Published {
     /// The JWK set before the last rotation (the current one before any), served by
     /// [`crate::Fault::StaleKeySet`].
     pub(crate) stale_jwks: Bytes,
+    /// The realm's signing algorithm as set at run time (over the world's).
+    pub(crate) signing_alg: Option<SigningAlg>,
 }
 
 impl App {
@@ -92,11 +98,14 @@ impl App {
         let (Some(realm), Some(state)) = (self.world.realm(name), self.realms.get(name)) else {
             return Err(OAuthError::new(ErrorKind::UnknownRealm, "no such realm"));
         };
-        let published = state
+        let mut published = state
             .published
             .read()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .clone();
+        if published.keys.next_expiry().is_some_and(|until| until <= self.now()) {
+            published = self.prune_keys(name, state);
+        }
         Ok(RealmCtx {
             app: self,
             realm,
@@ -104,22 +113,6 @@ impl App {
             issuer: &state.issuer,
             published,
         })
-    }
-
-    /// Replaces a realm's active keys, keeping the previous ones published for verification.
-    pub(crate) fn rotate_keys(&self, name: &str, next: &KeyMaterial) -> Result<(), KeyError> {
-        let (Some(realm), Some(state)) = (self.world.realm(name), self.realms.get(name)) else {
-            return Ok(());
-        };
-        let mut slot = state
-            .published
-            .write()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let rotated = slot.keys.rotated(next)?;
-        let mut published = publish(self.provider, &state.site, realm, rotated);
-        published.stale_jwks = slot.jwks.clone();
-        *slot = Arc::new(published);
-        Ok(())
     }
 
     pub(crate) fn now(&self) -> u64 {
@@ -148,6 +141,7 @@ fn publish(provider: Provider, site: &Site, realm: &Realm, keys: RealmKeys) -> P
         stale_jwks: jwks.clone(),
         jwks,
         keys,
+        signing_alg: None,
     }
 }
 

@@ -40,10 +40,10 @@ pub use faults::{
 };
 #[doc(hidden)]
 pub use http::bench_parse_form;
-pub use keys::{KeyError, KeyMaterial};
+pub use keys::{KeyError, KeyMaterial, KeyState};
 pub use negative::TokenDefect;
-pub use providers::{Endpoint, Provider, World};
-pub use server::{ConnectionLimits, MockIdp, MockIdpBuilder, MockIdpError, MockIdpInfo, TokenSet, TokenSpec};
+pub use providers::{Endpoint, Provider, SigningAlg, World};
+pub use server::{ConnectionLimits, KeyInfo, MockIdp, MockIdpBuilder, MockIdpError, MockIdpInfo, TokenSet, TokenSpec};
 
 /// The repository README's Rust examples, compiled and run as doctests so they stay true.
 #[doc = include_str!("../../../README.md")]

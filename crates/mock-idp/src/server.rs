@@ -17,11 +17,13 @@ use std::thread::JoinHandle;
 use std::time::Duration;
 
 mod faults_api;
+mod keys_api;
 mod listen;
 mod token_for;
 
 pub use listen::ConnectionLimits;
 
+pub use keys_api::KeyInfo;
 pub use token_for::TokenSet;
 
 /// Why a mock IdP could not start or could not do what was asked.
@@ -562,7 +564,7 @@ impl MockIdp {
     /// [`MockIdpError::Keys`] if key generation fails.
     pub fn rotate_keys(&self) -> Result<(), MockIdpError> {
         for realm in self.app.world.realms.keys() {
-            self.app.rotate_keys(realm, &KeyMaterial::generate()?)?;
+            self.rotate_realm_keys(realm, None)?;
         }
         Ok(())
     }

@@ -4,4 +4,5 @@
 mod cli;
 mod faults;
 mod hardening;
+mod keys;
 mod zitadel_library;

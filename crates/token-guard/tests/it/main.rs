@@ -8,6 +8,7 @@ mod http_app;
 mod jwks_faults;
 mod negative;
 mod prop;
+mod rotation;
 mod rs;
 mod seed;
 mod seed_keycloak;
