@@ -246,4 +246,32 @@ mod tests {
             Err(FaultError::Full(MAX_FAULTS))
         );
     }
+
+    #[test]
+    fn n_times_fires_exactly_n_times_under_concurrent_requests() {
+        use std::sync::Barrier;
+        const THREADS: usize = 8;
+        for round in 0..50u32 {
+            let faults = Faults::default();
+            let n = 1 + round % 7;
+            faults
+                .add(FaultRule::new(Endpoint::Token, Fault::Outage).times(n))
+                .unwrap();
+            let barrier = Barrier::new(THREADS);
+            let fired = std::thread::scope(|scope| {
+                let handles: Vec<_> = (0..THREADS)
+                    .map(|_| {
+                        scope.spawn(|| {
+                            barrier.wait();
+                            (0..4).filter(|_| faults.hit("demo", Endpoint::Token).is_some()).count()
+                        })
+                    })
+                    .collect();
+                handles.into_iter().map(|h| h.join().unwrap()).sum::<usize>()
+            });
+            assert_eq!(fired, n as usize, "round {round}");
+            assert_eq!(faults.hits(Endpoint::Token), (THREADS * 4) as u64);
+            assert!(faults.list().is_empty());
+        }
+    }
 }

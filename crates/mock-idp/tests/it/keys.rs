@@ -115,3 +115,42 @@ async fn an_active_key_cannot_be_retired_and_a_rotation_retires_all_three_active
         3
     );
 }
+
+#[test]
+fn concurrent_key_changes_lose_no_update() {
+    use std::sync::Barrier;
+    const THREADS: usize = 4;
+    let idp = MockIdp::start_blocking();
+    for round in 0..3 {
+        let barrier = Barrier::new(THREADS);
+        let kids: Vec<String> = std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..THREADS)
+                .map(|i| {
+                    let (idp, barrier) = (&idp, &barrier);
+                    scope.spawn(move || {
+                        barrier.wait();
+                        if i == 0 {
+                            idp.set_signing_alg("demo", Some(SigningAlg::EdDSA)).unwrap();
+                        }
+                        idp.publish_key("demo", SigningAlg::ES256).unwrap()
+                    })
+                })
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        let listed = idp.keys("demo").unwrap();
+        for kid in &kids {
+            assert!(
+                listed
+                    .iter()
+                    .any(|key| key.kid == *kid && key.state == KeyState::PublishOnly),
+                "round {round}: {kid} lost"
+            );
+        }
+        assert_eq!(header(&idp.mint(TokenSpec::user("alice")).unwrap())["alg"], "EdDSA");
+        for kid in kids {
+            idp.retire_key("demo", &kid).unwrap();
+        }
+        idp.set_signing_alg("demo", None).unwrap();
+    }
+}
