@@ -5,6 +5,7 @@ use crate::error::OAuthError;
 use crate::faults::Faults;
 use crate::grants;
 use crate::keys::RealmKeys;
+use crate::mock_clock::MockClock;
 use crate::state::Store;
 use axum::body::Bytes;
 use providers::claims::DiscoveryInput;
@@ -25,7 +26,8 @@ pub(crate) struct App {
     pub(crate) public_url: String,
     pub(crate) realms: BTreeMap<String, RealmState>,
     pub(crate) store: Store,
-    pub(crate) clock: Arc<dyn Clock>,
+    /// The configured clock, controllable at run time (admin API, [`crate::MockIdp::admin`]).
+    pub(crate) clock: MockClock,
     /// A `login_hint` naming an enabled user logs that user in without the login page.
     pub(crate) auto_approve: bool,
     /// Grant types served: the mock's, filtered by what the provider offers (computed once).
@@ -40,6 +42,8 @@ pub(crate) struct RealmState {
     pub(crate) issuer: String,
     pub(crate) site: Site,
     published: RwLock<Arc<Published>>,
+    /// The keys as loaded, restored by a reset.
+    loaded: Arc<Published>,
 }
 
 /// Keys with their serialized discovery document and JWK set, built once per key generation.
@@ -70,13 +74,14 @@ impl App {
             let Some(realm_keys) = keys.get(name) else { continue };
             let site = provider.site(&public_url, name, *name == world.default_realm);
             let issuer = site.issuer();
-            let published = publish(provider, &site, realm, realm_keys.clone());
+            let published = Arc::new(publish(provider, &site, realm, realm_keys.clone()));
             realms.insert(
                 name.clone(),
                 RealmState {
                     issuer,
                     site,
-                    published: RwLock::new(Arc::new(published)),
+                    published: RwLock::new(published.clone()),
+                    loaded: published,
                 },
             );
         }
@@ -86,7 +91,7 @@ impl App {
             public_url,
             realms,
             store,
-            clock,
+            clock: MockClock::new(clock),
             auto_approve,
             grant_types: grants::supported(provider),
             faults: Faults::default(),

@@ -12,6 +12,7 @@
 //! RP-initiated logout. Malformed input gets an RFC-shaped 4xx, never a 500.
 #![deny(missing_docs)]
 
+mod admin;
 mod app;
 mod b64;
 mod client_auth;
@@ -26,12 +27,15 @@ mod http;
 mod jws;
 mod keys;
 mod login;
+mod mock_clock;
 mod negative;
 mod pat;
 mod server;
 mod state;
 mod tokens;
 
+pub use admin::Admin;
+pub use admin::safety::{AdminConfig, AdminConfigError};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use config::{Config, KeySource};
 pub use faults::{
@@ -41,6 +45,7 @@ pub use faults::{
 #[doc(hidden)]
 pub use http::bench_parse_form;
 pub use keys::{KeyError, KeyMaterial, KeyState};
+pub use mock_clock::{ClockState, MockClock};
 pub use negative::TokenDefect;
 pub use providers::{Endpoint, Provider, SigningAlg, World};
 pub use server::{ConnectionLimits, KeyInfo, MockIdp, MockIdpBuilder, MockIdpError, MockIdpInfo, TokenSet, TokenSpec};

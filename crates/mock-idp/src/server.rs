@@ -48,6 +48,9 @@ pub enum MockIdpError {
     /// No client has this `client_id` in the realm.
     #[error("unknown client `{0}`")]
     UnknownClient(String),
+    /// The admin settings cannot be used with the bind address.
+    #[error(transparent)]
+    Admin(#[from] crate::AdminConfigError),
     /// The provider refused a request (`token_for`, `mint`).
     #[error("the mock refused the request: {0}")]
     Refused(String),
@@ -207,6 +210,18 @@ impl MockIdpBuilder {
         self
     }
 
+    /// Admin API settings (see [`crate::AdminConfig`]); by default on for loopback binds.
+    pub fn admin(mut self, admin: crate::AdminConfig) -> MockIdpBuilder {
+        self.config.admin = admin;
+        self
+    }
+
+    /// Requires `Authorization: Bearer {token}` on every admin request.
+    pub fn admin_token(mut self, token: impl Into<String>) -> MockIdpBuilder {
+        self.config.admin.token = Some(providers::Secret::new(token));
+        self
+    }
+
     /// Applies a whole [`Config`]; later builder calls override its fields.
     pub fn config(mut self, config: Config) -> MockIdpBuilder {
         self.config = config;
@@ -261,7 +276,7 @@ impl MockIdpBuilder {
             .clone()
             .unwrap_or_else(|| default_public_url(address, self.config.context_path.as_deref()));
         let limits = self.config.connections;
-        let (app, router) = self.build(public_url)?;
+        let (app, router) = self.build(public_url, address)?;
         let info = MockIdpInfo { app: app.clone() };
         on_ready(address, &info);
         listen::serve(listener, router, limits, shutdown, limits.header_read_timeout).await;
@@ -269,7 +284,8 @@ impl MockIdpBuilder {
     }
 
     /// Prepares the application state and router without a socket.
-    pub(crate) fn build(self, public_url: String) -> Result<(Arc<App>, Router), MockIdpError> {
+    pub(crate) fn build(self, public_url: String, bound: SocketAddr) -> Result<(Arc<App>, Router), MockIdpError> {
+        let access = self.config.admin.access(bound)?;
         let world = match (self.world, &self.config.world) {
             (Some(world), _) => world,
             (None, Some(path)) => World::load(path)?,
@@ -298,7 +314,12 @@ impl MockIdpBuilder {
                     .unwrap_or(crate::state::DEFAULT_MAX_ENTRIES),
             ),
         ));
-        let router = endpoints::router(app.clone());
+        let router = crate::admin::with_admin(
+            app.clone(),
+            endpoints::router(app.clone()),
+            access,
+            &endpoints::context_path(&app.public_url),
+        );
         Ok((app, router))
     }
 
@@ -311,7 +332,7 @@ impl MockIdpBuilder {
             .clone()
             .unwrap_or_else(|| default_public_url(address, self.config.context_path.as_deref()));
         let limits = self.config.connections;
-        let (app, router) = self.build(public_url)?;
+        let (app, router) = self.build(public_url, address)?;
         listener.set_nonblocking(true)?;
         let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
@@ -480,6 +501,21 @@ impl MockIdp {
         self.app.site(realm).url(endpoint).unwrap_or_default()
     }
 
+    /// Test control (clock, reset, …), as the admin API offers it over HTTP.
+    pub fn admin(&self) -> crate::Admin<'_> {
+        crate::Admin { app: &self.app }
+    }
+
+    /// The mock's controllable clock (shorthand for `admin().clock()`).
+    pub fn clock(&self) -> crate::MockClock {
+        self.app.clock.clone()
+    }
+
+    /// Back to the world as loaded (shorthand for `admin().reset()`).
+    pub fn reset(&self) {
+        self.admin().reset();
+    }
+
     /// Signs an access token without HTTP, shaped exactly as the token endpoint shapes it.
     ///
     /// # Errors
@@ -543,12 +579,12 @@ impl MockIdp {
     /// [`crate::FaultRule::validate`]) is logged and ignored; [`MockIdp::add_fault`] reports it,
     /// and also scopes a fault to a realm, once, N times or with a seeded probability.
     pub fn set_fault(&self, endpoint: Endpoint, fault: crate::Fault) {
-        self.replace_fault(endpoint, fault);
+        self.app.replace_fault(endpoint, fault);
     }
 
     /// Restores normal behaviour of `endpoint`: removes all its faults, in every realm.
     pub fn clear_fault(&self, endpoint: Endpoint) {
-        self.remove_endpoint_faults(endpoint);
+        self.app.remove_endpoint_faults(endpoint);
     }
 
     /// How many requests `endpoint` has received (all realms; the login form counts as
@@ -564,7 +600,7 @@ impl MockIdp {
     /// [`MockIdpError::Keys`] if key generation fails.
     pub fn rotate_keys(&self) -> Result<(), MockIdpError> {
         for realm in self.app.world.realms.keys() {
-            self.rotate_realm_keys(realm, None)?;
+            self.app.rotate_realm_keys(realm, None)?;
         }
         Ok(())
     }

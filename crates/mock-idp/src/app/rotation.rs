@@ -50,4 +50,11 @@ impl App {
         });
         state.published.read().unwrap_or_else(PoisonError::into_inner).clone()
     }
+
+    /// Every realm's keys and signing algorithm back as loaded (for a reset).
+    pub(crate) fn restore_loaded_keys(&self) {
+        for state in self.realms.values() {
+            *state.published.write().unwrap_or_else(PoisonError::into_inner) = state.loaded.clone();
+        }
+    }
 }

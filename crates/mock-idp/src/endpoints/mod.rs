@@ -69,7 +69,7 @@ pub(crate) fn router(app: Arc<App>) -> Router {
 }
 
 /// The path of the public URL without its trailing slash (`""` for none or `/`).
-fn context_path(public_url: &str) -> String {
+pub(crate) fn context_path(public_url: &str) -> String {
     url::Url::parse(public_url)
         .map(|url| url.path().trim_end_matches('/').to_owned())
         .unwrap_or_default()

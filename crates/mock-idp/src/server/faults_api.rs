@@ -1,8 +1,72 @@
 //! [`MockIdp`]'s fault and hit-counter controls.
 
 use super::MockIdp;
+use crate::app::App;
 use crate::faults::{ActiveFault, Fault, FaultError, FaultId, FaultRule, FaultScope};
 use providers::Endpoint;
+
+impl App {
+    /// Adds a fault rule: what `rule.endpoint` does in `rule.realm` (or every realm), for how
+    /// long (`rule.scope`). A realm's own rule is considered before an every-realm rule; among
+    /// equals, the oldest first.
+    ///
+    /// # Errors
+    /// [`FaultError`] for a rule out of bounds, an unknown realm or a full table.
+    pub(crate) fn add_fault(&self, rule: FaultRule) -> Result<FaultId, FaultError> {
+        if let Some(realm) = rule.realm.as_ref().filter(|realm| self.world.realm(realm).is_none()) {
+            return Err(FaultError::UnknownRealm(realm.clone()));
+        }
+        self.faults.add(rule)
+    }
+
+    /// Removes one fault rule; false when it is no longer active (used up or removed).
+    pub(crate) fn remove_fault(&self, id: FaultId) -> bool {
+        self.faults.remove_where(|active| active.id == id) > 0
+    }
+
+    /// Removes every fault rule.
+    pub(crate) fn clear_faults(&self) {
+        self.faults.remove_where(|_| true);
+    }
+
+    /// The active fault rules, oldest first, with what is left of their scopes.
+    pub(crate) fn faults(&self) -> Vec<ActiveFault> {
+        self.faults.list()
+    }
+
+    /// How many requests `endpoint` has received in `realm` (the login form counts as
+    /// `Authorize`, RFC 8414 metadata as `Discovery`).
+    pub(crate) fn hits_in(&self, realm: &str, endpoint: Endpoint) -> u64 {
+        self.faults.hits_in(realm, endpoint)
+    }
+
+    /// Every non-zero hit counter as `(realm, endpoint, hits)`, sorted by realm and endpoint.
+    pub(crate) fn all_hits(&self) -> Vec<(String, Endpoint, u64)> {
+        self.faults.all_hits()
+    }
+
+    /// Zeroes every hit counter.
+    pub(crate) fn reset_hits(&self) {
+        self.faults.reset_hits();
+    }
+
+    /// `set_fault`'s body: replaces the every-realm, until-cleared rule of `endpoint`.
+    pub(crate) fn replace_fault(&self, endpoint: Endpoint, fault: Fault) {
+        self.faults.remove_where(|active| {
+            active.rule.endpoint == endpoint
+                && active.rule.realm.is_none()
+                && active.rule.scope == FaultScope::UntilCleared
+        });
+        if let Err(err) = self.faults.add(FaultRule::new(endpoint, fault)) {
+            tracing::warn!("set_fault ignored: {err}");
+        }
+    }
+
+    /// `clear_fault`'s body: removes every rule of `endpoint`, in every realm.
+    pub(crate) fn remove_endpoint_faults(&self, endpoint: Endpoint) {
+        self.faults.remove_where(|active| active.rule.endpoint == endpoint);
+    }
+}
 
 impl MockIdp {
     /// Adds a fault rule: what `rule.endpoint` does in `rule.realm` (or every realm), for how
@@ -12,61 +76,37 @@ impl MockIdp {
     /// # Errors
     /// [`FaultError`] for a rule out of bounds, an unknown realm or a full table.
     pub fn add_fault(&self, rule: FaultRule) -> Result<FaultId, FaultError> {
-        if let Some(realm) = rule
-            .realm
-            .as_ref()
-            .filter(|realm| self.app.world.realm(realm).is_none())
-        {
-            return Err(FaultError::UnknownRealm(realm.clone()));
-        }
-        self.app.faults.add(rule)
+        self.app.add_fault(rule)
     }
 
     /// Removes one fault rule; false when it is no longer active (used up or removed).
     pub fn remove_fault(&self, id: FaultId) -> bool {
-        self.app.faults.remove_where(|active| active.id == id) > 0
-    }
-
-    /// Removes every fault rule.
-    pub fn clear_faults(&self) {
-        self.app.faults.remove_where(|_| true);
+        self.app.remove_fault(id)
     }
 
     /// The active fault rules, oldest first, with what is left of their scopes.
     pub fn faults(&self) -> Vec<ActiveFault> {
-        self.app.faults.list()
+        self.app.faults()
     }
 
     /// How many requests `endpoint` has received in `realm` (the login form counts as
     /// `Authorize`, RFC 8414 metadata as `Discovery`).
     pub fn hits_in(&self, realm: &str, endpoint: Endpoint) -> u64 {
-        self.app.faults.hits_in(realm, endpoint)
+        self.app.hits_in(realm, endpoint)
     }
 
     /// Every non-zero hit counter as `(realm, endpoint, hits)`, sorted by realm and endpoint.
     pub fn all_hits(&self) -> Vec<(String, Endpoint, u64)> {
-        self.app.faults.all_hits()
+        self.app.all_hits()
+    }
+
+    /// Removes every fault rule.
+    pub fn clear_faults(&self) {
+        self.app.clear_faults();
     }
 
     /// Zeroes every hit counter.
     pub fn reset_hits(&self) {
-        self.app.faults.reset_hits();
-    }
-
-    /// `set_fault`'s body: replaces the every-realm, until-cleared rule of `endpoint`.
-    pub(super) fn replace_fault(&self, endpoint: Endpoint, fault: Fault) {
-        self.app.faults.remove_where(|active| {
-            active.rule.endpoint == endpoint
-                && active.rule.realm.is_none()
-                && active.rule.scope == FaultScope::UntilCleared
-        });
-        if let Err(err) = self.app.faults.add(FaultRule::new(endpoint, fault)) {
-            tracing::warn!("set_fault ignored: {err}");
-        }
-    }
-
-    /// `clear_fault`'s body: removes every rule of `endpoint`, in every realm.
-    pub(super) fn remove_endpoint_faults(&self, endpoint: Endpoint) {
-        self.app.faults.remove_where(|active| active.rule.endpoint == endpoint);
+        self.app.reset_hits();
     }
 }

@@ -2,6 +2,7 @@
 //! signing algorithm, per realm.
 
 use super::{MockIdp, MockIdpError};
+use crate::app::App;
 use crate::app::KeysUpdate;
 use crate::keys::{KeyMaterial, KeyState, generate_key};
 use providers::SigningAlg;
@@ -20,9 +21,9 @@ pub struct KeyInfo {
     pub state: KeyState,
 }
 
-impl MockIdp {
+impl App {
     fn known_realm(&self, realm: &str) -> Result<(), MockIdpError> {
-        match self.app.world.realm(realm) {
+        match self.world.realm(realm) {
             Some(_) => Ok(()),
             None => Err(MockIdpError::UnknownRealm(realm.to_owned())),
         }
@@ -34,10 +35,10 @@ impl MockIdp {
     ///
     /// # Errors
     /// [`MockIdpError::UnknownRealm`], or [`MockIdpError::Keys`] if key generation fails.
-    pub fn rotate_realm_keys(&self, realm: &str, overlap: Option<Duration>) -> Result<(), MockIdpError> {
+    pub(crate) fn rotate_realm_keys(&self, realm: &str, overlap: Option<Duration>) -> Result<(), MockIdpError> {
         self.known_realm(realm)?;
         let next = KeyMaterial::generate()?;
-        self.app.update_keys(realm, |published, now| {
+        self.update_keys(realm, |published, now| {
             Ok(KeysUpdate {
                 keys: published
                     .keys
@@ -54,9 +55,9 @@ impl MockIdp {
     ///
     /// # Errors
     /// [`MockIdpError::UnknownRealm`]; [`MockIdpError::Keys`] for an active or unknown `kid`.
-    pub fn retire_key(&self, realm: &str, kid: &str) -> Result<(), MockIdpError> {
+    pub(crate) fn retire_key(&self, realm: &str, kid: &str) -> Result<(), MockIdpError> {
         self.known_realm(realm)?;
-        self.app.update_keys(realm, |published, _| {
+        self.update_keys(realm, |published, _| {
             Ok(KeysUpdate {
                 keys: published.keys.without(kid)?,
                 signing_alg: published.signing_alg,
@@ -71,9 +72,9 @@ impl MockIdp {
     ///
     /// # Errors
     /// [`MockIdpError::UnknownRealm`].
-    pub fn retire_old_keys(&self, realm: &str) -> Result<(), MockIdpError> {
+    pub(crate) fn retire_old_keys(&self, realm: &str) -> Result<(), MockIdpError> {
         self.known_realm(realm)?;
-        self.app.update_keys(realm, |published, _| {
+        self.update_keys(realm, |published, _| {
             Ok(KeysUpdate {
                 keys: published.keys.without_retired(),
                 signing_alg: published.signing_alg,
@@ -89,11 +90,11 @@ impl MockIdp {
     /// # Errors
     /// [`MockIdpError::UnknownRealm`]; [`MockIdpError::Keys`] when generation fails or the
     /// realm has 16 already.
-    pub fn publish_key(&self, realm: &str, alg: SigningAlg) -> Result<String, MockIdpError> {
+    pub(crate) fn publish_key(&self, realm: &str, alg: SigningAlg) -> Result<String, MockIdpError> {
         self.known_realm(realm)?;
         let key = generate_key(alg)?;
         let kid = key.kid().to_owned();
-        self.app.update_keys(realm, |published, _| {
+        self.update_keys(realm, |published, _| {
             Ok(KeysUpdate {
                 keys: published.keys.with_publish_only(key)?,
                 signing_alg: published.signing_alg,
@@ -108,9 +109,9 @@ impl MockIdp {
     ///
     /// # Errors
     /// [`MockIdpError::UnknownRealm`].
-    pub fn set_signing_alg(&self, realm: &str, alg: Option<SigningAlg>) -> Result<(), MockIdpError> {
+    pub(crate) fn set_signing_alg(&self, realm: &str, alg: Option<SigningAlg>) -> Result<(), MockIdpError> {
         self.known_realm(realm)?;
-        self.app.update_keys(realm, |published, _| {
+        self.update_keys(realm, |published, _| {
             Ok(KeysUpdate {
                 keys: published.keys.clone(),
                 signing_alg: alg,
@@ -124,9 +125,8 @@ impl MockIdp {
     ///
     /// # Errors
     /// [`MockIdpError::UnknownRealm`].
-    pub fn keys(&self, realm: &str) -> Result<Vec<KeyInfo>, MockIdpError> {
+    pub(crate) fn keys(&self, realm: &str) -> Result<Vec<KeyInfo>, MockIdpError> {
         let cx = self
-            .app
             .realm(realm)
             .map_err(|_| MockIdpError::UnknownRealm(realm.to_owned()))?;
         Ok(cx
@@ -135,5 +135,62 @@ impl MockIdp {
             .into_iter()
             .map(|(kid, alg, state)| KeyInfo { kid, alg, state })
             .collect())
+    }
+}
+
+impl MockIdp {
+    /// Rotates `realm`'s signing keys to fresh ones. The previous keys stay in the JWK set (so
+    /// tokens they signed still verify) for `overlap` on the mock's clock, or until retired
+    /// when `overlap` is `None`; at most 12 retired keys stay published, the oldest go first.
+    ///
+    /// # Errors
+    /// [`MockIdpError::UnknownRealm`], or [`MockIdpError::Keys`] if key generation fails.
+    pub fn rotate_realm_keys(&self, realm: &str, overlap: Option<Duration>) -> Result<(), MockIdpError> {
+        self.app.rotate_realm_keys(realm, overlap)
+    }
+
+    /// Removes one retired or publish-only key from `realm`'s JWK set: tokens it signed no
+    /// longer verify. An active key cannot be retired (rotate first).
+    ///
+    /// # Errors
+    /// [`MockIdpError::UnknownRealm`]; [`MockIdpError::Keys`] for an active or unknown `kid`.
+    pub fn retire_key(&self, realm: &str, kid: &str) -> Result<(), MockIdpError> {
+        self.app.retire_key(realm, kid)
+    }
+
+    /// Removes every retired key from `realm`'s JWK set (publish-only keys stay): only the
+    /// active keys' tokens verify afterwards.
+    ///
+    /// # Errors
+    /// [`MockIdpError::UnknownRealm`].
+    pub fn retire_old_keys(&self, realm: &str) -> Result<(), MockIdpError> {
+        self.app.retire_old_keys(realm)
+    }
+
+    /// Publishes a fresh `alg` key in `realm`'s JWK set that never signs anything (a client
+    /// must cope with keys it never sees used); returns its `kid`. At most 16 per realm.
+    ///
+    /// # Errors
+    /// [`MockIdpError::UnknownRealm`]; [`MockIdpError::Keys`] when generation fails or the
+    /// realm has 16 already.
+    pub fn publish_key(&self, realm: &str, alg: SigningAlg) -> Result<String, MockIdpError> {
+        self.app.publish_key(realm, alg)
+    }
+
+    /// Signs `realm`'s tokens with `alg` from now on (`None`: the world's algorithm again). A
+    /// client with its own `signing_alg` in the world keeps it.
+    ///
+    /// # Errors
+    /// [`MockIdpError::UnknownRealm`].
+    pub fn set_signing_alg(&self, realm: &str, alg: Option<SigningAlg>) -> Result<(), MockIdpError> {
+        self.app.set_signing_alg(realm, alg)
+    }
+
+    /// `realm`'s published keys: active, then retired, then publish-only.
+    ///
+    /// # Errors
+    /// [`MockIdpError::UnknownRealm`].
+    pub fn keys(&self, realm: &str) -> Result<Vec<KeyInfo>, MockIdpError> {
+        self.app.keys(realm)
     }
 }
