@@ -6,7 +6,6 @@ use crate::config::{Config, KeySource};
 use crate::endpoints;
 use crate::error::OAuthError;
 use crate::keys::{KeyError, KeyMaterial, RealmKeys};
-use crate::tokens::{Overrides, Subject};
 use axum::Router;
 use providers::{Endpoint, Provider, World, WorldError};
 use serde_json::{Map, Value};
@@ -19,6 +18,7 @@ use std::time::Duration;
 mod faults_api;
 mod keys_api;
 mod listen;
+mod mint;
 mod token_for;
 
 pub use listen::ConnectionLimits;
@@ -521,57 +521,7 @@ impl MockIdp {
     /// # Errors
     /// [`MockIdpError`] for an unknown realm, user or client, or a signing failure.
     pub fn mint(&self, spec: TokenSpec) -> Result<String, MockIdpError> {
-        let realm_name = spec.realm.as_deref().unwrap_or(&self.app.world.default_realm);
-        let cx = self
-            .app
-            .realm(realm_name)
-            .map_err(|_| MockIdpError::UnknownRealm(realm_name.to_owned()))?;
-        let user = match &spec.user {
-            Some(name) => Some(
-                cx.realm
-                    .user(name)
-                    .ok_or_else(|| MockIdpError::UnknownUser(name.clone()))?,
-            ),
-            None => None,
-        };
-        let client = match &spec.client {
-            Some(id) => cx
-                .realm
-                .client(id)
-                .ok_or_else(|| MockIdpError::UnknownClient(id.clone()))?,
-            None => cx
-                .realm
-                .clients
-                .values()
-                .find(|client| {
-                    client.is_confidential()
-                        && (client.allows(providers::GrantType::AuthorizationCode)
-                            || client.allows(providers::GrantType::Password))
-                })
-                .ok_or_else(|| MockIdpError::UnknownClient("(a confidential client with a user grant)".into()))?,
-        };
-        let subject = Subject {
-            client,
-            user,
-            scopes: spec.scopes.clone().unwrap_or_else(|| client.default_scopes.clone()),
-            auth_time: user.map(|_| cx.now()),
-            session_id: None,
-            nonce: None,
-            grant: None,
-            login: None,
-        };
-        let lifetime = spec.lifetime.unwrap_or(cx.realm.lifetimes.access_token);
-        let mut claims = crate::negative::claims(&spec.defects, cx.now(), lifetime);
-        claims.extend(spec.claims);
-        let overrides = Overrides {
-            lifetime: spec.lifetime,
-            claims,
-        };
-        let token = cx
-            .access_token(&subject, None, &overrides)
-            .map(|(token, _)| token)
-            .map_err(refused)?;
-        crate::negative::apply(token, &spec.defects, cx.keys()).map_err(|err| MockIdpError::Refused(err.to_string()))
+        self.app.mint(spec)
     }
 
     /// Makes `endpoint` (in every realm) misbehave as `fault` says until [`MockIdp::clear_fault`]

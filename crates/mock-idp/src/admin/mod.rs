@@ -14,6 +14,7 @@ mod keys;
 pub(crate) mod problem;
 mod reset;
 pub(crate) mod safety;
+mod tokens;
 
 use crate::app::App;
 use axum::Router;
@@ -38,6 +39,7 @@ fn resources() -> OpenApiRouter<Arc<App>> {
         .merge(clock::routes())
         .merge(faults::routes())
         .merge(keys::routes())
+        .merge(tokens::routes())
         .merge(reset::routes())
 }
 

@@ -246,3 +246,46 @@ async fn keys_rotate_retire_publish_and_alg_over_http_and_reset_restores_them() 
     let token = idp.mint(mock_idp::TokenSpec::client("service")).unwrap();
     assert!(token.starts_with("eyJhbGciOiJSUzI1NiI"), "RS256 again: {token}");
 }
+
+fn part(token: &str, index: usize) -> Value {
+    use base64::Engine;
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(token.split('.').nth(index).unwrap())
+        .unwrap();
+    serde_json::from_slice(&bytes).unwrap()
+}
+
+#[tokio::test]
+async fn negative_tokens_are_minted_over_http() {
+    let idp = MockIdp::start().await;
+    let http = reqwest::Client::new();
+    let mint = |body: Value| {
+        let (http, url) = (http.clone(), admin(&idp, "/tokens"));
+        async move { http.post(url).json(&body).send().await.unwrap() }
+    };
+    let response = mint(json!({"user": "alice", "client": "web-app", "defects": ["expired", "wrong_issuer"], "claims": {"tenant": "t1"}})).await;
+    assert_eq!(response.status(), 201);
+    let token = response.json::<Value>().await.unwrap()["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let claims = part(&token, 1);
+    assert_eq!(claims["iss"], "https://wrong-issuer.invalid/");
+    assert_eq!(claims["tenant"], "t1");
+    let now = mock_idp::Clock::now(&mock_idp::SystemClock);
+    assert!(claims["exp"].as_u64().unwrap() + 3000 < now, "{claims}");
+
+    let none = mint(json!({"client": "service", "defects": ["alg_none"]})).await;
+    let token = none.json::<Value>().await.unwrap()["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(part(&token, 0)["alg"], "none");
+
+    let unknown = mint(json!({"client": "nope"})).await;
+    assert_eq!(unknown.status(), 422);
+    assert_eq!(unknown.json::<Value>().await.unwrap()["field"], "client");
+    let bad = mint(json!({"client": "service", "defects": ["forged"]})).await;
+    assert_eq!(bad.status(), 422);
+    assert_eq!(bad.json::<Value>().await.unwrap()["field"], "defects[0]");
+}
