@@ -68,4 +68,6 @@ pub struct Config {
     pub max_state_entries: Option<usize>,
     /// The admin API under `/_mock/`: on by default on loopback binds only; see [`crate::AdminConfig`].
     pub admin: crate::AdminConfig,
+    /// Fault rules active from the start (and again after a reset); see [`crate::FaultRule`].
+    pub faults: Vec<crate::FaultRule>,
 }

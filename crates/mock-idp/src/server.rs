@@ -51,6 +51,9 @@ pub enum MockIdpError {
     /// The admin settings cannot be used with the bind address.
     #[error(transparent)]
     Admin(#[from] crate::AdminConfigError),
+    /// A fault rule of the configuration is out of bounds or names an unknown realm.
+    #[error("fault rule: {0}")]
+    Fault(#[from] crate::FaultError),
     /// The provider refused a request (`token_for`, `mint`).
     #[error("the mock refused the request: {0}")]
     Refused(String),
@@ -314,6 +317,7 @@ impl MockIdpBuilder {
                     .unwrap_or(crate::state::DEFAULT_MAX_ENTRIES),
             ),
         ));
+        app.load_faults(self.config.faults)?;
         let router = crate::admin::with_admin(
             app.clone(),
             endpoints::router(app.clone()),

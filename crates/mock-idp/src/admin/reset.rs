@@ -21,7 +21,7 @@ const PARTS: &[Part] = &[
     ("clock", |app| {
         app.clock.reset();
     }),
-    ("faults", |app| app.clear_faults()),
+    ("faults", |app| app.restore_loaded_faults()),
     ("hits", |app| app.reset_hits()),
     ("keys", |app| app.restore_loaded_keys()),
 ];

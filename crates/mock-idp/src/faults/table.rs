@@ -39,11 +39,21 @@ pub(crate) struct Faults {
     count: AtomicUsize,
     next_id: AtomicU64,
     hits: Mutex<HashMap<(String, Endpoint), Arc<AtomicU64>>>,
+    /// The rules of the configuration, restored by a reset.
+    loaded: Mutex<Vec<FaultRule>>,
 }
 
 impl Faults {
     fn rules(&self) -> MutexGuard<'_, Vec<Entry>> {
         self.rules.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    pub(crate) fn set_loaded(&self, rules: Vec<FaultRule>) {
+        *self.loaded.lock().unwrap_or_else(PoisonError::into_inner) = rules;
+    }
+
+    pub(crate) fn loaded(&self) -> Vec<FaultRule> {
+        self.loaded.lock().unwrap_or_else(PoisonError::into_inner).clone()
     }
 
     /// Adds a rule (checked with [`FaultRule::validate`]).

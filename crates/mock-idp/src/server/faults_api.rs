@@ -6,6 +6,24 @@ use crate::faults::{ActiveFault, Fault, FaultError, FaultId, FaultRule, FaultSco
 use providers::Endpoint;
 
 impl App {
+    /// Adds the configured rules and remembers them for resets.
+    pub(crate) fn load_faults(&self, rules: Vec<FaultRule>) -> Result<(), FaultError> {
+        for rule in &rules {
+            self.add_fault(rule.clone())?;
+        }
+        self.faults.set_loaded(rules);
+        Ok(())
+    }
+
+    /// Back to the configured rules (for a reset).
+    pub(crate) fn restore_loaded_faults(&self) {
+        self.clear_faults();
+        for rule in self.faults.loaded() {
+            // Checked when loaded; the table was just emptied, so it cannot be full.
+            let _ = self.faults.add(rule);
+        }
+    }
+
     /// Adds a fault rule: what `rule.endpoint` does in `rule.realm` (or every realm), for how
     /// long (`rule.scope`). A realm's own rule is considered before an every-realm rule; among
     /// equals, the oldest first.

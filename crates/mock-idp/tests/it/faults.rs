@@ -252,3 +252,25 @@ async fn set_fault_replaces_and_clear_fault_clears_every_scope() {
     idp.clear_fault(Endpoint::Jwks);
     assert_eq!(statuses(&url, 2).await, [200, 200]);
 }
+
+#[tokio::test]
+async fn configured_faults_apply_from_the_start_and_come_back_after_a_reset() {
+    let config: mock_idp::Config = serde_json::from_value(serde_json::json!({
+        "faults": [{"endpoint": "jwks", "fault": {"kind": "outage"}, "scope": {"times": 1}}]
+    }))
+    .unwrap();
+    let idp = MockIdp::builder().config(config.clone()).start().await;
+    let url = idp.endpoint(Endpoint::Jwks);
+    assert_eq!(statuses(&url, 2).await, [503, 200]);
+    idp.admin().reset();
+    assert_eq!(
+        statuses(&url, 2).await,
+        [503, 200],
+        "the configured rule is back, fresh"
+    );
+
+    let mut bad = config;
+    bad.faults[0].realm = Some("nope".into());
+    let err = MockIdp::builder().config(bad).try_start().unwrap_err();
+    assert!(err.to_string().contains("unknown realm `nope`"), "{err}");
+}
