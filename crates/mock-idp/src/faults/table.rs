@@ -83,7 +83,7 @@ impl Faults {
         Ok(id)
     }
 
-    /// Removes the rules `keep` says no to; returns how many were removed.
+    /// Removes the rules `remove` picks; returns how many were removed.
     pub(crate) fn remove_where(&self, remove: impl Fn(&ActiveFault) -> bool) -> usize {
         let mut rules = self.rules();
         let before = rules.len();
@@ -181,11 +181,12 @@ impl Faults {
     /// The counter of `(realm, endpoint)`. Callers pass only realms of the world (or one
     /// placeholder for unknown names), so the map stays bounded.
     fn counter(&self, realm: &str, endpoint: Endpoint) -> Arc<AtomicU64> {
-        let mut hits = self.hits.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some(counter) = hits.get(&(realm.to_owned(), endpoint)) {
-            return counter.clone();
-        }
-        hits.entry((realm.to_owned(), endpoint)).or_default().clone()
+        self.hits
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .entry((realm.to_owned(), endpoint))
+            .or_default()
+            .clone()
     }
 }
 
