@@ -3,6 +3,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import socket
 import urllib.request
 from typing import Any
 
@@ -35,4 +36,13 @@ def alive(pid: int) -> bool:
         with open(f"/proc/{pid}/stat") as stat:
             return stat.read().split(")")[-1].split()[0] != "Z"
     except FileNotFoundError:
+        return False
+
+
+def answers(port: int) -> bool:
+    """Whether something accepts TCP connections on loopback ``port``."""
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=1):
+            return True
+    except OSError:
         return False

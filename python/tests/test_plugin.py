@@ -161,3 +161,44 @@ def test_token(mock_idp, n):
     servers = [next(iter(s)) for s in by_worker.values()]
     assert len({pid for pid, _ in servers}) == len({url for _, url in servers}) == len(by_worker)
     assert not any(alive(pid) for pid, _ in servers)
+
+
+def test_the_marker_world_serves_that_world_next_to_the_default_one(run, pytester: pytest.Pytester) -> None:
+    pytester.path.joinpath("shop.toml").write_text(
+        """default_realm = "shop"
+[realms.shop]
+scopes = ["openid"]
+roles = ["buyer"]
+[realms.shop.clients.cli]
+kind = "confidential"
+secret = "cli-secret"
+grant_types = ["client_credentials"]
+service_account_roles = ["buyer"]
+"""
+    )
+    result, out = run(
+        """
+import pytest
+from conftest import record
+
+@pytest.mark.mock_idp(provider="keycloak", world="shop.toml")
+def test_shop(mock_idp):
+    record("shop", mock_idp, token=mock_idp.service_token("cli").access_token)
+
+@pytest.mark.mock_idp(provider="keycloak", world="shop.toml")
+def test_shop_again(mock_idp):
+    record("shop_again", mock_idp)
+
+@pytest.mark.mock_idp(provider="keycloak")
+def test_default(mock_idp):
+    record("default", mock_idp)
+"""
+    )
+    result.assert_outcomes(passed=3)
+    shop, again, default = (seen(out, n) for n in ("shop", "shop_again", "default"))
+    assert shop["issuer"].endswith("/realms/shop")
+    assert shop["env"]["KEYCLOAK_REALM"] == "shop"
+    assert shop["token"].count(".") == 2
+    assert again["pid"] == shop["pid"]
+    assert default["issuer"].endswith("/realms/demo")
+    assert default["pid"] != shop["pid"]

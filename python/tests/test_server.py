@@ -1,12 +1,14 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
-from helpers import alive, claims, get_json, header
+from helpers import alive, answers, claims, get_json, header
 
 from mock_idp import MockIdp, MockIdpError, find_binary
 
@@ -165,3 +167,38 @@ def test_python_dash_m_runs_the_binary() -> None:
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("mock-idp ")
+
+
+_CHILD = """
+import time
+from mock_idp import MockIdp
+
+idp = MockIdp().start()
+print(idp.port, idp.pid, flush=True)
+time.sleep(120)
+"""
+
+
+def test_the_server_does_not_outlive_a_sigkilled_parent() -> None:
+    # No atexit hook runs on SIGKILL: the server's stdin pipe closing is what stops it.
+    parent = subprocess.Popen(
+        [sys.executable, "-c", _CHILD], stdout=subprocess.PIPE, text=True, env={**os.environ}
+    )
+    assert parent.stdout is not None
+    port_text, pid_text = parent.stdout.readline().split()
+    port, pid = int(port_text), int(pid_text)
+    try:
+        assert get_json(f"http://127.0.0.1:{port}/demo/.well-known/openid-configuration")["issuer"]
+        os.kill(parent.pid, signal.SIGKILL)
+        parent.wait(timeout=10)
+        deadline = time.monotonic() + 10
+        while answers(port) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not answers(port), f"the server on port {port} outlived its SIGKILLed parent"
+        while alive(pid) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not alive(pid)
+    finally:
+        parent.stdout.close()
+        if alive(pid):
+            os.kill(pid, signal.SIGKILL)

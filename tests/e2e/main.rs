@@ -6,6 +6,7 @@
 
 mod support;
 
+mod admin_clock;
 mod discovery_and_jwks;
 mod faults;
 mod flavor_appid;

@@ -12,7 +12,7 @@ use providers::claims::DiscoveryInput;
 use providers::{ErrorKind, Provider, Realm, SigningAlg, Site, World};
 use serde_json::Value;
 use std::collections::BTreeMap;
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, PoisonError, RwLock};
 
 mod rotation;
 
@@ -22,7 +22,8 @@ pub(crate) use rotation::KeysUpdate;
 #[derive(Debug)]
 pub(crate) struct App {
     pub(crate) provider: Provider,
-    pub(crate) world: World,
+    /// The world as loaded, kept for [`App::reset_realms`]; live realm facts are in [`RealmState`].
+    world: World,
     pub(crate) public_url: String,
     pub(crate) realms: BTreeMap<String, RealmState>,
     pub(crate) store: Store,
@@ -34,6 +35,8 @@ pub(crate) struct App {
     pub(crate) grant_types: Vec<providers::GrantType>,
     /// Injected faults and hit counters, per endpoint.
     pub(crate) faults: Faults,
+    /// Every request a provider endpoint answered, bounded.
+    pub(crate) request_log: crate::request_log::RequestLog,
 }
 
 /// A realm's keys and the documents derived from them, swapped together on rotation.
@@ -41,6 +44,8 @@ pub(crate) struct App {
 pub(crate) struct RealmState {
     pub(crate) issuer: String,
     pub(crate) site: Site,
+    /// The realm's live facts, swapped whole by [`App::update_realm`] (readers keep their snapshot).
+    realm: RwLock<Arc<Realm>>,
     published: RwLock<Arc<Published>>,
     /// The keys as loaded, restored by a reset.
     loaded: Arc<Published>,
@@ -80,6 +85,7 @@ impl App {
                 RealmState {
                     issuer,
                     site,
+                    realm: RwLock::new(Arc::new(realm.clone())),
                     published: RwLock::new(published.clone()),
                     loaded: published,
                 },
@@ -95,14 +101,27 @@ impl App {
             auto_approve,
             grant_types: grants::supported(provider),
             faults: Faults::default(),
+            request_log: crate::request_log::RequestLog::new(crate::request_log::DEFAULT_CAPACITY),
         }
     }
 
-    /// The realm called `name`, or `not_found`.
+    /// The world as loaded (the live realms may have been edited since: see [`App::realm`]).
+    pub(crate) fn world(&self) -> &World {
+        &self.world
+    }
+
+    /// The name of the world's default realm.
+    pub(crate) fn default_realm(&self) -> &str {
+        &self.world.default_realm
+    }
+
+    /// The realm called `name`, or `not_found`; the realm's facts are a snapshot taken now, so one
+    /// request sees one consistent realm.
     pub(crate) fn realm(&self, name: &str) -> Result<RealmCtx<'_>, OAuthError> {
-        let (Some(realm), Some(state)) = (self.world.realm(name), self.realms.get(name)) else {
+        let Some(state) = self.realms.get(name) else {
             return Err(OAuthError::new(ErrorKind::UnknownRealm, "no such realm"));
         };
+        let realm = state.snapshot();
         let mut published = state
             .published
             .read()
@@ -120,6 +139,56 @@ impl App {
         })
     }
 
+    /// Edits a copy of the realm called `name` with `edit`, re-checks it with the world's rules for
+    /// a realm ([`Realm::validate`]) and swaps it in whole; on any error the live realm is unchanged.
+    /// Requests already running keep the snapshot they took.
+    pub(crate) fn update_realm<E>(&self, name: &str, edit: impl FnOnce(&mut Realm) -> Result<(), E>) -> Result<(), E>
+    where
+        E: From<RealmUpdateError>,
+    {
+        let state = self
+            .realms
+            .get(name)
+            .ok_or_else(|| RealmUpdateError::UnknownRealm(name.to_owned()))?;
+        // Writers are serialized by the write lock, so two edits never overwrite each other.
+        let mut slot = state.realm.write().unwrap_or_else(PoisonError::into_inner);
+        let mut next = Realm::clone(&slot);
+        edit(&mut next)?;
+        if next.name != name {
+            return Err(RealmUpdateError::Renamed(name.to_owned()).into());
+        }
+        next.validate().map_err(RealmUpdateError::Invalid)?;
+        *slot = Arc::new(next);
+        drop(slot);
+        self.republish(state);
+        Ok(())
+    }
+
+    /// Puts every realm back to the world as loaded.
+    pub(crate) fn reset_realms(&self) {
+        for (name, state) in &self.realms {
+            let Some(loaded) = self.world.realm(name) else { continue };
+            {
+                let mut live = state.realm.write().unwrap_or_else(PoisonError::into_inner);
+                if **live == *loaded {
+                    continue; // unchanged: keep its documents (a reset stays cheap)
+                }
+                *live = Arc::new(loaded.clone());
+            }
+            self.republish(state);
+        }
+    }
+
+    /// Rebuilds a realm's discovery document from its live facts, keeping its keys.
+    fn republish(&self, state: &RealmState) {
+        let realm = state.snapshot();
+        let mut slot = state.published.write().unwrap_or_else(PoisonError::into_inner);
+        let mut next = publish(self.provider, &state.site, &realm, slot.keys.clone());
+        next.stale_jwks = slot.stale_jwks.clone();
+        next.signing_alg = slot.signing_alg;
+        *slot = Arc::new(next);
+    }
+
     pub(crate) fn now(&self) -> u64 {
         self.clock.now()
     }
@@ -129,6 +198,27 @@ impl App {
         self.provider
             .site(&self.public_url, realm, realm == self.world.default_realm)
     }
+}
+
+impl RealmState {
+    /// The realm's facts of the moment.
+    fn snapshot(&self) -> Arc<Realm> {
+        self.realm.read().unwrap_or_else(PoisonError::into_inner).clone()
+    }
+}
+
+/// Why [`App::update_realm`] refused an edit.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum RealmUpdateError {
+    /// The world has no realm of that name.
+    #[error("no realm `{0}`")]
+    UnknownRealm(String),
+    /// The edit changed the realm's name, which is its key.
+    #[error("the edit renamed realm `{0}`")]
+    Renamed(String),
+    /// The edited realm breaks a rule of the world model.
+    #[error("the edited realm is invalid")]
+    Invalid(#[source] providers::WorldError),
 }
 
 fn publish(provider: Provider, site: &Site, realm: &Realm, keys: RealmKeys) -> Published {
@@ -154,7 +244,8 @@ fn publish(provider: Provider, site: &Site, realm: &Realm, keys: RealmKeys) -> P
 #[derive(Debug, Clone)]
 pub(crate) struct RealmCtx<'a> {
     pub(crate) app: &'a App,
-    pub(crate) realm: &'a Realm,
+    /// The realm's facts as they were when the request started.
+    pub(crate) realm: Arc<Realm>,
     pub(crate) site: &'a Site,
     pub(crate) issuer: &'a str,
     pub(crate) published: Arc<Published>,

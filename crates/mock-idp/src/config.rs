@@ -66,6 +66,9 @@ pub struct Config {
     /// closed (an evicted code or refresh token is refused, an evicted grant's access tokens
     /// turn inactive). `None`: 100000, about 70–85 MB of RSS when full at 500 operations/s (docs/benchmarks.md).
     pub max_state_entries: Option<usize>,
+    /// How many requests the request log keeps (oldest evicted first); `None`: 1000, at most
+    /// 100000.
+    pub request_log_entries: Option<usize>,
     /// The admin API under `/_mock/`: on by default on loopback binds only; see [`crate::AdminConfig`].
     pub admin: crate::AdminConfig,
     /// Fault rules active from the start (and again after a reset); see [`crate::FaultRule`].

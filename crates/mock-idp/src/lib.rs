@@ -30,12 +30,13 @@ mod login;
 mod mock_clock;
 mod negative;
 mod pat;
+mod request_log;
 mod server;
 mod state;
 mod tokens;
 
-pub use admin::Admin;
 pub use admin::safety::{AdminConfig, AdminConfigError};
+pub use admin::{Admin, AdminError, ClientPatch, ClientType, ClientView, NewClient, NewUser, UserPatch, UserView};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use config::{Config, KeySource};
 pub use faults::{
@@ -47,7 +48,8 @@ pub use http::bench_parse_form;
 pub use keys::{KeyError, KeyMaterial, KeyState};
 pub use mock_clock::{ClockState, MockClock};
 pub use negative::TokenDefect;
-pub use providers::{Endpoint, Provider, SigningAlg, World};
+pub use providers::{Endpoint, Provider, Secret, SigningAlg, World};
+pub use request_log::{LogFilter, LogListing, LoggedRequest};
 pub use server::{ConnectionLimits, KeyInfo, MockIdp, MockIdpBuilder, MockIdpError, MockIdpInfo, TokenSet, TokenSpec};
 
 /// The repository README's Rust examples, compiled and run as doctests so they stay true.

@@ -7,6 +7,7 @@ mod opt;
 use clap::Parser;
 use mock_idp::{Config, KeyMaterial, KeySource, MockIdp, MockIdpBuilder, World};
 use opt::{Cli, Command, Common};
+use std::io::Read;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
@@ -80,8 +81,25 @@ clients can reach."
         if let Some(entries) = serve.max_state_entries {
             builder = builder.max_state_entries(entries);
         }
-        let shutdown = async {
-            let _ = tokio::signal::ctrl_c().await;
+        builder = admin_settings(builder, &serve);
+        let stdin_eof = if serve.exit_on_stdin_eof {
+            Some(stdin_closed().map_err(|err| format!("cannot watch stdin: {err}"))?)
+        } else {
+            None
+        };
+        let shutdown = async move {
+            let stdin_eof = async move {
+                match stdin_eof {
+                    Some(closed) => {
+                        let _ = closed.await;
+                    }
+                    None => std::future::pending().await,
+                }
+            };
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                () = stdin_eof => tracing::info!("stdin closed; shutting down"),
+            }
         };
         builder
             .serve_until(
@@ -97,6 +115,40 @@ clients can reach."
             .await
             .map_err(|err| err.to_string())
     })
+}
+
+/// Watches stdin on a thread of its own (reads block) and reports once it reaches end of file
+/// or fails: the process that handed the server the pipe is gone. What is read is discarded.
+fn stdin_closed() -> std::io::Result<tokio::sync::oneshot::Receiver<()>> {
+    let (closed, receiver) = tokio::sync::oneshot::channel();
+    std::thread::Builder::new().name("stdin-eof".into()).spawn(move || {
+        let mut stdin = std::io::stdin().lock();
+        let mut sink = [0u8; 1024];
+        loop {
+            match stdin.read(&mut sink) {
+                Ok(0) => break,
+                Ok(_) => {}
+                Err(err) if err.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(_) => break,
+            }
+        }
+        let _ = closed.send(());
+    })?;
+    Ok(receiver)
+}
+
+/// The admin API and request-log flags.
+fn admin_settings(mut builder: MockIdpBuilder, serve: &opt::Serve) -> MockIdpBuilder {
+    if serve.admin.is_some() || serve.admin_token.is_some() {
+        builder = builder.admin(mock_idp::AdminConfig {
+            enabled: serve.admin,
+            token: serve.admin_token.clone().map(mock_idp::Secret::new),
+        });
+    }
+    if let Some(entries) = serve.request_log_entries {
+        builder = builder.request_log_entries(entries);
+    }
+    builder
 }
 
 fn run_token(token: opt::Token) -> Result<(), String> {

@@ -213,6 +213,12 @@ impl MockIdpBuilder {
         self
     }
 
+    /// How many requests the request log keeps (default 1000; see [`Config::request_log_entries`]).
+    pub fn request_log_entries(mut self, entries: usize) -> MockIdpBuilder {
+        self.config.request_log_entries = Some(entries);
+        self
+    }
+
     /// Admin API settings (see [`crate::AdminConfig`]); by default on for loopback binds.
     pub fn admin(mut self, admin: crate::AdminConfig) -> MockIdpBuilder {
         self.config.admin = admin;
@@ -304,7 +310,8 @@ impl MockIdpBuilder {
             keys.insert(name.clone(), realm_keys);
         }
         let clock = self.clock.unwrap_or_else(|| Arc::new(SystemClock));
-        let app = Arc::new(App::new(
+        let log_capacity = self.config.request_log_entries;
+        let mut app = App::new(
             self.config.provider,
             world,
             public_url,
@@ -316,7 +323,11 @@ impl MockIdpBuilder {
                     .max_state_entries
                     .unwrap_or(crate::state::DEFAULT_MAX_ENTRIES),
             ),
-        ));
+        );
+        if let Some(capacity) = log_capacity {
+            app.request_log = crate::request_log::RequestLog::new(capacity);
+        }
+        let app = Arc::new(app);
         app.load_faults(self.config.faults)?;
         let router = crate::admin::with_admin(
             app.clone(),
@@ -401,7 +412,7 @@ pub struct MockIdpInfo {
 impl MockIdpInfo {
     /// `(realm, issuer, discovery URL)` of every realm, the default realm first.
     pub fn realms(&self) -> Vec<(String, String, String)> {
-        let world = &self.app.world;
+        let world = self.app.world();
         let mut names: Vec<&String> = world.realms.keys().collect();
         names.sort_by_key(|name| **name != world.default_realm);
         names
@@ -476,12 +487,12 @@ impl MockIdp {
 
     /// The world being served.
     pub fn world(&self) -> &World {
-        &self.app.world
+        self.app.world()
     }
 
     /// The issuer of the default realm.
     pub fn issuer(&self) -> String {
-        self.issuer_of(&self.app.world.default_realm)
+        self.issuer_of(self.app.default_realm())
     }
 
     /// The issuer of `realm`.
@@ -496,7 +507,7 @@ impl MockIdp {
 
     /// The URL of `endpoint` in the default realm.
     pub fn endpoint(&self, endpoint: Endpoint) -> String {
-        self.endpoint_of(&self.app.world.default_realm, endpoint)
+        self.endpoint_of(self.app.default_realm(), endpoint)
     }
 
     /// The URL of `endpoint` in `realm`; empty when the provider does not serve that endpoint
@@ -553,7 +564,7 @@ impl MockIdp {
     /// # Errors
     /// [`MockIdpError::Keys`] if key generation fails.
     pub fn rotate_keys(&self) -> Result<(), MockIdpError> {
-        for realm in self.app.world.realms.keys() {
+        for realm in self.app.realms.keys() {
             self.app.rotate_realm_keys(realm, None)?;
         }
         Ok(())

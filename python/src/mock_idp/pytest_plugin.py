@@ -2,20 +2,24 @@
 
 Fixtures:
 
-- ``mock_idp_servers`` (session): a `ServerPool` starting one `MockIdp` per provider on first
-  use and stopping them all at the end of the session (each pytest-xdist worker has its own).
+- ``mock_idp_servers`` (session): a `ServerPool` starting one `MockIdp` per provider (and
+  world file) on first use and stopping them all at the end of the session (each pytest-xdist
+  worker has its own).
 - ``mock_idp`` (function): the server for the test's provider, with the environment an app
   reads set for the duration of the test (see `app_environment`).
 
 The provider comes from, in order: ``@pytest.mark.mock_idp(provider="keycloak")``, an indirect
 parameter (``@pytest.mark.parametrize("mock_idp", ["keycloak", "zitadel"], indirect=True)``),
-the ``--mock-idp-provider`` option, ``generic``.
+the ``--mock-idp-provider`` option, ``generic``. The marker's ``world`` (a World TOML file,
+relative to the test file's directory) replaces the default world for that test's server:
+``@pytest.mark.mock_idp(provider="zitadel", world="world.toml")``.
 """
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -25,27 +29,31 @@ __all__ = ["ServerPool", "app_environment"]
 
 
 class ServerPool:
-    """One lazily started `MockIdp` per provider; `close` stops them all."""
+    """One lazily started `MockIdp` per provider and world file; `close` stops them all."""
 
     def __init__(self) -> None:
         """Make an empty pool."""
-        self._servers: dict[str, MockIdp] = {}
+        self._servers: dict[tuple[str, Path | None], MockIdp] = {}
         self._lock = threading.Lock()
 
-    def get(self, provider: str) -> MockIdp:
-        """The running server for ``provider``, started on first use (``ztrust`` shares ``keycloak``'s)."""
-        key = "keycloak" if provider == "ztrust" else provider
+    def get(self, provider: str, world: Path | None = None) -> MockIdp:
+        """The running server for ``provider`` and ``world``, started on first use.
+
+        ``world`` None is the default world; ``ztrust`` shares ``keycloak``'s server.
+        """
+        name = "keycloak" if provider == "ztrust" else provider
+        key = (name, world.resolve() if world is not None else None)
         with self._lock:
             server = self._servers.get(key)
             if server is None or not server.running:
-                server = MockIdp(key).start()
+                server = MockIdp(name, world=key[1]).start()
                 self._servers[key] = server
             return server
 
     @property
     def started(self) -> dict[str, MockIdp]:
-        """The servers started so far, by provider."""
-        return dict(self._servers)
+        """The servers started so far with the default world, by provider."""
+        return {name: server for (name, world), server in self._servers.items() if world is None}
 
     def close(self) -> None:
         """Stop every server."""
@@ -98,8 +106,8 @@ def pytest_configure(config: pytest.Config) -> None:
     """Register the ``mock_idp`` marker."""
     config.addinivalue_line(
         "markers",
-        "mock_idp(provider): the provider the mock_idp fixture imitates for this test "
-        f"({', '.join(PROVIDERS)})",
+        "mock_idp(provider, world=None): the provider the mock_idp fixture imitates for this test "
+        f"({', '.join(PROVIDERS)}), and a World file (relative to the test file) instead of the default",
     )
 
 
@@ -130,12 +138,21 @@ def _provider(request: pytest.FixtureRequest) -> str:
     return provider
 
 
+def _world(request: pytest.FixtureRequest) -> Path | None:
+    marker = request.node.get_closest_marker("mock_idp")
+    world = marker.kwargs.get("world") if marker is not None else None
+    if world is None:
+        return None
+    path = Path(world)
+    return path if path.is_absolute() else request.path.parent / path
+
+
 @pytest.fixture
 def mock_idp(
     request: pytest.FixtureRequest, mock_idp_servers: ServerPool, monkeypatch: pytest.MonkeyPatch
 ) -> MockIdp:
     """The mock provider for this test, with `app_environment` set (and restored after the test)."""
-    idp = mock_idp_servers.get(_provider(request))
+    idp = mock_idp_servers.get(_provider(request), _world(request))
     for name, value in app_environment(idp).items():
         monkeypatch.setenv(name, value)
     return idp

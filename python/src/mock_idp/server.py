@@ -99,7 +99,9 @@ class MockIdp:
             requests.get(app_url, headers={"Authorization": f"Bearer {token}"})
 
     The server is stopped on exit, also when the block raises; servers still running when the
-    interpreter exits are stopped by an ``atexit`` hook.
+    interpreter exits are stopped by an ``atexit`` hook, and a server whose Python process is
+    killed outright (SIGKILL) exits by itself: its stdin is a pipe from this process, and the
+    server shuts down when that pipe closes.
     """
 
     def __init__(
@@ -183,8 +185,19 @@ class MockIdp:
         self._stderr = tempfile.TemporaryFile(mode="w+", prefix="mock-idp-", suffix=".log")  # noqa: SIM115 - closed by stop()
         self._lines = []
         self._process = subprocess.Popen(
-            [os.fspath(self.binary), "serve", "--port", "0", "--bind", "127.0.0.1", *self._common_args()],
-            stdin=subprocess.DEVNULL,
+            [
+                os.fspath(self.binary),
+                "serve",
+                "--port",
+                "0",
+                "--bind",
+                "127.0.0.1",
+                "--exit-on-stdin-eof",
+                *self._common_args(),
+            ],
+            # A pipe this process never writes to: when it dies (even by SIGKILL, where no
+            # atexit hook runs) the pipe closes and the server exits (--exit-on-stdin-eof).
+            stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=self._stderr,
             text=True,
@@ -251,6 +264,8 @@ class MockIdp:
         with _LIVE_LOCK:
             _LIVE.discard(self)
         if process is not None:
+            if process.stdin is not None:
+                process.stdin.close()
             if process.poll() is None:
                 process.terminate()
                 try:

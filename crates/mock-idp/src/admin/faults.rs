@@ -16,9 +16,9 @@ use utoipa_axum::routes;
 /// The fault and hit routes.
 pub(crate) fn routes() -> OpenApiRouter<Arc<App>> {
     OpenApiRouter::new()
-        .routes(routes!(list, add, clear))
-        .routes(routes!(remove))
-        .routes(routes!(hits, reset_hits))
+        .routes(routes!(faults_list, faults_add, faults_clear))
+        .routes(routes!(faults_remove))
+        .routes(routes!(hits_list, hits_reset))
 }
 
 /// A fault rule as sent: `{"realm"?: "demo", "endpoint": "jwks", "fault": {"kind": "status",
@@ -58,7 +58,7 @@ pub(crate) struct Hit {
 /// The active fault rules, oldest first.
 #[utoipa::path(get, path = "/faults", tag = "faults",
     responses((status = 200, description = "Active rules", body = Vec<ActiveFaultBody>)))]
-async fn list(State(app): State<Arc<App>>) -> Response {
+async fn faults_list(State(app): State<Arc<App>>) -> Response {
     json(StatusCode::OK, &app.faults())
 }
 
@@ -66,7 +66,7 @@ async fn list(State(app): State<Arc<App>>) -> Response {
 #[utoipa::path(post, path = "/faults", tag = "faults", request_body = FaultRuleBody,
     responses((status = 201, description = "The rule's id", body = Added),
         (status = "4XX", description = "Malformed or out-of-bounds rule", body = Problem, content_type = "application/problem+json")))]
-async fn add(State(app): State<Arc<App>>, AdminJson(rule): AdminJson<FaultRule>) -> Response {
+async fn faults_add(State(app): State<Arc<App>>, AdminJson(rule): AdminJson<FaultRule>) -> Response {
     match app.add_fault(rule) {
         Ok(FaultId(id)) => json(StatusCode::CREATED, &Added { id }),
         Err(err) => problem(&err).into_response(),
@@ -76,7 +76,7 @@ async fn add(State(app): State<Arc<App>>, AdminJson(rule): AdminJson<FaultRule>)
 /// Removes every fault rule.
 #[utoipa::path(delete, path = "/faults", tag = "faults",
     responses((status = 204, description = "No rule is active")))]
-async fn clear(State(app): State<Arc<App>>) -> StatusCode {
+async fn faults_clear(State(app): State<Arc<App>>) -> StatusCode {
     app.clear_faults();
     StatusCode::NO_CONTENT
 }
@@ -86,7 +86,7 @@ async fn clear(State(app): State<Arc<App>>) -> StatusCode {
     params(("id" = u64, Path, description = "The rule's id")),
     responses((status = 204, description = "Removed"),
         (status = 404, description = "No such active rule", body = Problem, content_type = "application/problem+json")))]
-async fn remove(State(app): State<Arc<App>>, Path(id): Path<String>) -> Response {
+async fn faults_remove(State(app): State<Arc<App>>, Path(id): Path<String>) -> Response {
     match id.parse::<u64>() {
         Ok(id) if app.remove_fault(FaultId(id)) => StatusCode::NO_CONTENT.into_response(),
         _ => {
@@ -98,7 +98,7 @@ async fn remove(State(app): State<Arc<App>>, Path(id): Path<String>) -> Response
 /// Every non-zero hit counter, by realm and endpoint.
 #[utoipa::path(get, path = "/hits", tag = "faults",
     responses((status = 200, description = "Hit counters", body = Vec<Hit>)))]
-async fn hits(State(app): State<Arc<App>>) -> Response {
+async fn hits_list(State(app): State<Arc<App>>) -> Response {
     let hits: Vec<Hit> = app
         .all_hits()
         .into_iter()
@@ -114,7 +114,7 @@ async fn hits(State(app): State<Arc<App>>) -> Response {
 /// Zeroes every hit counter.
 #[utoipa::path(delete, path = "/hits", tag = "faults",
     responses((status = 204, description = "Counters zeroed")))]
-async fn reset_hits(State(app): State<Arc<App>>) -> StatusCode {
+async fn hits_reset(State(app): State<Arc<App>>) -> StatusCode {
     app.reset_hits();
     StatusCode::NO_CONTENT
 }

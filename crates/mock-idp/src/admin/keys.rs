@@ -20,11 +20,11 @@ use utoipa_axum::routes;
 /// The key routes.
 pub(crate) fn routes() -> OpenApiRouter<Arc<App>> {
     OpenApiRouter::new()
-        .routes(routes!(list))
-        .routes(routes!(rotate))
-        .routes(routes!(retire))
-        .routes(routes!(publish))
-        .routes(routes!(signing_alg))
+        .routes(routes!(keys_list))
+        .routes(routes!(keys_rotate))
+        .routes(routes!(keys_retire))
+        .routes(routes!(keys_publish))
+        .routes(routes!(keys_signing_alg))
 }
 
 /// A rotation.
@@ -78,7 +78,7 @@ pub(crate) struct KeyBody(serde_json::Value);
     params(("realm" = String, Path, description = "The realm")),
     responses((status = 200, description = "Keys", body = Vec<KeyBody>),
         (status = 404, description = "No such realm", body = Problem, content_type = "application/problem+json")))]
-async fn list(State(app): State<Arc<App>>, Path(realm): Path<String>) -> Response {
+async fn keys_list(State(app): State<Arc<App>>, Path(realm): Path<String>) -> Response {
     answer(app.keys(&realm).map(|keys| json(StatusCode::OK, &keys)))
 }
 
@@ -87,7 +87,7 @@ async fn list(State(app): State<Arc<App>>, Path(realm): Path<String>) -> Respons
     params(("realm" = String, Path, description = "The realm")),
     responses((status = 200, description = "The keys after the rotation", body = Vec<KeyBody>),
         (status = "4XX", description = "No such realm or malformed input", body = Problem, content_type = "application/problem+json")))]
-async fn rotate(
+async fn keys_rotate(
     State(app): State<Arc<App>>,
     Path(realm): Path<String>,
     AdminJson(input): AdminJson<Rotate>,
@@ -105,7 +105,7 @@ async fn rotate(
     params(("realm" = String, Path, description = "The realm")),
     responses((status = 200, description = "The keys after retirement", body = Vec<KeyBody>),
         (status = "4XX", description = "No such realm or key, an active key, or malformed input", body = Problem, content_type = "application/problem+json")))]
-async fn retire(
+async fn keys_retire(
     State(app): State<Arc<App>>,
     Path(realm): Path<String>,
     AdminJson(input): AdminJson<Retire>,
@@ -126,7 +126,7 @@ async fn retire(
     params(("realm" = String, Path, description = "The realm")),
     responses((status = 201, description = "The new key's kid", body = Published),
         (status = "4XX", description = "No such realm, too many keys or malformed input", body = Problem, content_type = "application/problem+json")))]
-async fn publish(
+async fn keys_publish(
     State(app): State<Arc<App>>,
     Path(realm): Path<String>,
     AdminJson(input): AdminJson<Publish>,
@@ -142,7 +142,7 @@ async fn publish(
     params(("realm" = String, Path, description = "The realm")),
     responses((status = 204, description = "Set"),
         (status = "4XX", description = "No such realm or malformed input", body = Problem, content_type = "application/problem+json")))]
-async fn signing_alg(
+async fn keys_signing_alg(
     State(app): State<Arc<App>>,
     Path(realm): Path<String>,
     AdminJson(input): AdminJson<Alg>,

@@ -7,14 +7,18 @@
 //! `/_mock` is routed here before the provider's router, and no provider serves a path under
 //! it (tested for every flavor).
 
+mod clients;
 mod clock;
+mod error;
 mod faults;
 mod handle;
 mod keys;
+mod log;
 pub(crate) mod problem;
 mod reset;
 pub(crate) mod safety;
 mod tokens;
+mod users;
 
 use crate::app::App;
 use axum::Router;
@@ -27,8 +31,11 @@ use std::sync::Arc;
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 
+pub use clients::{ClientPatch, ClientType, ClientView, NewClient};
+pub use error::AdminError;
 pub use handle::Admin;
 pub(crate) use reset::reset;
+pub use users::{NewUser, UserPatch, UserView};
 
 /// The prefix of every admin path, below the public URL's path.
 pub(crate) const PREFIX: &str = "/_mock";
@@ -40,6 +47,9 @@ fn resources() -> OpenApiRouter<Arc<App>> {
         .merge(faults::routes())
         .merge(keys::routes())
         .merge(tokens::routes())
+        .merge(log::routes())
+        .merge(users::routes())
+        .merge(clients::routes())
         .merge(reset::routes())
 }
 

@@ -162,7 +162,6 @@ fn is_json(content_type: Option<&HeaderValue>) -> bool {
 }
 
 /// Query parameters of type `T`, or a 400 problem.
-#[allow(dead_code)] // for the resources built on the skeleton (request log filters, …)
 #[derive(Debug, Clone)]
 pub(crate) struct AdminQuery<T>(pub(crate) T);
 
@@ -174,6 +173,21 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for AdminQuery<T> 
             .await
             .map(|Query(value)| AdminQuery(value))
             .map_err(|err| Problem::new(StatusCode::BAD_REQUEST, Some("invalid-query"), err.body_text()))
+    }
+}
+
+/// Path parameters of type `T`, or a 400 problem (e.g. a segment that is not UTF-8).
+#[derive(Debug, Clone)]
+pub(crate) struct AdminPath<T>(pub(crate) T);
+
+impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for AdminPath<T> {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<AdminPath<T>, Problem> {
+        axum::extract::Path::<T>::from_request_parts(parts, state)
+            .await
+            .map(|axum::extract::Path(value)| AdminPath(value))
+            .map_err(|err| Problem::new(StatusCode::BAD_REQUEST, Some("invalid-path"), err.body_text()))
     }
 }
 

@@ -18,12 +18,15 @@ type Part = (&'static str, fn(&App));
 
 /// Everything a reset restores, in order: add one line per piece of state.
 const PARTS: &[Part] = &[
+    ("realms", App::reset_realms),
+    ("store", |app| app.store.clear()),
+    ("keys", |app| app.restore_loaded_keys()),
+    ("faults", |app| app.restore_loaded_faults()),
+    ("hits", |app| app.reset_hits()),
     ("clock", |app| {
         app.clock.reset();
     }),
-    ("faults", |app| app.restore_loaded_faults()),
-    ("hits", |app| app.reset_hits()),
-    ("keys", |app| app.restore_loaded_keys()),
+    ("log", |app| app.request_log.clear()),
 ];
 
 /// Restores every registered part; returns their names.

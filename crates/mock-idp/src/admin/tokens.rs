@@ -17,7 +17,7 @@ use utoipa_axum::routes;
 
 /// The mint route.
 pub(crate) fn routes() -> OpenApiRouter<Arc<App>> {
-    OpenApiRouter::new().routes(routes!(mint))
+    OpenApiRouter::new().routes(routes!(tokens_mint))
 }
 
 /// What to mint.
@@ -54,7 +54,7 @@ pub(crate) struct Minted {
 #[utoipa::path(post, path = "/tokens", tag = "tokens", request_body = Mint,
     responses((status = 201, description = "The token", body = Minted),
         (status = "4XX", description = "Unknown realm, user or client, or malformed input", body = Problem, content_type = "application/problem+json")))]
-async fn mint(State(app): State<Arc<App>>, AdminJson(input): AdminJson<Mint>) -> Response {
+async fn tokens_mint(State(app): State<Arc<App>>, AdminJson(input): AdminJson<Mint>) -> Response {
     let mut spec = match (&input.user, &input.client) {
         (Some(user), Some(client)) => TokenSpec::user(user.clone()).for_client(client.clone()),
         (Some(user), None) => TokenSpec::user(user.clone()),

@@ -23,12 +23,13 @@ impl App {
         name: &str,
         update: impl FnOnce(&Published, u64) -> Result<KeysUpdate, KeyError>,
     ) -> Result<bool, KeyError> {
-        let (Some(realm), Some(state)) = (self.world.realm(name), self.realms.get(name)) else {
+        let Some(state) = self.realms.get(name) else {
             return Ok(false);
         };
+        let realm = state.snapshot();
         let mut slot = state.published.write().unwrap_or_else(PoisonError::into_inner);
         let next = update(&slot, self.now())?;
-        let mut published = publish(self.provider, &state.site, realm, next.keys);
+        let mut published = publish(self.provider, &state.site, &realm, next.keys);
         published.signing_alg = next.signing_alg;
         published.stale_jwks = if next.rotated {
             slot.jwks.clone()

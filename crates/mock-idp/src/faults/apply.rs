@@ -35,9 +35,9 @@ pub(crate) async fn apply(
             .map(|(_, value)| value.to_owned()),
         Err(_) => None,
     }
-    .unwrap_or_else(|| app.world.default_realm.clone());
+    .unwrap_or_else(|| app.default_realm().to_owned());
     let request = Request::from_parts(parts, body);
-    let counted = if app.world.realm(&realm).is_some() {
+    let counted = if app.realms.contains_key(&realm) {
         realm.as_str()
     } else {
         UNKNOWN_REALM

@@ -31,7 +31,11 @@ impl App {
     /// # Errors
     /// [`FaultError`] for a rule out of bounds, an unknown realm or a full table.
     pub(crate) fn add_fault(&self, rule: FaultRule) -> Result<FaultId, FaultError> {
-        if let Some(realm) = rule.realm.as_ref().filter(|realm| self.world.realm(realm).is_none()) {
+        if let Some(realm) = rule
+            .realm
+            .as_ref()
+            .filter(|realm| !self.realms.contains_key(realm.as_str()))
+        {
             return Err(FaultError::UnknownRealm(realm.clone()));
         }
         self.faults.add(rule)

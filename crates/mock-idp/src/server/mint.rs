@@ -8,7 +8,7 @@ impl App {
     /// Signs an access token as the token endpoint shapes it, with `spec`'s overrides and
     /// defects.
     pub(crate) fn mint(&self, spec: TokenSpec) -> Result<String, MockIdpError> {
-        let realm_name = spec.realm.as_deref().unwrap_or(&self.world.default_realm);
+        let realm_name = spec.realm.as_deref().unwrap_or(self.default_realm());
         let cx = self
             .realm(realm_name)
             .map_err(|_| MockIdpError::UnknownRealm(realm_name.to_owned()))?;

@@ -274,4 +274,214 @@ async fn the_openapi_document_is_3_1_and_lists_the_admin_routes() {
         assert!(document["paths"][path].is_object(), "{path} missing");
     }
     assert_eq!(document["servers"][0]["url"], json!(admin_url(&idp, "")));
+    let mut operations: Vec<&str> = document["paths"]
+        .as_object()
+        .unwrap()
+        .values()
+        .flat_map(|methods| methods.as_object().unwrap().values())
+        .map(|operation| operation["operationId"].as_str().unwrap())
+        .collect();
+    let count = operations.len();
+    operations.sort_unstable();
+    operations.dedup();
+    assert_eq!(operations.len(), count, "operationIds must be unique: {operations:?}");
+    insta::assert_json_snapshot!("admin_openapi", document, {".servers[].url" => "[public URL]/_mock"});
+}
+
+async fn password_grant(idp: &MockIdp, password: &str) -> reqwest::Response {
+    reqwest::Client::new()
+        .post(idp.endpoint(Endpoint::Token))
+        .basic_auth("web-app", Some("web-app-secret"))
+        .form(&[
+            ("grant_type", "password"),
+            ("username", "alice"),
+            ("password", password),
+            ("scope", "openid"),
+        ])
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn the_request_log_masks_secrets_names_client_status_and_error_and_filters() {
+    let idp = MockIdp::start().await;
+    let http = reqwest::Client::new();
+    assert_eq!(password_grant(&idp, "alice-password").await.status(), StatusCode::OK);
+    assert_eq!(password_grant(&idp, "wrong").await.status(), StatusCode::BAD_REQUEST);
+    let cc = http
+        .post(idp.endpoint(Endpoint::Token))
+        .form(&[
+            ("grant_type", "client_credentials"),
+            ("client_id", "service"),
+            ("client_secret", "service-secret"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(cc.status(), StatusCode::OK);
+    http.get(idp.endpoint(Endpoint::Jwks)).send().await.unwrap();
+    http.get(admin_url(&idp, "/clock")).send().await.unwrap();
+
+    let all: Value = http
+        .get(admin_url(&idp, "/log"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let entries = all["entries"].as_array().unwrap();
+    let endpoints: Vec<&str> = entries.iter().map(|e| e["endpoint"].as_str().unwrap()).collect();
+    assert_eq!(
+        endpoints,
+        ["Token", "Token", "Token", "Jwks"],
+        "admin requests are not logged"
+    );
+    let text = all.to_string();
+    for secret in [
+        "alice-password",
+        "web-app-secret",
+        "service-secret",
+        "d2ViLWFwcDp3ZWItYXBwLXNlY3JldA",
+    ] {
+        assert!(!text.contains(secret), "{secret} leaked into the log: {text}");
+    }
+    let first = &entries[0];
+    assert_eq!(first["params"]["password"], json!("[masked]"));
+    assert_eq!(first["params"]["username"], json!("alice"));
+    assert_eq!(first["headers"]["authorization"], json!("Basic [masked]"));
+    assert_eq!(first["client"], json!("web-app"), "the client from Basic credentials");
+    assert_eq!(first["realm"], json!("demo"));
+    assert_eq!(
+        (first["method"].clone(), first["status"].clone()),
+        (json!("POST"), json!(200))
+    );
+    assert_eq!(entries[1]["error"], json!("invalid_grant"));
+    assert_eq!(entries[2]["client"], json!("service"), "the client from client_id");
+    assert_eq!(entries[2]["params"]["client_secret"], json!("[masked]"));
+
+    let failed: Value = http
+        .get(admin_url(&idp, "/log?endpoint=Token&status=400"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(failed["entries"].as_array().unwrap().len(), 1);
+    let by_client = idp.admin().log(&mock_idp::LogFilter {
+        client: Some("service".into()),
+        ..Default::default()
+    });
+    assert_eq!(by_client.entries.len(), 1);
+    let future = idp.admin().clock().state().now + 10;
+    let none: Value = http
+        .get(admin_url(&idp, &format!("/log?since={future}")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(none["entries"], json!([]));
+    let (status, _) = problem(http.get(admin_url(&idp, "/log?status=abc")).send().await.unwrap()).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let (status, _) = problem(http.get(admin_url(&idp, "/log?colour=red")).send().await.unwrap()).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "unknown filters are refused");
+
+    let cleared = http.delete(admin_url(&idp, "/log")).send().await.unwrap();
+    assert_eq!(cleared.status(), StatusCode::NO_CONTENT);
+    assert!(idp.admin().log(&Default::default()).entries.is_empty());
+}
+
+#[tokio::test]
+async fn the_request_log_is_bounded() {
+    let idp = MockIdp::builder().request_log_entries(3).start().await;
+    let http = reqwest::Client::new();
+    for _ in 0..5 {
+        http.get(idp.endpoint(Endpoint::Jwks)).send().await.unwrap();
+    }
+    let listing = idp.admin().log(&Default::default());
+    assert_eq!(listing.entries.iter().map(|e| e.id).collect::<Vec<_>>(), [3, 4, 5]);
+    assert_eq!((listing.dropped, listing.capacity), (2, 3));
+}
+
+#[tokio::test]
+async fn advancing_the_clock_expires_access_tokens_at_introspection_without_sleeping() {
+    let idp = MockIdp::start().await;
+    let http = reqwest::Client::new();
+    let token: Value = password_grant(&idp, "alice-password").await.json().await.unwrap();
+    let access = token["access_token"].as_str().unwrap().to_owned();
+    let expires_in = token["expires_in"].as_u64().unwrap();
+    let introspect = || {
+        http.post(idp.endpoint(Endpoint::Introspect))
+            .basic_auth("api", Some("api-secret"))
+            .form(&[("token", access.as_str())])
+            .send()
+    };
+    let active: Value = introspect().await.unwrap().json().await.unwrap();
+    assert_eq!(active["active"], json!(true));
+    http.post(admin_url(&idp, "/clock/advance"))
+        .json(&json!({ "seconds": expires_in + 1 }))
+        .send()
+        .await
+        .unwrap();
+    let inactive: Value = introspect().await.unwrap().json().await.unwrap();
+    assert_eq!(inactive["active"], json!(false), "{inactive}");
+    let refreshed = http
+        .post(idp.endpoint(Endpoint::Token))
+        .basic_auth("web-app", Some("web-app-secret"))
+        .form(&[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", token["refresh_token"].as_str().unwrap()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refreshed.status(), StatusCode::OK, "the refresh token lives longer");
+    idp.admin().clock().advance(1800);
+    let expired = http
+        .post(idp.endpoint(Endpoint::Token))
+        .basic_auth("web-app", Some("web-app-secret"))
+        .form(&[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", token["refresh_token"].as_str().unwrap()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        expired.status(),
+        StatusCode::BAD_REQUEST,
+        "advanced past the refresh token's lifetime"
+    );
+}
+
+#[tokio::test]
+async fn the_admin_api_lives_under_the_public_urls_path() {
+    let idp = MockIdp::builder()
+        .provider(Provider::Keycloak)
+        .context_path("/auth")
+        .start()
+        .await;
+    assert!(idp.uri().ends_with("/auth"));
+    let http = reqwest::Client::new();
+    let clock = http.get(admin_url(&idp, "/clock")).send().await.unwrap();
+    assert_eq!(clock.status(), StatusCode::OK);
+    let document: Value = http
+        .get(admin_url(&idp, "/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(document["servers"][0]["url"], json!(admin_url(&idp, "")));
+    let outside = http
+        .get(format!("http://{}/_mock/clock", idp.address()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(outside.status(), StatusCode::NOT_FOUND);
 }

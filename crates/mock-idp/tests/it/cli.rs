@@ -242,3 +242,98 @@ fn check_config_and_export_describe_the_default_world() {
     let realm: serde_json::Value = serde_json::from_str(&stdout).unwrap();
     assert_eq!(realm["realm"], "demo");
 }
+
+/// Starts `mock-idp serve --port 0 …` with stdin a pipe this test holds; returns the child,
+/// the pipe and the base URL from the banner.
+fn serve_with_stdin(extra: &[&str]) -> (Server, std::process::ChildStdin, String) {
+    let mut child = Command::new(BIN)
+        .args(["serve", "--port", "0"])
+        .args(extra)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdin = child.stdin.take().unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut first = String::new();
+    stdout.read_line(&mut first).unwrap();
+    let address = first
+        .trim()
+        .strip_prefix("mock-idp listening on ")
+        .unwrap_or_else(|| panic!("no banner: {first:?}"))
+        .to_owned();
+    // Keep draining stdout so the child never blocks on a full pipe.
+    std::thread::spawn(move || for _ in stdout.lines() {});
+    (Server(child), stdin, address)
+}
+
+/// Polls the child for up to `limit`; its exit status if it exited.
+fn exited_within(server: &mut Server, limit: Duration) -> Option<std::process::ExitStatus> {
+    let deadline = Instant::now() + limit;
+    while Instant::now() < deadline {
+        if let Some(status) = server.0.try_wait().unwrap() {
+            return Some(status);
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    None
+}
+
+/// The Python and npm packages hand `serve` a pipe as stdin and pass `--exit-on-stdin-eof`: a
+/// SIGKILLed parent closes the pipe, and the server must not outlive it.
+#[test]
+fn serve_exits_when_stdin_closes_with_exit_on_stdin_eof() {
+    let (mut server, stdin, address) = serve_with_stdin(&["--exit-on-stdin-eof"]);
+    let (status, _) = http_get(&format!("http://{address}/demo/.well-known/openid-configuration"));
+    assert_eq!(status, 200);
+    drop(stdin);
+    let status = exited_within(&mut server, Duration::from_secs(10)).expect("serve outlived its stdin");
+    assert!(status.success(), "{status}");
+    assert!(TcpStream::connect(&address).is_err(), "{address} still answers");
+}
+
+/// Data on stdin does not stop the server, and without the flag EOF does not either
+/// (`mock-idp serve < /dev/null` in a script keeps serving).
+#[test]
+fn serve_ignores_stdin_data_and_eof_without_the_flag() {
+    let (mut server, mut stdin, address) = serve_with_stdin(&["--exit-on-stdin-eof"]);
+    stdin.write_all(b"anything\n").unwrap();
+    stdin.flush().unwrap();
+    assert!(exited_within(&mut server, Duration::from_millis(300)).is_none());
+    let (status, _) = http_get(&format!("http://{address}/demo/.well-known/openid-configuration"));
+    assert_eq!(status, 200);
+
+    let (mut plain, stdin, address) = serve_with_stdin(&[]);
+    drop(stdin);
+    assert!(exited_within(&mut plain, Duration::from_millis(300)).is_none());
+    let (status, _) = http_get(&format!("http://{address}/demo/.well-known/openid-configuration"));
+    assert_eq!(status, 200);
+}
+
+#[test]
+fn serve_takes_admin_flags_and_refuses_an_open_admin_api_beyond_loopback() {
+    let (code, _, stderr) = run(&["serve", "--port", "0", "--bind", "0.0.0.0", "--admin", "true"]);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stderr.contains("without a token"), "{stderr}");
+
+    let (_server, lines) = serve(&["--admin-token", "t0k3n", "--request-log-entries", "5"]);
+    let address = value_after(&lines, "mock-idp listening on");
+    let (status, body) = http_get(&format!("http://{address}/_mock/clock"));
+    assert_eq!(status, 401, "{body}");
+    let mut stream = TcpStream::connect(&address).unwrap();
+    stream.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    write!(
+        stream,
+        "GET /_mock/log HTTP/1.1\r\nHost: {address}\r\nAuthorization: Bearer t0k3n\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+    assert!(response.contains("\"capacity\":5"), "{response}");
+
+    let (_off, lines) = serve(&["--admin", "false"]);
+    let address = value_after(&lines, "mock-idp listening on");
+    assert_eq!(http_get(&format!("http://{address}/_mock/clock")).0, 404);
+}

@@ -3,6 +3,7 @@
 
 mod admin;
 mod admin_faults;
+mod admin_world;
 mod cli;
 mod faults;
 mod hardening;
