@@ -22,6 +22,7 @@ mod html_report;
 mod malformed_input;
 mod negative;
 mod node_client;
+mod node_jose_rotation;
 mod openidconnect_rp;
 mod state_bounds;
 mod state_races;

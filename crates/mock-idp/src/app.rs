@@ -4,15 +4,19 @@ use crate::clock::Clock;
 use crate::error::OAuthError;
 use crate::faults::Faults;
 use crate::grants;
-use crate::keys::{KeyError, KeyMaterial, RealmKeys};
+use crate::keys::RealmKeys;
 use crate::mock_clock::MockClock;
 use crate::state::Store;
 use axum::body::Bytes;
 use providers::claims::DiscoveryInput;
-use providers::{ErrorKind, Provider, Realm, Site, World};
+use providers::{ErrorKind, Provider, Realm, SigningAlg, Site, World};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::sync::{Arc, PoisonError, RwLock};
+
+mod rotation;
+
+pub(crate) use rotation::KeysUpdate;
 
 /// Everything the handlers share.
 #[derive(Debug)]
@@ -47,8 +51,8 @@ pub(crate) struct RealmState {
     /// The realm's live facts, swapped whole by [`App::update_realm`] (readers keep their snapshot).
     realm: RwLock<Arc<Realm>>,
     published: RwLock<Arc<Published>>,
-    /// The keys the realm started with, for the admin reset.
-    loaded_keys: RealmKeys,
+    /// The keys as loaded, restored by a reset.
+    loaded: Arc<Published>,
 }
 
 /// Keys with their serialized discovery document and JWK set, built once per key generation.
@@ -57,6 +61,11 @@ pub(crate) struct Published {
     pub(crate) keys: RealmKeys,
     pub(crate) discovery: Bytes,
     pub(crate) jwks: Bytes,
+    /// The JWK set before the last rotation (the current one before any), served by
+    /// [`crate::Fault::StaleKeySet`].
+    pub(crate) stale_jwks: Bytes,
+    /// The realm's signing algorithm as set at run time (over the world's).
+    pub(crate) signing_alg: Option<SigningAlg>,
 }
 
 impl App {
@@ -74,15 +83,15 @@ impl App {
             let Some(realm_keys) = keys.get(name) else { continue };
             let site = provider.site(&public_url, name, *name == world.default_realm);
             let issuer = site.issuer();
-            let published = publish(provider, &site, realm, realm_keys.clone());
+            let published = Arc::new(publish(provider, &site, realm, realm_keys.clone()));
             realms.insert(
                 name.clone(),
                 Arc::new(RealmState {
                     issuer,
                     site,
                     realm: RwLock::new(Arc::new(realm.clone())),
-                    published: RwLock::new(Arc::new(published)),
-                    loaded_keys: realm_keys.clone(),
+                    published: RwLock::new(published.clone()),
+                    loaded: published,
                 }),
             );
         }
@@ -124,11 +133,14 @@ impl App {
             return Err(OAuthError::new(ErrorKind::UnknownRealm, "no such realm"));
         };
         let realm = state.snapshot();
-        let published = state
+        let mut published = state
             .published
             .read()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .clone();
+        if published.keys.next_expiry().is_some_and(|until| until <= self.now()) {
+            published = self.prune_keys(name, state);
+        }
         Ok(RealmCtx {
             app: self.clone(),
             state: state.clone(),
@@ -178,36 +190,14 @@ impl App {
         }
     }
 
-    /// Puts every realm's keys back to those it started with (rotations forgotten).
-    pub(crate) fn reset_keys(&self) {
-        for state in self.realms.values() {
-            let realm = state.snapshot();
-            let mut slot = state.published.write().unwrap_or_else(PoisonError::into_inner);
-            if slot.keys.kids() == state.loaded_keys.kids() {
-                continue; // never rotated
-            }
-            *slot = Arc::new(publish(self.provider, &state.site, &realm, state.loaded_keys.clone()));
-        }
-    }
-
     /// Rebuilds a realm's discovery document from its live facts, keeping its keys.
     fn republish(&self, state: &RealmState) {
         let realm = state.snapshot();
         let mut slot = state.published.write().unwrap_or_else(PoisonError::into_inner);
-        let keys = slot.keys.clone();
-        *slot = Arc::new(publish(self.provider, &state.site, &realm, keys));
-    }
-
-    /// Replaces a realm's active keys, keeping the previous ones published for verification.
-    pub(crate) fn rotate_keys(&self, name: &str, next: &KeyMaterial) -> Result<(), KeyError> {
-        let Some(state) = self.realms.get(name) else {
-            return Ok(());
-        };
-        let realm = state.snapshot();
-        let mut slot = state.published.write().unwrap_or_else(PoisonError::into_inner);
-        let rotated = slot.keys.rotated(next)?;
-        *slot = Arc::new(publish(self.provider, &state.site, &realm, rotated));
-        Ok(())
+        let mut next = publish(self.provider, &state.site, &realm, slot.keys.clone());
+        next.stale_jwks = slot.stale_jwks.clone();
+        next.signing_alg = slot.signing_alg;
+        *slot = Arc::new(next);
     }
 
     pub(crate) fn now(&self) -> u64 {
@@ -251,11 +241,13 @@ fn publish(provider: Provider, site: &Site, realm: &Realm, keys: RealmKeys) -> P
         grant_types: &grant_types,
         signing_algs: &algs,
     });
-    let jwks = keys.jwks();
+    let jwks = Bytes::from(keys.jwks().to_string());
     Published {
         discovery: Bytes::from(Value::Object(discovery).to_string()),
-        jwks: Bytes::from(jwks.to_string()),
+        stale_jwks: jwks.clone(),
+        jwks,
         keys,
+        signing_alg: None,
     }
 }
 

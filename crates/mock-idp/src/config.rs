@@ -112,4 +112,6 @@ pub struct Config {
     pub admin: crate::AdminConfig,
     /// Standing claim mapping rules, applied in order (see [`crate::shaping`]); none by default.
     pub mappings: Vec<crate::shaping::MappingRule>,
+    /// Fault rules active from the start (and again after a reset); see [`crate::FaultRule`].
+    pub faults: Vec<crate::FaultRule>,
 }

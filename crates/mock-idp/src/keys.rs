@@ -7,6 +7,7 @@
 
 mod material;
 
+pub(crate) use material::generate_key;
 pub use material::{KeyError, KeyMaterial};
 
 use crate::b64;
@@ -165,12 +166,27 @@ fn thumbprint(members: &[(&str, String)]) -> String {
     ))
 }
 
-/// A realm's keys: the active key per algorithm, plus retired keys still published for
-/// verification after a rotation.
+/// At most this many retired keys stay published (four rotations of three keys); the oldest
+/// go first.
+pub(crate) const MAX_RETIRED: usize = 12;
+/// At most this many publish-only keys per realm.
+pub(crate) const MAX_PUBLISH_ONLY: usize = 16;
+
+/// A key taken out of signing by a rotation, still published for verification until `until`
+/// (a Unix time), or until retired when `None`.
+#[derive(Debug, Clone)]
+pub(crate) struct Retired {
+    pub(crate) key: Arc<SigningKey>,
+    pub(crate) until: Option<u64>,
+}
+
+/// A realm's keys: the active key per algorithm, keys retired by rotations (still published
+/// for verification during their overlap) and publish-only keys (in the JWK set, never used).
 #[derive(Debug, Clone)]
 pub(crate) struct RealmKeys {
     active: Vec<Arc<SigningKey>>,
-    retired: Vec<Arc<SigningKey>>,
+    retired: Vec<Retired>,
+    publish_only: Vec<Arc<SigningKey>>,
 }
 
 impl RealmKeys {
@@ -180,6 +196,7 @@ impl RealmKeys {
         Ok(RealmKeys {
             active,
             retired: Vec::new(),
+            publish_only: Vec::new(),
         })
     }
 
@@ -188,9 +205,12 @@ impl RealmKeys {
         self.active.iter().find(|key| key.alg() == alg)
     }
 
-    /// An active or retired key by `kid`.
+    /// An active or retired key by `kid` (publish-only keys never signed anything).
     pub(crate) fn by_kid(&self, kid: &str) -> Option<&Arc<SigningKey>> {
-        self.active.iter().chain(&self.retired).find(|key| key.kid() == kid)
+        self.active
+            .iter()
+            .chain(self.retired.iter().map(|retired| &retired.key))
+            .find(|key| key.kid() == kid)
     }
 
     /// Algorithms the realm can sign with.
@@ -201,26 +221,130 @@ impl RealmKeys {
             .collect()
     }
 
-    /// The `kid`s of the active keys, then of the retired ones (to tell key sets apart).
-    pub(crate) fn kids(&self) -> Vec<&str> {
-        self.active.iter().chain(&self.retired).map(|key| key.kid()).collect()
-    }
-
-    /// The public JWK set: active keys first, then retired ones.
+    /// The public JWK set: active keys first, then retired ones, then publish-only ones.
     pub(crate) fn jwks(&self) -> Value {
-        let keys: Vec<&Value> = self.active.iter().chain(&self.retired).map(|key| key.jwk()).collect();
+        let keys: Vec<&Value> = self
+            .active
+            .iter()
+            .chain(self.retired.iter().map(|retired| &retired.key))
+            .chain(&self.publish_only)
+            .map(|key| key.jwk())
+            .collect();
         json!({ "keys": keys })
     }
 
-    /// Replaces the active keys with `next`, keeping the current ones published as retired.
-    /// Only the most recent generation of retired keys is kept.
+    /// Replaces the active keys with `next`, keeping the current ones published as retired
+    /// until retired (overlap `None`, the previous behaviour of every rotation).
+    #[cfg(test)]
     pub(crate) fn rotated(&self, next: &KeyMaterial) -> Result<RealmKeys, KeyError> {
+        self.rotated_at(next, 0, None)
+    }
+
+    /// Replaces the active keys with `next`; the current ones stay published until
+    /// `now + overlap` (or until retired when `overlap` is `None`). Earlier retired keys stay
+    /// while their own overlap lasts, at most [`MAX_RETIRED`] in all (the oldest go first).
+    pub(crate) fn rotated_at(&self, next: &KeyMaterial, now: u64, overlap: Option<u64>) -> Result<RealmKeys, KeyError> {
         let fresh = RealmKeys::from_material(next)?;
+        let until = overlap.map(|overlap| now.saturating_add(overlap));
+        let mut retired: Vec<Retired> = self
+            .active
+            .iter()
+            .map(|key| Retired {
+                key: key.clone(),
+                until,
+            })
+            .chain(self.pruned(now).retired)
+            .collect();
+        retired.truncate(MAX_RETIRED);
         Ok(RealmKeys {
             active: fresh.active,
-            retired: self.active.clone(),
+            retired,
+            publish_only: self.publish_only.clone(),
         })
     }
+
+    /// Without the retired keys whose overlap ended by `now`.
+    pub(crate) fn pruned(&self, now: u64) -> RealmKeys {
+        RealmKeys {
+            active: self.active.clone(),
+            retired: self
+                .retired
+                .iter()
+                .filter(|retired| retired.until.is_none_or(|until| until > now))
+                .cloned()
+                .collect(),
+            publish_only: self.publish_only.clone(),
+        }
+    }
+
+    /// The earliest end of a retired key's overlap, if any.
+    pub(crate) fn next_expiry(&self) -> Option<u64> {
+        self.retired.iter().filter_map(|retired| retired.until).min()
+    }
+
+    /// Without the retired or publish-only key `kid`; an active key cannot be retired.
+    pub(crate) fn without(&self, kid: &str) -> Result<RealmKeys, KeyError> {
+        if self.active.iter().any(|key| key.kid() == kid) {
+            return Err(KeyError::Active(kid.to_owned()));
+        }
+        let mut next = self.clone();
+        next.retired.retain(|retired| retired.key.kid() != kid);
+        next.publish_only.retain(|key| key.kid() != kid);
+        if next.retired.len() == self.retired.len() && next.publish_only.len() == self.publish_only.len() {
+            return Err(KeyError::UnknownKid(kid.to_owned()));
+        }
+        Ok(next)
+    }
+
+    /// Without any retired key (publish-only keys stay).
+    pub(crate) fn without_retired(&self) -> RealmKeys {
+        RealmKeys {
+            active: self.active.clone(),
+            retired: Vec::new(),
+            publish_only: self.publish_only.clone(),
+        }
+    }
+
+    /// With `key` published but never used for signing.
+    pub(crate) fn with_publish_only(&self, key: SigningKey) -> Result<RealmKeys, KeyError> {
+        if self.publish_only.len() >= MAX_PUBLISH_ONLY {
+            return Err(KeyError::TooMany(MAX_PUBLISH_ONLY));
+        }
+        let mut next = self.clone();
+        next.publish_only.push(Arc::new(key));
+        Ok(next)
+    }
+
+    /// Every key with its state, for listings: active, retired (with the end of its overlap),
+    /// publish-only.
+    pub(crate) fn describe(&self) -> Vec<(String, SigningAlg, KeyState)> {
+        let active = self.active.iter().map(|key| (key, KeyState::Active));
+        let retired = self
+            .retired
+            .iter()
+            .map(|retired| (&retired.key, KeyState::Retired { until: retired.until }));
+        let publish_only = self.publish_only.iter().map(|key| (key, KeyState::PublishOnly));
+        active
+            .chain(retired)
+            .chain(publish_only)
+            .map(|(key, state)| (key.kid().to_owned(), key.alg(), state))
+            .collect()
+    }
+}
+
+/// Where a key is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case", tag = "state")]
+pub enum KeyState {
+    /// Signs new tokens.
+    Active,
+    /// Published for verification only, until `until` (Unix time) or until retired.
+    Retired {
+        /// When the overlap ends; `None` until retired.
+        until: Option<u64>,
+    },
+    /// Published, never used for signing.
+    PublishOnly,
 }
 
 #[cfg(test)]
@@ -268,5 +392,27 @@ mod tests {
         assert_ne!(old_kid, new_kid);
         assert!(rotated.by_kid(&old_kid).is_some());
         assert_eq!(rotated.jwks()["keys"].as_array().unwrap().len(), 6);
+    }
+
+    #[test]
+    fn a_retired_key_stays_for_its_overlap_and_retired_keys_are_bounded() {
+        let keys = RealmKeys::from_material(&KeyMaterial::embedded()).unwrap();
+        let old_kid = keys.signer(SigningAlg::ES256).unwrap().kid().to_owned();
+        let rotated = keys
+            .rotated_at(&KeyMaterial::generate_fast().unwrap(), 1000, Some(60))
+            .unwrap();
+        assert_eq!(rotated.next_expiry(), Some(1060));
+        assert!(rotated.pruned(1059).by_kid(&old_kid).is_some());
+        assert!(rotated.pruned(1060).by_kid(&old_kid).is_none());
+        assert_eq!(rotated.pruned(1060).jwks()["keys"].as_array().unwrap().len(), 3);
+        assert!(matches!(rotated.without(&old_kid), Ok(k) if k.by_kid(&old_kid).is_none()));
+        let active = rotated.signer(SigningAlg::ES256).unwrap().kid().to_owned();
+        assert!(matches!(rotated.without(&active), Err(KeyError::Active(_))));
+        assert!(matches!(rotated.without("nope"), Err(KeyError::UnknownKid(_))));
+        let mut many = keys;
+        for _ in 0..6 {
+            many = many.rotated(&KeyMaterial::generate_fast().unwrap()).unwrap();
+        }
+        assert_eq!(many.retired.len(), MAX_RETIRED);
     }
 }

@@ -30,6 +30,7 @@ mod jws;
 mod keys;
 mod login;
 mod mock_clock;
+mod negative;
 mod pat;
 mod request_log;
 mod server;
@@ -41,14 +42,18 @@ pub use admin::safety::{AdminConfig, AdminConfigError};
 pub use admin::{Admin, AdminError, ClientPatch, ClientType, ClientView, NewClient, NewUser, UserPatch, UserView};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use config::{Config, ConfigError, KeySource, WorldSource};
-pub use faults::Fault;
+pub use faults::{
+    ActiveFault, Fault, FaultError, FaultId, FaultRule, FaultScope, MAX_DELAY, MAX_FAULT_BODY, MAX_HUGE_BODY,
+    endpoint_from_name, endpoint_name,
+};
 #[doc(hidden)]
 pub use http::bench_parse_form;
-pub use keys::{KeyError, KeyMaterial};
+pub use keys::{KeyError, KeyMaterial, KeyState};
 pub use mock_clock::{ClockState, MockClock};
-pub use providers::{Endpoint, Provider, Secret, World};
+pub use negative::TokenDefect;
+pub use providers::{Endpoint, Provider, Secret, SigningAlg, World};
 pub use request_log::{LogFilter, LogListing, LoggedRequest};
-pub use server::{ConnectionLimits, MockIdp, MockIdpBuilder, MockIdpError, MockIdpInfo, TokenSet, TokenSpec};
+pub use server::{ConnectionLimits, KeyInfo, MockIdp, MockIdpBuilder, MockIdpError, MockIdpInfo, TokenSet, TokenSpec};
 
 /// The repository README's Rust examples, compiled and run as doctests so they stay true.
 #[doc = include_str!("../../../README.md")]

@@ -163,6 +163,10 @@ fn stdin_closed() -> std::io::Result<tokio::sync::oneshot::Receiver<()>> {
 }
 
 fn run_token(token: opt::Token) -> Result<(), String> {
+    let defects = token.negative.defects();
+    if !defects.is_empty() || !token.negative.claim.is_empty() {
+        return run_negative_token(&token, defects);
+    }
     let world = load_world(&token.common.world)?;
     let realm = token.realm.clone().unwrap_or_else(|| world.default_realm.clone());
     let ask = live::Ask {
@@ -185,6 +189,53 @@ fn run_token(token: opt::Token) -> Result<(), String> {
     };
     // A closed pipe (`| head`) is the reader's choice, not a failure worth a panic.
     let _ = writeln!(std::io::stdout(), "{line}");
+    Ok(())
+}
+
+/// `mock-idp token` with negative-token flags or claims: minted directly, shaped as the token
+/// endpoint shapes it, then made invalid as asked.
+/// A negative token comes from the running server's admin API (`POST /_mock/tokens`), so it
+/// carries that server's issuer, keys and claim shapes before its defects.
+fn run_negative_token(token: &opt::Token, defects: Vec<mock_idp::TokenDefect>) -> Result<(), String> {
+    let address = std::net::SocketAddr::from((std::net::Ipv4Addr::LOCALHOST, token.port));
+    let claims: serde_json::Map<String, serde_json::Value> = token.negative.claim.iter().cloned().collect();
+    let mut request = serde_json::json!({ "client": token.client, "defects": defects, "claims": claims });
+    if let Some(user) = &token.user {
+        request["user"] = user.clone().into();
+    }
+    if let Some(realm) = &token.realm {
+        request["realm"] = realm.clone().into();
+    }
+    let prefix = token
+        .common
+        .public_url
+        .as_deref()
+        .and_then(|url| url::Url::parse(url).ok())
+        .map(|url| url.path().trim_end_matches('/').to_owned())
+        .unwrap_or_default();
+    let reply = wire::post_json(
+        address,
+        &format!("{prefix}/_mock/tokens"),
+        request.to_string().as_bytes(),
+    )
+    .map_err(|err| match err {
+        wire::WireError::Connect(_) => format!(
+            "no mock-idp server answers on {address} (start one with `mock-idp serve --port {}`)",
+            token.port
+        ),
+        other => other.to_string(),
+    })?;
+    let body: serde_json::Value = serde_json::from_slice(&reply.body).unwrap_or_default();
+    if reply.status != 201 {
+        let detail = body["detail"].as_str().unwrap_or("no problem detail");
+        return Err(format!("the admin API refused the token: {} {detail}", reply.status));
+    }
+    let access_token = body["access_token"].as_str().unwrap_or_default();
+    if token.json {
+        println!("{body}");
+    } else {
+        println!("{access_token}");
+    }
     Ok(())
 }
 

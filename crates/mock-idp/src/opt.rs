@@ -186,6 +186,67 @@ pub(crate) struct Token {
     /// Print the whole token response as JSON instead of the access token alone.
     #[arg(long)]
     pub(crate) json: bool,
+    #[command(flatten)]
+    pub(crate) negative: Negative,
+}
+
+/// Negative-token flags of `mock-idp token`: any of them mints the token directly (no grant),
+/// made invalid in the ways asked.
+#[derive(Debug, Args, Default)]
+pub(crate) struct Negative {
+    /// Mint an expired token (`exp` an hour ago).
+    #[arg(long)]
+    pub(crate) expired: bool,
+    /// Mint a token that is not valid yet (`nbf` an hour from now).
+    #[arg(long)]
+    pub(crate) not_yet_valid: bool,
+    /// Mint a token from a wrong issuer (`https://wrong-issuer.invalid/`).
+    #[arg(long)]
+    pub(crate) wrong_issuer: bool,
+    /// Mint a token for a wrong audience (`wrong-audience`).
+    #[arg(long)]
+    pub(crate) wrong_audience: bool,
+    /// Sign correctly but name a `kid` no published key has.
+    #[arg(long)]
+    pub(crate) unknown_kid: bool,
+    /// Alter the signature.
+    #[arg(long)]
+    pub(crate) bad_signature: bool,
+    /// An unsecured token: `"alg": "none"` and an empty signature.
+    #[arg(long)]
+    pub(crate) alg_none: bool,
+    /// Set a claim, NAME=VALUE (VALUE as JSON, or a string when it is not JSON); repeatable.
+    #[arg(long, value_name = "NAME=VALUE", value_parser = claim)]
+    pub(crate) claim: Vec<(String, serde_json::Value)>,
+}
+
+impl Negative {
+    /// The defects asked for.
+    pub(crate) fn defects(&self) -> Vec<mock_idp::TokenDefect> {
+        use mock_idp::TokenDefect;
+        [
+            (self.expired, TokenDefect::Expired),
+            (self.not_yet_valid, TokenDefect::NotYetValid),
+            (self.wrong_issuer, TokenDefect::WrongIssuer),
+            (self.wrong_audience, TokenDefect::WrongAudience),
+            (self.unknown_kid, TokenDefect::UnknownKid),
+            (self.bad_signature, TokenDefect::BadSignature),
+            (self.alg_none, TokenDefect::AlgNone),
+        ]
+        .into_iter()
+        .filter_map(|(asked, defect)| asked.then_some(defect))
+        .collect()
+    }
+}
+
+/// Parses `NAME=VALUE`, VALUE as JSON or else as a string.
+fn claim(text: &str) -> Result<(String, serde_json::Value), String> {
+    let (name, value) = text
+        .split_once('=')
+        .filter(|(name, _)| !name.is_empty())
+        .ok_or_else(|| format!("`{text}` is not NAME=VALUE"))?;
+    let value = serde_json::from_str(value).unwrap_or_else(|_| serde_json::Value::String(value.to_owned()));
+    Ok((name.to_owned(), value))
 }
 
 #[derive(Debug, Subcommand)]
@@ -248,6 +309,15 @@ mod tests {
         assert!(duration("0").is_err());
         assert!(duration("soon").is_err());
         assert!(duration("-1s").is_err());
+    }
+
+    #[test]
+    fn claims_take_json_or_a_string() {
+        assert_eq!(claim("n=5"), Ok(("n".into(), serde_json::json!(5))));
+        assert_eq!(claim("tenant=acme"), Ok(("tenant".into(), serde_json::json!("acme"))));
+        assert_eq!(claim("x=a=b"), Ok(("x".into(), serde_json::json!("a=b"))));
+        assert!(claim("=1").is_err());
+        assert!(claim("novalue").is_err());
     }
 
     #[test]

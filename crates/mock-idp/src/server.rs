@@ -1,8 +1,6 @@
 //! [`MockIdp`]: start a mock provider in-process on a random loopback port, talk to it, drop it.
 
 use crate::app::App;
-use crate::keys::KeyMaterial;
-use crate::tokens::{Overrides, Subject};
 use axum::Router;
 use error::refused;
 use providers::{Endpoint, Provider, World};
@@ -13,13 +11,17 @@ use std::thread::JoinHandle;
 mod builder;
 mod device_api;
 mod error;
+mod faults_api;
+mod keys_api;
 mod listen;
+mod mint;
 mod shape;
 mod spec;
 mod token_for;
 
 pub use builder::MockIdpBuilder;
 pub use error::MockIdpError;
+pub use keys_api::KeyInfo;
 pub use listen::ConnectionLimits;
 pub use spec::TokenSpec;
 pub use token_for::TokenSet;
@@ -157,63 +159,20 @@ impl MockIdp {
     /// # Errors
     /// [`MockIdpError`] for an unknown realm, user or client, or a signing failure.
     pub fn mint(&self, spec: TokenSpec) -> Result<String, MockIdpError> {
-        let realm_name = spec.realm.as_deref().unwrap_or(self.app.default_realm());
-        let cx = self
-            .app
-            .realm(realm_name)
-            .map_err(|_| MockIdpError::UnknownRealm(realm_name.to_owned()))?;
-        let user = match &spec.user {
-            Some(name) => Some(
-                cx.realm
-                    .user(name)
-                    .ok_or_else(|| MockIdpError::UnknownUser(name.clone()))?,
-            ),
-            None => None,
-        };
-        let client = match &spec.client {
-            Some(id) => cx
-                .realm
-                .client(id)
-                .ok_or_else(|| MockIdpError::UnknownClient(id.clone()))?,
-            None => cx
-                .realm
-                .clients
-                .values()
-                .find(|client| {
-                    client.is_confidential()
-                        && (client.allows(providers::GrantType::AuthorizationCode)
-                            || client.allows(providers::GrantType::Password))
-                })
-                .ok_or_else(|| MockIdpError::UnknownClient("(a confidential client with a user grant)".into()))?,
-        };
-        let subject = Subject {
-            client,
-            user,
-            scopes: spec.scopes.clone().unwrap_or_else(|| client.default_scopes.clone()),
-            auth_time: user.map(|_| cx.now()),
-            session_id: None,
-            nonce: None,
-            grant: None,
-            login: None,
-        };
-        let overrides = Overrides {
-            lifetime: spec.lifetime,
-            claims: spec.claims,
-            shape: None,
-        };
-        cx.access_token(&subject, None, &overrides)
-            .map(|(token, _)| token)
-            .map_err(refused)
+        self.app.mint(spec)
     }
 
-    /// Makes `endpoint` (in every realm) misbehave as `fault` says until [`MockIdp::clear_fault`].
+    /// Makes `endpoint` (in every realm) misbehave as `fault` says until [`MockIdp::clear_fault`]
+    /// (replacing the fault set by an earlier call). A fault out of bounds (see
+    /// [`crate::FaultRule::validate`]) is logged and ignored; [`MockIdp::add_fault`] reports it,
+    /// and also scopes a fault to a realm, once, N times or with a seeded probability.
     pub fn set_fault(&self, endpoint: Endpoint, fault: crate::Fault) {
-        self.app.faults.set(endpoint, Some(fault));
+        self.app.replace_fault(endpoint, fault);
     }
 
-    /// Restores normal behaviour of `endpoint`.
+    /// Restores normal behaviour of `endpoint`: removes all its faults, in every realm.
     pub fn clear_fault(&self, endpoint: Endpoint) {
-        self.app.faults.set(endpoint, None);
+        self.app.remove_endpoint_faults(endpoint);
     }
 
     /// How many requests `endpoint` has received (all realms; the login form counts as
@@ -229,7 +188,7 @@ impl MockIdp {
     /// [`MockIdpError::Keys`] if key generation fails.
     pub fn rotate_keys(&self) -> Result<(), MockIdpError> {
         for realm in self.app.realms.keys() {
-            self.app.rotate_keys(realm, &KeyMaterial::generate()?)?;
+            self.app.rotate_realm_keys(realm, None)?;
         }
         Ok(())
     }

@@ -59,8 +59,12 @@ pub(crate) struct LiveToken {
 }
 
 impl RealmCtx {
+    /// The client's own algorithm, else the realm's as set at run time, else the world's.
     fn alg_for(&self, client: &Client) -> SigningAlg {
-        client.signing_alg.unwrap_or(self.realm.signing_alg)
+        client
+            .signing_alg
+            .or(self.published.signing_alg)
+            .unwrap_or(self.realm.signing_alg)
     }
 
     fn sign(

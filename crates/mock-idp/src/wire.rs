@@ -49,6 +49,11 @@ pub(crate) fn get(address: SocketAddr, path: &str) -> Result<Reply, WireError> {
     exchange(address, "GET", path, &[], None)
 }
 
+/// `POST path` with a JSON body (the admin API).
+pub(crate) fn post_json(address: SocketAddr, path: &str, json: &[u8]) -> Result<Reply, WireError> {
+    exchange(address, "POST", path, &[], Some((JSON, json)))
+}
+
 /// `POST path` with a form body.
 pub(crate) fn post(
     address: SocketAddr,
@@ -56,15 +61,18 @@ pub(crate) fn post(
     headers: &[(String, String)],
     form: &[u8],
 ) -> Result<Reply, WireError> {
-    exchange(address, "POST", path, headers, Some(form))
+    exchange(address, "POST", path, headers, Some((FORM, form)))
 }
+
+const FORM: &str = "application/x-www-form-urlencoded";
+const JSON: &str = "application/json";
 
 fn exchange(
     address: SocketAddr,
     method: &str,
     path: &str,
     headers: &[(String, String)],
-    body: Option<&[u8]>,
+    body: Option<(&str, &[u8])>,
 ) -> Result<Reply, WireError> {
     let mut stream = TcpStream::connect_timeout(&address, CONNECT_TIMEOUT).map_err(WireError::Connect)?;
     stream.set_read_timeout(Some(READ_TIMEOUT)).map_err(WireError::Io)?;
@@ -73,15 +81,15 @@ fn exchange(
     for (name, value) in headers {
         head.push_str(&format!("{name}: {value}\r\n"));
     }
-    if let Some(body) = body {
+    if let Some((content_type, body)) = body {
         head.push_str(&format!(
-            "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n",
+            "Content-Type: {content_type}\r\nContent-Length: {}\r\n",
             body.len()
         ));
     }
     head.push_str("\r\n");
     let mut request = head.into_bytes();
-    request.extend_from_slice(body.unwrap_or_default());
+    request.extend_from_slice(body.map(|(_, body)| body).unwrap_or_default());
     stream.write_all(&request).map_err(WireError::Io)?;
     let mut raw = Vec::new();
     stream.take(MAX_RESPONSE).read_to_end(&mut raw).map_err(WireError::Io)?;

@@ -10,12 +10,15 @@
 mod clients;
 mod clock;
 mod error;
+mod faults;
 mod handle;
+mod keys;
 mod log;
 pub(crate) mod problem;
 mod reset;
 pub(crate) mod safety;
 mod shaping;
+mod tokens;
 mod users;
 
 use crate::app::App;
@@ -42,6 +45,9 @@ pub(crate) const PREFIX: &str = "/_mock";
 fn resources() -> OpenApiRouter<Arc<App>> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(clock::routes())
+        .merge(faults::routes())
+        .merge(keys::routes())
+        .merge(tokens::routes())
         .merge(log::routes())
         .merge(users::routes())
         .merge(clients::routes())

@@ -20,8 +20,9 @@ type Part = (&'static str, fn(&App));
 const PARTS: &[Part] = &[
     ("realms", App::reset_realms),
     ("store", |app| app.store.clear()),
-    ("keys", App::reset_keys),
-    ("faults", |app| app.faults.clear()),
+    ("keys", |app| app.restore_loaded_keys()),
+    ("faults", |app| app.restore_loaded_faults()),
+    ("hits", |app| app.reset_hits()),
     ("clock", |app| {
         app.clock.reset();
     }),

@@ -54,6 +54,31 @@ pub enum KeyError {
     /// Signing failed.
     #[error("{0} signing failed")]
     Sign(SigningAlg),
+    /// An active signing key cannot be retired (rotate first).
+    #[error("key `{0}` is active: rotate before retiring it")]
+    Active(String),
+    /// No retired or publish-only key has this `kid`.
+    #[error("no retired or publish-only key `{0}`")]
+    UnknownKid(String),
+    /// The realm already has the maximum number of publish-only keys.
+    #[error("at most {0} publish-only keys per realm")]
+    TooMany(usize),
+}
+
+/// One fresh key for `alg`.
+pub(crate) fn generate_key(alg: SigningAlg) -> Result<SigningKey, KeyError> {
+    let material = match alg {
+        SigningAlg::RS256 => KeyMaterial::generate()?,
+        _ => KeyMaterial::generate_curves()?,
+    };
+    material
+        .parse()?
+        .into_iter()
+        .find(|key| key.alg() == alg)
+        .ok_or_else(|| KeyError::Generate {
+            alg,
+            reason: "no key generated".into(),
+        })
 }
 
 /// PEM-encoded PKCS#8 private keys for one realm: RSA 2048, P-256 and Ed25519.

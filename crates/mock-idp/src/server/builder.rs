@@ -226,6 +226,7 @@ impl MockIdpBuilder {
             app.request_log = crate::request_log::RequestLog::new(capacity);
         }
         let app = Arc::new(app);
+        app.load_faults(self.config.faults)?;
         for rule in self.config.mappings {
             crate::shaping::known_names(
                 &app,

@@ -32,6 +32,9 @@ pub enum MockIdpError {
     /// A claim shape or mapping rule was refused.
     #[error(transparent)]
     Shaping(#[from] crate::shaping::ShapingError),
+    /// A fault rule of the configuration is out of bounds or names an unknown realm.
+    #[error("fault rule: {0}")]
+    Fault(#[from] crate::FaultError),
     /// The provider refused a request (`token_for`, `mint`).
     #[error("the mock refused the request: {0}")]
     Refused(String),

@@ -154,7 +154,15 @@ async fn connection(stream: TcpStream, router: Router, limits: ConnectionLimits,
             async move {
                 let response = router.oneshot(request.map(Body::new)).await;
                 drop(busy);
-                response
+                match response {
+                    // A fault asked for the connection to be closed without a response: a
+                    // service error makes hyper close it without writing anything.
+                    Ok(response) if response.extensions().get::<crate::faults::DropConnection>().is_some() => {
+                        Err(DroppedByFault)
+                    }
+                    Ok(response) => Ok(response),
+                    Err(never) => match never {},
+                }
             }
         })
     };
@@ -190,6 +198,11 @@ async fn connection(stream: TcpStream, router: Router, limits: ConnectionLimits,
 
 /// What a connection is doing, for the idle timeout: requests in flight, whether bytes of a
 /// new request head arrived, and when it last did something.
+/// The service error that makes hyper close a connection without answering.
+#[derive(Debug, thiserror::Error)]
+#[error("connection dropped by an injected fault")]
+struct DroppedByFault;
+
 #[derive(Debug)]
 struct Activity {
     opened: Instant,

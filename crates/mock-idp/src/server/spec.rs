@@ -11,6 +11,7 @@ pub struct TokenSpec {
     pub(super) scopes: Option<Vec<String>>,
     pub(super) lifetime: Option<u64>,
     pub(super) claims: Map<String, Value>,
+    pub(super) defects: Vec<crate::TokenDefect>,
 }
 
 impl TokenSpec {
@@ -57,9 +58,15 @@ impl TokenSpec {
         self
     }
 
-    /// Sets or overrides one claim.
+    /// Sets or overrides one claim (over a claim a defect set).
     pub fn claim(mut self, name: impl Into<String>, value: impl Into<Value>) -> TokenSpec {
         self.claims.insert(name.into(), value.into());
+        self
+    }
+
+    /// Makes the token invalid in this way (a negative token); defects combine.
+    pub fn defect(mut self, defect: crate::TokenDefect) -> TokenSpec {
+        self.defects.push(defect);
         self
     }
 }

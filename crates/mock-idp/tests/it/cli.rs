@@ -283,6 +283,55 @@ fn token_says_so_in_one_line_when_no_server_answers() {
 }
 
 #[test]
+fn token_negative_flags_mint_the_defective_token_asked_for() {
+    use base64::Engine;
+    let part = |token: &str, index: usize| -> serde_json::Value {
+        let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(token.split('.').nth(index).unwrap())
+            .unwrap();
+        serde_json::from_slice(&bytes).unwrap()
+    };
+    // The running server mints it (admin API), with its own issuer and keys.
+    let (_server, lines) = serve(&[]);
+    let port = port_of(&lines);
+    let (code, stdout, stderr) = run(&[
+        "token",
+        "--port",
+        &port,
+        "--user",
+        "alice",
+        "--client",
+        "web-app",
+        "--expired",
+        "--wrong-audience",
+        "--claim",
+        "tenant=acme",
+        "--claim",
+        "level=3",
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    let token = stdout.trim();
+    let claims = part(token, 1);
+    let (exp, iat) = (claims["exp"].as_u64().unwrap(), claims["iat"].as_u64().unwrap());
+    let now = mock_idp::Clock::now(&mock_idp::SystemClock);
+    assert!(exp + 3000 < now && iat < exp, "exp {exp} iat {iat} now {now}");
+    assert_eq!(claims["aud"], "wrong-audience");
+    assert_eq!(
+        (claims["tenant"].clone(), claims["level"].clone()),
+        ("acme".into(), 3.into())
+    );
+
+    let (code, stdout, stderr) = run(&["token", "--port", &port, "--client", "service", "--alg-none"]);
+    assert_eq!(code, 0, "{stderr}");
+    let token = stdout.trim();
+    assert_eq!(part(token, 0)["alg"], "none");
+    assert!(token.ends_with('.'), "{token}");
+
+    let (code, _, stderr) = run(&["token", "--client", "service", "--claim", "oops"]);
+    assert_eq!(code, 2, "a usage error: {stderr}");
+}
+
+#[test]
 fn failures_are_one_line_with_exit_code_1() {
     let (_server, lines) = serve(&[]);
     let port = port_of(&lines);

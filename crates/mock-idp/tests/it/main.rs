@@ -2,9 +2,12 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod admin;
+mod admin_faults;
 mod admin_world;
 mod builder;
 mod cli;
+mod faults;
 mod hardening;
+mod keys;
 mod shaping;
 mod zitadel_library;
