@@ -5,23 +5,26 @@ use crate::error::OAuthError;
 use crate::faults::Faults;
 use crate::grants;
 use crate::keys::{KeyError, KeyMaterial, RealmKeys};
+use crate::mock_clock::MockClock;
 use crate::state::Store;
 use axum::body::Bytes;
 use providers::claims::DiscoveryInput;
 use providers::{ErrorKind, Provider, Realm, Site, World};
 use serde_json::Value;
 use std::collections::BTreeMap;
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, PoisonError, RwLock};
 
 /// Everything the handlers share.
 #[derive(Debug)]
 pub(crate) struct App {
     pub(crate) provider: Provider,
-    pub(crate) world: World,
+    /// The world as loaded, kept for [`App::reset_realms`]; live realm facts are in [`RealmState`].
+    world: World,
     pub(crate) public_url: String,
     pub(crate) realms: BTreeMap<String, RealmState>,
     pub(crate) store: Store,
-    pub(crate) clock: Arc<dyn Clock>,
+    /// The configured clock, controllable at run time (admin API, [`crate::MockIdp::admin`]).
+    pub(crate) clock: MockClock,
     /// A `login_hint` naming an enabled user logs that user in without the login page.
     pub(crate) auto_approve: bool,
     /// Grant types served: the mock's, filtered by what the provider offers (computed once).
@@ -30,6 +33,8 @@ pub(crate) struct App {
     pub(crate) faults: Faults,
     /// Queued claims and mapping rules (crate::shaping).
     pub(crate) shaping: crate::shaping::Shaping,
+    /// Every request a provider endpoint answered, bounded.
+    pub(crate) request_log: crate::request_log::RequestLog,
 }
 
 /// A realm's keys and the documents derived from them, swapped together on rotation.
@@ -37,7 +42,11 @@ pub(crate) struct App {
 pub(crate) struct RealmState {
     pub(crate) issuer: String,
     pub(crate) site: Site,
+    /// The realm's live facts, swapped whole by [`App::update_realm`] (readers keep their snapshot).
+    realm: RwLock<Arc<Realm>>,
     published: RwLock<Arc<Published>>,
+    /// The keys the realm started with, for the admin reset.
+    loaded_keys: RealmKeys,
 }
 
 /// Keys with their serialized discovery document and JWK set, built once per key generation.
@@ -69,7 +78,9 @@ impl App {
                 RealmState {
                     issuer,
                     site,
+                    realm: RwLock::new(Arc::new(realm.clone())),
                     published: RwLock::new(Arc::new(published)),
+                    loaded_keys: realm_keys.clone(),
                 },
             );
         }
@@ -79,19 +90,32 @@ impl App {
             public_url,
             realms,
             store,
-            clock,
+            clock: MockClock::new(clock),
             auto_approve,
             grant_types: grants::supported(provider),
             faults: Faults::default(),
             shaping: crate::shaping::Shaping::default(),
+            request_log: crate::request_log::RequestLog::new(crate::request_log::DEFAULT_CAPACITY),
         }
     }
 
-    /// The realm called `name`, or `not_found`.
+    /// The world as loaded (the live realms may have been edited since: see [`App::realm`]).
+    pub(crate) fn world(&self) -> &World {
+        &self.world
+    }
+
+    /// The name of the world's default realm.
+    pub(crate) fn default_realm(&self) -> &str {
+        &self.world.default_realm
+    }
+
+    /// The realm called `name`, or `not_found`; the realm's facts are a snapshot taken now, so one
+    /// request sees one consistent realm.
     pub(crate) fn realm(&self, name: &str) -> Result<RealmCtx<'_>, OAuthError> {
-        let (Some(realm), Some(state)) = (self.world.realm(name), self.realms.get(name)) else {
+        let Some(state) = self.realms.get(name) else {
             return Err(OAuthError::new(ErrorKind::UnknownRealm, "no such realm"));
         };
+        let realm = state.snapshot();
         let published = state
             .published
             .read()
@@ -107,17 +131,66 @@ impl App {
         })
     }
 
+    /// Edits a copy of the realm called `name` with `edit`, re-checks it with the world's rules for
+    /// a realm ([`Realm::validate`]) and swaps it in whole; on any error the live realm is unchanged.
+    /// Requests already running keep the snapshot they took.
+    pub(crate) fn update_realm<E>(&self, name: &str, edit: impl FnOnce(&mut Realm) -> Result<(), E>) -> Result<(), E>
+    where
+        E: From<RealmUpdateError>,
+    {
+        let state = self
+            .realms
+            .get(name)
+            .ok_or_else(|| RealmUpdateError::UnknownRealm(name.to_owned()))?;
+        // Writers are serialized by the write lock, so two edits never overwrite each other.
+        let mut slot = state.realm.write().unwrap_or_else(PoisonError::into_inner);
+        let mut next = Realm::clone(&slot);
+        edit(&mut next)?;
+        if next.name != name {
+            return Err(RealmUpdateError::Renamed(name.to_owned()).into());
+        }
+        next.validate().map_err(RealmUpdateError::Invalid)?;
+        *slot = Arc::new(next);
+        drop(slot);
+        self.republish(state);
+        Ok(())
+    }
+
+    /// Puts every realm back to the world as loaded.
+    pub(crate) fn reset_realms(&self) {
+        for (name, state) in &self.realms {
+            let Some(loaded) = self.world.realm(name) else { continue };
+            *state.realm.write().unwrap_or_else(PoisonError::into_inner) = Arc::new(loaded.clone());
+            self.republish(state);
+        }
+    }
+
+    /// Puts every realm's keys back to those it started with (rotations forgotten).
+    pub(crate) fn reset_keys(&self) {
+        for state in self.realms.values() {
+            let realm = state.snapshot();
+            let mut slot = state.published.write().unwrap_or_else(PoisonError::into_inner);
+            *slot = Arc::new(publish(self.provider, &state.site, &realm, state.loaded_keys.clone()));
+        }
+    }
+
+    /// Rebuilds a realm's discovery document from its live facts, keeping its keys.
+    fn republish(&self, state: &RealmState) {
+        let realm = state.snapshot();
+        let mut slot = state.published.write().unwrap_or_else(PoisonError::into_inner);
+        let keys = slot.keys.clone();
+        *slot = Arc::new(publish(self.provider, &state.site, &realm, keys));
+    }
+
     /// Replaces a realm's active keys, keeping the previous ones published for verification.
     pub(crate) fn rotate_keys(&self, name: &str, next: &KeyMaterial) -> Result<(), KeyError> {
-        let (Some(realm), Some(state)) = (self.world.realm(name), self.realms.get(name)) else {
+        let Some(state) = self.realms.get(name) else {
             return Ok(());
         };
-        let mut slot = state
-            .published
-            .write()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let realm = state.snapshot();
+        let mut slot = state.published.write().unwrap_or_else(PoisonError::into_inner);
         let rotated = slot.keys.rotated(next)?;
-        *slot = Arc::new(publish(self.provider, &state.site, realm, rotated));
+        *slot = Arc::new(publish(self.provider, &state.site, &realm, rotated));
         Ok(())
     }
 
@@ -130,6 +203,27 @@ impl App {
         self.provider
             .site(&self.public_url, realm, realm == self.world.default_realm)
     }
+}
+
+impl RealmState {
+    /// The realm's facts of the moment.
+    fn snapshot(&self) -> Arc<Realm> {
+        self.realm.read().unwrap_or_else(PoisonError::into_inner).clone()
+    }
+}
+
+/// Why [`App::update_realm`] refused an edit.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum RealmUpdateError {
+    /// The world has no realm of that name.
+    #[error("no realm `{0}`")]
+    UnknownRealm(String),
+    /// The edit changed the realm's name, which is its key.
+    #[error("the edit renamed realm `{0}`")]
+    Renamed(String),
+    /// The edited realm breaks a rule of the world model.
+    #[error("the edited realm is invalid")]
+    Invalid(#[source] providers::WorldError),
 }
 
 fn publish(provider: Provider, site: &Site, realm: &Realm, keys: RealmKeys) -> Published {
@@ -153,7 +247,8 @@ fn publish(provider: Provider, site: &Site, realm: &Realm, keys: RealmKeys) -> P
 #[derive(Debug, Clone)]
 pub(crate) struct RealmCtx<'a> {
     pub(crate) app: &'a App,
-    pub(crate) realm: &'a Realm,
+    /// The realm's facts as they were when the request started.
+    pub(crate) realm: Arc<Realm>,
     pub(crate) site: &'a Site,
     pub(crate) issuer: &'a str,
     pub(crate) published: Arc<Published>,

@@ -107,4 +107,9 @@ pub struct Config {
     pub max_state_entries: Option<usize>,
     /// Standing claim mapping rules, applied in order (see [`crate::shaping`]); none by default.
     pub mappings: Vec<crate::shaping::MappingRule>,
+    /// How many requests the request log keeps (oldest evicted first); `None`: 1000, at most
+    /// 100000.
+    pub request_log_entries: Option<usize>,
+    /// The admin API under `/_mock/`: on by default on loopback binds only; see [`crate::AdminConfig`].
+    pub admin: crate::AdminConfig,
 }

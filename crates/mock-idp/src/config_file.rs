@@ -233,9 +233,12 @@ grant_types = ["authorization_code"]
             let config = Config::load(&path).unwrap_or_else(|err| panic!("{err}"));
             let (app, _) = crate::MockIdp::builder()
                 .config(config)
-                .build("http://127.0.0.1:1".into())
+                .build(
+                    "http://127.0.0.1:1".into(),
+                    std::net::SocketAddr::from(([127, 0, 0, 1], 1)),
+                )
                 .unwrap_or_else(|err| panic!("{}: {err}", path.display()));
-            assert!(!app.world.realms.is_empty());
+            assert!(!app.world().realms.is_empty());
             seen += 1;
         }
         assert!(seen >= 1);

@@ -46,6 +46,18 @@ impl Faults {
         };
     }
 
+    /// Clears every fault and hit counter (the admin reset).
+    pub(crate) fn clear(&self) {
+        self.active
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clear();
+        self.hits
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clear();
+    }
+
     pub(crate) fn hits(&self, endpoint: Endpoint) -> u64 {
         self.counter(endpoint).load(Ordering::SeqCst)
     }

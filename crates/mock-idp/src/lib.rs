@@ -12,6 +12,7 @@
 //! RP-initiated logout. Malformed input gets an RFC-shaped 4xx, never a 500.
 #![deny(missing_docs)]
 
+mod admin;
 mod app;
 mod b64;
 mod client_auth;
@@ -27,19 +28,25 @@ mod http;
 mod jws;
 mod keys;
 mod login;
+mod mock_clock;
 mod pat;
+mod request_log;
 mod server;
 pub mod shaping;
 mod state;
 mod tokens;
 
+pub use admin::safety::{AdminConfig, AdminConfigError};
+pub use admin::{Admin, AdminError, ClientPatch, ClientType, ClientView, NewClient, NewUser, UserPatch, UserView};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use config::{Config, ConfigError, KeySource, WorldSource};
 pub use faults::Fault;
 #[doc(hidden)]
 pub use http::bench_parse_form;
 pub use keys::{KeyError, KeyMaterial};
-pub use providers::{Endpoint, Provider, World};
+pub use mock_clock::{ClockState, MockClock};
+pub use providers::{Endpoint, Provider, Secret, World};
+pub use request_log::{LogFilter, LogListing, LoggedRequest};
 pub use server::{ConnectionLimits, MockIdp, MockIdpBuilder, MockIdpError, MockIdpInfo, TokenSet, TokenSpec};
 
 /// The repository README's Rust examples, compiled and run as doctests so they stay true.

@@ -97,7 +97,7 @@ clients can reach."
                 }
             );
         }
-        let builder = MockIdpBuilder::default().config(config);
+        let builder = admin_settings(MockIdpBuilder::default().config(config), &serve);
         let stdin_eof = if serve.exit_on_stdin_eof {
             Some(stdin_closed().map_err(|err| format!("cannot watch stdin: {err}"))?)
         } else {
@@ -151,6 +151,20 @@ fn stdin_closed() -> std::io::Result<tokio::sync::oneshot::Receiver<()>> {
         let _ = closed.send(());
     })?;
     Ok(receiver)
+}
+
+/// The admin API and request-log flags.
+fn admin_settings(mut builder: MockIdpBuilder, serve: &opt::Serve) -> MockIdpBuilder {
+    if serve.admin.is_some() || serve.admin_token.is_some() {
+        builder = builder.admin(mock_idp::AdminConfig {
+            enabled: serve.admin,
+            token: serve.admin_token.clone().map(mock_idp::Secret::new),
+        });
+    }
+    if let Some(entries) = serve.request_log_entries {
+        builder = builder.request_log_entries(entries);
+    }
+    builder
 }
 
 fn run_token(token: opt::Token) -> Result<(), String> {

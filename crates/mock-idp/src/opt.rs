@@ -132,6 +132,16 @@ pub(crate) struct Serve {
     /// oldest is evicted beyond it, and an evicted grant's tokens are refused. Default 100000.
     #[arg(long, env = "MOCK_IDP_MAX_STATE_ENTRIES")]
     pub(crate) max_state_entries: Option<usize>,
+    /// The admin API under /_mock/: on (`true`) or off (`false`). Default: on for a loopback
+    /// bind, off otherwise; enabling it on another bind needs --admin-token.
+    #[arg(long, env = "MOCK_IDP_ADMIN")]
+    pub(crate) admin: Option<bool>,
+    /// A bearer token every admin request must carry (Authorization: Bearer TOKEN).
+    #[arg(long, env = "MOCK_IDP_ADMIN_TOKEN", hide_env_values = true)]
+    pub(crate) admin_token: Option<String>,
+    /// How many requests the request log (GET /_mock/log) keeps. Default 1000.
+    #[arg(long, env = "MOCK_IDP_REQUEST_LOG_ENTRIES")]
+    pub(crate) request_log_entries: Option<usize>,
     /// Shut down when stdin reaches end of file. A wrapper (the Python or npm package) hands
     /// the server a pipe it never writes to: when the wrapper's process dies, even by
     /// SIGKILL, the pipe closes and the server exits instead of outliving it.

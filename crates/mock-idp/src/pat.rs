@@ -8,7 +8,7 @@ use serde_json::{Map, Value};
 
 /// The machine user (its client) and the PAT `token` is, when it is a live PAT of this realm
 /// and the provider has PATs. Every PAT of the realm is compared in constant time.
-fn find<'r>(cx: &RealmCtx<'r>, token: &str) -> Option<(&'r Client, &'r PersonalAccessToken)> {
+fn find<'c>(cx: &'c RealmCtx<'_>, token: &str) -> Option<(&'c Client, &'c PersonalAccessToken)> {
     if !cx.flavor().quirks().personal_access_tokens {
         return None;
     }
@@ -30,12 +30,12 @@ fn find<'r>(cx: &RealmCtx<'r>, token: &str) -> Option<(&'r Client, &'r PersonalA
 pub(crate) fn introspect(cx: &RealmCtx<'_>, token: &str, caller: &Client) -> Option<Value> {
     let (machine, pat) = find(cx, token)?;
     Some(Value::Object(providers::zitadel::pat::introspection(
-        cx.realm, machine, pat, caller, cx.issuer,
+        &cx.realm, machine, pat, caller, cx.issuer,
     )))
 }
 
 /// The userinfo answer for a live PAT, or `None` when `token` is not one.
 pub(crate) fn userinfo(cx: &RealmCtx<'_>, token: &str) -> Option<Map<String, Value>> {
     let (machine, _) = find(cx, token)?;
-    Some(providers::zitadel::pat::userinfo(cx.realm, machine))
+    Some(providers::zitadel::pat::userinfo(&cx.realm, machine))
 }

@@ -49,6 +49,9 @@ pub enum MockIdpError {
     /// A claim shape or mapping rule was refused.
     #[error(transparent)]
     Shaping(#[from] crate::shaping::ShapingError),
+    /// The admin settings cannot be used with the bind address.
+    #[error(transparent)]
+    Admin(#[from] crate::AdminConfigError),
     /// The provider refused a request (`token_for`, `mint`).
     #[error("the mock refused the request: {0}")]
     Refused(String),
@@ -207,6 +210,24 @@ impl MockIdpBuilder {
         self
     }
 
+    /// How many requests the request log keeps (default 1000; see [`Config::request_log_entries`]).
+    pub fn request_log_entries(mut self, entries: usize) -> MockIdpBuilder {
+        self.config.request_log_entries = Some(entries);
+        self
+    }
+
+    /// Admin API settings (see [`crate::AdminConfig`]); by default on for loopback binds.
+    pub fn admin(mut self, admin: crate::AdminConfig) -> MockIdpBuilder {
+        self.config.admin = admin;
+        self
+    }
+
+    /// Requires `Authorization: Bearer {token}` on every admin request.
+    pub fn admin_token(mut self, token: impl Into<String>) -> MockIdpBuilder {
+        self.config.admin.token = Some(providers::Secret::new(token));
+        self
+    }
+
     /// Applies a whole [`Config`]; later builder calls override its fields.
     pub fn config(mut self, config: Config) -> MockIdpBuilder {
         self.config = config;
@@ -261,7 +282,7 @@ impl MockIdpBuilder {
             .clone()
             .unwrap_or_else(|| default_public_url(address, self.config.context_path.as_deref()));
         let limits = self.config.connections;
-        let (app, router) = self.build(public_url)?;
+        let (app, router) = self.build(public_url, address)?;
         let info = MockIdpInfo { app: app.clone() };
         on_ready(address, &info);
         listen::serve(listener, router, limits, shutdown, limits.header_read_timeout).await;
@@ -269,7 +290,8 @@ impl MockIdpBuilder {
     }
 
     /// Prepares the application state and router without a socket.
-    pub(crate) fn build(self, public_url: String) -> Result<(Arc<App>, Router), MockIdpError> {
+    pub(crate) fn build(self, public_url: String, bound: SocketAddr) -> Result<(Arc<App>, Router), MockIdpError> {
+        let access = self.config.admin.access(bound)?;
         let world = match (self.world, &self.config.world) {
             (Some(world), _) => world,
             (None, Some(source)) => source.load()?,
@@ -285,7 +307,8 @@ impl MockIdpBuilder {
             keys.insert(name.clone(), realm_keys);
         }
         let clock = self.clock.unwrap_or_else(|| Arc::new(SystemClock));
-        let app = Arc::new(App::new(
+        let log_capacity = self.config.request_log_entries;
+        let mut app = App::new(
             self.config.provider,
             world,
             public_url,
@@ -297,17 +320,26 @@ impl MockIdpBuilder {
                     .max_state_entries
                     .unwrap_or(crate::state::DEFAULT_MAX_ENTRIES),
             ),
-        ));
+        );
+        if let Some(capacity) = log_capacity {
+            app.request_log = crate::request_log::RequestLog::new(capacity);
+        }
         for rule in self.config.mappings {
             shape::known_names(
-                &app.world,
+                app.world(),
                 rule.realm.as_deref(),
                 rule.when.client.as_deref(),
                 rule.when.user.as_deref(),
             )?;
             app.shaping.add_rule(rule)?;
         }
-        let router = endpoints::router(app.clone());
+        let app = Arc::new(app);
+        let router = crate::admin::with_admin(
+            app.clone(),
+            endpoints::router(app.clone()),
+            access,
+            &endpoints::context_path(&app.public_url),
+        );
         Ok((app, router))
     }
 
@@ -320,7 +352,7 @@ impl MockIdpBuilder {
             .clone()
             .unwrap_or_else(|| default_public_url(address, self.config.context_path.as_deref()));
         let limits = self.config.connections;
-        let (app, router) = self.build(public_url)?;
+        let (app, router) = self.build(public_url, address)?;
         listener.set_nonblocking(true)?;
         let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
@@ -385,7 +417,7 @@ pub struct MockIdpInfo {
 impl MockIdpInfo {
     /// `(realm, issuer, discovery URL)` of every realm, the default realm first.
     pub fn realms(&self) -> Vec<(String, String, String)> {
-        let world = &self.app.world;
+        let world = self.app.world();
         let mut names: Vec<&String> = world.realms.keys().collect();
         names.sort_by_key(|name| **name != world.default_realm);
         names
@@ -460,12 +492,12 @@ impl MockIdp {
 
     /// The world being served.
     pub fn world(&self) -> &World {
-        &self.app.world
+        self.app.world()
     }
 
     /// The issuer of the default realm.
     pub fn issuer(&self) -> String {
-        self.issuer_of(&self.app.world.default_realm)
+        self.issuer_of(self.app.default_realm())
     }
 
     /// The issuer of `realm`.
@@ -480,7 +512,7 @@ impl MockIdp {
 
     /// The URL of `endpoint` in the default realm.
     pub fn endpoint(&self, endpoint: Endpoint) -> String {
-        self.endpoint_of(&self.app.world.default_realm, endpoint)
+        self.endpoint_of(self.app.default_realm(), endpoint)
     }
 
     /// The URL of `endpoint` in `realm`; empty when the provider does not serve that endpoint
@@ -489,12 +521,27 @@ impl MockIdp {
         self.app.site(realm).url(endpoint).unwrap_or_default()
     }
 
+    /// Test control (clock, reset, …), as the admin API offers it over HTTP.
+    pub fn admin(&self) -> crate::Admin<'_> {
+        crate::Admin { app: &self.app }
+    }
+
+    /// The mock's controllable clock (shorthand for `admin().clock()`).
+    pub fn clock(&self) -> crate::MockClock {
+        self.app.clock.clone()
+    }
+
+    /// Back to the world as loaded (shorthand for `admin().reset()`).
+    pub fn reset(&self) {
+        self.admin().reset();
+    }
+
     /// Signs an access token without HTTP, shaped exactly as the token endpoint shapes it.
     ///
     /// # Errors
     /// [`MockIdpError`] for an unknown realm, user or client, or a signing failure.
     pub fn mint(&self, spec: TokenSpec) -> Result<String, MockIdpError> {
-        let realm_name = spec.realm.as_deref().unwrap_or(&self.app.world.default_realm);
+        let realm_name = spec.realm.as_deref().unwrap_or(self.app.default_realm());
         let cx = self
             .app
             .realm(realm_name)
@@ -565,7 +612,7 @@ impl MockIdp {
     /// # Errors
     /// [`MockIdpError::Keys`] if key generation fails.
     pub fn rotate_keys(&self) -> Result<(), MockIdpError> {
-        for realm in self.app.world.realms.keys() {
+        for realm in self.app.realms.keys() {
             self.app.rotate_keys(realm, &KeyMaterial::generate()?)?;
         }
         Ok(())

@@ -400,6 +400,16 @@ impl Store {
         }
     }
 
+    /// Forgets every code, grant family with its tokens, revocation, session, pending login and
+    /// profile attribute (the admin reset). Family ids keep counting up, so a token of a
+    /// forgotten family never matches a new one.
+    pub(crate) fn clear(&self) {
+        let mut inner = self.lock();
+        let mut fresh = Inner::new(inner.max_entries);
+        fresh.next_family = inner.next_family;
+        *inner = fresh;
+    }
+
     fn lock(&self) -> MutexGuard<'_, Inner> {
         // A panic while holding the lock cannot leave these maps half-updated in a way that
         // matters more than losing the whole store; keep serving.

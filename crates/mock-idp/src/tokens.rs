@@ -93,7 +93,7 @@ impl RealmCtx<'_> {
         let audiences = self.realm.audiences(subject.user, &subject.scopes);
         let mut claims = self.flavor().access_token_claims(&AccessTokenInput {
             issuer: self.issuer,
-            realm: self.realm,
+            realm: &self.realm,
             client: subject.client,
             user: subject.user,
             scopes: &subject.scopes,
@@ -263,7 +263,7 @@ impl RealmCtx<'_> {
             session_id: subject.session_id.as_deref(),
             at_hash: at_hash.as_deref(),
             jti: &jti,
-            realm: self.realm,
+            realm: &self.realm,
             site: self.site,
             grant: subject.grant,
             login: subject.login,

@@ -5,6 +5,7 @@
 //! names a client that defines it, a client's scopes are realm scopes, …) are checked at load
 //! time, and every error names the field and the line it was found on.
 
+mod check;
 mod env;
 mod raw;
 mod validate;

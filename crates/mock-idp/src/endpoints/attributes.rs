@@ -27,7 +27,7 @@ pub(super) fn one() -> MethodRouter<Arc<App>> {
 fn owner<'a>(app: &'a App, headers: &HeaderMap) -> Result<(RealmCtx<'a>, String), OAuthError> {
     let token =
         bearer(headers)?.ok_or_else(|| OAuthError::new(ErrorKind::MissingBearer, "an access token is required"))?;
-    for name in app.world.realms.keys() {
+    for name in app.realms.keys() {
         let Ok(cx) = app.realm(name) else { continue };
         if let Some(live) = cx.live_access_token(&token) {
             let subject = live
@@ -62,7 +62,7 @@ fn not_found(name: &str) -> Response {
 async fn read_all(State(app): State<Arc<App>>, headers: HeaderMap) -> Response {
     let result = owner(&app, &headers)
         .map(|(cx, user)| no_store_json(&Value::Object(cx.store().attributes(&cx.realm.name, &user))));
-    let realm = app.world.default_realm.clone();
+    let realm = app.default_realm().to_owned();
     respond(&app, &realm, result)
 }
 
@@ -78,7 +78,7 @@ async fn read_one(State(app): State<Arc<App>>, Path(name): Path<String>, headers
             None => not_found(&name),
         }
     });
-    let realm = app.world.default_realm.clone();
+    let realm = app.default_realm().to_owned();
     respond(&app, &realm, result)
 }
 
@@ -97,7 +97,7 @@ async fn write_one(State(app): State<Arc<App>>, Path(name): Path<String>, header
         Ok(no_store_json(&Value::Object(body)))
     }
     .await;
-    let realm = app.world.default_realm.clone();
+    let realm = app.default_realm().to_owned();
     respond(&app, &realm, result)
 }
 
@@ -109,6 +109,6 @@ async fn delete_one(State(app): State<Arc<App>>, Path(name): Path<String>, heade
             not_found(&name)
         }
     });
-    let realm = app.world.default_realm.clone();
+    let realm = app.default_realm().to_owned();
     respond(&app, &realm, result)
 }

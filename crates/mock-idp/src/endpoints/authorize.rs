@@ -192,7 +192,7 @@ fn handle(cx: &RealmCtx<'_>, params: &Params, headers: &HeaderMap) -> Response {
     };
     cx.store().insert_pending(request_id.clone(), pending, now);
     login_page(
-        cx.realm,
+        &cx.realm,
         &cx.endpoint_url(Endpoint::Login),
         &request_id,
         &client.id,
@@ -290,7 +290,7 @@ fn pkce(client: &Client, params: &Params, plain_allowed: bool) -> Result<Option<
 fn log_in(cx: &RealmCtx<'_>, request: &AuthRequest<'_>, redirect: &Redirect<'_>, user: &User) -> Response {
     let now = cx.now();
     let sid = b64::random_token(32);
-    let session = Session::new(cx.realm, &user.username, now);
+    let session = Session::new(&cx.realm, &user.username, now);
     cx.store().insert_session(sid.clone(), session, now);
     issue_code(
         cx,
@@ -386,7 +386,7 @@ fn submit_login(cx: &RealmCtx<'_>, params: &Params) -> Response {
             .filter(|user| user.enabled)
             .ok_or_else(|| OAuthError::malformed("no such enabled user")),
         None => check_password(
-            cx.realm,
+            &cx.realm,
             params.get("username").unwrap_or_default(),
             params.get("password").unwrap_or_default(),
         ),
@@ -394,7 +394,7 @@ fn submit_login(cx: &RealmCtx<'_>, params: &Params) -> Response {
     let user = match user {
         Ok(user) => user,
         Err(err) => {
-            let mut page = login_page(cx.realm, &login_url, request_id, &client.id, Some(&err.detail));
+            let mut page = login_page(&cx.realm, &login_url, request_id, &client.id, Some(&err.detail));
             *page.status_mut() = StatusCode::UNAUTHORIZED;
             return page;
         }

@@ -30,7 +30,7 @@ async fn introspect(
         let cx = app.realm(&realm)?;
         let params = read_token_body(&headers, body, cx.flavor().quirks().introspection_body_formats).await?;
         let unauthenticated = |detail: &str| OAuthError::new(ErrorKind::IntrospectionUnauthenticated, detail);
-        let caller = authenticate_with(cx.realm, &headers, &params, cx.flavor()).map_err(|err| match err.kind {
+        let caller = authenticate_with(&cx.realm, &headers, &params, cx.flavor()).map_err(|err| match err.kind {
             ErrorKind::MultipleClientAuthMethods | ErrorKind::MalformedRequest => err,
             ErrorKind::MissingClientAuth => unauthenticated(providers::INTROSPECTION_NO_CREDENTIALS),
             _ => unauthenticated("client authentication failed"),

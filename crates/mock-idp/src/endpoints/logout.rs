@@ -148,7 +148,7 @@ fn handle(cx: &RealmCtx<'_>, params: &Params, headers: &HeaderMap, method: &Meth
             .filter_map(|name| params.get(name).map(|value| (name, value)))
             .chain([(CONFIRM, token.as_str())])
             .collect();
-            return logout_confirm_page(cx.realm, path, &carried);
+            return logout_confirm_page(&cx.realm, path, &carried);
         }
     }
 

@@ -43,10 +43,15 @@ pub(crate) fn router(app: Arc<App>) -> Router {
     ];
     let mut routes = Router::new();
     for (endpoint, handlers, counted_as) in endpoints {
-        let counted = handlers.route_layer(axum::middleware::from_fn_with_state(
-            (app.clone(), counted_as),
-            crate::faults::apply,
-        ));
+        let counted = handlers
+            .route_layer(axum::middleware::from_fn_with_state(
+                (app.clone(), counted_as),
+                crate::faults::apply,
+            ))
+            .route_layer(axum::middleware::from_fn_with_state(
+                (app.clone(), endpoint),
+                crate::request_log::record,
+            ));
         for path in provider.routes(endpoint) {
             routes = routes.route(path, counted.clone());
         }
@@ -69,7 +74,7 @@ pub(crate) fn router(app: Arc<App>) -> Router {
 }
 
 /// The path of the public URL without its trailing slash (`""` for none or `/`).
-fn context_path(public_url: &str) -> String {
+pub(crate) fn context_path(public_url: &str) -> String {
     url::Url::parse(public_url)
         .map(|url| url.path().trim_end_matches('/').to_owned())
         .unwrap_or_default()
@@ -109,7 +114,7 @@ impl FromRequestParts<Arc<App>> for RealmName {
             .iter()
             .find(|(name, _)| *name == "realm")
             .map(|(_, value)| value.to_owned())
-            .unwrap_or_else(|| app.world.default_realm.clone());
+            .unwrap_or_else(|| app.default_realm().to_owned());
         Ok(RealmName(realm))
     }
 }

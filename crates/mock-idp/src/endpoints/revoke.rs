@@ -24,7 +24,7 @@ async fn revoke(State(app): State<Arc<App>>, RealmName(realm): RealmName, header
     let result = async {
         let cx = app.realm(&realm)?;
         let params = read_form(&headers, body).await?;
-        let caller = authenticate_with(cx.realm, &headers, &params, cx.flavor())?;
+        let caller = authenticate_with(&cx.realm, &headers, &params, cx.flavor())?;
         let token = params.require("token")?;
         // token_type_hint is only an optimisation (RFC 7009 §2.1): both kinds are looked up.
         let now = cx.now();

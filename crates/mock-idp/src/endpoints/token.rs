@@ -24,7 +24,7 @@ async fn token(State(app): State<Arc<App>>, RealmName(realm): RealmName, headers
     let result = async {
         let cx = app.realm(&realm)?;
         let params = read_token_body(&headers, body, cx.flavor().quirks().token_body_formats).await?;
-        let client = authenticate_with(cx.realm, &headers, &params, cx.flavor())?;
+        let client = authenticate_with(&cx.realm, &headers, &params, cx.flavor())?;
         let issued = grants::issue(&cx, client, &params)?;
         Ok(token_response(&cx, &issued))
     }

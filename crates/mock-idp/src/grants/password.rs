@@ -11,11 +11,11 @@ pub(super) fn issue(cx: &RealmCtx<'_>, client: &Client, params: &Params) -> Resu
     let username = params.require("username")?;
     let password = params.require("password")?;
     let scopes = requested_scopes(cx.flavor(), client, params.get("scope"), true)?;
-    let user = crate::login::check_password(cx.realm, username, password)?;
+    let user = crate::login::check_password(&cx.realm, username, password)?;
     // A server-side session, as providers open for a direct grant (`sid`, logout by hint).
     let now = cx.now();
     let session_id = crate::b64::random_uuid();
-    let session = crate::state::Session::new(cx.realm, &user.username, now);
+    let session = crate::state::Session::new(&cx.realm, &user.username, now);
     cx.store().insert_session(session_id.clone(), session, now);
     let subject = Subject {
         client,

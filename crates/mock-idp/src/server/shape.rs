@@ -56,7 +56,7 @@ impl MockIdp {
     /// Refuses a shape naming a realm, client or user that does not exist (in the realm, or in
     /// any realm when none is named): it could never match.
     fn known_names(&self, realm: Option<&str>, client: Option<&str>, user: Option<&str>) -> Result<(), ShapingError> {
-        known_names(&self.app.world, realm, client, user)
+        known_names(self.app.world(), realm, client, user)
     }
 }
 

@@ -42,7 +42,7 @@ impl MockIdp {
     /// [`MockIdpError`] for an unknown user or client, a client without a user grant, or a
     /// refusal by the endpoint (e.g. a disabled user).
     pub async fn token_for(&self, username: &str, client_id: &str) -> Result<TokenSet, MockIdpError> {
-        let realm = self.app.world.default_realm.clone();
+        let realm = self.app.default_realm().to_owned();
         let cx = self
             .app
             .realm(&realm)
@@ -84,7 +84,7 @@ impl MockIdp {
         }
         let now = cx.now();
         let sid = b64::random_token(32);
-        let session = Session::new(cx.realm, &user.username, now);
+        let session = Session::new(&cx.realm, &user.username, now);
         cx.store().insert_session(sid.clone(), session, now);
         let redirect_uri = client.redirect_uris.first().cloned().unwrap_or_default();
         let verifier = b64::random_token(32);
@@ -136,14 +136,13 @@ impl MockIdp {
     /// # Errors
     /// As [`MockIdp::token_for`].
     pub async fn service_token(&self, client_id: &str) -> Result<TokenSet, MockIdpError> {
-        let realm = self.app.world.default_realm.clone();
+        let realm = self.app.default_realm().to_owned();
         let client = self
             .app
-            .world
             .realm(&realm)
-            .and_then(|realm| realm.client(client_id))
-            .ok_or_else(|| MockIdpError::UnknownClient(client_id.to_owned()))?
-            .clone();
+            .ok()
+            .and_then(|cx| cx.realm.client(client_id).cloned())
+            .ok_or_else(|| MockIdpError::UnknownClient(client_id.to_owned()))?;
         self.token_request(&realm, &client, &[("grant_type", "client_credentials")])
             .await
     }

@@ -412,3 +412,30 @@ fn serve_ignores_stdin_data_and_eof_without_the_flag() {
     let (status, _) = http_get(&format!("http://{address}/demo/.well-known/openid-configuration"));
     assert_eq!(status, 200);
 }
+
+#[test]
+fn serve_takes_admin_flags_and_refuses_an_open_admin_api_beyond_loopback() {
+    let (code, _, stderr) = run(&["serve", "--port", "0", "--bind", "0.0.0.0", "--admin", "true"]);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stderr.contains("without a token"), "{stderr}");
+
+    let (_server, lines) = serve(&["--admin-token", "t0k3n", "--request-log-entries", "5"]);
+    let address = value_after(&lines, "mock-idp listening on");
+    let (status, body) = http_get(&format!("http://{address}/_mock/clock"));
+    assert_eq!(status, 401, "{body}");
+    let mut stream = TcpStream::connect(&address).unwrap();
+    stream.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    write!(
+        stream,
+        "GET /_mock/log HTTP/1.1\r\nHost: {address}\r\nAuthorization: Bearer t0k3n\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+    assert!(response.contains("\"capacity\":5"), "{response}");
+
+    let (_off, lines) = serve(&["--admin", "false"]);
+    let address = value_after(&lines, "mock-idp listening on");
+    assert_eq!(http_get(&format!("http://{address}/_mock/clock")).0, 404);
+}

@@ -431,7 +431,7 @@ fn user(
     })
 }
 
-fn uris(raw: Vec<Spanned<String>>, field: &str, fail: Fail<'_>) -> Result<Vec<String>, WorldError> {
+pub(super) fn uris(raw: Vec<Spanned<String>>, field: &str, fail: Fail<'_>) -> Result<Vec<String>, WorldError> {
     raw.into_iter()
         .map(|spanned| {
             let span = spanned.span();
@@ -463,7 +463,7 @@ fn split(value: Option<Spanned<Vec<String>>>, fallback: &Range<usize>) -> (Vec<S
     }
 }
 
-fn check_subset(
+pub(super) fn check_subset(
     values: &[String],
     allowed: &[String],
     field: &str,
@@ -477,7 +477,12 @@ fn check_subset(
     }
 }
 
-fn check_unique(values: &[String], field: &str, span: Range<usize>, fail: Fail<'_>) -> Result<(), WorldError> {
+pub(super) fn check_unique(
+    values: &[String],
+    field: &str,
+    span: Range<usize>,
+    fail: Fail<'_>,
+) -> Result<(), WorldError> {
     let mut seen = BTreeSet::new();
     match values.iter().find(|value| !seen.insert(value.as_str())) {
         Some(value) => Err(fail(span, field.to_owned(), format!("`{value}` is listed twice"))),
@@ -485,7 +490,7 @@ fn check_unique(values: &[String], field: &str, span: Range<usize>, fail: Fail<'
     }
 }
 
-fn check_name(name: &str, path: &str, span: Range<usize>, fail: Fail<'_>) -> Result<(), WorldError> {
+pub(super) fn check_name(name: &str, path: &str, span: Range<usize>, fail: Fail<'_>) -> Result<(), WorldError> {
     let valid = !name.is_empty()
         && name.len() <= 128
         && name
