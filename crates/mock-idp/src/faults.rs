@@ -58,6 +58,24 @@ impl Faults {
             .clear();
     }
 
+    /// The active faults, each with its endpoint's hit counter, ordered by endpoint name (for the
+    /// admin page).
+    pub(crate) fn active(&self) -> Vec<(Endpoint, Fault, u64)> {
+        let active: Vec<(Endpoint, Fault)> = self
+            .active
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .iter()
+            .map(|(endpoint, fault)| (*endpoint, fault.clone()))
+            .collect();
+        let mut listed: Vec<(Endpoint, Fault, u64)> = active
+            .into_iter()
+            .map(|(endpoint, fault)| (endpoint, fault, self.hits(endpoint)))
+            .collect();
+        listed.sort_by_key(|(endpoint, _, _)| format!("{endpoint:?}"));
+        listed
+    }
+
     pub(crate) fn hits(&self, endpoint: Endpoint) -> u64 {
         self.counter(endpoint).load(Ordering::SeqCst)
     }

@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod admin;
+mod admin_page;
 mod admin_world;
 mod cli;
 mod hardening;
