@@ -4,8 +4,10 @@
 #![allow(unreachable_pub)] // helpers are `pub` inside one test binary
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a failed unwrap is a failed test
 
+mod browser;
 mod support;
 
+mod admin_page;
 mod discovery_and_jwks;
 mod faults;
 mod flavor_appid;
