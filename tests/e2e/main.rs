@@ -7,6 +7,7 @@
 mod browser;
 mod support;
 
+mod admin_clock;
 mod admin_page;
 mod discovery_and_jwks;
 mod faults;

@@ -160,7 +160,13 @@ impl App {
     pub(crate) fn reset_realms(&self) {
         for (name, state) in &self.realms {
             let Some(loaded) = self.world.realm(name) else { continue };
-            *state.realm.write().unwrap_or_else(PoisonError::into_inner) = Arc::new(loaded.clone());
+            {
+                let mut live = state.realm.write().unwrap_or_else(PoisonError::into_inner);
+                if **live == *loaded {
+                    continue; // unchanged: keep its documents (a reset stays cheap)
+                }
+                *live = Arc::new(loaded.clone());
+            }
             self.republish(state);
         }
     }
@@ -170,6 +176,9 @@ impl App {
         for state in self.realms.values() {
             let realm = state.snapshot();
             let mut slot = state.published.write().unwrap_or_else(PoisonError::into_inner);
+            if slot.keys.kids() == state.loaded_keys.kids() {
+                continue; // never rotated
+            }
             *slot = Arc::new(publish(self.provider, &state.site, &realm, state.loaded_keys.clone()));
         }
     }

@@ -201,6 +201,11 @@ impl RealmKeys {
             .collect()
     }
 
+    /// The `kid`s of the active keys, then of the retired ones (to tell key sets apart).
+    pub(crate) fn kids(&self) -> Vec<&str> {
+        self.active.iter().chain(&self.retired).map(|key| key.kid()).collect()
+    }
+
     /// The public JWK set: active keys first, then retired ones.
     pub(crate) fn jwks(&self) -> Value {
         let keys: Vec<&Value> = self.active.iter().chain(&self.retired).map(|key| key.jwk()).collect();

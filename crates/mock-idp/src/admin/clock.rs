@@ -15,11 +15,11 @@ use utoipa_axum::routes;
 /// The clock's routes.
 pub(crate) fn routes() -> OpenApiRouter<Arc<App>> {
     OpenApiRouter::new()
-        .routes(routes!(show, reset))
-        .routes(routes!(freeze))
-        .routes(routes!(resume))
-        .routes(routes!(advance))
-        .routes(routes!(set))
+        .routes(routes!(clock_show, clock_reset))
+        .routes(routes!(clock_freeze))
+        .routes(routes!(clock_resume))
+        .routes(routes!(clock_advance))
+        .routes(routes!(clock_set))
 }
 
 /// How far to move the clock forward.
@@ -41,28 +41,28 @@ pub(crate) struct SetTime {
 /// The clock's time and mode.
 #[utoipa::path(get, path = "/clock", tag = "clock",
     responses((status = 200, description = "The clock", body = ClockState)))]
-async fn show(State(app): State<Arc<App>>) -> Response {
+async fn clock_show(State(app): State<Arc<App>>) -> Response {
     answer(app.clock.state())
 }
 
 /// Puts the clock back in step with the system (or builder-given) clock, running.
 #[utoipa::path(delete, path = "/clock", tag = "clock",
     responses((status = 200, description = "The clock after the reset", body = ClockState)))]
-async fn reset(State(app): State<Arc<App>>) -> Response {
+async fn clock_reset(State(app): State<Arc<App>>) -> Response {
     answer(app.clock.reset())
 }
 
 /// Stops the clock at the current time.
 #[utoipa::path(post, path = "/clock/freeze", tag = "clock",
     responses((status = 200, description = "The frozen clock", body = ClockState)))]
-async fn freeze(State(app): State<Arc<App>>) -> Response {
+async fn clock_freeze(State(app): State<Arc<App>>) -> Response {
     answer(app.clock.freeze())
 }
 
 /// Lets a frozen clock run again from the time it shows.
 #[utoipa::path(post, path = "/clock/resume", tag = "clock",
     responses((status = 200, description = "The running clock", body = ClockState)))]
-async fn resume(State(app): State<Arc<App>>) -> Response {
+async fn clock_resume(State(app): State<Arc<App>>) -> Response {
     answer(app.clock.resume())
 }
 
@@ -70,7 +70,7 @@ async fn resume(State(app): State<Arc<App>>) -> Response {
 #[utoipa::path(post, path = "/clock/advance", tag = "clock", request_body = Advance,
     responses((status = 200, description = "The advanced clock", body = ClockState),
         (status = "4XX", description = "Malformed input", body = Problem, content_type = "application/problem+json")))]
-async fn advance(State(app): State<Arc<App>>, AdminJson(input): AdminJson<Advance>) -> Response {
+async fn clock_advance(State(app): State<Arc<App>>, AdminJson(input): AdminJson<Advance>) -> Response {
     answer(app.clock.advance(input.seconds))
 }
 
@@ -78,7 +78,7 @@ async fn advance(State(app): State<Arc<App>>, AdminJson(input): AdminJson<Advanc
 #[utoipa::path(post, path = "/clock/set", tag = "clock", request_body = SetTime,
     responses((status = 200, description = "The clock at its new time", body = ClockState),
         (status = "4XX", description = "Malformed input", body = Problem, content_type = "application/problem+json")))]
-async fn set(State(app): State<Arc<App>>, AdminJson(input): AdminJson<SetTime>) -> Response {
+async fn clock_set(State(app): State<Arc<App>>, AdminJson(input): AdminJson<SetTime>) -> Response {
     answer(app.clock.set(input.now))
 }
 

@@ -46,6 +46,15 @@ impl Admin<'_> {
         super::users::create(self.app, realm, user)
     }
 
+    /// Creates the user, or replaces the one of that name whole (keeping its `id` unless
+    /// `user` gives one). Returns the user and whether it was created.
+    ///
+    /// # Errors
+    /// [`AdminError`] for an unknown realm or a user the world's rules refuse.
+    pub fn upsert_user(&self, realm: &str, user: NewUser) -> Result<(UserView, bool), AdminError> {
+        super::users::upsert(self.app, realm, user)
+    }
+
     /// One user, without its password.
     ///
     /// # Errors

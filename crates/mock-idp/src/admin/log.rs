@@ -12,21 +12,21 @@ use utoipa_axum::routes;
 
 /// The log's routes.
 pub(crate) fn routes() -> OpenApiRouter<Arc<App>> {
-    OpenApiRouter::new().routes(routes!(list, clear))
+    OpenApiRouter::new().routes(routes!(log_list, log_clear))
 }
 
 /// The requests provider endpoints answered, oldest first, matching every given filter.
 #[utoipa::path(get, path = "/log", tag = "log", params(LogFilter),
     responses((status = 200, description = "Matching requests", body = LogListing),
         (status = 400, description = "Malformed filter", body = super::problem::Problem, content_type = "application/problem+json")))]
-async fn list(State(app): State<Arc<App>>, AdminQuery(filter): AdminQuery<LogFilter>) -> Response {
+async fn log_list(State(app): State<Arc<App>>, AdminQuery(filter): AdminQuery<LogFilter>) -> Response {
     json(StatusCode::OK, &app.request_log.list(&filter))
 }
 
 /// Forgets every logged request.
 #[utoipa::path(delete, path = "/log", tag = "log",
     responses((status = 204, description = "The log is empty")))]
-async fn clear(State(app): State<Arc<App>>) -> Response {
+async fn log_clear(State(app): State<Arc<App>>) -> Response {
     app.request_log.clear();
     StatusCode::NO_CONTENT.into_response()
 }

@@ -140,7 +140,18 @@ impl From<&User> for UserView {
 
 /// Creates a user in `realm`.
 pub(crate) fn create(app: &App, realm: &str, new: NewUser) -> Result<UserView, AdminError> {
-    let user = User {
+    store(app, realm, new, false).map(|(view, _)| view)
+}
+
+/// Creates `new`, or replaces the user of that name whole (keeping its `id` unless `new` gives
+/// one). Returns the user and whether it was created.
+pub(crate) fn upsert(app: &App, realm: &str, new: NewUser) -> Result<(UserView, bool), AdminError> {
+    store(app, realm, new, true)
+}
+
+fn store(app: &App, realm: &str, new: NewUser, replace: bool) -> Result<(UserView, bool), AdminError> {
+    let given_id = new.id.is_some();
+    let mut user = User {
         username: new.username.clone(),
         id: new.id.unwrap_or_else(crate::b64::random_uuid),
         password: Secret::new(new.password),
@@ -156,15 +167,22 @@ pub(crate) fn create(app: &App, realm: &str, new: NewUser) -> Result<UserView, A
     if user.username.is_empty() {
         return Err(AdminError::invalid("username", "must not be empty"));
     }
-    let view = UserView::from(&user);
+    let mut outcome = None;
     app.update_realm(realm, |live| {
-        if live.users.contains_key(&user.username) {
-            return Err(AdminError::Exists(user.username.clone()));
+        let existing = live.users.get(&user.username);
+        if let Some(existing) = existing {
+            if !replace {
+                return Err(AdminError::Exists(user.username.clone()));
+            }
+            if !given_id {
+                user.id = existing.id.clone();
+            }
         }
+        outcome = Some((UserView::from(&user), existing.is_none()));
         live.users.insert(user.username.clone(), user);
         Ok(())
     })?;
-    Ok(view)
+    outcome.ok_or_else(|| AdminError::UnknownRealm(realm.to_owned()))
 }
 
 /// Applies `patch` to `username` in `realm`.
@@ -242,7 +260,7 @@ pub(crate) fn get(app: &App, realm: &str, username: &str) -> Result<UserView, Ad
 pub(crate) fn routes() -> OpenApiRouter<Arc<App>> {
     OpenApiRouter::new()
         .routes(routes!(list_users, create_user))
-        .routes(routes!(show_user, update_user, delete_user))
+        .routes(routes!(show_user, put_user, update_user, delete_user))
 }
 
 fn answer<T: Serialize>(status: StatusCode, result: Result<T, AdminError>) -> Response {
@@ -282,6 +300,28 @@ async fn create_user(
         (status = 404, description = "No such realm or user", body = Problem, content_type = "application/problem+json")))]
 async fn show_user(State(app): State<Arc<App>>, AdminPath((realm, username)): AdminPath<(String, String)>) -> Response {
     answer(StatusCode::OK, get(&app, &realm, &username))
+}
+
+/// Creates the user, or replaces it whole (its `id` kept unless given); the body's `username`
+/// must be the path's.
+#[utoipa::path(put, path = "/realms/{realm}/users/{username}", tag = "users", request_body = NewUser,
+    params(("realm" = String, Path, description = "Realm name"), ("username" = String, Path, description = "Username")),
+    responses((status = 201, description = "Created", body = UserView),
+        (status = 200, description = "Replaced", body = UserView),
+        (status = "4XX", description = "Malformed input or a broken world rule", body = Problem, content_type = "application/problem+json")))]
+async fn put_user(
+    State(app): State<Arc<App>>,
+    AdminPath((realm, username)): AdminPath<(String, String)>,
+    AdminJson(new): AdminJson<NewUser>,
+) -> Response {
+    if new.username != username {
+        return Problem::from(AdminError::invalid("username", "must be the username in the path")).into_response();
+    }
+    match upsert(&app, &realm, new) {
+        Ok((view, true)) => json(StatusCode::CREATED, &view),
+        Ok((view, false)) => json(StatusCode::OK, &view),
+        Err(err) => Problem::from(err).into_response(),
+    }
 }
 
 /// Changes a user's password, enabled flag, claims or roles.

@@ -274,6 +274,18 @@ async fn the_openapi_document_is_3_1_and_lists_the_admin_routes() {
         assert!(document["paths"][path].is_object(), "{path} missing");
     }
     assert_eq!(document["servers"][0]["url"], json!(admin_url(&idp, "")));
+    let mut operations: Vec<&str> = document["paths"]
+        .as_object()
+        .unwrap()
+        .values()
+        .flat_map(|methods| methods.as_object().unwrap().values())
+        .map(|operation| operation["operationId"].as_str().unwrap())
+        .collect();
+    let count = operations.len();
+    operations.sort_unstable();
+    operations.dedup();
+    assert_eq!(operations.len(), count, "operationIds must be unique: {operations:?}");
+    insta::assert_json_snapshot!("admin_openapi", document, {".servers[].url" => "[public URL]/_mock"});
 }
 
 async fn password_grant(idp: &MockIdp, password: &str) -> reqwest::Response {
@@ -444,4 +456,32 @@ async fn advancing_the_clock_expires_access_tokens_at_introspection_without_slee
         StatusCode::BAD_REQUEST,
         "advanced past the refresh token's lifetime"
     );
+}
+
+#[tokio::test]
+async fn the_admin_api_lives_under_the_public_urls_path() {
+    let idp = MockIdp::builder()
+        .provider(Provider::Keycloak)
+        .context_path("/auth")
+        .start()
+        .await;
+    assert!(idp.uri().ends_with("/auth"));
+    let http = reqwest::Client::new();
+    let clock = http.get(admin_url(&idp, "/clock")).send().await.unwrap();
+    assert_eq!(clock.status(), StatusCode::OK);
+    let document: Value = http
+        .get(admin_url(&idp, "/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(document["servers"][0]["url"], json!(admin_url(&idp, "")));
+    let outside = http
+        .get(format!("http://{}/_mock/clock", idp.address()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(outside.status(), StatusCode::NOT_FOUND);
 }

@@ -143,6 +143,40 @@ async fn users_created_changed_disabled_and_deleted_over_http_take_effect_on_the
     assert_eq!(status, StatusCode::NOT_FOUND);
     let (status, _) = status_and_body(http.get(admin_url(&idp, "/realms/nowhere/users")).send().await.unwrap()).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, put) = status_and_body(
+        http.put(admin_url(&idp, "/realms/demo/users/bob"))
+            .json(&json!({"username": "bob", "password": "bob-2", "realm_roles": ["user", "admin"]}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "replaced: {put}");
+    assert_eq!(
+        put["id"],
+        json!("2b8e4d6f-1a3c-4b5d-9e7f-6a8b0c2d4e6f"),
+        "the id is kept"
+    );
+    assert_eq!(put["email"], Value::Null, "replaced whole");
+    assert_eq!(password_grant(&idp, "bob", "bob-2").await.status(), StatusCode::OK);
+    let (status, _) = status_and_body(
+        http.put(admin_url(&idp, "/realms/demo/users/bob"))
+            .json(&json!({"username": "robert", "password": "x"}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(
+        status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "the body's username must be the path's"
+    );
+    let new_user = serde_json::from_value::<NewUser>(json!({"username": "fay", "password": "fay-pw"})).unwrap();
+    let (fay, created) = idp.admin().upsert_user("demo", new_user).unwrap();
+    assert!(created && !fay.id.is_empty());
+    assert_eq!(password_grant(&idp, "fay", "fay-pw").await.status(), StatusCode::OK);
+    idp.admin().delete_user("demo", "fay").unwrap();
     let listed: Value = http.get(&users).send().await.unwrap().json().await.unwrap();
     let names: Vec<&str> = listed
         .as_array()
