@@ -5,15 +5,10 @@
 //! Without `chromium` on PATH the test prints one `skipped:` line and passes, unless
 //! `IDP_HARNESS_REQUIRE_CHROMIUM` is set (`.ci/run` installs Chromium and sets it).
 
+use crate::browser::{Screenshot, chromium_or_skip, run_chromium};
 use conformance::report::{Format, render};
 use conformance::{Runner, Selection, Target};
 use mock_idp::{Endpoint, Fault, MockIdp, Provider};
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
-
-const REQUIRE_ENV: &str = "IDP_HARNESS_REQUIRE_CHROMIUM";
-const BROWSER_TIMEOUT: Duration = Duration::from_secs(90);
 
 /// The badge colours of the report's stylesheet: pass, fail, warn, skip.
 const BADGES: [(&str, [u8; 3]); 4] = [
@@ -22,50 +17,6 @@ const BADGES: [(&str, [u8; 3]); 4] = [
     ("warn", [0xa1, 0x5c, 0x00]),
     ("skip", [0x5f, 0x6b, 0x76]),
 ];
-
-fn chromium() -> Option<PathBuf> {
-    ["chromium", "chromium-browser"].iter().find_map(|name| {
-        std::env::var_os("PATH").and_then(|paths| {
-            std::env::split_paths(&paths)
-                .map(|dir| dir.join(name))
-                .find(|candidate| candidate.is_file())
-        })
-    })
-}
-
-/// Runs headless Chromium with `args` on `page`; returns its standard output.
-fn run_chromium(browser: &Path, profile: &Path, args: &[&str], page: &Path) -> String {
-    let mut child = Command::new(browser)
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--no-first-run",
-            "--hide-scrollbars",
-            "--disable-dev-shm-usage",
-        ])
-        .arg(format!("--user-data-dir={}", profile.display()))
-        .args(args)
-        .arg(format!("file://{}", page.display()))
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("chromium starts");
-    let started = Instant::now();
-    loop {
-        if child.try_wait().expect("wait for chromium").is_some() {
-            break;
-        }
-        if started.elapsed() > BROWSER_TIMEOUT {
-            let _ = child.kill();
-            panic!("chromium did not finish within {BROWSER_TIMEOUT:?}");
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    let output = child.wait_with_output().expect("chromium output");
-    assert!(output.status.success(), "chromium exited with {}", output.status);
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
 
 /// One pass (DISC-01), one failure (JWKS-01 on an empty key set), one warning (DISC-05, a
 /// SHOULD the mock does not meet) and one skip (TOK-11 needs a World of its own).
@@ -102,12 +53,7 @@ async fn the_html_report_renders_in_headless_chromium() {
         );
     }
 
-    let Some(browser) = chromium() else {
-        assert!(
-            std::env::var_os(REQUIRE_ENV).is_none(),
-            "{REQUIRE_ENV} is set but chromium is not on PATH"
-        );
-        println!("skipped: chromium not installed (apt-get install chromium)");
+    let Some(browser) = chromium_or_skip() else {
         return;
     };
     let dir = std::env::temp_dir().join(format!("idp-harness-html-{}", std::process::id()));
@@ -115,9 +61,10 @@ async fn the_html_report_renders_in_headless_chromium() {
     let file = dir.join("report.html");
     std::fs::write(&file, &page).unwrap();
     let profile = dir.join("profile");
+    let url = format!("file://{}", file.display());
 
     // What the browser parsed: the verdict, the target, and the counts of the total row.
-    let dom = run_chromium(&browser, &profile, &["--dump-dom"], &file);
+    let dom = run_chromium(&browser, &profile, &["--dump-dom"], &url);
     assert!(dom.contains("id=\"verdict\">FAILED<"), "verdict missing from the DOM");
     assert!(dom.contains(&run.issuer), "issuer missing from the DOM");
     let total_row = dom
@@ -143,25 +90,12 @@ async fn the_html_report_renders_in_headless_chromium() {
     // What the browser drew.
     let shot = dir.join("report.png");
     let screenshot_arg = format!("--screenshot={}", shot.display());
-    run_chromium(&browser, &profile, &[&screenshot_arg, "--window-size=1280,1400"], &file);
-    let decoder = png::Decoder::new(std::io::BufReader::new(std::fs::File::open(&shot).unwrap()));
-    let mut reader = decoder.read_info().unwrap();
-    let mut pixels = vec![0; reader.output_buffer_size().unwrap()];
-    let frame = reader.next_frame(&mut pixels).unwrap();
-    assert_eq!((frame.width, frame.height), (1280, 1400));
-    let channels = frame.color_type.samples();
-    assert!(channels >= 3, "an RGB(A) screenshot, got {:?}", frame.color_type);
-    let rgb: Vec<[u8; 3]> = pixels[..frame.buffer_size()]
-        .chunks_exact(channels)
-        .map(|px| [px[0], px[1], px[2]])
-        .collect();
-    let non_white = rgb.iter().filter(|px| **px != [255, 255, 255]).count();
-    assert!(
-        non_white > rgb.len() / 100,
-        "the page looks blank ({non_white} non-white pixels)"
-    );
+    run_chromium(&browser, &profile, &[&screenshot_arg, "--window-size=1280,1400"], &url);
+    let screenshot = Screenshot::read(&shot);
+    assert_eq!((screenshot.width, screenshot.height), (1280, 1400));
+    screenshot.assert_not_blank([255, 255, 255]);
     for (status, colour) in BADGES {
-        let count = rgb.iter().filter(|px| **px == colour).count();
+        let count = screenshot.count(colour);
         assert!(
             count >= 40,
             "the {status} badge is not on screen ({count} pixels of its colour)"

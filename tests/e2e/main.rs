@@ -4,9 +4,11 @@
 #![allow(unreachable_pub)] // helpers are `pub` inside one test binary
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a failed unwrap is a failed test
 
+mod browser;
 mod support;
 
 mod admin_clock;
+mod admin_page;
 mod device_flow;
 mod discovery_and_jwks;
 mod faults;

@@ -14,6 +14,7 @@ mod faults;
 mod handle;
 mod keys;
 mod log;
+mod page;
 pub(crate) mod problem;
 mod reset;
 pub(crate) mod safety;
@@ -53,6 +54,7 @@ fn resources() -> OpenApiRouter<Arc<App>> {
         .merge(clients::routes())
         .merge(reset::routes())
         .merge(shaping::routes())
+        .merge(page::routes())
 }
 
 /// The document's fixed parts; paths and schemas come from the handlers.
@@ -97,8 +99,17 @@ pub(crate) fn with_admin(app: Arc<App>, provider: Router, access: Access, contex
         .method_not_allowed_fallback(method_not_allowed)
         .layer(axum::middleware::from_fn_with_state(access, safety::guard))
         .with_state(app);
+    // A nest does not match the prefix with a trailing slash; `/_mock/` is where people look.
+    let page = format!("{context_path}{PREFIX}/ui");
     Router::new()
         .nest(&format!("{context_path}{PREFIX}"), admin)
+        .route(
+            &format!("{context_path}{PREFIX}/"),
+            get(move |uri: axum::http::Uri| async move {
+                let query = uri.query().map(|query| format!("?{query}")).unwrap_or_default();
+                axum::response::Redirect::permanent(&format!("{page}{query}"))
+            }),
+        )
         .fallback_service(provider)
 }
 

@@ -3,6 +3,7 @@
 
 mod admin;
 mod admin_faults;
+mod admin_page;
 mod admin_world;
 mod builder;
 mod cli;
