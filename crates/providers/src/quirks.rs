@@ -130,6 +130,9 @@ pub struct Quirks {
     /// Whether introspection answers `active: false` unless the token's `aud` names the caller
     /// (Keycloak 26.7.3; refresh tokens, whose audience is the issuer, are then never active).
     pub introspection_requires_audience: bool,
+    /// Whether an introspection `token` of only whitespace counts as missing (WSO2's
+    /// `StringUtils.isBlank(token)`); elsewhere it is a token that is not live.
+    pub introspection_blank_token_is_missing: bool,
     /// `(error, error_description)` of a 200 answer to revoking an unknown token; `None`: the
     /// body is empty (RFC 7009 §2.2).
     pub revocation_unknown_token_error: Option<(&'static str, &'static str)>,
@@ -192,6 +195,7 @@ impl Quirks {
         introspection_hint_strict: false,
         introspection_needs_permission: true,
         introspection_requires_audience: false,
+        introspection_blank_token_is_missing: false,
         revocation_unknown_token_error: None,
         access_token_typ: generic::ACCESS_TOKEN_TYP,
         required_access_token_claims: &generic::REQUIRED_ACCESS_TOKEN_CLAIMS,

@@ -47,8 +47,10 @@ async fn introspect(
                 "this client is not allowed to introspect tokens",
             ));
         }
+        let blank_is_missing = cx.flavor().quirks().introspection_blank_token_is_missing;
         let token = params
             .get("token")
+            .filter(|token| !(blank_is_missing && token.trim().is_empty()))
             .ok_or_else(|| OAuthError::new(ErrorKind::IntrospectionMissingToken, "Missing form parameter: token"))?;
         let lookup = match (
             cx.flavor().quirks().introspection_hint_strict,
