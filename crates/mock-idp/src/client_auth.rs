@@ -135,7 +135,7 @@ pub(crate) fn authenticate_with<'a>(
 
 /// The id and secret of a `Basic` Authorization header, each form-urldecoded (RFC 6749 §2.3.1).
 /// `Ok(None)` without the header or with another scheme.
-fn basic_credentials(headers: &HeaderMap) -> Result<Option<(String, String)>, OAuthError> {
+pub(crate) fn basic_credentials(headers: &HeaderMap) -> Result<Option<(String, String)>, OAuthError> {
     let Some(value) = headers.get(header::AUTHORIZATION) else {
         return Ok(None);
     };

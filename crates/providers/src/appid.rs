@@ -16,8 +16,8 @@ use crate::ProviderMetadata;
 use crate::claims::{AccessTokenInput, DiscoveryInput, IdTokenInput, IntrospectionInput, TokenResponseInput};
 use crate::reader::{scope_tokens, string_array};
 use crate::{
-    BodyFormats, Client, Deviation, Endpoint, ErrorKind, ErrorResponse, Flavor, Grants, LogoutConfirmation, Quirks,
-    Site, User,
+    BodyFormats, Client, Deviation, Endpoint, ErrorKind, ErrorResponse, Flavor, GrantType, Grants, LogoutConfirmation,
+    Quirks, Site, User,
 };
 use serde_json::{Map, Value, json};
 
@@ -66,7 +66,7 @@ pub const QUIRKS: Quirks = Quirks {
 };
 
 /// The member order of App ID's documented discovery document (well-known.md).
-const DISCOVERY_ORDER: [&str; 13] = [
+const DISCOVERY_ORDER: [&str; 14] = [
     "issuer",
     "authorization_endpoint",
     "token_endpoint",
@@ -80,7 +80,21 @@ const DISCOVERY_ORDER: [&str; 13] = [
     "grant_types_supported",
     "code_challenge_methods_supported",
     "profiles_endpoint",
+    "service_documentation",
 ];
+
+/// The order of `grant_types_supported` in App ID's documented document (well-known.md); it
+/// also lists `urn:ietf:params:oauth:grant-type:jwt-bearer`, which the mock does not implement
+/// and so does not advertise.
+const GRANT_ORDER: [GrantType; 4] = [
+    GrantType::AuthorizationCode,
+    GrantType::Password,
+    GrantType::RefreshToken,
+    GrantType::ClientCredentials,
+];
+
+/// `service_documentation` of App ID's documented document (well-known.md).
+const SERVICE_DOCUMENTATION: &str = "https://cloud.ibm.com/docs/appid?topic=appid-getting-started";
 
 /// `claims_supported` of App ID's document.
 const DISCOVERY_CLAIMS: [&str; 9] = [
@@ -133,9 +147,18 @@ impl Flavor for AppId {
     fn metadata(&self, input: &DiscoveryInput<'_>, quirks: &Quirks) -> ProviderMetadata {
         let mut extra = Map::new();
         extra.insert("profiles_endpoint".into(), json!(input.site.base()));
+        // IBM's document also has `management_endpoint` ({host}/management/v4/{tenant}), an
+        // IAM-authenticated API the mock does not serve, so it is left out.
+        extra.insert("service_documentation".into(), json!(SERVICE_DOCUMENTATION));
+        let standard = ProviderMetadata::standard(input, quirks);
+        let grants = standard
+            .grant_types_supported
+            .as_ref()
+            .map(|served| GRANT_ORDER.into_iter().filter(|grant| served.contains(grant)).collect());
         // IBM's documented document (well-known.md) names no introspection, revocation or
         // logout endpoint and no client authentication methods, although the mock serves them.
         ProviderMetadata {
+            grant_types_supported: grants,
             scopes_supported: Some(vec!["openid".into()]),
             claims_supported: Some(DISCOVERY_CLAIMS.to_vec()),
             introspection_endpoint: None,
@@ -152,7 +175,7 @@ impl Flavor for AppId {
             backchannel_logout_supported: None,
             frontchannel_logout_supported: None,
             extra,
-            ..ProviderMetadata::standard(input, quirks)
+            ..standard
         }
     }
 

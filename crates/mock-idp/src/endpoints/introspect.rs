@@ -30,16 +30,20 @@ async fn introspect(
         let cx = app.realm(&realm)?;
         let params = read_token_body(&headers, body, cx.flavor().quirks().introspection_body_formats).await?;
         let unauthenticated = |detail: &str| OAuthError::new(ErrorKind::IntrospectionUnauthenticated, detail);
+        let id_alone = names_client_without_proof(&headers, &params);
         let caller = authenticate_with(cx.realm, &headers, &params, cx.flavor()).map_err(|err| match err.kind {
             ErrorKind::MultipleClientAuthMethods | ErrorKind::MalformedRequest => err,
+            _ if id_alone => unauthenticated(providers::INTROSPECTION_NO_SECRET),
             ErrorKind::MissingClientAuth => unauthenticated(providers::INTROSPECTION_NO_CREDENTIALS),
             _ => unauthenticated("client authentication failed"),
         })?;
         if caller.method == AuthMethod::None {
-            return Err(OAuthError::new(
-                ErrorKind::IntrospectionForbidden,
-                "a public client may not introspect tokens",
-            ));
+            let detail = if id_alone {
+                providers::INTROSPECTION_NO_SECRET
+            } else {
+                "a public client may not introspect tokens"
+            };
+            return Err(OAuthError::new(ErrorKind::IntrospectionForbidden, detail));
         }
         if cx.flavor().quirks().introspection_needs_permission && !caller.client.introspection {
             return Err(OAuthError::new(
@@ -68,6 +72,20 @@ async fn introspect(
     }
     .await;
     respond(&app, &realm, result)
+}
+
+/// Whether the request names a client (`client_id`, or Basic) but sends neither a secret nor an
+/// assertion: zitadel/oidc refuses it before looking the client up.
+fn names_client_without_proof(headers: &HeaderMap, params: &crate::http::Params) -> bool {
+    if params.get("client_assertion").is_some() || params.get("client_secret").is_some_and(|secret| !secret.is_empty())
+    {
+        return false;
+    }
+    match crate::client_auth::basic_credentials(headers) {
+        Ok(Some((_, secret))) => secret.is_empty(),
+        Ok(None) => params.get("client_id").is_some(),
+        Err(_) => false,
+    }
 }
 
 /// Providers that answer only for tokens meant for the caller (ZITADEL) check `aud` here.
