@@ -28,6 +28,8 @@ pub(crate) struct App {
     pub(crate) grant_types: Vec<providers::GrantType>,
     /// Injected faults and hit counters, per endpoint.
     pub(crate) faults: Faults,
+    /// `jti`s of accepted client assertions, until their expiry.
+    pub(crate) assertions: crate::client_assertion::ReplayCache,
 }
 
 /// A realm's keys and the documents derived from them, swapped together on rotation.
@@ -81,6 +83,7 @@ impl App {
             auto_approve,
             grant_types: grants::supported(provider),
             faults: Faults::default(),
+            assertions: crate::client_assertion::ReplayCache::default(),
         }
     }
 

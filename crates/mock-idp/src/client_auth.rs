@@ -17,6 +17,8 @@ pub(crate) enum AuthMethod {
     Post,
     /// A public client naming itself with `client_id` only.
     None,
+    /// A `client_assertion` MACed with the client's secret (`client_secret_jwt`).
+    SecretJwt,
 }
 
 /// A client that proved who it is.

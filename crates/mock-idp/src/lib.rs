@@ -14,6 +14,7 @@
 
 mod app;
 mod b64;
+mod client_assertion;
 mod client_auth;
 mod clock;
 pub mod config;

@@ -3,7 +3,7 @@
 
 use super::{RealmName, respond};
 use crate::app::{App, RealmCtx};
-use crate::client_auth::{AuthMethod, authenticate_with};
+use crate::client_auth::AuthMethod;
 use crate::error::OAuthError;
 use crate::http::{no_store_json, read_token_body};
 use axum::body::Body;
@@ -31,12 +31,14 @@ async fn introspect(
         let params = read_token_body(&headers, body, cx.flavor().quirks().introspection_body_formats).await?;
         let unauthenticated = |detail: &str| OAuthError::new(ErrorKind::IntrospectionUnauthenticated, detail);
         let id_alone = names_client_without_proof(&headers, &params);
-        let caller = authenticate_with(cx.realm, &headers, &params, cx.flavor()).map_err(|err| match err.kind {
-            ErrorKind::MultipleClientAuthMethods | ErrorKind::MalformedRequest => err,
-            _ if id_alone => unauthenticated(providers::INTROSPECTION_NO_SECRET),
-            ErrorKind::MissingClientAuth => unauthenticated(providers::INTROSPECTION_NO_CREDENTIALS),
-            _ => unauthenticated("client authentication failed"),
-        })?;
+        let caller =
+            crate::client_assertion::authenticate_request(&cx, &headers, &params, providers::Endpoint::Introspect)
+                .map_err(|err| match err.kind {
+                    ErrorKind::MultipleClientAuthMethods | ErrorKind::MalformedRequest => err,
+                    _ if id_alone => unauthenticated(providers::INTROSPECTION_NO_SECRET),
+                    ErrorKind::MissingClientAuth => unauthenticated(providers::INTROSPECTION_NO_CREDENTIALS),
+                    _ => unauthenticated("client authentication failed"),
+                })?;
         if caller.method == AuthMethod::None {
             let detail = if id_alone {
                 providers::INTROSPECTION_NO_SECRET

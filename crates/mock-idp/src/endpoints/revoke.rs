@@ -4,7 +4,6 @@
 
 use super::{RealmName, respond};
 use crate::app::App;
-use crate::client_auth::authenticate_with;
 use crate::http::{no_store_json, read_form};
 use crate::state::RefreshRevoked;
 use crate::tokens::revocation_id;
@@ -24,7 +23,8 @@ async fn revoke(State(app): State<Arc<App>>, RealmName(realm): RealmName, header
     let result = async {
         let cx = app.realm(&realm)?;
         let params = read_form(&headers, body).await?;
-        let caller = authenticate_with(cx.realm, &headers, &params, cx.flavor())?;
+        let caller =
+            crate::client_assertion::authenticate_request(&cx, &headers, &params, providers::Endpoint::Revoke)?;
         let token = params.require("token")?;
         // token_type_hint is only an optimisation (RFC 7009 §2.1): both kinds are looked up.
         let now = cx.now();

@@ -3,7 +3,6 @@
 
 use super::{RealmName, respond};
 use crate::app::{App, RealmCtx};
-use crate::client_auth::authenticate_with;
 use crate::grants;
 use crate::http::{no_store_json, read_token_body};
 use crate::tokens::Issued;
@@ -24,7 +23,7 @@ async fn token(State(app): State<Arc<App>>, RealmName(realm): RealmName, headers
     let result = async {
         let cx = app.realm(&realm)?;
         let params = read_token_body(&headers, body, cx.flavor().quirks().token_body_formats).await?;
-        let client = authenticate_with(cx.realm, &headers, &params, cx.flavor())?;
+        let client = crate::client_assertion::authenticate_request(&cx, &headers, &params, providers::Endpoint::Token)?;
         let issued = grants::issue(&cx, client, &params)?;
         Ok(token_response(&cx, &issued))
     }

@@ -2,5 +2,6 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod cli;
+mod client_secret_jwt;
 mod hardening;
 mod zitadel_library;
