@@ -147,7 +147,16 @@ pub(crate) fn authenticate_request<'a>(
         .filter(|audience| !audience.is_empty())
         .collect();
     let realm: &'a Realm = cx.realm;
-    match authenticate(realm, has_basic, params, &audiences, cx.now(), &cx.app.assertions) {
+    let hmac_allowed = cx.flavor().quirks().accepts_client_secret_jwt;
+    match authenticate(
+        realm,
+        has_basic,
+        params,
+        &audiences,
+        hmac_allowed,
+        cx.now(),
+        &cx.app.assertions,
+    ) {
         Some(result) => result,
         None => authenticate_with(realm, headers, params, cx.flavor()),
     }
@@ -160,6 +169,7 @@ pub(crate) fn authenticate<'a>(
     has_basic: bool,
     params: &Params,
     audiences: &[&str],
+    hmac_allowed: bool,
     now: u64,
     cache: &ReplayCache,
 ) -> Option<Result<AuthenticatedClient<'a>, OAuthError>> {
@@ -174,21 +184,31 @@ pub(crate) fn authenticate<'a>(
         return Some(Err(AssertionError::WrongType.into_oauth()));
     }
     Some(
-        verify(realm, assertion, params.get("client_id"), audiences, now, cache)
-            .map(|client| AuthenticatedClient {
-                client,
-                method: AuthMethod::SecretJwt,
-            })
-            .map_err(AssertionError::into_oauth),
+        verify(
+            realm,
+            assertion,
+            params.get("client_id"),
+            audiences,
+            hmac_allowed,
+            now,
+            cache,
+        )
+        .map(|client| AuthenticatedClient {
+            client,
+            method: AuthMethod::SecretJwt,
+        })
+        .map_err(AssertionError::into_oauth),
     )
 }
 
 /// Verifies a `client_secret_jwt` assertion of `realm`'s client; the client it authenticates.
+/// `hmac_allowed`: whether the provider accepts `client_secret_jwt` at all.
 pub(crate) fn verify<'a>(
     realm: &'a Realm,
     assertion: &str,
     client_id: Option<&str>,
     audiences: &[&str],
+    hmac_allowed: bool,
     now: u64,
     cache: &ReplayCache,
 ) -> Result<&'a Client, AssertionError> {
@@ -208,6 +228,9 @@ pub(crate) fn verify<'a>(
     let ClientKind::Confidential { secret } = &client.kind else {
         return Err(AssertionError::AlgNotAllowed);
     };
+    if !hmac_allowed {
+        return Err(AssertionError::AlgNotAllowed);
+    }
     let algorithm = match header.get("alg").and_then(Value::as_str) {
         Some("HS256") => hmac::HMAC_SHA256,
         Some("HS384") => hmac::HMAC_SHA384,
@@ -285,7 +308,7 @@ mod tests {
 
     fn check(world: &World, assertion: &str, cache: &ReplayCache) -> Result<String, AssertionError> {
         let realm = world.realm("demo").unwrap();
-        verify(realm, assertion, None, &[ISSUER], NOW, cache).map(|client| client.id.clone())
+        verify(realm, assertion, None, &[ISSUER], true, NOW, cache).map(|client| client.id.clone())
     }
 
     #[test]
@@ -403,13 +426,27 @@ mod tests {
         let cache = ReplayCache::default();
         let token = jwt(json!({"alg": "HS256"}), claims("named"), b"web-app-secret");
         assert_eq!(
-            verify(realm, &token, Some("spa"), &[ISSUER], NOW, &cache).map(|c| c.id.clone()),
+            verify(realm, &token, Some("spa"), &[ISSUER], true, NOW, &cache).map(|c| c.id.clone()),
             Err(AssertionError::WrongSubject)
         );
         assert_eq!(
-            verify(realm, &token, Some("web-app"), &[ISSUER], NOW, &cache).map(|c| c.id.clone()),
+            verify(realm, &token, Some("web-app"), &[ISSUER], true, NOW, &cache).map(|c| c.id.clone()),
             Ok("web-app".to_owned())
         );
+    }
+
+    #[test]
+    fn a_provider_without_client_secret_jwt_refuses_a_good_assertion() {
+        let world = World::default_world().unwrap();
+        let realm = world.realm("demo").unwrap();
+        let cache = ReplayCache::default();
+        let token = jwt(json!({"alg": "HS256"}), claims("no-hmac"), b"web-app-secret");
+        assert_eq!(
+            verify(realm, &token, None, &[ISSUER], false, NOW, &cache).map(|c| c.id.clone()),
+            Err(AssertionError::AlgNotAllowed)
+        );
+        // Its jti was not used up.
+        assert_eq!(check(&world, &token, &cache), Ok("web-app".to_owned()));
     }
 
     #[test]

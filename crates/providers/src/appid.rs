@@ -62,6 +62,8 @@ pub const QUIRKS: Quirks = Quirks {
     // App ID access tokens carry no `jti` and no `client_id` (the client is `aud[0]`).
     required_access_token_claims: &["iss", "exp", "aud", "sub", "iat", "tenant"],
     jwt_header_ver: Some(4),
+    // IBM documents HTTP Basic client authentication only (tokens.md, app-to-app.md).
+    accepts_client_secret_jwt: false,
     ..Quirks::STANDARD
 };
 

@@ -85,6 +85,8 @@ pub const QUIRKS: Quirks = Quirks {
     introspection_blank_token_is_missing: true,
     // identity-inbound-auth-oauth EndpointUtil.java 1322-1329: `"Basic realm=" + HostName`.
     challenge_realm: ChallengeRealm::HostName,
+    // WSO2's JWT client authentication is the private-key-jwt authenticator (certificate or JWKS): no HMAC.
+    accepts_client_secret_jwt: false,
     ..Quirks::STANDARD
 };
 

@@ -165,6 +165,8 @@ pub const QUIRKS: Quirks = Quirks {
     // Machine users' personal access tokens (zitadel/zitadel internal/command/
     // user_personal_access_token.go, internal/api/oidc/introspect.go).
     personal_access_tokens: true,
+    // zitadel/oidc `VerifyJWTAssertion` checks a client assertion against the client's registered public keys (ZITADEL introspect.go `keySetMap(client.PublicKeys)`): no HMAC.
+    accepts_client_secret_jwt: false,
     ..Quirks::STANDARD
 };
 

@@ -164,3 +164,21 @@ async fn bad_secret_jwts_are_invalid_client() {
         "{body}"
     );
 }
+
+/// ZITADEL verifies client assertions with the client's public keys only (zitadel/oidc
+/// `VerifyJWTAssertion`): an HMAC assertion is refused even when its MAC is right.
+#[tokio::test]
+async fn zitadel_refuses_client_secret_jwt() {
+    let idp = MockIdp::builder()
+        .provider(mock_idp::Provider::Zitadel)
+        .clock(ManualClock::at(NOW))
+        .start()
+        .await;
+    let jwt = assertion("service", "service-secret", &idp.endpoint(Endpoint::Token), "z-1");
+    let (status, body) = client_credentials(&idp, &jwt).await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (400, Some("invalid_client")),
+        "{body}"
+    );
+}
