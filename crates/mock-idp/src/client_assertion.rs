@@ -1,15 +1,17 @@
 //! Client authentication by a signed JWT (RFC 7523 §2.2, OIDC Core §9): `client_secret_jwt`,
-//! an assertion MACed with the client's own secret (HS256, HS384 or HS512).
+//! an assertion MACed with the client's own secret (HS256, HS384 or HS512), and
+//! `private_key_jwt`, signed by a key of the client's registered `jwks` ([`client_keys`]).
 //!
 //! The assertion must name the client as both `iss` and `sub`, name this server in `aud` (its
 //! issuer, its token endpoint, or the endpoint called), carry `exp` no further ahead than
 //! [`MAX_LIFETIME_SECS`], and carry a `jti` that is accepted once: a [`ReplayCache`] remembers
 //! it until `exp`. The algorithm comes from the client's registration (a secret: HMAC only),
-//! never from the header alone: `none` and public-key algorithms are refused.
-//! `private_key_jwt` (a client's registered JWKS) is not implemented yet.
+//! never from the header alone: a client with registered keys is checked against them only, a
+//! client without against its secret only; `none` never passes. `jwks_uri` is not supported.
 
 use crate::app::RealmCtx;
 use crate::client_auth::{AuthMethod, AuthenticatedClient, authenticate_with, basic_credentials};
+use crate::client_keys::{self, KeyRefusal};
 use crate::error::OAuthError;
 use crate::http::Params;
 use aws_lc_rs::hmac;
@@ -34,6 +36,24 @@ pub(crate) const MAX_LIFETIME_SECS: u64 = 3600;
 /// (fail closed) until old ones expire.
 pub(crate) const DEFAULT_REPLAY_LIMIT: usize = 10_000;
 
+/// Which JWT client authentication methods the provider has.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Allowed {
+    /// `client_secret_jwt` (an HMAC keyed by the client's secret).
+    pub(crate) client_secret_jwt: bool,
+    /// `private_key_jwt` (a signature by a key of the client's `jwks`).
+    pub(crate) private_key_jwt: bool,
+}
+
+impl Allowed {
+    /// Both methods.
+    #[cfg(test)]
+    pub(crate) const BOTH: Allowed = Allowed {
+        client_secret_jwt: true,
+        private_key_jwt: true,
+    };
+}
+
 /// Why a client assertion was refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub(crate) enum AssertionError {
@@ -52,6 +72,9 @@ pub(crate) enum AssertionError {
     /// The header's `alg` is `none`, not an HMAC, or the client has no secret to key it.
     #[error("client_assertion alg is not allowed for this client")]
     AlgNotAllowed,
+    /// No key of the client's `jwks` fits the assertion's `kid` and `alg`.
+    #[error("no registered key of the client matches the client_assertion kid and alg")]
+    UnknownKey,
     /// The MAC does not verify with the client's secret.
     #[error("client_assertion signature is invalid")]
     BadSignature,
@@ -147,13 +170,17 @@ pub(crate) fn authenticate_request<'a>(
         .filter(|audience| !audience.is_empty())
         .collect();
     let realm: &'a Realm = cx.realm;
-    let hmac_allowed = cx.flavor().quirks().accepts_client_secret_jwt;
+    let quirks = cx.flavor().quirks();
+    let allowed = Allowed {
+        client_secret_jwt: quirks.accepts_client_secret_jwt,
+        private_key_jwt: quirks.accepts_private_key_jwt,
+    };
     match authenticate(
         realm,
         has_basic,
         params,
         &audiences,
-        hmac_allowed,
+        allowed,
         cx.now(),
         &cx.app.assertions,
     ) {
@@ -169,7 +196,7 @@ pub(crate) fn authenticate<'a>(
     has_basic: bool,
     params: &Params,
     audiences: &[&str],
-    hmac_allowed: bool,
+    allowed: Allowed,
     now: u64,
     cache: &ReplayCache,
 ) -> Option<Result<AuthenticatedClient<'a>, OAuthError>> {
@@ -189,26 +216,30 @@ pub(crate) fn authenticate<'a>(
             assertion,
             params.get("client_id"),
             audiences,
-            hmac_allowed,
+            allowed,
             now,
             cache,
         )
         .map(|client| AuthenticatedClient {
             client,
-            method: AuthMethod::SecretJwt,
+            method: if client.jwks.is_some() {
+                AuthMethod::PrivateKeyJwt
+            } else {
+                AuthMethod::SecretJwt
+            },
         })
         .map_err(AssertionError::into_oauth),
     )
 }
 
 /// Verifies a `client_secret_jwt` assertion of `realm`'s client; the client it authenticates.
-/// `hmac_allowed`: whether the provider accepts `client_secret_jwt` at all.
+/// `allowed`: which of the two methods the provider has.
 pub(crate) fn verify<'a>(
     realm: &'a Realm,
     assertion: &str,
     client_id: Option<&str>,
     audiences: &[&str],
-    hmac_allowed: bool,
+    allowed: Allowed,
     now: u64,
     cache: &ReplayCache,
 ) -> Result<&'a Client, AssertionError> {
@@ -225,23 +256,35 @@ pub(crate) fn verify<'a>(
         return Err(AssertionError::WrongSubject);
     }
     let client = realm.client(issuer).ok_or(AssertionError::UnknownClient)?;
-    let ClientKind::Confidential { secret } = &client.kind else {
-        return Err(AssertionError::AlgNotAllowed);
-    };
-    if !hmac_allowed {
-        return Err(AssertionError::AlgNotAllowed);
-    }
-    let algorithm = match header.get("alg").and_then(Value::as_str) {
-        Some("HS256") => hmac::HMAC_SHA256,
-        Some("HS384") => hmac::HMAC_SHA384,
-        Some("HS512") => hmac::HMAC_SHA512,
-        _ => return Err(AssertionError::AlgNotAllowed),
-    };
     if header.contains_key("crit") {
         return Err(AssertionError::Malformed);
     }
-    let key = hmac::Key::new(algorithm, secret.expose().as_bytes());
-    hmac::verify(&key, segments.signing_input().as_bytes(), &signature).map_err(|_| AssertionError::BadSignature)?;
+    let message = segments.signing_input().as_bytes();
+    match (&client.jwks, &client.kind) {
+        // A client with registered keys authenticates with them only: an HMAC keyed by
+        // anything public can never pass.
+        (Some(jwks), _) => {
+            if !allowed.private_key_jwt {
+                return Err(AssertionError::AlgNotAllowed);
+            }
+            client_keys::verify(jwks, &header, message, &signature).map_err(|refusal| match refusal {
+                KeyRefusal::Alg => AssertionError::AlgNotAllowed,
+                KeyRefusal::NoKey => AssertionError::UnknownKey,
+                KeyRefusal::Signature => AssertionError::BadSignature,
+            })?;
+        }
+        (None, ClientKind::Confidential { secret }) if allowed.client_secret_jwt => {
+            let algorithm = match header.get("alg").and_then(Value::as_str) {
+                Some("HS256") => hmac::HMAC_SHA256,
+                Some("HS384") => hmac::HMAC_SHA384,
+                Some("HS512") => hmac::HMAC_SHA512,
+                _ => return Err(AssertionError::AlgNotAllowed),
+            };
+            let key = hmac::Key::new(algorithm, secret.expose().as_bytes());
+            hmac::verify(&key, message, &signature).map_err(|_| AssertionError::BadSignature)?;
+        }
+        _ => return Err(AssertionError::AlgNotAllowed),
+    }
 
     if !names_any(claims.get("aud"), audiences) {
         return Err(AssertionError::WrongAudience);
@@ -278,6 +321,8 @@ fn names_any(aud: Option<&Value>, accepted: &[&str]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use aws_lc_rs::rand::SystemRandom;
+    use aws_lc_rs::signature::{self, EcdsaKeyPair, Ed25519KeyPair, KeyPair};
     use base64::Engine;
     use base64::engine::general_purpose::URL_SAFE_NO_PAD;
     use providers::World;
@@ -308,7 +353,7 @@ mod tests {
 
     fn check(world: &World, assertion: &str, cache: &ReplayCache) -> Result<String, AssertionError> {
         let realm = world.realm("demo").unwrap();
-        verify(realm, assertion, None, &[ISSUER], true, NOW, cache).map(|client| client.id.clone())
+        verify(realm, assertion, None, &[ISSUER], Allowed::BOTH, NOW, cache).map(|client| client.id.clone())
     }
 
     #[test]
@@ -426,11 +471,11 @@ mod tests {
         let cache = ReplayCache::default();
         let token = jwt(json!({"alg": "HS256"}), claims("named"), b"web-app-secret");
         assert_eq!(
-            verify(realm, &token, Some("spa"), &[ISSUER], true, NOW, &cache).map(|c| c.id.clone()),
+            verify(realm, &token, Some("spa"), &[ISSUER], Allowed::BOTH, NOW, &cache).map(|c| c.id.clone()),
             Err(AssertionError::WrongSubject)
         );
         assert_eq!(
-            verify(realm, &token, Some("web-app"), &[ISSUER], true, NOW, &cache).map(|c| c.id.clone()),
+            verify(realm, &token, Some("web-app"), &[ISSUER], Allowed::BOTH, NOW, &cache).map(|c| c.id.clone()),
             Ok("web-app".to_owned())
         );
     }
@@ -442,7 +487,19 @@ mod tests {
         let cache = ReplayCache::default();
         let token = jwt(json!({"alg": "HS256"}), claims("no-hmac"), b"web-app-secret");
         assert_eq!(
-            verify(realm, &token, None, &[ISSUER], false, NOW, &cache).map(|c| c.id.clone()),
+            verify(
+                realm,
+                &token,
+                None,
+                &[ISSUER],
+                Allowed {
+                    client_secret_jwt: false,
+                    private_key_jwt: true
+                },
+                NOW,
+                &cache
+            )
+            .map(|c| c.id.clone()),
             Err(AssertionError::AlgNotAllowed)
         );
         // Its jti was not used up.
@@ -491,6 +548,94 @@ mod tests {
                 "{results:?}"
             );
         }
+    }
+
+    /// The default world with `service` registering an EC P-256 key `ec` and an Ed25519 key
+    /// `ed`; the key pairs.
+    fn world_with_keys() -> (World, EcdsaKeyPair, Ed25519KeyPair) {
+        let ec = EcdsaKeyPair::generate(&signature::ECDSA_P256_SHA256_FIXED_SIGNING).unwrap();
+        let ed = Ed25519KeyPair::generate().unwrap();
+        let point = ec.public_key().as_ref();
+        let jwks = json!({"keys": [
+            {"kty": "EC", "crv": "P-256", "kid": "ec", "use": "sig",
+             "x": URL_SAFE_NO_PAD.encode(&point[1..33]), "y": URL_SAFE_NO_PAD.encode(&point[33..65])},
+            {"kty": "OKP", "crv": "Ed25519", "kid": "ed", "x": URL_SAFE_NO_PAD.encode(ed.public_key().as_ref())},
+        ]});
+        let header = "[realms.demo.clients.service]\n";
+        let text = providers::world::DEFAULT_WORLD_TOML.replacen(header, &format!("{header}jwks = '{jwks}'\n"), 1);
+        (World::from_toml_str(&text, "keys.toml").unwrap(), ec, ed)
+    }
+
+    fn signed(header: Value, claims: Value, sign: impl Fn(&[u8]) -> Vec<u8>) -> String {
+        let input = format!(
+            "{}.{}",
+            URL_SAFE_NO_PAD.encode(header.to_string()),
+            URL_SAFE_NO_PAD.encode(claims.to_string())
+        );
+        let signature = sign(input.as_bytes());
+        format!("{input}.{}", URL_SAFE_NO_PAD.encode(signature))
+    }
+
+    fn service_claims(jti: &str) -> Value {
+        json!({ "iss": "service", "sub": "service", "aud": ISSUER, "exp": NOW + 60, "jti": jti })
+    }
+
+    #[test]
+    fn private_key_jwt_verifies_against_the_client_s_registered_keys() {
+        let (world, ec, ed) = world_with_keys();
+        let cache = ReplayCache::default();
+        let rng = SystemRandom::new();
+        let es = |message: &[u8]| ec.sign(&rng, message).unwrap().as_ref().to_vec();
+        let eddsa = |message: &[u8]| ed.sign(message).as_ref().to_vec();
+        let realm = world.realm("demo").unwrap();
+        let run = |token: &str| verify(realm, token, None, &[ISSUER], Allowed::BOTH, NOW, &cache).map(|c| c.id.clone());
+
+        let good = signed(json!({"alg": "ES256", "kid": "ec"}), service_claims("p-1"), es);
+        assert_eq!(run(&good), Ok("service".to_owned()));
+        assert_eq!(run(&good), Err(AssertionError::Replayed));
+        let good = signed(json!({"alg": "EdDSA", "kid": "ed"}), service_claims("p-2"), eddsa);
+        assert_eq!(run(&good), Ok("service".to_owned()));
+        // Without a kid, the only key of the alg's type is used.
+        let good = signed(json!({"alg": "ES256"}), service_claims("p-3"), es);
+        assert_eq!(run(&good), Ok("service".to_owned()));
+
+        let other = EcdsaKeyPair::generate(&signature::ECDSA_P256_SHA256_FIXED_SIGNING).unwrap();
+        let forged = signed(json!({"alg": "ES256", "kid": "ec"}), service_claims("p-4"), |m| {
+            other.sign(&rng, m).unwrap().as_ref().to_vec()
+        });
+        assert_eq!(run(&forged), Err(AssertionError::BadSignature));
+        let unknown = signed(json!({"alg": "ES256", "kid": "nope"}), service_claims("p-5"), es);
+        assert_eq!(run(&unknown), Err(AssertionError::UnknownKey));
+        // The EC key named with an EdDSA alg: the key's type decides.
+        let mismatched = signed(json!({"alg": "EdDSA", "kid": "ec"}), service_claims("p-6"), eddsa);
+        assert_eq!(run(&mismatched), Err(AssertionError::UnknownKey));
+        // HS256 keyed by the client's secret, or by its public key text: a client with keys
+        // never takes an HMAC.
+        let hs = jwt(
+            json!({"alg": "HS256", "kid": "ec"}),
+            service_claims("p-7"),
+            b"service-secret",
+        );
+        assert_eq!(run(&hs), Err(AssertionError::AlgNotAllowed));
+        let public_text = serde_json::to_string(&realm.clients["service"].jwks).unwrap();
+        let hs = jwt(json!({"alg": "HS256"}), service_claims("p-8"), public_text.as_bytes());
+        assert_eq!(run(&hs), Err(AssertionError::AlgNotAllowed));
+        let none = format!(
+            "{}.{}.",
+            URL_SAFE_NO_PAD.encode(json!({"alg": "none", "kid": "ec"}).to_string()),
+            URL_SAFE_NO_PAD.encode(service_claims("p-9").to_string())
+        );
+        assert_eq!(run(&none), Err(AssertionError::AlgNotAllowed));
+        // A provider without private_key_jwt refuses a good one.
+        let good = signed(json!({"alg": "ES256", "kid": "ec"}), service_claims("p-10"), es);
+        let only_secret = Allowed {
+            client_secret_jwt: true,
+            private_key_jwt: false,
+        };
+        assert_eq!(
+            verify(realm, &good, None, &[ISSUER], only_secret, NOW, &cache).map(|c| c.id.clone()),
+            Err(AssertionError::AlgNotAllowed)
+        );
     }
 
     trait TapSub {

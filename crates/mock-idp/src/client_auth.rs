@@ -19,6 +19,8 @@ pub(crate) enum AuthMethod {
     None,
     /// A `client_assertion` MACed with the client's secret (`client_secret_jwt`).
     SecretJwt,
+    /// A `client_assertion` signed by a key of the client's `jwks` (`private_key_jwt`).
+    PrivateKeyJwt,
 }
 
 /// A client that proved who it is.

@@ -16,6 +16,7 @@ mod app;
 mod b64;
 mod client_assertion;
 mod client_auth;
+mod client_keys;
 mod clock;
 pub mod config;
 mod cookies;

@@ -64,6 +64,7 @@ pub const QUIRKS: Quirks = Quirks {
     jwt_header_ver: Some(4),
     // IBM documents HTTP Basic client authentication only (tokens.md, app-to-app.md).
     accepts_client_secret_jwt: false,
+    accepts_private_key_jwt: false,
     ..Quirks::STANDARD
 };
 
