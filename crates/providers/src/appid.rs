@@ -42,6 +42,14 @@ fn identities(user: &User) -> Value {
 
 /// IBM Cloud App ID's behaviour facts.
 pub const QUIRKS: Quirks = Quirks {
+    // In the order of IBM's documented discovery document (well-known.md), which also lists
+    // `urn:ietf:params:oauth:grant-type:jwt-bearer`: not implemented, so not offered.
+    grant_types: &[
+        GrantType::AuthorizationCode,
+        GrantType::Password,
+        GrantType::RefreshToken,
+        GrantType::ClientCredentials,
+    ],
     // GET {issuer}/cloud_directory/sso/logout ends the SSO session and redirects at once.
     logout_confirmation: LogoutConfirmation::Never,
     authorization_response_iss: false,
@@ -84,16 +92,6 @@ const DISCOVERY_ORDER: [&str; 14] = [
     "code_challenge_methods_supported",
     "profiles_endpoint",
     "service_documentation",
-];
-
-/// The order of `grant_types_supported` in App ID's documented document (well-known.md); it
-/// also lists `urn:ietf:params:oauth:grant-type:jwt-bearer`, which the mock does not implement
-/// and so does not advertise.
-const GRANT_ORDER: [GrantType; 4] = [
-    GrantType::AuthorizationCode,
-    GrantType::Password,
-    GrantType::RefreshToken,
-    GrantType::ClientCredentials,
 ];
 
 /// `service_documentation` of App ID's documented document (well-known.md).
@@ -153,15 +151,9 @@ impl Flavor for AppId {
         // IBM's document also has `management_endpoint` ({host}/management/v4/{tenant}), an
         // IAM-authenticated API the mock does not serve, so it is left out.
         extra.insert("service_documentation".into(), json!(SERVICE_DOCUMENTATION));
-        let standard = ProviderMetadata::standard(input, quirks);
-        let grants = standard
-            .grant_types_supported
-            .as_ref()
-            .map(|served| GRANT_ORDER.into_iter().filter(|grant| served.contains(grant)).collect());
         // IBM's documented document (well-known.md) names no introspection, revocation or
         // logout endpoint and no client authentication methods, although the mock serves them.
         ProviderMetadata {
-            grant_types_supported: grants,
             scopes_supported: Some(vec!["openid".into()]),
             claims_supported: Some(DISCOVERY_CLAIMS.to_vec()),
             introspection_endpoint: None,
@@ -178,7 +170,7 @@ impl Flavor for AppId {
             backchannel_logout_supported: None,
             frontchannel_logout_supported: None,
             extra,
-            ..standard
+            ..ProviderMetadata::standard(input, quirks)
         }
     }
 
