@@ -270,6 +270,17 @@ async fn challenges_password_failures_and_introspection_read_as_wso2_writes_them
     let missing = post_form(&at(&idp, "/oauth2/introspect"), Some(("api", "api-secret")), &[]).await;
     assert_eq!(missing.status, StatusCode::BAD_REQUEST, "{}", missing.text);
     assert_eq!(missing.json(), serde_json::json!({"error": "Invalid input"}));
+    // A blank `token=` is missing too: `StringUtils.isBlank(token)` (OAuth2IntrospectionEndpoint.java).
+    for blank in ["", "   "] {
+        let reply = post_form(
+            &at(&idp, "/oauth2/introspect"),
+            Some(("api", "api-secret")),
+            &[("token", blank)],
+        )
+        .await;
+        assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{blank:?}: {}", reply.text);
+        assert_eq!(reply.json(), serde_json::json!({"error": "Invalid input"}), "{blank:?}");
+    }
 
     let tokens = web_tokens(&idp, "alice", "openid email").await;
     let user = introspect(&idp, tokens["access_token"].as_str().unwrap()).await;

@@ -41,6 +41,8 @@ pub(crate) struct App {
     pub(crate) request_log: crate::request_log::RequestLog,
     /// Queued claims and mapping rules (crate::shaping).
     pub(crate) shaping: crate::shaping::Shaping,
+    /// `jti`s of accepted client assertions, until their expiry.
+    pub(crate) assertions: crate::client_assertion::ReplayCache,
 }
 
 /// A realm's keys and the documents derived from them, swapped together on rotation.
@@ -108,6 +110,7 @@ impl App {
             devices: crate::device::DeviceStore::default(),
             request_log: crate::request_log::RequestLog::new(crate::request_log::DEFAULT_CAPACITY),
             shaping: crate::shaping::Shaping::default(),
+            assertions: crate::client_assertion::ReplayCache::default(),
         }
     }
 

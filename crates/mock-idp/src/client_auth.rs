@@ -17,6 +17,10 @@ pub(crate) enum AuthMethod {
     Post,
     /// A public client naming itself with `client_id` only.
     None,
+    /// A `client_assertion` MACed with the client's secret (`client_secret_jwt`).
+    SecretJwt,
+    /// A `client_assertion` signed by a key of the client's `jwks` (`private_key_jwt`).
+    PrivateKeyJwt,
 }
 
 /// A client that proved who it is.
@@ -135,7 +139,7 @@ pub(crate) fn authenticate_with<'a>(
 
 /// The id and secret of a `Basic` Authorization header, each form-urldecoded (RFC 6749 §2.3.1).
 /// `Ok(None)` without the header or with another scheme.
-fn basic_credentials(headers: &HeaderMap) -> Result<Option<(String, String)>, OAuthError> {
+pub(crate) fn basic_credentials(headers: &HeaderMap) -> Result<Option<(String, String)>, OAuthError> {
     let Some(value) = headers.get(header::AUTHORIZATION) else {
         return Ok(None);
     };

@@ -15,7 +15,9 @@
 mod admin;
 mod app;
 mod b64;
+mod client_assertion;
 mod client_auth;
+mod client_keys;
 mod clock;
 pub mod config;
 mod config_file;

@@ -16,8 +16,8 @@ use crate::ProviderMetadata;
 use crate::claims::{AccessTokenInput, DiscoveryInput, IdTokenInput, IntrospectionInput, TokenResponseInput};
 use crate::reader::{scope_tokens, string_array};
 use crate::{
-    BodyFormats, Client, Deviation, Endpoint, ErrorKind, ErrorResponse, Flavor, Grants, LogoutConfirmation, Quirks,
-    Site, User,
+    BodyFormats, Client, Deviation, Endpoint, ErrorKind, ErrorResponse, Flavor, GrantType, Grants, LogoutConfirmation,
+    Quirks, Site, User,
 };
 use serde_json::{Map, Value, json};
 
@@ -42,6 +42,14 @@ fn identities(user: &User) -> Value {
 
 /// IBM Cloud App ID's behaviour facts.
 pub const QUIRKS: Quirks = Quirks {
+    // In the order of IBM's documented discovery document (well-known.md), which also lists
+    // `urn:ietf:params:oauth:grant-type:jwt-bearer`: not implemented, so not offered.
+    grant_types: &[
+        GrantType::AuthorizationCode,
+        GrantType::Password,
+        GrantType::RefreshToken,
+        GrantType::ClientCredentials,
+    ],
     // GET {issuer}/cloud_directory/sso/logout ends the SSO session and redirects at once.
     logout_confirmation: LogoutConfirmation::Never,
     authorization_response_iss: false,
@@ -62,19 +70,15 @@ pub const QUIRKS: Quirks = Quirks {
     // App ID access tokens carry no `jti` and no `client_id` (the client is `aud[0]`).
     required_access_token_claims: &["iss", "exp", "aud", "sub", "iat", "tenant"],
     jwt_header_ver: Some(4),
-    // App ID has no device authorization grant.
-    grant_types: &[
-        crate::GrantType::AuthorizationCode,
-        crate::GrantType::RefreshToken,
-        crate::GrantType::ClientCredentials,
-        crate::GrantType::Password,
-    ],
     device: None,
+    // IBM documents HTTP Basic client authentication only (tokens.md, app-to-app.md).
+    accepts_client_secret_jwt: false,
+    accepts_private_key_jwt: false,
     ..Quirks::STANDARD
 };
 
 /// The member order of App ID's documented discovery document (well-known.md).
-const DISCOVERY_ORDER: [&str; 13] = [
+const DISCOVERY_ORDER: [&str; 14] = [
     "issuer",
     "authorization_endpoint",
     "token_endpoint",
@@ -88,7 +92,11 @@ const DISCOVERY_ORDER: [&str; 13] = [
     "grant_types_supported",
     "code_challenge_methods_supported",
     "profiles_endpoint",
+    "service_documentation",
 ];
+
+/// `service_documentation` of App ID's documented document (well-known.md).
+const SERVICE_DOCUMENTATION: &str = "https://cloud.ibm.com/docs/appid?topic=appid-getting-started";
 
 /// `claims_supported` of App ID's document.
 const DISCOVERY_CLAIMS: [&str; 9] = [
@@ -143,6 +151,9 @@ impl Flavor for AppId {
     fn metadata(&self, input: &DiscoveryInput<'_>, quirks: &Quirks) -> ProviderMetadata {
         let mut extra = Map::new();
         extra.insert("profiles_endpoint".into(), json!(input.site.base()));
+        // IBM's document also has `management_endpoint` ({host}/management/v4/{tenant}), an
+        // IAM-authenticated API the mock does not serve, so it is left out.
+        extra.insert("service_documentation".into(), json!(SERVICE_DOCUMENTATION));
         // IBM's documented document (well-known.md) names no introspection, revocation or
         // logout endpoint and no client authentication methods, although the mock serves them.
         ProviderMetadata {

@@ -210,6 +210,11 @@ pub const PKCE_VERIFIER_MISSING: &str = "code_verifier is required";
 /// client credentials at all (as opposed to wrong ones).
 pub const INTROSPECTION_NO_CREDENTIALS: &str = "client authentication is required to introspect";
 
+/// The description of an [`ErrorKind::IntrospectionUnauthenticated`] or
+/// [`ErrorKind::IntrospectionForbidden`] whose request named a client but sent neither a secret
+/// nor an assertion.
+pub const INTROSPECTION_NO_SECRET: &str = "a client_id alone does not authenticate an introspection request";
+
 /// The mock's description of an [`ErrorKind::UnsupportedGrantType`] for the `grant_type` value
 /// `name`.
 pub fn unsupported_grant_description(name: &str) -> String {

@@ -22,7 +22,6 @@ use crate::claims::{
     AccessTokenInput, DiscoveryInput, IdTokenInput, IntrospectionInput, TokenResponseInput, audience_value, stable_uuid,
 };
 use crate::error::sanitize_description;
-use crate::metadata::SECRET_AUTH;
 use crate::reader::{scope_tokens, string_array, string_claim};
 use crate::{
     Client, ClientRoles, Endpoint, ErrorKind, ErrorResponse, Flavor, GrantType, Grants, Quirks, RefreshRevocation,
@@ -82,8 +81,24 @@ pub const QUIRKS: Quirks = Quirks {
     ..Quirks::STANDARD
 };
 
+/// Client authentication methods at the token, introspection and revocation endpoints, in
+/// Keycloak 26.7.3's order (fixtures/golden/keycloak-26.7.3/discovery.json) without
+/// `tls_client_auth`, which the mock does not implement.
+const CLIENT_AUTH_METHODS: [&str; 4] = [
+    "private_key_jwt",
+    "client_secret_basic",
+    "client_secret_post",
+    "client_secret_jwt",
+];
+
+/// The assertion algorithms of [`CLIENT_AUTH_METHODS`], in Keycloak 26.7.3's order without
+/// `ES512`, which the mock does not verify.
+const CLIENT_AUTH_SIGNING_ALGS: [&str; 12] = [
+    "PS384", "RS384", "EdDSA", "ES384", "HS256", "HS512", "ES256", "RS256", "HS384", "PS256", "PS512", "RS512",
+];
+
 /// The member order of Keycloak's discovery document (recorded 26.7.1 document).
-const DISCOVERY_ORDER: [&str; 31] = [
+const DISCOVERY_ORDER: [&str; 34] = [
     "issuer",
     "authorization_endpoint",
     "token_endpoint",
@@ -101,7 +116,9 @@ const DISCOVERY_ORDER: [&str; 31] = [
     "id_token_signing_alg_values_supported",
     "response_modes_supported",
     "token_endpoint_auth_methods_supported",
+    "token_endpoint_auth_signing_alg_values_supported",
     "introspection_endpoint_auth_methods_supported",
+    "introspection_endpoint_auth_signing_alg_values_supported",
     "claims_supported",
     "claim_types_supported",
     "claims_parameter_supported",
@@ -111,6 +128,7 @@ const DISCOVERY_ORDER: [&str; 31] = [
     "code_challenge_methods_supported",
     "revocation_endpoint",
     "revocation_endpoint_auth_methods_supported",
+    "revocation_endpoint_auth_signing_alg_values_supported",
     "backchannel_logout_supported",
     "backchannel_logout_session_supported",
     "device_authorization_endpoint",
@@ -180,9 +198,19 @@ impl Flavor for Keycloak {
     }
 
     fn metadata(&self, input: &DiscoveryInput<'_>, quirks: &Quirks) -> ProviderMetadata {
+        let mut extra = Map::new();
+        for member in [
+            "token_endpoint_auth_signing_alg_values_supported",
+            "introspection_endpoint_auth_signing_alg_values_supported",
+            "revocation_endpoint_auth_signing_alg_values_supported",
+        ] {
+            extra.insert(member.into(), json!(CLIENT_AUTH_SIGNING_ALGS));
+        }
         ProviderMetadata {
-            token_endpoint_auth_methods_supported: Some(SECRET_AUTH.to_vec()),
-            revocation_endpoint_auth_methods_supported: Some(SECRET_AUTH.to_vec()),
+            token_endpoint_auth_methods_supported: Some(CLIENT_AUTH_METHODS.to_vec()),
+            introspection_endpoint_auth_methods_supported: Some(CLIENT_AUTH_METHODS.to_vec()),
+            revocation_endpoint_auth_methods_supported: Some(CLIENT_AUTH_METHODS.to_vec()),
+            extra,
             claims_supported: Some(DISCOVERY_CLAIMS.to_vec()),
             claim_types_supported: Some(vec!["normal"]),
             acr_values_supported: Some(vec!["0", "1"]),

@@ -43,8 +43,8 @@ pub use clock::{Clock, ManualClock, SystemClock};
 pub use detect::{Detection, detect};
 pub use deviation::Deviation;
 pub use error::{
-    Challenge, ErrorCode, ErrorKind, ErrorResponse, INTROSPECTION_NO_CREDENTIALS, MISSING_PARAMETER,
-    PKCE_VERIFIER_MISSING, unsupported_grant_description,
+    Challenge, ErrorCode, ErrorKind, ErrorResponse, INTROSPECTION_NO_CREDENTIALS, INTROSPECTION_NO_SECRET,
+    MISSING_PARAMETER, PKCE_VERIFIER_MISSING, unsupported_grant_description,
 };
 pub use flavor::Flavor;
 pub use grant::GrantType;

@@ -152,11 +152,12 @@ impl ProviderMetadata {
         for (_, scope_claims) in SCOPE_CLAIMS {
             claims.extend_from_slice(scope_claims);
         }
-        let grants: Vec<GrantType> = input
+        // In the provider's order (App ID's document has its own).
+        let grants: Vec<GrantType> = quirks
             .grant_types
             .iter()
             .copied()
-            .filter(|grant| quirks.grant_types.contains(grant))
+            .filter(|grant| input.grant_types.contains(grant))
             .collect();
         let device = quirks.device.is_some() && grants.contains(&GrantType::DeviceCode);
         let pkce = (!quirks.deviates(Deviation::PkceMethodsNotAdvertised)).then(|| quirks.pkce_methods.to_vec());

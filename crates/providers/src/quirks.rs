@@ -130,6 +130,18 @@ pub struct Quirks {
     /// Whether introspection answers `active: false` unless the token's `aud` names the caller
     /// (Keycloak 26.7.3; refresh tokens, whose audience is the issuer, are then never active).
     pub introspection_requires_audience: bool,
+    /// Whether an introspection `token` of only whitespace counts as missing (WSO2's
+    /// `StringUtils.isBlank(token)`); elsewhere it is a token that is not live.
+    pub introspection_blank_token_is_missing: bool,
+    /// Whether a client may authenticate with `client_secret_jwt` (RFC 7523 §2.2, an HMAC
+    /// assertion keyed by its secret): Keycloak's `client-secret-jwt` authenticator does;
+    /// ZITADEL (zitadel/oidc verifies assertions with the client's public keys only), WSO2 (its
+    /// private-key-jwt authenticator) and App ID (none documented) do not.
+    pub accepts_client_secret_jwt: bool,
+    /// Whether a client with registered keys (World `jwks`) may authenticate with
+    /// `private_key_jwt` (Keycloak's `client-jwt`, ZITADEL's JWT key auth for API apps,
+    /// WSO2's private-key-jwt authenticator; App ID documents none).
+    pub accepts_private_key_jwt: bool,
     /// `(error, error_description)` of a 200 answer to revoking an unknown token; `None`: the
     /// body is empty (RFC 7009 §2.2).
     pub revocation_unknown_token_error: Option<(&'static str, &'static str)>,
@@ -196,6 +208,9 @@ impl Quirks {
         introspection_hint_strict: false,
         introspection_needs_permission: true,
         introspection_requires_audience: false,
+        introspection_blank_token_is_missing: false,
+        accepts_client_secret_jwt: true,
+        accepts_private_key_jwt: true,
         revocation_unknown_token_error: None,
         access_token_typ: generic::ACCESS_TOKEN_TYP,
         required_access_token_claims: &generic::REQUIRED_ACCESS_TOKEN_CLAIMS,

@@ -144,7 +144,15 @@ pub struct Client {
     /// [`crate::Quirks::personal_access_tokens`] honour them.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub personal_access_tokens: Vec<PersonalAccessToken>,
+    /// The client's public keys for `private_key_jwt` (RFC 7523 §2.2): a JWK set of RSA, EC or
+    /// OKP public keys, checked at World load (no private members, at most
+    /// [`MAX_CLIENT_JWKS_KEYS`] keys). `None`: the client cannot use `private_key_jwt`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub jwks: Option<serde_json::Value>,
 }
+
+/// How many keys a client's `jwks` may hold.
+pub const MAX_CLIENT_JWKS_KEYS: usize = 16;
 
 /// A personal access token: an opaque bearer token of a machine user, valid until `expires_at`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -81,6 +81,8 @@ pub const QUIRKS: Quirks = Quirks {
     default_access_token_format: TokenFormat::Opaque,
     required_access_token_claims: &["iss", "sub", "aud", "exp", "iat", "client_id", "jti"],
     introspection_carries_roles: false,
+    // OAuth2IntrospectionEndpoint.java `introspect`: `StringUtils.isBlank(token)` → "Invalid input".
+    introspection_blank_token_is_missing: true,
     // identity-inbound-auth-oauth EndpointUtil.java 1322-1329: `"Basic realm=" + HostName`.
     challenge_realm: ChallengeRealm::HostName,
     // The mock does not imitate WSO2's device grant yet (docs/providers.md).
@@ -91,6 +93,8 @@ pub const QUIRKS: Quirks = Quirks {
         crate::GrantType::Password,
     ],
     device: None,
+    // WSO2's JWT client authentication is the private-key-jwt authenticator (certificate or JWKS): no HMAC.
+    accepts_client_secret_jwt: false,
     ..Quirks::STANDARD
 };
 

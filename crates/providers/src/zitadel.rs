@@ -167,6 +167,8 @@ pub const QUIRKS: Quirks = Quirks {
     // user_personal_access_token.go, internal/api/oidc/introspect.go).
     personal_access_tokens: true,
     device: Some(crate::device::ZITADEL),
+    // zitadel/oidc `VerifyJWTAssertion` checks a client assertion against the client's registered public keys (ZITADEL introspect.go `keySetMap(client.PublicKeys)`): no HMAC.
+    accepts_client_secret_jwt: false,
     ..Quirks::STANDARD
 };
 
@@ -397,7 +399,13 @@ impl Flavor for Zitadel {
             ErrorKind::PkceVerifierMissing => error(400, "invalid_request", "code_verifier required"),
             ErrorKind::PkceMismatch => error(400, "invalid_grant", "invalid code_verifier"),
             ErrorKind::RedirectUriMismatch => error(400, "invalid_grant", "redirect_uri does not correspond"),
-            ErrorKind::InvalidRefreshToken => error(400, "invalid_grant", "invalid refresh token"),
+            // ZITADEL token_refresh.go → command `ExchangeOIDCSessionRefreshAndAccessToken`:
+            // `OIDCSessionWriteModel.CheckRefreshToken` throws `PreconditionFailed(…,
+            // "Errors.OIDCSession.RefreshTokenInvalid")` for a rotated, revoked or expired token;
+            // error.go `oidcError` makes every ZITADEL error below 500 an `invalid_request` with
+            // the message as description. (A token that never parsed as a v2 one falls back to v1
+            // and says "Errors.User.RefreshToken.Invalid"; the mock does not tell the two apart.)
+            ErrorKind::InvalidRefreshToken => error(400, "invalid_request", "Errors.OIDCSession.RefreshTokenInvalid"),
             ErrorKind::InvalidUserCredentials { .. } | ErrorKind::UserDisabled { .. } => {
                 error(400, "invalid_grant", &sanitize_description(detail))
             }
@@ -410,6 +418,13 @@ impl Flavor for Zitadel {
             // `Introspect`.
             ErrorKind::IntrospectionUnauthenticated if detail == crate::INTROSPECTION_NO_CREDENTIALS => {
                 error(400, "invalid_request", "client_id or client_assertion must be provided")
+            }
+            // zitadel/oidc pkg/op/server_http.go `introspectionHandler`: no secret and no
+            // assertion, before ZITADEL's `Introspect` (a public client included).
+            ErrorKind::IntrospectionUnauthenticated | ErrorKind::IntrospectionForbidden
+                if detail == crate::INTROSPECTION_NO_SECRET =>
+            {
+                error(400, "invalid_client", "client must be authenticated")
             }
             // ZITADEL internal/api/oidc/introspect.go `introspectionClientAuth`:
             // `oidc.ErrUnauthorizedClient().WithParent(err)`, no description (omitempty).

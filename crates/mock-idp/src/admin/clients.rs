@@ -217,6 +217,8 @@ pub(crate) fn create(app: &App, realm: &str, new: NewClient) -> Result<ClientVie
             access_token_format: new.access_token_format,
             signing_alg: new.signing_alg,
             personal_access_tokens: Vec::new(),
+            // Registered keys for private_key_jwt are not (yet) settable over the admin API.
+            jwks: None,
         };
         view = Some(ClientView::from(&client));
         live.clients.insert(new.client_id.clone(), client);

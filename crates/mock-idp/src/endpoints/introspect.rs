@@ -2,7 +2,7 @@
 //! every token that is not live is `{"active": false}` and nothing more (§2.2).
 
 use crate::app::{App, RealmCtx};
-use crate::client_auth::{AuthMethod, authenticate_with};
+use crate::client_auth::AuthMethod;
 use crate::error::OAuthError;
 use crate::http::{no_store_json, read_token_body};
 use axum::body::Body;
@@ -21,16 +21,23 @@ pub(super) fn routes() -> MethodRouter<Arc<App>> {
 async fn introspect(cx: RealmCtx, headers: HeaderMap, body: Body) -> Result<Response, OAuthError> {
     let params = read_token_body(&headers, body, cx.flavor().quirks().introspection_body_formats).await?;
     let unauthenticated = |detail: &str| OAuthError::new(ErrorKind::IntrospectionUnauthenticated, detail);
-    let caller = authenticate_with(&cx.realm, &headers, &params, cx.flavor()).map_err(|err| match err.kind {
-        ErrorKind::MultipleClientAuthMethods | ErrorKind::MalformedRequest | ErrorKind::MissingParameter { .. } => err,
-        ErrorKind::MissingClientAuth => unauthenticated(providers::INTROSPECTION_NO_CREDENTIALS),
-        _ => unauthenticated("client authentication failed"),
-    })?;
+    let id_alone = names_client_without_proof(&headers, &params);
+    let caller = crate::client_assertion::authenticate_request(&cx, &headers, &params, providers::Endpoint::Introspect)
+        .map_err(|err| match err.kind {
+            ErrorKind::MultipleClientAuthMethods | ErrorKind::MalformedRequest | ErrorKind::MissingParameter { .. } => {
+                err
+            }
+            _ if id_alone => unauthenticated(providers::INTROSPECTION_NO_SECRET),
+            ErrorKind::MissingClientAuth => unauthenticated(providers::INTROSPECTION_NO_CREDENTIALS),
+            _ => unauthenticated("client authentication failed"),
+        })?;
     if caller.method == AuthMethod::None {
-        return Err(OAuthError::new(
-            ErrorKind::IntrospectionForbidden,
-            "a public client may not introspect tokens",
-        ));
+        let detail = if id_alone {
+            providers::INTROSPECTION_NO_SECRET
+        } else {
+            "a public client may not introspect tokens"
+        };
+        return Err(OAuthError::new(ErrorKind::IntrospectionForbidden, detail));
     }
     if cx.flavor().quirks().introspection_needs_permission && !caller.client.introspection {
         return Err(OAuthError::new(
@@ -38,8 +45,10 @@ async fn introspect(cx: RealmCtx, headers: HeaderMap, body: Body) -> Result<Resp
             "this client is not allowed to introspect tokens",
         ));
     }
+    let blank_is_missing = cx.flavor().quirks().introspection_blank_token_is_missing;
     let token = params
         .get("token")
+        .filter(|token| !(blank_is_missing && token.trim().is_empty()))
         .ok_or_else(|| OAuthError::new(ErrorKind::IntrospectionMissingToken, "Missing form parameter: token"))?;
     let lookup = match (
         cx.flavor().quirks().introspection_hint_strict,
@@ -54,6 +63,20 @@ async fn introspect(cx: RealmCtx, headers: HeaderMap, body: Body) -> Result<Resp
         .or_else(|| describe(&cx, token, lookup).filter(|_| audience_allows(&cx, caller.client, token)))
         .unwrap_or_else(|| json!({ "active": false }));
     Ok(no_store_json(&body))
+}
+
+/// Whether the request names a client (`client_id`, or Basic) but sends neither a secret nor an
+/// assertion: zitadel/oidc refuses it before looking the client up.
+fn names_client_without_proof(headers: &HeaderMap, params: &crate::http::Params) -> bool {
+    if params.get("client_assertion").is_some() || params.get("client_secret").is_some_and(|secret| !secret.is_empty())
+    {
+        return false;
+    }
+    match crate::client_auth::basic_credentials(headers) {
+        Ok(Some((_, secret))) => secret.is_empty(),
+        Ok(None) => params.get("client_id").is_some(),
+        Err(_) => false,
+    }
 }
 
 /// Providers that answer only for tokens meant for the caller (ZITADEL) check `aud` here.

@@ -3,7 +3,6 @@
 //! access tokens turn inactive; unknown tokens and other clients' tokens are a 200 no-op (§2.2).
 
 use crate::app::{App, RealmCtx};
-use crate::client_auth::authenticate_with;
 use crate::error::OAuthError;
 use crate::http::{no_store_json, read_form};
 use crate::state::RefreshRevoked;
@@ -21,7 +20,7 @@ pub(super) fn routes() -> MethodRouter<Arc<App>> {
 
 async fn revoke(cx: RealmCtx, headers: HeaderMap, body: Body) -> Result<Response, OAuthError> {
     let params = read_form(&headers, body).await?;
-    let caller = authenticate_with(&cx.realm, &headers, &params, cx.flavor())?;
+    let caller = crate::client_assertion::authenticate_request(&cx, &headers, &params, providers::Endpoint::Revoke)?;
     let token = params.require("token")?;
     // token_type_hint is only an optimisation (RFC 7009 §2.1): both kinds are looked up.
     let now = cx.now();

@@ -2,7 +2,6 @@
 //! the grant runs, `Cache-Control: no-store` on every answer.
 
 use crate::app::{App, RealmCtx};
-use crate::client_auth::authenticate_with;
 use crate::error::OAuthError;
 use crate::grants;
 use crate::http::{no_store_json, read_token_body};
@@ -21,7 +20,7 @@ pub(super) fn routes() -> MethodRouter<Arc<App>> {
 
 async fn token(cx: RealmCtx, headers: HeaderMap, body: Body) -> Result<Response, OAuthError> {
     let params = read_token_body(&headers, body, cx.flavor().quirks().token_body_formats).await?;
-    let client = authenticate_with(&cx.realm, &headers, &params, cx.flavor())?;
+    let client = crate::client_assertion::authenticate_request(&cx, &headers, &params, providers::Endpoint::Token)?;
     let issued = grants::issue(&cx, client, &params)?;
     Ok(token_response(&cx, &issued))
 }

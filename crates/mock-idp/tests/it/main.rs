@@ -7,6 +7,7 @@ mod admin_page;
 mod admin_world;
 mod builder;
 mod cli;
+mod client_secret_jwt;
 mod faults;
 mod hardening;
 mod keys;

@@ -225,6 +225,28 @@ async fn introspection_client_authentication_errors_are_zitadel_s() {
     assert_eq!((status, error(&body).0), (400, "unauthorized_client"), "{body}");
     let (status, body) = introspect(&idp, Some(("api", "api-secret"))).await;
     assert_eq!((status, &body["active"]), (200, &Value::Bool(false)));
+    // Library `op/server_http.go` `introspectionHandler`: a client_id with neither secret nor
+    // assertion is refused before ZITADEL's `Introspect` runs, whatever the client.
+    for client_id in ["api", "web-app", "nobody"] {
+        let response = client()
+            .post(idp.endpoint(Endpoint::Introspect))
+            .form(&[("token", "whatever"), ("client_id", client_id)])
+            .send()
+            .await
+            .unwrap();
+        let status = response.status().as_u16();
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(
+            (status, error(&body)),
+            (400, ("invalid_client", "client must be authenticated")),
+            "{client_id}"
+        );
+    }
+    let (status, body) = introspect(&idp, Some(("api", ""))).await;
+    assert_eq!(
+        (status, error(&body)),
+        (400, ("invalid_client", "client must be authenticated"))
+    );
 }
 
 /// Library `op/server.go` (ZITADEL serves through it): `"{grant} not supported"`, asserted in
@@ -249,6 +271,26 @@ async fn a_bad_code_is_errors_user_code_invalid() {
     assert_eq!(
         (status, error(&body)),
         (400, ("invalid_request", "Errors.User.Code.Invalid"))
+    );
+}
+
+/// ZITADEL `token_refresh.go` → `command.ExchangeOIDCSessionRefreshAndAccessToken`:
+/// `OIDCSessionWriteModel.CheckRefreshToken` throws `PreconditionFailed(…,
+/// "Errors.OIDCSession.RefreshTokenInvalid")` for a rotated, revoked or expired token, and
+/// `error.go` `oidcError` makes it a 400 `invalid_request` with that message.
+#[tokio::test]
+async fn a_reused_refresh_token_is_errors_oidc_session_refresh_token_invalid() {
+    let idp = zitadel().await;
+    let code = code(&idp, "openid offline_access", &[]).await;
+    let (status, body) = redeem(&idp, &code, &[]).await;
+    assert_eq!(status, 200, "{body}");
+    let refresh = body["refresh_token"].as_str().unwrap().to_owned();
+    let (status, body) = token(&idp, &[("grant_type", "refresh_token"), ("refresh_token", &refresh)]).await;
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = token(&idp, &[("grant_type", "refresh_token"), ("refresh_token", &refresh)]).await;
+    assert_eq!(
+        (status, error(&body)),
+        (400, ("invalid_request", "Errors.OIDCSession.RefreshTokenInvalid"))
     );
 }
 

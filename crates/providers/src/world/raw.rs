@@ -69,6 +69,8 @@ pub(super) struct RawClient {
     pub(super) signing_alg: Option<SigningAlg>,
     #[serde(default)]
     pub(super) personal_access_tokens: Vec<Spanned<RawPat>>,
+    /// A JWK set as JSON text.
+    pub(super) jwks: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -366,3 +366,34 @@ fn debug_output_of_the_world_holds_no_secret_or_password() {
     // The rest of the World is still there to debug with.
     assert!(debug.contains("alice"), "{debug}");
 }
+
+#[test]
+fn client_jwks_are_public_key_sets() {
+    let with = |client: &str, jwks: &str| {
+        let header = format!("[realms.demo.clients.{client}]\n");
+        DEFAULT_WORLD_TOML.replacen(&header, &format!("{header}jwks = '{jwks}'\n"), 1)
+    };
+    let good = r#"{"keys":[{"kty":"EC","crv":"P-256","kid":"k1","x":"AAAA","y":"AAAA"}]}"#;
+    let world = World::from_toml_str(&with("service", good), "jwks.toml").unwrap();
+    let service = &world.realm("demo").unwrap().clients["service"];
+    assert_eq!(service.jwks.as_ref().unwrap()["keys"][0]["kid"], "k1");
+    assert!(world.realm("demo").unwrap().clients["web-app"].jwks.is_none());
+    for (client, jwks, problem) in [
+        ("spa", good, "a public client cannot"),
+        ("service", "not json", "JSON JWK set"),
+        ("service", r#"{"keys":[]}"#, "between 1 and 16"),
+        (
+            "service",
+            r#"{"keys":[{"kty":"oct","k":"c2VjcmV0"}]}"#,
+            "kty RSA, EC or OKP",
+        ),
+        (
+            "service",
+            r#"{"keys":[{"kty":"EC","crv":"P-256","x":"AAAA","y":"AAAA","d":"AAAA"}]}"#,
+            "private key member",
+        ),
+    ] {
+        let err = invalid(&with(client, jwks)).to_string();
+        assert!(err.contains(problem), "{client} {jwks}: {err}");
+    }
+}

@@ -307,6 +307,23 @@ fn client(
     }
 
     let personal_access_tokens = personal_access_tokens(raw.personal_access_tokens, &grant_types, path, fail)?;
+    let jwks = match raw.jwks {
+        Some(spanned) => {
+            let span = spanned.span();
+            let text = spanned.into_inner();
+            let checked =
+                client_jwks(&text).map_err(|problem| fail(span.clone(), format!("{path}.jwks"), problem.into()))?;
+            if matches!(kind, ClientKind::Public) {
+                return Err(fail(
+                    span,
+                    format!("{path}.jwks"),
+                    "a public client cannot authenticate with private_key_jwt".into(),
+                ));
+            }
+            Some(checked)
+        }
+        None => None,
+    };
 
     Ok(Client {
         id: id.to_owned(),
@@ -324,7 +341,34 @@ fn client(
         access_token_format: raw.access_token_format,
         signing_alg: raw.signing_alg,
         personal_access_tokens,
+        jwks,
     })
+}
+
+/// A client's JWK set: JSON `{"keys": [...]}` of 1 to [`super::MAX_CLIENT_JWKS_KEYS`] public
+/// keys (`kty` RSA, EC or OKP, no private member).
+fn client_jwks(text: &str) -> Result<serde_json::Value, &'static str> {
+    let set: serde_json::Value = serde_json::from_str(text).map_err(|_| "jwks must be a JSON JWK set")?;
+    let keys = set
+        .get("keys")
+        .and_then(serde_json::Value::as_array)
+        .ok_or("jwks must have a \"keys\" array")?;
+    if keys.is_empty() || keys.len() > super::MAX_CLIENT_JWKS_KEYS {
+        return Err("jwks must hold between 1 and 16 keys");
+    }
+    for key in keys {
+        let kty = key.get("kty").and_then(serde_json::Value::as_str);
+        if !matches!(kty, Some("RSA" | "EC" | "OKP")) {
+            return Err("each jwks key needs kty RSA, EC or OKP");
+        }
+        if ["d", "p", "q", "dp", "dq", "qi", "k"]
+            .iter()
+            .any(|private| key.get(private).is_some())
+        {
+            return Err("jwks holds a private key member: register public keys only");
+        }
+    }
+    Ok(set)
 }
 
 /// A machine user's personal access tokens: only on a `client_credentials` client (the

@@ -1,0 +1,651 @@
+//! Client authentication by a signed JWT (RFC 7523 §2.2, OIDC Core §9): `client_secret_jwt`,
+//! an assertion MACed with the client's own secret (HS256, HS384 or HS512), and
+//! `private_key_jwt`, signed by a key of the client's registered `jwks` ([`client_keys`]).
+//!
+//! The assertion must name the client as both `iss` and `sub`, name this server in `aud` (its
+//! issuer, its token endpoint, or the endpoint called), carry `exp` no further ahead than
+//! [`MAX_LIFETIME_SECS`], and carry a `jti` that is accepted once: a [`ReplayCache`] remembers
+//! it until `exp`. The algorithm comes from the client's registration (a secret: HMAC only),
+//! never from the header alone: a client with registered keys is checked against them only, a
+//! client without against its secret only; `none` never passes. `jwks_uri` is not supported.
+
+use crate::app::RealmCtx;
+use crate::client_auth::{AuthMethod, AuthenticatedClient, authenticate_with, basic_credentials};
+use crate::client_keys::{self, KeyRefusal};
+use crate::error::OAuthError;
+use crate::http::Params;
+use aws_lc_rs::hmac;
+use axum::http::HeaderMap;
+use idp_jose::compact;
+use providers::{Client, ClientKind, Endpoint, ErrorKind, Realm};
+use serde_json::{Map, Value};
+use std::collections::HashMap;
+use std::sync::{Mutex, PoisonError};
+
+/// The `client_assertion_type` of a JWT client assertion (RFC 7523 §2.2).
+pub(crate) const ASSERTION_TYPE: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+
+/// Assertions longer than this are refused before any decoding.
+const MAX_ASSERTION_BYTES: usize = 8 * 1024;
+
+/// How far ahead an assertion's `exp` may lie: an hour, as ZITADEL's verifier allows
+/// (zitadel `internal/api/oidc/introspect.go`: `NewJWTProfileVerifierKeySet(…, time.Hour, …)`).
+pub(crate) const MAX_LIFETIME_SECS: u64 = 3600;
+
+/// How many unexpired `jti`s the replay cache keeps; when full, new assertions are refused
+/// (fail closed) until old ones expire.
+pub(crate) const DEFAULT_REPLAY_LIMIT: usize = 10_000;
+
+/// Which JWT client authentication methods the provider has.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Allowed {
+    /// `client_secret_jwt` (an HMAC keyed by the client's secret).
+    pub(crate) client_secret_jwt: bool,
+    /// `private_key_jwt` (a signature by a key of the client's `jwks`).
+    pub(crate) private_key_jwt: bool,
+}
+
+impl Allowed {
+    /// Both methods.
+    #[cfg(test)]
+    pub(crate) const BOTH: Allowed = Allowed {
+        client_secret_jwt: true,
+        private_key_jwt: true,
+    };
+}
+
+/// Why a client assertion was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub(crate) enum AssertionError {
+    /// Not a compact JWS of JSON objects, or too long.
+    #[error("client_assertion is not a well-formed JWT")]
+    Malformed,
+    /// `client_assertion_type` is missing or not the JWT bearer type.
+    #[error("client_assertion_type must be urn:ietf:params:oauth:client-assertion-type:jwt-bearer")]
+    WrongType,
+    /// `iss` and `sub` are not both the client id (or `client_id` names another client).
+    #[error("client_assertion iss and sub must both be the client_id")]
+    WrongSubject,
+    /// No client with that id.
+    #[error("unknown client")]
+    UnknownClient,
+    /// The header's `alg` is `none`, not an HMAC, or the client has no secret to key it.
+    #[error("client_assertion alg is not allowed for this client")]
+    AlgNotAllowed,
+    /// No key of the client's `jwks` fits the assertion's `kid` and `alg`.
+    #[error("no registered key of the client matches the client_assertion kid and alg")]
+    UnknownKey,
+    /// The MAC does not verify with the client's secret.
+    #[error("client_assertion signature is invalid")]
+    BadSignature,
+    /// `aud` names neither the issuer nor the endpoint.
+    #[error("client_assertion aud does not name this server")]
+    WrongAudience,
+    /// No numeric `exp`.
+    #[error("client_assertion has no exp")]
+    MissingExpiry,
+    /// `exp` has passed.
+    #[error("client_assertion has expired")]
+    Expired,
+    /// `exp` lies further ahead than the allowed lifetime, or `nbf`/`iat` in the future.
+    #[error("client_assertion lifetime is too long or it is not yet valid")]
+    BadLifetime,
+    /// No string `jti`.
+    #[error("client_assertion has no jti")]
+    MissingJti,
+    /// The `jti` was already used.
+    #[error("client_assertion was already used (jti replay)")]
+    Replayed,
+    /// The replay cache is full of unexpired entries.
+    #[error("too many client assertions in flight; try again later")]
+    CacheFull,
+}
+
+impl AssertionError {
+    fn into_oauth(self) -> OAuthError {
+        let kind = match self {
+            AssertionError::Malformed | AssertionError::WrongType => ErrorKind::MalformedRequest,
+            AssertionError::UnknownClient => ErrorKind::UnknownClient { basic: false },
+            _ => ErrorKind::BadClientSecret { basic: false },
+        };
+        OAuthError::new(kind, self.to_string())
+    }
+}
+
+/// `jti`s of accepted assertions, each kept until its `exp`; bounded.
+#[derive(Debug)]
+pub(crate) struct ReplayCache {
+    seen: Mutex<HashMap<String, u64>>,
+    limit: usize,
+}
+
+impl Default for ReplayCache {
+    fn default() -> ReplayCache {
+        ReplayCache::with_limit(DEFAULT_REPLAY_LIMIT)
+    }
+}
+
+impl ReplayCache {
+    /// A cache that keeps at most `limit` unexpired entries (at least one).
+    pub(crate) fn with_limit(limit: usize) -> ReplayCache {
+        ReplayCache {
+            seen: Mutex::new(HashMap::new()),
+            limit: limit.max(1),
+        }
+    }
+
+    /// Records `key` until `expires_at`. Refuses a key already recorded and unexpired, and
+    /// refuses anything when the cache is full of unexpired keys. Check and insert happen under
+    /// one lock, so of concurrent uses of one key exactly one succeeds.
+    pub(crate) fn first_use(&self, key: &str, expires_at: u64, now: u64) -> Result<(), AssertionError> {
+        let mut seen = self.seen.lock().unwrap_or_else(PoisonError::into_inner);
+        if seen.get(key).is_some_and(|&until| until >= now) {
+            return Err(AssertionError::Replayed);
+        }
+        if seen.len() >= self.limit {
+            seen.retain(|_, until| *until >= now);
+            if seen.len() >= self.limit {
+                return Err(AssertionError::CacheFull);
+            }
+        }
+        seen.insert(key.to_owned(), expires_at);
+        Ok(())
+    }
+}
+
+/// Authenticates the client of a request to `called`: by its `client_assertion` when it sends
+/// one, else by the secret methods of [`authenticate_with`].
+pub(crate) fn authenticate_request<'a>(
+    cx: &'a RealmCtx,
+    headers: &HeaderMap,
+    params: &Params,
+    called: Endpoint,
+) -> Result<AuthenticatedClient<'a>, OAuthError> {
+    let has_basic = matches!(basic_credentials(headers), Ok(Some(_)));
+    let token_endpoint = cx.endpoint_url(Endpoint::Token);
+    let called_url = cx.endpoint_url(called);
+    // An endpoint the provider does not serve has no URL: never let `""` match.
+    let audiences: Vec<&str> = [cx.issuer(), token_endpoint.as_str(), called_url.as_str()]
+        .into_iter()
+        .filter(|audience| !audience.is_empty())
+        .collect();
+    let realm: &'a Realm = &cx.realm;
+    let quirks = cx.flavor().quirks();
+    let allowed = Allowed {
+        client_secret_jwt: quirks.accepts_client_secret_jwt,
+        private_key_jwt: quirks.accepts_private_key_jwt,
+    };
+    match authenticate(
+        realm,
+        has_basic,
+        params,
+        &audiences,
+        allowed,
+        cx.now(),
+        &cx.app.assertions,
+    ) {
+        Some(result) => result,
+        None => authenticate_with(realm, headers, params, cx.flavor()),
+    }
+}
+
+/// Authenticates a request that carries `client_assertion`; `None` when it carries none (the
+/// other methods apply). `audiences`: the values `aud` may take.
+pub(crate) fn authenticate<'a>(
+    realm: &'a Realm,
+    has_basic: bool,
+    params: &Params,
+    audiences: &[&str],
+    allowed: Allowed,
+    now: u64,
+    cache: &ReplayCache,
+) -> Option<Result<AuthenticatedClient<'a>, OAuthError>> {
+    let assertion = params.get("client_assertion")?;
+    if has_basic || params.get("client_secret").is_some() {
+        return Some(Err(OAuthError::new(
+            ErrorKind::MultipleClientAuthMethods,
+            "use one client authentication method, not client_assertion with a secret",
+        )));
+    }
+    if params.get("client_assertion_type") != Some(ASSERTION_TYPE) {
+        return Some(Err(AssertionError::WrongType.into_oauth()));
+    }
+    Some(
+        verify(
+            realm,
+            assertion,
+            params.get("client_id"),
+            audiences,
+            allowed,
+            now,
+            cache,
+        )
+        .map(|client| AuthenticatedClient {
+            client,
+            method: if client.jwks.is_some() {
+                AuthMethod::PrivateKeyJwt
+            } else {
+                AuthMethod::SecretJwt
+            },
+        })
+        .map_err(AssertionError::into_oauth),
+    )
+}
+
+/// Verifies a `client_secret_jwt` assertion of `realm`'s client; the client it authenticates.
+/// `allowed`: which of the two methods the provider has.
+pub(crate) fn verify<'a>(
+    realm: &'a Realm,
+    assertion: &str,
+    client_id: Option<&str>,
+    audiences: &[&str],
+    allowed: Allowed,
+    now: u64,
+    cache: &ReplayCache,
+) -> Result<&'a Client, AssertionError> {
+    if assertion.len() > MAX_ASSERTION_BYTES {
+        return Err(AssertionError::Malformed);
+    }
+    let segments = compact::split(assertion).map_err(|_| AssertionError::Malformed)?;
+    let header = segments.header_object().map_err(|_| AssertionError::Malformed)?;
+    let claims = segments.payload_object().map_err(|_| AssertionError::Malformed)?;
+    let signature = segments.signature_bytes().map_err(|_| AssertionError::Malformed)?;
+
+    let issuer = string(&claims, "iss").ok_or(AssertionError::WrongSubject)?;
+    if string(&claims, "sub") != Some(issuer) || client_id.is_some_and(|id| id != issuer) {
+        return Err(AssertionError::WrongSubject);
+    }
+    let client = realm.client(issuer).ok_or(AssertionError::UnknownClient)?;
+    if header.contains_key("crit") {
+        return Err(AssertionError::Malformed);
+    }
+    let message = segments.signing_input().as_bytes();
+    match (&client.jwks, &client.kind) {
+        // A client with registered keys authenticates with them only: an HMAC keyed by
+        // anything public can never pass.
+        (Some(jwks), _) => {
+            if !allowed.private_key_jwt {
+                return Err(AssertionError::AlgNotAllowed);
+            }
+            client_keys::verify(jwks, &header, message, &signature).map_err(|refusal| match refusal {
+                KeyRefusal::Alg => AssertionError::AlgNotAllowed,
+                KeyRefusal::NoKey => AssertionError::UnknownKey,
+                KeyRefusal::Signature => AssertionError::BadSignature,
+            })?;
+        }
+        (None, ClientKind::Confidential { secret }) if allowed.client_secret_jwt => {
+            let algorithm = match header.get("alg").and_then(Value::as_str) {
+                Some("HS256") => hmac::HMAC_SHA256,
+                Some("HS384") => hmac::HMAC_SHA384,
+                Some("HS512") => hmac::HMAC_SHA512,
+                _ => return Err(AssertionError::AlgNotAllowed),
+            };
+            let key = hmac::Key::new(algorithm, secret.expose().as_bytes());
+            hmac::verify(&key, message, &signature).map_err(|_| AssertionError::BadSignature)?;
+        }
+        _ => return Err(AssertionError::AlgNotAllowed),
+    }
+
+    if !names_any(claims.get("aud"), audiences) {
+        return Err(AssertionError::WrongAudience);
+    }
+    let expires_at = claims
+        .get("exp")
+        .and_then(Value::as_u64)
+        .ok_or(AssertionError::MissingExpiry)?;
+    if expires_at <= now {
+        return Err(AssertionError::Expired);
+    }
+    let future = |name: &str| claims.get(name).and_then(Value::as_u64).is_some_and(|at| at > now);
+    if expires_at - now > MAX_LIFETIME_SECS || future("nbf") || future("iat") {
+        return Err(AssertionError::BadLifetime);
+    }
+    let jti = string(&claims, "jti").ok_or(AssertionError::MissingJti)?;
+    cache.first_use(&format!("{}\u{0}{}\u{0}{jti}", realm.name, client.id), expires_at, now)?;
+    Ok(client)
+}
+
+fn string<'a>(claims: &'a Map<String, Value>, name: &str) -> Option<&'a str> {
+    claims.get(name).and_then(Value::as_str)
+}
+
+/// Whether `aud` (a string or an array of strings) names one of `accepted`.
+fn names_any(aud: Option<&Value>, accepted: &[&str]) -> bool {
+    match aud {
+        Some(Value::String(one)) => accepted.contains(&one.as_str()),
+        Some(Value::Array(many)) => many.iter().filter_map(Value::as_str).any(|one| accepted.contains(&one)),
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aws_lc_rs::rand::SystemRandom;
+    use aws_lc_rs::signature::{self, EcdsaKeyPair, Ed25519KeyPair, KeyPair};
+    use base64::Engine;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use providers::World;
+    use serde_json::json;
+    use std::sync::{Arc, Barrier};
+
+    const NOW: u64 = 1_800_000_000;
+    const ISSUER: &str = "http://127.0.0.1:1/realms/demo";
+
+    fn jwt(header: Value, claims: Value, secret: &[u8]) -> String {
+        let input = format!(
+            "{}.{}",
+            URL_SAFE_NO_PAD.encode(header.to_string()),
+            URL_SAFE_NO_PAD.encode(claims.to_string())
+        );
+        let alg = match header["alg"].as_str().unwrap() {
+            "HS384" => hmac::HMAC_SHA384,
+            "HS512" => hmac::HMAC_SHA512,
+            _ => hmac::HMAC_SHA256,
+        };
+        let tag = hmac::sign(&hmac::Key::new(alg, secret), input.as_bytes());
+        format!("{input}.{}", URL_SAFE_NO_PAD.encode(tag.as_ref()))
+    }
+
+    fn claims(jti: &str) -> Value {
+        json!({ "iss": "web-app", "sub": "web-app", "aud": ISSUER, "exp": NOW + 60, "iat": NOW, "jti": jti })
+    }
+
+    fn check(world: &World, assertion: &str, cache: &ReplayCache) -> Result<String, AssertionError> {
+        let realm = world.realm("demo").unwrap();
+        verify(realm, assertion, None, &[ISSUER], Allowed::BOTH, NOW, cache).map(|client| client.id.clone())
+    }
+
+    #[test]
+    fn a_secret_jwt_is_accepted_once_and_its_replay_is_refused() {
+        let world = World::default_world().unwrap();
+        let cache = ReplayCache::default();
+        for alg in ["HS256", "HS384", "HS512"] {
+            let token = jwt(json!({"alg": alg}), claims(alg), b"web-app-secret");
+            assert_eq!(check(&world, &token, &cache), Ok("web-app".to_owned()), "{alg}");
+            assert_eq!(check(&world, &token, &cache), Err(AssertionError::Replayed), "{alg}");
+        }
+        // An array aud naming the issuer among others is accepted.
+        let mut many = claims("array");
+        many["aud"] = json!(["https://elsewhere", ISSUER]);
+        let token = jwt(json!({"alg": "HS256"}), many, b"web-app-secret");
+        assert_eq!(check(&world, &token, &cache), Ok("web-app".to_owned()));
+    }
+
+    #[test]
+    fn bad_assertions_are_refused_for_their_reason() {
+        let world = World::default_world().unwrap();
+        let cache = ReplayCache::default();
+        let hs = json!({"alg": "HS256"});
+        let with = |name: &str, value: Value| {
+            let mut c = claims(&format!("j-{name}-{value}"));
+            c[name] = value;
+            c
+        };
+        let without = |name: &str| {
+            let mut c = claims(&format!("without-{name}"));
+            c.as_object_mut().unwrap().remove(name);
+            c
+        };
+        let cases = [
+            (
+                jwt(hs.clone(), claims("wrong-secret"), b"other-secret"),
+                AssertionError::BadSignature,
+            ),
+            (
+                jwt(hs.clone(), with("aud", json!("https://elsewhere")), b"web-app-secret"),
+                AssertionError::WrongAudience,
+            ),
+            (
+                jwt(hs.clone(), with("exp", json!(NOW)), b"web-app-secret"),
+                AssertionError::Expired,
+            ),
+            (
+                jwt(hs.clone(), without("exp"), b"web-app-secret"),
+                AssertionError::MissingExpiry,
+            ),
+            (
+                jwt(
+                    hs.clone(),
+                    with("exp", json!(NOW + MAX_LIFETIME_SECS + 1)),
+                    b"web-app-secret",
+                ),
+                AssertionError::BadLifetime,
+            ),
+            (
+                jwt(hs.clone(), with("nbf", json!(NOW + 30)), b"web-app-secret"),
+                AssertionError::BadLifetime,
+            ),
+            (
+                jwt(hs.clone(), without("jti"), b"web-app-secret"),
+                AssertionError::MissingJti,
+            ),
+            (
+                jwt(hs.clone(), with("sub", json!("spa")), b"web-app-secret"),
+                AssertionError::WrongSubject,
+            ),
+            (
+                jwt(hs.clone(), with("iss", json!("spa")), b"web-app-secret"),
+                AssertionError::WrongSubject,
+            ),
+            (
+                jwt(hs.clone(), with("iss", json!("nobody")).tap_sub("nobody"), b"x"),
+                AssertionError::UnknownClient,
+            ),
+            // `spa` is public: no secret, so no HMAC key.
+            (
+                jwt(hs.clone(), with("iss", json!("spa")).tap_sub("spa"), b""),
+                AssertionError::AlgNotAllowed,
+            ),
+            (
+                jwt(json!({"alg": "none"}), claims("none"), b"web-app-secret"),
+                AssertionError::AlgNotAllowed,
+            ),
+            // A public-key alg over a secret-keyed client: the MAC is never tried.
+            (
+                jwt(json!({"alg": "RS256"}), claims("rs"), b"web-app-secret"),
+                AssertionError::AlgNotAllowed,
+            ),
+            ("not.a.jwt".to_owned(), AssertionError::Malformed),
+            ("x".repeat(MAX_ASSERTION_BYTES + 1), AssertionError::Malformed),
+        ];
+        for (token, expected) in cases {
+            assert_eq!(check(&world, &token, &cache), Err(expected), "{token}");
+        }
+        // `alg: none` with an empty signature.
+        let unsigned = format!(
+            "{}.{}.",
+            URL_SAFE_NO_PAD.encode(json!({"alg": "none"}).to_string()),
+            URL_SAFE_NO_PAD.encode(claims("unsigned").to_string())
+        );
+        assert_eq!(check(&world, &unsigned, &cache), Err(AssertionError::AlgNotAllowed));
+        // None of the refused assertions used up a jti: a good one with a refused one's jti passes.
+        let good = jwt(hs, claims("wrong-secret"), b"web-app-secret");
+        assert_eq!(check(&world, &good, &cache), Ok("web-app".to_owned()));
+    }
+
+    #[test]
+    fn client_id_must_match_the_assertion() {
+        let world = World::default_world().unwrap();
+        let realm = world.realm("demo").unwrap();
+        let cache = ReplayCache::default();
+        let token = jwt(json!({"alg": "HS256"}), claims("named"), b"web-app-secret");
+        assert_eq!(
+            verify(realm, &token, Some("spa"), &[ISSUER], Allowed::BOTH, NOW, &cache).map(|c| c.id.clone()),
+            Err(AssertionError::WrongSubject)
+        );
+        assert_eq!(
+            verify(realm, &token, Some("web-app"), &[ISSUER], Allowed::BOTH, NOW, &cache).map(|c| c.id.clone()),
+            Ok("web-app".to_owned())
+        );
+    }
+
+    #[test]
+    fn a_provider_without_client_secret_jwt_refuses_a_good_assertion() {
+        let world = World::default_world().unwrap();
+        let realm = world.realm("demo").unwrap();
+        let cache = ReplayCache::default();
+        let token = jwt(json!({"alg": "HS256"}), claims("no-hmac"), b"web-app-secret");
+        assert_eq!(
+            verify(
+                realm,
+                &token,
+                None,
+                &[ISSUER],
+                Allowed {
+                    client_secret_jwt: false,
+                    private_key_jwt: true
+                },
+                NOW,
+                &cache
+            )
+            .map(|c| c.id.clone()),
+            Err(AssertionError::AlgNotAllowed)
+        );
+        // Its jti was not used up.
+        assert_eq!(check(&world, &token, &cache), Ok("web-app".to_owned()));
+    }
+
+    #[test]
+    fn the_cache_is_bounded_and_forgets_expired_entries() {
+        let cache = ReplayCache::with_limit(2);
+        assert_eq!(cache.first_use("a", NOW + 10, NOW), Ok(()));
+        assert_eq!(cache.first_use("b", NOW + 20, NOW), Ok(()));
+        assert_eq!(cache.first_use("c", NOW + 10, NOW), Err(AssertionError::CacheFull));
+        // Once `a` expired, there is room again, and `b` is still remembered.
+        assert_eq!(cache.first_use("c", NOW + 30, NOW + 11), Ok(()));
+        assert_eq!(cache.first_use("b", NOW + 30, NOW + 11), Err(AssertionError::Replayed));
+    }
+
+    /// The same assertion sent by many threads at once is accepted exactly once, each round.
+    #[test]
+    fn concurrent_replays_are_accepted_at_most_once() {
+        const THREADS: usize = 8;
+        const ROUNDS: usize = 50;
+        let world = Arc::new(World::default_world().unwrap());
+        let cache = Arc::new(ReplayCache::default());
+        for round in 0..ROUNDS {
+            let token = Arc::new(jwt(
+                json!({"alg": "HS256"}),
+                claims(&format!("race-{round}")),
+                b"web-app-secret",
+            ));
+            let barrier = Arc::new(Barrier::new(THREADS));
+            let handles: Vec<_> = (0..THREADS)
+                .map(|_| {
+                    let (world, cache, token, barrier) = (world.clone(), cache.clone(), token.clone(), barrier.clone());
+                    std::thread::spawn(move || {
+                        barrier.wait();
+                        check(&world, &token, &cache)
+                    })
+                })
+                .collect();
+            let results: Vec<_> = handles.into_iter().map(|h| h.join().unwrap()).collect();
+            let accepted = results.iter().filter(|r| r.is_ok()).count();
+            assert_eq!(accepted, 1, "round {round}: {results:?}");
+            assert!(
+                results.iter().all(|r| r.is_ok() || *r == Err(AssertionError::Replayed)),
+                "{results:?}"
+            );
+        }
+    }
+
+    /// The default world with `service` registering an EC P-256 key `ec` and an Ed25519 key
+    /// `ed`; the key pairs.
+    fn world_with_keys() -> (World, EcdsaKeyPair, Ed25519KeyPair) {
+        let ec = EcdsaKeyPair::generate(&signature::ECDSA_P256_SHA256_FIXED_SIGNING).unwrap();
+        let ed = Ed25519KeyPair::generate().unwrap();
+        let point = ec.public_key().as_ref();
+        let jwks = json!({"keys": [
+            {"kty": "EC", "crv": "P-256", "kid": "ec", "use": "sig",
+             "x": URL_SAFE_NO_PAD.encode(&point[1..33]), "y": URL_SAFE_NO_PAD.encode(&point[33..65])},
+            {"kty": "OKP", "crv": "Ed25519", "kid": "ed", "x": URL_SAFE_NO_PAD.encode(ed.public_key().as_ref())},
+        ]});
+        let header = "[realms.demo.clients.service]\n";
+        let text = providers::world::DEFAULT_WORLD_TOML.replacen(header, &format!("{header}jwks = '{jwks}'\n"), 1);
+        (World::from_toml_str(&text, "keys.toml").unwrap(), ec, ed)
+    }
+
+    fn signed(header: Value, claims: Value, sign: impl Fn(&[u8]) -> Vec<u8>) -> String {
+        let input = format!(
+            "{}.{}",
+            URL_SAFE_NO_PAD.encode(header.to_string()),
+            URL_SAFE_NO_PAD.encode(claims.to_string())
+        );
+        let signature = sign(input.as_bytes());
+        format!("{input}.{}", URL_SAFE_NO_PAD.encode(signature))
+    }
+
+    fn service_claims(jti: &str) -> Value {
+        json!({ "iss": "service", "sub": "service", "aud": ISSUER, "exp": NOW + 60, "jti": jti })
+    }
+
+    #[test]
+    fn private_key_jwt_verifies_against_the_client_s_registered_keys() {
+        let (world, ec, ed) = world_with_keys();
+        let cache = ReplayCache::default();
+        let rng = SystemRandom::new();
+        let es = |message: &[u8]| ec.sign(&rng, message).unwrap().as_ref().to_vec();
+        let eddsa = |message: &[u8]| ed.sign(message).as_ref().to_vec();
+        let realm = world.realm("demo").unwrap();
+        let run = |token: &str| verify(realm, token, None, &[ISSUER], Allowed::BOTH, NOW, &cache).map(|c| c.id.clone());
+
+        let good = signed(json!({"alg": "ES256", "kid": "ec"}), service_claims("p-1"), es);
+        assert_eq!(run(&good), Ok("service".to_owned()));
+        assert_eq!(run(&good), Err(AssertionError::Replayed));
+        let good = signed(json!({"alg": "EdDSA", "kid": "ed"}), service_claims("p-2"), eddsa);
+        assert_eq!(run(&good), Ok("service".to_owned()));
+        // Without a kid, the only key of the alg's type is used.
+        let good = signed(json!({"alg": "ES256"}), service_claims("p-3"), es);
+        assert_eq!(run(&good), Ok("service".to_owned()));
+
+        let other = EcdsaKeyPair::generate(&signature::ECDSA_P256_SHA256_FIXED_SIGNING).unwrap();
+        let forged = signed(json!({"alg": "ES256", "kid": "ec"}), service_claims("p-4"), |m| {
+            other.sign(&rng, m).unwrap().as_ref().to_vec()
+        });
+        assert_eq!(run(&forged), Err(AssertionError::BadSignature));
+        let unknown = signed(json!({"alg": "ES256", "kid": "nope"}), service_claims("p-5"), es);
+        assert_eq!(run(&unknown), Err(AssertionError::UnknownKey));
+        // The EC key named with an EdDSA alg: the key's type decides.
+        let mismatched = signed(json!({"alg": "EdDSA", "kid": "ec"}), service_claims("p-6"), eddsa);
+        assert_eq!(run(&mismatched), Err(AssertionError::UnknownKey));
+        // HS256 keyed by the client's secret, or by its public key text: a client with keys
+        // never takes an HMAC.
+        let hs = jwt(
+            json!({"alg": "HS256", "kid": "ec"}),
+            service_claims("p-7"),
+            b"service-secret",
+        );
+        assert_eq!(run(&hs), Err(AssertionError::AlgNotAllowed));
+        let public_text = serde_json::to_string(&realm.clients["service"].jwks).unwrap();
+        let hs = jwt(json!({"alg": "HS256"}), service_claims("p-8"), public_text.as_bytes());
+        assert_eq!(run(&hs), Err(AssertionError::AlgNotAllowed));
+        let none = format!(
+            "{}.{}.",
+            URL_SAFE_NO_PAD.encode(json!({"alg": "none", "kid": "ec"}).to_string()),
+            URL_SAFE_NO_PAD.encode(service_claims("p-9").to_string())
+        );
+        assert_eq!(run(&none), Err(AssertionError::AlgNotAllowed));
+        // A provider without private_key_jwt refuses a good one.
+        let good = signed(json!({"alg": "ES256", "kid": "ec"}), service_claims("p-10"), es);
+        let only_secret = Allowed {
+            client_secret_jwt: true,
+            private_key_jwt: false,
+        };
+        assert_eq!(
+            verify(realm, &good, None, &[ISSUER], only_secret, NOW, &cache).map(|c| c.id.clone()),
+            Err(AssertionError::AlgNotAllowed)
+        );
+    }
+
+    trait TapSub {
+        fn tap_sub(self, sub: &str) -> Self;
+    }
+
+    impl TapSub for Value {
+        fn tap_sub(mut self, sub: &str) -> Value {
+            self["sub"] = json!(sub);
+            self
+        }
+    }
+}
