@@ -664,6 +664,12 @@ impl Store {
         self.lock().opaque.remove(token);
     }
 
+    /// Starts the login session `sid` for `username` at `now`, with `realm`'s session lifetimes:
+    /// the one way a session comes to be (the login page, the password grant, `token_for`).
+    pub(crate) fn start_session(&self, sid: String, realm: &providers::Realm, username: &str, now: u64) {
+        self.insert_session(sid, Session::new(realm, username, now), now);
+    }
+
     pub(crate) fn insert_session(&self, sid: String, session: Session, now: u64) {
         let mut inner = self.lock();
         inner.sessions.insert(sid.clone(), session);

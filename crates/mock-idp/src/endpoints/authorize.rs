@@ -9,7 +9,7 @@ use crate::cookies;
 use crate::error::OAuthError;
 use crate::http::{Params, read_form, read_query_or_form};
 use crate::login::{check_password, error_page, login_page};
-use crate::state::{CodeRecord, PendingLogin, Pkce, PkceMethod, Session};
+use crate::state::{CodeRecord, PendingLogin, Pkce, PkceMethod};
 use crate::tokens::requested_scopes;
 use axum::body::Body;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
@@ -282,8 +282,7 @@ fn pkce(client: &Client, params: &Params, plain_allowed: bool) -> Result<Option<
 fn log_in(cx: &RealmCtx, request: &AuthRequest<'_>, redirect: &Redirect<'_>, user: &User) -> Response {
     let now = cx.now();
     let sid = b64::random_token(32);
-    let session = Session::new(&cx.realm, &user.username, now);
-    cx.store().insert_session(sid.clone(), session, now);
+    cx.store().start_session(sid.clone(), &cx.realm, &user.username, now);
     issue_code(
         cx,
         request,

@@ -15,8 +15,8 @@ pub(super) fn issue(cx: &RealmCtx, client: &Client, params: &Params) -> Result<I
     // A server-side session, as providers open for a direct grant (`sid`, logout by hint).
     let now = cx.now();
     let session_id = crate::b64::random_uuid();
-    let session = crate::state::Session::new(&cx.realm, &user.username, now);
-    cx.store().insert_session(session_id.clone(), session, now);
+    cx.store()
+        .start_session(session_id.clone(), &cx.realm, &user.username, now);
     let subject = Subject {
         client,
         user: Some(user),

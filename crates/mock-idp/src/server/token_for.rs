@@ -2,7 +2,6 @@
 
 use super::{MockIdp, MockIdpError};
 use crate::b64;
-use crate::state::Session;
 use axum::body::Body;
 use axum::http::{Request, header};
 use base64::Engine;
@@ -84,8 +83,7 @@ impl MockIdp {
         }
         let now = cx.now();
         let sid = b64::random_token(32);
-        let session = Session::new(&cx.realm, &user.username, now);
-        cx.store().insert_session(sid.clone(), session, now);
+        cx.store().start_session(sid.clone(), &cx.realm, &user.username, now);
         let redirect_uri = client.redirect_uris.first().cloned().unwrap_or_default();
         let verifier = b64::random_token(32);
         let challenge = idp_jose::digest::s256(&verifier);

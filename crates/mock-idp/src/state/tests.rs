@@ -265,3 +265,20 @@ fn a_session_ends_when_idle_or_at_its_maximum() {
     store.insert_session("t".into(), session(100), 100);
     assert!(store.session("t", 110).is_none(), "idle for 10 s");
 }
+
+#[test]
+fn start_session_takes_the_realms_session_lifetimes() {
+    let store = Store::default();
+    let mut realm = providers::World::default_world()
+        .unwrap()
+        .realm("demo")
+        .unwrap()
+        .clone();
+    realm.lifetimes.session_idle = 10;
+    realm.lifetimes.session_max = 25;
+    store.start_session("s".into(), &realm, "alice", 100);
+    let session = store.session("s", 105).unwrap();
+    assert_eq!((session.realm.as_str(), session.username.as_str()), ("demo", "alice"));
+    assert_eq!((session.auth_time, session.idle, session.max), (100, 10, 25));
+    assert!(store.session("s", 116).is_none(), "idle for 11 s");
+}
