@@ -36,11 +36,8 @@ impl MockIdp {
             return Err(not_pending(user_code));
         }
         let session_id = crate::b64::random_uuid();
-        cx.store().insert_session(
-            session_id.clone(),
-            crate::state::Session::new(&cx.realm, &user.username, now),
-            now,
-        );
+        cx.store()
+            .start_session(session_id.clone(), &cx.realm, &user.username, now);
         let decision = Decision::Approved {
             username: user.username.clone(),
             auth_time: now,
