@@ -837,8 +837,8 @@ class RequestLog(_Resource):
     ) -> LogListing:
         """Answered provider requests matching every filter given, oldest first.
 
-        ``endpoint`` as the log names it (``Token``, ``Jwks``, …); ``since``: entries with an
-        id above it.
+        ``endpoint`` as the log names it (``Token``, ``Jwks``, …); ``since``: requests at or
+        after that time (seconds since the epoch, on the mock's clock).
         """
         query = {"realm": realm, "endpoint": endpoint, "client": client, "status": status, "since": since}
         body = self._http.call("GET", "/log", query=query)
