@@ -346,3 +346,61 @@ def test_alg_none_is_refused_even_with_the_realm_key_in_hand(idp: MockIdp) -> No
     key = next(k for k in get_json(idp.jwks_uri)["keys"] if k["alg"] == "RS256")
     with pytest.raises(JOSEError):
         jwt.decode(token, key, algorithms=["RS256"], audience="api", issuer=idp.issuer)
+
+
+# -- per realm ----------------------------------------------------------------------------
+
+TWO_REALMS = """
+default_realm = "demo"
+
+[realms.demo]
+scopes = ["openid", "profile"]
+roles = ["user"]
+
+[realms.demo.users.alice]
+id = "a11ce000-0000-4000-8000-000000000001"
+password = "alice-pw"
+
+[realms.demo.clients.web]
+kind = "confidential"
+secret = "web-secret"
+grant_types = ["client_credentials"]
+
+[realms.shop]
+scopes = ["openid", "profile"]
+roles = ["buyer"]
+
+[realms.shop.users.erin]
+id = "e5140000-0000-4000-8000-000000000002"
+password = "erin-pw"
+
+[realms.shop.clients.checkout]
+kind = "confidential"
+secret = "checkout-secret"
+grant_types = ["client_credentials"]
+"""
+
+
+def test_realm_scoped_calls_touch_only_that_realm(tmp_path) -> None:
+    world = tmp_path / "world.toml"
+    world.write_text(TWO_REALMS)
+    with MockIdp("keycloak", world=world) as idp:
+        admin = idp.admin
+        assert [u.username for u in admin.users.list()] == ["alice"]
+        assert [u.username for u in admin.users.list(realm="shop")] == ["erin"]
+        admin.users.create("frank", "pw", realm="shop", realm_roles=["buyer"])
+        assert admin.users.get("frank", realm="shop").realm_roles == ["buyer"]
+        with pytest.raises(AdminError):
+            admin.users.get("frank")
+
+        demo_kid, shop_kid = admin.keys.active().kid, admin.keys.active(realm="shop").kid
+        admin.keys.rotate(realm="shop")
+        assert admin.keys.active().kid == demo_kid
+        assert admin.keys.active(realm="shop").kid != shop_kid
+
+        shop_jwks = idp.endpoint("jwks_uri", realm="shop")
+        admin.faults.add("jwks", Fault.outage(), realm="shop")
+        assert status_of(shop_jwks) == 503
+        assert status_of(idp.jwks_uri) == 200
+        assert admin.faults.hit_count("jwks", realm="shop") == 1
+        assert [e.realm for e in admin.log.entries(realm="shop", endpoint="Jwks")] == ["shop"]
