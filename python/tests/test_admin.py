@@ -335,7 +335,7 @@ def test_a_minted_token_without_defects_verifies_with_its_arbitrary_claims(idp: 
     ],
 )
 def test_each_negative_token_is_refused_by_a_real_verifier(idp: MockIdp, defect: str, refusal: str) -> None:
-    token = idp.mint(user="alice", client="web-app", defects=[defect]).access_token  # type: ignore[list-item]
+    token = idp.mint(user="alice", client="web-app", defects=[defect]).access_token
     with pytest.raises(JOSEError, match=f"(?i){refusal}"):
         verify(idp, token)
 
