@@ -12,4 +12,5 @@ mod faults;
 mod hardening;
 mod keys;
 mod shaping;
+mod token_for;
 mod zitadel_library;
