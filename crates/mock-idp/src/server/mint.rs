@@ -58,6 +58,6 @@ impl App {
             .access_token(&subject, None, &overrides)
             .map(|(token, _)| token)
             .map_err(refused)?;
-        crate::negative::apply(token, &spec.defects, cx.keys()).map_err(|err| MockIdpError::Refused(err.to_string()))
+        crate::negative::apply(token, &spec.defects, cx.keys()).map_err(MockIdpError::Defect)
     }
 }

@@ -1,6 +1,6 @@
 //! [`MockIdp::token_for`]: tokens through the real grants, sent to the server's own router.
 
-use super::{MockIdp, MockIdpError};
+use super::{HttpError, MockIdp, MockIdpError};
 use crate::b64;
 use axum::body::Body;
 use axum::body::Bytes;
@@ -40,8 +40,9 @@ impl MockIdp {
     /// are requested.
     ///
     /// # Errors
-    /// [`MockIdpError`] for an unknown user or client, a client without a user grant, or a
-    /// refusal by the endpoint (e.g. a disabled user).
+    /// [`MockIdpError::UnknownUser`], [`MockIdpError::UnknownClient`],
+    /// [`MockIdpError::NoUserGrant`], [`MockIdpError::LoginRefused`] (a disabled user) or
+    /// [`MockIdpError::Http`] (e.g. [`HttpError::Status`] for the token endpoint's refusal).
     pub async fn token_for(&self, username: &str, client_id: &str) -> Result<TokenSet, MockIdpError> {
         let realm = self.app.default_realm().to_owned();
         let cx = self
@@ -78,7 +79,9 @@ impl MockIdp {
             return self.token_request(&realm, &client, &form).await;
         }
         if !client.allows(GrantType::AuthorizationCode) {
-            return Err(MockIdpError::Refused(format!("client {client_id} has no user grant")));
+            return Err(MockIdpError::NoUserGrant {
+                client: client_id.to_owned(),
+            });
         }
         let redirect_uri = client.redirect_uris.first().cloned().unwrap_or_default();
         let verifier = b64::random_token(32);
@@ -148,15 +151,12 @@ impl MockIdp {
         let authorize = format!("{}?{query}", path_of(&self.endpoint_of(realm, Endpoint::Authorize)));
         let request = Request::get(authorize)
             .body(Body::empty())
-            .map_err(|err| MockIdpError::Refused(err.to_string()))?;
+            .map_err(HttpError::Request)?;
         let (status, _, page) = self.send(request).await?;
-        let html = String::from_utf8_lossy(&page);
-        let form = (status.is_success())
-            .then(|| crate::login::LoginForm::scrape(&html))
-            .flatten()
-            .ok_or_else(|| {
-                MockIdpError::Refused(format!("the authorization endpoint showed no login form ({status})"))
-            })?;
+        if !status.is_success() {
+            return Err(status_error(Endpoint::Authorize, status, &page));
+        }
+        let form = crate::login::LoginForm::scrape(&String::from_utf8_lossy(&page)).ok_or(HttpError::NoLoginForm)?;
         let body = form_urlencoded::Serializer::new(String::new())
             .extend_pairs([
                 ("request_id", form.request_id.as_str()),
@@ -168,39 +168,44 @@ impl MockIdp {
         let request = Request::post(path_of(&form.action))
             .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
             .body(Body::from(body))
-            .map_err(|err| MockIdpError::Refused(err.to_string()))?;
+            .map_err(HttpError::Request)?;
         let (status, headers, page) = self.send(request).await?;
-        let location = headers
+        let Some(location) = headers
             .get(header::LOCATION)
             .and_then(|value| value.to_str().ok())
             .and_then(|value| url::Url::parse(value).ok())
-            .ok_or_else(|| {
-                let html = String::from_utf8_lossy(&page);
-                let message = crate::login::LoginForm::message(&html).unwrap_or_default();
-                MockIdpError::Refused(format!(
-                    "the login page refused {} ({status}): {message}",
-                    user.username
-                ))
-            })?;
-        location
+        else {
+            return Err(
+                match crate::login::LoginForm::message(&String::from_utf8_lossy(&page)) {
+                    Some(message) => MockIdpError::LoginRefused {
+                        username: user.username.clone(),
+                        status: status.as_u16(),
+                        message,
+                    },
+                    None => status_error(Endpoint::Login, status, &page),
+                },
+            );
+        };
+        let code = location
             .query_pairs()
             .find(|(name, _)| name == "code")
-            .map(|(_, value)| value.into_owned())
-            .ok_or_else(|| MockIdpError::Refused(format!("no code in the redirect: {location}")))
+            .map(|(_, value)| value.into_owned());
+        code.ok_or_else(|| {
+            HttpError::NoCode {
+                location: location.to_string(),
+            }
+            .into()
+        })
     }
 
     /// Sends `request` to the server's router: status, headers and body (at most 1 MiB).
     async fn send(&self, request: Request<Body>) -> Result<(StatusCode, HeaderMap, Bytes), MockIdpError> {
-        let response = self
-            .router
-            .clone()
-            .oneshot(request)
-            .await
-            .map_err(|err| MockIdpError::Refused(err.to_string()))?;
+        let response = match self.router.clone().oneshot(request).await {
+            Ok(response) => response,
+            Err(never) => match never {},
+        };
         let (parts, body) = response.into_parts();
-        let bytes = axum::body::to_bytes(body, 1 << 20)
-            .await
-            .map_err(|err| MockIdpError::Refused(err.to_string()))?;
+        let bytes = axum::body::to_bytes(body, 1 << 20).await.map_err(HttpError::Body)?;
         Ok((parts.status, parts.headers, bytes))
     }
 
@@ -225,18 +230,23 @@ impl MockIdp {
                 body.append_pair("client_id", &client.id);
             }
         }
-        let request = request
-            .body(Body::from(body.finish()))
-            .map_err(|err| MockIdpError::Refused(err.to_string()))?;
+        let request = request.body(Body::from(body.finish())).map_err(HttpError::Request)?;
         let (status, _, bytes) = self.send(request).await?;
         if !status.is_success() {
-            return Err(MockIdpError::Refused(format!(
-                "{status}: {}",
-                String::from_utf8_lossy(&bytes)
-            )));
+            return Err(status_error(Endpoint::Token, status, &bytes));
         }
-        serde_json::from_slice(&bytes).map_err(|err| MockIdpError::Refused(err.to_string()))
+        serde_json::from_slice(&bytes).map_err(|err| HttpError::Json(err).into())
     }
+}
+
+/// An endpoint's unexpected answer.
+fn status_error(endpoint: Endpoint, status: StatusCode, body: &[u8]) -> MockIdpError {
+    HttpError::Status {
+        endpoint,
+        status: status.as_u16(),
+        body: String::from_utf8_lossy(body).into_owned(),
+    }
+    .into()
 }
 
 /// The path and query of an absolute URL (the router sees paths, not hosts).
