@@ -266,6 +266,35 @@ fn token_finds_a_server_under_its_public_url_path() {
     assert_eq!(claims_of(stdout.trim())["iss"], format!("{public_url}/realms/demo"));
 }
 
+/// `token --keys DIR` / `--fresh-keys` would not change the token (the running server signs
+/// it with its own keys): refused in one line with exit 2, before any server is asked. The
+/// environment variables stay `serve`'s: a shell exporting MOCK_IDP_KEYS still gets tokens.
+#[test]
+fn token_refuses_key_flags_since_the_server_signs_the_token() {
+    let (_server, lines) = serve(&[]);
+    let port = port_of(&lines);
+    for flag in [&["--keys", "fixtures/keys"][..], &["--fresh-keys"][..]] {
+        let mut args = vec!["token", "--port", &port, "--client", "service"];
+        args.extend_from_slice(flag);
+        let (code, stdout, stderr) = run(&args);
+        assert_eq!(code, 2, "{flag:?}: {stdout}{stderr}");
+        assert_eq!(stdout, "");
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+        assert!(
+            stderr.starts_with(&format!("mock-idp: token {} is refused: ", flag[0])),
+            "{stderr}"
+        );
+    }
+    let output = Command::new(BIN)
+        .args(["token", "--port", &port, "--client", "service"])
+        .env("MOCK_IDP_KEYS", "/nonexistent")
+        .env("MOCK_IDP_FRESH_KEYS", "true")
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert_eq!(String::from_utf8_lossy(&output.stdout).matches('.').count(), 2);
+}
+
 #[test]
 fn token_says_so_in_one_line_when_no_server_answers() {
     let free = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
