@@ -409,7 +409,8 @@ class MockIdp:
             raise MockIdpError("the server is not running")
         # No --keys: the running server signs the token with its own keys (`token` refuses it).
         world = ["--world", os.fspath(self.world)] if self.world is not None else []
-        stdout = self._run("token", "--provider", self.provider, *world, "--port", str(self.port), "--json", *args)
+        port = ["--port", str(self.port)]
+        stdout = self._run("token", "--provider", self.provider, *world, *port, "--json", *args)
         try:
             return TokenSet.from_json(json.loads(stdout))
         except json.JSONDecodeError as err:
