@@ -45,6 +45,7 @@ impl App {
             nonce: None,
             grant: None,
             login: None,
+            form: None,
         };
         let lifetime = spec.lifetime.unwrap_or(cx.realm.lifetimes.access_token);
         let mut claims = crate::negative::claims(&spec.defects, cx.now(), lifetime);
