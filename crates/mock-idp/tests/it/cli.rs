@@ -1,5 +1,6 @@
 //! The `mock-idp` command line: serve, token, keys, check-config, export; exit codes 0/1/2.
 
+use crate::support::claims as claims_of;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::process::{Child, Command, Stdio};
@@ -118,14 +119,6 @@ fn serve_imitates_the_provider_it_is_told() {
     assert!(issuer.ends_with("/realms/demo"), "{issuer}");
     let (status, body) = http_get(&format!("{issuer}/protocol/openid-connect/certs"));
     assert_eq!(status, 200, "{body}");
-}
-
-fn claims_of(token: &str) -> serde_json::Value {
-    use base64::Engine;
-    let payload = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(token.split('.').nth(1).unwrap())
-        .unwrap();
-    serde_json::from_slice(&payload).unwrap()
 }
 
 fn port_of(lines: &[String]) -> String {

@@ -1,16 +1,9 @@
 //! Issue 12 key controls over HTTP: publish-only keys, retirement, the signing algorithm per
 //! realm.
 
-use base64::Engine;
+use crate::support::header;
 use mock_idp::{Endpoint, KeyState, MockIdp, MockIdpError, SigningAlg, TokenSpec};
 use serde_json::Value;
-
-fn header(token: &str) -> Value {
-    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(token.split('.').next().unwrap())
-        .unwrap();
-    serde_json::from_slice(&bytes).unwrap()
-}
 
 async fn jwks_kids(idp: &MockIdp) -> Vec<(String, String)> {
     let set: Value = reqwest::get(idp.endpoint(Endpoint::Jwks))
