@@ -1,7 +1,7 @@
 //! Issue 12 key controls over HTTP: publish-only keys, retirement, the signing algorithm per
 //! realm.
 
-use crate::support::header;
+use crate::support::{header, json_of};
 use mock_idp::{Endpoint, KeyState, MockIdp, MockIdpError, SigningAlg, TokenSpec};
 use serde_json::Value;
 
@@ -26,19 +26,13 @@ async fn jwks_kids(idp: &MockIdp) -> Vec<(String, String)> {
 }
 
 async fn service_token(idp: &MockIdp) -> String {
-    let body: Value = reqwest::Client::new()
-        .post(idp.endpoint(Endpoint::Token))
-        .form(&[
-            ("grant_type", "client_credentials"),
-            ("client_id", "service"),
-            ("client_secret", "service-secret"),
-        ])
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let body: Value = json_of(reqwest::Client::new().post(idp.endpoint(Endpoint::Token)).form(&[
+        ("grant_type", "client_credentials"),
+        ("client_id", "service"),
+        ("client_secret", "service-secret"),
+    ]))
+    .await
+    .1;
     body["access_token"].as_str().unwrap().to_owned()
 }
 
