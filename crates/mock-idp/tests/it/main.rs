@@ -12,4 +12,6 @@ mod faults;
 mod hardening;
 mod keys;
 mod shaping;
+mod support;
+mod token_for;
 mod zitadel_library;
