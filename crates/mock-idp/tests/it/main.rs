@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod admin;
+mod admin_client_keys;
 mod admin_faults;
 mod admin_page;
 mod admin_world;
