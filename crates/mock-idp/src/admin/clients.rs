@@ -73,7 +73,7 @@ pub struct NewClient {
     #[serde(default)]
     #[schema(value_type = Option<String>)]
     pub access_token_format: Option<TokenFormat>,
-    /// `RS256`, `ES256` or `EdDSA`; the realm's when absent.
+    /// `RS256`, `ES256`, `EdDSA` or `PS256`; the realm's when absent.
     #[serde(default)]
     #[schema(value_type = Option<String>)]
     pub signing_alg: Option<SigningAlg>,

@@ -12,5 +12,6 @@ mod client_secret_jwt;
 mod faults;
 mod hardening;
 mod keys;
+mod ps256;
 mod shaping;
 mod zitadel_library;
