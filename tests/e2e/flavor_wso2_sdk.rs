@@ -6,22 +6,15 @@
 //! SDK source lines cited below are from the 0.1.8 sdist (`asgardeo_auth/…`).
 
 use crate::support::*;
-use mock_idp::{ManualClock, MockIdp, Provider, World};
+use mock_idp::{MockIdp, Provider, World};
 use reqwest::StatusCode;
 use serde_json::Value;
 
 async fn wso2() -> MockIdp {
-    MockIdp::builder()
-        .provider(Provider::Wso2)
-        .auto_approve(true)
-        .clock(ManualClock::at(T0))
+    fixed_builder(Provider::Wso2)
         .world(World::default_world().unwrap())
         .start()
         .await
-}
-
-fn at(idp: &MockIdp, path: &str) -> String {
-    format!("{}{path}", idp.uri())
 }
 
 /// The scope a token response or introspection answer carries, as a list.

@@ -149,7 +149,6 @@ impl App {
             state: state.clone(),
             realm,
             published,
-            form: None,
         })
     }
 
@@ -284,20 +283,9 @@ pub(crate) struct RealmCtx {
     /// The realm's facts as they were when the request started.
     pub(crate) realm: Arc<Realm>,
     pub(crate) published: Arc<Published>,
-    /// The token request's form, for mapping rules (set by `with_form`).
-    pub(crate) form: Option<Arc<crate::http::Params>>,
 }
 
 impl RealmCtx {
-    /// This view with the token request's form, which mapping rules may match on (a copy: the
-    /// form is bounded by the parser's limits).
-    pub(crate) fn with_form(&self, form: &crate::http::Params) -> RealmCtx {
-        RealmCtx {
-            form: Some(Arc::new(form.clone())),
-            ..self.clone()
-        }
-    }
-
     /// Where the realm is served.
     pub(crate) fn site(&self) -> &Site {
         &self.state.site

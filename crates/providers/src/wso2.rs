@@ -156,7 +156,7 @@ impl Flavor for Wso2 {
             Endpoint::Revoke => "/t/{realm}/oauth2/revoke",
             Endpoint::EndSession => "/t/{realm}/oidc/logout",
             // The mock does not imitate WSO2's device grant (`/oauth2/device_authorize`) yet.
-            Endpoint::DeviceAuthorization | Endpoint::DeviceVerification => return None,
+            Endpoint::DeviceAuthorization | Endpoint::DeviceVerification | Endpoint::ProfileAttributes => return None,
         })
     }
 
@@ -172,7 +172,7 @@ impl Flavor for Wso2 {
             Endpoint::Introspect => "/oauth2/introspect",
             Endpoint::Revoke => "/oauth2/revoke",
             Endpoint::EndSession => "/oidc/logout",
-            Endpoint::DeviceAuthorization | Endpoint::DeviceVerification => return None,
+            Endpoint::DeviceAuthorization | Endpoint::DeviceVerification | Endpoint::ProfileAttributes => return None,
         })
     }
 
@@ -203,7 +203,7 @@ impl Flavor for Wso2 {
             Endpoint::Introspect => &["/t/carbon.super/oauth2/introspect"],
             Endpoint::Revoke => &["/t/carbon.super/oauth2/revoke"],
             Endpoint::EndSession => &["/t/carbon.super/oidc/logout"],
-            Endpoint::DeviceAuthorization | Endpoint::DeviceVerification => &[],
+            Endpoint::DeviceAuthorization | Endpoint::DeviceVerification | Endpoint::ProfileAttributes => &[],
         }
     }
 

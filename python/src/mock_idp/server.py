@@ -407,7 +407,10 @@ class MockIdp:
     def _token(self, *args: str) -> TokenSet:
         if not self.running:
             raise MockIdpError("the server is not running")
-        stdout = self._run("token", *self._common_args(), "--port", str(self.port), "--json", *args)
+        # No --keys: the running server signs the token with its own keys (`token` refuses it).
+        world = ["--world", os.fspath(self.world)] if self.world is not None else []
+        port = ["--port", str(self.port)]
+        stdout = self._run("token", "--provider", self.provider, *world, *port, "--json", *args)
         try:
             return TokenSet.from_json(json.loads(stdout))
         except json.JSONDecodeError as err:

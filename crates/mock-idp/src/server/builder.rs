@@ -5,9 +5,9 @@ use crate::app::App;
 use crate::clock::{Clock, SystemClock};
 use crate::config::{Config, KeySource, WorldSource};
 use crate::endpoints;
-use crate::keys::{KeyMaterial, RealmKeys};
+use crate::keys::{KeyError, KeyMaterial, RealmKeys};
 use axum::Router;
-use providers::{Provider, World};
+use providers::{Provider, World, WorldError};
 use std::collections::BTreeMap;
 use std::net::{SocketAddr, TcpListener};
 use std::sync::{Arc, OnceLock};
@@ -302,16 +302,16 @@ fn default_public_url(address: SocketAddr, context_path: Option<&str>) -> String
 }
 
 fn default_world() -> Result<&'static World, MockIdpError> {
-    static WORLD: OnceLock<Result<World, String>> = OnceLock::new();
+    static WORLD: OnceLock<Result<World, Arc<WorldError>>> = OnceLock::new();
     WORLD
-        .get_or_init(|| World::default_world().map_err(|err| err.to_string()))
+        .get_or_init(|| World::default_world().map_err(Arc::new))
         .as_ref()
-        .map_err(|err| MockIdpError::Refused(err.clone()))
+        .map_err(|err| MockIdpError::EmbeddedWorld(err.clone()))
 }
 
 fn embedded_keys() -> Result<&'static RealmKeys, MockIdpError> {
-    static KEYS: OnceLock<Result<RealmKeys, String>> = OnceLock::new();
-    KEYS.get_or_init(|| RealmKeys::from_material(&KeyMaterial::embedded()).map_err(|err| err.to_string()))
+    static KEYS: OnceLock<Result<RealmKeys, Arc<KeyError>>> = OnceLock::new();
+    KEYS.get_or_init(|| RealmKeys::from_material(&KeyMaterial::embedded()).map_err(Arc::new))
         .as_ref()
-        .map_err(|err| MockIdpError::Refused(err.clone()))
+        .map_err(|err| MockIdpError::EmbeddedKeys(err.clone()))
 }

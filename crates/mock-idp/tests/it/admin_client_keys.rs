@@ -1,6 +1,7 @@
 //! A client's `private_key_jwt` keys (`jwks`) set, replaced and removed through the admin API,
 //! from the client's side: an EdDSA assertion at the token endpoint.
 
+use crate::support::{admin_url, json_of};
 use aws_lc_rs::rand::SystemRandom;
 use aws_lc_rs::signature::{Ed25519KeyPair, KeyPair as _};
 use base64::Engine;
@@ -33,29 +34,19 @@ fn assertion(key: &Ed25519KeyPair, kid: &str, client_id: &str, aud: &str, jti: &
 }
 
 async fn token(idp: &MockIdp, jwt: &str) -> (u16, Value) {
-    let response = reqwest::Client::new()
-        .post(idp.endpoint(Endpoint::Token))
-        .form(&[
-            ("grant_type", "client_credentials"),
-            ("client_assertion_type", ASSERTION_TYPE),
-            ("client_assertion", jwt),
-        ])
-        .send()
-        .await
-        .unwrap();
-    let status = response.status().as_u16();
-    (status, response.json().await.unwrap_or(Value::Null))
+    let request = reqwest::Client::new().post(idp.endpoint(Endpoint::Token)).form(&[
+        ("grant_type", "client_credentials"),
+        ("client_assertion_type", ASSERTION_TYPE),
+        ("client_assertion", jwt),
+    ]);
+    let (status, body) = json_of(request).await;
+    (status.as_u16(), body)
 }
 
 async fn admin(idp: &MockIdp, method: reqwest::Method, path: &str, body: Value) -> (u16, Value) {
-    let response = reqwest::Client::new()
-        .request(method, format!("{}/_mock/realms/demo/clients{path}", idp.uri()))
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    let status = response.status().as_u16();
-    (status, response.json().await.unwrap_or(Value::Null))
+    let url = admin_url(idp, &format!("/realms/demo/clients{path}"));
+    let (status, body) = json_of(reqwest::Client::new().request(method, url).json(&body)).await;
+    (status.as_u16(), body)
 }
 
 #[tokio::test]
@@ -101,12 +92,7 @@ async fn client_keys_created_replaced_and_removed_over_http_govern_private_key_j
         (401, Some("invalid_client")),
         "{body}"
     );
-    let view: Value = reqwest::get(format!("{}/_mock/realms/demo/clients/signer", idp.uri()))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let (_, view) = admin(&idp, reqwest::Method::GET, "/signer", Value::Null).await;
     assert_eq!(view["jwks"], Value::Null);
 }
 

@@ -14,4 +14,6 @@ mod hardening;
 mod keys;
 mod ps256;
 mod shaping;
+mod support;
+mod token_for;
 mod zitadel_library;

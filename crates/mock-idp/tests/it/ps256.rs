@@ -1,8 +1,7 @@
 //! PS256 signing keys per realm (issue 12): set through the admin route, the Rust API or the
 //! world file, and per client; discovery lists PS256 only while something signs with it.
 
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use crate::support::{client_credentials, header};
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use mock_idp::{Endpoint, KeyState, MockIdp, SigningAlg, World};
 use serde_json::{Value, json};
@@ -26,22 +25,10 @@ async fn advertised(idp: &MockIdp) -> Vec<String> {
         .collect()
 }
 
-async fn client_credentials(idp: &MockIdp, client: &str, secret: &str) -> String {
-    let body: Value = reqwest::Client::new()
-        .post(idp.endpoint(Endpoint::Token))
-        .basic_auth(client, Some(secret))
-        .form(&[("grant_type", "client_credentials")])
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+/// A client-credentials access token of `client`.
+async fn access_token(idp: &MockIdp, client: &str, secret: &str) -> String {
+    let body: Value = client_credentials(idp, client, secret).await.json().await.unwrap();
     body["access_token"].as_str().unwrap().to_owned()
-}
-
-fn header(jwt: &str) -> Value {
-    serde_json::from_slice(&URL_SAFE_NO_PAD.decode(jwt.split('.').next().unwrap()).unwrap()).unwrap()
 }
 
 /// Verifies `jwt` with jsonwebtoken (an independent PS256 implementation) against the JWK of
@@ -85,7 +72,7 @@ async fn the_admin_route_switches_a_realm_to_ps256_and_back() {
         .status();
     assert_eq!(status, 204);
     assert_eq!(advertised(&idp).await, ["RS256", "ES256", "EdDSA", "PS256"]);
-    let token = client_credentials(&idp, "service", "service-secret").await;
+    let token = access_token(&idp, "service", "service-secret").await;
     assert_eq!(header(&token)["alg"], "PS256");
     verify_ps256(&idp, &token).await;
     let kid = header(&token)["kid"].as_str().unwrap().to_owned();
@@ -105,7 +92,7 @@ async fn the_admin_route_switches_a_realm_to_ps256_and_back() {
         .status();
     assert_eq!(status, 204);
     assert!(!advertised(&idp).await.contains(&"PS256".to_owned()), "unused again");
-    let back = client_credentials(&idp, "service", "service-secret").await;
+    let back = access_token(&idp, "service", "service-secret").await;
     assert_eq!(header(&back)["alg"], "RS256");
     verify_ps256(&idp, &token).await; // its key stays published, retired
     let retired = idp
@@ -132,7 +119,7 @@ async fn a_world_realm_or_a_client_signing_with_ps256_gets_its_key() {
     let world = World::from_toml_str(&text, "ps256.toml").unwrap();
     let idp = MockIdp::builder().world(world).start().await;
     assert!(advertised(&idp).await.contains(&"PS256".to_owned()));
-    let token = client_credentials(&idp, "service", "service-secret").await;
+    let token = access_token(&idp, "service", "service-secret").await;
     assert_eq!(header(&token)["alg"], "PS256");
     verify_ps256(&idp, &token).await;
 
@@ -146,15 +133,15 @@ async fn a_world_realm_or_a_client_signing_with_ps256_gets_its_key() {
         .unwrap();
     assert_eq!(response.status(), 200);
     assert!(advertised(&idp).await.contains(&"PS256".to_owned()));
-    let token = client_credentials(&idp, "service", "service-secret").await;
+    let token = access_token(&idp, "service", "service-secret").await;
     assert_eq!(header(&token)["alg"], "PS256");
     verify_ps256(&idp, &token).await;
-    let other = client_credentials(&idp, "api", "api-secret").await;
+    let other = access_token(&idp, "api", "api-secret").await;
     assert_eq!(header(&other)["alg"], "RS256", "other clients keep the realm's");
 
     idp.admin().reset();
     assert!(!advertised(&idp).await.contains(&"PS256".to_owned()), "as loaded");
     idp.set_signing_alg("demo", Some(SigningAlg::PS256)).unwrap();
-    let token = client_credentials(&idp, "api", "api-secret").await;
+    let token = access_token(&idp, "api", "api-secret").await;
     verify_ps256(&idp, &token).await;
 }
