@@ -199,13 +199,14 @@ impl MockIdpBuilder {
             (None, None) => default_world()?.clone(),
         };
         let mut keys = BTreeMap::new();
-        for name in world.realms.keys() {
+        for (name, realm) in &world.realms {
             let is_default = *name == world.default_realm;
             let realm_keys = match (&self.config.keys, is_default) {
                 (KeySource::Embedded, true) => embedded_keys()?.clone(),
                 (source, _) => RealmKeys::from_material(&source.material(name, is_default)?)?,
             };
-            keys.insert(name.clone(), realm_keys);
+            // A realm or client of the world that signs with PS256 gets its key now.
+            keys.insert(name.clone(), realm_keys.fitted_for(realm, None)?);
         }
         let clock = self.clock.unwrap_or_else(|| Arc::new(SystemClock));
         let log_capacity = self.config.request_log_entries;

@@ -428,3 +428,74 @@ fn concurrent_admin_changes_racing_token_requests_lose_nothing_and_corrupt_nothi
     }
     assert_eq!(idp.admin().users("demo").unwrap().len(), 3 + ROUNDS * WRITERS);
 }
+
+/// A revocation is a promise that the token never works again (RFC 7009 §2.2), and a reset
+/// forgets the grants issued before it: neither may bring a token back to life. Failed before
+/// the fix: the revoked client-credentials JWT introspected `active: true` after the reset.
+#[tokio::test]
+async fn a_reset_brings_no_revoked_or_forgotten_token_back_to_life() {
+    let idp = MockIdp::start().await;
+    let http = reqwest::Client::new();
+    let introspect = |token: String| {
+        http.post(idp.endpoint(Endpoint::Introspect))
+            .basic_auth("api", Some("api-secret"))
+            .form(&[("token", token)])
+            .send()
+    };
+    let active = |body: Value| body["active"].as_bool().unwrap();
+    let revoked: Value = client_credentials(&idp, "service", "service-secret")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let revoked = revoked["access_token"].as_str().unwrap().to_owned();
+    let kept: Value = client_credentials(&idp, "service", "service-secret")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let kept = kept["access_token"].as_str().unwrap().to_owned();
+    assert_ne!(revoked, kept);
+    let user: Value = password_grant(&idp, "alice", "alice-password", "openid email")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let user = user["access_token"].as_str().unwrap().to_owned();
+    let revocation = http
+        .post(idp.endpoint(Endpoint::Revoke))
+        .basic_auth("service", Some("service-secret"))
+        .form(&[("token", revoked.as_str()), ("token_type_hint", "access_token")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(revocation.status(), StatusCode::OK);
+    for (token, expected) in [(&revoked, false), (&kept, true), (&user, true)] {
+        let body: Value = introspect(token.clone()).await.unwrap().json().await.unwrap();
+        assert_eq!(active(body), expected, "before the reset: {token}");
+    }
+
+    idp.admin().reset();
+
+    let body: Value = introspect(revoked.clone()).await.unwrap().json().await.unwrap();
+    assert!(!active(body), "a revoked token stays revoked across a reset");
+    let body: Value = introspect(user.clone()).await.unwrap().json().await.unwrap();
+    assert!(!active(body), "the user's grant was forgotten, so is its access token");
+    let body: Value = introspect(kept.clone()).await.unwrap().json().await.unwrap();
+    assert!(
+        active(body),
+        "a self-contained client-credentials JWT nobody revoked is signed by the loaded keys and holds no state"
+    );
+    let fresh: Value = client_credentials(&idp, "service", "service-secret")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let body: Value = introspect(fresh["access_token"].as_str().unwrap().to_owned())
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(active(body), "tokens issued after the reset work");
+}
