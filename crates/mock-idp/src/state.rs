@@ -404,20 +404,18 @@ impl Store {
     /// attribute (the admin reset). Family ids keep counting up, so a token of a forgotten
     /// family never matches a new one.
     ///
-    /// No access token comes back to life: every access-token id the store knew (revoked by
-    /// itself, or issued into a family that the reset forgets) stays revoked until the token
-    /// would have expired anyway. A revocation promised the test the token never works again
-    /// (RFC 7009 §2.2), and a forgotten grant's tokens die with it, as its refresh and opaque
-    /// tokens do.
+    /// No access token comes back to life: every access-token id the store knew keeps its
+    /// entry until the token would have expired anyway. One revoked by itself stays revoked (a
+    /// revocation promised the test the token never works again, RFC 7009 §2.2); one issued
+    /// into a family that the reset forgets keeps that family's id, which is no longer live, so
+    /// it dies with its grant as the grant's refresh and opaque tokens do. A byte-identical
+    /// token issued again after the reset (no `jti`, same second) joins a new, live family and
+    /// is live, as identical tokens of independent grants are.
     pub(crate) fn clear(&self) {
         let mut inner = self.lock();
         let mut fresh = Inner::new(inner.max_entries);
         fresh.next_family = inner.next_family;
         fresh.access = std::mem::take(&mut inner.access);
-        for entry in fresh.access.values_mut() {
-            entry.revoked = true;
-            entry.families.clear();
-        }
         *inner = fresh;
     }
 

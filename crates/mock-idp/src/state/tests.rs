@@ -170,6 +170,27 @@ fn identical_tokens_of_independent_grants_do_not_share_fate() {
     assert!(store.is_revoked("same-hash"));
 }
 
+/// A reset forgets grants, and their tokens die with them; but a byte-identical token issued
+/// again after the reset (App ID's carry no `jti`: same user, client and second) belongs to a
+/// new, live grant and is live, as identical tokens of independent grants are.
+#[test]
+fn a_token_issued_again_after_a_reset_is_live_and_the_forgotten_one_stays_dead() {
+    let store = Store::default();
+    let before = store.new_family(owner(None), 100, 0);
+    store.add_access(before, "same-hash", 100).unwrap();
+    store.add_access(before, "only-before", 100).unwrap();
+    store.revoke_access("revoked", 100);
+    store.clear();
+    assert!(store.is_revoked("only-before"), "a forgotten grant's token stays dead");
+    assert!(store.is_revoked("revoked"), "a revoked token stays revoked");
+    let after = store.new_family(owner(None), 100, 0);
+    store.add_access(after, "same-hash", 100).unwrap();
+    assert!(
+        !store.is_revoked("same-hash"),
+        "the token issued after the reset is live"
+    );
+}
+
 #[test]
 fn ending_a_session_revokes_its_families() {
     let store = Store::default();
