@@ -27,6 +27,8 @@ class Settings:
     domain: str
     client_id: str
     client_secret: str
+    #: Seconds to wait for ZITADEL's answer before giving up (503).
+    timeout: float = 5.0
 
     @classmethod
     def from_env(cls) -> "Settings":
@@ -57,7 +59,7 @@ class ZitadelIntrospectTokenValidator(IntrospectTokenValidator):
                 f"{self.settings.domain}/oauth/v2/introspect",
                 data={"token": token_string, "token_type_hint": "access_token"},
                 auth=(self.settings.client_id, self.settings.client_secret),
-                timeout=5,
+                timeout=self.settings.timeout,
             )
             response.raise_for_status()
             return response.json()

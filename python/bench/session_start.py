@@ -4,6 +4,9 @@ Ours: ``MockIdp("keycloak").start()`` (check-config, serve --port 0, banner, dis
 then ``token_for("alice", "web-app")`` (one ``mock-idp token`` run), then stop.
 NanoIDP (``--nanoidp BIN --nanoidp-config DIR``): ``nanoidp --port P --config DIR`` on a free
 port, discovery polled every 5 ms until it answers, then one password grant; then terminate.
+NanoIDP writes its generated keys (a private key included) under ``keys/`` of its working
+directory: it runs in a fresh temporary directory, removed after each round, so that nothing
+lands in the checkout.
 
     python bench/session_start.py [--rounds 20] [--nanoidp PATH --nanoidp-config DIR]
 """
@@ -13,9 +16,11 @@ from __future__ import annotations
 import argparse
 import base64
 import json
+import os
 import socket
 import statistics
 import subprocess
+import tempfile
 import time
 import urllib.error
 import urllib.parse
@@ -47,11 +52,14 @@ def nanoidp(binary: str, config: str) -> tuple[float, float]:
     """As `ours`, for NanoIDP."""
     port = free_port()
     base = f"http://127.0.0.1:{port}"
+    workdir = tempfile.TemporaryDirectory(prefix="nanoidp-bench-")
+    config = os.path.abspath(config)
     began = time.perf_counter()
     process = subprocess.Popen(
         [binary, "--port", str(port), "--host", "127.0.0.1", "--config", config],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
+        cwd=workdir.name,
     )
     try:
         deadline = began + 30
@@ -77,6 +85,7 @@ def nanoidp(binary: str, config: str) -> tuple[float, float]:
     finally:
         process.terminate()
         process.wait(timeout=10)
+        workdir.cleanup()
 
 
 def report(name: str, samples: list[tuple[float, float]]) -> float:

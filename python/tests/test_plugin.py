@@ -202,3 +202,33 @@ def test_default(mock_idp):
     assert again["pid"] == shop["pid"]
     assert default["issuer"].endswith("/realms/demo")
     assert default["pid"] != shop["pid"]
+
+
+def test_what_one_test_changes_through_the_admin_api_is_gone_in_the_next(run) -> None:
+    # Same server (same pid) for both tests; the fixture resets it in between.
+    result, out = run(
+        """
+from conftest import record
+from mock_idp import Fault
+
+def test_changes(mock_idp):
+    mock_idp.admin.users.create("zoe", "zoe-pw")
+    mock_idp.admin.faults.add("jwks", Fault.outage())
+    mock_idp.admin.clock.advance(3600)
+    mock_idp.admin.claims.queue({"tenant": "acme"})
+    record("changes", mock_idp, users=[u.username for u in mock_idp.admin.users.list()],
+           faults=len(mock_idp.admin.faults.list()))
+
+def test_next(mock_idp):
+    record("next", mock_idp, users=[u.username for u in mock_idp.admin.users.list()],
+           faults=len(mock_idp.admin.faults.list()), offset=mock_idp.admin.clock.get().offset_seconds,
+           queued=len(mock_idp.admin.claims.list()))
+"""
+    )
+    result.assert_outcomes(passed=2)
+    changes, after = seen(out, "changes"), seen(out, "next")
+    assert changes["pid"] == after["pid"]
+    assert "zoe" in changes["users"]
+    assert changes["faults"] == 1
+    assert "zoe" not in after["users"]
+    assert (after["faults"], after["offset"], after["queued"]) == (0, 0, 0)

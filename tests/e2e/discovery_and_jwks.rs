@@ -3,20 +3,16 @@
 
 use crate::support::*;
 use insta::assert_json_snapshot;
-use mock_idp::{Endpoint, ManualClock, MockIdp};
+use mock_idp::{Endpoint, MockIdp};
 use serde_json::{Value, json};
 
 async fn fixed_idp() -> MockIdp {
-    MockIdp::builder()
-        .auto_approve(true)
-        .clock(ManualClock::at(T0))
-        .start()
-        .await
+    fixed(mock_idp::Provider::Generic).await
 }
 
 /// Replaces the server's base URL (random port) by a stable one.
 fn stable(idp: &MockIdp, value: Value) -> Value {
-    serde_json::from_str(&value.to_string().replace(idp.uri(), "http://mock-idp")).unwrap()
+    stable_as(idp, value, "http://mock-idp")
 }
 
 #[tokio::test]

@@ -5,17 +5,12 @@
 
 use crate::support::*;
 use insta::assert_json_snapshot;
-use mock_idp::{ManualClock, MockIdp, Provider};
+use mock_idp::{MockIdp, Provider};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 async fn appid() -> MockIdp {
-    MockIdp::builder()
-        .provider(Provider::AppId)
-        .auto_approve(true)
-        .clock(ManualClock::at(T0))
-        .start()
-        .await
+    fixed(Provider::AppId).await
 }
 
 /// `{oAuthServerUrl}/{path}` with the tenant `demo`.
@@ -24,12 +19,7 @@ fn oauth(idp: &MockIdp, path: &str) -> String {
 }
 
 fn stable(idp: &MockIdp, value: Value) -> Value {
-    serde_json::from_str(
-        &value
-            .to_string()
-            .replace(idp.uri(), "https://us-south.appid.cloud.ibm.com"),
-    )
-    .unwrap()
+    stable_as(idp, value, "https://us-south.appid.cloud.ibm.com")
 }
 
 /// A code for `client` through `/authorization` (auto-approved by `login_hint`).

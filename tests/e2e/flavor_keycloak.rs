@@ -4,17 +4,12 @@
 
 use crate::support::*;
 use insta::assert_json_snapshot;
-use mock_idp::{ManualClock, MockIdp, Provider};
+use mock_idp::{MockIdp, Provider};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 async fn keycloak() -> MockIdp {
-    MockIdp::builder()
-        .provider(Provider::Keycloak)
-        .auto_approve(true)
-        .clock(ManualClock::at(T0))
-        .start()
-        .await
+    fixed(Provider::Keycloak).await
 }
 
 /// `{base}/realms/demo/protocol/openid-connect/{path}`, as a Keycloak tutorial writes it.
@@ -23,7 +18,7 @@ fn oidc(idp: &MockIdp, path: &str) -> String {
 }
 
 fn stable(idp: &MockIdp, value: Value) -> Value {
-    serde_json::from_str(&value.to_string().replace(idp.uri(), "http://keycloak")).unwrap()
+    stable_as(idp, value, "http://keycloak")
 }
 
 async fn password_tokens(idp: &MockIdp, user: &str, password: &str) -> Reply {

@@ -4,30 +4,20 @@
 
 use crate::support::*;
 use insta::assert_json_snapshot;
-use mock_idp::{ManualClock, MockIdp, Provider, World};
+use mock_idp::{MockIdp, Provider, World};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 async fn wso2_with(world: World) -> MockIdp {
-    MockIdp::builder()
-        .provider(Provider::Wso2)
-        .auto_approve(true)
-        .clock(ManualClock::at(T0))
-        .world(world)
-        .start()
-        .await
+    fixed_builder(Provider::Wso2).world(world).start().await
 }
 
 async fn wso2() -> MockIdp {
     wso2_with(World::default_world().unwrap()).await
 }
 
-fn at(idp: &MockIdp, path: &str) -> String {
-    format!("{}{path}", idp.uri())
-}
-
 fn stable(idp: &MockIdp, value: Value) -> Value {
-    serde_json::from_str(&value.to_string().replace(idp.uri(), "https://localhost:9443")).unwrap()
+    stable_as(idp, value, "https://localhost:9443")
 }
 
 async fn code_flow(idp: &MockIdp, prefix: &str) -> Value {

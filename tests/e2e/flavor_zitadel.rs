@@ -11,20 +11,11 @@ use serde_json::{Value, json};
 const ROLES: &str = "urn:zitadel:iam:org:project:roles";
 
 async fn zitadel() -> MockIdp {
-    MockIdp::builder()
-        .provider(Provider::Zitadel)
-        .auto_approve(true)
-        .clock(ManualClock::at(T0))
-        .start()
-        .await
-}
-
-fn at(idp: &MockIdp, path: &str) -> String {
-    format!("{}{path}", idp.uri())
+    fixed(Provider::Zitadel).await
 }
 
 fn stable(idp: &MockIdp, value: Value) -> Value {
-    serde_json::from_str(&value.to_string().replace(idp.uri(), "http://zitadel")).unwrap()
+    stable_as(idp, value, "http://zitadel")
 }
 
 async fn web_code_flow(idp: &MockIdp, user: &str) -> Value {

@@ -226,3 +226,27 @@ pub async fn verify_rs256_raw(jwks_url: &str, token: &str) -> Value {
         .expect("signature verifies");
     claims_of(token)
 }
+
+/// A server imitating `provider` with its clock at [`T0`] (reproducible tokens and snapshots)
+/// that logs in the user named by `login_hint` without a login page.
+pub async fn fixed(provider: mock_idp::Provider) -> MockIdp {
+    fixed_builder(provider).start().await
+}
+
+/// The builder of [`fixed`], for a test that sets more (a world, …).
+pub fn fixed_builder(provider: mock_idp::Provider) -> mock_idp::MockIdpBuilder {
+    MockIdp::builder()
+        .provider(provider)
+        .auto_approve(true)
+        .clock(mock_idp::ManualClock::at(T0))
+}
+
+/// `{uri}{path}`: a path as a provider's docs write it, on this server.
+pub fn at(idp: &MockIdp, path: &str) -> String {
+    format!("{}{path}", idp.uri())
+}
+
+/// `value` with the server's random base URI replaced by `placeholder`, for snapshots.
+pub fn stable_as(idp: &MockIdp, value: Value, placeholder: &str) -> Value {
+    serde_json::from_str(&value.to_string().replace(idp.uri(), placeholder)).unwrap()
+}

@@ -12,54 +12,22 @@ Needs: the mock-idp binary (MOCK_IDP_BIN, default target/debug/mock-idp; build i
 """
 
 import json
-import os
-import queue
-import subprocess
-import threading
 from html.parser import HTMLParser
-from pathlib import Path
 from urllib.parse import parse_qs, urljoin, urlsplit
 
 import pytest
 import requests
 
-ROOT = Path(__file__).resolve().parents[2]
 CALLBACK = "http://127.0.0.1:5000/callback"
 AFTER_LOGOUT = "http://127.0.0.1:5000/"
 ALICE_ID = "7f2a1c3e-5b4d-4e6f-8a9b-0c1d2e3f4a5b"
-START_TIMEOUT = 30
 
 
 @pytest.fixture(scope="module")
-def mock_idp():
+def mock_idp(serve_mock_idp):
     """`mock-idp serve --provider wso2 --port 0` with the default world; yields its base URL."""
-    binary = os.environ.get("MOCK_IDP_BIN", str(ROOT / "target" / "debug" / "mock-idp"))
-    if not Path(binary).is_file():
-        pytest.fail(f"{binary} is missing: run `cargo build -p mock-idp` (or set MOCK_IDP_BIN)")
-    process = subprocess.Popen(
-        [binary, "serve", "--provider", "wso2", "--port", "0"],
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    lines = queue.Queue()
-    threading.Thread(target=lambda: [lines.put(line) for line in process.stdout], daemon=True).start()
-    try:
-        while True:
-            line = lines.get(timeout=START_TIMEOUT)
-            if line.startswith("mock-idp listening on "):
-                yield "http://" + line.split()[-1]
-                break
-    except queue.Empty:
-        pytest.fail(f"mock-idp printed no address within {START_TIMEOUT} s")
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+    with serve_mock_idp("--provider", "wso2") as base:
+        yield base
 
 
 class FormReader(HTMLParser):

@@ -7,59 +7,18 @@ Needs: the mock-idp binary (MOCK_IDP_BIN, default target/debug/mock-idp) and req
 """
 
 import json
-import os
-import queue
-import subprocess
-import threading
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 import requests
 
 ROOT = Path(__file__).resolve().parents[2]
-START_TIMEOUT = 30
 ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 
 
-@contextmanager
-def serve(provider, world=None):
-    """`mock-idp serve --provider <provider> --port 0` with the default world; yields its base URL."""
-    binary = os.environ.get("MOCK_IDP_BIN", str(ROOT / "target" / "debug" / "mock-idp"))
-    if not Path(binary).is_file():
-        pytest.fail(f"{binary} is missing: run `cargo build -p mock-idp` (or set MOCK_IDP_BIN)")
-    args = [binary, "serve", "--provider", provider, "--port", "0"]
-    if world is not None:
-        args += ["--world", str(world)]
-    process = subprocess.Popen(
-        args,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    lines = queue.Queue()
-    threading.Thread(target=lambda: [lines.put(line) for line in process.stdout], daemon=True).start()
-    try:
-        while True:
-            line = lines.get(timeout=START_TIMEOUT)
-            if line.startswith("mock-idp listening on "):
-                yield "http://" + line.split()[-1]
-                break
-    except queue.Empty:
-        pytest.fail(f"mock-idp printed no address within {START_TIMEOUT} s")
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
 @pytest.fixture(scope="module")
-def discovery():
-    with serve("generic") as base:
+def discovery(serve_mock_idp):
+    with serve_mock_idp("--provider", "generic") as base:
         yield requests.get(base + "/demo/.well-known/openid-configuration", timeout=10).json()
 
 
@@ -119,7 +78,7 @@ def rsa_jwk(private_key):
     return {"kty": "RSA", "kid": "authlib", "n": b64(numbers.n), "e": b64(numbers.e)}
 
 
-def test_authlib_private_key_jwt_against_the_registered_key(tmp_path):
+def test_authlib_private_key_jwt_against_the_registered_key(tmp_path, serve_mock_idp):
     from authlib.integrations.requests_client import OAuth2Session
     from authlib.oauth2.rfc7523 import PrivateKeyJWT, private_key_jwt_sign
     from cryptography.hazmat.primitives import serialization
@@ -135,7 +94,7 @@ def test_authlib_private_key_jwt_against_the_registered_key(tmp_path):
     jwks = json.dumps({"keys": [rsa_jwk(key)]})
     (tmp_path / "world.toml").write_text(world.replace(header, f"{header}jwks = '{jwks}'\n", 1))
 
-    with serve("generic", tmp_path / "world.toml") as base:
+    with serve_mock_idp("--provider", "generic", "--world", tmp_path / "world.toml") as base:
         metadata = requests.get(base + "/demo/.well-known/openid-configuration", timeout=10).json()
         url = metadata["token_endpoint"]
         # Authlib's documented use: the private key in the secret's place, RS256 by default.

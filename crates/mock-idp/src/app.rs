@@ -149,7 +149,6 @@ impl App {
             state: state.clone(),
             realm,
             published,
-            form: None,
         })
     }
 
@@ -172,9 +171,27 @@ impl App {
             return Err(RealmUpdateError::Renamed(name.to_owned()).into());
         }
         next.validate().map_err(RealmUpdateError::Invalid)?;
+        // Keys before facts: a request that sees the edited realm also sees its keys.
+        self.add_missing_keys(state, &next).map_err(RealmUpdateError::Keys)?;
         *slot = Arc::new(next);
         drop(slot);
         self.republish(state);
+        Ok(())
+    }
+
+    /// Fits the realm's active keys to what `realm` signs with ([`RealmKeys::fitted_for`]:
+    /// PS256 the first time a client is set to it). Called with the realm's write lock held;
+    /// the realm's requests wait for the key's generation, once.
+    fn add_missing_keys(&self, state: &RealmState, realm: &Realm) -> Result<(), crate::keys::KeyError> {
+        let mut slot = state.published.write().unwrap_or_else(PoisonError::into_inner);
+        if slot.keys.fits(realm, slot.signing_alg) {
+            return Ok(());
+        }
+        let keys = slot.keys.fitted_for(realm, slot.signing_alg)?;
+        let mut next = publish(self.provider, &state.site, realm, keys);
+        next.stale_jwks = slot.stale_jwks.clone();
+        next.signing_alg = slot.signing_alg;
+        *slot = Arc::new(next);
         Ok(())
     }
 
@@ -233,6 +250,9 @@ pub(crate) enum RealmUpdateError {
     /// The edited realm breaks a rule of the world model.
     #[error("the edited realm is invalid")]
     Invalid(#[source] providers::WorldError),
+    /// A key for an algorithm the edited realm signs with could not be generated.
+    #[error("no key could be generated for the edited realm")]
+    Keys(#[source] crate::keys::KeyError),
 }
 
 fn publish(provider: Provider, site: &Site, realm: &Realm, keys: RealmKeys) -> Published {
@@ -263,20 +283,9 @@ pub(crate) struct RealmCtx {
     /// The realm's facts as they were when the request started.
     pub(crate) realm: Arc<Realm>,
     pub(crate) published: Arc<Published>,
-    /// The token request's form, for mapping rules (set by `with_form`).
-    pub(crate) form: Option<Arc<crate::http::Params>>,
 }
 
 impl RealmCtx {
-    /// This view with the token request's form, which mapping rules may match on (a copy: the
-    /// form is bounded by the parser's limits).
-    pub(crate) fn with_form(&self, form: &crate::http::Params) -> RealmCtx {
-        RealmCtx {
-            form: Some(Arc::new(form.clone())),
-            ..self.clone()
-        }
-    }
-
     /// Where the realm is served.
     pub(crate) fn site(&self) -> &Site {
         &self.state.site

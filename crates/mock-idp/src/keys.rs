@@ -1,7 +1,7 @@
 //! Signing keys: parsed once at start, published as a JWK set, rotated on request.
 //!
 //! Each realm holds one key per algorithm (RSA 2048 for RS256, P-256 for ES256, Ed25519 for
-//! EdDSA). Private keys are parsed into aws-lc-rs key pairs once, so the token endpoint never
+//! EdDSA; a second RSA 2048 key for PS256 once the realm signs with it). Private keys are parsed into aws-lc-rs key pairs once, so the token endpoint never
 //! re-parses a key per token. Key material is generated, converted and exported with `rsa`
 //! (RSA) and aws-lc-rs (EC, Ed25519); `kid` is the RFC 7638 thumbprint of the public key.
 
@@ -49,7 +49,7 @@ impl SigningKey {
             reason: reason.to_owned(),
         };
         let (pair, public, members) = match alg {
-            SigningAlg::RS256 => {
+            SigningAlg::RS256 | SigningAlg::PS256 => {
                 let pair = aws_lc_rs::rsa::KeyPair::from_pkcs8(der).map_err(|err| invalid(&err.to_string()))?;
                 if pair.public_modulus_len() * 8 < 2048 {
                     return Err(invalid("RSA keys must have at least 2048 bits"));
@@ -123,13 +123,12 @@ impl SigningKey {
         match &self.pair {
             Pair::Rsa(pair) => {
                 let mut signature = vec![0u8; pair.public_modulus_len()];
-                pair.sign(
-                    &signature::RSA_PKCS1_SHA256,
-                    &SystemRandom::new(),
-                    message,
-                    &mut signature,
-                )
-                .map_err(|_| failed())?;
+                let padding: &'static dyn signature::RsaEncoding = match self.alg {
+                    SigningAlg::PS256 => &signature::RSA_PSS_SHA256,
+                    _ => &signature::RSA_PKCS1_SHA256,
+                };
+                pair.sign(padding, &SystemRandom::new(), message, &mut signature)
+                    .map_err(|_| failed())?;
                 Ok(signature)
             }
             Pair::Ec(pair) => pair
@@ -144,6 +143,7 @@ impl SigningKey {
     pub(crate) fn verify(&self, message: &[u8], signature: &[u8]) -> bool {
         let algorithm: &dyn signature::VerificationAlgorithm = match self.alg {
             SigningAlg::RS256 => &signature::RSA_PKCS1_2048_8192_SHA256,
+            SigningAlg::PS256 => &signature::RSA_PSS_2048_8192_SHA256,
             SigningAlg::ES256 => &signature::ECDSA_P256_SHA256_FIXED,
             SigningAlg::EdDSA => &signature::ED25519,
         };
@@ -282,6 +282,76 @@ impl RealmKeys {
         self.retired.iter().filter_map(|retired| retired.until).min()
     }
 
+    /// The algorithms `realm` signs with: its own, `run_time` (set over it) and its clients',
+    /// each once.
+    fn used_by(realm: &providers::Realm, run_time: Option<SigningAlg>) -> Vec<SigningAlg> {
+        let mut used: Vec<SigningAlg> = std::iter::once(realm.signing_alg)
+            .chain(run_time)
+            .chain(realm.clients.values().filter_map(|client| client.signing_alg))
+            .collect();
+        used.sort();
+        used.dedup();
+        used
+    }
+
+    /// Whether [`RealmKeys::fitted_for`] would change anything: an algorithm `realm` signs with
+    /// has no active key, or an active key beyond the built-in ones is no longer used.
+    pub(crate) fn fits(&self, realm: &providers::Realm, run_time: Option<SigningAlg>) -> bool {
+        let used = RealmKeys::used_by(realm, run_time);
+        used.iter().all(|alg| self.signer(*alg).is_some())
+            && self
+                .active
+                .iter()
+                .all(|key| SigningAlg::BUILT_IN.contains(&key.alg()) || used.contains(&key.alg()))
+    }
+
+    /// Fitted to what `realm` signs with: a fresh active key for each algorithm it uses and has
+    /// none for (PS256 on first use; RSA generation takes tens of milliseconds), and an active
+    /// key beyond the built-in ones that nothing uses any more retired (still published until
+    /// retired, so its tokens verify; discovery stops listing its algorithm).
+    pub(crate) fn fitted_for(
+        &self,
+        realm: &providers::Realm,
+        run_time: Option<SigningAlg>,
+    ) -> Result<RealmKeys, KeyError> {
+        let used = RealmKeys::used_by(realm, run_time);
+        let mut next = self.clone();
+        let (kept, unused): (Vec<_>, Vec<_>) = next
+            .active
+            .drain(..)
+            .partition(|key| SigningAlg::BUILT_IN.contains(&key.alg()) || used.contains(&key.alg()));
+        next.active = kept;
+        for key in unused.into_iter().rev() {
+            next.retired.insert(0, Retired { key, until: None });
+        }
+        next.retired.truncate(MAX_RETIRED);
+        for alg in used {
+            if next.signer(alg).is_none() {
+                next = next.with_active(generate_key(alg)?);
+            }
+        }
+        Ok(next)
+    }
+
+    /// With `key` signing for its algorithm. The active key it replaces, if any, stays
+    /// published as retired until retired (as after a rotation without an overlap).
+    pub(crate) fn with_active(&self, key: SigningKey) -> RealmKeys {
+        let mut next = self.clone();
+        if let Some(at) = next.active.iter().position(|active| active.alg() == key.alg()) {
+            let replaced = next.active.remove(at);
+            next.retired.insert(
+                0,
+                Retired {
+                    key: replaced,
+                    until: None,
+                },
+            );
+            next.retired.truncate(MAX_RETIRED);
+        }
+        next.active.push(Arc::new(key));
+        next
+    }
+
     /// Without the retired or publish-only key `kid`; an active key cannot be retired.
     pub(crate) fn without(&self, kid: &str) -> Result<RealmKeys, KeyError> {
         if self.active.iter().any(|key| key.kid() == kid) {
@@ -362,6 +432,8 @@ mod tests {
     #[test]
     fn each_embedded_key_signs_and_verifies_and_rejects_a_tampered_message() {
         let keys = RealmKeys::from_material(&KeyMaterial::embedded()).unwrap();
+        assert_eq!(keys.algs(), SigningAlg::BUILT_IN);
+        let keys = keys.with_active(generate_key(SigningAlg::PS256).unwrap());
         assert_eq!(keys.algs(), SigningAlg::ALL);
         for alg in SigningAlg::ALL {
             let key = keys.signer(alg).unwrap();

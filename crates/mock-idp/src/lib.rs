@@ -52,10 +52,13 @@ pub use faults::{
 pub use http::bench_parse_form;
 pub use keys::{KeyError, KeyMaterial, KeyState};
 pub use mock_clock::{ClockState, MockClock};
-pub use negative::TokenDefect;
+pub use negative::{DefectError, TokenDefect};
 pub use providers::{Endpoint, Provider, Secret, SigningAlg, World};
 pub use request_log::{LogFilter, LogListing, LoggedRequest};
-pub use server::{ConnectionLimits, KeyInfo, MockIdp, MockIdpBuilder, MockIdpError, MockIdpInfo, TokenSet, TokenSpec};
+pub use server::{
+    ConnectionLimits, HttpError, KeyInfo, MockIdp, MockIdpBuilder, MockIdpError, MockIdpInfo, Refusal, TokenSet,
+    TokenSpec,
+};
 
 /// The repository README's Rust examples, compiled and run as doctests so they stay true.
 #[doc = include_str!("../../../README.md")]

@@ -111,6 +111,49 @@ pub(crate) fn login_page(
     page(StatusCode::OK, "Sign in", &body)
 }
 
+/// What a client needs of a [`login_page`] to submit it: the form's action and the pending
+/// request's id. Read back from the HTML the page writes, next to the code that writes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct LoginForm {
+    /// The form's `action` URL.
+    pub(crate) action: String,
+    /// The hidden `request_id`.
+    pub(crate) request_id: String,
+}
+
+impl LoginForm {
+    /// The login form of a page [`login_page`] wrote; `None` for any other page.
+    pub(crate) fn scrape(html: &str) -> Option<LoginForm> {
+        Some(LoginForm {
+            action: attribute_after(html, "<form method=\"post\" action=\"")?,
+            request_id: attribute_after(html, "<input type=\"hidden\" name=\"request_id\" value=\"")?,
+        })
+    }
+
+    /// The error message a refused login shows above the form.
+    pub(crate) fn message(html: &str) -> Option<String> {
+        let start = html.find("<p class=\"error\" role=\"alert\">")? + "<p class=\"error\" role=\"alert\">".len();
+        let end = html[start..].find("</p>")?;
+        Some(unescape(&html[start..start + end]))
+    }
+}
+
+/// The attribute value that follows `prefix` (up to its closing quote), unescaped.
+fn attribute_after(html: &str, prefix: &str) -> Option<String> {
+    let start = html.find(prefix)? + prefix.len();
+    let end = html[start..].find('"')?;
+    Some(unescape(&html[start..start + end]))
+}
+
+/// Undoes [`escape`].
+fn unescape(text: &str) -> String {
+    text.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&amp;", "&")
+}
+
 /// An error shown to the user instead of a redirect (e.g. an unregistered redirect URI).
 pub(crate) fn error_page(status: StatusCode, error: &str, description: &str) -> Response {
     let body = format!(
@@ -155,6 +198,29 @@ mod tests {
     #[test]
     fn html_is_escaped() {
         assert_eq!(escape("<a href=\"x\">&'"), "&lt;a href=&quot;x&quot;&gt;&amp;&#39;");
+    }
+
+    #[test]
+    fn the_login_form_is_read_back_from_the_page_it_writes() {
+        let world = World::default_world().unwrap();
+        let realm = world.realm("demo").unwrap();
+        let action = "http://127.0.0.1:1/realms/demo/login?a=1&b=\"2\"";
+        let response = login_page(realm, action, "req-id_1", "web-app", Some("bad <password> & \"more\""));
+        let html = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap()
+            .block_on(axum::body::to_bytes(response.into_body(), 1 << 20))
+            .unwrap();
+        let html = String::from_utf8(html.to_vec()).unwrap();
+        assert_eq!(
+            LoginForm::scrape(&html),
+            Some(LoginForm {
+                action: action.to_owned(),
+                request_id: "req-id_1".to_owned()
+            })
+        );
+        assert_eq!(LoginForm::message(&html).as_deref(), Some("bad <password> & \"more\""));
+        assert_eq!(LoginForm::scrape("<p>no form</p>"), None);
     }
 
     #[test]

@@ -22,7 +22,15 @@ fn main() -> ExitCode {
         .init();
     let outcome = match cli.command {
         Command::Serve(serve) => run_serve(serve),
-        Command::Token(token) => run_token(token),
+        Command::Token(token) => match token.key_flag() {
+            Some(flag) => {
+                eprintln!(
+                    "mock-idp: token {flag} is refused: the running server signs the token with the keys it was started with (give them to `mock-idp serve`)"
+                );
+                return ExitCode::from(2);
+            }
+            None => run_token(token),
+        },
         Command::Keys(opt::Keys::Generate(generate)) => run_generate(generate),
         Command::CheckConfig(world) => run_check(world),
         Command::Export(export) => run_export(export),
@@ -53,9 +61,9 @@ fn serve_config(serve: &opt::Serve) -> Result<Config, String> {
     if let Some(public_url) = &common.public_url {
         config.public_url = Some(public_url.clone());
     }
-    if let Some(dir) = &common.keys {
+    if let Some(dir) = &serve.keys.keys {
         config.keys = KeySource::Dir(dir.clone());
-    } else if common.fresh_keys {
+    } else if serve.keys.fresh_keys {
         config.keys = KeySource::Fresh;
     }
     config.auto_approve |= serve.auto_approve;

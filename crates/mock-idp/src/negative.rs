@@ -80,7 +80,8 @@ pub(crate) fn claims(defects: &[TokenDefect], now: u64, lifetime: u64) -> Map<St
 
 /// Why a token could not be made defective.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub(crate) enum DefectError {
+#[non_exhaustive]
+pub enum DefectError {
     /// Header and signature defects need a JWT; the client's tokens are opaque.
     #[error("{0:?} needs a JWT access token; this client's access tokens are opaque")]
     Opaque(TokenDefect),

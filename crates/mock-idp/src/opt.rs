@@ -81,6 +81,17 @@ pub(crate) struct Common {
     /// generic (or the config file's).
     #[arg(long, env = "MOCK_IDP_PROVIDER", value_parser = provider)]
     pub(crate) provider: Option<mock_idp::Provider>,
+    /// Base URL clients use to reach the server (issuers and endpoints are built from it);
+    /// default http://{bind}:{port}, with 127.0.0.1 (or [::1]) for a wildcard bind such as
+    /// 0.0.0.0 or ::, which no client can connect to. Set it whenever clients on other hosts
+    /// (or in other containers) must reach the server.
+    #[arg(long, env = "MOCK_IDP_PUBLIC_URL")]
+    pub(crate) public_url: Option<String>,
+}
+
+/// Where `serve`'s signing keys come from.
+#[derive(Debug, Args)]
+pub(crate) struct KeyArgs {
     /// Directory of per-realm keys written by `mock-idp keys generate`; the embedded
     /// deterministic keys otherwise.
     #[arg(long, env = "MOCK_IDP_KEYS", conflicts_with = "fresh_keys")]
@@ -88,12 +99,6 @@ pub(crate) struct Common {
     /// Generate fresh random keys at start instead.
     #[arg(long, env = "MOCK_IDP_FRESH_KEYS")]
     pub(crate) fresh_keys: bool,
-    /// Base URL clients use to reach the server (issuers and endpoints are built from it);
-    /// default http://{bind}:{port}, with 127.0.0.1 (or [::1]) for a wildcard bind such as
-    /// 0.0.0.0 or ::, which no client can connect to. Set it whenever clients on other hosts
-    /// (or in other containers) must reach the server.
-    #[arg(long, env = "MOCK_IDP_PUBLIC_URL")]
-    pub(crate) public_url: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -105,6 +110,8 @@ pub(crate) struct Serve {
     pub(crate) config: Option<PathBuf>,
     #[command(flatten)]
     pub(crate) common: Common,
+    #[command(flatten)]
+    pub(crate) keys: KeyArgs,
     /// Port to listen on (0 picks a free one).
     #[arg(long, short, env = "MOCK_IDP_PORT", default_value_t = 8080)]
     pub(crate) port: u16,
@@ -188,6 +195,26 @@ pub(crate) struct Token {
     pub(crate) json: bool,
     #[command(flatten)]
     pub(crate) negative: Negative,
+    /// Refused: the running server signs the token with its own keys (give them to `serve`).
+    /// No environment variable: MOCK_IDP_KEYS belongs to `serve`.
+    #[arg(long, hide = true)]
+    pub(crate) keys: Option<PathBuf>,
+    /// Refused, as --keys is.
+    #[arg(long, hide = true)]
+    pub(crate) fresh_keys: bool,
+}
+
+impl Token {
+    /// The key flag given, which `token` refuses: the token comes from the running server.
+    pub(crate) fn key_flag(&self) -> Option<&'static str> {
+        if self.keys.is_some() {
+            Some("--keys")
+        } else if self.fresh_keys {
+            Some("--fresh-keys")
+        } else {
+            None
+        }
+    }
 }
 
 /// Negative-token flags of `mock-idp token`: any of them mints the token directly (no grant),

@@ -20,7 +20,7 @@ mod spec;
 mod token_for;
 
 pub use builder::MockIdpBuilder;
-pub use error::MockIdpError;
+pub use error::{HttpError, MockIdpError, Refusal};
 pub use keys_api::KeyInfo;
 pub use listen::ConnectionLimits;
 pub use spec::TokenSpec;

@@ -593,7 +593,7 @@ impl RealmCtx {
             client: &subject.client.id,
             user: subject.user.map(|user| user.username.as_str()),
             scopes: &subject.scopes,
-            form: self.form.as_deref(),
+            form: subject.form,
         })
     }
 }

@@ -400,13 +400,24 @@ impl Store {
         }
     }
 
-    /// Forgets every code, grant family with its tokens, revocation, session, pending login and
-    /// profile attribute (the admin reset). Family ids keep counting up, so a token of a
-    /// forgotten family never matches a new one.
+    /// Forgets every code, grant family with its tokens, session, pending login and profile
+    /// attribute (the admin reset). Family ids keep counting up, so a token of a forgotten
+    /// family never matches a new one.
+    ///
+    /// No access token comes back to life: every access-token id the store knew (revoked by
+    /// itself, or issued into a family that the reset forgets) stays revoked until the token
+    /// would have expired anyway. A revocation promised the test the token never works again
+    /// (RFC 7009 §2.2), and a forgotten grant's tokens die with it, as its refresh and opaque
+    /// tokens do.
     pub(crate) fn clear(&self) {
         let mut inner = self.lock();
         let mut fresh = Inner::new(inner.max_entries);
         fresh.next_family = inner.next_family;
+        fresh.access = std::mem::take(&mut inner.access);
+        for entry in fresh.access.values_mut() {
+            entry.revoked = true;
+            entry.families.clear();
+        }
         *inner = fresh;
     }
 

@@ -29,6 +29,8 @@ pub(crate) struct Subject<'a> {
     /// interactive login) or `password` (a direct grant); kept across refreshes. `None` without
     /// a user login (client credentials, tokens minted directly).
     pub(crate) login: Option<GrantType>,
+    /// The token request's form, which mapping rules may match on; `None` when minted directly.
+    pub(crate) form: Option<&'a crate::http::Params>,
 }
 
 /// What a grant issued.

@@ -15,11 +15,25 @@ pub enum SigningAlg {
     ES256,
     /// Edwards-curve signatures over Ed25519 (RFC 8037).
     EdDSA,
+    /// RSASSA-PSS with SHA-256 and MGF1 with SHA-256 (RFC 7518 §3.5) over an RSA key of at
+    /// least 2048 bits of its own. A realm holds a PS256 key only while it or one of its
+    /// clients signs with PS256 (as a Keycloak realm has an `rsa-generated` PS256 key provider
+    /// only when one is added), so discovery lists it only then.
+    PS256,
 }
 
 impl SigningAlg {
     /// Every supported algorithm, in the order discovery lists them.
-    pub const ALL: [SigningAlg; 3] = [SigningAlg::RS256, SigningAlg::ES256, SigningAlg::EdDSA];
+    pub const ALL: [SigningAlg; 4] = [
+        SigningAlg::RS256,
+        SigningAlg::ES256,
+        SigningAlg::EdDSA,
+        SigningAlg::PS256,
+    ];
+
+    /// The algorithms every realm holds a key for from the start; the others get a key when
+    /// first used.
+    pub const BUILT_IN: [SigningAlg; 3] = [SigningAlg::RS256, SigningAlg::ES256, SigningAlg::EdDSA];
 
     /// The `alg` header value.
     pub fn as_str(self) -> &'static str {
@@ -27,6 +41,7 @@ impl SigningAlg {
             SigningAlg::RS256 => "RS256",
             SigningAlg::ES256 => "ES256",
             SigningAlg::EdDSA => "EdDSA",
+            SigningAlg::PS256 => "PS256",
         }
     }
 

@@ -54,7 +54,6 @@ pub const QUIRKS: Quirks = Quirks {
     logout_confirmation: LogoutConfirmation::Never,
     authorization_response_iss: false,
     logout_redirect_param: "redirect_uri",
-    profile_attributes_route: Some("/api/v1/attributes"),
     token_body_formats: BodyFormats::FormMultipartOrJson,
     // IBM's own Postman collection (appid-postman `app-id.postman_collection.json`,
     // "OAuth2/OIDC/v4 / Introspection") posts `/introspect` as form-data (multipart); IBM's docs
@@ -130,6 +129,8 @@ impl Flavor for AppId {
             Endpoint::EndSession => Some("/oauth/v4/{realm}/cloud_directory/sso/logout"),
             // App ID has no device authorization grant.
             Endpoint::DeviceAuthorization | Endpoint::DeviceVerification => None,
+            // On the host root: the tenant comes from the access token.
+            Endpoint::ProfileAttributes => Some("/api/v1/attributes"),
         }
     }
 

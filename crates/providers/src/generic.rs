@@ -23,9 +23,9 @@ pub const ACCESS_TOKEN_TYP: &str = "at+jwt";
 /// Claims RFC 9068 §2.2 requires in a JWT access token.
 pub const REQUIRED_ACCESS_TOKEN_CLAIMS: [&str; 7] = ["iss", "exp", "aud", "sub", "client_id", "iat", "jti"];
 
-/// Route pattern of each endpoint.
-pub(crate) fn route(endpoint: Endpoint) -> &'static str {
-    match endpoint {
+/// Route pattern of each endpoint; `None` for App ID's profile attributes API.
+pub(crate) fn route(endpoint: Endpoint) -> Option<&'static str> {
+    Some(match endpoint {
         Endpoint::Discovery => "/{realm}/.well-known/openid-configuration",
         Endpoint::AuthorizationServerMetadata => "/.well-known/oauth-authorization-server/{realm}",
         Endpoint::Jwks => "/{realm}/jwks",
@@ -38,7 +38,8 @@ pub(crate) fn route(endpoint: Endpoint) -> &'static str {
         Endpoint::EndSession => "/{realm}/logout",
         Endpoint::DeviceAuthorization => "/{realm}/device_authorization",
         Endpoint::DeviceVerification => "/{realm}/device",
-    }
+        Endpoint::ProfileAttributes => return None,
+    })
 }
 
 /// `{public_url}/{realm}`, without a trailing slash.

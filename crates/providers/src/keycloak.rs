@@ -173,6 +173,7 @@ impl Flavor for Keycloak {
             Endpoint::DeviceAuthorization => "/realms/{realm}/protocol/openid-connect/auth/device",
             // DeviceGrantType.oauth2DeviceVerificationUrl: `{realm}/device`.
             Endpoint::DeviceVerification => "/realms/{realm}/device",
+            Endpoint::ProfileAttributes => return None,
         })
     }
 

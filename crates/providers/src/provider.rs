@@ -53,11 +53,14 @@ pub enum Endpoint {
     DeviceAuthorization,
     /// The page where the user enters a device's user code (`verification_uri`).
     DeviceVerification,
+    /// IBM App ID's user profile attributes API (`/api/v1/attributes`, one attribute under
+    /// `/{name}` below it); no other provider serves it.
+    ProfileAttributes,
 }
 
 impl Endpoint {
     /// Every endpoint.
-    pub const ALL: [Endpoint; 12] = [
+    pub const ALL: [Endpoint; 13] = [
         Endpoint::Discovery,
         Endpoint::AuthorizationServerMetadata,
         Endpoint::Jwks,
@@ -70,6 +73,7 @@ impl Endpoint {
         Endpoint::EndSession,
         Endpoint::DeviceAuthorization,
         Endpoint::DeviceVerification,
+        Endpoint::ProfileAttributes,
     ];
 }
 

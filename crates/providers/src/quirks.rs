@@ -102,9 +102,6 @@ pub struct Quirks {
     /// What revoking a refresh token (RFC 7009) ends. Standard: the whole grant, rotated
     /// tokens included (RFC 7009 §2.1, RFC 9700 §4.14.2).
     pub refresh_revocation: RefreshRevocation,
-    /// The path of the user profile attributes API (IBM App ID's `/api/v1/attributes`), served
-    /// at the host root; `None` when the provider has none.
-    pub profile_attributes_route: Option<&'static str>,
     /// Access-token format of a client whose World entry does not say.
     pub default_access_token_format: TokenFormat,
     /// Token-endpoint body encodings accepted.
@@ -198,7 +195,6 @@ impl Quirks {
         logout_redirect_param: "post_logout_redirect_uri",
         logout_confirmation: LogoutConfirmation::UnlessIdTokenHint,
         refresh_revocation: RefreshRevocation::Grant,
-        profile_attributes_route: None,
         default_access_token_format: TokenFormat::Jwt,
         token_body_formats: BodyFormats::FormOnly,
         introspection_body_formats: BodyFormats::FormOnly,

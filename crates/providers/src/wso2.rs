@@ -156,7 +156,7 @@ impl Flavor for Wso2 {
             Endpoint::Revoke => "/t/{realm}/oauth2/revoke",
             Endpoint::EndSession => "/t/{realm}/oidc/logout",
             // The mock does not imitate WSO2's device grant (`/oauth2/device_authorize`) yet.
-            Endpoint::DeviceAuthorization | Endpoint::DeviceVerification => return None,
+            Endpoint::DeviceAuthorization | Endpoint::DeviceVerification | Endpoint::ProfileAttributes => return None,
         })
     }
 
@@ -172,7 +172,7 @@ impl Flavor for Wso2 {
             Endpoint::Introspect => "/oauth2/introspect",
             Endpoint::Revoke => "/oauth2/revoke",
             Endpoint::EndSession => "/oidc/logout",
-            Endpoint::DeviceAuthorization | Endpoint::DeviceVerification => return None,
+            Endpoint::DeviceAuthorization | Endpoint::DeviceVerification | Endpoint::ProfileAttributes => return None,
         })
     }
 
@@ -203,7 +203,7 @@ impl Flavor for Wso2 {
             Endpoint::Introspect => &["/t/carbon.super/oauth2/introspect"],
             Endpoint::Revoke => &["/t/carbon.super/oauth2/revoke"],
             Endpoint::EndSession => &["/t/carbon.super/oidc/logout"],
-            Endpoint::DeviceAuthorization | Endpoint::DeviceVerification => &[],
+            Endpoint::DeviceAuthorization | Endpoint::DeviceVerification | Endpoint::ProfileAttributes => &[],
         }
     }
 
@@ -225,6 +225,11 @@ impl Flavor for Wso2 {
     /// whenever it or `SYSTEM` was requested (authorize 127, token 184), and for
     /// `client_credentials` the token endpoint then removes `internal_login` and `openid`
     /// (186-189). The World cannot authorize console APIs, so `SYSTEM` itself is dropped.
+    /// Every other scope is kept only when authorized for the app and otherwise dropped, never
+    /// refused: `DefaultOAuth2ScopeValidator.getAuthorizedScopes` approves the requested OIDC
+    /// scopes and the scopes the app's authorized APIs validate, nothing else (authorize and
+    /// token alike); wso2/product-is `OAuth2ServiceClientCredentialTestCase` asks for
+    /// `openid xyz device_01 internal_bulk_resource_create` and gets a token without `xyz`.
     fn screen_scope(&self, scope: &str, for_user: bool) -> ScopeScreen {
         let system = scope.eq_ignore_ascii_case("SYSTEM");
         match (scope, for_user) {
@@ -232,8 +237,7 @@ impl Flavor for Wso2 {
             (_, true) if system => ScopeScreen::Grant("internal_login"),
             ("internal_login" | "openid", false) => ScopeScreen::Drop,
             (_, false) if system => ScopeScreen::Drop,
-            _ if scope.starts_with("internal_") || scope.starts_with("console:") => ScopeScreen::DropUnlessAllowed,
-            _ => ScopeScreen::Check,
+            _ => ScopeScreen::DropUnlessAllowed,
         }
     }
 
@@ -520,8 +524,10 @@ mod tests {
         );
         // client_credentials: internal_login and openid go too.
         assert_eq!(scopes("openid internal_login email", false), ["email"]);
-        // Any other scope the client may not have is still refused.
-        assert!(crate::requested_scopes(&Wso2, client, "openid admin", true).is_err());
+        // Any other scope the client may not have is dropped, not refused (product-is
+        // `OAuth2ServiceClientCredentialTestCase`).
+        assert_eq!(scopes("openid admin", true), ["openid"]);
+        assert_eq!(scopes("xyz email", false), ["email"]);
     }
 
     #[test]

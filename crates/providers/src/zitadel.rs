@@ -248,6 +248,7 @@ impl Flavor for Zitadel {
             // ZITADEL serves `/device` (RedirectDeviceAuthToPrefix to its login UI) and
             // zitadel/oidc writes issuer + UserFormPath into verification_uri.
             Endpoint::DeviceVerification => Some("/device"),
+            Endpoint::ProfileAttributes => None,
         }
     }
 

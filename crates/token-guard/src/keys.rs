@@ -91,6 +91,7 @@ impl From<providers::SigningAlg> for Alg {
             providers::SigningAlg::RS256 => Alg::RS256,
             providers::SigningAlg::ES256 => Alg::ES256,
             providers::SigningAlg::EdDSA => Alg::EdDSA,
+            providers::SigningAlg::PS256 => Alg::PS256,
         }
     }
 }

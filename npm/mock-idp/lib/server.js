@@ -117,7 +117,8 @@ export class MockIdp {
     }
     const stdout = await run(this.#binary, [
       'token',
-      ...commonArgs(this),
+      // No --keys: the running server signs the token with its own keys (`token` refuses it).
+      ...commonArgs({ provider: this.provider, world: this.world }),
       '--port',
       String(this.port),
       '--json',

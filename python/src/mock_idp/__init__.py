@@ -6,6 +6,19 @@ a ``mock_idp`` fixture.
 """
 
 from mock_idp._binary import BinaryNotFoundError, find_binary
+from mock_idp.admin import Admin, AdminError, Fault, Faults, Problem
 from mock_idp.server import PROVIDERS, MockIdp, MockIdpError, TokenSet
 
-__all__ = ["PROVIDERS", "BinaryNotFoundError", "MockIdp", "MockIdpError", "TokenSet", "find_binary"]
+__all__ = [
+    "PROVIDERS",
+    "Admin",
+    "AdminError",
+    "BinaryNotFoundError",
+    "Fault",
+    "Faults",
+    "MockIdp",
+    "MockIdpError",
+    "Problem",
+    "TokenSet",
+    "find_binary",
+]

@@ -5,8 +5,11 @@ Fixtures:
 - ``mock_idp_servers`` (session): a `ServerPool` starting one `MockIdp` per provider (and
   world file) on first use and stopping them all at the end of the session (each pytest-xdist
   worker has its own).
-- ``mock_idp`` (function): the server for the test's provider, with the environment an app
-  reads set for the duration of the test (see `app_environment`).
+- ``mock_idp`` (function): the server for the test's provider, reset to the world as loaded
+  (``POST /_mock/reset`` through `MockIdp.reset`: users, clients, tokens, sessions, keys,
+  faults, hit counters, claim queue and mappings, clock, request log) before the test, with
+  the environment an app reads set for the duration of the test (see `app_environment`). What
+  one test changes through ``mock_idp.admin`` is gone in the next.
 
 The provider comes from, in order: ``@pytest.mark.mock_idp(provider="keycloak")``, an indirect
 parameter (``@pytest.mark.parametrize("mock_idp", ["keycloak", "zitadel"], indirect=True)``),
@@ -151,8 +154,12 @@ def _world(request: pytest.FixtureRequest) -> Path | None:
 def mock_idp(
     request: pytest.FixtureRequest, mock_idp_servers: ServerPool, monkeypatch: pytest.MonkeyPatch
 ) -> MockIdp:
-    """The mock provider for this test, with `app_environment` set (and restored after the test)."""
+    """The mock provider for this test, reset to its world as loaded.
+
+    `app_environment` is set for the test (and restored after it).
+    """
     idp = mock_idp_servers.get(_provider(request), _world(request))
+    idp.reset()
     for name, value in app_environment(idp).items():
         monkeypatch.setenv(name, value)
     return idp

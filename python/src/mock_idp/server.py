@@ -11,12 +11,14 @@ import tempfile
 import threading
 import time
 import urllib.request
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
 from typing import IO, Any, Union
 
 from mock_idp._binary import find_binary
+from mock_idp.admin import Admin, Defect, Minted
 
 __all__ = ["PROVIDERS", "MockIdp", "MockIdpError", "TokenSet"]
 
@@ -140,6 +142,7 @@ class MockIdp:
         self._issuers: dict[str, str] = {}
         self._discovery_urls: dict[str, str] = {}
         self._discovery: dict[str, dict[str, Any]] = {}
+        self._admin: Admin | None = None
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -261,6 +264,7 @@ class MockIdp:
     def stop(self) -> None:
         """Stop the server (SIGTERM, then SIGKILL after 5 s) and wait for it; idempotent."""
         process, self._process = self._process, None
+        self._admin = None
         with _LIVE_LOCK:
             _LIVE.discard(self)
         if process is not None:
@@ -407,7 +411,10 @@ class MockIdp:
     def _token(self, *args: str) -> TokenSet:
         if not self.running:
             raise MockIdpError("the server is not running")
-        stdout = self._run("token", *self._common_args(), "--port", str(self.port), "--json", *args)
+        # No --keys: the running server signs the token with its own keys (`token` refuses it).
+        world = ["--world", os.fspath(self.world)] if self.world is not None else []
+        port = ["--port", str(self.port)]
+        stdout = self._run("token", "--provider", self.provider, *world, *port, "--json", *args)
         try:
             return TokenSet.from_json(json.loads(stdout))
         except json.JSONDecodeError as err:
@@ -427,6 +434,48 @@ class MockIdp:
     def service_token(self, client: str) -> TokenSet:
         """A ``client_credentials`` token for ``client``'s service account (see `token_for`)."""
         return self._token("--client", client)
+
+    # -- admin API -------------------------------------------------------------------------
+
+    @property
+    def admin(self) -> Admin:
+        """Typed wrappers for this server's admin API (``/_mock/…``); see `mock_idp.admin`.
+
+        ``idp.admin.users.create("carol", "pw", realm_roles=["admin"])``,
+        ``idp.admin.clock.advance(3600)``, ``idp.admin.faults.add("jwks", Fault.outage())``, …
+        """
+        if self._admin is None:
+            self._admin = Admin(self.base_url, self.realm)
+        return self._admin
+
+    def reset(self) -> list[str]:
+        """Put the server back to the world as loaded (``POST /_mock/reset``); the parts reset."""
+        return self.admin.reset()
+
+    def mint(
+        self,
+        *,
+        user: str | None = None,
+        client: str | None = None,
+        defects: Sequence[Defect] = (),
+        claims: Mapping[str, Any] | None = None,
+        scope: str | None = None,
+        expires_in: int | None = None,
+        realm: str | None = None,
+    ) -> Minted:
+        """Mint an access token directly, e.g. a negative one (see `Admin.mint`).
+
+        ``idp.mint(user="alice", client="web-app", defects=["expired"]).access_token``
+        """
+        return self.admin.mint(
+            user=user,
+            client=client,
+            defects=defects,
+            claims=claims,
+            scope=scope,
+            expires_in=expires_in,
+            realm=realm,
+        )
 
     def __repr__(self) -> str:
         where = self._base_url if self.running else "stopped"

@@ -73,10 +73,15 @@ pub struct NewClient {
     #[serde(default)]
     #[schema(value_type = Option<String>)]
     pub access_token_format: Option<TokenFormat>,
-    /// `RS256`, `ES256` or `EdDSA`; the realm's when absent.
+    /// `RS256`, `ES256`, `EdDSA` or `PS256`; the realm's when absent.
     #[serde(default)]
     #[schema(value_type = Option<String>)]
     pub signing_alg: Option<SigningAlg>,
+    /// Public keys for `private_key_jwt` (RFC 7523 §2.2): a JWK set `{"keys": [...]}` of 1 to
+    /// 16 RSA, EC or OKP public keys (confidential clients only); none when absent.
+    #[serde(default)]
+    #[schema(value_type = Option<Object>)]
+    pub jwks: Option<serde_json::Value>,
 }
 
 /// Changes to a client; absent fields stay as they are, `null` clears an optional setting.
@@ -115,6 +120,10 @@ pub struct ClientPatch {
     #[serde(deserialize_with = "nullable")]
     #[schema(value_type = Option<String>)]
     pub signing_alg: Option<Option<SigningAlg>>,
+    /// Replaces the `private_key_jwt` public keys (a JWK set), or `null` to remove them.
+    #[serde(deserialize_with = "nullable")]
+    #[schema(value_type = Option<Object>)]
+    pub jwks: Option<Option<serde_json::Value>>,
 }
 
 /// A client as the admin API shows it (never the secret).
@@ -152,6 +161,9 @@ pub struct ClientView {
     /// Signing algorithm, `null` for the realm's.
     #[schema(value_type = Option<String>)]
     pub signing_alg: Option<SigningAlg>,
+    /// The `private_key_jwt` public keys, `null` when none.
+    #[schema(value_type = Option<Object>)]
+    pub jwks: Option<serde_json::Value>,
 }
 
 impl From<&Client> for ClientView {
@@ -175,6 +187,7 @@ impl From<&Client> for ClientView {
             introspection: client.introspection,
             access_token_format: client.access_token_format,
             signing_alg: client.signing_alg,
+            jwks: client.jwks.clone(),
         }
     }
 }
@@ -217,8 +230,8 @@ pub(crate) fn create(app: &App, realm: &str, new: NewClient) -> Result<ClientVie
             access_token_format: new.access_token_format,
             signing_alg: new.signing_alg,
             personal_access_tokens: Vec::new(),
-            // Registered keys for private_key_jwt are not (yet) settable over the admin API.
-            jwks: None,
+            // Checked by the world's rules in `update_realm`.
+            jwks: new.jwks,
         };
         view = Some(ClientView::from(&client));
         live.clients.insert(new.client_id.clone(), client);
@@ -267,6 +280,9 @@ pub(crate) fn update(app: &App, realm: &str, client_id: &str, patch: ClientPatch
         }
         if let Some(alg) = patch.signing_alg {
             client.signing_alg = alg;
+        }
+        if let Some(jwks) = patch.jwks {
+            client.jwks = jwks;
         }
         view = Some(ClientView::from(&*client));
         Ok(())

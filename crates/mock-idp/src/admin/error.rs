@@ -33,6 +33,9 @@ pub enum AdminError {
         #[source]
         source: Option<Box<WorldError>>,
     },
+    /// A signing key the change needs could not be generated.
+    #[error("a signing key could not be generated")]
+    Keys(#[source] crate::keys::KeyError),
 }
 
 impl AdminError {
@@ -53,6 +56,7 @@ impl From<RealmUpdateError> for AdminError {
             RealmUpdateError::Renamed(realm) => {
                 AdminError::invalid("name", format!("realm `{realm}` cannot be renamed"))
             }
+            RealmUpdateError::Keys(keys) => AdminError::Keys(keys),
             RealmUpdateError::Invalid(world) => match &world {
                 WorldError::Invalid { field, message, .. } => AdminError::Invalid {
                     field: field.clone(),
@@ -80,6 +84,8 @@ impl From<AdminError> for Problem {
             AdminError::Invalid { field, message, .. } => {
                 Problem::new(StatusCode::UNPROCESSABLE_ENTITY, Some("invalid-input"), message).at(field)
             }
+            // Not the input's fault: the key generator failed.
+            AdminError::Keys(_) => Problem::new(StatusCode::INTERNAL_SERVER_ERROR, Some("keys"), detail),
         }
     }
 }

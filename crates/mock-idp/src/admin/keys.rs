@@ -47,7 +47,7 @@ pub(crate) struct Retire {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct Publish {
-    /// `RS256`, `ES256` or `EdDSA`.
+    /// `RS256`, `ES256`, `EdDSA` or `PS256`.
     #[schema(value_type = String)]
     alg: SigningAlg,
 }
@@ -56,7 +56,7 @@ pub(crate) struct Publish {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct Alg {
-    /// `RS256`, `ES256` or `EdDSA`; `null` for the world's algorithm.
+    /// `RS256`, `ES256`, `EdDSA` or `PS256`; `null` for the world's algorithm.
     #[schema(value_type = Option<String>)]
     alg: Option<SigningAlg>,
 }

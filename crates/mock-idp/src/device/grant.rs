@@ -57,6 +57,7 @@ pub(crate) fn issue(cx: &RealmCtx, client: &Client, params: &Params) -> Result<I
         nonce: None,
         grant: Some(GrantType::DeviceCode),
         login: Some(GrantType::DeviceCode),
+        form: Some(params),
     };
     cx.issue(&subject, None, client.allows(GrantType::RefreshToken))
 }

@@ -32,22 +32,7 @@ pub(crate) fn mount(mut routes: Router<Arc<App>>, app: &Arc<App>) -> Router<Arc<
         (Endpoint::DeviceVerification, page::routes()),
     ];
     for (endpoint, handlers) in endpoints {
-        let counted = handlers
-            .route_layer(axum::middleware::from_fn_with_state(
-                (app.clone(), endpoint),
-                crate::faults::apply,
-            ))
-            .route_layer(axum::middleware::from_fn_with_state(
-                app.clone(),
-                crate::endpoints::shape_errors,
-            ))
-            .route_layer(axum::middleware::from_fn_with_state(
-                (app.clone(), endpoint),
-                crate::request_log::record,
-            ));
-        for path in app.provider.routes(endpoint) {
-            routes = routes.route(path, counted.clone());
-        }
+        routes = crate::endpoints::mount(routes, app, endpoint, handlers, endpoint);
     }
     routes
 }

@@ -12,12 +12,20 @@ use providers::ErrorKind;
 use std::sync::Arc;
 
 /// The `{realm}` path segment; a malformed one is `not_found` in the provider's shape.
+///
+/// Parsed once per request: the first extraction (the request log, the outermost layer) keeps
+/// it in the request's extensions, and the fault layer, the error-shaping layer and the
+/// [`RealmCtx`] extractor take it from there.
+#[derive(Debug, Clone)]
 pub(crate) struct RealmName(pub(crate) String);
 
 impl FromRequestParts<Arc<App>> for RealmName {
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, app: &Arc<App>) -> Result<RealmName, Response> {
+        if let Some(known) = parts.extensions.get::<RealmName>() {
+            return Ok(known.clone());
+        }
         let params = match RawPathParams::from_request_parts(parts, app).await {
             Ok(params) => params,
             Err(_) => return Err(OAuthError::new(ErrorKind::UnknownRealm, "no such realm").render(app.provider, "")),
@@ -28,6 +36,7 @@ impl FromRequestParts<Arc<App>> for RealmName {
             .find(|(name, _)| *name == "realm")
             .map(|(_, value)| value.to_owned())
             .unwrap_or_else(|| app.default_realm().to_owned());
+        parts.extensions.insert(RealmName(realm.clone()));
         Ok(RealmName(realm))
     }
 }
@@ -83,6 +92,25 @@ mod tests {
     async fn body_json(response: Response) -> Value {
         let bytes = axum::body::to_bytes(response.into_body(), 1 << 20).await.unwrap();
         serde_json::from_slice(&bytes).unwrap_or(Value::Null)
+    }
+
+    #[tokio::test]
+    async fn the_realm_name_is_parsed_once_and_then_taken_from_the_extensions() {
+        use super::RealmName;
+        use axum::extract::FromRequestParts;
+        let (app, router) = router(Provider::Keycloak);
+        let (mut parts, _) = Request::get("/realms/demo/x").body(()).unwrap().into_parts();
+        parts.extensions.insert(RealmName("kept".to_owned()));
+        let RealmName(name) = RealmName::from_request_parts(&mut parts, &app).await.unwrap();
+        assert_eq!(name, "kept");
+        // Through the router: the request log's extraction is the one the handler sees.
+        let url = app.site("demo").url(Endpoint::Jwks).unwrap();
+        let path = url::Url::parse(&url).unwrap().path().to_owned();
+        let response = router
+            .oneshot(Request::get(path).body(Body::empty()).unwrap())
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
     }
 
     #[tokio::test]

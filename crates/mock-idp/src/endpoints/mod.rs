@@ -17,7 +17,7 @@ use crate::error::OAuthError;
 use axum::Router;
 use axum::response::Response;
 use axum::routing::MethodRouter;
-pub(crate) use extract::{RealmName, shape_errors};
+pub(crate) use extract::RealmName;
 use providers::{Endpoint, ErrorKind};
 use std::sync::Arc;
 
@@ -43,27 +43,23 @@ pub(crate) fn router(app: Arc<App>) -> Router {
     ];
     let mut routes = Router::new();
     for (endpoint, handlers, counted_as) in endpoints {
-        let counted = handlers
-            .route_layer(axum::middleware::from_fn_with_state(
-                (app.clone(), counted_as),
-                crate::faults::apply,
-            ))
-            .route_layer(axum::middleware::from_fn_with_state(app.clone(), extract::shape_errors))
-            .route_layer(axum::middleware::from_fn_with_state(
-                (app.clone(), endpoint),
-                crate::request_log::record,
-            ));
-        for path in provider.routes(endpoint) {
-            routes = routes.route(path, counted.clone());
-        }
+        routes = mount(routes, &app, endpoint, handlers, counted_as);
     }
-    if let Some(path) = provider.flavor().quirks().profile_attributes_route {
-        let shaped = |handlers: MethodRouter<Arc<App>>| {
-            handlers.route_layer(axum::middleware::from_fn_with_state(app.clone(), extract::shape_errors))
-        };
-        routes = routes
-            .route(path, shaped(attributes::all()))
-            .route(&format!("{path}/{{name}}"), shaped(attributes::one()));
+    if let Some(path) = provider.route(Endpoint::ProfileAttributes) {
+        let one = layered(
+            &app,
+            attributes::one(),
+            Endpoint::ProfileAttributes,
+            Endpoint::ProfileAttributes,
+        );
+        routes = mount(
+            routes,
+            &app,
+            Endpoint::ProfileAttributes,
+            attributes::all(),
+            Endpoint::ProfileAttributes,
+        )
+        .route(&format!("{path}/{{name}}"), one);
     }
     let routes = crate::device::mount(routes, &app)
         .fallback(not_found)
@@ -75,6 +71,44 @@ pub(crate) fn router(app: Arc<App>) -> Router {
         Router::new().nest(&context_path, routes).fallback(not_found)
     };
     routes.with_state(app)
+}
+
+/// Adds `handlers` at every route pattern of `endpoint`, behind the stack of layers every
+/// provider route has ([`layered`]).
+pub(crate) fn mount(
+    routes: Router<Arc<App>>,
+    app: &Arc<App>,
+    endpoint: Endpoint,
+    handlers: MethodRouter<Arc<App>>,
+    counted_as: Endpoint,
+) -> Router<Arc<App>> {
+    let handlers = layered(app, handlers, endpoint, counted_as);
+    app.provider
+        .routes(endpoint)
+        .into_iter()
+        .fold(routes, |routes, path| routes.route(path, handlers.clone()))
+}
+
+/// `handlers` behind the layers of every provider route, outermost first: the request log
+/// (logged as `endpoint`, so it records faults and shaped errors as the client saw them), the
+/// provider's error shape, then the faults set for `counted_as` (the login form's POST counts
+/// as the authorization endpoint).
+pub(crate) fn layered(
+    app: &Arc<App>,
+    handlers: MethodRouter<Arc<App>>,
+    endpoint: Endpoint,
+    counted_as: Endpoint,
+) -> MethodRouter<Arc<App>> {
+    handlers
+        .route_layer(axum::middleware::from_fn_with_state(
+            (app.clone(), counted_as),
+            crate::faults::apply,
+        ))
+        .route_layer(axum::middleware::from_fn_with_state(app.clone(), extract::shape_errors))
+        .route_layer(axum::middleware::from_fn_with_state(
+            (app.clone(), endpoint),
+            crate::request_log::record,
+        ))
 }
 
 /// The path of the public URL without its trailing slash (`""` for none or `/`).

@@ -2,8 +2,9 @@
 
 use super::Fault;
 use crate::app::App;
+use crate::endpoints::RealmName;
 use axum::body::Body;
-use axum::extract::{FromRequestParts, RawPathParams, Request, State};
+use axum::extract::{FromRequestParts, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -28,14 +29,11 @@ pub(crate) async fn apply(
     next: Next,
 ) -> Response {
     let (mut parts, body) = request.into_parts();
-    let realm = match RawPathParams::from_request_parts(&mut parts, &()).await {
-        Ok(params) => params
-            .iter()
-            .find(|(name, _)| *name == "realm")
-            .map(|(_, value)| value.to_owned()),
-        Err(_) => None,
-    }
-    .unwrap_or_else(|| app.default_realm().to_owned());
+    // Taken from the request log's extraction (see `RealmName`).
+    let realm = match RealmName::from_request_parts(&mut parts, &app).await {
+        Ok(RealmName(realm)) => realm,
+        Err(_) => app.default_realm().to_owned(),
+    };
     let request = Request::from_parts(parts, body);
     let counted = if app.realms.contains_key(&realm) {
         realm.as_str()

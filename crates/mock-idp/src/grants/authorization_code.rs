@@ -52,6 +52,7 @@ pub(super) fn issue(cx: &RealmCtx, client: &Client, params: &Params) -> Result<I
         nonce: record.nonce,
         grant: Some(GrantType::AuthorizationCode),
         login: Some(GrantType::AuthorizationCode),
+        form: Some(params),
     };
     cx.issue(&subject, Some(family), client.allows(GrantType::RefreshToken))
 }

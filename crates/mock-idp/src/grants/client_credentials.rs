@@ -18,6 +18,7 @@ pub(super) fn issue(cx: &RealmCtx, client: &Client, params: &Params) -> Result<I
         nonce: None,
         grant: Some(GrantType::ClientCredentials),
         login: None,
+        form: Some(params),
     };
     cx.issue(&subject, None, false)
 }

@@ -49,7 +49,6 @@ pub(crate) fn issue(cx: &RealmCtx, client: AuthenticatedClient<'_>, params: &Par
             format!("client {} may not use the {grant} grant", client.client.id),
         ));
     }
-    let cx = &cx.with_form(params);
     match grant {
         GrantType::AuthorizationCode => authorization_code::issue(cx, client.client, params),
         GrantType::RefreshToken => refresh_token::issue(cx, client.client, params),

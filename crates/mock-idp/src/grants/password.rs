@@ -26,6 +26,7 @@ pub(super) fn issue(cx: &RealmCtx, client: &Client, params: &Params) -> Result<I
         nonce: None,
         grant: Some(GrantType::Password),
         login: Some(GrantType::Password),
+        form: Some(params),
     };
     cx.issue(&subject, None, client.allows(GrantType::RefreshToken))
 }

@@ -48,6 +48,7 @@ pub(super) fn issue(cx: &RealmCtx, client: &Client, params: &Params) -> Result<I
         nonce: None,
         grant: Some(GrantType::RefreshToken),
         login: record.login,
+        form: Some(params),
     };
     cx.issue(&subject, Some(record.family), true)
 }

@@ -69,6 +69,9 @@ pub enum KeyError {
 pub(crate) fn generate_key(alg: SigningAlg) -> Result<SigningKey, KeyError> {
     let material = match alg {
         SigningAlg::RS256 => KeyMaterial::generate()?,
+        SigningAlg::PS256 => KeyMaterial {
+            pems: vec![(SigningAlg::PS256, generate_rsa_pem(SigningAlg::PS256)?)],
+        },
         _ => KeyMaterial::generate_curves()?,
     };
     material
@@ -79,6 +82,19 @@ pub(crate) fn generate_key(alg: SigningAlg) -> Result<SigningKey, KeyError> {
             alg,
             reason: "no key generated".into(),
         })
+}
+
+/// A fresh RSA 2048 private key (PKCS#8 PEM) for `alg` (RS256 or PS256).
+fn generate_rsa_pem(alg: SigningAlg) -> Result<String, KeyError> {
+    let generate_failed = |err: aws_lc_rs::error::Unspecified| KeyError::Generate {
+        alg,
+        reason: err.to_string(),
+    };
+    let rsa = RsaKeyPair::generate(KeySize::Rsa2048).map_err(generate_failed)?;
+    Ok(pem::encode(
+        pem::PRIVATE_KEY,
+        rsa.as_der().map_err(generate_failed)?.as_ref(),
+    ))
 }
 
 /// PEM-encoded PKCS#8 private keys for one realm: RSA 2048, P-256 and Ed25519.
@@ -123,12 +139,7 @@ impl KeyMaterial {
     /// # Errors
     /// [`KeyError::Generate`] if a generator fails.
     pub fn generate() -> Result<KeyMaterial, KeyError> {
-        let generate_failed = |err: aws_lc_rs::error::Unspecified| KeyError::Generate {
-            alg: SigningAlg::RS256,
-            reason: err.to_string(),
-        };
-        let rsa = RsaKeyPair::generate(KeySize::Rsa2048).map_err(generate_failed)?;
-        let rsa_pem = pem::encode(pem::PRIVATE_KEY, rsa.as_der().map_err(generate_failed)?.as_ref());
+        let rsa_pem = generate_rsa_pem(SigningAlg::RS256)?;
         let mut material = KeyMaterial::generate_curves()?;
         material.pems.insert(0, (SigningAlg::RS256, rsa_pem));
         Ok(material)

@@ -5,9 +5,9 @@ use crate::app::App;
 use crate::clock::{Clock, SystemClock};
 use crate::config::{Config, KeySource, WorldSource};
 use crate::endpoints;
-use crate::keys::{KeyMaterial, RealmKeys};
+use crate::keys::{KeyError, KeyMaterial, RealmKeys};
 use axum::Router;
-use providers::{Provider, World};
+use providers::{Provider, World, WorldError};
 use std::collections::BTreeMap;
 use std::net::{SocketAddr, TcpListener};
 use std::sync::{Arc, OnceLock};
@@ -199,13 +199,14 @@ impl MockIdpBuilder {
             (None, None) => default_world()?.clone(),
         };
         let mut keys = BTreeMap::new();
-        for name in world.realms.keys() {
+        for (name, realm) in &world.realms {
             let is_default = *name == world.default_realm;
             let realm_keys = match (&self.config.keys, is_default) {
                 (KeySource::Embedded, true) => embedded_keys()?.clone(),
                 (source, _) => RealmKeys::from_material(&source.material(name, is_default)?)?,
             };
-            keys.insert(name.clone(), realm_keys);
+            // A realm or client of the world that signs with PS256 gets its key now.
+            keys.insert(name.clone(), realm_keys.fitted_for(realm, None)?);
         }
         let clock = self.clock.unwrap_or_else(|| Arc::new(SystemClock));
         let log_capacity = self.config.request_log_entries;
@@ -301,16 +302,16 @@ fn default_public_url(address: SocketAddr, context_path: Option<&str>) -> String
 }
 
 fn default_world() -> Result<&'static World, MockIdpError> {
-    static WORLD: OnceLock<Result<World, String>> = OnceLock::new();
+    static WORLD: OnceLock<Result<World, Arc<WorldError>>> = OnceLock::new();
     WORLD
-        .get_or_init(|| World::default_world().map_err(|err| err.to_string()))
+        .get_or_init(|| World::default_world().map_err(Arc::new))
         .as_ref()
-        .map_err(|err| MockIdpError::Refused(err.clone()))
+        .map_err(|err| MockIdpError::EmbeddedWorld(err.clone()))
 }
 
 fn embedded_keys() -> Result<&'static RealmKeys, MockIdpError> {
-    static KEYS: OnceLock<Result<RealmKeys, String>> = OnceLock::new();
-    KEYS.get_or_init(|| RealmKeys::from_material(&KeyMaterial::embedded()).map_err(|err| err.to_string()))
+    static KEYS: OnceLock<Result<RealmKeys, Arc<KeyError>>> = OnceLock::new();
+    KEYS.get_or_init(|| RealmKeys::from_material(&KeyMaterial::embedded()).map_err(Arc::new))
         .as_ref()
-        .map_err(|err| MockIdpError::Refused(err.clone()))
+        .map_err(|err| MockIdpError::EmbeddedKeys(err.clone()))
 }

@@ -12,7 +12,7 @@ impl MockIdp {
     ///
     /// # Errors
     /// [`MockIdpError::UnknownUser`] for a user that does not exist or is disabled,
-    /// [`MockIdpError::Refused`] when no pending authorization has this user code.
+    /// [`MockIdpError::NoPendingDevice`] when no pending authorization has this user code.
     pub fn approve_device(&self, user_code: &str, username: &str) -> Result<(), MockIdpError> {
         self.approve_device_in(&self.app.world().default_realm, user_code, username)
     }
@@ -50,7 +50,7 @@ impl MockIdp {
     /// next poll gets the provider's `access_denied`.
     ///
     /// # Errors
-    /// [`MockIdpError::Refused`] when no pending authorization has this user code.
+    /// [`MockIdpError::NoPendingDevice`] when no pending authorization has this user code.
     pub fn deny_device(&self, user_code: &str) -> Result<(), MockIdpError> {
         let realm = &self.app.world().default_realm;
         let now = self.app.now();
@@ -64,7 +64,7 @@ impl MockIdp {
     /// device's next poll gets the provider's `expired_token`.
     ///
     /// # Errors
-    /// [`MockIdpError::Refused`] when no pending authorization has this user code.
+    /// [`MockIdpError::NoPendingDevice`] when no pending authorization has this user code.
     pub fn expire_device(&self, user_code: &str) -> Result<(), MockIdpError> {
         let realm = &self.app.world().default_realm;
         let now = self.app.now();
@@ -79,7 +79,9 @@ impl MockIdp {
 }
 
 fn not_pending(user_code: &str) -> MockIdpError {
-    MockIdpError::Refused(format!("no pending device authorization has user code {user_code}"))
+    MockIdpError::NoPendingDevice {
+        user_code: user_code.to_owned(),
+    }
 }
 
 fn outcome(outcome: DecideOutcome, user_code: &str) -> Result<(), MockIdpError> {

@@ -40,10 +40,18 @@ impl App {
         self.known_realm(realm)?;
         let next = KeyMaterial::generate()?;
         self.update_keys(realm, |published, now| {
+            let rotated = published
+                .keys
+                .rotated_at(&next, now, overlap.map(|overlap| overlap.as_secs()))?;
+            // Keys beyond the built-in three (PS256) are rotated too.
+            let mut keys = rotated.clone();
+            for alg in published.keys.algs() {
+                if rotated.signer(alg).is_none() {
+                    keys = keys.with_active(generate_key(alg)?);
+                }
+            }
             Ok(KeysUpdate {
-                keys: published
-                    .keys
-                    .rotated_at(&next, now, overlap.map(|overlap| overlap.as_secs()))?,
+                keys,
                 signing_alg: published.signing_alg,
                 rotated: true,
             })
@@ -106,15 +114,20 @@ impl App {
     }
 
     /// Signs `realm`'s tokens with `alg` from now on (`None`: the world's algorithm again). A
-    /// client with its own `signing_alg` in the world keeps it.
+    /// client with its own `signing_alg` in the world keeps it. The first switch to PS256
+    /// generates the realm's PS256 key (RSA 2048), which discovery then lists.
     ///
     /// # Errors
     /// [`MockIdpError::UnknownRealm`].
     pub(crate) fn set_signing_alg(&self, realm: &str, alg: Option<SigningAlg>) -> Result<(), MockIdpError> {
         self.known_realm(realm)?;
+        let live = self
+            .live_realm(realm)
+            .ok_or_else(|| MockIdpError::UnknownRealm(realm.to_owned()))?;
         self.update_keys(realm, |published, _| {
             Ok(KeysUpdate {
-                keys: published.keys.clone(),
+                // PS256 gets its key on first use, and loses it (retired) when unused again.
+                keys: published.keys.fitted_for(&live, alg)?,
                 signing_alg: alg,
                 rotated: false,
             })
@@ -179,7 +192,8 @@ impl MockIdp {
     }
 
     /// Signs `realm`'s tokens with `alg` from now on (`None`: the world's algorithm again). A
-    /// client with its own `signing_alg` in the world keeps it.
+    /// client with its own `signing_alg` in the world keeps it. The first switch to PS256
+    /// generates the realm's PS256 key (RSA 2048), which discovery then lists.
     ///
     /// # Errors
     /// [`MockIdpError::UnknownRealm`].

@@ -45,6 +45,7 @@ impl App {
             nonce: None,
             grant: None,
             login: None,
+            form: None,
         };
         let lifetime = spec.lifetime.unwrap_or(cx.realm.lifetimes.access_token);
         let mut claims = crate::negative::claims(&spec.defects, cx.now(), lifetime);
@@ -58,6 +59,6 @@ impl App {
             .access_token(&subject, None, &overrides)
             .map(|(token, _)| token)
             .map_err(refused)?;
-        crate::negative::apply(token, &spec.defects, cx.keys()).map_err(|err| MockIdpError::Refused(err.to_string()))
+        crate::negative::apply(token, &spec.defects, cx.keys()).map_err(MockIdpError::Defect)
     }
 }

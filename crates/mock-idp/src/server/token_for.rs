@@ -1,11 +1,12 @@
 //! [`MockIdp::token_for`]: tokens through the real grants, sent to the server's own router.
 
-use super::{MockIdp, MockIdpError};
+use super::{HttpError, MockIdp, MockIdpError};
 use crate::b64;
 use axum::body::Body;
-use axum::http::{Request, header};
+use axum::body::Bytes;
+use axum::http::{HeaderMap, Request, StatusCode, header};
 use base64::Engine;
-use providers::{Client, ClientKind, Endpoint, GrantType};
+use providers::{Client, ClientKind, Endpoint, GrantType, User};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 use tower::ServiceExt;
@@ -34,12 +35,14 @@ pub struct TokenSet {
 impl MockIdp {
     /// Gets `username` a token for `client_id` in the default realm through the real token
     /// endpoint: the password grant when the client and the provider have it, otherwise the
-    /// authorization code flow with PKCE (the user's login is recorded as the login page would
-    /// record it). All of the client's allowed scopes are requested.
+    /// authorization code flow with PKCE through the server's own login form (the authorization
+    /// endpoint's page, signed in with the user's password). All of the client's allowed scopes
+    /// are requested.
     ///
     /// # Errors
-    /// [`MockIdpError`] for an unknown user or client, a client without a user grant, or a
-    /// refusal by the endpoint (e.g. a disabled user).
+    /// [`MockIdpError::UnknownUser`], [`MockIdpError::UnknownClient`],
+    /// [`MockIdpError::NoUserGrant`], [`MockIdpError::LoginRefused`] (a disabled user) or
+    /// [`MockIdpError::Http`] (e.g. [`HttpError::Status`] for the token endpoint's refusal).
     pub async fn token_for(&self, username: &str, client_id: &str) -> Result<TokenSet, MockIdpError> {
         let realm = self.app.default_realm().to_owned();
         let cx = self
@@ -76,50 +79,15 @@ impl MockIdp {
             return self.token_request(&realm, &client, &form).await;
         }
         if !client.allows(GrantType::AuthorizationCode) {
-            return Err(MockIdpError::Refused(format!("client {client_id} has no user grant")));
+            return Err(MockIdpError::NoUserGrant {
+                client: client_id.to_owned(),
+            });
         }
-        if !user.enabled {
-            return Err(MockIdpError::Refused(format!("user {username} is disabled")));
-        }
-        let now = cx.now();
-        let sid = b64::random_token(32);
-        cx.store().start_session(sid.clone(), &cx.realm, &user.username, now);
         let redirect_uri = client.redirect_uris.first().cloned().unwrap_or_default();
         let verifier = b64::random_token(32);
-        let challenge = idp_jose::digest::s256(&verifier);
-        let query = form_urlencoded::Serializer::new(String::new())
-            .extend_pairs([
-                ("response_type", "code"),
-                ("client_id", client.id.as_str()),
-                ("redirect_uri", redirect_uri.as_str()),
-                ("scope", scope.as_str()),
-                ("state", "token_for"),
-                ("code_challenge", challenge.as_str()),
-                ("code_challenge_method", "S256"),
-            ])
-            .finish();
-        let authorize = format!("{}?{query}", path_of(&self.endpoint_of(&realm, Endpoint::Authorize)));
-        let request = Request::get(authorize)
-            .header(header::COOKIE, format!("{}={sid}", crate::cookies::name(&realm)))
-            .body(Body::empty())
-            .map_err(|err| MockIdpError::Refused(err.to_string()))?;
-        let response = self
-            .router
-            .clone()
-            .oneshot(request)
-            .await
-            .map_err(|err| MockIdpError::Refused(err.to_string()))?;
-        let location = response
-            .headers()
-            .get(header::LOCATION)
-            .and_then(|value| value.to_str().ok())
-            .and_then(|value| url::Url::parse(value).ok())
-            .ok_or_else(|| MockIdpError::Refused("the authorization endpoint did not redirect".into()))?;
-        let code = location
-            .query_pairs()
-            .find(|(name, _)| name == "code")
-            .map(|(_, value)| value.into_owned())
-            .ok_or_else(|| MockIdpError::Refused(format!("no code in the redirect: {location}")))?;
+        let code = self
+            .log_in(&realm, &client, &user, &redirect_uri, &scope, &verifier)
+            .await?;
         let form = [
             ("grant_type", "authorization_code"),
             ("code", code.as_str()),
@@ -155,6 +123,92 @@ impl MockIdp {
         runtime.block_on(self.token_for(username, client_id))
     }
 
+    /// The authorization code flow's browser part, as a user would do it: GET the
+    /// authorization endpoint (PKCE S256), fill in the login form it shows with the user's
+    /// password, and take the code from the redirect. Sent to the server's own router, so the
+    /// login page starts the session (`Store::start_session`), as it does for a browser.
+    async fn log_in(
+        &self,
+        realm: &str,
+        client: &Client,
+        user: &User,
+        redirect_uri: &str,
+        scope: &str,
+        verifier: &str,
+    ) -> Result<String, MockIdpError> {
+        let challenge = idp_jose::digest::s256(verifier);
+        let query = form_urlencoded::Serializer::new(String::new())
+            .extend_pairs([
+                ("response_type", "code"),
+                ("client_id", client.id.as_str()),
+                ("redirect_uri", redirect_uri),
+                ("scope", scope),
+                ("state", "token_for"),
+                ("code_challenge", challenge.as_str()),
+                ("code_challenge_method", "S256"),
+            ])
+            .finish();
+        let authorize = format!("{}?{query}", path_of(&self.endpoint_of(realm, Endpoint::Authorize)));
+        let request = Request::get(authorize)
+            .body(Body::empty())
+            .map_err(HttpError::Request)?;
+        let (status, _, page) = self.send(request).await?;
+        if !status.is_success() {
+            return Err(status_error(Endpoint::Authorize, status, &page));
+        }
+        let form = crate::login::LoginForm::scrape(&String::from_utf8_lossy(&page)).ok_or(HttpError::NoLoginForm)?;
+        let body = form_urlencoded::Serializer::new(String::new())
+            .extend_pairs([
+                ("request_id", form.request_id.as_str()),
+                ("username", user.username.as_str()),
+                ("password", user.password.expose()),
+                ("action", "login"),
+            ])
+            .finish();
+        let request = Request::post(path_of(&form.action))
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(body))
+            .map_err(HttpError::Request)?;
+        let (status, headers, page) = self.send(request).await?;
+        let Some(location) = headers
+            .get(header::LOCATION)
+            .and_then(|value| value.to_str().ok())
+            .and_then(|value| url::Url::parse(value).ok())
+        else {
+            return Err(
+                match crate::login::LoginForm::message(&String::from_utf8_lossy(&page)) {
+                    Some(message) => MockIdpError::LoginRefused {
+                        username: user.username.clone(),
+                        status: status.as_u16(),
+                        message,
+                    },
+                    None => status_error(Endpoint::Login, status, &page),
+                },
+            );
+        };
+        let code = location
+            .query_pairs()
+            .find(|(name, _)| name == "code")
+            .map(|(_, value)| value.into_owned());
+        code.ok_or_else(|| {
+            HttpError::NoCode {
+                location: location.to_string(),
+            }
+            .into()
+        })
+    }
+
+    /// Sends `request` to the server's router: status, headers and body (at most 1 MiB).
+    async fn send(&self, request: Request<Body>) -> Result<(StatusCode, HeaderMap, Bytes), MockIdpError> {
+        let response = match self.router.clone().oneshot(request).await {
+            Ok(response) => response,
+            Err(never) => match never {},
+        };
+        let (parts, body) = response.into_parts();
+        let bytes = axum::body::to_bytes(body, 1 << 20).await.map_err(HttpError::Body)?;
+        Ok((parts.status, parts.headers, bytes))
+    }
+
     async fn token_request(
         &self,
         realm: &str,
@@ -176,27 +230,23 @@ impl MockIdp {
                 body.append_pair("client_id", &client.id);
             }
         }
-        let request = request
-            .body(Body::from(body.finish()))
-            .map_err(|err| MockIdpError::Refused(err.to_string()))?;
-        let response = self
-            .router
-            .clone()
-            .oneshot(request)
-            .await
-            .map_err(|err| MockIdpError::Refused(err.to_string()))?;
-        let status = response.status();
-        let bytes = axum::body::to_bytes(response.into_body(), 1 << 20)
-            .await
-            .map_err(|err| MockIdpError::Refused(err.to_string()))?;
+        let request = request.body(Body::from(body.finish())).map_err(HttpError::Request)?;
+        let (status, _, bytes) = self.send(request).await?;
         if !status.is_success() {
-            return Err(MockIdpError::Refused(format!(
-                "{status}: {}",
-                String::from_utf8_lossy(&bytes)
-            )));
+            return Err(status_error(Endpoint::Token, status, &bytes));
         }
-        serde_json::from_slice(&bytes).map_err(|err| MockIdpError::Refused(err.to_string()))
+        serde_json::from_slice(&bytes).map_err(|err| HttpError::Json(err).into())
     }
+}
+
+/// An endpoint's unexpected answer.
+fn status_error(endpoint: Endpoint, status: StatusCode, body: &[u8]) -> MockIdpError {
+    HttpError::Status {
+        endpoint,
+        status: status.as_u16(),
+        body: String::from_utf8_lossy(body).into_owned(),
+    }
+    .into()
 }
 
 /// The path and query of an absolute URL (the router sees paths, not hosts).

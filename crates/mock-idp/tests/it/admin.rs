@@ -1,13 +1,10 @@
 //! The admin API under `/_mock/` from a plain HTTP client: routing and safety, problem bodies
 //! for malformed input, the clock.
 
+use crate::support::{admin_url, json_of, password_grant};
 use mock_idp::{Endpoint, MockIdp, Provider};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-
-fn admin_url(idp: &MockIdp, path: &str) -> String {
-    format!("{}/_mock{path}", idp.uri())
-}
 
 async fn problem(response: reqwest::Response) -> (StatusCode, Value) {
     let status = response.status();
@@ -27,11 +24,10 @@ async fn problem(response: reqwest::Response) -> (StatusCode, Value) {
 #[test]
 fn no_provider_path_starts_with_the_admin_prefix() {
     for provider in Provider::ALL {
-        let mut paths: Vec<&str> = Endpoint::ALL
+        let paths: Vec<&str> = Endpoint::ALL
             .iter()
             .flat_map(|endpoint| provider.routes(*endpoint))
             .collect();
-        paths.extend(provider.flavor().quirks().profile_attributes_route);
         assert!(paths.len() >= 5, "{provider:?} serves its endpoints: {paths:?}");
         for path in paths {
             assert!(
@@ -66,25 +62,15 @@ async fn admin_paths_get_admin_problems_and_provider_paths_reach_the_provider() 
 async fn the_clock_is_frozen_advanced_set_and_reset_over_http_and_in_rust() {
     let idp = MockIdp::start().await;
     let http = reqwest::Client::new();
-    let frozen: Value = http
-        .post(admin_url(&idp, "/clock/freeze"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let frozen: Value = json_of(http.post(admin_url(&idp, "/clock/freeze"))).await.1;
     assert_eq!(frozen["frozen"], json!(true));
     let at = frozen["now"].as_u64().unwrap();
-    let advanced: Value = http
-        .post(admin_url(&idp, "/clock/advance"))
-        .json(&json!({"seconds": 3600}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let advanced: Value = json_of(
+        http.post(admin_url(&idp, "/clock/advance"))
+            .json(&json!({"seconds": 3600})),
+    )
+    .await
+    .1;
     assert_eq!(advanced["now"], json!(at + 3600));
     assert_eq!(
         idp.admin().clock().state().now,
@@ -92,36 +78,19 @@ async fn the_clock_is_frozen_advanced_set_and_reset_over_http_and_in_rust() {
         "the Rust API sees the same clock"
     );
     idp.admin().clock().advance(5);
-    let shown: Value = http
-        .get(admin_url(&idp, "/clock"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let shown: Value = json_of(http.get(admin_url(&idp, "/clock"))).await.1;
     assert_eq!(shown["now"], json!(at + 3605));
-    let set: Value = http
-        .post(admin_url(&idp, "/clock/set"))
-        .json(&json!({"now": 1_000_000_000u64}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let set: Value = json_of(
+        http.post(admin_url(&idp, "/clock/set"))
+            .json(&json!({"now": 1_000_000_000u64})),
+    )
+    .await
+    .1;
     assert_eq!(
         (set["now"].clone(), set["frozen"].clone()),
         (json!(1_000_000_000u64), json!(true))
     );
-    let reset: Value = http
-        .post(admin_url(&idp, "/reset"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let reset: Value = json_of(http.post(admin_url(&idp, "/reset"))).await.1;
     assert!(reset["reset"].as_array().unwrap().contains(&json!("clock")));
     let state = idp.admin().clock().state();
     assert!(
@@ -288,27 +257,18 @@ async fn the_openapi_document_is_3_1_and_lists_the_admin_routes() {
     insta::assert_json_snapshot!("admin_openapi", document, {".servers[].url" => "[public URL]/_mock"});
 }
 
-async fn password_grant(idp: &MockIdp, password: &str) -> reqwest::Response {
-    reqwest::Client::new()
-        .post(idp.endpoint(Endpoint::Token))
-        .basic_auth("web-app", Some("web-app-secret"))
-        .form(&[
-            ("grant_type", "password"),
-            ("username", "alice"),
-            ("password", password),
-            ("scope", "openid"),
-        ])
-        .send()
-        .await
-        .unwrap()
-}
-
 #[tokio::test]
 async fn the_request_log_masks_secrets_names_client_status_and_error_and_filters() {
     let idp = MockIdp::start().await;
     let http = reqwest::Client::new();
-    assert_eq!(password_grant(&idp, "alice-password").await.status(), StatusCode::OK);
-    assert_eq!(password_grant(&idp, "wrong").await.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(
+        password_grant(&idp, "alice", "alice-password", "openid").await.status(),
+        StatusCode::OK
+    );
+    assert_eq!(
+        password_grant(&idp, "alice", "wrong", "openid").await.status(),
+        StatusCode::BAD_REQUEST
+    );
     let cc = http
         .post(idp.endpoint(Endpoint::Token))
         .form(&[
@@ -323,14 +283,7 @@ async fn the_request_log_masks_secrets_names_client_status_and_error_and_filters
     http.get(idp.endpoint(Endpoint::Jwks)).send().await.unwrap();
     http.get(admin_url(&idp, "/clock")).send().await.unwrap();
 
-    let all: Value = http
-        .get(admin_url(&idp, "/log"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let all: Value = json_of(http.get(admin_url(&idp, "/log"))).await.1;
     let entries = all["entries"].as_array().unwrap();
     let endpoints: Vec<&str> = entries.iter().map(|e| e["endpoint"].as_str().unwrap()).collect();
     assert_eq!(
@@ -361,14 +314,9 @@ async fn the_request_log_masks_secrets_names_client_status_and_error_and_filters
     assert_eq!(entries[2]["client"], json!("service"), "the client from client_id");
     assert_eq!(entries[2]["params"]["client_secret"], json!("[masked]"));
 
-    let failed: Value = http
-        .get(admin_url(&idp, "/log?endpoint=Token&status=400"))
-        .send()
+    let failed: Value = json_of(http.get(admin_url(&idp, "/log?endpoint=Token&status=400")))
         .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .1;
     assert_eq!(failed["entries"].as_array().unwrap().len(), 1);
     let by_client = idp.admin().log(&mock_idp::LogFilter {
         client: Some("service".into()),
@@ -376,14 +324,9 @@ async fn the_request_log_masks_secrets_names_client_status_and_error_and_filters
     });
     assert_eq!(by_client.entries.len(), 1);
     let future = idp.admin().clock().state().now + 10;
-    let none: Value = http
-        .get(admin_url(&idp, &format!("/log?since={future}")))
-        .send()
+    let none: Value = json_of(http.get(admin_url(&idp, &format!("/log?since={future}"))))
         .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .1;
     assert_eq!(none["entries"], json!([]));
     let (status, _) = problem(http.get(admin_url(&idp, "/log?status=abc")).send().await.unwrap()).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
@@ -411,7 +354,11 @@ async fn the_request_log_is_bounded() {
 async fn advancing_the_clock_expires_access_tokens_at_introspection_without_sleeping() {
     let idp = MockIdp::start().await;
     let http = reqwest::Client::new();
-    let token: Value = password_grant(&idp, "alice-password").await.json().await.unwrap();
+    let token: Value = password_grant(&idp, "alice", "alice-password", "openid")
+        .await
+        .json()
+        .await
+        .unwrap();
     let access = token["access_token"].as_str().unwrap().to_owned();
     let expires_in = token["expires_in"].as_u64().unwrap();
     let introspect = || {
@@ -469,14 +416,7 @@ async fn the_admin_api_lives_under_the_public_urls_path() {
     let http = reqwest::Client::new();
     let clock = http.get(admin_url(&idp, "/clock")).send().await.unwrap();
     assert_eq!(clock.status(), StatusCode::OK);
-    let document: Value = http
-        .get(admin_url(&idp, "/openapi.json"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let document: Value = json_of(http.get(admin_url(&idp, "/openapi.json"))).await.1;
     assert_eq!(document["servers"][0]["url"], json!(admin_url(&idp, "")));
     let outside = http
         .get(format!("http://{}/_mock/clock", idp.address()))
@@ -492,14 +432,7 @@ async fn the_admin_api_lives_under_the_public_urls_path() {
 async fn every_admin_operation_answers_malformed_bodies_with_4xx_problems_and_changes_nothing() {
     let idp = MockIdp::start().await;
     let http = reqwest::Client::new();
-    let document: Value = http
-        .get(admin_url(&idp, "/openapi.json"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let document: Value = json_of(http.get(admin_url(&idp, "/openapi.json"))).await.1;
     let users_before = idp.admin().users("demo").unwrap();
     let clients_before = idp.admin().clients("demo").unwrap();
     let clock_before = idp.admin().clock().state().offset_seconds;

@@ -1,12 +1,9 @@
 //! Issue 12 over the admin API: fault rules, hit counters and keys from a plain HTTP client,
 //! with the same semantics as the Rust API, and a reset that puts them back as loaded.
 
+use crate::support::{admin_url, json_of, jwt_part};
 use mock_idp::{Endpoint, MockIdp};
 use serde_json::{Value, json};
-
-fn admin(idp: &MockIdp, path: &str) -> String {
-    format!("{}/_mock{path}", idp.uri())
-}
 
 async fn status(url: &str) -> u16 {
     reqwest::get(url).await.unwrap().status().as_u16()
@@ -18,21 +15,14 @@ async fn faults_are_added_listed_used_up_and_removed_over_http() {
     let http = reqwest::Client::new();
     let jwks = idp.endpoint(Endpoint::Jwks);
     let added = http
-        .post(admin(&idp, "/faults"))
+        .post(admin_url(&idp, "/faults"))
         .json(&json!({"realm": "demo", "endpoint": "jwks", "fault": {"kind": "status", "status": 503}, "scope": {"times": 2}}))
         .send()
         .await
         .unwrap();
     assert_eq!(added.status(), 201);
     let id = added.json::<Value>().await.unwrap()["id"].as_u64().unwrap();
-    let listed: Value = http
-        .get(admin(&idp, "/faults"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let listed: Value = json_of(http.get(admin_url(&idp, "/faults"))).await.1;
     assert_eq!(listed[0]["id"], id);
     assert_eq!(listed[0]["remaining"], 2);
     assert_eq!(listed[0]["fault"]["kind"], "status");
@@ -42,42 +32,35 @@ async fn faults_are_added_listed_used_up_and_removed_over_http() {
     );
     assert_eq!(idp.faults().len(), 0, "the Rust API sees the same table");
 
-    let forever = http
-        .post(admin(&idp, "/faults"))
-        .json(&json!({"endpoint": "jwks", "fault": {"kind": "outage"}}))
-        .send()
-        .await
-        .unwrap()
-        .json::<Value>()
-        .await
-        .unwrap()["id"]
+    let forever = json_of(
+        http.post(admin_url(&idp, "/faults"))
+            .json(&json!({"endpoint": "jwks", "fault": {"kind": "outage"}})),
+    )
+    .await
+    .1["id"]
         .as_u64()
         .unwrap();
     assert_eq!(status(&jwks).await, 503);
     let removed = http
-        .delete(admin(&idp, &format!("/faults/{forever}")))
+        .delete(admin_url(&idp, &format!("/faults/{forever}")))
         .send()
         .await
         .unwrap();
     assert_eq!(removed.status(), 204);
     let again = http
-        .delete(admin(&idp, &format!("/faults/{forever}")))
+        .delete(admin_url(&idp, &format!("/faults/{forever}")))
         .send()
         .await
         .unwrap();
     assert_eq!(again.status(), 404);
     assert_eq!(status(&jwks).await, 200);
 
-    let hits: Value = http
-        .get(admin(&idp, "/hits"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let hits: Value = json_of(http.get(admin_url(&idp, "/hits"))).await.1;
     assert_eq!(hits, json!([{"realm": "demo", "endpoint": "jwks", "hits": 5}]));
-    assert_eq!(http.delete(admin(&idp, "/hits")).send().await.unwrap().status(), 204);
+    assert_eq!(
+        http.delete(admin_url(&idp, "/hits")).send().await.unwrap().status(),
+        204
+    );
     assert_eq!(idp.hits(Endpoint::Jwks), 0);
 }
 
@@ -123,7 +106,7 @@ async fn bad_fault_rules_get_4xx_problems_naming_the_field() {
         ),
     ];
     for (body, code, field) in cases {
-        let response = http.post(admin(&idp, "/faults")).json(&body).send().await.unwrap();
+        let response = http.post(admin_url(&idp, "/faults")).json(&body).send().await.unwrap();
         assert_eq!(response.status(), code, "{body}");
         assert_eq!(response.headers()["content-type"], "application/problem+json", "{body}");
         let problem: Value = response.json().await.unwrap();
@@ -138,26 +121,16 @@ async fn bad_fault_rules_get_4xx_problems_naming_the_field() {
 async fn keys_rotate_retire_publish_and_alg_over_http_and_reset_restores_them() {
     let idp = MockIdp::start().await;
     let http = reqwest::Client::new();
-    let loaded: Value = http
-        .get(admin(&idp, "/realms/demo/keys"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let loaded: Value = json_of(http.get(admin_url(&idp, "/realms/demo/keys"))).await.1;
     assert_eq!(loaded.as_array().unwrap().len(), 3);
     assert!(loaded.as_array().unwrap().iter().all(|key| key["state"] == "active"));
 
-    let rotated: Value = http
-        .post(admin(&idp, "/realms/demo/keys/rotate"))
-        .json(&json!({"overlap_seconds": 600}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let rotated: Value = json_of(
+        http.post(admin_url(&idp, "/realms/demo/keys/rotate"))
+            .json(&json!({"overlap_seconds": 600})),
+    )
+    .await
+    .1;
     let retired: Vec<&Value> = rotated
         .as_array()
         .unwrap()
@@ -168,7 +141,7 @@ async fn keys_rotate_retire_publish_and_alg_over_http_and_reset_restores_them() 
     assert!(retired.iter().all(|k| k["until"].as_u64().is_some()));
 
     let published = http
-        .post(admin(&idp, "/realms/demo/keys/publish"))
+        .post(admin_url(&idp, "/realms/demo/keys/publish"))
         .json(&json!({"alg": "ES256"}))
         .send()
         .await
@@ -187,7 +160,7 @@ async fn keys_rotate_retire_publish_and_alg_over_http_and_reset_restores_them() 
     assert!(set["keys"].as_array().unwrap().iter().any(|k| k["kid"] == kid.as_str()));
 
     let alg = http
-        .put(admin(&idp, "/realms/demo/signing-alg"))
+        .put(admin_url(&idp, "/realms/demo/signing-alg"))
         .json(&json!({"alg": "EdDSA"}))
         .send()
         .await
@@ -204,55 +177,27 @@ async fn keys_rotate_retire_publish_and_alg_over_http_and_reset_restores_them() 
         .unwrap()["kid"]
         .clone();
     let refused = http
-        .post(admin(&idp, "/realms/demo/keys/retire"))
+        .post(admin_url(&idp, "/realms/demo/keys/retire"))
         .json(&json!({"kid": active}))
         .send()
         .await
         .unwrap();
     assert_eq!(refused.status(), 409);
-    let after: Value = http
-        .post(admin(&idp, "/realms/demo/keys/retire"))
-        .json(&json!({}))
-        .send()
+    let after: Value = json_of(http.post(admin_url(&idp, "/realms/demo/keys/retire")).json(&json!({})))
         .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .1;
     assert!(after.as_array().unwrap().iter().all(|k| k["state"] != "retired"));
-    let unknown_realm = http.get(admin(&idp, "/realms/nope/keys")).send().await.unwrap();
+    let unknown_realm = http.get(admin_url(&idp, "/realms/nope/keys")).send().await.unwrap();
     assert_eq!(unknown_realm.status(), 404);
 
-    let reset: Value = http
-        .post(admin(&idp, "/reset"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let reset: Value = json_of(http.post(admin_url(&idp, "/reset"))).await.1;
     for part in ["faults", "hits", "keys"] {
         assert!(reset["reset"].as_array().unwrap().iter().any(|p| p == part), "{reset}");
     }
-    let back: Value = http
-        .get(admin(&idp, "/realms/demo/keys"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let back: Value = json_of(http.get(admin_url(&idp, "/realms/demo/keys"))).await.1;
     assert_eq!(back, loaded);
     let token = idp.mint(mock_idp::TokenSpec::client("service")).unwrap();
     assert!(token.starts_with("eyJhbGciOiJSUzI1NiI"), "RS256 again: {token}");
-}
-
-fn part(token: &str, index: usize) -> Value {
-    use base64::Engine;
-    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(token.split('.').nth(index).unwrap())
-        .unwrap();
-    serde_json::from_slice(&bytes).unwrap()
 }
 
 #[tokio::test]
@@ -260,7 +205,7 @@ async fn negative_tokens_are_minted_over_http() {
     let idp = MockIdp::start().await;
     let http = reqwest::Client::new();
     let mint = |body: Value| {
-        let (http, url) = (http.clone(), admin(&idp, "/tokens"));
+        let (http, url) = (http.clone(), admin_url(&idp, "/tokens"));
         async move { http.post(url).json(&body).send().await.unwrap() }
     };
     let response = mint(json!({"user": "alice", "client": "web-app", "defects": ["expired", "wrong_issuer"], "claims": {"tenant": "t1"}})).await;
@@ -269,7 +214,7 @@ async fn negative_tokens_are_minted_over_http() {
         .as_str()
         .unwrap()
         .to_owned();
-    let claims = part(&token, 1);
+    let claims = jwt_part(&token, 1);
     assert_eq!(claims["iss"], "https://wrong-issuer.invalid/");
     assert_eq!(claims["tenant"], "t1");
     let now = mock_idp::Clock::now(&mock_idp::SystemClock);
@@ -280,7 +225,7 @@ async fn negative_tokens_are_minted_over_http() {
         .as_str()
         .unwrap()
         .to_owned();
-    assert_eq!(part(&token, 0)["alg"], "none");
+    assert_eq!(jwt_part(&token, 0)["alg"], "none");
 
     let unknown = mint(json!({"client": "nope"})).await;
     assert_eq!(unknown.status(), 422);

@@ -1,55 +1,10 @@
 //! Users and clients through the admin API (HTTP and Rust), reset, and admin changes racing
 //! token requests.
 
+use crate::support::{admin_url, claims, client_credentials, json_of, password_grant};
 use mock_idp::{Endpoint, MockIdp, NewUser, UserPatch};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-
-fn admin_url(idp: &MockIdp, path: &str) -> String {
-    format!("{}/_mock{path}", idp.uri())
-}
-
-async fn password_grant(idp: &MockIdp, username: &str, password: &str) -> reqwest::Response {
-    reqwest::Client::new()
-        .post(idp.endpoint(Endpoint::Token))
-        .basic_auth("web-app", Some("web-app-secret"))
-        .form(&[
-            ("grant_type", "password"),
-            ("username", username),
-            ("password", password),
-            ("scope", "openid email"),
-        ])
-        .send()
-        .await
-        .unwrap()
-}
-
-async fn client_credentials(idp: &MockIdp, client: &str, secret: &str) -> reqwest::Response {
-    reqwest::Client::new()
-        .post(idp.endpoint(Endpoint::Token))
-        .basic_auth(client, Some(secret))
-        .form(&[("grant_type", "client_credentials")])
-        .send()
-        .await
-        .unwrap()
-}
-
-fn claims(jwt: &str) -> Value {
-    use base64::Engine;
-    let payload = jwt.split('.').nth(1).unwrap();
-    serde_json::from_slice(
-        &base64::engine::general_purpose::URL_SAFE_NO_PAD
-            .decode(payload)
-            .unwrap(),
-    )
-    .unwrap()
-}
-
-async fn status_and_body(response: reqwest::Response) -> (StatusCode, Value) {
-    let status = response.status();
-    let body = response.json().await.unwrap_or(Value::Null);
-    (status, body)
-}
 
 #[tokio::test]
 async fn users_created_changed_disabled_and_deleted_over_http_take_effect_on_the_next_request() {
@@ -57,21 +12,21 @@ async fn users_created_changed_disabled_and_deleted_over_http_take_effect_on_the
     let http = reqwest::Client::new();
     let users = admin_url(&idp, "/realms/demo/users");
     assert_eq!(
-        password_grant(&idp, "dave", "dave-pw").await.status(),
+        password_grant(&idp, "dave", "dave-pw", "openid email").await.status(),
         StatusCode::BAD_REQUEST
     );
 
-    let (status, created) = status_and_body(
-        http.post(&users)
-            .json(&json!({"username": "dave", "password": "dave-pw", "email": "dave@example.com", "realm_roles": ["user"]}))
-            .send()
-            .await
-            .unwrap(),
-    )
+    let (status, created) = json_of(http.post(&users).json(
+        &json!({"username": "dave", "password": "dave-pw", "email": "dave@example.com", "realm_roles": ["user"]}),
+    ))
     .await;
     assert_eq!(status, StatusCode::CREATED, "{created}");
     assert!(created.get("password").is_none(), "passwords are never shown");
-    let token: Value = password_grant(&idp, "dave", "dave-pw").await.json().await.unwrap();
+    let token: Value = password_grant(&idp, "dave", "dave-pw", "openid email")
+        .await
+        .json()
+        .await
+        .unwrap();
     let access = claims(token["access_token"].as_str().unwrap());
     assert_eq!(access["sub"], created["id"]);
     assert_eq!(
@@ -79,21 +34,11 @@ async fn users_created_changed_disabled_and_deleted_over_http_take_effect_on_the
         json!("dave@example.com")
     );
 
-    let (status, again) = status_and_body(
-        http.post(&users)
-            .json(&json!({"username": "dave", "password": "x"}))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, again) = json_of(http.post(&users).json(&json!({"username": "dave", "password": "x"}))).await;
     assert_eq!(status, StatusCode::CONFLICT, "{again}");
-    let (status, bad_role) = status_and_body(
+    let (status, bad_role) = json_of(
         http.post(&users)
-            .json(&json!({"username": "erin", "password": "x", "realm_roles": ["no-such-role"]}))
-            .send()
-            .await
-            .unwrap(),
+            .json(&json!({"username": "erin", "password": "x", "realm_roles": ["no-such-role"]})),
     )
     .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{bad_role}");
@@ -101,22 +46,13 @@ async fn users_created_changed_disabled_and_deleted_over_http_take_effect_on_the
         bad_role["field"].as_str().unwrap().contains("realm_roles"),
         "{bad_role}"
     );
-    let (status, _) = status_and_body(
-        http.get(admin_url(&idp, "/realms/demo/users/erin"))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, _) = json_of(http.get(admin_url(&idp, "/realms/demo/users/erin"))).await;
     assert_eq!(status, StatusCode::NOT_FOUND, "a refused create leaves nothing behind");
 
     let dave = admin_url(&idp, "/realms/demo/users/dave");
-    let (status, patched) = status_and_body(
+    let (status, patched) = json_of(
         http.patch(&dave)
-            .json(&json!({"password": "new-pw", "email": null, "name": "Dave D"}))
-            .send()
-            .await
-            .unwrap(),
+            .json(&json!({"password": "new-pw", "email": null, "name": "Dave D"})),
     )
     .await;
     assert_eq!(status, StatusCode::OK, "{patched}");
@@ -125,30 +61,31 @@ async fn users_created_changed_disabled_and_deleted_over_http_take_effect_on_the
         (Value::Null, json!("Dave D"))
     );
     assert_eq!(
-        password_grant(&idp, "dave", "dave-pw").await.status(),
+        password_grant(&idp, "dave", "dave-pw", "openid email").await.status(),
         StatusCode::BAD_REQUEST
     );
-    let token: Value = password_grant(&idp, "dave", "new-pw").await.json().await.unwrap();
+    let token: Value = password_grant(&idp, "dave", "new-pw", "openid email")
+        .await
+        .json()
+        .await
+        .unwrap();
     let id_claims = claims(token["id_token"].as_str().unwrap());
     assert!(id_claims.get("email").is_none(), "{id_claims}");
 
     http.patch(&dave).json(&json!({"enabled": false})).send().await.unwrap();
     assert_eq!(
-        password_grant(&idp, "dave", "new-pw").await.status(),
+        password_grant(&idp, "dave", "new-pw", "openid email").await.status(),
         StatusCode::BAD_REQUEST
     );
     let deleted = http.delete(&dave).send().await.unwrap();
     assert_eq!(deleted.status(), StatusCode::NO_CONTENT);
-    let (status, _) = status_and_body(http.get(&dave).send().await.unwrap()).await;
+    let (status, _) = json_of(http.get(&dave)).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
-    let (status, _) = status_and_body(http.get(admin_url(&idp, "/realms/nowhere/users")).send().await.unwrap()).await;
+    let (status, _) = json_of(http.get(admin_url(&idp, "/realms/nowhere/users"))).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
-    let (status, put) = status_and_body(
+    let (status, put) = json_of(
         http.put(admin_url(&idp, "/realms/demo/users/bob"))
-            .json(&json!({"username": "bob", "password": "bob-2", "realm_roles": ["user", "admin"]}))
-            .send()
-            .await
-            .unwrap(),
+            .json(&json!({"username": "bob", "password": "bob-2", "realm_roles": ["user", "admin"]})),
     )
     .await;
     assert_eq!(status, StatusCode::OK, "replaced: {put}");
@@ -158,13 +95,13 @@ async fn users_created_changed_disabled_and_deleted_over_http_take_effect_on_the
         "the id is kept"
     );
     assert_eq!(put["email"], Value::Null, "replaced whole");
-    assert_eq!(password_grant(&idp, "bob", "bob-2").await.status(), StatusCode::OK);
-    let (status, _) = status_and_body(
+    assert_eq!(
+        password_grant(&idp, "bob", "bob-2", "openid email").await.status(),
+        StatusCode::OK
+    );
+    let (status, _) = json_of(
         http.put(admin_url(&idp, "/realms/demo/users/bob"))
-            .json(&json!({"username": "robert", "password": "x"}))
-            .send()
-            .await
-            .unwrap(),
+            .json(&json!({"username": "robert", "password": "x"})),
     )
     .await;
     assert_eq!(
@@ -175,9 +112,12 @@ async fn users_created_changed_disabled_and_deleted_over_http_take_effect_on_the
     let new_user = serde_json::from_value::<NewUser>(json!({"username": "fay", "password": "fay-pw"})).unwrap();
     let (fay, created) = idp.admin().upsert_user("demo", new_user).unwrap();
     assert!(created && !fay.id.is_empty());
-    assert_eq!(password_grant(&idp, "fay", "fay-pw").await.status(), StatusCode::OK);
+    assert_eq!(
+        password_grant(&idp, "fay", "fay-pw", "openid email").await.status(),
+        StatusCode::OK
+    );
     idp.admin().delete_user("demo", "fay").unwrap();
-    let listed: Value = http.get(&users).send().await.unwrap().json().await.unwrap();
+    let listed: Value = json_of(http.get(&users)).await.1;
     let names: Vec<&str> = listed
         .as_array()
         .unwrap()
@@ -192,16 +132,10 @@ async fn clients_created_and_changed_over_http_take_effect_on_the_next_request()
     let idp = MockIdp::start().await;
     let http = reqwest::Client::new();
     let clients = admin_url(&idp, "/realms/demo/clients");
-    let (status, created) = status_and_body(
-        http.post(&clients)
-            .json(
-                &json!({"client_id": "batch", "kind": "confidential", "secret": "batch-secret",
+    let (status, created) = json_of(http.post(&clients).json(
+        &json!({"client_id": "batch", "kind": "confidential", "secret": "batch-secret",
                 "grant_types": ["client_credentials"], "service_account_roles": ["reporting"]}),
-            )
-            .send()
-            .await
-            .unwrap(),
-    )
+    ))
     .await;
     assert_eq!(status, StatusCode::CREATED, "{created}");
     assert!(created.get("secret").is_none(), "secrets are never shown");
@@ -237,14 +171,7 @@ async fn clients_created_and_changed_over_http_take_effect_on_the_next_request()
         "opaque now: {token}"
     );
 
-    let (status, problem) = status_and_body(
-        http.patch(&batch)
-            .json(&json!({"grant_types": ["password"]}))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, problem) = json_of(http.patch(&batch).json(&json!({"grant_types": ["password"]}))).await;
     assert_eq!(
         status,
         StatusCode::UNPROCESSABLE_ENTITY,
@@ -268,12 +195,9 @@ async fn clients_created_and_changed_over_http_take_effect_on_the_next_request()
         refused.status()
     );
 
-    let (status, problem) = status_and_body(
+    let (status, problem) = json_of(
         http.patch(admin_url(&idp, "/realms/demo/clients/web-app"))
-            .json(&json!({"redirect_uris": ["not a url"]}))
-            .send()
-            .await
-            .unwrap(),
+            .json(&json!({"redirect_uris": ["not a url"]})),
     )
     .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
@@ -288,25 +212,16 @@ async fn clients_created_and_changed_over_http_take_effect_on_the_next_request()
         "a refused change leaves the client as it was"
     );
 
-    let (status, public_secret) = status_and_body(
+    let (status, public_secret) = json_of(
         http.post(&clients)
-            .json(&json!({"client_id": "p", "kind": "public", "secret": "s", "grant_types": ["authorization_code"]}))
-            .send()
-            .await
-            .unwrap(),
+            .json(&json!({"client_id": "p", "kind": "public", "secret": "s", "grant_types": ["authorization_code"]})),
     )
     .await;
     assert_eq!(
         (status, public_secret["field"].clone()),
         (StatusCode::UNPROCESSABLE_ENTITY, json!("secret"))
     );
-    let (status, held) = status_and_body(
-        http.delete(admin_url(&idp, "/realms/demo/clients/api"))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, held) = json_of(http.delete(admin_url(&idp, "/realms/demo/clients/api"))).await;
     assert_eq!(
         status,
         StatusCode::UNPROCESSABLE_ENTITY,
@@ -326,7 +241,7 @@ async fn clients_created_and_changed_over_http_take_effect_on_the_next_request()
 async fn reset_restores_the_world_as_loaded_and_forgets_codes_tokens_and_the_clock() {
     let idp = MockIdp::start().await;
     let http = reqwest::Client::new();
-    let token: Value = password_grant(&idp, "alice", "alice-password")
+    let token: Value = password_grant(&idp, "alice", "alice-password", "openid email")
         .await
         .json()
         .await
@@ -350,26 +265,12 @@ async fn reset_restores_the_world_as_loaded_and_forgets_codes_tokens_and_the_clo
         )
         .unwrap();
     idp.admin().clock().advance(60);
-    let jwks_before: Value = http
-        .get(idp.endpoint(Endpoint::Jwks))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let jwks_before: Value = json_of(http.get(idp.endpoint(Endpoint::Jwks))).await.1;
     idp.rotate_keys().unwrap();
     idp.set_fault(Endpoint::Userinfo, mock_idp::Fault::Status(503));
     http.get(idp.endpoint(Endpoint::Jwks)).send().await.unwrap();
 
-    let report: Value = http
-        .post(admin_url(&idp, "/reset"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let report: Value = json_of(http.post(admin_url(&idp, "/reset"))).await.1;
     let parts: Vec<&str> = report["reset"]
         .as_array()
         .unwrap()
@@ -380,14 +281,7 @@ async fn reset_restores_the_world_as_loaded_and_forgets_codes_tokens_and_the_clo
         assert!(parts.contains(&part), "{part} in {parts:?}");
     }
     assert_eq!(idp.hits(Endpoint::Jwks), 0, "hit counters restart");
-    let jwks_after: Value = http
-        .get(idp.endpoint(Endpoint::Jwks))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let jwks_after: Value = json_of(http.get(idp.endpoint(Endpoint::Jwks))).await.1;
     assert_eq!(jwks_after, jwks_before, "the keys as loaded, rotations forgotten");
     let userinfo = http.get(idp.endpoint(Endpoint::Userinfo)).send().await.unwrap();
     assert_eq!(
@@ -398,7 +292,9 @@ async fn reset_restores_the_world_as_loaded_and_forgets_codes_tokens_and_the_clo
     assert!(idp.admin().user("demo", "bob").is_ok());
     assert!(idp.admin().user("demo", "zed").is_err());
     assert_eq!(
-        password_grant(&idp, "alice", "alice-password").await.status(),
+        password_grant(&idp, "alice", "alice-password", "openid email")
+            .await
+            .status(),
         StatusCode::OK
     );
     assert_eq!(idp.admin().clock().state().offset_seconds, 0);
@@ -531,4 +427,75 @@ fn concurrent_admin_changes_racing_token_requests_lose_nothing_and_corrupt_nothi
         );
     }
     assert_eq!(idp.admin().users("demo").unwrap().len(), 3 + ROUNDS * WRITERS);
+}
+
+/// A revocation is a promise that the token never works again (RFC 7009 §2.2), and a reset
+/// forgets the grants issued before it: neither may bring a token back to life. Failed before
+/// the fix: the revoked client-credentials JWT introspected `active: true` after the reset.
+#[tokio::test]
+async fn a_reset_brings_no_revoked_or_forgotten_token_back_to_life() {
+    let idp = MockIdp::start().await;
+    let http = reqwest::Client::new();
+    let introspect = |token: String| {
+        http.post(idp.endpoint(Endpoint::Introspect))
+            .basic_auth("api", Some("api-secret"))
+            .form(&[("token", token)])
+            .send()
+    };
+    let active = |body: Value| body["active"].as_bool().unwrap();
+    let revoked: Value = client_credentials(&idp, "service", "service-secret")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let revoked = revoked["access_token"].as_str().unwrap().to_owned();
+    let kept: Value = client_credentials(&idp, "service", "service-secret")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let kept = kept["access_token"].as_str().unwrap().to_owned();
+    assert_ne!(revoked, kept);
+    let user: Value = password_grant(&idp, "alice", "alice-password", "openid email")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let user = user["access_token"].as_str().unwrap().to_owned();
+    let revocation = http
+        .post(idp.endpoint(Endpoint::Revoke))
+        .basic_auth("service", Some("service-secret"))
+        .form(&[("token", revoked.as_str()), ("token_type_hint", "access_token")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(revocation.status(), StatusCode::OK);
+    for (token, expected) in [(&revoked, false), (&kept, true), (&user, true)] {
+        let body: Value = introspect(token.clone()).await.unwrap().json().await.unwrap();
+        assert_eq!(active(body), expected, "before the reset: {token}");
+    }
+
+    idp.admin().reset();
+
+    let body: Value = introspect(revoked.clone()).await.unwrap().json().await.unwrap();
+    assert!(!active(body), "a revoked token stays revoked across a reset");
+    let body: Value = introspect(user.clone()).await.unwrap().json().await.unwrap();
+    assert!(!active(body), "the user's grant was forgotten, so is its access token");
+    let body: Value = introspect(kept.clone()).await.unwrap().json().await.unwrap();
+    assert!(
+        active(body),
+        "a self-contained client-credentials JWT nobody revoked is signed by the loaded keys and holds no state"
+    );
+    let fresh: Value = client_credentials(&idp, "service", "service-secret")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let body: Value = introspect(fresh["access_token"].as_str().unwrap().to_owned())
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(active(body), "tokens issued after the reset work");
 }

@@ -1,5 +1,6 @@
 //! The `mock-idp` command line: serve, token, keys, check-config, export; exit codes 0/1/2.
 
+use crate::support::claims as claims_of;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::process::{Child, Command, Stdio};
@@ -118,14 +119,6 @@ fn serve_imitates_the_provider_it_is_told() {
     assert!(issuer.ends_with("/realms/demo"), "{issuer}");
     let (status, body) = http_get(&format!("{issuer}/protocol/openid-connect/certs"));
     assert_eq!(status, 200, "{body}");
-}
-
-fn claims_of(token: &str) -> serde_json::Value {
-    use base64::Engine;
-    let payload = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(token.split('.').nth(1).unwrap())
-        .unwrap();
-    serde_json::from_slice(&payload).unwrap()
 }
 
 fn port_of(lines: &[String]) -> String {
@@ -264,6 +257,35 @@ fn token_finds_a_server_under_its_public_url_path() {
     ]);
     assert_eq!(code, 0, "{stderr}");
     assert_eq!(claims_of(stdout.trim())["iss"], format!("{public_url}/realms/demo"));
+}
+
+/// `token --keys DIR` / `--fresh-keys` would not change the token (the running server signs
+/// it with its own keys): refused in one line with exit 2, before any server is asked. The
+/// environment variables stay `serve`'s: a shell exporting MOCK_IDP_KEYS still gets tokens.
+#[test]
+fn token_refuses_key_flags_since_the_server_signs_the_token() {
+    let (_server, lines) = serve(&[]);
+    let port = port_of(&lines);
+    for flag in [&["--keys", "fixtures/keys"][..], &["--fresh-keys"][..]] {
+        let mut args = vec!["token", "--port", &port, "--client", "service"];
+        args.extend_from_slice(flag);
+        let (code, stdout, stderr) = run(&args);
+        assert_eq!(code, 2, "{flag:?}: {stdout}{stderr}");
+        assert_eq!(stdout, "");
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+        assert!(
+            stderr.starts_with(&format!("mock-idp: token {} is refused: ", flag[0])),
+            "{stderr}"
+        );
+    }
+    let output = Command::new(BIN)
+        .args(["token", "--port", &port, "--client", "service"])
+        .env("MOCK_IDP_KEYS", "/nonexistent")
+        .env("MOCK_IDP_FRESH_KEYS", "true")
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert_eq!(String::from_utf8_lossy(&output.stdout).matches('.').count(), 2);
 }
 
 #[test]

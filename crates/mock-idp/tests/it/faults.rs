@@ -274,3 +274,36 @@ async fn configured_faults_apply_from_the_start_and_come_back_after_a_reset() {
     let err = MockIdp::builder().config(bad).try_start().unwrap_err();
     assert!(err.to_string().contains("unknown realm `nope`"), "{err}");
 }
+
+/// App ID's profile attributes API goes through the same layers as every provider route: a
+/// fault set on it fires (on both of its paths), and its requests are logged and counted.
+#[tokio::test]
+async fn a_fault_on_the_profile_attributes_api_fires_and_is_logged() {
+    let idp = MockIdp::builder().provider(Provider::AppId).start().await;
+    idp.add_fault(FaultRule::new(Endpoint::ProfileAttributes, Fault::Status(503)).times(2))
+        .unwrap();
+    let all = idp.endpoint(Endpoint::ProfileAttributes);
+    assert_eq!(all, format!("{}/api/v1/attributes", idp.uri()));
+    let one = format!("{all}/points");
+    assert_eq!(status(&all).await, Some(503));
+    assert_eq!(status(&one).await, Some(503));
+    // The fault is used up: the API itself answers (no token: 401).
+    assert_eq!(status(&one).await, Some(401));
+    let logged: Vec<(String, String, u16)> = idp
+        .admin()
+        .log(&mock_idp::LogFilter::default())
+        .entries
+        .into_iter()
+        .map(|entry| (entry.endpoint, entry.path, entry.status))
+        .collect();
+    let path = |url: &str| url.strip_prefix(idp.uri()).unwrap().to_owned();
+    assert_eq!(
+        logged,
+        [
+            ("ProfileAttributes".to_owned(), path(&all), 503),
+            ("ProfileAttributes".to_owned(), path(&one), 503),
+            ("ProfileAttributes".to_owned(), path(&one), 401),
+        ]
+    );
+    assert_eq!(idp.hits_in(&idp.world().default_realm, Endpoint::ProfileAttributes), 3);
+}

@@ -1,16 +1,9 @@
 //! Issue 12 key controls over HTTP: publish-only keys, retirement, the signing algorithm per
 //! realm.
 
-use base64::Engine;
+use crate::support::{header, json_of};
 use mock_idp::{Endpoint, KeyState, MockIdp, MockIdpError, SigningAlg, TokenSpec};
 use serde_json::Value;
-
-fn header(token: &str) -> Value {
-    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(token.split('.').next().unwrap())
-        .unwrap();
-    serde_json::from_slice(&bytes).unwrap()
-}
 
 async fn jwks_kids(idp: &MockIdp) -> Vec<(String, String)> {
     let set: Value = reqwest::get(idp.endpoint(Endpoint::Jwks))
@@ -33,19 +26,13 @@ async fn jwks_kids(idp: &MockIdp) -> Vec<(String, String)> {
 }
 
 async fn service_token(idp: &MockIdp) -> String {
-    let body: Value = reqwest::Client::new()
-        .post(idp.endpoint(Endpoint::Token))
-        .form(&[
-            ("grant_type", "client_credentials"),
-            ("client_id", "service"),
-            ("client_secret", "service-secret"),
-        ])
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let body: Value = json_of(reqwest::Client::new().post(idp.endpoint(Endpoint::Token)).form(&[
+        ("grant_type", "client_credentials"),
+        ("client_id", "service"),
+        ("client_secret", "service-secret"),
+    ]))
+    .await
+    .1;
     body["access_token"].as_str().unwrap().to_owned()
 }
 

@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod admin;
+mod admin_client_keys;
 mod admin_faults;
 mod admin_page;
 mod admin_world;
@@ -11,5 +12,8 @@ mod client_secret_jwt;
 mod faults;
 mod hardening;
 mod keys;
+mod ps256;
 mod shaping;
+mod support;
+mod token_for;
 mod zitadel_library;

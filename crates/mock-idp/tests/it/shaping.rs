@@ -1,22 +1,11 @@
 //! Claim shaping: queued claims reach exactly the next N token responses of their client or
 //! user (also under concurrency), mapping rules change the tokens they match and no others.
 
-use base64::Engine;
+use crate::support::{admin_url, claims, json_of, jwt_part};
 use mock_idp::MockIdp;
 use mock_idp::shaping::{MappingRule, QueuedClaims, RuleMatch, TokenKinds};
 use serde_json::{Value, json};
 use std::sync::{Arc, Barrier};
-
-fn part(token: &str, index: usize) -> Value {
-    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(token.split('.').nth(index).unwrap())
-        .unwrap();
-    serde_json::from_slice(&bytes).unwrap()
-}
-
-fn claims(token: &str) -> Value {
-    part(token, 1)
-}
 
 fn service(idp: &MockIdp, client: &str) -> String {
     tokio::runtime::Builder::new_current_thread()
@@ -71,13 +60,13 @@ fn a_queued_shape_for_a_user_sets_headers_removes_claims_and_reaches_the_id_toke
     for token in [alice.access_token.as_str(), id_token] {
         assert_eq!(claims(token)["acr"], "gold", "{}", claims(token));
         assert_eq!(claims(token).get("sid"), None);
-        assert_eq!(part(token, 0)["x-shaped"], true);
+        assert_eq!(jwt_part(token, 0)["x-shaped"], true);
     }
     // Used once: the next token of alice is as the provider shapes it.
     let again = user(&idp, "alice", "web-app");
     assert_eq!(claims(&again.access_token).get("acr"), None);
     assert!(claims(&again.access_token).get("sid").is_some());
-    assert!(part(&again.access_token, 0).get("x-shaped").is_none());
+    assert!(jwt_part(&again.access_token, 0).get("x-shaped").is_none());
 }
 
 /// N shapes queued, M > N token requests racing from M threads released by one barrier:
@@ -173,16 +162,13 @@ async fn mapping_rules_match_any_form_parameter_of_the_token_request() {
     let http = reqwest::Client::new();
     let mut audiences = Vec::new();
     for resource in ["https://orders", "https://other"] {
-        let body: Value = http
-            .post(idp.endpoint(mock_idp::Endpoint::Token))
-            .basic_auth("service", Some("service-secret"))
-            .form(&[("grant_type", "client_credentials"), ("resource", resource)])
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let body: Value = json_of(
+            http.post(idp.endpoint(mock_idp::Endpoint::Token))
+                .basic_auth("service", Some("service-secret"))
+                .form(&[("grant_type", "client_credentials"), ("resource", resource)]),
+        )
+        .await
+        .1;
         audiences.push(claims(body["access_token"].as_str().unwrap()).get("aud").cloned());
     }
     assert_eq!(audiences[0], Some(json!("orders")));
@@ -215,21 +201,14 @@ fn bad_shapes_are_refused_with_a_reason() {
     assert_eq!(started.unwrap_err().to_string(), "unknown grant type `telepathy`");
 }
 
-fn admin(idp: &MockIdp, path: &str) -> String {
-    format!("{}/_mock{path}", idp.uri())
-}
-
 async fn service_claims(http: &reqwest::Client, idp: &MockIdp) -> Value {
-    let body: Value = http
-        .post(idp.endpoint(mock_idp::Endpoint::Token))
-        .basic_auth("service", Some("service-secret"))
-        .form(&[("grant_type", "client_credentials")])
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let body: Value = json_of(
+        http.post(idp.endpoint(mock_idp::Endpoint::Token))
+            .basic_auth("service", Some("service-secret"))
+            .form(&[("grant_type", "client_credentials")]),
+    )
+    .await
+    .1;
     claims(body["access_token"].as_str().unwrap())
 }
 
@@ -243,56 +222,35 @@ async fn claim_queue_and_mappings_over_the_admin_api() {
         .await;
     let http = reqwest::Client::new();
     let queued = http
-        .post(admin(&idp, "/claims"))
+        .post(admin_url(&idp, "/claims"))
         .json(&json!({"client": "service", "count": 2, "claims": {"tenant": "acme"}, "headers": {"x-test": 1}}))
         .send()
         .await
         .unwrap();
     assert_eq!(queued.status(), 201);
     assert_eq!(service_claims(&http, &idp).await["tenant"], "acme");
-    let listed: Value = http
-        .get(admin(&idp, "/claims"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let listed: Value = json_of(http.get(admin_url(&idp, "/claims"))).await.1;
     assert_eq!(listed[0]["count"], 1, "{listed}");
     assert_eq!(service_claims(&http, &idp).await["tenant"], "acme");
     assert_eq!(service_claims(&http, &idp).await.get("tenant"), None);
 
     let added = http
-        .post(admin(&idp, "/mappings"))
+        .post(admin_url(&idp, "/mappings"))
         .json(&json!({"match": {"grant": "client_credentials", "client": "service"}, "claims": {"mapped": 1}}))
         .send()
         .await
         .unwrap();
     assert_eq!(added.status(), 201);
     assert_eq!(service_claims(&http, &idp).await["mapped"], 1);
-    let rules: Value = http
-        .get(admin(&idp, "/mappings"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let rules: Value = json_of(http.get(admin_url(&idp, "/mappings"))).await.1;
     assert_eq!(rules.as_array().map(Vec::len), Some(2), "{rules}");
 
-    http.post(admin(&idp, "/claims"))
+    http.post(admin_url(&idp, "/claims"))
         .json(&json!({"claims": {"pending": true}}))
         .send()
         .await
         .unwrap();
-    let reset: Value = http
-        .post(admin(&idp, "/reset"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let reset: Value = json_of(http.post(admin_url(&idp, "/reset"))).await.1;
     assert!(
         reset["reset"].as_array().unwrap().contains(&json!("shaping")),
         "{reset}"
@@ -318,13 +276,13 @@ async fn refused_shapes_over_the_admin_api_are_problems_naming_the_field() {
         ("/mappings", json!({"match": {"grant": "magic"}}), 422, "match.grant"),
         ("/mappings", json!({"match": {"user": "mallory"}}), 422, "user"),
     ] {
-        let response = http.post(admin(&idp, path)).json(&body).send().await.unwrap();
+        let response = http.post(admin_url(&idp, path)).json(&body).send().await.unwrap();
         assert_eq!(response.status(), status, "{body}");
         let problem: Value = response.json().await.unwrap();
         assert_eq!(problem["field"], field, "{problem}");
     }
     for body in [json!({"clients": "service"}), json!({"count": "two"}), json!([1])] {
-        let response = http.post(admin(&idp, "/claims")).json(&body).send().await.unwrap();
+        let response = http.post(admin_url(&idp, "/claims")).json(&body).send().await.unwrap();
         assert!(response.status().is_client_error(), "{body}: {}", response.status());
     }
     assert!(idp.queued_claims().is_empty() && idp.mappings().is_empty());

@@ -2,6 +2,7 @@
 //! are the same in ZITADEL and in the `zitadel-oidc-ref` reference target: each test names the
 //! library (`pkg/op/…`) or ZITADEL (`internal/api/oidc/…`) code it follows (docs/providers.md).
 
+use crate::support::json_of;
 use mock_idp::{Endpoint, MockIdp, Provider};
 use reqwest::redirect::Policy;
 use serde_json::Value;
@@ -108,14 +109,7 @@ async fn a_code_grants_a_refresh_token_only_with_offline_access() {
 #[tokio::test]
 async fn discovery_never_writes_request_parameter_supported_false() {
     let idp = zitadel().await;
-    let doc: Value = client()
-        .get(idp.endpoint(Endpoint::Discovery))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let doc: Value = json_of(client().get(idp.endpoint(Endpoint::Discovery))).await.1;
     assert!(doc.get("request_parameter_supported").is_none(), "{doc}");
     assert_eq!(doc["request_uri_parameter_supported"], Value::Bool(false));
 }
@@ -185,14 +179,7 @@ async fn plain_pkce_is_accepted_and_verified_but_not_advertised() {
         (status, error(&body)),
         (400, ("invalid_grant", "invalid code_verifier"))
     );
-    let doc: Value = client()
-        .get(idp.endpoint(Endpoint::Discovery))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let doc: Value = json_of(client().get(idp.endpoint(Endpoint::Discovery))).await.1;
     assert_eq!(doc["code_challenge_methods_supported"], serde_json::json!(["S256"]));
 }
 

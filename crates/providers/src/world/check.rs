@@ -124,6 +124,17 @@ impl Realm {
                 "a confidential client needs a non-empty secret".into(),
             ));
         }
+        if let Some(jwks) = &client.jwks {
+            let field = format!("{path}.jwks");
+            super::validate::check_client_jwks(jwks).map_err(|problem| fail(0..0, field.clone(), problem.into()))?;
+            if public {
+                return Err(fail(
+                    0..0,
+                    field,
+                    "a public client cannot authenticate with private_key_jwt".into(),
+                ));
+            }
+        }
         let grants_field = format!("{path}.grant_types");
         if client.grant_types.is_empty() {
             return Err(fail(0..0, grants_field, "at least one grant type is required".into()));

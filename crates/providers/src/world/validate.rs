@@ -349,6 +349,13 @@ fn client(
 /// keys (`kty` RSA, EC or OKP, no private member).
 fn client_jwks(text: &str) -> Result<serde_json::Value, &'static str> {
     let set: serde_json::Value = serde_json::from_str(text).map_err(|_| "jwks must be a JSON JWK set")?;
+    check_client_jwks(&set)?;
+    Ok(set)
+}
+
+/// Checks a client's JWK set (`{"keys": [...]}`, 1 to [`super::MAX_CLIENT_JWKS_KEYS`] public
+/// keys of `kty` RSA, EC or OKP, no private member); the reason when it is refused.
+pub(super) fn check_client_jwks(set: &serde_json::Value) -> Result<(), &'static str> {
     let keys = set
         .get("keys")
         .and_then(serde_json::Value::as_array)
@@ -368,7 +375,7 @@ fn client_jwks(text: &str) -> Result<serde_json::Value, &'static str> {
             return Err("jwks holds a private key member: register public keys only");
         }
     }
-    Ok(set)
+    Ok(())
 }
 
 /// A machine user's personal access tokens: only on a `client_credentials` client (the

@@ -67,3 +67,33 @@ async fn after_retirement_only_the_new_key_validates() {
     assert_eq!(v.validate(&old).await.unwrap_err(), InvalidToken::UnknownKey);
     v.validate(&new).await.unwrap();
 }
+
+/// PS256 end to end (issue 12): a realm switched to PS256 signs with a key of its own that
+/// token-guard accepts when it allows PS256 (and refuses when it allows RS256 only); a
+/// rotation gives it a new PS256 key while the old one's tokens still validate.
+#[tokio::test]
+async fn a_ps256_realm_validates_and_rotates() {
+    let (idp, clocks) = idp().await;
+    idp.set_signing_alg("demo", Some(mock_idp::SigningAlg::PS256)).unwrap();
+    let old = long_lived(&idp);
+    assert_eq!(segment(&old, 0)["alg"], "PS256");
+    let ps256 = token_guard::Validator::builder(idp.issuer(), "api", [token_guard::Alg::PS256])
+        .clock(clocks.guard.clone())
+        .jwks_config(test_jwks_config())
+        .build()
+        .unwrap();
+    ps256.validate(&old).await.unwrap();
+    let rs256_only = validator(&idp, &clocks);
+    assert!(
+        rs256_only.validate(&old).await.is_err(),
+        "an RS256-only validator refuses PS256"
+    );
+
+    clocks.advance(31); // past the validator's refetch cooldown
+    idp.rotate_realm_keys("demo", Some(Duration::from_secs(600))).unwrap();
+    let new = long_lived(&idp);
+    assert_eq!(segment(&new, 0)["alg"], "PS256");
+    assert_ne!(segment(&new, 0)["kid"], segment(&old, 0)["kid"]);
+    ps256.validate(&new).await.unwrap();
+    ps256.validate(&old).await.unwrap();
+}
