@@ -5,7 +5,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
-from conftest import Admin, Browser
+from conftest import Browser
+from mock_idp import Fault
 
 pytestmark = pytest.mark.mock_idp(provider="wso2")
 
@@ -45,45 +46,43 @@ def test_a_wrong_password_stays_at_wso2_and_a_denied_login_is_an_error_page(brow
     assert browser.app.get("/").status_code == 302
 
 
-def test_a_shaped_claim_reaches_the_user(browser: Browser, admin: Admin) -> None:
-    admin.post("/claims", {"client": "web-app", "claims": {"email": "alice@wso2.example"}, "tokens": "id"})
+def test_a_shaped_claim_reaches_the_user(browser: Browser, mock_idp) -> None:
+    mock_idp.admin.claims.queue({"email": "alice@wso2.example"}, client="web-app", tokens="id")
     browser.log_in("alice")
     assert browser.app.get("/").json["email"] == "alice@wso2.example"
 
 
-def test_an_expired_id_token_is_refused(browser: Browser, admin: Admin) -> None:
-    admin.post("/clock/set", {"now": int(time.time()) - 3600})
+def test_an_expired_id_token_is_refused(browser: Browser, mock_idp) -> None:
+    mock_idp.admin.clock.set(int(time.time()) - 3600)
     answer = browser.log_in("alice")
     assert answer.status_code == 401
     assert browser.app.get("/").status_code == 302
 
 
-def test_after_a_key_rotation_the_id_token_is_checked_with_the_new_key(
-    browser: Browser, admin: Admin, mock_idp
-) -> None:
-    admin.post(f"/realms/{mock_idp.realm}/keys/rotate", {})
-    admin.post(f"/realms/{mock_idp.realm}/keys/retire", {})
+def test_after_a_key_rotation_the_id_token_is_checked_with_the_new_key(browser: Browser, mock_idp) -> None:
+    mock_idp.admin.keys.rotate()
+    mock_idp.admin.keys.retire()
     assert browser.log_in("alice").status_code == 302  # the SDK reads the JWK set at each sign-in
-    admin.post(f"/realms/{mock_idp.realm}/keys/rotate", {})
-    admin.post("/faults", {"endpoint": "jwks", "fault": {"kind": "stale_key_set"}})
+    mock_idp.admin.keys.rotate()
+    mock_idp.admin.faults.add("jwks", Fault.stale_key_set())
     browser.app.get("/logout")
     browser.idp = requests.Session()
     assert browser.log_in("bob").status_code == 401  # signed with a key the served set lacks
 
 
-def test_wso2_down_is_an_error_page_not_a_crash(browser: Browser, admin: Admin) -> None:
-    admin.post("/faults", {"endpoint": "token", "fault": {"kind": "outage"}, "scope": "once"})
+def test_wso2_down_is_an_error_page_not_a_crash(browser: Browser, mock_idp) -> None:
+    mock_idp.admin.faults.add("token", Fault.outage(), scope="once")
     answer = browser.log_in("alice")
     assert answer.status_code == 401
     assert "temporarily_unavailable" in answer.text
-    admin.post("/faults", {"endpoint": "jwks", "fault": {"kind": "drop_connection"}, "scope": "once"})
+    mock_idp.admin.faults.add("jwks", Fault.drop_connection(), scope="once")
     browser.idp = requests.Session()
     assert browser.log_in("alice").status_code == 503
 
 
-def test_a_slow_wso2_is_waited_for(browser: Browser, admin: Admin) -> None:
+def test_a_slow_wso2_is_waited_for(browser: Browser, mock_idp) -> None:
     # The SDK sets no timeout on its requests: a slow token endpoint only makes the sign-in slow.
-    admin.post("/faults", {"endpoint": "token", "fault": {"kind": "delay", "ms": 800}, "scope": "once"})
+    mock_idp.admin.faults.add("token", Fault.delay(800), scope="once")
     started = time.monotonic()
     assert browser.log_in("alice").status_code == 302
     assert time.monotonic() - started >= 0.8

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from typing import Any
@@ -15,27 +14,8 @@ from app import create_app
 APP = "http://127.0.0.1:5000"  # the web-app client's registered origin in the default world
 
 
-class Admin:
-    """The mock's admin API (/_mock/...) over HTTP."""
-
-    def __init__(self, base_url: str) -> None:
-        self.url = f"{base_url}/_mock"
-
-    def post(self, path: str, body: dict[str, Any] | None = None) -> Any:
-        response = requests.post(f"{self.url}{path}", json=body, timeout=10)
-        response.raise_for_status()
-        return response.json() if response.content else None
-
-
 @pytest.fixture
-def admin(mock_idp) -> Iterator[Admin]:
-    admin = Admin(mock_idp.base_url)
-    yield admin
-    admin.post("/reset")  # the next test starts from the world as loaded
-
-
-@pytest.fixture
-def app_client(mock_idp, admin, monkeypatch: pytest.MonkeyPatch) -> FlaskClient:
+def app_client(mock_idp, monkeypatch: pytest.MonkeyPatch) -> FlaskClient:
     # The plugin set KEYCLOAK_URL and KEYCLOAK_REALM; web-app's secret is the default world's.
     monkeypatch.setenv("KEYCLOAK_CLIENT_SECRET", "web-app-secret")
     return make_client()

@@ -5,7 +5,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
-from conftest import Admin, Browser, make_client
+from conftest import Browser, make_client
+from mock_idp import Fault
 
 pytestmark = pytest.mark.mock_idp(provider="keycloak")
 
@@ -54,20 +55,17 @@ def test_a_wrong_password_stays_at_keycloak_and_a_denied_login_is_an_error_page(
     assert browser.app.get("/profile").status_code == 302
 
 
-def test_an_id_token_with_another_nonce_is_refused(browser: Browser, admin: Admin) -> None:
-    admin.post("/claims", {"client": "web-app", "claims": {"nonce": "not-the-apps-nonce"}, "tokens": "id"})
+def test_an_id_token_with_another_nonce_is_refused(browser: Browser, mock_idp) -> None:
+    mock_idp.admin.claims.queue({"nonce": "not-the-apps-nonce"}, client="web-app", tokens="id")
     answer = browser.log_in("alice")
     assert answer.status_code == 401
     assert "nonce" in answer.text
     assert browser.app.get("/profile").status_code == 302
 
 
-def test_the_admin_page_needs_the_admin_realm_role_in_the_id_token(browser: Browser, admin: Admin) -> None:
+def test_the_admin_page_needs_the_admin_realm_role_in_the_id_token(browser: Browser, mock_idp) -> None:
     # The realm's "realm roles" mapper with "Add to ID token" on, shaped for this test.
-    admin.post(
-        "/mappings",
-        {"match": {"user": "alice"}, "claims": {"realm_access": {"roles": ["admin"]}}, "tokens": "id"},
-    )
+    mock_idp.admin.mappings.add({"realm_access": {"roles": ["admin"]}}, user="alice", tokens="id")
     browser.log_in("alice")
     assert browser.app.get("/admin").json == {"admin": "alice"}
     browser.app.get("/logout")
@@ -76,20 +74,18 @@ def test_the_admin_page_needs_the_admin_realm_role_in_the_id_token(browser: Brow
     assert browser.app.get("/admin").status_code == 403
 
 
-def test_an_expired_id_token_is_refused(browser: Browser, admin: Admin) -> None:
-    admin.post("/clock/set", {"now": int(time.time()) - 3600})  # Keycloak's clock an hour behind
+def test_an_expired_id_token_is_refused(browser: Browser, mock_idp) -> None:
+    mock_idp.admin.clock.set(int(time.time()) - 3600)  # Keycloak's clock an hour behind
     answer = browser.log_in("alice")
     assert answer.status_code == 401
     assert browser.app.get("/profile").status_code == 302
 
 
-def test_after_a_key_rotation_the_next_login_is_checked_with_the_new_key(
-    browser: Browser, admin: Admin, mock_idp
-) -> None:
+def test_after_a_key_rotation_the_next_login_is_checked_with_the_new_key(browser: Browser, mock_idp) -> None:
     assert browser.log_in("alice").status_code == 302  # the app now holds the old JWK set
     old_kids = {key["kid"] for key in requests.get(mock_idp.jwks_uri, timeout=10).json()["keys"]}
-    admin.post("/realms/demo/keys/rotate", {})
-    admin.post("/realms/demo/keys/retire", {})
+    mock_idp.admin.keys.rotate()
+    mock_idp.admin.keys.retire()
     browser.app.get("/logout")
     browser.idp = requests.Session()  # another user's browser
     assert browser.log_in("bob").status_code == 302  # Authlib fetched the set again for the new kid
@@ -98,23 +94,23 @@ def test_after_a_key_rotation_the_next_login_is_checked_with_the_new_key(
     assert new_kids.isdisjoint(old_kids)
 
 
-def test_a_stale_key_set_fails_the_login_cleanly(browser: Browser, admin: Admin) -> None:
-    admin.post("/realms/demo/keys/rotate", {})
-    admin.post("/faults", {"endpoint": "jwks", "fault": {"kind": "stale_key_set"}})
+def test_a_stale_key_set_fails_the_login_cleanly(browser: Browser, mock_idp) -> None:
+    mock_idp.admin.keys.rotate()
+    mock_idp.admin.faults.add("jwks", Fault.stale_key_set())
     answer = browser.log_in("alice")
     assert answer.status_code == 401
     assert browser.app.get("/profile").status_code == 302
 
 
 def test_keycloak_down_or_slow_is_a_503_not_a_crash(
-    browser: Browser, admin: Admin, monkeypatch: pytest.MonkeyPatch
+    browser: Browser, mock_idp, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    admin.post("/faults", {"endpoint": "token", "fault": {"kind": "outage"}, "scope": "once"})
+    mock_idp.admin.faults.add("token", Fault.outage(), scope="once")
     assert browser.log_in("alice").status_code == 503  # Keycloak answered 503 temporarily_unavailable
 
     monkeypatch.setenv("KEYCLOAK_TIMEOUT", "0.5")
     slow = Browser(make_client(), requests.Session())
-    admin.post("/faults", {"endpoint": "token", "fault": {"kind": "delay", "ms": 1500}, "scope": "once"})
+    mock_idp.admin.faults.add("token", Fault.delay(1500), scope="once")
     assert slow.log_in("alice").status_code == 503
 
     monkeypatch.setenv("KEYCLOAK_URL", "http://127.0.0.1:9")  # nothing listens there

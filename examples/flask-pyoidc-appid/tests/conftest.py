@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from collections.abc import Iterator
+import itertools
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from typing import Any
@@ -15,27 +15,16 @@ from app import create_app
 APP = "http://127.0.0.1:5000"  # the web-app client's registered origin in the default world
 
 
-class Admin:
-    """The mock's admin API (/_mock/...) over HTTP."""
-
-    def __init__(self, base_url: str) -> None:
-        self.url = f"{base_url}/_mock"
-
-    def post(self, path: str, body: dict[str, Any] | None = None) -> Any:
-        response = requests.post(f"{self.url}{path}", json=body, timeout=10)
-        response.raise_for_status()
-        return response.json() if response.content else None
+# Workaround for a mock-idp bug (reported in the branch notes): App ID's access tokens carry no
+# jti, so one issued in the same second for the same request as a token from before the reset
+# is byte-identical to it, and the reset keeps that old token revoked. A claim unique to each
+# test in every access token keeps tokens from repeating an earlier test's.
+_TEST_NUMBER = itertools.count(1)
 
 
 @pytest.fixture
-def admin(mock_idp) -> Iterator[Admin]:
-    admin = Admin(mock_idp.base_url)
-    yield admin
-    admin.post("/reset")  # the next test starts from the world as loaded
-
-
-@pytest.fixture
-def app_client(mock_idp, admin, monkeypatch: pytest.MonkeyPatch) -> FlaskClient:
+def app_client(mock_idp, monkeypatch: pytest.MonkeyPatch) -> FlaskClient:
+    mock_idp.admin.mappings.add({"test_number": next(_TEST_NUMBER)}, client="web-app")
     # The plugin set APPID_OAUTH_SERVER_URL; web-app's secret is the default world's.
     monkeypatch.setenv("APPID_SECRET", "web-app-secret")
     return make_client()

@@ -5,7 +5,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
-from conftest import Admin, Browser, make_client
+from conftest import Browser, make_client
+from mock_idp import Fault
 
 pytestmark = pytest.mark.mock_idp(provider="appid")
 
@@ -40,53 +41,51 @@ def test_a_wrong_password_stays_at_app_id_and_a_denied_login_is_an_error_page(br
     assert browser.app.get("/").status_code == 302
 
 
-def test_an_id_token_with_another_nonce_is_refused(browser: Browser, admin: Admin) -> None:
-    admin.post("/claims", {"client": "web-app", "claims": {"nonce": "not-the-apps-nonce"}, "tokens": "id"})
+def test_an_id_token_with_another_nonce_is_refused(browser: Browser, mock_idp) -> None:
+    mock_idp.admin.claims.queue({"nonce": "not-the-apps-nonce"}, client="web-app", tokens="id")
     answer = browser.log_in("alice")
     assert answer.status_code == 401
     assert browser.app.get("/").status_code == 302
 
 
-def test_a_shaped_claim_reaches_the_app(browser: Browser, admin: Admin) -> None:
-    admin.post("/claims", {"client": "web-app", "claims": {"tenant": "shaped-tenant"}, "tokens": "id"})
+def test_a_shaped_claim_reaches_the_app(browser: Browser, mock_idp) -> None:
+    mock_idp.admin.claims.queue({"tenant": "shaped-tenant"}, client="web-app", tokens="id")
     browser.log_in("alice")
     assert browser.app.get("/").json["id_token"]["tenant"] == "shaped-tenant"
 
 
-def test_an_expired_id_token_is_refused(browser: Browser, admin: Admin) -> None:
-    admin.post("/clock/set", {"now": int(time.time()) - 3600})
+def test_an_expired_id_token_is_refused(browser: Browser, mock_idp) -> None:
+    mock_idp.admin.clock.set(int(time.time()) - 3600)
     answer = browser.log_in("alice")
     assert answer.status_code == 401
     assert answer.json["error"] == "invalid_id_token"
     assert browser.app.get("/").status_code == 302
 
 
-def test_after_a_key_rotation_the_next_login_is_checked_with_the_new_key(
-    browser: Browser, admin: Admin, mock_idp
-) -> None:
+def test_after_a_key_rotation_the_next_login_is_checked_with_the_new_key(browser: Browser, mock_idp) -> None:
     assert browser.log_in("alice").status_code == 302
-    admin.post(f"/realms/{mock_idp.realm}/keys/rotate", {})
-    admin.post(f"/realms/{mock_idp.realm}/keys/retire", {})
+    mock_idp.admin.keys.rotate()
+    mock_idp.admin.keys.retire()
     other = Browser(browser.app, requests.Session())
     browser.app.get("/logout")
     assert other.log_in("bob").status_code == 302
     assert browser.app.get("/").status_code == 200
 
 
-def test_a_stale_key_set_fails_the_login_cleanly(browser: Browser, admin: Admin, mock_idp) -> None:
-    admin.post(f"/realms/{mock_idp.realm}/keys/rotate", {})
-    admin.post("/faults", {"endpoint": "jwks", "fault": {"kind": "stale_key_set"}})
+def test_a_stale_key_set_fails_the_login_cleanly(browser: Browser, mock_idp) -> None:
+    mock_idp.admin.keys.rotate()
+    mock_idp.admin.faults.add("jwks", Fault.stale_key_set())
     assert browser.log_in("alice").status_code == 401
     assert browser.app.get("/").status_code == 302
 
 
 def test_app_id_down_or_slow_is_an_error_not_a_crash(
-    browser: Browser, admin: Admin, monkeypatch: pytest.MonkeyPatch
+    browser: Browser, mock_idp, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    admin.post("/faults", {"endpoint": "token", "fault": {"kind": "outage"}, "scope": "once"})
+    mock_idp.admin.faults.add("token", Fault.outage(), scope="once")
     assert browser.log_in("alice").status_code == 503
 
     monkeypatch.setenv("APPID_TIMEOUT", "0.5")
     slow = Browser(make_client(), requests.Session())
-    admin.post("/faults", {"endpoint": "token", "fault": {"kind": "delay", "ms": 1500}, "scope": "once"})
+    mock_idp.admin.faults.add("token", Fault.delay(1500), scope="once")
     assert slow.log_in("alice").status_code == 503
