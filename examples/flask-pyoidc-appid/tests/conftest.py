@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import itertools
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from typing import Any
@@ -15,16 +14,9 @@ from app import create_app
 APP = "http://127.0.0.1:5000"  # the web-app client's registered origin in the default world
 
 
-# Workaround for a mock-idp bug (reported in the branch notes): App ID's access tokens carry no
-# jti, so one issued in the same second for the same request as a token from before the reset
-# is byte-identical to it, and the reset keeps that old token revoked. A claim unique to each
-# test in every access token keeps tokens from repeating an earlier test's.
-_TEST_NUMBER = itertools.count(1)
-
-
 @pytest.fixture
 def app_client(mock_idp, monkeypatch: pytest.MonkeyPatch) -> FlaskClient:
-    mock_idp.admin.mappings.add({"test_number": next(_TEST_NUMBER)}, client="web-app")
+    # Asking for `mock_idp` resets the server before the test: nothing leaks in from the last one.
     # The plugin set APPID_OAUTH_SERVER_URL; web-app's secret is the default world's.
     monkeypatch.setenv("APPID_SECRET", "web-app-secret")
     return make_client()
