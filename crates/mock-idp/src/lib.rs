@@ -33,6 +33,7 @@ mod keys;
 mod login;
 mod mock_clock;
 mod negative;
+mod par;
 mod pat;
 mod request_log;
 mod server;

@@ -129,7 +129,8 @@ impl Flavor for AppId {
             Endpoint::Revoke => Some("/oauth/v4/{realm}/revoke"),
             Endpoint::EndSession => Some("/oauth/v4/{realm}/cloud_directory/sso/logout"),
             // App ID has no device authorization grant.
-            Endpoint::DeviceAuthorization | Endpoint::DeviceVerification => None,
+            // Nor pushed authorization requests.
+            Endpoint::DeviceAuthorization | Endpoint::DeviceVerification | Endpoint::PushedAuthorization => None,
         }
     }
 

@@ -78,6 +78,7 @@ pub const QUIRKS: Quirks = Quirks {
     access_token_payload_typ: Some(ACCESS_TOKEN_PAYLOAD_TYP),
     client_roles: ClientRoles::PerClient,
     device: Some(crate::device::KEYCLOAK),
+    par: Some(crate::par::KEYCLOAK),
     ..Quirks::STANDARD
 };
 
@@ -98,7 +99,7 @@ const CLIENT_AUTH_SIGNING_ALGS: [&str; 12] = [
 ];
 
 /// The member order of Keycloak's discovery document (recorded 26.7.1 document).
-const DISCOVERY_ORDER: [&str; 34] = [
+const DISCOVERY_ORDER: [&str; 36] = [
     "issuer",
     "authorization_endpoint",
     "token_endpoint",
@@ -132,6 +133,8 @@ const DISCOVERY_ORDER: [&str; 34] = [
     "backchannel_logout_supported",
     "backchannel_logout_session_supported",
     "device_authorization_endpoint",
+    "require_pushed_authorization_requests",
+    "pushed_authorization_request_endpoint",
     "authorization_response_iss_parameter_supported",
 ];
 
@@ -173,6 +176,8 @@ impl Flavor for Keycloak {
             Endpoint::DeviceAuthorization => "/realms/{realm}/protocol/openid-connect/auth/device",
             // DeviceGrantType.oauth2DeviceVerificationUrl: `{realm}/device`.
             Endpoint::DeviceVerification => "/realms/{realm}/device",
+            // ParEndpoint.parUrl: the `par` extension's `request` resource.
+            Endpoint::PushedAuthorization => "/realms/{realm}/protocol/openid-connect/ext/par/request",
         })
     }
 

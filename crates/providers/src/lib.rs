@@ -24,6 +24,7 @@ pub mod generic;
 mod grant;
 pub mod keycloak;
 pub mod metadata;
+pub mod par;
 mod provider;
 mod quirks;
 pub mod reader;

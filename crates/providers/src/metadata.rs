@@ -45,6 +45,12 @@ pub struct ProviderMetadata {
     /// `device_authorization_endpoint` (RFC 8628 §4), where the device grant is served.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub device_authorization_endpoint: Option<String>,
+    /// `pushed_authorization_request_endpoint` (RFC 9126 §5), where PAR is served.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pushed_authorization_request_endpoint: Option<String>,
+    /// `require_pushed_authorization_requests` (RFC 9126 §5), where the provider writes it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub require_pushed_authorization_requests: Option<bool>,
     /// `scopes_supported`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub scopes_supported: Option<Vec<String>>,
@@ -171,6 +177,8 @@ impl ProviderMetadata {
             revocation_endpoint: url(Endpoint::Revoke),
             end_session_endpoint: url(Endpoint::EndSession),
             device_authorization_endpoint: device.then(|| url(Endpoint::DeviceAuthorization)).flatten(),
+            pushed_authorization_request_endpoint: quirks.par.and_then(|_| url(Endpoint::PushedAuthorization)),
+            require_pushed_authorization_requests: quirks.par.and_then(|par| par.advertises_required.then_some(false)),
             scopes_supported: Some(input.realm.scopes.clone()),
             response_types_supported: Some(vec!["code"]),
             response_modes_supported: Some(vec!["query"]),

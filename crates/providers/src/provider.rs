@@ -53,11 +53,13 @@ pub enum Endpoint {
     DeviceAuthorization,
     /// The page where the user enters a device's user code (`verification_uri`).
     DeviceVerification,
+    /// RFC 9126 pushed authorization request endpoint (`pushed_authorization_request_endpoint`).
+    PushedAuthorization,
 }
 
 impl Endpoint {
     /// Every endpoint.
-    pub const ALL: [Endpoint; 12] = [
+    pub const ALL: [Endpoint; 13] = [
         Endpoint::Discovery,
         Endpoint::AuthorizationServerMetadata,
         Endpoint::Jwks,
@@ -70,6 +72,7 @@ impl Endpoint {
         Endpoint::EndSession,
         Endpoint::DeviceAuthorization,
         Endpoint::DeviceVerification,
+        Endpoint::PushedAuthorization,
     ];
 }
 
@@ -180,6 +183,11 @@ impl Provider {
             && let Some(facts) = crate::device::facts(self)
         {
             return facts.error_response(*error);
+        }
+        if let crate::ErrorKind::Par(error) = kind
+            && let Some(facts) = crate::par::facts(self)
+        {
+            return facts.error_response(*error, detail);
         }
         self.flavor().error_response(kind, detail, realm)
     }

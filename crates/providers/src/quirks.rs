@@ -186,6 +186,9 @@ pub struct Quirks {
     /// mock does not imitate it. Served only when [`Quirks::grant_types`] lists
     /// [`GrantType::DeviceCode`] too.
     pub device: Option<crate::device::DeviceFacts>,
+    /// The provider's pushed authorization request endpoint (RFC 9126); `None` where it has
+    /// none.
+    pub par: Option<crate::par::ParFacts>,
 }
 
 impl Quirks {
@@ -226,6 +229,7 @@ impl Quirks {
         token_redirect_uri_required: false,
         personal_access_tokens: false,
         device: Some(crate::device::STANDARD),
+        par: None,
     };
 
     /// The audience a resource server whose client is `resource` configures for `realm`.

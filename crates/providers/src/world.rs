@@ -149,6 +149,11 @@ pub struct Client {
     /// [`MAX_CLIENT_JWKS_KEYS`] keys). `None`: the client cannot use `private_key_jwt`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub jwks: Option<serde_json::Value>,
+    /// Whether the client must push its authorization requests (RFC 9126 §6; Keycloak's
+    /// `require.pushed.authorization.requests` client attribute); honoured only where the
+    /// provider has a PAR endpoint.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub require_pushed_authorization_requests: bool,
 }
 
 /// How many keys a client's `jwks` may hold.

@@ -248,6 +248,8 @@ impl Flavor for Zitadel {
             // ZITADEL serves `/device` (RedirectDeviceAuthToPrefix to its login UI) and
             // zitadel/oidc writes issuer + UserFormPath into verification_uri.
             Endpoint::DeviceVerification => Some("/device"),
+            // zitadel/oidc has no PAR endpoint.
+            Endpoint::PushedAuthorization => None,
         }
     }
 

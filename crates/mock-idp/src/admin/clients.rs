@@ -219,6 +219,7 @@ pub(crate) fn create(app: &App, realm: &str, new: NewClient) -> Result<ClientVie
             personal_access_tokens: Vec::new(),
             // Registered keys for private_key_jwt are not (yet) settable over the admin API.
             jwks: None,
+            require_pushed_authorization_requests: false,
         };
         view = Some(ClientView::from(&client));
         live.clients.insert(new.client_id.clone(), client);

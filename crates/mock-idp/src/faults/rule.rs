@@ -210,6 +210,7 @@ pub fn endpoint_name(endpoint: Endpoint) -> &'static str {
         Endpoint::EndSession => "end_session",
         Endpoint::DeviceAuthorization => "device_authorization",
         Endpoint::DeviceVerification => "device_verification",
+        Endpoint::PushedAuthorization => "pushed_authorization",
     }
 }
 

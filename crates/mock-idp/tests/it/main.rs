@@ -11,5 +11,6 @@ mod client_secret_jwt;
 mod faults;
 mod hardening;
 mod keys;
+mod par;
 mod shaping;
 mod zitadel_library;

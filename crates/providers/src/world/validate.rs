@@ -342,6 +342,7 @@ fn client(
         signing_alg: raw.signing_alg,
         personal_access_tokens,
         jwks,
+        require_pushed_authorization_requests: raw.require_pushed_authorization_requests,
     })
 }
 
