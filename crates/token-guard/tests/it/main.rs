@@ -6,6 +6,7 @@ mod support;
 mod atk;
 mod http_app;
 mod jwks_faults;
+mod logout;
 mod negative;
 mod prop;
 mod rotation;
