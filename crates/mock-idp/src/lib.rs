@@ -15,6 +15,7 @@
 mod admin;
 mod app;
 mod b64;
+mod backchannel;
 mod client_assertion;
 mod client_auth;
 mod client_keys;

@@ -42,6 +42,8 @@ fn identities(user: &User) -> Value {
 
 /// IBM Cloud App ID's behaviour facts.
 pub const QUIRKS: Quirks = Quirks {
+    // App ID documents no back-channel logout.
+    backchannel_logout: None,
     // In the order of IBM's documented discovery document (well-known.md), which also lists
     // `urn:ietf:params:oauth:grant-type:jwt-bearer`: not implemented, so not offered.
     grant_types: &[

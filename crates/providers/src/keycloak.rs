@@ -79,6 +79,7 @@ pub const QUIRKS: Quirks = Quirks {
     client_roles: ClientRoles::PerClient,
     device: Some(crate::device::KEYCLOAK),
     par: Some(crate::par::KEYCLOAK),
+    backchannel_logout: Some(crate::backchannel::KEYCLOAK),
     ..Quirks::STANDARD
 };
 
@@ -219,7 +220,6 @@ impl Flavor for Keycloak {
             claims_supported: Some(DISCOVERY_CLAIMS.to_vec()),
             claim_types_supported: Some(vec!["normal"]),
             acr_values_supported: Some(vec!["0", "1"]),
-            backchannel_logout_session_supported: Some(false),
             frontchannel_logout_session_supported: Some(false),
             ..ProviderMetadata::standard(input, quirks)
         }

@@ -13,6 +13,7 @@
 
 mod alg;
 pub mod appid;
+pub mod backchannel;
 pub mod claims;
 pub mod clock;
 pub mod detect;

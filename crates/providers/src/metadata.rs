@@ -198,8 +198,8 @@ impl ProviderMetadata {
             request_parameter_supported: Some(false),
             request_uri_parameter_supported: Some(false),
             authorization_response_iss_parameter_supported: quirks.authorization_response_iss.then_some(true),
-            backchannel_logout_supported: Some(false),
-            backchannel_logout_session_supported: None,
+            backchannel_logout_supported: Some(quirks.backchannel_logout.is_some()),
+            backchannel_logout_session_supported: quirks.backchannel_logout.map(|_| true),
             frontchannel_logout_supported: Some(false),
             frontchannel_logout_session_supported: None,
             extra: Map::new(),
@@ -255,6 +255,7 @@ pub const STANDARD_ORDER: &[&str] = &[
     "request_uri_parameter_supported",
     "authorization_response_iss_parameter_supported",
     "backchannel_logout_supported",
+    "backchannel_logout_session_supported",
     "frontchannel_logout_supported",
 ];
 

@@ -189,6 +189,8 @@ pub struct Quirks {
     /// The provider's pushed authorization request endpoint (RFC 9126); `None` where it has
     /// none.
     pub par: Option<crate::par::ParFacts>,
+    /// The provider's back-channel logout tokens; `None` where the mock does not send them.
+    pub backchannel_logout: Option<crate::backchannel::BackchannelLogoutFacts>,
 }
 
 impl Quirks {
@@ -230,6 +232,7 @@ impl Quirks {
         personal_access_tokens: false,
         device: Some(crate::device::STANDARD),
         par: None,
+        backchannel_logout: Some(crate::backchannel::STANDARD),
     };
 
     /// The audience a resource server whose client is `resource` configures for `realm`.

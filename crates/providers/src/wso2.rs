@@ -94,6 +94,8 @@ pub const QUIRKS: Quirks = Quirks {
     ],
     device: None,
     par: Some(crate::par::WSO2),
+    // WSO2 sends logout tokens too; the mock does not imitate them yet.
+    backchannel_logout: None,
     // WSO2's JWT client authentication is the private-key-jwt authenticator (certificate or JWKS): no HMAC.
     accepts_client_secret_jwt: false,
     ..Quirks::STANDARD

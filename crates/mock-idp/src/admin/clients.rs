@@ -220,6 +220,8 @@ pub(crate) fn create(app: &App, realm: &str, new: NewClient) -> Result<ClientVie
             // Registered keys for private_key_jwt are not (yet) settable over the admin API.
             jwks: None,
             require_pushed_authorization_requests: false,
+            backchannel_logout_uri: None,
+            backchannel_logout_session_required: true,
         };
         view = Some(ClientView::from(&client));
         live.clients.insert(new.client_id.clone(), client);

@@ -4,6 +4,7 @@
 mod support;
 
 mod atk;
+mod backchannel;
 mod http_app;
 mod jwks_faults;
 mod logout;
