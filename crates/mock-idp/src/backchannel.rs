@@ -37,11 +37,13 @@ fn http() -> Option<&'static reqwest::Client> {
 }
 
 /// Sends a logout token to each client of `ended` (session `sid`) that registered a
-/// back-channel logout URI, where the provider sends them.
-pub(crate) fn notify(cx: &RealmCtx, sid: &str, ended: &EndedSession) {
+/// back-channel logout URI, where the provider sends them; returns how many were handed to
+/// delivery.
+pub(crate) fn notify(cx: &RealmCtx, sid: &str, ended: &EndedSession) -> usize {
     let Some(facts) = cx.flavor().quirks().backchannel_logout else {
-        return;
+        return 0;
     };
+    let mut handed = 0;
     let subject = ended
         .username
         .as_deref()
@@ -74,18 +76,22 @@ pub(crate) fn notify(cx: &RealmCtx, sid: &str, ended: &EndedSession) {
                 continue;
             }
         };
-        deliver(client.id.clone(), uri, token);
+        if deliver(client.id.clone(), uri, token) {
+            handed += 1;
+        }
     }
+    handed
 }
 
-fn deliver(client_id: String, uri: String, token: String) {
+/// Starts one delivery in the background; false when it was dropped.
+fn deliver(client_id: String, uri: String, token: String) -> bool {
     let Ok(permit) = in_flight().clone().try_acquire_owned() else {
         tracing::warn!(client = %client_id, "too many back-channel logouts under way; dropped");
-        return;
+        return false;
     };
     let Some(http) = http() else {
         tracing::warn!(client = %client_id, "no HTTP client for back-channel logout");
-        return;
+        return false;
     };
     tokio::spawn(async move {
         let _permit = permit;
@@ -99,4 +105,5 @@ fn deliver(client_id: String, uri: String, token: String) {
             Err(err) => tracing::warn!(client = %client_id, error = %err, "back-channel logout failed"),
         }
     });
+    true
 }

@@ -43,7 +43,9 @@ mod state;
 mod tokens;
 
 pub use admin::safety::{AdminConfig, AdminConfigError};
-pub use admin::{Admin, AdminError, ClientPatch, ClientType, ClientView, NewClient, NewUser, UserPatch, UserView};
+pub use admin::{
+    Admin, AdminError, ClientPatch, ClientType, ClientView, LoggedOut, NewClient, NewUser, UserPatch, UserView,
+};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use config::{Config, ConfigError, KeySource, WorldSource};
 pub use faults::{

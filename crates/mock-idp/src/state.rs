@@ -696,6 +696,16 @@ impl Store {
         Some(session.clone())
     }
 
+    /// The ids of `username`'s live sessions in `realm`.
+    pub(crate) fn sessions_of(&self, realm: &str, username: &str) -> Vec<String> {
+        self.lock()
+            .sessions
+            .iter()
+            .filter(|(_, session)| session.realm == realm && session.username == username)
+            .map(|(sid, _)| sid.clone())
+            .collect()
+    }
+
     /// Ends a login session and revokes every family issued under it; returns who was logged
     /// out of which clients (for back-channel logout).
     pub(crate) fn end_session(&self, sid: &str) -> EndedSession {

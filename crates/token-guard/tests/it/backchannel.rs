@@ -151,3 +151,50 @@ async fn end_session_posts_a_logout_token_the_relying_party_accepts_once() {
     let again = tokio::time::timeout(Duration::from_millis(300), received.recv()).await;
     assert!(again.is_err(), "no second logout token");
 }
+
+#[tokio::test]
+async fn an_admin_logout_ends_every_session_of_the_user_and_notifies_its_clients() {
+    let clocks = Clocks::new();
+    let (uri, mut received) = receiver().await;
+    let idp = mock_with_backchannel(&uri, &clocks).await;
+    let first = log_in(&idp).await;
+    let second = log_in(&idp).await;
+    let logout = |user: &'static str| {
+        reqwest::Client::new()
+            .post(format!("{}/_mock/realms/demo/users/{user}/logout", idp.uri()))
+            .send()
+    };
+    let response = logout("alice").await.unwrap();
+    assert_eq!(response.status().as_u16(), 200);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body, serde_json::json!({"sessions": 2, "backchannel_notifications": 2}));
+
+    let validator = Validator::builder(idp.issuer(), "api", [Alg::RS256])
+        .provider(Provider::Keycloak)
+        .clock(clocks.guard.clone())
+        .jwks_config(test_jwks_config())
+        .build()
+        .unwrap()
+        .logout_tokens("web-app");
+    let mut sids = Vec::new();
+    for _ in 0..2 {
+        let token = tokio::time::timeout(Duration::from_secs(10), received.recv())
+            .await
+            .expect("a logout token within 10 s")
+            .unwrap();
+        sids.push(validator.validate(&token).await.unwrap().session_id.unwrap());
+    }
+    sids.sort();
+    let mut expected: Vec<String> = [&first, &second]
+        .iter()
+        .map(|token| segment(token, 1)["sid"].as_str().unwrap().to_owned())
+        .collect();
+    expected.sort();
+    assert_eq!(sids, expected);
+
+    // Nothing is left to end; an unknown user is a 404.
+    let body: Value = logout("alice").await.unwrap().json().await.unwrap();
+    assert_eq!(body["sessions"], 0);
+    assert_eq!(logout("nobody").await.unwrap().status().as_u16(), 404);
+    assert_eq!(idp.admin().logout_user("demo", "alice").unwrap().sessions, 0);
+}
