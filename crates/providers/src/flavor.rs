@@ -20,7 +20,8 @@ pub trait Flavor: Sync + Send + std::fmt::Debug {
     /// The axum route pattern of `endpoint` (with `{realm}` where the realm goes), or `None`
     /// when the provider does not serve that endpoint.
     fn route(&self, endpoint: Endpoint) -> Option<&'static str> {
-        Some(generic::route(endpoint))
+        // The generic provider has no PAR endpoint (crate::par): no route, no URL.
+        (endpoint != Endpoint::PushedAuthorization).then(|| generic::route(endpoint))
     }
 
     /// The route pattern of `endpoint` for the world's default realm, when the provider gives it

@@ -38,6 +38,7 @@ pub(crate) fn route(endpoint: Endpoint) -> &'static str {
         Endpoint::EndSession => "/{realm}/logout",
         Endpoint::DeviceAuthorization => "/{realm}/device_authorization",
         Endpoint::DeviceVerification => "/{realm}/device",
+        // Not served by the generic flavor (see `Flavor::route`); where PAR would live.
         Endpoint::PushedAuthorization => "/{realm}/par",
     }
 }
