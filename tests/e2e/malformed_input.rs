@@ -55,6 +55,7 @@ fn assert_shaped(reply: &Reply, what: &str) {
 
 /// Every endpoint the provider serves (generic serves all but App ID's profile attributes API).
 fn all_endpoints(idp: &MockIdp) -> Vec<String> {
+    // An endpoint the flavor does not serve has no URL (the generic flavor has no PAR endpoint).
     Endpoint::ALL
         .iter()
         .map(|endpoint| idp.endpoint(*endpoint))

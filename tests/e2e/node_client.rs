@@ -85,11 +85,11 @@ fn wait_with_timeout(child: &mut Child, started: Instant) -> Result<Option<ExitS
     }
 }
 
-/// Runs `node openid-client.mjs <issuer>` in `dir`, blocking.
-fn run_script(dir: &Path, issuer: &str) -> Result<Run, String> {
+/// Runs `node <script> <issuer>` in `dir`, blocking.
+fn run_script(dir: &Path, script: &str, issuer: &str) -> Result<Run, String> {
     let started = Instant::now();
     let mut child = Command::new("node")
-        .arg("openid-client.mjs")
+        .arg(script)
         .arg(issuer)
         .current_dir(dir)
         .stdin(Stdio::null())
@@ -122,7 +122,7 @@ async fn openid_client_v6_drives_every_flow_against_the_mock() {
 
     let idp = mock_idp::MockIdp::builder().auto_approve(true).start().await;
     let issuer = idp.issuer();
-    let run = tokio::task::spawn_blocking(move || run_script(&dir, &issuer))
+    let run = tokio::task::spawn_blocking(move || run_script(&dir, "openid-client.mjs", &issuer))
         .await
         .expect("the blocking task running node panicked")
         .unwrap_or_else(|err| panic!("could not run node: {err}"));
@@ -148,6 +148,43 @@ async fn openid_client_v6_drives_every_flow_against_the_mock() {
             && summary.ends_with(" passed, 0 failed")
             && !summary.contains(": 0 passed"),
         "unexpected summary line {summary:?}\n{output}"
+    );
+    print!("{}", run.stdout);
+}
+
+/// `tests/node/par.mjs`: openid-client's `buildAuthorizationUrlWithPAR` against the Keycloak
+/// flavor (RFC 9126): push, redeem the `request_uri` once, exchange the code (the library
+/// verifies the ID token), a second use refused, a wrong secret refused.
+#[tokio::test(flavor = "multi_thread")]
+async fn openid_client_v6_pushes_authorization_requests_to_the_keycloak_flavor() {
+    let dir = node_dir();
+    if let Some(reason) = missing_prerequisite(&dir) {
+        assert!(
+            std::env::var_os(REQUIRE_ENV).is_none(),
+            "{REQUIRE_ENV} is set but the openid-client test cannot run: {reason}"
+        );
+        println!("{SKIPPED}");
+        return;
+    }
+    let idp = mock_idp::MockIdp::builder()
+        .provider(mock_idp::Provider::Keycloak)
+        .auto_approve(true)
+        .start()
+        .await;
+    let issuer = idp.issuer();
+    let run = tokio::task::spawn_blocking(move || run_script(&dir, "par.mjs", &issuer))
+        .await
+        .expect("the blocking task running node panicked")
+        .unwrap_or_else(|err| panic!("could not run node: {err}"));
+    drop(idp);
+    let output = format!("--- node stdout ---\n{}--- node stderr ---\n{}", run.stdout, run.stderr);
+    let Some(status) = run.status else {
+        panic!("node did not finish within {TIMEOUT:?}; killed\n{output}");
+    };
+    assert!(status.success(), "node par.mjs failed ({status})\n{output}");
+    assert!(
+        run.stdout.contains("openid-client PAR: 5 passed, 0 failed"),
+        "unexpected summary\n{output}"
     );
     print!("{}", run.stdout);
 }

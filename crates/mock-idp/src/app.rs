@@ -37,6 +37,8 @@ pub(crate) struct App {
     pub(crate) faults: Faults,
     /// Pending device authorizations (RFC 8628).
     pub(crate) devices: crate::device::DeviceStore,
+    /// Pushed authorization requests waiting to be redeemed (RFC 9126).
+    pub(crate) pars: crate::par::ParStore,
     /// Every request a provider endpoint answered, bounded.
     pub(crate) request_log: crate::request_log::RequestLog,
     /// Queued claims and mapping rules (crate::shaping).
@@ -108,6 +110,7 @@ impl App {
             grant_types: grants::supported(provider),
             faults: Faults::default(),
             devices: crate::device::DeviceStore::default(),
+            pars: crate::par::ParStore::default(),
             request_log: crate::request_log::RequestLog::new(crate::request_log::DEFAULT_CAPACITY),
             shaping: crate::shaping::Shaping::default(),
             assertions: crate::client_assertion::ReplayCache::default(),

@@ -118,6 +118,27 @@ impl Params {
         })
     }
 
+    /// These parameters without those named in `names`.
+    pub(crate) fn without(&self, names: &[&str]) -> Result<Params, OAuthError> {
+        Params::from_pairs(
+            self.pairs
+                .iter()
+                .filter(|(name, _)| !names.contains(&name.as_str()))
+                .cloned(),
+        )
+    }
+
+    /// Sets `name` to `value`, replacing any value it had.
+    pub(crate) fn set(&mut self, name: &str, value: &str) {
+        match self.pairs.iter_mut().find(|(key, _)| key == name) {
+            Some(pair) => value.clone_into(&mut pair.1),
+            None => {
+                self.names.insert(name.to_owned());
+                self.pairs.push((name.to_owned(), value.to_owned()));
+            }
+        }
+    }
+
     /// Whether `name` was sent at all, even empty.
     pub(crate) fn contains(&self, name: &str) -> bool {
         self.names.contains(name)

@@ -15,6 +15,7 @@
 mod admin;
 mod app;
 mod b64;
+mod backchannel;
 mod client_assertion;
 mod client_auth;
 mod client_keys;
@@ -33,6 +34,7 @@ mod keys;
 mod login;
 mod mock_clock;
 mod negative;
+mod par;
 mod pat;
 mod request_log;
 mod server;
@@ -41,7 +43,9 @@ mod state;
 mod tokens;
 
 pub use admin::safety::{AdminConfig, AdminConfigError};
-pub use admin::{Admin, AdminError, ClientPatch, ClientType, ClientView, NewClient, NewUser, UserPatch, UserView};
+pub use admin::{
+    Admin, AdminError, ClientPatch, ClientType, ClientView, LoggedOut, NewClient, NewUser, UserPatch, UserView,
+};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use config::{Config, ConfigError, KeySource, WorldSource};
 pub use faults::{

@@ -153,6 +153,15 @@ pub(crate) struct PendingLogin {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct FamilyRevoked;
 
+/// What ending a login session ended.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct EndedSession {
+    /// The user whose session it was, when known.
+    pub(crate) username: Option<String>,
+    /// The clients that were issued tokens under it, each once.
+    pub(crate) clients: Vec<String>,
+}
+
 /// What revoking a refresh token found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum RefreshRevoked {
@@ -696,19 +705,43 @@ impl Store {
         Some(session.clone())
     }
 
-    /// Ends a login session and revokes every family issued under it.
-    pub(crate) fn end_session(&self, sid: &str) {
+    /// The ids of `username`'s live sessions in `realm`.
+    pub(crate) fn sessions_of(&self, realm: &str, username: &str) -> Vec<String> {
+        self.lock()
+            .sessions
+            .iter()
+            .filter(|(_, session)| session.realm == realm && session.username == username)
+            .map(|(sid, _)| sid.clone())
+            .collect()
+    }
+
+    /// Ends a login session and revokes every family issued under it; returns who was logged
+    /// out of which clients (for back-channel logout).
+    pub(crate) fn end_session(&self, sid: &str) -> EndedSession {
         let mut inner = self.lock();
-        inner.sessions.remove(sid);
+        let session = inner.sessions.remove(sid);
+        let mut ended = EndedSession {
+            username: session.map(|session| session.username),
+            clients: Vec::new(),
+        };
         let families: Vec<FamilyId> = inner
             .families
             .iter()
             .filter(|(_, family)| family.session_id.as_deref() == Some(sid))
-            .map(|(id, _)| *id)
+            .map(|(id, family)| {
+                if !ended.clients.contains(&family.client_id) {
+                    ended.clients.push(family.client_id.clone());
+                }
+                if ended.username.is_none() {
+                    ended.username.clone_from(&family.username);
+                }
+                *id
+            })
             .collect();
         for family in families {
             inner.revoke_family(family);
         }
+        ended
     }
 
     /// Stores a pending login; beyond [`MAX_PENDING_LOGINS`] the oldest is forgotten.

@@ -69,6 +69,16 @@ impl RealmCtx {
             .unwrap_or(self.realm.signing_alg)
     }
 
+    /// Signs `claims` as `typ` with the key `client`'s tokens use (logout tokens).
+    pub(crate) fn sign_for(
+        &self,
+        client: &Client,
+        typ: &str,
+        claims: &Map<String, Value>,
+    ) -> Result<String, OAuthError> {
+        self.sign(self.alg_for(client), typ, claims, &Map::new())
+    }
+
     fn sign(
         &self,
         alg: SigningAlg,

@@ -42,6 +42,8 @@ fn identities(user: &User) -> Value {
 
 /// IBM Cloud App ID's behaviour facts.
 pub const QUIRKS: Quirks = Quirks {
+    // App ID documents no back-channel logout.
+    backchannel_logout: None,
     // In the order of IBM's documented discovery document (well-known.md), which also lists
     // `urn:ietf:params:oauth:grant-type:jwt-bearer`: not implemented, so not offered.
     grant_types: &[
@@ -128,7 +130,8 @@ impl Flavor for AppId {
             Endpoint::Revoke => Some("/oauth/v4/{realm}/revoke"),
             Endpoint::EndSession => Some("/oauth/v4/{realm}/cloud_directory/sso/logout"),
             // App ID has no device authorization grant.
-            Endpoint::DeviceAuthorization | Endpoint::DeviceVerification => None,
+            // Nor pushed authorization requests.
+            Endpoint::DeviceAuthorization | Endpoint::DeviceVerification | Endpoint::PushedAuthorization => None,
             // On the host root: the tenant comes from the access token.
             Endpoint::ProfileAttributes => Some("/api/v1/attributes"),
         }

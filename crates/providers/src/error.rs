@@ -184,6 +184,9 @@ pub enum ErrorKind {
     /// A device authorization request or poll refused (RFC 8628 §3.5), worded from the
     /// provider's [`DeviceFacts`](crate::device::DeviceFacts).
     Device(crate::device::DeviceError),
+    /// A pushed authorization request refused (RFC 9126 §2.3), worded from the provider's
+    /// [`ParFacts`](crate::par::ParFacts).
+    Par(crate::par::ParError),
 }
 
 /// One error as the provider writes it.

@@ -38,7 +38,8 @@ pub(crate) fn route(endpoint: Endpoint) -> Option<&'static str> {
         Endpoint::EndSession => "/{realm}/logout",
         Endpoint::DeviceAuthorization => "/{realm}/device_authorization",
         Endpoint::DeviceVerification => "/{realm}/device",
-        Endpoint::ProfileAttributes => return None,
+        // The generic flavor has no PAR endpoint (crate::par): no route, no URL.
+        Endpoint::ProfileAttributes | Endpoint::PushedAuthorization => return None,
     })
 }
 
@@ -194,6 +195,9 @@ pub(crate) fn error_response(kind: &ErrorKind, detail: &str, realm: &str) -> Err
         ErrorKind::InsufficientScope { .. } => (403, C::InsufficientScope, Challenge::Bearer),
         ErrorKind::ServerError => (500, C::ServerError, Challenge::None),
         ErrorKind::Device(error) => return crate::device::STANDARD.error_response(*error),
+        // Raised only where a provider has PAR (Provider::error_response words it); the
+        // standard wording otherwise (RFC 9126 §2.3).
+        ErrorKind::Par(_) => (400, C::InvalidRequest, Challenge::None),
     };
     let description = sanitize_description(detail);
     let www_authenticate = match challenge {

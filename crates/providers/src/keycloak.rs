@@ -78,6 +78,8 @@ pub const QUIRKS: Quirks = Quirks {
     access_token_payload_typ: Some(ACCESS_TOKEN_PAYLOAD_TYP),
     client_roles: ClientRoles::PerClient,
     device: Some(crate::device::KEYCLOAK),
+    par: Some(crate::par::KEYCLOAK),
+    backchannel_logout: Some(crate::backchannel::KEYCLOAK),
     ..Quirks::STANDARD
 };
 
@@ -98,7 +100,7 @@ const CLIENT_AUTH_SIGNING_ALGS: [&str; 12] = [
 ];
 
 /// The member order of Keycloak's discovery document (recorded 26.7.1 document).
-const DISCOVERY_ORDER: [&str; 34] = [
+const DISCOVERY_ORDER: [&str; 36] = [
     "issuer",
     "authorization_endpoint",
     "token_endpoint",
@@ -132,6 +134,8 @@ const DISCOVERY_ORDER: [&str; 34] = [
     "backchannel_logout_supported",
     "backchannel_logout_session_supported",
     "device_authorization_endpoint",
+    "require_pushed_authorization_requests",
+    "pushed_authorization_request_endpoint",
     "authorization_response_iss_parameter_supported",
 ];
 
@@ -174,6 +178,8 @@ impl Flavor for Keycloak {
             // DeviceGrantType.oauth2DeviceVerificationUrl: `{realm}/device`.
             Endpoint::DeviceVerification => "/realms/{realm}/device",
             Endpoint::ProfileAttributes => return None,
+            // ParEndpoint.parUrl: the `par` extension's `request` resource.
+            Endpoint::PushedAuthorization => "/realms/{realm}/protocol/openid-connect/ext/par/request",
         })
     }
 
@@ -215,7 +221,6 @@ impl Flavor for Keycloak {
             claims_supported: Some(DISCOVERY_CLAIMS.to_vec()),
             claim_types_supported: Some(vec!["normal"]),
             acr_values_supported: Some(vec!["0", "1"]),
-            backchannel_logout_session_supported: Some(false),
             frontchannel_logout_session_supported: Some(false),
             ..ProviderMetadata::standard(input, quirks)
         }

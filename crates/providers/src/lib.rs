@@ -13,6 +13,7 @@
 
 mod alg;
 pub mod appid;
+pub mod backchannel;
 pub mod claims;
 pub mod clock;
 pub mod detect;
@@ -24,6 +25,7 @@ pub mod generic;
 mod grant;
 pub mod keycloak;
 pub mod metadata;
+pub mod par;
 mod provider;
 mod quirks;
 pub mod reader;

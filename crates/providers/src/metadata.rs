@@ -45,6 +45,12 @@ pub struct ProviderMetadata {
     /// `device_authorization_endpoint` (RFC 8628 §4), where the device grant is served.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub device_authorization_endpoint: Option<String>,
+    /// `pushed_authorization_request_endpoint` (RFC 9126 §5), where PAR is served.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pushed_authorization_request_endpoint: Option<String>,
+    /// `require_pushed_authorization_requests` (RFC 9126 §5), where the provider writes it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub require_pushed_authorization_requests: Option<bool>,
     /// `scopes_supported`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub scopes_supported: Option<Vec<String>>,
@@ -171,6 +177,8 @@ impl ProviderMetadata {
             revocation_endpoint: url(Endpoint::Revoke),
             end_session_endpoint: url(Endpoint::EndSession),
             device_authorization_endpoint: device.then(|| url(Endpoint::DeviceAuthorization)).flatten(),
+            pushed_authorization_request_endpoint: quirks.par.and_then(|_| url(Endpoint::PushedAuthorization)),
+            require_pushed_authorization_requests: quirks.par.and_then(|par| par.advertises_required.then_some(false)),
             scopes_supported: Some(input.realm.scopes.clone()),
             response_types_supported: Some(vec!["code"]),
             response_modes_supported: Some(vec!["query"]),
@@ -190,8 +198,8 @@ impl ProviderMetadata {
             request_parameter_supported: Some(false),
             request_uri_parameter_supported: Some(false),
             authorization_response_iss_parameter_supported: quirks.authorization_response_iss.then_some(true),
-            backchannel_logout_supported: Some(false),
-            backchannel_logout_session_supported: None,
+            backchannel_logout_supported: Some(quirks.backchannel_logout.is_some()),
+            backchannel_logout_session_supported: quirks.backchannel_logout.map(|_| true),
             frontchannel_logout_supported: Some(false),
             frontchannel_logout_session_supported: None,
             extra: Map::new(),
@@ -247,6 +255,7 @@ pub const STANDARD_ORDER: &[&str] = &[
     "request_uri_parameter_supported",
     "authorization_response_iss_parameter_supported",
     "backchannel_logout_supported",
+    "backchannel_logout_session_supported",
     "frontchannel_logout_supported",
 ];
 

@@ -56,11 +56,13 @@ pub enum Endpoint {
     /// IBM App ID's user profile attributes API (`/api/v1/attributes`, one attribute under
     /// `/{name}` below it); no other provider serves it.
     ProfileAttributes,
+    /// RFC 9126 pushed authorization request endpoint (`pushed_authorization_request_endpoint`).
+    PushedAuthorization,
 }
 
 impl Endpoint {
     /// Every endpoint.
-    pub const ALL: [Endpoint; 13] = [
+    pub const ALL: [Endpoint; 14] = [
         Endpoint::Discovery,
         Endpoint::AuthorizationServerMetadata,
         Endpoint::Jwks,
@@ -74,6 +76,7 @@ impl Endpoint {
         Endpoint::DeviceAuthorization,
         Endpoint::DeviceVerification,
         Endpoint::ProfileAttributes,
+        Endpoint::PushedAuthorization,
     ];
 }
 
@@ -184,6 +187,11 @@ impl Provider {
             && let Some(facts) = crate::device::facts(self)
         {
             return facts.error_response(*error);
+        }
+        if let crate::ErrorKind::Par(error) = kind
+            && let Some(facts) = crate::par::facts(self)
+        {
+            return facts.error_response(*error, detail);
         }
         self.flavor().error_response(kind, detail, realm)
     }

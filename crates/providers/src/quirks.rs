@@ -183,6 +183,11 @@ pub struct Quirks {
     /// mock does not imitate it. Served only when [`Quirks::grant_types`] lists
     /// [`GrantType::DeviceCode`] too.
     pub device: Option<crate::device::DeviceFacts>,
+    /// The provider's pushed authorization request endpoint (RFC 9126); `None` where it has
+    /// none.
+    pub par: Option<crate::par::ParFacts>,
+    /// The provider's back-channel logout tokens; `None` where the mock does not send them.
+    pub backchannel_logout: Option<crate::backchannel::BackchannelLogoutFacts>,
 }
 
 impl Quirks {
@@ -222,6 +227,8 @@ impl Quirks {
         token_redirect_uri_required: false,
         personal_access_tokens: false,
         device: Some(crate::device::STANDARD),
+        par: None,
+        backchannel_logout: Some(crate::backchannel::STANDARD),
     };
 
     /// The audience a resource server whose client is `resource` configures for `realm`.

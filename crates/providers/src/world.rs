@@ -149,6 +149,41 @@ pub struct Client {
     /// [`MAX_CLIENT_JWKS_KEYS`] keys). `None`: the client cannot use `private_key_jwt`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub jwks: Option<serde_json::Value>,
+    /// Whether the client must push its authorization requests (RFC 9126 §6; Keycloak's
+    /// `require.pushed.authorization.requests` client attribute); honoured only where the
+    /// provider has a PAR endpoint.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub require_pushed_authorization_requests: bool,
+    /// Where the mock POSTs logout tokens when a session of this client ends (OpenID Connect
+    /// Back-Channel Logout 1.0 §2.2; Keycloak's `backchannel.logout.url`): an `http(s)` URL
+    /// on a loopback host, checked at World load.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub backchannel_logout_uri: Option<String>,
+    /// Whether logout tokens to this client carry `sid` (§2.2
+    /// `backchannel_logout_session_required`; Keycloak's client default: on).
+    #[serde(skip_serializing_if = "is_true")]
+    pub backchannel_logout_session_required: bool,
+}
+
+fn is_true(value: &bool) -> bool {
+    *value
+}
+
+/// Whether `uri` is an `http(s)` URL whose host is a loopback address (`127.0.0.0/8`, `::1`)
+/// or `localhost`: the only targets the mock sends requests to.
+pub fn is_loopback_url(uri: &str) -> bool {
+    let Ok(url) = url::Url::parse(uri) else {
+        return false;
+    };
+    if !matches!(url.scheme(), "http" | "https") {
+        return false;
+    }
+    match url.host() {
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        Some(url::Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
+        None => false,
+    }
 }
 
 /// How many keys a client's `jwks` may hold.

@@ -93,15 +93,19 @@ pub const QUIRKS: Quirks = Quirks {
         crate::GrantType::Password,
     ],
     device: None,
+    par: Some(crate::par::WSO2),
+    // WSO2 sends logout tokens too; the mock does not imitate them yet.
+    backchannel_logout: None,
     // WSO2's JWT client authentication is the private-key-jwt authenticator (certificate or JWKS): no HMAC.
     accepts_client_secret_jwt: false,
     ..Quirks::STANDARD
 };
 
 /// The member order of WSO2 Identity Server's discovery document.
-const DISCOVERY_ORDER: [&str; 23] = [
+const DISCOVERY_ORDER: [&str; 24] = [
     "issuer",
     "authorization_endpoint",
+    "pushed_authorization_request_endpoint",
     "token_endpoint",
     "userinfo_endpoint",
     "revocation_endpoint",
@@ -155,6 +159,7 @@ impl Flavor for Wso2 {
             Endpoint::Introspect => "/t/{realm}/oauth2/introspect",
             Endpoint::Revoke => "/t/{realm}/oauth2/revoke",
             Endpoint::EndSession => "/t/{realm}/oidc/logout",
+            Endpoint::PushedAuthorization => "/t/{realm}/oauth2/par",
             // The mock does not imitate WSO2's device grant (`/oauth2/device_authorize`) yet.
             Endpoint::DeviceAuthorization | Endpoint::DeviceVerification | Endpoint::ProfileAttributes => return None,
         })
@@ -172,6 +177,7 @@ impl Flavor for Wso2 {
             Endpoint::Introspect => "/oauth2/introspect",
             Endpoint::Revoke => "/oauth2/revoke",
             Endpoint::EndSession => "/oidc/logout",
+            Endpoint::PushedAuthorization => "/oauth2/par",
             Endpoint::DeviceAuthorization | Endpoint::DeviceVerification | Endpoint::ProfileAttributes => return None,
         })
     }
@@ -203,6 +209,7 @@ impl Flavor for Wso2 {
             Endpoint::Introspect => &["/t/carbon.super/oauth2/introspect"],
             Endpoint::Revoke => &["/t/carbon.super/oauth2/revoke"],
             Endpoint::EndSession => &["/t/carbon.super/oidc/logout"],
+            Endpoint::PushedAuthorization => &["/t/carbon.super/oauth2/par"],
             Endpoint::DeviceAuthorization | Endpoint::DeviceVerification | Endpoint::ProfileAttributes => &[],
         }
     }

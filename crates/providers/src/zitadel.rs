@@ -135,6 +135,8 @@ fn introspection_body(input: &IntrospectionInput<'_>) -> Map<String, Value> {
 
 /// ZITADEL's behaviour facts.
 pub const QUIRKS: Quirks = Quirks {
+    // ZITADEL sends logout tokens when the feature is on; the mock does not imitate them.
+    backchannel_logout: None,
     // end_session logs out every user of the user agent without asking
     // (docs/docs/guides/integrate/login/oidc/logout.md).
     logout_confirmation: LogoutConfirmation::Never,
@@ -249,6 +251,8 @@ impl Flavor for Zitadel {
             // zitadel/oidc writes issuer + UserFormPath into verification_uri.
             Endpoint::DeviceVerification => Some("/device"),
             Endpoint::ProfileAttributes => None,
+            // zitadel/oidc has no PAR endpoint.
+            Endpoint::PushedAuthorization => None,
         }
     }
 

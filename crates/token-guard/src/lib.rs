@@ -36,6 +36,7 @@ mod introspect;
 mod jose;
 mod jwks;
 mod keys;
+mod logout;
 mod principal;
 mod validator;
 
@@ -47,6 +48,10 @@ pub use guard::{Guard, GuardBuilder, Routing};
 pub use introspect::{ClientAuth, Introspector, IntrospectorBuilder};
 pub use jwks::{JwksCache, JwksConfig};
 pub use keys::{Alg, KeySet, MAX_RSA_BITS, MIN_RSA_BITS, VerifyKey};
+pub use logout::{
+    BACKCHANNEL_LOGOUT_EVENT, DEFAULT_MAX_REPLAY_ENTRIES, InvalidLogoutToken, LogoutRequest, LogoutTokenValidator,
+    logout_claims,
+};
 pub use principal::{Principal, Requirement, TokenKind};
 pub use providers::{Provider, Secret};
 pub use validator::{

@@ -322,6 +322,22 @@ impl Validator {
         self.max_token_bytes
     }
 
+    /// A validator of logout tokens (OpenID Connect Back-Channel Logout 1.0) for the client
+    /// `client_id` of this issuer, sharing this validator's keys, algorithms, clock and leeway.
+    pub fn logout_tokens(&self, client_id: impl Into<String>) -> crate::LogoutTokenValidator {
+        crate::LogoutTokenValidator::new(
+            crate::logout::Shared {
+                issuer: self.issuer.clone(),
+                algorithms: self.algorithms.clone(),
+                jwks: self.jwks.clone(),
+                clock: self.clock.clone(),
+                leeway: self.leeway,
+                max_token_bytes: self.max_token_bytes,
+            },
+            client_id.into(),
+        )
+    }
+
     /// Validates a JWT access token and shapes its [`Principal`].
     ///
     /// # Errors

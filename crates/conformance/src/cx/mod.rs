@@ -102,6 +102,7 @@ impl<'t> Cx<'t> {
             Endpoint::Revoke => "revocation_endpoint",
             Endpoint::EndSession => "end_session_endpoint",
             Endpoint::DeviceAuthorization => "device_authorization_endpoint",
+            Endpoint::PushedAuthorization => "pushed_authorization_request_endpoint",
             _ => "",
         };
         let doc = self.discovery().await?;

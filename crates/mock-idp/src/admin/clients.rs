@@ -232,6 +232,9 @@ pub(crate) fn create(app: &App, realm: &str, new: NewClient) -> Result<ClientVie
             personal_access_tokens: Vec::new(),
             // Checked by the world's rules in `update_realm`.
             jwks: new.jwks,
+            require_pushed_authorization_requests: false,
+            backchannel_logout_uri: None,
+            backchannel_logout_session_required: true,
         };
         view = Some(ClientView::from(&client));
         live.clients.insert(new.client_id.clone(), client);

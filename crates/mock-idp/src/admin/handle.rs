@@ -87,6 +87,15 @@ impl Admin<'_> {
         super::users::delete(self.app, realm, username)
     }
 
+    /// Ends every login session of `username` (revoking what was issued under them) and sends
+    /// back-channel logout tokens to the clients that registered a URI.
+    ///
+    /// # Errors
+    /// [`AdminError`] for an unknown realm or user.
+    pub fn logout_user(&self, realm: &str, username: &str) -> Result<super::sessions::LoggedOut, AdminError> {
+        super::sessions::logout_user(self.app, realm, username)
+    }
+
     /// Creates a client; it can ask for tokens on the next request.
     ///
     /// # Errors

@@ -18,6 +18,7 @@ mod page;
 pub(crate) mod problem;
 mod reset;
 pub(crate) mod safety;
+mod sessions;
 mod shaping;
 mod tokens;
 mod users;
@@ -37,6 +38,7 @@ pub use clients::{ClientPatch, ClientType, ClientView, NewClient};
 pub use error::AdminError;
 pub use handle::Admin;
 pub(crate) use reset::reset;
+pub use sessions::LoggedOut;
 pub use users::{NewUser, UserPatch, UserView};
 
 /// The prefix of every admin path, below the public URL's path.
@@ -51,6 +53,7 @@ fn resources() -> OpenApiRouter<Arc<App>> {
         .merge(tokens::routes())
         .merge(log::routes())
         .merge(users::routes())
+        .merge(sessions::routes())
         .merge(clients::routes())
         .merge(reset::routes())
         .merge(shaping::routes())

@@ -28,6 +28,7 @@ const PARTS: &[Part] = &[
     }),
     ("log", |app| app.request_log.clear()),
     ("shaping", |app| app.shaping.reset()),
+    ("pushed_requests", |app| app.pars.clear()),
 ];
 
 /// Restores every registered part; returns their names.

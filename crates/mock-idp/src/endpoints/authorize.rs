@@ -49,7 +49,7 @@ async fn authorize(
 }
 
 /// A validated authorization request.
-struct AuthRequest<'a> {
+pub(crate) struct AuthRequest<'a> {
     client: &'a Client,
     redirect_uri: String,
     state: Option<String>,
@@ -97,6 +97,14 @@ impl Redirect<'_> {
 }
 
 fn handle(cx: &RealmCtx, params: &Params, headers: &HeaderMap) -> Response {
+    let resolved = match crate::par::resolve(cx, params) {
+        Ok(resolved) => resolved,
+        Err(description) => return error_page(StatusCode::BAD_REQUEST, "invalid_request", description),
+    };
+    let params = match &resolved {
+        crate::par::Resolved::Pushed(pushed) => pushed,
+        crate::par::Resolved::Direct => params,
+    };
     let page = |description: &str| error_page(StatusCode::BAD_REQUEST, "invalid_request", description);
     let Some(client_id) = params.get("client_id") else {
         return page("client_id is required");
@@ -111,19 +119,17 @@ fn handle(cx: &RealmCtx, params: &Params, headers: &HeaderMap) -> Response {
         return page("redirect_uri is not registered for this client");
     }
     // Refused on a page, not redirected: the redirect would echo the oversized state.
-    for name in ["state", "nonce"] {
-        if params
-            .get(name)
-            .is_some_and(|value| value.len() > MAX_STORED_PARAM_BYTES)
-        {
-            return page(&format!("{name} exceeds {MAX_STORED_PARAM_BYTES} bytes"));
-        }
+    if let Err(detail) = check_stored_sizes(params) {
+        return page(&detail);
     }
     let redirect = Redirect {
         redirect_uri,
         state: params.get("state"),
         issuer: cx.flavor().quirks().authorization_response_iss.then_some(cx.issuer()),
     };
+    if crate::par::required_but_direct(cx, client, &resolved) {
+        return redirect.error(ErrorCode::InvalidRequest, crate::par::required_description(cx));
+    }
     let request = match validate(client, redirect_uri, params, cx.flavor()) {
         Ok(request) => request,
         Err((code, description)) => return redirect.error(code, &description),
@@ -192,7 +198,22 @@ fn handle(cx: &RealmCtx, params: &Params, headers: &HeaderMap) -> Response {
     )
 }
 
-fn validate<'a>(
+/// `state` and `nonce` within [`MAX_STORED_PARAM_BYTES`]; the refusal's description otherwise.
+pub(crate) fn check_stored_sizes(params: &Params) -> Result<(), String> {
+    for name in ["state", "nonce"] {
+        if params
+            .get(name)
+            .is_some_and(|value| value.len() > MAX_STORED_PARAM_BYTES)
+        {
+            return Err(format!("{name} exceeds {MAX_STORED_PARAM_BYTES} bytes"));
+        }
+    }
+    Ok(())
+}
+
+/// Checks an authorization request of `client` (redirect URI already matched) the way the
+/// authorization endpoint does; the PAR endpoint checks pushed requests with it too.
+pub(crate) fn validate<'a>(
     client: &'a Client,
     redirect_uri: &str,
     params: &Params,

@@ -147,7 +147,8 @@ fn handle(cx: &RealmCtx, params: &Params, headers: &HeaderMap, method: &Method, 
 
     let sessions = [browser_session, hint.and_then(|hint| hint.session_id)];
     for sid in sessions.into_iter().flatten() {
-        cx.store().end_session(&sid);
+        let ended = cx.store().end_session(&sid);
+        let _delivered = crate::backchannel::notify(cx, &sid, &ended);
     }
 
     let mut response = match target.and_then(|uri| url::Url::parse(uri).ok()) {

@@ -2,7 +2,7 @@
 //! provider ([`providers::Provider::route`]).
 
 mod attributes;
-mod authorize;
+pub(crate) mod authorize;
 mod discovery;
 mod extract;
 mod introspect;
@@ -61,7 +61,8 @@ pub(crate) fn router(app: Arc<App>) -> Router {
         )
         .route(&format!("{path}/{{name}}"), one);
     }
-    let routes = crate::device::mount(routes, &app)
+    let routes = crate::device::mount(routes, &app);
+    let routes = crate::par::mount(routes, &app)
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed);
     let context_path = context_path(&app.public_url);

@@ -211,6 +211,7 @@ pub fn endpoint_name(endpoint: Endpoint) -> &'static str {
         Endpoint::DeviceAuthorization => "device_authorization",
         Endpoint::DeviceVerification => "device_verification",
         Endpoint::ProfileAttributes => "profile_attributes",
+        Endpoint::PushedAuthorization => "pushed_authorization",
     }
 }
 

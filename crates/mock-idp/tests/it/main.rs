@@ -12,6 +12,7 @@ mod client_secret_jwt;
 mod faults;
 mod hardening;
 mod keys;
+mod par;
 mod ps256;
 mod shaping;
 mod support;

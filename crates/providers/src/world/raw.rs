@@ -71,6 +71,10 @@ pub(super) struct RawClient {
     pub(super) personal_access_tokens: Vec<Spanned<RawPat>>,
     /// A JWK set as JSON text.
     pub(super) jwks: Option<Spanned<String>>,
+    #[serde(default)]
+    pub(super) require_pushed_authorization_requests: bool,
+    pub(super) backchannel_logout_uri: Option<Spanned<String>>,
+    pub(super) backchannel_logout_session_required: Option<bool>,
 }
 
 #[derive(Debug, Deserialize)]

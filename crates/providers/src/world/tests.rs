@@ -397,3 +397,32 @@ fn client_jwks_are_public_key_sets() {
         assert!(err.contains(problem), "{client} {jwks}: {err}");
     }
 }
+
+#[test]
+fn backchannel_logout_uris_are_loopback_only() {
+    let with = |uri: &str| {
+        let header = "[realms.demo.clients.web-app]\n";
+        DEFAULT_WORLD_TOML.replacen(header, &format!("{header}backchannel_logout_uri = '{uri}'\n"), 1)
+    };
+    for good in [
+        "http://127.0.0.1:9/logout",
+        "http://127.8.0.1/x",
+        "https://localhost:8443/bc",
+        "http://[::1]:9/bc",
+    ] {
+        let world = World::from_toml_str(&with(good), "bc.toml").unwrap();
+        let client = &world.realm("demo").unwrap().clients["web-app"];
+        assert_eq!(client.backchannel_logout_uri.as_deref(), Some(good));
+        assert!(client.backchannel_logout_session_required);
+    }
+    for bad in [
+        "http://10.0.0.1/logout",
+        "http://example.com/logout",
+        "ftp://127.0.0.1/x",
+        "not a url",
+        "http://localhost.evil/x",
+    ] {
+        let err = World::from_toml_str(&with(bad), "bc.toml").unwrap_err().to_string();
+        assert!(err.contains("loopback"), "{bad}: {err}");
+    }
+}

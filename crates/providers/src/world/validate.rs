@@ -325,6 +325,22 @@ fn client(
         None => None,
     };
 
+    let backchannel_logout_uri = match raw.backchannel_logout_uri {
+        Some(spanned) => {
+            let span = spanned.span();
+            let uri = spanned.into_inner();
+            if !super::is_loopback_url(&uri) {
+                return Err(fail(
+                    span,
+                    format!("{path}.backchannel_logout_uri"),
+                    "must be an http(s) URL on a loopback host (127.0.0.0/8, ::1 or localhost)".into(),
+                ));
+            }
+            Some(uri)
+        }
+        None => None,
+    };
+
     Ok(Client {
         id: id.to_owned(),
         kind,
@@ -342,6 +358,9 @@ fn client(
         signing_alg: raw.signing_alg,
         personal_access_tokens,
         jwks,
+        require_pushed_authorization_requests: raw.require_pushed_authorization_requests,
+        backchannel_logout_uri,
+        backchannel_logout_session_required: raw.backchannel_logout_session_required.unwrap_or(true),
     })
 }
 

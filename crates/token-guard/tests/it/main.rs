@@ -4,8 +4,10 @@
 mod support;
 
 mod atk;
+mod backchannel;
 mod http_app;
 mod jwks_faults;
+mod logout;
 mod negative;
 mod prop;
 mod rotation;
