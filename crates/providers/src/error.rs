@@ -184,6 +184,9 @@ pub enum ErrorKind {
     /// A device authorization request or poll refused (RFC 8628 §3.5), worded from the
     /// provider's [`DeviceFacts`](crate::device::DeviceFacts).
     Device(crate::device::DeviceError),
+    /// A token exchange request refused (RFC 8693 §2.2.2), worded from the provider's
+    /// [`ExchangeFacts`](crate::exchange::ExchangeFacts).
+    Exchange(crate::exchange::ExchangeRefusal),
 }
 
 /// One error as the provider writes it.

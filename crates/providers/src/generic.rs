@@ -193,6 +193,7 @@ pub(crate) fn error_response(kind: &ErrorKind, detail: &str, realm: &str) -> Err
         ErrorKind::InsufficientScope { .. } => (403, C::InsufficientScope, Challenge::Bearer),
         ErrorKind::ServerError => (500, C::ServerError, Challenge::None),
         ErrorKind::Device(error) => return crate::device::STANDARD.error_response(*error),
+        ErrorKind::Exchange(refusal) => return crate::exchange::STANDARD.error_response(refusal),
     };
     let description = sanitize_description(detail);
     let www_authenticate = match challenge {

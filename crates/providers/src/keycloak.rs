@@ -78,6 +78,17 @@ pub const QUIRKS: Quirks = Quirks {
     access_token_payload_typ: Some(ACCESS_TOKEN_PAYLOAD_TYP),
     client_roles: ClientRoles::PerClient,
     device: Some(crate::device::KEYCLOAK),
+    // Standard token exchange v2, a default feature since 26.2; 26.7.3 advertises the grant
+    // (golden discovery.json).
+    grant_types: &[
+        GrantType::AuthorizationCode,
+        GrantType::RefreshToken,
+        GrantType::ClientCredentials,
+        GrantType::Password,
+        GrantType::DeviceCode,
+        GrantType::TokenExchange,
+    ],
+    token_exchange: Some(crate::exchange::KEYCLOAK),
     ..Quirks::STANDARD
 };
 
@@ -476,6 +487,8 @@ fn jti(grant: Option<GrantType>, id: &str) -> String {
         Some(GrantType::RefreshToken) => format!("onrtrt:{id}"),
         // DeviceGrantTypeFactory.GRANT_SHORTCUT `dg` (source, not yet recorded).
         Some(GrantType::DeviceCode) => format!("onrtdg:{id}"),
+        // TokenExchangeGrantTypeFactory.getShortcut `te` (source, not yet recorded).
+        Some(GrantType::TokenExchange) => format!("onrtte:{id}"),
         None => id.to_owned(),
     }
 }

@@ -19,6 +19,7 @@ pub mod detect;
 mod deviation;
 pub mod device;
 mod error;
+pub mod exchange;
 mod flavor;
 pub mod generic;
 mod grant;

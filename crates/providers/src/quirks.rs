@@ -186,13 +186,16 @@ pub struct Quirks {
     /// mock does not imitate it. Served only when [`Quirks::grant_types`] lists
     /// [`GrantType::DeviceCode`] too.
     pub device: Option<crate::device::DeviceFacts>,
+    /// The provider's token exchange (RFC 8693); `None` where it has none or the mock does not
+    /// imitate it. Served only when [`Quirks::grant_types`] lists [`GrantType::TokenExchange`] too.
+    pub token_exchange: Option<crate::exchange::ExchangeFacts>,
 }
 
 impl Quirks {
     /// The standards: what the generic provider does.
     pub const STANDARD: Quirks = Quirks {
         multi_realm: true,
-        grant_types: &GrantType::ALL,
+        grant_types: &GrantType::CORE,
         pkce_methods: &["S256", "plain"],
         authorization_response_iss: true,
         logout_redirect_param: "post_logout_redirect_uri",
@@ -226,6 +229,7 @@ impl Quirks {
         token_redirect_uri_required: false,
         personal_access_tokens: false,
         device: Some(crate::device::STANDARD),
+        token_exchange: None,
     };
 
     /// The audience a resource server whose client is `resource` configures for `realm`.

@@ -3,6 +3,7 @@
 
 mod authorization_code;
 mod client_credentials;
+mod exchange;
 mod password;
 mod refresh_token;
 
@@ -20,6 +21,7 @@ pub(crate) const SUPPORTED: &[GrantType] = &[
     GrantType::ClientCredentials,
     GrantType::Password,
     GrantType::DeviceCode,
+    GrantType::TokenExchange,
 ];
 
 /// Grant types this server implements for `provider` (the provider may offer fewer).
@@ -43,7 +45,8 @@ pub(crate) fn issue(cx: &RealmCtx, client: AuthenticatedClient<'_>, params: &Par
                 providers::unsupported_grant_description(name),
             )
         })?;
-    if !client.client.allows(grant) {
+    // Token exchange checks the client itself, in the provider's order and words.
+    if grant != GrantType::TokenExchange && !client.client.allows(grant) {
         return Err(OAuthError::new(
             ErrorKind::UnauthorizedGrant { grant },
             format!("client {} may not use the {grant} grant", client.client.id),
@@ -56,5 +59,6 @@ pub(crate) fn issue(cx: &RealmCtx, client: AuthenticatedClient<'_>, params: &Par
         GrantType::ClientCredentials => client_credentials::issue(cx, client.client, params),
         GrantType::Password => password::issue(cx, client.client, params),
         GrantType::DeviceCode => crate::device::grant::issue(cx, client.client, params),
+        GrantType::TokenExchange => exchange::issue(cx, client.client, params),
     }
 }

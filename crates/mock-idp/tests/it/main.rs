@@ -12,4 +12,5 @@ mod faults;
 mod hardening;
 mod keys;
 mod shaping;
+mod token_exchange;
 mod zitadel_library;
