@@ -182,7 +182,8 @@ pub(crate) fn error_response(kind: &ErrorKind, detail: &str, realm: &str) -> Err
         | ErrorKind::RedirectUriMismatch
         | ErrorKind::InvalidRefreshToken
         | ErrorKind::InvalidUserCredentials { .. }
-        | ErrorKind::UserDisabled { .. } => (400, C::InvalidGrant, Challenge::None),
+        | ErrorKind::UserDisabled { .. }
+        | ErrorKind::InvalidAssertion => (400, C::InvalidGrant, Challenge::None),
         ErrorKind::InvalidScope => (400, C::InvalidScope, Challenge::None),
         ErrorKind::UnsupportedResponseType => (400, C::UnsupportedResponseType, Challenge::None),
         ErrorKind::AccessDenied => (400, C::AccessDenied, Challenge::None),

@@ -489,7 +489,8 @@ fn jti(grant: Option<GrantType>, id: &str) -> String {
         Some(GrantType::DeviceCode) => format!("onrtdg:{id}"),
         // TokenExchangeGrantTypeFactory.getShortcut `te` (source, not yet recorded).
         Some(GrantType::TokenExchange) => format!("onrtte:{id}"),
-        None => id.to_owned(),
+        // The Keycloak flavor does not imitate Keycloak's JWT authorization grant.
+        Some(GrantType::JwtBearer) | None => id.to_owned(),
     }
 }
 

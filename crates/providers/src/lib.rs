@@ -23,6 +23,7 @@ pub mod exchange;
 mod flavor;
 pub mod generic;
 mod grant;
+pub mod jwt_bearer;
 pub mod keycloak;
 pub mod metadata;
 mod provider;

@@ -20,6 +20,10 @@ pub(super) fn routes() -> MethodRouter<Arc<App>> {
 
 async fn token(cx: RealmCtx, headers: HeaderMap, body: Body) -> Result<Response, OAuthError> {
     let params = read_token_body(&headers, body, cx.flavor().quirks().token_body_formats).await?;
+    // The JWT bearer grant authenticates by its assertion, not as a client.
+    if let Some(issued) = grants::jwt_bearer::try_issue(&cx, &params) {
+        return Ok(token_response(&cx, &issued?));
+    }
     let client = crate::client_assertion::authenticate_request(&cx, &headers, &params, providers::Endpoint::Token)?;
     let issued = grants::issue(&cx, client, &params)?;
     Ok(token_response(&cx, &issued))

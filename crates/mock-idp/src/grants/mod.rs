@@ -4,6 +4,7 @@
 mod authorization_code;
 mod client_credentials;
 mod exchange;
+pub(crate) mod jwt_bearer;
 mod password;
 mod refresh_token;
 
@@ -22,6 +23,7 @@ pub(crate) const SUPPORTED: &[GrantType] = &[
     GrantType::Password,
     GrantType::DeviceCode,
     GrantType::TokenExchange,
+    GrantType::JwtBearer,
 ];
 
 /// Grant types this server implements for `provider` (the provider may offer fewer).
@@ -60,5 +62,10 @@ pub(crate) fn issue(cx: &RealmCtx, client: AuthenticatedClient<'_>, params: &Par
         GrantType::Password => password::issue(cx, client.client, params),
         GrantType::DeviceCode => crate::device::grant::issue(cx, client.client, params),
         GrantType::TokenExchange => exchange::issue(cx, client.client, params),
+        // Served before client authentication (jwt_bearer::try_issue); never reached here.
+        GrantType::JwtBearer => Err(OAuthError::new(
+            ErrorKind::UnsupportedGrantType { grant: name.to_owned() },
+            providers::unsupported_grant_description(name),
+        )),
     }
 }

@@ -10,6 +10,7 @@ mod cli;
 mod client_secret_jwt;
 mod faults;
 mod hardening;
+mod jwt_bearer;
 mod keys;
 mod shaping;
 mod token_exchange;
