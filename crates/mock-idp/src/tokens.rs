@@ -43,6 +43,10 @@ pub(crate) struct Issued {
     pub(crate) id_token: Option<String>,
     pub(crate) scope: String,
     pub(crate) session_id: Option<String>,
+    /// `token_type` when it is not the provider's usual one (RFC 8693 §2.2.1 `N_A`).
+    pub(crate) token_type: Option<&'static str>,
+    /// `issued_token_type` of a token exchange response (RFC 8693 §2.2.1).
+    pub(crate) issued_token_type: Option<&'static str>,
 }
 
 /// Extra control over a minted access token (used by `MockIdp::mint`).
@@ -225,6 +229,8 @@ impl RealmCtx {
             id_token,
             scope: subject.scopes.join(" "),
             session_id: subject.session_id.clone(),
+            token_type: None,
+            issued_token_type: None,
         })
     }
 
@@ -256,7 +262,7 @@ impl RealmCtx {
         Ok(token)
     }
 
-    fn id_token(
+    pub(crate) fn id_token(
         &self,
         subject: &Subject<'_>,
         user: &User,

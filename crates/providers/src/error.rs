@@ -187,6 +187,12 @@ pub enum ErrorKind {
     /// A pushed authorization request refused (RFC 9126 §2.3), worded from the provider's
     /// [`ParFacts`](crate::par::ParFacts).
     Par(crate::par::ParError),
+    /// A token exchange request refused (RFC 8693 §2.2.2), worded from the provider's
+    /// [`ExchangeFacts`](crate::exchange::ExchangeFacts).
+    Exchange(crate::exchange::ExchangeRefusal),
+    /// The assertion of a JWT bearer grant (RFC 7523 §3.1: `invalid_grant`) is malformed,
+    /// unsigned by a registered key, for another audience, expired, too old or replayed.
+    InvalidAssertion,
 }
 
 /// One error as the provider writes it.

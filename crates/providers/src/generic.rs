@@ -184,7 +184,8 @@ pub(crate) fn error_response(kind: &ErrorKind, detail: &str, realm: &str) -> Err
         | ErrorKind::RedirectUriMismatch
         | ErrorKind::InvalidRefreshToken
         | ErrorKind::InvalidUserCredentials { .. }
-        | ErrorKind::UserDisabled { .. } => (400, C::InvalidGrant, Challenge::None),
+        | ErrorKind::UserDisabled { .. }
+        | ErrorKind::InvalidAssertion => (400, C::InvalidGrant, Challenge::None),
         ErrorKind::InvalidScope => (400, C::InvalidScope, Challenge::None),
         ErrorKind::UnsupportedResponseType => (400, C::UnsupportedResponseType, Challenge::None),
         ErrorKind::AccessDenied => (400, C::AccessDenied, Challenge::None),
@@ -198,6 +199,7 @@ pub(crate) fn error_response(kind: &ErrorKind, detail: &str, realm: &str) -> Err
         // Raised only where a provider has PAR (Provider::error_response words it); the
         // standard wording otherwise (RFC 9126 §2.3).
         ErrorKind::Par(_) => (400, C::InvalidRequest, Challenge::None),
+        ErrorKind::Exchange(refusal) => return crate::exchange::STANDARD.error_response(refusal),
     };
     let description = sanitize_description(detail);
     let www_authenticate = match challenge {

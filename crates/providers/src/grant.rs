@@ -18,11 +18,28 @@ pub enum GrantType {
     /// `urn:ietf:params:oauth:grant-type:device_code`, the device authorization grant
     /// (RFC 8628 §3.4); `device_code` in the World.
     DeviceCode,
+    /// `urn:ietf:params:oauth:grant-type:token-exchange` (RFC 8693 §2.1); `token_exchange` in
+    /// the World (Keycloak: the client attribute `standard.token.exchange.enabled`).
+    TokenExchange,
+    /// `urn:ietf:params:oauth:grant-type:jwt-bearer`, the JWT bearer authorization grant
+    /// (RFC 7523 §2.1; ZITADEL's JWT profile for service users); `jwt_bearer` in the World.
+    JwtBearer,
 }
 
 impl GrantType {
     /// Every grant type, in the order discovery lists them.
-    pub const ALL: [GrantType; 5] = [
+    pub const ALL: [GrantType; 7] = [
+        GrantType::AuthorizationCode,
+        GrantType::RefreshToken,
+        GrantType::ClientCredentials,
+        GrantType::Password,
+        GrantType::DeviceCode,
+        GrantType::TokenExchange,
+        GrantType::JwtBearer,
+    ];
+
+    /// The grants of RFC 6749 and RFC 8628: what the generic provider offers.
+    pub const CORE: [GrantType; 5] = [
         GrantType::AuthorizationCode,
         GrantType::RefreshToken,
         GrantType::ClientCredentials,
@@ -38,6 +55,8 @@ impl GrantType {
             GrantType::ClientCredentials => "client_credentials",
             GrantType::Password => "password",
             GrantType::DeviceCode => "urn:ietf:params:oauth:grant-type:device_code",
+            GrantType::TokenExchange => "urn:ietf:params:oauth:grant-type:token-exchange",
+            GrantType::JwtBearer => "urn:ietf:params:oauth:grant-type:jwt-bearer",
         }
     }
 

@@ -80,6 +80,17 @@ pub const QUIRKS: Quirks = Quirks {
     device: Some(crate::device::KEYCLOAK),
     par: Some(crate::par::KEYCLOAK),
     backchannel_logout: Some(crate::backchannel::KEYCLOAK),
+    // Standard token exchange v2, a default feature since 26.2; 26.7.3 advertises the grant
+    // (golden discovery.json).
+    grant_types: &[
+        GrantType::AuthorizationCode,
+        GrantType::RefreshToken,
+        GrantType::ClientCredentials,
+        GrantType::Password,
+        GrantType::DeviceCode,
+        GrantType::TokenExchange,
+    ],
+    token_exchange: Some(crate::exchange::KEYCLOAK),
     ..Quirks::STANDARD
 };
 
@@ -482,7 +493,10 @@ fn jti(grant: Option<GrantType>, id: &str) -> String {
         Some(GrantType::RefreshToken) => format!("onrtrt:{id}"),
         // DeviceGrantTypeFactory.GRANT_SHORTCUT `dg` (source, not yet recorded).
         Some(GrantType::DeviceCode) => format!("onrtdg:{id}"),
-        None => id.to_owned(),
+        // TokenExchangeGrantTypeFactory.getShortcut `te` (source, not yet recorded).
+        Some(GrantType::TokenExchange) => format!("onrtte:{id}"),
+        // The Keycloak flavor does not imitate Keycloak's JWT authorization grant.
+        Some(GrantType::JwtBearer) | None => id.to_owned(),
     }
 }
 

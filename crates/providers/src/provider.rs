@@ -193,6 +193,10 @@ impl Provider {
         {
             return facts.error_response(*error, detail);
         }
+        if let crate::ErrorKind::Exchange(refusal) = kind {
+            let facts = crate::exchange::facts(self).unwrap_or(&crate::exchange::STANDARD);
+            return facts.error_response(refusal);
+        }
         self.flavor().error_response(kind, detail, realm)
     }
 }

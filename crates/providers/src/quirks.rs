@@ -188,13 +188,16 @@ pub struct Quirks {
     pub par: Option<crate::par::ParFacts>,
     /// The provider's back-channel logout tokens; `None` where the mock does not send them.
     pub backchannel_logout: Option<crate::backchannel::BackchannelLogoutFacts>,
+    /// The provider's token exchange (RFC 8693); `None` where it has none or the mock does not
+    /// imitate it. Served only when [`Quirks::grant_types`] lists [`GrantType::TokenExchange`] too.
+    pub token_exchange: Option<crate::exchange::ExchangeFacts>,
 }
 
 impl Quirks {
     /// The standards: what the generic provider does.
     pub const STANDARD: Quirks = Quirks {
         multi_realm: true,
-        grant_types: &GrantType::ALL,
+        grant_types: &GrantType::CORE,
         pkce_methods: &["S256", "plain"],
         authorization_response_iss: true,
         logout_redirect_param: "post_logout_redirect_uri",
@@ -229,6 +232,7 @@ impl Quirks {
         device: Some(crate::device::STANDARD),
         par: None,
         backchannel_logout: Some(crate::backchannel::STANDARD),
+        token_exchange: None,
     };
 
     /// The audience a resource server whose client is `resource` configures for `realm`.

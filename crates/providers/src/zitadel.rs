@@ -142,10 +142,13 @@ pub const QUIRKS: Quirks = Quirks {
     logout_confirmation: LogoutConfirmation::Never,
     refresh_revocation: RefreshRevocation::CurrentTokenOnly,
     multi_realm: false,
+    // ZITADEL's order (createDiscoveryConfig): ..., client_credentials, [token-exchange],
+    // jwt-bearer, device_code. The JWT profile grant: crate::jwt_bearer.
     grant_types: &[
         GrantType::AuthorizationCode,
         GrantType::RefreshToken,
         GrantType::ClientCredentials,
+        GrantType::JwtBearer,
         GrantType::DeviceCode,
     ],
     pkce_methods: &["S256"],

@@ -20,13 +20,17 @@ pub(super) fn routes() -> MethodRouter<Arc<App>> {
 
 async fn token(cx: RealmCtx, headers: HeaderMap, body: Body) -> Result<Response, OAuthError> {
     let params = read_token_body(&headers, body, cx.flavor().quirks().token_body_formats).await?;
+    // The JWT bearer grant authenticates by its assertion, not as a client.
+    if let Some(issued) = grants::jwt_bearer::try_issue(&cx, &params) {
+        return Ok(token_response(&cx, &issued?));
+    }
     let client = crate::client_assertion::authenticate_request(&cx, &headers, &params, providers::Endpoint::Token)?;
     let issued = grants::issue(&cx, client, &params)?;
     Ok(token_response(&cx, &issued))
 }
 
 pub(crate) fn token_response(cx: &RealmCtx, issued: &Issued) -> Response {
-    let body = cx.flavor().token_response(&TokenResponseInput {
+    let mut body = cx.flavor().token_response(&TokenResponseInput {
         access_token: &issued.access_token,
         expires_in: issued.expires_in,
         refresh_token: issued.refresh_token.as_deref(),
@@ -35,5 +39,11 @@ pub(crate) fn token_response(cx: &RealmCtx, issued: &Issued) -> Response {
         scope: &issued.scope,
         session_id: issued.session_id.as_deref(),
     });
+    if let Some(token_type) = issued.token_type {
+        body.insert("token_type".into(), Value::from(token_type));
+    }
+    if let Some(issued_token_type) = issued.issued_token_type {
+        body.insert("issued_token_type".into(), Value::from(issued_token_type));
+    }
     no_store_json(&Value::Object(body))
 }

@@ -3,6 +3,8 @@
 
 mod authorization_code;
 mod client_credentials;
+mod exchange;
+pub(crate) mod jwt_bearer;
 mod password;
 mod refresh_token;
 
@@ -20,6 +22,8 @@ pub(crate) const SUPPORTED: &[GrantType] = &[
     GrantType::ClientCredentials,
     GrantType::Password,
     GrantType::DeviceCode,
+    GrantType::TokenExchange,
+    GrantType::JwtBearer,
 ];
 
 /// Grant types this server implements for `provider` (the provider may offer fewer).
@@ -43,7 +47,8 @@ pub(crate) fn issue(cx: &RealmCtx, client: AuthenticatedClient<'_>, params: &Par
                 providers::unsupported_grant_description(name),
             )
         })?;
-    if !client.client.allows(grant) {
+    // Token exchange checks the client itself, in the provider's order and words.
+    if grant != GrantType::TokenExchange && !client.client.allows(grant) {
         return Err(OAuthError::new(
             ErrorKind::UnauthorizedGrant { grant },
             format!("client {} may not use the {grant} grant", client.client.id),
@@ -55,5 +60,11 @@ pub(crate) fn issue(cx: &RealmCtx, client: AuthenticatedClient<'_>, params: &Par
         GrantType::ClientCredentials => client_credentials::issue(cx, client.client, params),
         GrantType::Password => password::issue(cx, client.client, params),
         GrantType::DeviceCode => crate::device::grant::issue(cx, client.client, params),
+        GrantType::TokenExchange => exchange::issue(cx, client.client, params),
+        // Served before client authentication (jwt_bearer::try_issue); never reached here.
+        GrantType::JwtBearer => Err(OAuthError::new(
+            ErrorKind::UnsupportedGrantType { grant: name.to_owned() },
+            providers::unsupported_grant_description(name),
+        )),
     }
 }

@@ -161,6 +161,10 @@ fn client_json(client: &Client) -> Value {
     if client.allows(GrantType::DeviceCode) {
         attributes.insert("oauth2.device.authorization.grant.enabled".into(), json!("true"));
     }
+    if client.allows(GrantType::TokenExchange) {
+        // OIDCConfigAttributes.STANDARD_TOKEN_EXCHANGE_ENABLED (StandardTokenExchangeV2Test).
+        attributes.insert("standard.token.exchange.enabled".into(), json!("true"));
+    }
     if client.access_token_format == Some(TokenFormat::Opaque) {
         // Keycloak has no opaque access tokens; the mock's flavor always issues JWTs.
         attributes.insert(
