@@ -4,6 +4,7 @@
 mod support;
 
 mod atk;
+mod dpop;
 mod http_app;
 mod jwks_faults;
 mod negative;
