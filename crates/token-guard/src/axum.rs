@@ -1,8 +1,9 @@
 //! axum integration: the [`Authenticated`] extractor, the [`RequireLayer`] guard, and
 //! [`Rejection`] as an RFC 6750 response.
 
-use crate::error::Rejection;
+use crate::error::{InvalidToken, Rejection};
 use crate::guard::Guard;
+use crate::guard::Presented;
 use crate::principal::{Principal, Requirement};
 use axum::extract::{FromRef, FromRequestParts, Request};
 use axum::http::request::Parts;
@@ -20,6 +21,7 @@ pub struct BearerRejection {
     /// What went wrong.
     pub rejection: Rejection,
     realm: String,
+    dpop_algs: Option<String>,
 }
 
 impl BearerRejection {
@@ -28,6 +30,39 @@ impl BearerRejection {
         BearerRejection {
             rejection,
             realm: realm.into(),
+            dpop_algs: None,
+        }
+    }
+
+    /// A rejection from `guard`: with DPoP on, a refused proof or DPoP-bound token is
+    /// challenged with `DPoP algs=…` (RFC 9449 §7.1) and a missing token with both schemes.
+    pub fn from_guard(rejection: Rejection, guard: &Guard) -> BearerRejection {
+        BearerRejection {
+            rejection,
+            realm: guard.realm().to_owned(),
+            dpop_algs: guard.dpop_algs(),
+        }
+    }
+
+    /// The `WWW-Authenticate` values to send.
+    pub fn challenges(&self) -> Vec<String> {
+        let Some(algs) = &self.dpop_algs else {
+            return vec![self.rejection.www_authenticate(&self.realm)];
+        };
+        let dpop_error = matches!(
+            self.rejection,
+            Rejection::InvalidDpopProof(_)
+                | Rejection::InvalidToken(
+                    InvalidToken::DpopBoundAsBearer | InvalidToken::NotDpopBound | InvalidToken::DpopKeyMismatch
+                )
+        );
+        match &self.rejection {
+            Rejection::Missing => vec![
+                self.rejection.www_authenticate(&self.realm),
+                self.rejection.dpop_challenge(algs),
+            ],
+            _ if dpop_error => vec![self.rejection.dpop_challenge(algs)],
+            _ => vec![self.rejection.www_authenticate(&self.realm)],
         }
     }
 
@@ -39,22 +74,22 @@ impl BearerRejection {
 
 impl IntoResponse for BearerRejection {
     fn into_response(self) -> Response {
-        let challenge = HeaderValue::from_str(&self.rejection.www_authenticate(&self.realm))
-            .unwrap_or_else(|_| HeaderValue::from_static("Bearer"));
-        let headers = [
-            (header::WWW_AUTHENTICATE, challenge),
-            (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
-        ];
-        match self.rejection.body() {
+        let mut response = match self.rejection.body() {
             Some(body) => (
                 self.status(),
-                headers,
                 [(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))],
                 body.to_string(),
             )
                 .into_response(),
-            None => (self.status(), headers).into_response(),
+            None => self.status().into_response(),
+        };
+        let headers = response.headers_mut();
+        for challenge in self.challenges() {
+            let value = HeaderValue::from_str(&challenge).unwrap_or_else(|_| HeaderValue::from_static("Bearer"));
+            headers.append(header::WWW_AUTHENTICATE, value);
         }
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        response
     }
 }
 
@@ -69,14 +104,24 @@ pub async fn authenticate_parts(guard: &Guard, parts: &Parts) -> Result<Principa
         .iter()
         .map(HeaderValue::as_bytes)
         .collect();
-    let token = guard.bearer(&values, parts.uri.query())?;
-    match guard.authenticate(token).await {
-        Ok(principal) => Ok(principal),
-        Err(reason) => {
-            tracing::debug!(%reason, "bearer token refused");
-            Err(Rejection::InvalidToken(reason))
-        }
+    let proofs: Vec<&[u8]> = parts
+        .headers
+        .get_all("dpop")
+        .iter()
+        .map(HeaderValue::as_bytes)
+        .collect();
+    let presented = Presented {
+        authorization: &values,
+        dpop: &proofs,
+        method: parts.method.as_str(),
+        path: parts.uri.path(),
+        query: parts.uri.query(),
+    };
+    let result = guard.authenticate_request(&presented).await;
+    if let Err(reason) = &result {
+        tracing::debug!(%reason, "token refused");
     }
+    result
 }
 
 /// The caller, authenticated. Uses the principal a [`RequireLayer`] already established, or
@@ -99,7 +144,7 @@ where
         authenticate_parts(&guard, parts)
             .await
             .map(Authenticated)
-            .map_err(|rejection| BearerRejection::new(rejection, guard.realm()))
+            .map_err(|rejection| BearerRejection::from_guard(rejection, &guard))
     }
 }
 
@@ -170,7 +215,7 @@ where
                     parts.extensions.insert(principal);
                     inner.call(Request::from_parts(parts, body)).await
                 }
-                Err(rejection) => Ok(BearerRejection::new(rejection, guard.realm()).into_response()),
+                Err(rejection) => Ok(BearerRejection::from_guard(rejection, &guard).into_response()),
             }
         })
     }

@@ -66,6 +66,15 @@ pub enum InvalidToken {
     /// The introspection endpoint could not be reached or answered unexpectedly.
     #[error("token could not be introspected")]
     IntrospectionFailed,
+    /// A DPoP-bound token (`cnf.jkt`) was presented with the `Bearer` scheme (RFC 9449 §7.2).
+    #[error("DPoP-bound token presented as a bearer token")]
+    DpopBoundAsBearer,
+    /// A token without `cnf.jkt` was presented with the `DPoP` scheme.
+    #[error("token is not DPoP-bound")]
+    NotDpopBound,
+    /// The proof's key thumbprint is not the token's `cnf.jkt`.
+    #[error("DPoP key binding mismatch")]
+    DpopKeyMismatch,
 }
 
 /// What a protected resource answers instead of the handler (RFC 6750 §3).
@@ -82,6 +91,9 @@ pub enum Rejection {
     /// The token was presented and refused: `401 invalid_token`.
     #[error("invalid_token: {0}")]
     InvalidToken(#[from] InvalidToken),
+    /// The DPoP proof was refused: `401 invalid_dpop_proof` (RFC 9449 §7.1).
+    #[error("invalid_dpop_proof: {0}")]
+    InvalidDpopProof(#[from] crate::dpop::DpopError),
     /// The token is valid but lacks what the resource needs: `403 insufficient_scope`.
     #[error("insufficient_scope")]
     InsufficientScope {
@@ -96,7 +108,7 @@ impl Rejection {
     /// The HTTP status this rejection answers with.
     pub fn status(&self) -> u16 {
         match self {
-            Rejection::Missing | Rejection::InvalidToken(_) => 401,
+            Rejection::Missing | Rejection::InvalidToken(_) | Rejection::InvalidDpopProof(_) => 401,
             Rejection::InvalidRequest(_) => 400,
             Rejection::InsufficientScope { .. } => 403,
         }
@@ -108,6 +120,7 @@ impl Rejection {
             Rejection::Missing => None,
             Rejection::InvalidRequest(_) => Some("invalid_request"),
             Rejection::InvalidToken(_) => Some("invalid_token"),
+            Rejection::InvalidDpopProof(_) => Some("invalid_dpop_proof"),
             Rejection::InsufficientScope { .. } => Some("insufficient_scope"),
         }
     }
@@ -118,13 +131,20 @@ impl Rejection {
             Rejection::Missing => None,
             Rejection::InvalidRequest(reason) => Some((*reason).to_owned()),
             Rejection::InvalidToken(reason) => Some(reason.to_string()),
+            Rejection::InvalidDpopProof(reason) => Some(reason.to_string()),
             Rejection::InsufficientScope { description, .. } => Some(description.clone()),
         }
     }
 
-    /// The `WWW-Authenticate` header value for `realm`.
-    pub fn www_authenticate(&self, realm: &str) -> String {
-        let mut value = format!("Bearer realm=\"{}\"", quoted(realm));
+    /// The `DPoP` challenge (RFC 9449 §7.1): `DPoP algs="…"` with this rejection's `error`,
+    /// `error_description` and `scope`, for a resource server accepting DPoP with `algs`.
+    pub fn dpop_challenge(&self, algs: &str) -> String {
+        let mut value = format!("DPoP algs=\"{}\"", quoted(algs));
+        self.push_params(&mut value);
+        value
+    }
+
+    fn push_params(&self, value: &mut String) {
         if let Some(code) = self.error_code() {
             value.push_str(&format!(", error=\"{code}\""));
         }
@@ -134,6 +154,12 @@ impl Rejection {
         if let Rejection::InsufficientScope { scope: Some(scope), .. } = self {
             value.push_str(&format!(", scope=\"{}\"", quoted(scope)));
         }
+    }
+
+    /// The `WWW-Authenticate` header value for `realm`.
+    pub fn www_authenticate(&self, realm: &str) -> String {
+        let mut value = format!("Bearer realm=\"{}\"", quoted(realm));
+        self.push_params(&mut value);
         value
     }
 

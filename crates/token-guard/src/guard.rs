@@ -2,6 +2,7 @@
 //! from (RFC 6750 §2), which validator (by exact issuer) or the introspector handles it, and
 //! the rejection to answer.
 
+use crate::dpop::{self, DpopError, DpopVerifier, ProofContext};
 use crate::error::{ConfigError, InvalidToken, Rejection};
 use crate::introspect::Introspector;
 use crate::jose;
@@ -31,9 +32,19 @@ pub struct GuardBuilder {
     routing: Routing,
     realm: Option<String>,
     allow_query: bool,
+    dpop: Option<(Arc<DpopVerifier>, String)>,
 }
 
 impl GuardBuilder {
+    /// Accept DPoP-bound tokens (RFC 9449) with the `DPoP` scheme, their proofs checked by
+    /// `verifier`. `origin` is this server's public `scheme://host[:port]` (plus any path
+    /// prefix a proxy strips): a proof's `htu` must equal `origin` + the request path.
+    pub fn dpop(mut self, verifier: DpopVerifier, origin: impl Into<String>) -> Self {
+        let origin: String = origin.into();
+        self.dpop = Some((Arc::new(verifier), origin.trim_end_matches('/').to_owned()));
+        self
+    }
+
     /// Adds an issuer's validator. Tokens are routed by their exact `iss`; keys of one
     /// issuer never verify another's tokens.
     pub fn validator(mut self, validator: Validator) -> Self {
@@ -93,6 +104,7 @@ impl GuardBuilder {
             realm: self.realm.unwrap_or_else(|| "api".into()),
             allow_query: self.allow_query,
             max_token_bytes,
+            dpop: self.dpop,
         })
     }
 }
@@ -106,6 +118,22 @@ pub struct Guard {
     realm: String,
     allow_query: bool,
     max_token_bytes: usize,
+    dpop: Option<(Arc<DpopVerifier>, String)>,
+}
+
+/// The parts of a request a [`Guard`] reads (see [`Guard::authenticate_request`]).
+#[derive(Debug, Clone, Copy)]
+pub struct Presented<'a> {
+    /// Every `Authorization` header value.
+    pub authorization: &'a [&'a [u8]],
+    /// Every `DPoP` header value.
+    pub dpop: &'a [&'a [u8]],
+    /// The request method.
+    pub method: &'a str,
+    /// The request path (no query).
+    pub path: &'a str,
+    /// The raw query string, if any.
+    pub query: Option<&'a str>,
 }
 
 impl Guard {
@@ -146,12 +174,79 @@ impl Guard {
         }
     }
 
-    /// Validates `token`: opaque or JWT per the routing rule, JWTs by the validator of their
-    /// exact `iss`.
+    /// The accepted DPoP proof algorithms (the `algs` challenge attribute), if DPoP is on.
+    pub fn dpop_algs(&self) -> Option<String> {
+        self.dpop.as_ref().map(|(verifier, _)| verifier.algs())
+    }
+
+    /// Authenticates a request: a `DPoP`-scheme token with its proof when DPoP is configured,
+    /// otherwise a bearer token (RFC 6750 §2). A DPoP-bound token (`cnf.jkt`) is never accepted
+    /// as a bearer token.
+    ///
+    /// # Errors
+    /// The rejection to answer.
+    pub async fn authenticate_request(&self, request: &Presented<'_>) -> Result<Principal, Rejection> {
+        if let Some((verifier, origin)) = &self.dpop
+            && let [one] = request.authorization
+            && let Some(token) = token_of_scheme(one, "dpop")?
+        {
+            return self.authenticate_dpop(verifier, origin, token, request).await;
+        }
+        let token = self.bearer(request.authorization, request.query)?;
+        Ok(self.authenticate(token).await?)
+    }
+
+    async fn authenticate_dpop(
+        &self,
+        verifier: &DpopVerifier,
+        origin: &str,
+        token: &str,
+        request: &Presented<'_>,
+    ) -> Result<Principal, Rejection> {
+        if request
+            .query
+            .is_some_and(|q| q.split('&').any(|pair| pair.split('=').next() == Some("access_token")))
+        {
+            return Err(Rejection::InvalidRequest("token in both the header and the query"));
+        }
+        let proof = match request.dpop {
+            [] => return Err(DpopError::Missing.into()),
+            [one] => std::str::from_utf8(one).map_err(|_| DpopError::Malformed)?,
+            _ => return Err(DpopError::Multiple.into()),
+        };
+        let url = format!("{origin}{}", request.path);
+        let context = ProofContext {
+            method: request.method,
+            url: &url,
+            access_token: token,
+        };
+        let checked = verifier.check(proof, &context)?;
+        let principal = self.authenticate_any(token).await?;
+        match dpop::bound_jkt(&principal.claims) {
+            Ok(Some(jkt)) if jkt == checked.jkt => {}
+            Ok(Some(_)) => return Err(InvalidToken::DpopKeyMismatch.into()),
+            Ok(None) => return Err(InvalidToken::NotDpopBound.into()),
+            Err(()) => return Err(InvalidToken::ClaimType("cnf").into()),
+        }
+        verifier.accept(&checked)?;
+        Ok(principal)
+    }
+
+    /// Validates a bearer `token`: opaque or JWT per the routing rule, JWTs by the validator
+    /// of their exact `iss`. A DPoP-bound token (`cnf.jkt`) is refused (RFC 9449 §7.2).
     ///
     /// # Errors
     /// [`InvalidToken`]: the token is refused.
     pub async fn authenticate(&self, token: &str) -> Result<Principal, InvalidToken> {
+        let principal = self.authenticate_any(token).await?;
+        match dpop::bound_jkt(&principal.claims) {
+            Ok(None) => Ok(principal),
+            Ok(Some(_)) => Err(InvalidToken::DpopBoundAsBearer),
+            Err(()) => Err(InvalidToken::ClaimType("cnf")),
+        }
+    }
+
+    async fn authenticate_any(&self, token: &str) -> Result<Principal, InvalidToken> {
         if token.len() > self.max_token_bytes {
             return Err(InvalidToken::TooLarge);
         }
@@ -183,6 +278,12 @@ impl Guard {
 /// b64token (RFC 6750 §2.1), nothing after. `None` for another scheme (Basic credentials are
 /// no bearer token: answered like a missing one).
 fn bearer_from_header(value: &[u8]) -> Result<Option<&str>, Rejection> {
+    token_of_scheme(value, "bearer")
+}
+
+/// The token of one `Authorization` value with `scheme` (lowercase; matched in any case);
+/// `None` for another scheme. The same strict grammar for `Bearer` and `DPoP` (RFC 9449 §7.1).
+fn token_of_scheme<'a>(value: &'a [u8], scheme_name: &str) -> Result<Option<&'a str>, Rejection> {
     let malformed = Rejection::InvalidRequest("malformed Authorization header");
     let value = std::str::from_utf8(value).map_err(|_| malformed.clone())?;
     // RFC 9110 §5.5: surrounding whitespace is not part of the field value.
@@ -191,7 +292,7 @@ fn bearer_from_header(value: &[u8]) -> Result<Option<&str>, Rejection> {
         Some((scheme, rest)) => (scheme, Some(rest)),
         None => (value, None),
     };
-    if !scheme.eq_ignore_ascii_case("bearer") {
+    if !scheme.eq_ignore_ascii_case(scheme_name) {
         return Ok(None);
     }
     let Some(rest) = rest else {

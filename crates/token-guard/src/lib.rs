@@ -10,6 +10,8 @@
 //! - [`Introspector`]: opaque tokens through RFC 7662 with a bounded cache.
 //! - [`Principal`]: subject, client, scopes, roles (read by the provider's reader from
 //!   `providers`), expiry and claims; [`Requirement`] for role and scope policy.
+//! - [`DpopVerifier`]: DPoP proofs (RFC 9449) for DPoP-bound tokens: `htm`/`htu`/`iat`/`ath`,
+//!   the key's thumbprint against `cnf.jkt`, a bounded replay cache; bearer downgrade refused.
 //! - [`Guard`] and, with the `axum` feature, the [`Authenticated`] extractor, the
 //!   [`RequireLayer`] and RFC 6750 responses.
 //!
@@ -29,6 +31,7 @@
 #[cfg(feature = "axum")]
 mod axum;
 mod clock;
+mod dpop;
 mod error;
 mod guard;
 mod http;
@@ -43,8 +46,9 @@ mod validator;
 #[cfg(feature = "axum")]
 pub use crate::axum::{Authenticated, BearerRejection, RequireLayer, RequireService, authenticate_parts};
 pub use clock::{Clock, ManualClock, SystemClock};
+pub use dpop::{CheckedProof, DpopConfig, DpopError, DpopVerifier, ProofContext, thumbprint};
 pub use error::{ConfigError, InvalidToken, Rejection};
-pub use guard::{Guard, GuardBuilder, Routing};
+pub use guard::{Guard, GuardBuilder, Presented, Routing};
 pub use introspect::{ClientAuth, Introspector, IntrospectorBuilder};
 pub use jwks::{JwksCache, JwksConfig};
 pub use keys::{Alg, KeySet, MAX_RSA_BITS, MIN_RSA_BITS, VerifyKey};

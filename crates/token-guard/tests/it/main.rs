@@ -5,6 +5,7 @@ mod support;
 
 mod atk;
 mod backchannel;
+mod dpop;
 mod http_app;
 mod jwks_faults;
 mod logout;
