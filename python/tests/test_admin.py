@@ -88,10 +88,10 @@ def test_users_create_update_disable_delete(idp: MockIdp) -> None:
     assert created.username == "zoe"
     assert created.email == "zoe@example.com"
     assert users.get("zoe").realm_roles == ["user"]
-    # `token_for` (the `mock-idp token` CLI) checks users against the world file, so a user
-    # made over the admin API gets its token through the password grant directly.
     token = password_token(idp, "zoe", "zoe-pw")
     assert "admin" not in claims(token)["realm_access"]["roles"]
+    # `token_for` knows users made over the admin API (it asks the server's real grants).
+    assert claims(idp.token_for("zoe", "web-app").access_token)["preferred_username"] == "zoe"
 
     changed = users.update("zoe", realm_roles=["user", "admin"], email=None)
     assert changed.email is None
@@ -126,6 +126,16 @@ def test_clients_create_change_secret_delete(idp: MockIdp) -> None:
     assert created.grant_types == ["client_credentials"]
     grant = {"grant_type": "client_credentials"}
     assert status_of(idp.token_endpoint, grant, ("py-batch", "s1")) == 200
+
+    assert idp.service_token("py-batch").access_token
+    with pytest.raises(MockIdpError, match="no user grant") as no_user_grant:
+        idp.token_for("alice", "py-batch")
+    assert isinstance(no_user_grant.value.__cause__, AdminError)
+    assert no_user_grant.value.__cause__.status == 409
+    with pytest.raises(MockIdpError, match="nobody") as unknown:
+        idp.token_for("nobody", "web-app")
+    assert isinstance(unknown.value.__cause__, AdminError)
+    assert (unknown.value.__cause__.status, unknown.value.__cause__.problem.field) == (422, "user")
 
     clients.update("py-batch", secret="s2")
     assert status_of(idp.token_endpoint, grant, ("py-batch", "s1")) == 401

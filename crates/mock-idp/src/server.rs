@@ -24,6 +24,7 @@ pub use error::{HttpError, MockIdpError, Refusal};
 pub use keys_api::KeyInfo;
 pub use listen::ConnectionLimits;
 pub use spec::TokenSpec;
+pub(crate) use token_for::RealGrants;
 pub use token_for::TokenSet;
 
 /// What a server started with [`MockIdpBuilder::serve_until`] serves.

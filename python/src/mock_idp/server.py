@@ -18,7 +18,7 @@ from types import TracebackType
 from typing import IO, Any, Union
 
 from mock_idp._binary import find_binary
-from mock_idp.admin import Admin, Defect, Minted
+from mock_idp.admin import Admin, AdminError, Defect, Minted
 
 __all__ = ["PROVIDERS", "MockIdp", "MockIdpError", "TokenSet"]
 
@@ -408,32 +408,31 @@ class MockIdp:
 
     # -- tokens ----------------------------------------------------------------------------
 
-    def _token(self, *args: str) -> TokenSet:
+    def token_for(self, user: str, client: str, realm: str | None = None) -> TokenSet:
+        """A token for ``user`` issued to ``client`` (in ``realm``, the default realm otherwise).
+
+        Got from this running server through the provider's real grant (the password grant
+        where the client and the provider have it, otherwise the code flow with PKCE through the
+        server's login form), by the admin API's ``POST /_mock/tokens/issue``: users and clients
+        created over the admin API get tokens too. The server issued the tokens: its userinfo,
+        introspection, refresh and logout know them, opaque access tokens (ZITADEL's default
+        for a user) included. A refusal raises `MockIdpError` whose ``__cause__`` is the
+        `mock_idp.AdminError` carrying the server's problem (status, detail, field).
+        """
+        return self._issue(client, user, realm)
+
+    def service_token(self, client: str, realm: str | None = None) -> TokenSet:
+        """A ``client_credentials`` token for ``client``'s service account (see `token_for`)."""
+        return self._issue(client, None, realm)
+
+    def _issue(self, client: str, user: str | None, realm: str | None) -> TokenSet:
         if not self.running:
             raise MockIdpError("the server is not running")
-        # No --keys: the running server signs the token with its own keys (`token` refuses it).
-        world = ["--world", os.fspath(self.world)] if self.world is not None else []
-        port = ["--port", str(self.port)]
-        stdout = self._run("token", "--provider", self.provider, *world, *port, "--json", *args)
         try:
-            return TokenSet.from_json(json.loads(stdout))
-        except json.JSONDecodeError as err:
-            raise MockIdpError(f"mock-idp token printed no JSON: {stdout!r}") from err
-
-    def token_for(self, user: str, client: str) -> TokenSet:
-        """A token for ``user`` issued to ``client`` in the default realm.
-
-        Got by ``mock-idp token``, which asks this running server over loopback HTTP through
-        the provider's real grant (the password grant where the client and the provider have
-        it, otherwise the code flow with PKCE through the server's login form). The server
-        issued the tokens: its userinfo, introspection, refresh and logout know them, opaque
-        access tokens (ZITADEL's default for a user) included.
-        """
-        return self._token("--user", user, "--client", client)
-
-    def service_token(self, client: str) -> TokenSet:
-        """A ``client_credentials`` token for ``client``'s service account (see `token_for`)."""
-        return self._token("--client", client)
+            answer = self.admin.issue(client, user=user, realm=realm)
+        except AdminError as err:
+            raise MockIdpError(str(err)) from err
+        return TokenSet.from_json(answer)
 
     # -- admin API -------------------------------------------------------------------------
 

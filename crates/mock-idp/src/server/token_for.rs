@@ -1,18 +1,20 @@
 //! [`MockIdp::token_for`]: tokens through the real grants, sent to the server's own router.
 
 use super::{HttpError, MockIdp, MockIdpError};
+use crate::app::App;
 use crate::b64;
+use axum::Router;
 use axum::body::Body;
 use axum::body::Bytes;
 use axum::http::{HeaderMap, Request, StatusCode, header};
 use base64::Engine;
 use providers::{Client, ClientKind, Endpoint, GrantType, User};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use tower::ServiceExt;
 
 /// A token endpoint response.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[non_exhaustive]
 pub struct TokenSet {
     /// `access_token`.
@@ -22,10 +24,13 @@ pub struct TokenSet {
     /// `expires_in`, seconds.
     pub expires_in: u64,
     /// `refresh_token`, when the client may refresh.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub refresh_token: Option<String>,
     /// `id_token`, when `openid` was granted to a user.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id_token: Option<String>,
     /// `scope`, the granted scopes.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub scope: Option<String>,
     /// Provider-specific members (e.g. Keycloak's `refresh_expires_in`).
     #[serde(flatten)]
@@ -37,7 +42,7 @@ impl MockIdp {
     /// endpoint: the password grant when the client and the provider have it, otherwise the
     /// authorization code flow with PKCE through the server's own login form (the authorization
     /// endpoint's page, signed in with the user's password). All of the client's allowed scopes
-    /// are requested.
+    /// are requested. The admin API's `POST /_mock/tokens/issue` takes the same path.
     ///
     /// # Errors
     /// [`MockIdpError::UnknownUser`], [`MockIdpError::UnknownClient`],
@@ -45,17 +50,60 @@ impl MockIdp {
     /// [`MockIdpError::Http`] (e.g. [`HttpError::Status`] for the token endpoint's refusal).
     pub async fn token_for(&self, username: &str, client_id: &str) -> Result<TokenSet, MockIdpError> {
         let realm = self.app.default_realm().to_owned();
-        let cx = self
+        self.real_grants().token_for(&realm, username, client_id).await
+    }
+
+    /// A service-account token for `client_id` through the real `client_credentials` grant.
+    ///
+    /// # Errors
+    /// As [`MockIdp::token_for`].
+    pub async fn service_token(&self, client_id: &str) -> Result<TokenSet, MockIdpError> {
+        let realm = self.app.default_realm().to_owned();
+        self.real_grants().service_token(&realm, client_id).await
+    }
+
+    /// [`MockIdp::token_for`] for tests without an async runtime (it must not be called from
+    /// inside one).
+    ///
+    /// # Errors
+    /// As [`MockIdp::token_for`].
+    pub fn token_for_blocking(&self, username: &str, client_id: &str) -> Result<TokenSet, MockIdpError> {
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+        runtime.block_on(self.token_for(username, client_id))
+    }
+
+    fn real_grants(&self) -> RealGrants<'_> {
+        RealGrants {
+            app: &self.app,
+            router: self.router.clone(),
+        }
+    }
+}
+
+/// Tokens through the real grants of a realm, sent to a router of the provider's routes in
+/// process: what [`MockIdp::token_for`] and the admin API's `POST /_mock/tokens/issue` share.
+pub(crate) struct RealGrants<'a> {
+    pub(crate) app: &'a App,
+    pub(crate) router: Router,
+}
+
+impl RealGrants<'_> {
+    /// A token for `username` issued to `client_id` in `realm` (see [`MockIdp::token_for`]).
+    pub(crate) async fn token_for(
+        &self,
+        realm: &str,
+        username: &str,
+        client_id: &str,
+    ) -> Result<TokenSet, MockIdpError> {
+        let facts = self
             .app
-            .realm(&realm)
-            .map_err(|_| MockIdpError::UnknownRealm(realm.clone()))?;
-        let client = cx
-            .realm
+            .live_realm(realm)
+            .ok_or_else(|| MockIdpError::UnknownRealm(realm.to_owned()))?;
+        let client = facts
             .client(client_id)
             .ok_or_else(|| MockIdpError::UnknownClient(client_id.to_owned()))?
             .clone();
-        let user = cx
-            .realm
+        let user = facts
             .user(username)
             .ok_or_else(|| MockIdpError::UnknownUser(username.to_owned()))?
             .clone();
@@ -76,7 +124,7 @@ impl MockIdp {
                 ("password", user.password.expose()),
                 ("scope", &scope),
             ];
-            return self.token_request(&realm, &client, &form).await;
+            return self.token_request(realm, &client, &form).await;
         }
         if !client.allows(GrantType::AuthorizationCode) {
             return Err(MockIdpError::NoUserGrant {
@@ -86,7 +134,7 @@ impl MockIdp {
         let redirect_uri = client.redirect_uris.first().cloned().unwrap_or_default();
         let verifier = b64::random_token(32);
         let code = self
-            .log_in(&realm, &client, &user, &redirect_uri, &scope, &verifier)
+            .log_in(realm, &client, &user, &redirect_uri, &scope, &verifier)
             .await?;
         let form = [
             ("grant_type", "authorization_code"),
@@ -94,33 +142,24 @@ impl MockIdp {
             ("redirect_uri", redirect_uri.as_str()),
             ("code_verifier", verifier.as_str()),
         ];
-        self.token_request(&realm, &client, &form).await
+        self.token_request(realm, &client, &form).await
     }
 
-    /// A service-account token for `client_id` through the real `client_credentials` grant.
-    ///
-    /// # Errors
-    /// As [`MockIdp::token_for`].
-    pub async fn service_token(&self, client_id: &str) -> Result<TokenSet, MockIdpError> {
-        let realm = self.app.default_realm().to_owned();
+    /// A service-account token for `client_id` of `realm` through `client_credentials`.
+    pub(crate) async fn service_token(&self, realm: &str, client_id: &str) -> Result<TokenSet, MockIdpError> {
         let client = self
             .app
-            .realm(&realm)
-            .ok()
-            .and_then(|cx| cx.realm.client(client_id).cloned())
+            .live_realm(realm)
+            .ok_or_else(|| MockIdpError::UnknownRealm(realm.to_owned()))?
+            .client(client_id)
+            .cloned()
             .ok_or_else(|| MockIdpError::UnknownClient(client_id.to_owned()))?;
-        self.token_request(&realm, &client, &[("grant_type", "client_credentials")])
+        self.token_request(realm, &client, &[("grant_type", "client_credentials")])
             .await
     }
 
-    /// [`MockIdp::token_for`] for tests without an async runtime (it must not be called from
-    /// inside one).
-    ///
-    /// # Errors
-    /// As [`MockIdp::token_for`].
-    pub fn token_for_blocking(&self, username: &str, client_id: &str) -> Result<TokenSet, MockIdpError> {
-        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
-        runtime.block_on(self.token_for(username, client_id))
+    fn endpoint_of(&self, realm: &str, endpoint: Endpoint) -> String {
+        self.app.site(realm).url(endpoint).unwrap_or_default()
     }
 
     /// The authorization code flow's browser part, as a user would do it: GET the
@@ -215,22 +254,25 @@ impl MockIdp {
         client: &Client,
         form: &[(&str, &str)],
     ) -> Result<TokenSet, MockIdpError> {
-        let mut body = form_urlencoded::Serializer::new(String::new());
-        body.extend_pairs(form);
-        let mut request = Request::post(path_of(&self.endpoint_of(realm, Endpoint::Token)))
-            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
-        match &client.kind {
-            ClientKind::Confidential { secret } => {
-                let encode = |text: &str| form_urlencoded::byte_serialize(text.as_bytes()).collect::<String>();
-                let credentials = format!("{}:{}", encode(&client.id), encode(secret.expose()));
-                let basic = base64::engine::general_purpose::STANDARD.encode(credentials);
-                request = request.header(header::AUTHORIZATION, format!("Basic {basic}"));
+        // Built in a block: the serializer is not `Send` and must not live across the await.
+        let request = {
+            let mut body = form_urlencoded::Serializer::new(String::new());
+            body.extend_pairs(form);
+            let mut request = Request::post(path_of(&self.endpoint_of(realm, Endpoint::Token)))
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+            match &client.kind {
+                ClientKind::Confidential { secret } => {
+                    let encode = |text: &str| form_urlencoded::byte_serialize(text.as_bytes()).collect::<String>();
+                    let credentials = format!("{}:{}", encode(&client.id), encode(secret.expose()));
+                    let basic = base64::engine::general_purpose::STANDARD.encode(credentials);
+                    request = request.header(header::AUTHORIZATION, format!("Basic {basic}"));
+                }
+                ClientKind::Public => {
+                    body.append_pair("client_id", &client.id);
+                }
             }
-            ClientKind::Public => {
-                body.append_pair("client_id", &client.id);
-            }
-        }
-        let request = request.body(Body::from(body.finish())).map_err(HttpError::Request)?;
+            request.body(Body::from(body.finish())).map_err(HttpError::Request)?
+        };
         let (status, _, bytes) = self.send(request).await?;
         if !status.is_success() {
             return Err(status_error(Endpoint::Token, status, &bytes));

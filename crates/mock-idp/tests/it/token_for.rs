@@ -84,3 +84,76 @@ async fn mint_and_device_errors_are_typed_and_keep_their_source() {
         Err(MockIdpError::NoPendingDevice { user_code }) if user_code == "ABCD-EFGH"
     ));
 }
+
+/// `POST /_mock/tokens/issue`: the real grants for users and clients as the realm holds them
+/// now, admin-created ones included, in every provider's shape of getting there.
+#[tokio::test]
+async fn the_admin_api_issues_real_grant_tokens_for_users_and_clients_created_over_http() {
+    use crate::support::{admin_url, claims, json_of};
+    use reqwest::StatusCode;
+    use serde_json::json;
+    for provider in [Provider::Keycloak, Provider::Zitadel, Provider::Generic] {
+        let idp = MockIdp::builder().provider(provider).start().await;
+        let http = reqwest::Client::new();
+        let realm = "demo";
+        let (status, body) = json_of(
+            http.post(admin_url(&idp, &format!("/realms/{realm}/users")))
+                .json(&json!({"username": "zoe", "password": "zoe-pw", "realm_roles": ["admin"]})),
+        )
+        .await;
+        assert_eq!(status, StatusCode::CREATED, "{provider}: {body}");
+        let issue = |body: serde_json::Value| json_of(http.post(admin_url(&idp, "/tokens/issue")).json(&body));
+        let (status, tokens) = issue(json!({"user": "zoe", "client": "web-app"})).await;
+        assert_eq!(status, StatusCode::OK, "{provider}: {tokens}");
+        let access = tokens["access_token"].as_str().unwrap();
+        // The server knows the token it issued: its userinfo answers for the ID token's user.
+        let (status, userinfo) = json_of(http.get(idp.endpoint(Endpoint::Userinfo)).bearer_auth(access)).await;
+        assert_eq!(status, StatusCode::OK, "{provider}: {userinfo}");
+        let id_token = tokens["id_token"].as_str().unwrap();
+        assert_eq!(
+            claims(id_token)["sub"],
+            userinfo["sub"],
+            "{provider}: the ID token and userinfo name one user"
+        );
+        // A client created over HTTP gets a service token.
+        let (status, body) = json_of(
+            http.post(admin_url(&idp, &format!("/realms/{realm}/clients")))
+                .json(&json!({
+                    "client_id": "batch", "kind": "confidential", "secret": "batch-secret",
+                    "grant_types": ["client_credentials"]
+                })),
+        )
+        .await;
+        assert_eq!(status, StatusCode::CREATED, "{provider}: {body}");
+        let (status, service) = issue(json!({"client": "batch"})).await;
+        assert_eq!(status, StatusCode::OK, "{provider}: {service}");
+        assert!(service["access_token"].is_string(), "{provider}: {service}");
+        // Refusals are problems naming what is wrong.
+        let (status, problem) = issue(json!({"user": "nobody", "client": "web-app"})).await;
+        assert_eq!(
+            (status, problem["field"].as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some("user")),
+            "{provider}: {problem}"
+        );
+        let (status, problem) = issue(json!({"client": "web-app", "realm": "nowhere"})).await;
+        assert_eq!(
+            (status, problem["field"].as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some("realm")),
+            "{provider}: {problem}"
+        );
+        let (status, problem) = issue(json!({"user": "carol", "client": "web-app"})).await;
+        assert_eq!(status, StatusCode::CONFLICT, "{provider}: a disabled user: {problem}");
+        assert!(
+            problem["detail"].as_str().unwrap().to_lowercase().contains("disabled"),
+            "{provider}: {problem}"
+        );
+        let (status, problem) = issue(json!({"user": "zoe", "client": "batch"})).await;
+        assert_eq!(status, StatusCode::CONFLICT, "{provider}: no user grant: {problem}");
+        let (status, problem) = issue(json!({"client": "web-app", "extra": 1})).await;
+        assert_eq!(
+            (status, problem["field"].as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some("extra")),
+            "{provider}: {problem}"
+        );
+    }
+}
