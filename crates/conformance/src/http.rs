@@ -273,13 +273,12 @@ pub(crate) struct Http {
 impl Http {
     /// A client with `timeout` per request that follows no redirects; `accept_invalid_certs`
     /// for targets with a self-signed certificate only (`Target::accepts_invalid_certs`).
-    pub(crate) fn new(timeout: Duration, accept_invalid_certs: bool) -> Result<Http, String> {
+    pub(crate) fn new(timeout: Duration, accept_invalid_certs: bool) -> Result<Http, reqwest::Error> {
         let client = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .timeout(timeout)
             .danger_accept_invalid_certs(accept_invalid_certs)
-            .build()
-            .map_err(|err| err.to_string())?;
+            .build()?;
         Ok(Http { client })
     }
 

@@ -9,16 +9,86 @@ use token_guard::{Alg, InvalidToken, KeySet};
 
 type Parts = (Map<String, Value>, Map<String, Value>);
 
-fn decode_part(segment: &str, what: &str) -> Result<Map<String, Value>, String> {
-    compact::decode_object(segment).map_err(|err| match err {
-        idp_jose::Error::Base64 => format!("not unpadded base64url: `{segment}`"),
-        _ => format!("the {what} is not a JSON object"),
+/// Why a target's JWT could not be decoded or verified; the Display texts are the check
+/// messages the report shows.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum JoseError {
+    /// The token is not three dot-separated parts.
+    #[error("not a compact JWS (three parts)")]
+    Compact(#[source] idp_jose::Error),
+    /// A segment is not unpadded base64url.
+    #[error("not unpadded base64url: `{segment}`")]
+    Base64 {
+        /// The offending segment.
+        segment: String,
+        /// The decoder's reason.
+        #[source]
+        source: idp_jose::Error,
+    },
+    /// A segment decodes but is not a JSON object.
+    #[error("the {what} is not a JSON object")]
+    NotObject {
+        /// Which part ("JOSE header" or "payload").
+        what: &'static str,
+        /// The decoder's reason.
+        #[source]
+        source: idp_jose::Error,
+    },
+    /// The header names no `alg`.
+    #[error("the JOSE header has no `alg`")]
+    NoAlg,
+    /// The header says `alg: none`.
+    #[error("`alg: none`")]
+    AlgNone,
+    /// An algorithm token-guard does not verify (or a symmetric one).
+    #[error("unsupported or symmetric `alg: {0}`")]
+    UnsupportedAlg(String),
+    /// The JWK set could not be read.
+    #[error("the JWK set: {0}")]
+    KeySet(String),
+    /// No key with the token's `kid`.
+    #[error("no usable {alg} key with `kid: {kid}` in the JWK set")]
+    UnknownKid {
+        /// The token's algorithm.
+        alg: Alg,
+        /// The token's `kid`.
+        kid: String,
+    },
+    /// No `kid` and no single key for the algorithm.
+    #[error("no single usable {0} key in the JWK set for a token without `kid`")]
+    NoSingleKey(Alg),
+    /// The signature does not verify.
+    #[error("the {alg} signature does not verify with the JWK set's key")]
+    Signature {
+        /// The token's algorithm.
+        alg: Alg,
+        /// token-guard's reason.
+        #[source]
+        source: InvalidToken,
+    },
+    /// Any other reason token-guard refused the token.
+    #[error("{source} (verifying a {alg} token against the JWK set)")]
+    Invalid {
+        /// The token's algorithm.
+        alg: Alg,
+        /// token-guard's reason.
+        source: InvalidToken,
+    },
+}
+
+fn decode_part(segment: &str, what: &'static str) -> Result<Map<String, Value>, JoseError> {
+    compact::decode_object(segment).map_err(|source| match source {
+        idp_jose::Error::Base64 => JoseError::Base64 {
+            segment: segment.to_owned(),
+            source,
+        },
+        _ => JoseError::NotObject { what, source },
     })
 }
 
 /// Decodes header and claims without verifying.
-pub(crate) fn decode(jwt: &str) -> Result<Parts, String> {
-    let segments = compact::split(jwt).map_err(|_| "not a compact JWS (three parts)".to_owned())?;
+pub(crate) fn decode(jwt: &str) -> Result<Parts, JoseError> {
+    let segments = compact::split(jwt).map_err(JoseError::Compact)?;
     Ok((
         decode_part(segments.header, "JOSE header")?,
         decode_part(segments.payload, "payload")?,
@@ -28,27 +98,27 @@ pub(crate) fn decode(jwt: &str) -> Result<Parts, String> {
 /// Verifies `jwt` with the key of `jwks` (the JWK set's `keys`) its `kid` names, or the only
 /// key for its `alg`. The key set admits only the token's own algorithm, so a JWK without `alg`
 /// verifies with the one its type fits.
-pub(crate) fn verify(jwt: &str, jwks: &[Value]) -> Result<Parts, String> {
+pub(crate) fn verify(jwt: &str, jwks: &[Value]) -> Result<Parts, JoseError> {
     let (header, claims) = decode(jwt)?;
-    let name = header
-        .get("alg")
-        .and_then(Value::as_str)
-        .ok_or("the JOSE header has no `alg`")?;
+    let name = header.get("alg").and_then(Value::as_str).ok_or(JoseError::NoAlg)?;
     if name.eq_ignore_ascii_case("none") {
-        return Err("`alg: none`".into());
+        return Err(JoseError::AlgNone);
     }
-    let alg = Alg::from_name(name).ok_or_else(|| format!("unsupported or symmetric `alg: {name}`"))?;
+    let alg = Alg::from_name(name).ok_or_else(|| JoseError::UnsupportedAlg(name.to_owned()))?;
     let document = serde_json::json!({ "keys": jwks }).to_string();
-    let keys = KeySet::from_jwks(document.as_bytes(), &[alg]).map_err(|err| format!("the JWK set: {err}"))?;
+    let keys = KeySet::from_jwks(document.as_bytes(), &[alg]).map_err(JoseError::KeySet)?;
     let kid = header.get("kid").and_then(Value::as_str);
     match keys.verify(jwt, &[alg]) {
         Ok(_) => Ok((header, claims)),
         Err(InvalidToken::UnknownKey) => Err(match kid {
-            Some(kid) => format!("no usable {alg} key with `kid: {kid}` in the JWK set"),
-            None => format!("no single usable {alg} key in the JWK set for a token without `kid`"),
+            Some(kid) => JoseError::UnknownKid {
+                alg,
+                kid: kid.to_owned(),
+            },
+            None => JoseError::NoSingleKey(alg),
         }),
-        Err(InvalidToken::Signature) => Err(format!("the {alg} signature does not verify with the JWK set's key")),
-        Err(err) => Err(format!("{err} (verifying a {alg} token against the JWK set)")),
+        Err(source @ InvalidToken::Signature) => Err(JoseError::Signature { alg, source }),
+        Err(source) => Err(JoseError::Invalid { alg, source }),
     }
 }
 
@@ -86,16 +156,16 @@ mod tests {
         let (input, signature) = token.rsplit_once('.').unwrap();
         let (head, _) = input.split_once('.').unwrap();
         let forged = format!("{head}.{}.{signature}", b64::encode(r#"{"sub":"mallory"}"#));
-        let err = verify(&forged, &jwks).unwrap_err();
+        let err = verify(&forged, &jwks).unwrap_err().to_string();
         assert!(err.contains("signature does not verify"), "{err}");
 
         let other_kid = signed(&pair, &json!({"alg": "EdDSA", "kid": "nope"}), &json!({}));
-        let err = verify(&other_kid, &jwks).unwrap_err();
+        let err = verify(&other_kid, &jwks).unwrap_err().to_string();
         assert!(err.contains("`kid: nope`"), "{err}");
 
         let none = format!("{}.{}.", b64::encode(r#"{"alg":"none"}"#), b64::encode("{}"));
-        assert_eq!(verify(&none, &jwks).unwrap_err(), "`alg: none`");
+        assert_eq!(verify(&none, &jwks).unwrap_err().to_string(), "`alg: none`");
         let hs = format!("{}.{}.c2ln", b64::encode(r#"{"alg":"HS256"}"#), b64::encode("{}"));
-        assert!(verify(&hs, &jwks).unwrap_err().contains("HS256"));
+        assert!(verify(&hs, &jwks).unwrap_err().to_string().contains("HS256"));
     }
 }

@@ -48,5 +48,5 @@ pub enum Error {
     Selection(#[from] SelectionError),
     /// The HTTP client could not be built.
     #[error("HTTP client: {0}")]
-    Http(String),
+    Http(#[source] reqwest::Error),
 }

@@ -488,7 +488,7 @@ async fn base(cx: &Cx<'_>) -> Step<Base> {
     let token = tokens.access_token()?.to_owned();
     accepted(&guard, &token, &tokens.exchange, "access token").await?;
     let jwt = if is_jwt(&token) {
-        Some(crate::jose::decode(&token).map_err(|m| tokens.exchange.fail(Some("access_token"), m))?)
+        Some(crate::jose::decode(&token).map_err(|err| tokens.exchange.fail(Some("access_token"), err.to_string()))?)
     } else {
         cx.note("the target's access tokens are opaque: the forgery is a tampered opaque token");
         None

@@ -86,7 +86,7 @@ const NONCE: &str = "n-0S6_WzA2Mj";
 async fn id_token(cx: &Cx<'_>) -> Step<(Tokens, Map<String, Value>, Map<String, Value>)> {
     let tokens = cx.web_tokens("openid").await?;
     let jwt = tokens.id_token()?.to_owned();
-    let (header, claims) = jose::decode(&jwt).map_err(|message| tokens.exchange.fail(Some("id_token"), message))?;
+    let (header, claims) = jose::decode(&jwt).map_err(|err| tokens.exchange.fail(Some("id_token"), err.to_string()))?;
     Ok((tokens, header, claims))
 }
 
@@ -215,7 +215,7 @@ async fn idt09(cx: &Cx<'_>) -> Step {
     let code = cx.callback(&request).await?.code()?;
     let tokens = Cx::tokens(cx.redeem(&request, &code, None).await?)?;
     let claims = jose::decode(tokens.id_token()?)
-        .map_err(|m| fail(Some("id_token"), m))?
+        .map_err(|err| fail(Some("id_token"), err.to_string()))?
         .1;
     if let Some(nonce) = claims.get("nonce") {
         return Err(tokens.exchange.fail(

@@ -230,7 +230,7 @@ impl<'t> Cx<'t> {
         let jwks = self.send(Req::get(jwks_url)).await?;
         let keys = jwks.ok_object()?;
         let keys = keys.get("keys").and_then(Value::as_array).cloned().unwrap_or_default();
-        crate::jose::verify(jwt, &keys).map_err(|message| fail(Some("signature"), message))
+        crate::jose::verify(jwt, &keys).map_err(|err| fail(Some("signature"), err.to_string()))
     }
 
     /// Moves the mock's clock (mock targets built with a clock), or skips.
