@@ -121,15 +121,17 @@ export declare class MockIdp {
    */
   url(endpoint: string): string;
   /**
-   * A token for `user` issued to `client` in the default realm, got by `mock-idp token`, which
-   * asks this running server through the provider's real grant (the password grant where the
-   * client and provider have it, otherwise the code flow with PKCE through its login form): the
-   * server issued it, so its userinfo, introspection and refresh know it, opaque tokens included,
-   * and claims queued on it (`/_mock/claims`) show in it.
+   * A token for `user` issued to `client` (in `realm`, the default realm otherwise) through the
+   * provider's real grant (the password grant where the client and provider have it, otherwise
+   * the code flow with PKCE through its login form), asked of this running server's admin API
+   * (`POST /_mock/tokens/issue`): the server issued it, so its userinfo, introspection and
+   * refresh know it, opaque tokens included, and claims queued on it (`/_mock/claims`) show in
+   * it. Users and clients created over the admin API get tokens too. A refusal throws
+   * {@link MockIdpError} naming the cause (its `cause` is the RFC 9457 problem).
    */
-  tokenFor(user: string, client: string): Promise<TokenSet>;
+  tokenFor(user: string, client: string, realm?: string): Promise<TokenSet>;
   /** A `client_credentials` token for `client`'s service account (see {@link tokenFor}). */
-  serviceToken(client: string): Promise<TokenSet>;
+  serviceToken(client: string, realm?: string): Promise<TokenSet>;
   /** The environment variables an app under test reads to find this provider. */
   env(): MockIdpEnv;
   /**

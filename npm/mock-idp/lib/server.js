@@ -110,35 +110,48 @@ export class MockIdp {
     throw new MockIdpError(`the ${this.provider} discovery document has no ${JSON.stringify(endpoint)}`);
   }
 
-  async #token(args) {
+  async #issue(body) {
     const child = this.#child;
     if (child && (child.exitCode !== null || child.signalCode !== null || !live.has(child))) {
       throw new MockIdpError('the server is not running');
     }
-    const stdout = await run(this.#binary, [
-      'token',
-      // No --keys: the running server signs the token with its own keys (`token` refuses it).
-      ...commonArgs({ provider: this.provider, world: this.world }),
-      '--port',
-      String(this.port),
-      '--json',
-      ...args,
-    ]);
-    let body;
+    // The admin API's real-grant route: the server's own grants, for users and clients as the
+    // realm holds them now (admin-created ones included).
+    let response;
     try {
-      body = JSON.parse(stdout);
+      response = await fetch(`${this.baseUrl}/_mock/tokens/issue`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/json' },
+        body: JSON.stringify(body),
+        signal: AbortSignal.timeout(10_000),
+      });
     } catch (cause) {
-      throw new MockIdpError(`mock-idp token printed no JSON: ${JSON.stringify(stdout)}`, { cause });
+      throw new MockIdpError(`no answer from ${this.baseUrl}/_mock/tokens/issue: ${cause.message}`, { cause });
     }
-    return tokenSet(body);
+    const text = await response.text();
+    let answer;
+    try {
+      answer = JSON.parse(text);
+    } catch (cause) {
+      throw new MockIdpError(`POST /_mock/tokens/issue answered ${response.status} without JSON: ${text.slice(0, 200)}`, {
+        cause,
+      });
+    }
+    if (!response.ok) {
+      const where = answer.field ? ` (${answer.field})` : '';
+      throw new MockIdpError(`POST /_mock/tokens/issue: ${response.status} ${answer.detail ?? text}${where}`, {
+        cause: answer,
+      });
+    }
+    return tokenSet(answer);
   }
 
-  tokenFor(user, client) {
-    return this.#token(['--user', user, '--client', client]);
+  tokenFor(user, client, realm) {
+    return this.#issue({ user, client, ...(realm === undefined ? {} : { realm }) });
   }
 
-  serviceToken(client) {
-    return this.#token(['--client', client]);
+  serviceToken(client, realm) {
+    return this.#issue({ client, ...(realm === undefined ? {} : { realm }) });
   }
 
   env() {

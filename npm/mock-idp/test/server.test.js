@@ -52,9 +52,25 @@ describe('a keycloak server', () => {
     expect(payload.preferred_username).toBe('service-account-service');
   });
 
-  test('an unknown user or client is a MockIdpError with the binary message', async () => {
-    await expect(idp.tokenFor('mallory', 'web-app')).rejects.toThrow(/mock-idp token: .*mallory/);
+  test('an unknown user or client is a MockIdpError naming it', async () => {
+    await expect(idp.tokenFor('mallory', 'web-app')).rejects.toThrow(/422 .*mallory.* \(user\)/);
     await expect(idp.serviceToken('nobody')).rejects.toBeInstanceOf(MockIdpError);
+  });
+
+  test('a user created over the admin API gets a token', async () => {
+    const created = await fetch(`${idp.baseUrl}/_mock/realms/${idp.realm}/users`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'zoe', password: 'zoe-pw', realm_roles: ['admin'] }),
+    });
+    expect(created.status).toBe(201);
+    try {
+      const payload = claims((await idp.tokenFor('zoe', 'web-app')).accessToken);
+      expect(payload.preferred_username).toBe('zoe');
+      expect(payload.realm_access.roles).toContain('admin');
+    } finally {
+      await fetch(`${idp.baseUrl}/_mock/realms/${idp.realm}/users/zoe`, { method: 'DELETE' });
+    }
   });
 
   test('env() names the Keycloak server URL and realm', () => {
