@@ -175,18 +175,10 @@ fn run_token(token: opt::Token) -> Result<(), String> {
     if !defects.is_empty() || !token.negative.claim.is_empty() {
         return run_negative_token(&token, defects);
     }
-    let world = load_world(&token.common.world)?;
-    let realm = token.realm.clone().unwrap_or_else(|| world.default_realm.clone());
-    let ask = live::Ask {
-        address: std::net::SocketAddr::from((std::net::Ipv4Addr::LOCALHOST, token.port)),
-        public_url: token.common.public_url.as_deref(),
-        provider: token.common.provider.unwrap_or_default(),
-        world: &world,
-        realm: &realm,
-        client: &token.client,
-        user: token.user.as_deref(),
+    let body = match issue_through_admin(&token)? {
+        Some(body) => body,
+        None => token_through_discovery(&token)?,
     };
-    let body = live::token(&ask)?;
     let line = if token.json {
         serde_json::Value::Object(body).to_string()
     } else {
@@ -198,6 +190,69 @@ fn run_token(token: opt::Token) -> Result<(), String> {
     // A closed pipe (`| head`) is the reader's choice, not a failure worth a panic.
     let _ = writeln!(std::io::stdout(), "{line}");
     Ok(())
+}
+
+/// The path prefix of `--public-url` (its path without the trailing slash), or "".
+fn public_path_prefix(token: &opt::Token) -> String {
+    token
+        .common
+        .public_url
+        .as_deref()
+        .and_then(|url| url::Url::parse(url).ok())
+        .map(|url| url.path().trim_end_matches('/').to_owned())
+        .unwrap_or_default()
+}
+
+/// The token endpoint's answer from the running server's admin API (`POST
+/// /_mock/tokens/issue`: its real grants, for users and clients as its realms hold them now,
+/// admin-created ones included); `None` when the server has no admin API (admin off, 404), so
+/// the caller goes through discovery and the grants itself.
+fn issue_through_admin(token: &opt::Token) -> Result<Option<serde_json::Map<String, serde_json::Value>>, String> {
+    let address = std::net::SocketAddr::from((std::net::Ipv4Addr::LOCALHOST, token.port));
+    let mut request = serde_json::json!({ "client": token.client });
+    if let Some(user) = &token.user {
+        request["user"] = user.clone().into();
+    }
+    if let Some(realm) = &token.realm {
+        request["realm"] = realm.clone().into();
+    }
+    let path = format!("{}/_mock/tokens/issue", public_path_prefix(token));
+    let reply = wire::post_json(address, &path, request.to_string().as_bytes()).map_err(|err| match err {
+        wire::WireError::Connect(_) => format!(
+            "no mock-idp server answers on {address} (start one with `mock-idp serve --port {}`)",
+            token.port
+        ),
+        other => other.to_string(),
+    })?;
+    if reply.status == 404 {
+        return Ok(None);
+    }
+    let body: serde_json::Value = serde_json::from_slice(&reply.body).unwrap_or_default();
+    match body {
+        serde_json::Value::Object(tokens) if reply.status == 200 => Ok(Some(tokens)),
+        problem => Err(format!(
+            "the server refused the token ({}): {}",
+            reply.status,
+            problem["detail"].as_str().unwrap_or("no problem detail")
+        )),
+    }
+}
+
+/// The token through the server's discovery document and grants, for a server whose admin API
+/// is off: users and clients come from the world file (`--world`).
+fn token_through_discovery(token: &opt::Token) -> Result<serde_json::Map<String, serde_json::Value>, String> {
+    let world = load_world(&token.common.world)?;
+    let realm = token.realm.clone().unwrap_or_else(|| world.default_realm.clone());
+    let ask = live::Ask {
+        address: std::net::SocketAddr::from((std::net::Ipv4Addr::LOCALHOST, token.port)),
+        public_url: token.common.public_url.as_deref(),
+        provider: token.common.provider.unwrap_or_default(),
+        world: &world,
+        realm: &realm,
+        client: &token.client,
+        user: token.user.as_deref(),
+    };
+    live::token(&ask)
 }
 
 /// `mock-idp token` with negative-token flags or claims: minted directly, shaped as the token
@@ -214,13 +269,7 @@ fn run_negative_token(token: &opt::Token, defects: Vec<mock_idp::TokenDefect>) -
     if let Some(realm) = &token.realm {
         request["realm"] = realm.clone().into();
     }
-    let prefix = token
-        .common
-        .public_url
-        .as_deref()
-        .and_then(|url| url::Url::parse(url).ok())
-        .map(|url| url.path().trim_end_matches('/').to_owned())
-        .unwrap_or_default();
+    let prefix = public_path_prefix(token);
     let reply = wire::post_json(
         address,
         &format!("{prefix}/_mock/tokens"),

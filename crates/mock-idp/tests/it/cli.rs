@@ -361,7 +361,8 @@ fn failures_are_one_line_with_exit_code_1() {
     assert_eq!(code, 1);
     assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
     assert!(
-        stderr.starts_with("mock-idp: the token endpoint refused: 400"),
+        stderr.starts_with("mock-idp: the server refused the token (409): the Token endpoint answered 400")
+            && stderr.contains("disabled"),
         "{stderr}"
     );
 
@@ -533,4 +534,54 @@ fn serve_reads_admin_settings_from_the_config_file_and_flags_override_them() {
         "on by the flag"
     );
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// `mock-idp token` asks the server's admin API for the real grant, so a user and a client
+/// created over that API get tokens (the CLI checked them against its own world file before and
+/// answered "unknown user"); with the admin API off, it still gets world users their tokens
+/// through discovery and the grants.
+#[test]
+fn token_gets_users_and_clients_created_over_the_admin_api_their_tokens() {
+    let (_server, lines) = serve(&["--provider", "keycloak"]);
+    let port = port_of(&lines);
+    let post = |path: &str, json: &str| {
+        let mut stream = TcpStream::connect(format!("127.0.0.1:{port}")).unwrap();
+        stream.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        write!(
+            stream,
+            "POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{json}",
+            json.len()
+        )
+        .unwrap();
+        let mut response = String::new();
+        stream.read_to_string(&mut response).unwrap();
+        response.split(' ').nth(1).unwrap().parse::<u16>().unwrap()
+    };
+    assert_eq!(
+        post("/_mock/realms/demo/users", r#"{"username":"zoe","password":"zoe-pw"}"#),
+        201
+    );
+    assert_eq!(
+        post(
+            "/_mock/realms/demo/clients",
+            r#"{"client_id":"batch","kind":"confidential","secret":"s","grant_types":["client_credentials"]}"#
+        ),
+        201
+    );
+    let (code, stdout, stderr) = run(&["token", "--port", &port, "--user", "zoe", "--client", "web-app"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(claims_of(stdout.trim())["preferred_username"], "zoe");
+    let (code, stdout, stderr) = run(&["token", "--port", &port, "--client", "batch"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(claims_of(stdout.trim())["azp"], "batch");
+    let (code, _, stderr) = run(&["token", "--port", &port, "--user", "nobody", "--client", "web-app"]);
+    assert_eq!(code, 1, "{stderr}");
+    assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("422") && stderr.contains("nobody"), "{stderr}");
+
+    let (_off, lines) = serve(&["--provider", "keycloak", "--admin", "false"]);
+    let port = port_of(&lines);
+    let (code, stdout, stderr) = run(&["token", "--port", &port, "--user", "alice", "--client", "web-app"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(claims_of(stdout.trim())["preferred_username"], "alice");
 }
