@@ -32,6 +32,7 @@ _REALM = re.compile(r"^realm (?P<realm>\S+)$")
 _ISSUER = re.compile(r"^\s+issuer:\s+(?P<url>\S+)$")
 _DISCOVERY = re.compile(r"^\s+discovery:\s+(?P<url>\S+)$")
 _DEFAULT_REALM = re.compile(r"^realm (?P<realm>\S+) \(default\):")
+_ANY_REALM = re.compile(r"^realm (?P<realm>\S+)(?: \(default\))?:")
 
 # Variables the binary reads (clap `env = ...`); the child gets none of them so that the
 # arguments this class passes are the whole configuration. MOCK_IDP_LOG is kept.
@@ -139,6 +140,7 @@ class MockIdp:
         self._port: int | None = None
         self._base_url: str | None = None
         self._realm: str | None = None
+        self._expected_realms: set[str] = set()
         self._issuers: dict[str, str] = {}
         self._discovery_urls: dict[str, str] = {}
         self._discovery: dict[str, dict[str, Any]] = {}
@@ -185,6 +187,8 @@ class MockIdp:
         if not realms:
             raise MockIdpError(f"mock-idp check-config named no default realm: {check.strip()!r}")
         self._realm = realms[0]
+        # Every realm the world holds: `start` returns once the banner has named them all.
+        self._expected_realms = {m["realm"] for line in check.splitlines() if (m := _ANY_REALM.match(line))}
         self._stderr = tempfile.TemporaryFile(mode="w+", prefix="mock-idp-", suffix=".log")  # noqa: SIM115 - closed by stop()
         self._lines = []
         self._process = subprocess.Popen(
@@ -259,7 +263,8 @@ class MockIdp:
                 self._issuers[realm] = m["url"]
             elif realm is not None and (m := _DISCOVERY.match(line)):
                 self._discovery_urls[realm] = m["url"]
-        return self._port is not None and self._realm in self._discovery_urls
+        expected = self._expected_realms | {self._realm}
+        return self._port is not None and expected <= self._discovery_urls.keys()
 
     def stop(self) -> None:
         """Stop the server (SIGTERM, then SIGKILL after 5 s) and wait for it; idempotent."""
