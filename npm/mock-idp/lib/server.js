@@ -13,6 +13,7 @@ const REALM = /^realm (?<realm>\S+)$/;
 const ISSUER = /^\s+issuer:\s+(?<url>\S+)$/;
 const DISCOVERY = /^\s+discovery:\s+(?<url>\S+)$/;
 const DEFAULT_REALM = /^realm (?<realm>\S+) \(default\):/m;
+const ANY_REALM = /^realm (?<realm>\S+)(?: \(default\))?:/gm;
 
 /** The most of the server's log (stderr) kept for error messages. */
 const MAX_LOG = 64 * 1024;
@@ -227,6 +228,8 @@ export async function startMockIdp(options = {}) {
   const check = await run(binary, ['check-config', ...(world !== undefined ? ['--world', world] : [])]);
   const realm = DEFAULT_REALM.exec(check)?.groups.realm;
   if (!realm) throw new MockIdpError(`mock-idp check-config named no default realm: ${check.trim()}`);
+  // Every realm the world holds: the handle is ready once the banner has named them all.
+  const expected = new Set([realm, ...[...check.matchAll(ANY_REALM)].map((m) => m.groups.realm)]);
 
   const child = spawn(
     binary,
@@ -258,7 +261,7 @@ export async function startMockIdp(options = {}) {
 
   const state = { binary, provider, world, keys, realm, realms: {}, port: undefined };
   try {
-    await waitForBanner(child, state, realm, startupTimeoutMs, log);
+    await waitForBanner(child, state, realm, expected, startupTimeoutMs, log);
     state.discovery = await fetchJson(state.discoveryUrl);
   } catch (error) {
     live.delete(child);
@@ -268,7 +271,7 @@ export async function startMockIdp(options = {}) {
   return new MockIdp(state, child, log, exited);
 }
 
-function waitForBanner(child, state, realm, timeoutMs, log) {
+function waitForBanner(child, state, realm, expected, timeoutMs, log) {
   return new Promise((resolve, reject) => {
     const discovery = {};
     let current;
@@ -293,7 +296,7 @@ function waitForBanner(child, state, realm, timeoutMs, log) {
         state.realms[current] = m.groups.url;
       } else if (current !== undefined && (m = DISCOVERY.exec(line))) {
         discovery[current] = m.groups.url;
-        if (current === realm && state.port !== undefined) {
+        if (state.port !== undefined && [...expected].every((name) => name in discovery)) {
           state.discoveryUrl = discovery[realm];
           clearTimeout(timer);
           resolve();
