@@ -339,3 +339,57 @@ async fn zitadel_documents() {
     .await;
     assert_json_snapshot!("zitadel_userinfo", userinfo.json());
 }
+
+/// zitadel/oidc's `ValidateEndSessionRequest` (`pkg/op/session.go`) refuses a logout with a
+/// 400 JSON `invalid_request` and its own descriptions, and ignores a redirect it has no client
+/// to check against. The mock answered each of these with its HTML "Request refused" page.
+#[tokio::test]
+async fn logout_refusals_are_zitadel_oidc_json() {
+    let idp = zitadel().await;
+    let tokens = web_code_flow(&idp, "alice").await;
+    let id_token = tokens["id_token"].as_str().unwrap();
+    let end_session = |params: &[(&str, &str)]| {
+        url::Url::parse_with_params(&at(&idp, "/oidc/v1/end_session"), params)
+            .unwrap()
+            .to_string()
+    };
+    let refusal = |description: &str| json!({"error": "invalid_request", "error_description": description});
+
+    // A token of another realm's key (a foreign signature) is no hint.
+    let mut forged = id_token.rsplit_once('.').unwrap().0.to_owned();
+    forged.push_str(".AAAA");
+    for (params, description) in [
+        (vec![("id_token_hint", forged.as_str())], "id_token_hint invalid"),
+        (
+            vec![("id_token_hint", id_token), ("client_id", "spa")],
+            "client_id does not match azp of id_token_hint",
+        ),
+        (
+            vec![
+                ("id_token_hint", id_token),
+                ("post_logout_redirect_uri", "https://elsewhere.example/"),
+            ],
+            "post_logout_redirect_uri invalid",
+        ),
+        (
+            vec![
+                ("client_id", "web-app"),
+                ("post_logout_redirect_uri", "https://elsewhere.example/"),
+            ],
+            "post_logout_redirect_uri invalid",
+        ),
+    ] {
+        let reply = get(&end_session(&params)).await;
+        assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{params:?}: {}", reply.text);
+        assert_eq!(reply.json(), refusal(description), "{params:?}");
+    }
+
+    // Without a client to check it against, the redirect is ignored: logged out, no redirect.
+    let reply = get(&end_session(&[(
+        "post_logout_redirect_uri",
+        "https://elsewhere.example/",
+    )]))
+    .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+    assert!(reply.headers.get("location").is_none());
+}

@@ -26,6 +26,7 @@ pub mod generic;
 mod grant;
 pub mod jwt_bearer;
 pub mod keycloak;
+pub mod logout;
 pub mod metadata;
 pub mod par;
 mod provider;

@@ -99,6 +99,8 @@ pub struct Quirks {
     pub logout_redirect_param: &'static str,
     /// Whether the logout endpoint asks the user before ending the browser's session.
     pub logout_confirmation: LogoutConfirmation,
+    /// How the logout endpoint writes a refused request.
+    pub logout_errors: crate::logout::LogoutErrors,
     /// What revoking a refresh token (RFC 7009) ends. Standard: the whole grant, rotated
     /// tokens included (RFC 7009 §2.1, RFC 9700 §4.14.2).
     pub refresh_revocation: RefreshRevocation,
@@ -202,6 +204,7 @@ impl Quirks {
         authorization_response_iss: true,
         logout_redirect_param: "post_logout_redirect_uri",
         logout_confirmation: LogoutConfirmation::UnlessIdTokenHint,
+        logout_errors: crate::logout::LogoutErrors::Page,
         refresh_revocation: RefreshRevocation::Grant,
         default_access_token_format: TokenFormat::Jwt,
         token_body_formats: BodyFormats::FormOnly,

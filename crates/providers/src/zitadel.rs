@@ -140,6 +140,8 @@ pub const QUIRKS: Quirks = Quirks {
     // end_session logs out every user of the user agent without asking
     // (docs/docs/guides/integrate/login/oidc/logout.md).
     logout_confirmation: LogoutConfirmation::Never,
+    // zitadel/oidc `ValidateEndSessionRequest` (`pkg/op/session.go`): JSON refusals.
+    logout_errors: crate::logout::LogoutErrors::OidcLibrary,
     refresh_revocation: RefreshRevocation::CurrentTokenOnly,
     multi_realm: false,
     // ZITADEL's order (createDiscoveryConfig): ..., client_credentials, [token-exchange],

@@ -15,6 +15,7 @@ use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodRouter, get};
 use providers::LogoutConfirmation;
+use providers::logout::{LogoutErrors, LogoutRefusal};
 use serde_json::Value;
 use std::sync::Arc;
 
@@ -33,7 +34,7 @@ async fn end_session(
         Ok(params) => params,
         Err(err) => return Ok(error_page(StatusCode::BAD_REQUEST, "invalid_request", &err.detail)),
     };
-    Ok(handle(&cx, &params, &headers, &method, uri.path()))
+    handle(&cx, &params, &headers, &method, uri.path())
 }
 
 /// What a valid `id_token_hint` says: its audience and session.
@@ -79,41 +80,82 @@ fn confirm_token(sid: &str) -> String {
     crate::b64::encode(digest.as_ref())
 }
 
-fn handle(cx: &RealmCtx, params: &Params, headers: &HeaderMap, method: &Method, path: &str) -> Response {
-    let page = |description: &str| error_page(StatusCode::BAD_REQUEST, "invalid_request", description);
+/// A refused logout request, written as the provider writes it ([`LogoutErrors`]): the page
+/// names the mock's `page_detail`; a JSON body carries the provider's own description.
+fn refuse(cx: &RealmCtx, refusal: LogoutRefusal, page_detail: &str) -> Result<Response, OAuthError> {
+    match cx.flavor().quirks().logout_errors {
+        LogoutErrors::Page => Ok(error_page(StatusCode::BAD_REQUEST, "invalid_request", page_detail)),
+        LogoutErrors::OidcLibrary => Err(OAuthError::malformed(
+            refusal.oidc_library_description().unwrap_or(page_detail),
+        )),
+    }
+}
+
+fn handle(
+    cx: &RealmCtx,
+    params: &Params,
+    headers: &HeaderMap,
+    method: &Method,
+    path: &str,
+) -> Result<Response, OAuthError> {
     let hint = match params.get("id_token_hint") {
         Some(token) => match hint(cx, token) {
             Some(hint) => Some(hint),
-            None => return page("id_token_hint is not a valid ID token of this realm"),
+            None => {
+                return refuse(
+                    cx,
+                    LogoutRefusal::InvalidIdTokenHint,
+                    "id_token_hint is not a valid ID token of this realm",
+                );
+            }
         },
         None => None,
     };
     let hinted_client = hint.as_ref().and_then(|hint| hint.client_id.clone());
     let client_id = match (params.get("client_id"), hinted_client.as_deref()) {
-        (Some(given), Some(hinted)) if given != hinted => return page("client_id does not match id_token_hint"),
+        (Some(given), Some(hinted)) if given != hinted => {
+            return refuse(
+                cx,
+                LogoutRefusal::ClientMismatch,
+                "client_id does not match id_token_hint",
+            );
+        }
         (Some(given), _) => Some(given.to_owned()),
         (None, hinted) => hinted.map(str::to_owned),
     };
     let redirect_param = cx.flavor().quirks().logout_redirect_param;
     let target = match params.get(redirect_param) {
         None => None,
-        Some(uri) => {
-            let Some(client) = client_id.as_deref().and_then(|id| cx.realm.client(id)) else {
-                return page(&match (&client_id, &hint) {
-                    (Some(id), _) => format!("{redirect_param}: client {id} is not a client of this realm"),
-                    (None, Some(_)) => format!("{redirect_param}: the id_token_hint names no client of this realm"),
-                    (None, None) => format!("{redirect_param} needs client_id or id_token_hint"),
-                });
-            };
-            if !client
-                .post_logout_redirect_uris
-                .iter()
-                .any(|registered| registered == uri)
-            {
-                return page("post_logout_redirect_uri is not registered for this client");
+        Some(uri) => match client_id.as_deref().map(|id| (id, cx.realm.client(id))) {
+            Some((_, Some(client))) => {
+                if !client
+                    .post_logout_redirect_uris
+                    .iter()
+                    .any(|registered| registered == uri)
+                {
+                    return refuse(
+                        cx,
+                        LogoutRefusal::UnregisteredRedirect,
+                        "post_logout_redirect_uri is not registered for this client",
+                    );
+                }
+                Some(uri)
             }
-            Some(uri)
-        }
+            Some((id, None)) => {
+                let detail = format!("{redirect_param}: client {id} is not a client of this realm");
+                return refuse(cx, LogoutRefusal::UnknownClient, &detail);
+            }
+            // zitadel/oidc checks a redirect only against a named client; without one it
+            // goes to its default logout page.
+            None if cx.flavor().quirks().logout_errors == LogoutErrors::OidcLibrary => None,
+            None => {
+                let detail = match hint {
+                    Some(_) => format!("{redirect_param}: the id_token_hint names no client of this realm"),
+                    None => format!("{redirect_param} needs client_id or id_token_hint"),
+                };
+                return refuse(cx, LogoutRefusal::RedirectWithoutClient, &detail);
+            }
+        },
     };
 
     let browser_session =
@@ -141,7 +183,7 @@ fn handle(cx: &RealmCtx, params: &Params, headers: &HeaderMap, method: &Method, 
             .filter_map(|name| params.get(name).map(|value| (name, value)))
             .chain([(CONFIRM, token.as_str())])
             .collect();
-            return logout_confirm_page(&cx.realm, path, &carried);
+            return Ok(logout_confirm_page(&cx.realm, path, &carried));
         }
     }
 
@@ -167,5 +209,5 @@ fn handle(cx: &RealmCtx, params: &Params, headers: &HeaderMap, method: &Method, 
     if let Some(cookie) = cookies::clear(&cx.realm.name) {
         response.headers_mut().insert(header::SET_COOKIE, cookie);
     }
-    response
+    Ok(response)
 }
