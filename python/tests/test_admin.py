@@ -309,6 +309,12 @@ def test_the_request_log_filters_and_clears(idp: MockIdp) -> None:
     assert status_of(idp.token_endpoint, grant, ("service", "wrong")) == 401
     tokens = log.entries(endpoint="Token")
     assert [e.status for e in tokens] == [200, 401]
+    # The issued tokens, decoded (Keycloak's access token names its client in `azp`).
+    issued = {token.source: token for token in tokens[0].tokens}
+    assert issued["response:access_token"].claims is not None
+    assert issued["response:access_token"].claims["azp"] == "web-app"
+    assert issued["response:access_token"].header["alg"] == "RS256"
+    assert tokens[1].tokens == ()
     refused = log.query(endpoint="Token", status=401)
     assert [e.client for e in refused.entries] == ["service"]
     # Keycloak answers a wrong client secret with `unauthorized_client`.

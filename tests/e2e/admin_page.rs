@@ -24,6 +24,27 @@ async fn the_admin_page_renders_in_headless_chromium() {
         .await
         .unwrap();
     assert!(answered.status().is_client_error());
+    // A logged token the endpoint issued, shown decoded.
+    let issued: serde_json::Value = reqwest::Client::new()
+        .post(idp.endpoint(Endpoint::Token))
+        .form(&[
+            ("grant_type", "client_credentials"),
+            ("client_id", "service"),
+            ("client_secret", "service-secret"),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let signature = issued["access_token"]
+        .as_str()
+        .unwrap()
+        .rsplit('.')
+        .next()
+        .unwrap()
+        .to_owned();
     idp.set_fault(Endpoint::Userinfo, Fault::Status(503));
 
     let Some(browser) = chromium_or_skip() else {
@@ -70,6 +91,16 @@ async fn the_admin_page_renders_in_headless_chromium() {
         request_row.contains("client_credentials"),
         "the row shows the parameters"
     );
+    let issued_row = dom
+        .split("<tr class=\"request\">")
+        .skip(1)
+        .find(|row| row.contains("<td>service</td>"))
+        .expect("the issued token's request has a row");
+    assert!(
+        issued_row.contains("response:access_token") && issued_row.contains(&format!("\"iss\": \"{}\"", idp.issuer())),
+        "the issued access token is shown decoded: {issued_row:.2000}"
+    );
+    assert!(!dom.contains(&signature), "the page shows no usable token");
     assert!(
         dom.contains("<td>Userinfo</td><td><code>Status(503)</code>"),
         "fault missing"

@@ -1,20 +1,21 @@
 //! Decoding (never verifying) a compact JWS or JWE for display: its JOSE header and, for a JWS,
-//! its claims, pretty-printed.
+//! its claims. The request log keeps them for the tokens requests carried and the token endpoint
+//! issued; the admin page shows them.
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
-/// The longest token the page decodes.
+/// The longest token decoded.
 pub(crate) const MAX_TOKEN: usize = 16 * 1024;
 
 /// A token taken apart for display.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Decoded {
-    /// The JOSE header, pretty-printed JSON.
-    pub(crate) header: String,
-    /// The claims, pretty-printed JSON; `None` for an encrypted token (JWE) or a payload that is
-    /// not JSON.
-    pub(crate) claims: Option<String>,
+    /// The JOSE header, a JSON object.
+    pub(crate) header: serde_json::Value,
+    /// The claims, a JSON object; `None` for an encrypted token (JWE) or a payload that is not a
+    /// JSON object.
+    pub(crate) claims: Option<serde_json::Value>,
 }
 
 /// Why a value could not be decoded as a JWT.
@@ -45,10 +46,7 @@ pub(crate) fn decode(token: &str) -> Result<Decoded, DecodeError> {
         .filter(|value| value.get("alg").is_some_and(serde_json::Value::is_string))
         .ok_or(DecodeError::BadHeader)?;
     let claims = if parts.len() == 3 { json(parts[1]) } else { None };
-    Ok(Decoded {
-        header: pretty(&header),
-        claims: claims.as_ref().map(pretty),
-    })
+    Ok(Decoded { header, claims })
 }
 
 fn json(part: &str) -> Option<serde_json::Value> {
@@ -58,7 +56,8 @@ fn json(part: &str) -> Option<serde_json::Value> {
         .filter(serde_json::Value::is_object)
 }
 
-fn pretty(value: &serde_json::Value) -> String {
+/// `value` as indented JSON, for people.
+pub(crate) fn pretty(value: &serde_json::Value) -> String {
     serde_json::to_string_pretty(value).unwrap_or_default()
 }
 
@@ -78,8 +77,9 @@ mod tests {
             part(r#"{"sub":"alice"}"#)
         );
         let decoded = decode(&format!("  {jws}\n")).unwrap();
-        assert!(decoded.header.contains("\"kid\": \"k1\""), "{}", decoded.header);
-        assert!(decoded.claims.unwrap().contains("\"sub\": \"alice\""));
+        assert_eq!(decoded.header["kid"], "k1");
+        assert_eq!(decoded.claims.unwrap()["sub"], "alice");
+        assert!(pretty(&decoded.header).contains("\"kid\": \"k1\""));
         let jwe = format!("{}.a.b.c.d", part(r#"{"alg":"RSA-OAEP","enc":"A256GCM"}"#));
         assert_eq!(decode(&jwe).unwrap().claims, None);
     }

@@ -30,6 +30,7 @@ mod faults;
 mod grants;
 mod http;
 mod jws;
+mod jwt_view;
 mod keys;
 mod login;
 mod mock_clock;
@@ -58,7 +59,7 @@ pub use keys::{KeyError, KeyMaterial, KeyState};
 pub use mock_clock::{ClockState, MockClock};
 pub use negative::{DefectError, TokenDefect};
 pub use providers::{Endpoint, Provider, Secret, SigningAlg, World};
-pub use request_log::{LogFilter, LogListing, LoggedRequest};
+pub use request_log::{LogFilter, LogListing, LoggedRequest, LoggedToken, MAX_LOGGED_TOKENS};
 pub use server::{
     ConnectionLimits, HttpError, KeyInfo, MockIdp, MockIdpBuilder, MockIdpError, MockIdpInfo, Refusal, TokenSet,
     TokenSpec,

@@ -308,6 +308,22 @@ class Key:
 
 
 @dataclass(frozen=True)
+class LoggedToken:
+    """A JWT a logged request carried or the token endpoint issued: header and claims only."""
+
+    #: ``param:NAME``, ``header:NAME`` or ``response:NAME`` (e.g. ``response:access_token``).
+    source: str
+    header: dict[str, Any]
+    #: ``None`` for an encrypted token.
+    claims: dict[str, Any] | None = None
+
+    @classmethod
+    def from_json(cls, body: dict[str, Any]) -> LoggedToken:
+        """Build from a ``LoggedToken`` body."""
+        return cls(source=body["source"], header=dict(body["header"]), claims=body.get("claims"))
+
+
+@dataclass(frozen=True)
 class LoggedRequest:
     """A provider request the mock answered (secrets and tokens masked)."""
 
@@ -322,6 +338,8 @@ class LoggedRequest:
     status: int
     client: str | None = None
     error: str | None = None
+    #: The JWTs it carried or was issued, decoded (never their signatures).
+    tokens: tuple[LoggedToken, ...] = ()
 
     @classmethod
     def from_json(cls, body: dict[str, Any]) -> LoggedRequest:
@@ -338,6 +356,7 @@ class LoggedRequest:
             status=body["status"],
             client=body.get("client"),
             error=body.get("error"),
+            tokens=tuple(LoggedToken.from_json(token) for token in body.get("tokens", ())),
         )
 
 

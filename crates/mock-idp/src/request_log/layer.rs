@@ -1,6 +1,6 @@
 //! The layer that records each provider request into the [`super::RequestLog`].
 
-use super::{LoggedRequest, mask};
+use super::{LoggedRequest, LoggedToken, MAX_LOGGED_TOKENS, mask};
 use crate::app::App;
 use crate::endpoints::RealmName;
 use crate::http;
@@ -18,8 +18,12 @@ use std::sync::Arc;
 const MAX_LOGGED_PARAMS: usize = 64;
 const MAX_VALUE: usize = 512;
 
-/// Error bodies up to this size are read for their `error` code.
+/// Error bodies and token responses up to this size are read (for their `error` code, for the
+/// tokens they issued).
 const MAX_ERROR_BODY: u64 = 64 * 1024;
+
+/// Tokens longer than this are not decoded into the log.
+const MAX_TOKEN: usize = 8 * 1024;
 
 /// Middleware on each provider route: lets the request through (the fault layer and the
 /// handler) and logs what was asked and answered.
@@ -45,6 +49,7 @@ pub(crate) async fn record(
         client: None,
         status: 0,
         error: None,
+        tokens: Vec::new(),
     };
     let mut client = None;
     let mut add = |name: String, value: String| {
@@ -52,8 +57,8 @@ pub(crate) async fn record(
             client = Some(value.clone());
         }
         if entry.params.len() < MAX_LOGGED_PARAMS {
-            let masked = mask::param(&name, &value);
-            entry.params.insert(cut(&name), cut(&masked));
+            keep_token(&mut entry.tokens, || format!("param:{}", cut(&name)), &value);
+            entry.params.insert(cut(&name), cut(&mask::param(&name, &value)));
         }
     };
     for (name, value) in form_urlencoded::parse(parts.uri.query().unwrap_or_default().as_bytes()) {
@@ -80,7 +85,65 @@ pub(crate) async fn record(
     entry.client = client.or_else(|| basic_id(&parts.headers));
     let headers = parts.headers.clone();
     let response = next.run(Request::from_parts(parts, body)).await;
+    let response = if endpoint == Endpoint::Token {
+        issued_tokens(response, &mut entry.tokens).await
+    } else {
+        response
+    };
     finish(&app, entry, &headers, response).await
+}
+
+/// Keeps the decoded header and claims of `value` under the name `source` gives, if it is a
+/// JWT and the entry has room.
+fn keep_token(tokens: &mut Vec<LoggedToken>, source: impl FnOnce() -> String, value: &str) {
+    if tokens.len() >= MAX_LOGGED_TOKENS || value.len() > MAX_TOKEN {
+        return;
+    }
+    // Only a value with the dots of a JWS (2) or JWE (4) is worth decoding.
+    let dots = value.bytes().filter(|byte| *byte == b'.').count();
+    if (dots == 2 || dots == 4)
+        && let Ok(decoded) = crate::jwt_view::decode(value)
+    {
+        tokens.push(LoggedToken {
+            source: source(),
+            header: decoded.header,
+            claims: decoded.claims,
+        });
+    }
+}
+
+/// The members of a token response that may hold a JWT.
+const ISSUED: [&str; 3] = ["access_token", "id_token", "refresh_token"];
+
+/// Keeps the JWTs a successful token response issued (Keycloak's refresh tokens are JWTs too;
+/// the mock's opaque ones are skipped), and hands the response on unchanged.
+async fn issued_tokens(response: Response, tokens: &mut Vec<LoggedToken>) -> Response {
+    let small = axum::body::HttpBody::size_hint(response.body())
+        .exact()
+        .is_some_and(|size| size <= MAX_ERROR_BODY);
+    if !response.status().is_success() || !is_json(&response) || !small {
+        return response;
+    }
+    let (parts, body) = response.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, MAX_ERROR_BODY as usize).await else {
+        return Response::from_parts(parts, Body::empty());
+    };
+    if let Ok(serde_json::Value::Object(members)) = serde_json::from_slice::<serde_json::Value>(&bytes) {
+        for name in ISSUED {
+            if let Some(value) = members.get(name).and_then(serde_json::Value::as_str) {
+                keep_token(tokens, || format!("response:{name}"), value);
+            }
+        }
+    }
+    Response::from_parts(parts, Body::from(bytes))
+}
+
+fn is_json(response: &Response) -> bool {
+    response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("json"))
 }
 
 /// Completes `entry` from the response, stores it, and hands the response on.
@@ -88,6 +151,12 @@ async fn finish(app: &App, mut entry: LoggedRequest, headers: &HeaderMap, respon
     for name in [header::AUTHORIZATION.as_str(), "dpop"] {
         if let Some(value) = headers.get(name).and_then(|value| value.to_str().ok()) {
             entry.headers.insert(name.to_owned(), mask::header(name, value));
+            let credential = match value.split_once(' ') {
+                Some((scheme, credential)) if !scheme.eq_ignore_ascii_case("basic") => credential,
+                Some(_) => continue,
+                None => value,
+            };
+            keep_token(&mut entry.tokens, || format!("header:{name}"), credential);
         }
     }
     entry.status = response.status().as_u16();
@@ -119,11 +188,7 @@ async fn error_code(response: Response) -> (Response, Option<String>) {
         .get(header::WWW_AUTHENTICATE)
         .and_then(|v| v.to_str().ok())
         .and_then(challenge_error);
-    let is_json = response
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.contains("json"));
+    let is_json = is_json(&response);
     let small = axum::body::HttpBody::size_hint(response.body())
         .exact()
         .is_some_and(|size| size <= MAX_ERROR_BODY);

@@ -47,6 +47,30 @@ pub struct LoggedRequest {
     /// `WWW-Authenticate` challenge), if any.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// The JWTs the request carried (in parameters, masked or not, and in `Authorization` and
+    /// `DPoP` headers) and the token endpoint issued, decoded but never verified, without their
+    /// signatures: at most [`MAX_LOGGED_TOKENS`] per request.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub tokens: Vec<LoggedToken>,
+}
+
+/// The most tokens kept per logged request.
+pub const MAX_LOGGED_TOKENS: usize = 4;
+
+/// A JWT a logged request carried or was answered with, decoded: header and claims only, so the
+/// log never holds a usable token.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct LoggedToken {
+    /// Where it was: `param:NAME` (e.g. `param:id_token_hint`), `header:NAME` (e.g.
+    /// `header:authorization`) or `response:NAME` (e.g. `response:access_token`).
+    pub source: String,
+    /// The JOSE header.
+    #[schema(value_type = Object)]
+    pub header: serde_json::Value,
+    /// The claims; absent for an encrypted token.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub claims: Option<serde_json::Value>,
 }
 
 /// Which logged requests to list; every given field must match.
@@ -172,6 +196,7 @@ mod tests {
             client: Some("web".into()),
             status,
             error: None,
+            tokens: Vec::new(),
         }
     }
 

@@ -261,10 +261,9 @@ async fn the_openapi_document_is_3_1_and_lists_the_admin_routes() {
 async fn the_request_log_masks_secrets_names_client_status_and_error_and_filters() {
     let idp = MockIdp::start().await;
     let http = reqwest::Client::new();
-    assert_eq!(
-        password_grant(&idp, "alice", "alice-password", "openid").await.status(),
-        StatusCode::OK
-    );
+    let granted = password_grant(&idp, "alice", "alice-password", "openid").await;
+    assert_eq!(granted.status(), StatusCode::OK);
+    let issued: Value = granted.json().await.unwrap();
     assert_eq!(
         password_grant(&idp, "alice", "wrong", "openid").await.status(),
         StatusCode::BAD_REQUEST
@@ -310,7 +309,19 @@ async fn the_request_log_masks_secrets_names_client_status_and_error_and_filters
         (first["method"].clone(), first["status"].clone()),
         (json!("POST"), json!(200))
     );
+    // The tokens it issued, decoded, without their signatures.
+    let tokens = first["tokens"].as_array().unwrap();
+    let sources: Vec<&str> = tokens.iter().map(|t| t["source"].as_str().unwrap()).collect();
+    assert_eq!(sources, ["response:access_token", "response:id_token"], "{text}");
+    assert_eq!(tokens[0]["claims"]["client_id"], json!("web-app"), "{text}");
+    assert_eq!(tokens[0]["claims"]["sub"], tokens[1]["claims"]["sub"], "one user");
+    assert_eq!(tokens[1]["header"]["alg"], json!("RS256"));
+    for name in ["access_token", "id_token"] {
+        let signature = issued[name].as_str().unwrap().rsplit('.').next().unwrap();
+        assert!(!text.contains(signature), "{name}'s signature leaked into the log");
+    }
     assert_eq!(entries[1]["error"], json!("invalid_grant"));
+    assert!(entries[1].get("tokens").is_none(), "a refusal issued nothing");
     assert_eq!(entries[2]["client"], json!("service"), "the client from client_id");
     assert_eq!(entries[2]["params"]["client_secret"], json!("[masked]"));
 

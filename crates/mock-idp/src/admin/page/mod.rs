@@ -1,11 +1,12 @@
 //! `GET /_mock/`: a page for people. Server-rendered HTML with inline CSS and no script or
 //! external asset: the realms with their clients and users, the last requests of the request
-//! log (with the JOSE header and claims of any JWT the log keeps; masked values stay masked),
+//! log (with the JOSE header and claims of the JWTs each request carried or was issued; the log
+//! keeps no signature, so nothing shown is a usable token),
 //! the active faults, and a form that decodes a pasted token (`?token=…`) without verifying it.
 //! Behind the same [`super::safety`] guard as the rest of the admin API.
 
 mod html;
-mod jwt;
+
 mod render;
 
 use super::problem::AdminQuery;

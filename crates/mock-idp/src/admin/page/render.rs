@@ -1,8 +1,8 @@
 //! The page's HTML, written through [`Html`] so every value is escaped.
 
 use super::html::Html;
-use super::jwt;
 use crate::app::App;
+use crate::jwt_view as jwt;
 use crate::request_log::{LogFilter, LoggedRequest};
 
 /// How many of the newest logged requests the page shows.
@@ -150,19 +150,20 @@ fn request(html: &mut Html, entry: &LoggedRequest) {
             .raw("=")
             .text(value)
             .raw("</code></div>");
-        if let Ok(decoded) = jwt::decode(value) {
-            token(html, &decoded);
-        }
+    }
+    for logged in &entry.tokens {
+        html.element("<div class=\"muted\">", &logged.source, "</div>");
+        token(html, &logged.header, logged.claims.as_ref());
     }
     html.raw("</td></tr>");
 }
 
-fn token(html: &mut Html, decoded: &jwt::Decoded) {
+fn token(html: &mut Html, header: &serde_json::Value, claims: Option<&serde_json::Value>) {
     html.raw("<div class=\"token\">header<pre>")
-        .text(&decoded.header)
+        .text(&jwt::pretty(header))
         .raw("</pre>");
-    match &decoded.claims {
-        Some(claims) => html.raw("claims<pre>").text(claims).raw("</pre>"),
+    match claims {
+        Some(claims) => html.raw("claims<pre>").text(&jwt::pretty(claims)).raw("</pre>"),
         None => html.raw("<div class=\"muted\">claims: encrypted or not JSON</div>"),
     };
     html.raw("</div>");
@@ -206,7 +207,7 @@ fn decoder(html: &mut Html, token: Option<&str>) {
         .raw("</textarea><button type=\"submit\">decode</button> <span class=\"muted\">decoded only, never verified</span></form>");
     if let Some(token) = token.filter(|token| !token.trim().is_empty()) {
         match jwt::decode(token) {
-            Ok(decoded) => self::token(html, &decoded),
+            Ok(decoded) => self::token(html, &decoded.header, decoded.claims.as_ref()),
             Err(err) => {
                 html.element("<div class=\"err\">", &err.to_string(), "</div>");
             }
