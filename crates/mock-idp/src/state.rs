@@ -683,12 +683,23 @@ impl Store {
     }
 
     /// Starts the login session `sid` for `username` at `now`, with `realm`'s session lifetimes:
-    /// the one way a session comes to be (the login page, the password grant, `token_for`).
-    pub(crate) fn start_session(&self, sid: String, realm: &providers::Realm, username: &str, now: u64) {
-        self.insert_session(sid, Session::new(realm, username, now), now);
+    /// the one way a session comes to be (the login page, the password grant, `token_for`, the
+    /// device verification page). The user authenticated at `auth_time` (`now` but for the
+    /// device page, where signing in and approving are two requests).
+    pub(crate) fn start_session(
+        &self,
+        sid: String,
+        realm: &providers::Realm,
+        username: &str,
+        auth_time: u64,
+        now: u64,
+    ) {
+        let mut session = Session::new(realm, username, auth_time);
+        session.last_used = now;
+        self.insert_session(sid, session, now);
     }
 
-    pub(crate) fn insert_session(&self, sid: String, session: Session, now: u64) {
+    fn insert_session(&self, sid: String, session: Session, now: u64) {
         let mut inner = self.lock();
         inner.sessions.insert(sid.clone(), session);
         inner.inserted(Slot::Session(sid), now);

@@ -95,11 +95,8 @@ fn decide(cx: &RealmCtx, code: &str, ticket: &str, params: &Params) -> Response 
     };
     let decision = if params.contains("accept") {
         let session_id = crate::b64::random_uuid();
-        cx.store().insert_session(
-            session_id.clone(),
-            crate::state::Session::new(&cx.realm, &username, auth_time),
-            now,
-        );
+        cx.store()
+            .start_session(session_id.clone(), &cx.realm, &username, auth_time, now);
         Decision::Approved {
             username,
             auth_time,

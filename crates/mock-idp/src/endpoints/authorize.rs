@@ -303,7 +303,8 @@ fn pkce(client: &Client, params: &Params, plain_allowed: bool) -> Result<Option<
 fn log_in(cx: &RealmCtx, request: &AuthRequest<'_>, redirect: &Redirect<'_>, user: &User) -> Response {
     let now = cx.now();
     let sid = b64::random_token(32);
-    cx.store().start_session(sid.clone(), &cx.realm, &user.username, now);
+    cx.store()
+        .start_session(sid.clone(), &cx.realm, &user.username, now, now);
     issue_code(
         cx,
         request,

@@ -16,7 +16,7 @@ pub(super) fn issue(cx: &RealmCtx, client: &Client, params: &Params) -> Result<I
     let now = cx.now();
     let session_id = crate::b64::random_uuid();
     cx.store()
-        .start_session(session_id.clone(), &cx.realm, &user.username, now);
+        .start_session(session_id.clone(), &cx.realm, &user.username, now, now);
     let subject = Subject {
         client,
         user: Some(user),

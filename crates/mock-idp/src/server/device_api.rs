@@ -37,7 +37,7 @@ impl MockIdp {
         }
         let session_id = crate::b64::random_uuid();
         cx.store()
-            .start_session(session_id.clone(), &cx.realm, &user.username, now);
+            .start_session(session_id.clone(), &cx.realm, &user.username, now, now);
         let decision = Decision::Approved {
             username: user.username.clone(),
             auth_time: now,

@@ -297,7 +297,7 @@ fn start_session_takes_the_realms_session_lifetimes() {
         .clone();
     realm.lifetimes.session_idle = 10;
     realm.lifetimes.session_max = 25;
-    store.start_session("s".into(), &realm, "alice", 100);
+    store.start_session("s".into(), &realm, "alice", 100, 100);
     let session = store.session("s", 105).unwrap();
     assert_eq!((session.realm.as_str(), session.username.as_str()), ("demo", "alice"));
     assert_eq!((session.auth_time, session.idle, session.max), (100, 10, 25));
