@@ -11,13 +11,14 @@ Configuration (environment): ``WSO2_BASE_URL``, ``CLIENT_ID``, ``CLIENT_SECRET``
 """
 
 import os
+from collections.abc import Callable
 from functools import wraps
-from typing import Any, Callable
+from typing import Any
 
 import requests
+from asgardeo_auth.constants.common import REDIRECT, TOKEN_RESPONSE
 from asgardeo_auth.exception.asgardeo_auth_error import AsgardeoAuthError
 from asgardeo_auth.Integration.flask_client import FlaskAsgardeoAuth
-from asgardeo_auth.constants.common import REDIRECT, TOKEN_RESPONSE
 from flask import Flask, redirect, request, session, url_for
 from jose.exceptions import JOSEError
 

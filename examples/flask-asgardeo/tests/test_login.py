@@ -4,7 +4,6 @@ import time
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-import requests
 from conftest import Browser
 from mock_idp import Fault
 
@@ -31,9 +30,9 @@ def test_alice_signs_in_and_out(browser: Browser, mock_idp) -> None:
     assert out.headers["Location"].startswith(mock_idp.end_session_endpoint + "?")
     assert parse_qs(urlsplit(out.headers["Location"]).query)["id_token_hint"][0]
     assert browser.app.get("/").status_code == 302  # the app's session is gone
-    confirm = browser.idp.get(out.headers["Location"], allow_redirects=False)
+    confirm = browser.idp.get(out.headers["Location"])
     assert confirm.status_code == 200, confirm.text  # WSO2 asks the user to confirm
-    gone = browser.submit(confirm, {})
+    gone = browser.idp.submit(confirm)
     assert gone.headers["Location"].startswith("http://127.0.0.1:5000/")
 
 
@@ -66,7 +65,7 @@ def test_after_a_key_rotation_the_id_token_is_checked_with_the_new_key(browser: 
     mock_idp.admin.keys.rotate()
     mock_idp.admin.faults.add("jwks", Fault.stale_key_set())
     browser.app.get("/logout")
-    browser.idp = requests.Session()
+    browser.idp = mock_idp.browser()
     assert browser.log_in("bob").status_code == 401  # signed with a key the served set lacks
 
 
@@ -76,7 +75,7 @@ def test_wso2_down_is_an_error_page_not_a_crash(browser: Browser, mock_idp) -> N
     assert answer.status_code == 401
     assert "temporarily_unavailable" in answer.text
     mock_idp.admin.faults.add("jwks", Fault.drop_connection(), scope="once")
-    browser.idp = requests.Session()
+    browser.idp = mock_idp.browser()
     assert browser.log_in("alice").status_code == 503
 
 

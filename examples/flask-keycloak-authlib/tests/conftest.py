@@ -1,13 +1,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from html.parser import HTMLParser
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
 import pytest
-import requests
 from flask.testing import FlaskClient
+from mock_idp import Browser as ProviderBrowser
+from mock_idp import MockIdp, Page
 
 from app import create_app
 
@@ -28,57 +28,30 @@ def make_client() -> FlaskClient:
     return app.test_client()
 
 
-class _Form(HTMLParser):
-    """The first form of a page: its action and hidden fields."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.action: str | None = None
-        self.fields: dict[str, str] = {}
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        found = dict(attrs)
-        if tag == "form" and self.action is None:
-            self.action = found.get("action")
-        elif tag == "input" and found.get("type") == "hidden" and found.get("name"):
-            self.fields[str(found["name"])] = found.get("value") or ""
-
-
 @dataclass
 class Browser:
-    """A user's browser: the app through Flask's test client, the provider over HTTP."""
+    """A user's browser: the app through Flask's test client, the provider through the mock's."""
 
     app: FlaskClient
-    idp: requests.Session
+    idp: ProviderBrowser
 
-    def submit(self, page: requests.Response, fields: dict[str, str]) -> requests.Response:
-        form = _Form()
-        form.feed(page.text)
-        assert form.action, page.text[:300]
-        return self.idp.post(
-            urljoin(page.url, form.action), data={**form.fields, **fields}, allow_redirects=False
-        )
-
-    def sign_in_at_idp(self, username: str, password: str, action: str = "login") -> requests.Response:
-        """Start at the app's /login and fill in the provider's login form; the provider's answer."""
+    def sign_in_at_idp(self, username: str, password: str | None = None, action: str = "login") -> Page:
+        """Start at the app's /login and sign in at the provider; the provider's answer."""
         start = self.app.get("/login")
         assert start.status_code == 302, start.text
-        page = self.idp.get(start.headers["Location"], allow_redirects=False)
-        assert page.status_code == 200, page.text
-        return self.submit(page, {"username": username, "password": password, "action": action})
+        return self.idp.sign_in(start.headers["Location"], username, password, action=action)
 
-    def back_to_app(self, answer: requests.Response) -> Any:
+    def back_to_app(self, answer: Page) -> Any:
         """Follow the provider's redirect to the app's callback."""
-        assert answer.status_code in (302, 303), answer.text
-        location = urlsplit(answer.headers["Location"])
+        location = urlsplit(answer.location)
         assert f"{location.scheme}://{location.netloc}" == APP
         return self.app.get(f"{location.path}?{location.query}")
 
     def log_in(self, username: str = "alice", password: str | None = None) -> Any:
         """The whole sign-in; the app's answer to the callback."""
-        return self.back_to_app(self.sign_in_at_idp(username, password or f"{username}-password"))
+        return self.back_to_app(self.sign_in_at_idp(username, password))
 
 
 @pytest.fixture
-def browser(app_client: FlaskClient) -> Browser:
-    return Browser(app_client, requests.Session())
+def browser(app_client: FlaskClient, mock_idp: MockIdp) -> Browser:
+    return Browser(app_client, mock_idp.browser())

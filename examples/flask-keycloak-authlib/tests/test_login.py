@@ -37,11 +37,11 @@ def test_alice_signs_in_sees_her_claims_and_signs_out_at_keycloak(browser: Brows
     assert query["id_token_hint"] == [id_token]
     assert query["post_logout_redirect_uri"] == ["http://127.0.0.1:5000/"]
     assert browser.app.get("/profile").headers["Location"] == "/login"  # the app's session is gone
-    ended = browser.idp.get(out.headers["Location"], allow_redirects=False)
+    ended = browser.idp.get(out.headers["Location"])
     assert ended.status_code in (302, 303), ended.text
     assert ended.headers["Location"].startswith("http://127.0.0.1:5000/")
     # Keycloak's session ended too: the next sign-in asks for the password again.
-    again = browser.idp.get(browser.app.get("/login").headers["Location"], allow_redirects=False)
+    again = browser.idp.get(browser.app.get("/login").headers["Location"])
     assert again.status_code == 200 and "password" in again.text
 
 
@@ -69,7 +69,7 @@ def test_the_admin_page_needs_the_admin_realm_role_in_the_id_token(browser: Brow
     browser.log_in("alice")
     assert browser.app.get("/admin").json == {"admin": "alice"}
     browser.app.get("/logout")
-    browser.idp = requests.Session()  # another user's browser
+    browser.idp = mock_idp.browser()  # another user's browser
     browser.log_in("bob")
     assert browser.app.get("/admin").status_code == 403
 
@@ -87,7 +87,7 @@ def test_after_a_key_rotation_the_next_login_is_checked_with_the_new_key(browser
     mock_idp.admin.keys.rotate()
     mock_idp.admin.keys.retire()
     browser.app.get("/logout")
-    browser.idp = requests.Session()  # another user's browser
+    browser.idp = mock_idp.browser()  # another user's browser
     assert browser.log_in("bob").status_code == 302  # Authlib fetched the set again for the new kid
     assert browser.app.get("/profile").json["preferred_username"] == "bob"
     new_kids = {key["kid"] for key in requests.get(mock_idp.jwks_uri, timeout=10).json()["keys"]}
@@ -109,7 +109,7 @@ def test_keycloak_down_or_slow_is_a_503_not_a_crash(
     assert browser.log_in("alice").status_code == 503  # Keycloak answered 503 temporarily_unavailable
 
     monkeypatch.setenv("KEYCLOAK_TIMEOUT", "0.5")
-    slow = Browser(make_client(), requests.Session())
+    slow = Browser(make_client(), mock_idp.browser())
     mock_idp.admin.faults.add("token", Fault.delay(1500), scope="once")
     assert slow.log_in("alice").status_code == 503
 

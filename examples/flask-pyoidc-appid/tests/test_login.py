@@ -4,7 +4,6 @@ import time
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-import requests
 from conftest import Browser, make_client
 from mock_idp import Fault
 
@@ -66,7 +65,7 @@ def test_after_a_key_rotation_the_next_login_is_checked_with_the_new_key(browser
     assert browser.log_in("alice").status_code == 302
     mock_idp.admin.keys.rotate()
     mock_idp.admin.keys.retire()
-    other = Browser(browser.app, requests.Session())
+    other = Browser(browser.app, mock_idp.browser())
     browser.app.get("/logout")
     assert other.log_in("bob").status_code == 302
     assert browser.app.get("/").status_code == 200
@@ -86,6 +85,6 @@ def test_app_id_down_or_slow_is_an_error_not_a_crash(
     assert browser.log_in("alice").status_code == 503
 
     monkeypatch.setenv("APPID_TIMEOUT", "0.5")
-    slow = Browser(make_client(), requests.Session())
+    slow = Browser(make_client(), mock_idp.browser())
     mock_idp.admin.faults.add("token", Fault.delay(1500), scope="once")
     assert slow.log_in("alice").status_code == 503

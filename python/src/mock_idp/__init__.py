@@ -7,6 +7,7 @@ a ``mock_idp`` fixture.
 
 from mock_idp._binary import BinaryNotFoundError, find_binary
 from mock_idp.admin import Admin, AdminError, Fault, Faults, Problem
+from mock_idp.browser import Browser, BrowserError, Page
 from mock_idp.server import PROVIDERS, MockIdp, MockIdpError, TokenSet
 
 __all__ = [
@@ -14,10 +15,13 @@ __all__ = [
     "Admin",
     "AdminError",
     "BinaryNotFoundError",
+    "Browser",
+    "BrowserError",
     "Fault",
     "Faults",
     "MockIdp",
     "MockIdpError",
+    "Page",
     "Problem",
     "TokenSet",
     "find_binary",

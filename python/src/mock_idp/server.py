@@ -19,6 +19,7 @@ from typing import IO, Any, Union
 
 from mock_idp._binary import find_binary
 from mock_idp.admin import Admin, AdminError, Defect, Minted
+from mock_idp.browser import Browser
 
 __all__ = ["PROVIDERS", "MockIdp", "MockIdpError", "TokenSet"]
 
@@ -455,6 +456,10 @@ class MockIdp:
     def reset(self) -> list[str]:
         """Put the server back to the world as loaded (``POST /_mock/reset``); the parts reset."""
         return self.admin.reset()
+
+    def browser(self, timeout: float = 10.0) -> Browser:
+        """A new user's browser at this provider (no cookies yet): see `mock_idp.browser.Browser`."""
+        return Browser(timeout)
 
     def mint(
         self,
