@@ -45,6 +45,8 @@ pub(crate) struct App {
     pub(crate) shaping: crate::shaping::Shaping,
     /// `jti`s of accepted client assertions, until their expiry.
     pub(crate) assertions: crate::client_assertion::ReplayCache,
+    /// Key sets fetched from clients' `jwks_uri`.
+    pub(crate) client_jwks: crate::client_jwks::ClientJwks,
 }
 
 /// A realm's keys and the documents derived from them, swapped together on rotation.
@@ -114,6 +116,7 @@ impl App {
             request_log: crate::request_log::RequestLog::new(crate::request_log::DEFAULT_CAPACITY),
             shaping: crate::shaping::Shaping::default(),
             assertions: crate::client_assertion::ReplayCache::default(),
+            client_jwks: crate::client_jwks::ClientJwks::default(),
         }
     }
 

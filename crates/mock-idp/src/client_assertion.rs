@@ -7,7 +7,10 @@
 //! [`MAX_LIFETIME_SECS`], and carry a `jti` that is accepted once: a [`ReplayCache`] remembers
 //! it until `exp`. The algorithm comes from the client's registration (a secret: HMAC only),
 //! never from the header alone: a client with registered keys is checked against them only, a
-//! client without against its secret only; `none` never passes. `jwks_uri` is not supported.
+//! client without against its secret only; `none` never passes. Where the provider reads a
+//! client's `jwks_uri` ([`Quirks::client_jwks_uri`](providers::Quirks::client_jwks_uri)), a
+//! client without registered keys is checked against the set fetched from it
+//! ([`crate::client_jwks`]), fetched again once when no key of a cached set fits.
 
 use crate::app::RealmCtx;
 use crate::client_auth::{AuthMethod, AuthenticatedClient, authenticate_with, basic_credentials};
@@ -43,6 +46,8 @@ pub(crate) struct Allowed {
     pub(crate) client_secret_jwt: bool,
     /// `private_key_jwt` (a signature by a key of the client's `jwks`).
     pub(crate) private_key_jwt: bool,
+    /// `private_key_jwt` with the keys at the client's `jwks_uri`.
+    pub(crate) jwks_uri: bool,
 }
 
 impl Allowed {
@@ -51,6 +56,7 @@ impl Allowed {
     pub(crate) const BOTH: Allowed = Allowed {
         client_secret_jwt: true,
         private_key_jwt: true,
+        jwks_uri: true,
     };
 }
 
@@ -75,6 +81,10 @@ pub(crate) enum AssertionError {
     /// No key of the client's `jwks` fits the assertion's `kid` and `alg`.
     #[error("no registered key of the client matches the client_assertion kid and alg")]
     UnknownKey,
+    /// The client's `jwks_uri` gave no usable key set (unreachable, an error status, too large,
+    /// not a public JWK set).
+    #[error("the client's jwks_uri gave no usable key set")]
+    KeysUnavailable,
     /// The MAC does not verify with the client's secret.
     #[error("client_assertion signature is invalid")]
     BadSignature,
@@ -155,13 +165,18 @@ impl ReplayCache {
 
 /// Authenticates the client of a request to `called`: by its `client_assertion` when it sends
 /// one, else by the secret methods of [`authenticate_with`].
-pub(crate) fn authenticate_request<'a>(
+pub(crate) async fn authenticate_request<'a>(
     cx: &'a RealmCtx,
     headers: &HeaderMap,
     params: &Params,
     called: Endpoint,
 ) -> Result<AuthenticatedClient<'a>, OAuthError> {
+    let realm: &'a Realm = &cx.realm;
+    let Some(assertion) = params.get("client_assertion") else {
+        return authenticate_with(realm, headers, params, cx.flavor());
+    };
     let has_basic = matches!(basic_credentials(headers), Ok(Some(_)));
+    precheck(has_basic, params).map_err(|err| *err)?;
     let token_endpoint = cx.endpoint_url(Endpoint::Token);
     let called_url = cx.endpoint_url(called);
     // An endpoint the provider does not serve has no URL: never let `""` match.
@@ -169,71 +184,96 @@ pub(crate) fn authenticate_request<'a>(
         .into_iter()
         .filter(|audience| !audience.is_empty())
         .collect();
-    let realm: &'a Realm = &cx.realm;
     let quirks = cx.flavor().quirks();
     let allowed = Allowed {
         client_secret_jwt: quirks.accepts_client_secret_jwt,
         private_key_jwt: quirks.accepts_private_key_jwt,
+        jwks_uri: quirks.client_jwks_uri,
     };
-    match authenticate(
-        realm,
-        has_basic,
-        params,
-        &audiences,
-        allowed,
-        cx.now(),
-        &cx.app.assertions,
-    ) {
-        Some(result) => result,
-        None => authenticate_with(realm, headers, params, cx.flavor()),
+    let uri = allowed.jwks_uri.then(|| jwks_uri_of(realm, assertion)).flatten();
+    let fetch = |refresh: bool| async move {
+        let uri = uri?;
+        match cx.app.client_jwks.keys(uri, refresh).await {
+            Ok(set) => Some(set),
+            Err(err) => {
+                tracing::warn!(client_jwks_uri = uri, "private_key_jwt: {err}");
+                None
+            }
+        }
+    };
+    let cached = uri.and_then(|uri| cx.app.client_jwks.cached(uri));
+    let from_cache = cached.is_some();
+    let remote = match cached {
+        Some(set) => Some(set),
+        None => fetch(false).await,
+    };
+    let verify_with = |remote: Option<&Value>| {
+        verify(
+            realm,
+            assertion,
+            params.get("client_id"),
+            &audiences,
+            allowed,
+            cx.now(),
+            &cx.app.assertions,
+            remote,
+        )
+    };
+    let mut verified = verify_with(remote.as_deref());
+    // A cached set may predate the client's key rotation: fetch it again, once.
+    if from_cache && verified == Err(AssertionError::UnknownKey) {
+        let refreshed = fetch(true).await;
+        verified = verify_with(refreshed.as_deref());
+    }
+    verified
+        .map(|client| AuthenticatedClient {
+            client,
+            method: method_of(client),
+        })
+        .map_err(AssertionError::into_oauth)
+}
+
+/// The `jwks_uri` of the client an assertion names in `iss` (read before any check: it only
+/// chooses which keys the checks use), when that client has no registered `jwks`.
+fn jwks_uri_of<'a>(realm: &'a Realm, assertion: &str) -> Option<&'a str> {
+    if assertion.len() > MAX_ASSERTION_BYTES {
+        return None;
+    }
+    let claims = compact::split(assertion).ok()?.payload_object().ok()?;
+    let client = realm.client(string(&claims, "iss")?)?;
+    match &client.jwks {
+        Some(_) => None,
+        None => client.jwks_uri.as_deref(),
     }
 }
 
-/// Authenticates a request that carries `client_assertion`; `None` when it carries none (the
-/// other methods apply). `audiences`: the values `aud` may take.
-pub(crate) fn authenticate<'a>(
-    realm: &'a Realm,
-    has_basic: bool,
-    params: &Params,
-    audiences: &[&str],
-    allowed: Allowed,
-    now: u64,
-    cache: &ReplayCache,
-) -> Option<Result<AuthenticatedClient<'a>, OAuthError>> {
-    let assertion = params.get("client_assertion")?;
+/// `private_key_jwt` for a client with keys (registered or by URL), else `client_secret_jwt`.
+fn method_of(client: &Client) -> AuthMethod {
+    if client.jwks.is_some() || client.jwks_uri.is_some() {
+        AuthMethod::PrivateKeyJwt
+    } else {
+        AuthMethod::SecretJwt
+    }
+}
+
+/// What is refused before the assertion is read: another method besides it, a wrong type.
+fn precheck(has_basic: bool, params: &Params) -> Result<(), Box<OAuthError>> {
     if has_basic || params.get("client_secret").is_some() {
-        return Some(Err(OAuthError::new(
+        return Err(Box::new(OAuthError::new(
             ErrorKind::MultipleClientAuthMethods,
             "use one client authentication method, not client_assertion with a secret",
         )));
     }
     if params.get("client_assertion_type") != Some(ASSERTION_TYPE) {
-        return Some(Err(AssertionError::WrongType.into_oauth()));
+        return Err(Box::new(AssertionError::WrongType.into_oauth()));
     }
-    Some(
-        verify(
-            realm,
-            assertion,
-            params.get("client_id"),
-            audiences,
-            allowed,
-            now,
-            cache,
-        )
-        .map(|client| AuthenticatedClient {
-            client,
-            method: if client.jwks.is_some() {
-                AuthMethod::PrivateKeyJwt
-            } else {
-                AuthMethod::SecretJwt
-            },
-        })
-        .map_err(AssertionError::into_oauth),
-    )
+    Ok(())
 }
 
-/// Verifies a `client_secret_jwt` assertion of `realm`'s client; the client it authenticates.
-/// `allowed`: which of the two methods the provider has.
+/// Verifies a client assertion of `realm`'s client; the client it authenticates. `allowed`:
+/// which methods the provider has; `remote`: the key set fetched from the client's
+/// `jwks_uri`, if it has one and the fetch succeeded.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn verify<'a>(
     realm: &'a Realm,
     assertion: &str,
@@ -242,6 +282,7 @@ pub(crate) fn verify<'a>(
     allowed: Allowed,
     now: u64,
     cache: &ReplayCache,
+    remote: Option<&Value>,
 ) -> Result<&'a Client, AssertionError> {
     if assertion.len() > MAX_ASSERTION_BYTES {
         return Err(AssertionError::Malformed);
@@ -260,9 +301,15 @@ pub(crate) fn verify<'a>(
         return Err(AssertionError::Malformed);
     }
     let message = segments.signing_input().as_bytes();
-    match (&client.jwks, &client.kind) {
-        // A client with registered keys authenticates with them only: an HMAC keyed by
-        // anything public can never pass.
+    let by_url = client.jwks.is_none() && client.jwks_uri.is_some() && allowed.jwks_uri;
+    let keys = match (&client.jwks, by_url) {
+        (Some(jwks), _) => Some(jwks),
+        (None, true) => Some(remote.ok_or(AssertionError::KeysUnavailable)?),
+        (None, false) => None,
+    };
+    match (keys, &client.kind) {
+        // A client with keys authenticates with them only: an HMAC keyed by anything public
+        // can never pass.
         (Some(jwks), _) => {
             if !allowed.private_key_jwt {
                 return Err(AssertionError::AlgNotAllowed);
@@ -353,7 +400,7 @@ mod tests {
 
     fn check(world: &World, assertion: &str, cache: &ReplayCache) -> Result<String, AssertionError> {
         let realm = world.realm("demo").unwrap();
-        verify(realm, assertion, None, &[ISSUER], Allowed::BOTH, NOW, cache).map(|client| client.id.clone())
+        verify(realm, assertion, None, &[ISSUER], Allowed::BOTH, NOW, cache, None).map(|client| client.id.clone())
     }
 
     #[test]
@@ -471,11 +518,21 @@ mod tests {
         let cache = ReplayCache::default();
         let token = jwt(json!({"alg": "HS256"}), claims("named"), b"web-app-secret");
         assert_eq!(
-            verify(realm, &token, Some("spa"), &[ISSUER], Allowed::BOTH, NOW, &cache).map(|c| c.id.clone()),
+            verify(realm, &token, Some("spa"), &[ISSUER], Allowed::BOTH, NOW, &cache, None).map(|c| c.id.clone()),
             Err(AssertionError::WrongSubject)
         );
         assert_eq!(
-            verify(realm, &token, Some("web-app"), &[ISSUER], Allowed::BOTH, NOW, &cache).map(|c| c.id.clone()),
+            verify(
+                realm,
+                &token,
+                Some("web-app"),
+                &[ISSUER],
+                Allowed::BOTH,
+                NOW,
+                &cache,
+                None
+            )
+            .map(|c| c.id.clone()),
             Ok("web-app".to_owned())
         );
     }
@@ -494,10 +551,12 @@ mod tests {
                 &[ISSUER],
                 Allowed {
                     client_secret_jwt: false,
-                    private_key_jwt: true
+                    private_key_jwt: true,
+                    jwks_uri: true,
                 },
                 NOW,
-                &cache
+                &cache,
+                None,
             )
             .map(|c| c.id.clone()),
             Err(AssertionError::AlgNotAllowed)
@@ -588,7 +647,8 @@ mod tests {
         let es = |message: &[u8]| ec.sign(&rng, message).unwrap().as_ref().to_vec();
         let eddsa = |message: &[u8]| ed.sign(message).as_ref().to_vec();
         let realm = world.realm("demo").unwrap();
-        let run = |token: &str| verify(realm, token, None, &[ISSUER], Allowed::BOTH, NOW, &cache).map(|c| c.id.clone());
+        let run =
+            |token: &str| verify(realm, token, None, &[ISSUER], Allowed::BOTH, NOW, &cache, None).map(|c| c.id.clone());
 
         let good = signed(json!({"alg": "ES256", "kid": "ec"}), service_claims("p-1"), es);
         assert_eq!(run(&good), Ok("service".to_owned()));
@@ -631,9 +691,10 @@ mod tests {
         let only_secret = Allowed {
             client_secret_jwt: true,
             private_key_jwt: false,
+            jwks_uri: false,
         };
         assert_eq!(
-            verify(realm, &good, None, &[ISSUER], only_secret, NOW, &cache).map(|c| c.id.clone()),
+            verify(realm, &good, None, &[ISSUER], only_secret, NOW, &cache, None).map(|c| c.id.clone()),
             Err(AssertionError::AlgNotAllowed)
         );
     }

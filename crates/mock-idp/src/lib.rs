@@ -18,6 +18,7 @@ mod b64;
 mod backchannel;
 mod client_assertion;
 mod client_auth;
+mod client_jwks;
 mod client_keys;
 mod clock;
 pub mod config;

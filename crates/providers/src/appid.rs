@@ -75,6 +75,7 @@ pub const QUIRKS: Quirks = Quirks {
     // IBM documents HTTP Basic client authentication only (tokens.md, app-to-app.md).
     accepts_client_secret_jwt: false,
     accepts_private_key_jwt: false,
+    client_jwks_uri: false,
     ..Quirks::STANDARD
 };
 

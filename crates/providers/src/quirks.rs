@@ -141,6 +141,11 @@ pub struct Quirks {
     /// `private_key_jwt` (Keycloak's `client-jwt`, ZITADEL's JWT key auth for API apps,
     /// WSO2's private-key-jwt authenticator; App ID documents none).
     pub accepts_private_key_jwt: bool,
+    /// Whether a client's keys may come from its `jwks_uri` (World `jwks_uri`) rather than a
+    /// registered `jwks`: Keycloak's "Use JWKS URL" (`use.jwks.url`/`jwks.url` client
+    /// attributes, `OIDCAdvancedConfigWrapper`). Not ZITADEL (zitadel/oidc reads a client's
+    /// keys from its storage by `kid`), not WSO2 (not read) or App ID.
+    pub client_jwks_uri: bool,
     /// `(error, error_description)` of a 200 answer to revoking an unknown token; `None`: the
     /// body is empty (RFC 7009 §2.2).
     pub revocation_unknown_token_error: Option<(&'static str, &'static str)>,
@@ -218,6 +223,7 @@ impl Quirks {
         introspection_blank_token_is_missing: false,
         accepts_client_secret_jwt: true,
         accepts_private_key_jwt: true,
+        client_jwks_uri: true,
         revocation_unknown_token_error: None,
         access_token_typ: generic::ACCESS_TOKEN_TYP,
         required_access_token_claims: &generic::REQUIRED_ACCESS_TOKEN_CLAIMS,

@@ -149,6 +149,13 @@ pub struct Client {
     /// [`MAX_CLIENT_JWKS_KEYS`] keys). `None`: the client cannot use `private_key_jwt`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub jwks: Option<serde_json::Value>,
+    /// Where the client publishes its `private_key_jwt` public keys instead (Keycloak's
+    /// `use.jwks.url` + `jwks.url` client attributes; OIDC Dynamic Client Registration's
+    /// `jwks_uri`): an `http(s)` URL on a loopback host, checked at World load, fetched by the
+    /// mock when an assertion needs it. Never together with `jwks`; only providers with
+    /// [`crate::Quirks::client_jwks_uri`] read it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub jwks_uri: Option<String>,
     /// Whether the client must push its authorization requests (RFC 9126 §6; Keycloak's
     /// `require.pushed.authorization.requests` client attribute); honoured only where the
     /// provider has a PAR endpoint.
@@ -184,6 +191,13 @@ pub fn is_loopback_url(uri: &str) -> bool {
         Some(url::Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
         None => false,
     }
+}
+
+/// Checks a client's JWK set, registered or fetched from its `jwks_uri`: `{"keys": [...]}` of 1
+/// to [`MAX_CLIENT_JWKS_KEYS`] public keys of `kty` RSA, EC or OKP, no private member; the
+/// reason when it is refused.
+pub fn check_client_jwks(set: &serde_json::Value) -> Result<(), &'static str> {
+    validate::check_client_jwks(set)
 }
 
 /// How many keys a client's `jwks` may hold.

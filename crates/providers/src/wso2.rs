@@ -98,6 +98,7 @@ pub const QUIRKS: Quirks = Quirks {
     backchannel_logout: None,
     // WSO2's JWT client authentication is the private-key-jwt authenticator (certificate or JWKS): no HMAC.
     accepts_client_secret_jwt: false,
+    client_jwks_uri: false,
     ..Quirks::STANDARD
 };
 

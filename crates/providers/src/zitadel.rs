@@ -176,6 +176,7 @@ pub const QUIRKS: Quirks = Quirks {
     device: Some(crate::device::ZITADEL),
     // zitadel/oidc `VerifyJWTAssertion` checks a client assertion against the client's registered public keys (ZITADEL introspect.go `keySetMap(client.PublicKeys)`): no HMAC.
     accepts_client_secret_jwt: false,
+    client_jwks_uri: false,
     ..Quirks::STANDARD
 };
 

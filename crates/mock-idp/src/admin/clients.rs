@@ -82,6 +82,11 @@ pub struct NewClient {
     #[serde(default)]
     #[schema(value_type = Option<Object>)]
     pub jwks: Option<serde_json::Value>,
+    /// Where the client publishes its `private_key_jwt` public keys instead of `jwks`: an
+    /// `http(s)` URL on a loopback host, fetched when an assertion needs it (providers that read
+    /// a client's JWKS URL: Keycloak, generic).
+    #[serde(default)]
+    pub jwks_uri: Option<String>,
 }
 
 /// Changes to a client; absent fields stay as they are, `null` clears an optional setting.
@@ -124,6 +129,9 @@ pub struct ClientPatch {
     #[serde(deserialize_with = "nullable")]
     #[schema(value_type = Option<Object>)]
     pub jwks: Option<Option<serde_json::Value>>,
+    /// Replaces the URL of the `private_key_jwt` public keys, or `null` to remove it.
+    #[serde(deserialize_with = "nullable")]
+    pub jwks_uri: Option<Option<String>>,
 }
 
 /// A client as the admin API shows it (never the secret).
@@ -164,6 +172,8 @@ pub struct ClientView {
     /// The `private_key_jwt` public keys, `null` when none.
     #[schema(value_type = Option<Object>)]
     pub jwks: Option<serde_json::Value>,
+    /// Where the `private_key_jwt` public keys are published, `null` when not by URL.
+    pub jwks_uri: Option<String>,
 }
 
 impl From<&Client> for ClientView {
@@ -188,6 +198,7 @@ impl From<&Client> for ClientView {
             access_token_format: client.access_token_format,
             signing_alg: client.signing_alg,
             jwks: client.jwks.clone(),
+            jwks_uri: client.jwks_uri.clone(),
         }
     }
 }
@@ -232,6 +243,7 @@ pub(crate) fn create(app: &App, realm: &str, new: NewClient) -> Result<ClientVie
             personal_access_tokens: Vec::new(),
             // Checked by the world's rules in `update_realm`.
             jwks: new.jwks,
+            jwks_uri: new.jwks_uri,
             require_pushed_authorization_requests: false,
             backchannel_logout_uri: None,
             backchannel_logout_session_required: true,
@@ -286,6 +298,9 @@ pub(crate) fn update(app: &App, realm: &str, client_id: &str, patch: ClientPatch
         }
         if let Some(jwks) = patch.jwks {
             client.jwks = jwks;
+        }
+        if let Some(uri) = patch.jwks_uri {
+            client.jwks_uri = uri;
         }
         view = Some(ClientView::from(&*client));
         Ok(())

@@ -29,6 +29,7 @@ const PARTS: &[Part] = &[
     ("log", |app| app.request_log.clear()),
     ("shaping", |app| app.shaping.reset()),
     ("pushed_requests", |app| app.pars.clear()),
+    ("client_jwks", |app| app.client_jwks.clear()),
 ];
 
 /// Restores every registered part; returns their names.

@@ -23,6 +23,7 @@ async fn introspect(cx: RealmCtx, headers: HeaderMap, body: Body) -> Result<Resp
     let unauthenticated = |detail: &str| OAuthError::new(ErrorKind::IntrospectionUnauthenticated, detail);
     let id_alone = names_client_without_proof(&headers, &params);
     let caller = crate::client_assertion::authenticate_request(&cx, &headers, &params, providers::Endpoint::Introspect)
+        .await
         .map_err(|err| match err.kind {
             ErrorKind::MultipleClientAuthMethods | ErrorKind::MalformedRequest | ErrorKind::MissingParameter { .. } => {
                 err

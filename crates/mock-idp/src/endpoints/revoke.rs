@@ -20,7 +20,8 @@ pub(super) fn routes() -> MethodRouter<Arc<App>> {
 
 async fn revoke(cx: RealmCtx, headers: HeaderMap, body: Body) -> Result<Response, OAuthError> {
     let params = read_form(&headers, body).await?;
-    let caller = crate::client_assertion::authenticate_request(&cx, &headers, &params, providers::Endpoint::Revoke)?;
+    let caller =
+        crate::client_assertion::authenticate_request(&cx, &headers, &params, providers::Endpoint::Revoke).await?;
     let token = params.require("token")?;
     // token_type_hint is only an optimisation (RFC 7009 §2.1): both kinds are looked up.
     let now = cx.now();

@@ -24,7 +24,8 @@ async fn token(cx: RealmCtx, headers: HeaderMap, body: Body) -> Result<Response,
     if let Some(issued) = grants::jwt_bearer::try_issue(&cx, &params) {
         return Ok(token_response(&cx, &issued?));
     }
-    let client = crate::client_assertion::authenticate_request(&cx, &headers, &params, providers::Endpoint::Token)?;
+    let client =
+        crate::client_assertion::authenticate_request(&cx, &headers, &params, providers::Endpoint::Token).await?;
     let issued = grants::issue(&cx, client, &params)?;
     Ok(token_response(&cx, &issued))
 }

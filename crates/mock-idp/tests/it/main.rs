@@ -8,6 +8,7 @@ mod admin_page;
 mod admin_world;
 mod builder;
 mod cli;
+mod client_jwks_uri;
 mod client_secret_jwt;
 mod faults;
 mod hardening;

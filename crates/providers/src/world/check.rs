@@ -135,6 +135,11 @@ impl Realm {
                 ));
             }
         }
+        if let Some(uri) = &client.jwks_uri
+            && let Some(problem) = super::validate::client_jwks_uri_problem(uri, client.jwks.is_some(), public)
+        {
+            return Err(fail(0..0, format!("{path}.jwks_uri"), problem.into()));
+        }
         let grants_field = format!("{path}.grant_types");
         if client.grant_types.is_empty() {
             return Err(fail(0..0, grants_field, "at least one grant type is required".into()));

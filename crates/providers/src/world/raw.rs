@@ -71,6 +71,7 @@ pub(super) struct RawClient {
     pub(super) personal_access_tokens: Vec<Spanned<RawPat>>,
     /// A JWK set as JSON text.
     pub(super) jwks: Option<Spanned<String>>,
+    pub(super) jwks_uri: Option<Spanned<String>>,
     #[serde(default)]
     pub(super) require_pushed_authorization_requests: bool,
     pub(super) backchannel_logout_uri: Option<Spanned<String>>,

@@ -426,3 +426,37 @@ fn backchannel_logout_uris_are_loopback_only() {
         assert!(err.contains("loopback"), "{bad}: {err}");
     }
 }
+
+#[test]
+fn client_jwks_uris_are_loopback_only_and_never_beside_jwks() {
+    let with = |client: &str, lines: &str| {
+        let header = format!("[realms.demo.clients.{client}]\n");
+        DEFAULT_WORLD_TOML.replacen(&header, &format!("{header}{lines}\n"), 1)
+    };
+    let world = World::from_toml_str(&with("service", "jwks_uri = 'http://127.0.0.1:9/jwks'"), "u.toml").unwrap();
+    let service = &world.realm("demo").unwrap().clients["service"];
+    assert_eq!(service.jwks_uri.as_deref(), Some("http://127.0.0.1:9/jwks"));
+    let jwks = r#"{"keys":[{"kty":"OKP","crv":"Ed25519","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}]}"#;
+    for (client, lines, problem) in [
+        (
+            "service",
+            "jwks_uri = 'https://keys.example.com/jwks'".to_owned(),
+            "loopback",
+        ),
+        ("service", "jwks_uri = 'file:///etc/keys'".to_owned(), "loopback"),
+        (
+            "service",
+            format!("jwks_uri = 'http://127.0.0.1:9/jwks'\njwks = '{jwks}'"),
+            "not both",
+        ),
+        (
+            "spa",
+            "jwks_uri = 'http://127.0.0.1:9/jwks'".to_owned(),
+            "public client",
+        ),
+    ] {
+        let err = invalid(&with(client, &lines)).to_string();
+        assert!(err.contains(problem), "{client} {lines}: {err}");
+        assert!(err.contains("jwks_uri"), "the error names the field: {err}");
+    }
+}

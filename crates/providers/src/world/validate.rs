@@ -325,6 +325,19 @@ fn client(
         None => None,
     };
 
+    let jwks_uri = match raw.jwks_uri {
+        Some(spanned) => {
+            let span = spanned.span();
+            let uri = spanned.into_inner();
+            let field = format!("{path}.jwks_uri");
+            if let Some(problem) = client_jwks_uri_problem(&uri, jwks.is_some(), matches!(kind, ClientKind::Public)) {
+                return Err(fail(span, field, problem.into()));
+            }
+            Some(uri)
+        }
+        None => None,
+    };
+
     let backchannel_logout_uri = match raw.backchannel_logout_uri {
         Some(spanned) => {
             let span = spanned.span();
@@ -358,6 +371,7 @@ fn client(
         signing_alg: raw.signing_alg,
         personal_access_tokens,
         jwks,
+        jwks_uri,
         require_pushed_authorization_requests: raw.require_pushed_authorization_requests,
         backchannel_logout_uri,
         backchannel_logout_session_required: raw.backchannel_logout_session_required.unwrap_or(true),
@@ -395,6 +409,20 @@ pub(super) fn check_client_jwks(set: &serde_json::Value) -> Result<(), &'static 
         }
     }
     Ok(())
+}
+
+/// Why a client's `jwks_uri` is refused, if it is: not a loopback `http(s)` URL, given with
+/// `jwks`, or on a public client.
+pub(super) fn client_jwks_uri_problem(uri: &str, has_jwks: bool, public: bool) -> Option<&'static str> {
+    if !super::is_loopback_url(uri) {
+        Some("must be an http(s) URL on a loopback host (127.0.0.0/8, ::1 or localhost)")
+    } else if has_jwks {
+        Some("give a client's keys as jwks or as jwks_uri, not both")
+    } else if public {
+        Some("a public client cannot authenticate with private_key_jwt")
+    } else {
+        None
+    }
 }
 
 /// A machine user's personal access tokens: only on a `client_credentials` client (the
