@@ -61,11 +61,13 @@ pub enum Area {
     Guard,
     /// The device authorization grant, RFC 8628 (`DEV-*`).
     Device,
+    /// Pushed authorization requests, RFC 9126 (`PAR-*`).
+    Par,
 }
 
 impl Area {
     /// Every area, in catalog order.
-    pub const ALL: [Area; 12] = [
+    pub const ALL: [Area; 13] = [
         Area::Discovery,
         Area::Jwks,
         Area::Token,
@@ -78,6 +80,7 @@ impl Area {
         Area::IdToken,
         Area::Guard,
         Area::Device,
+        Area::Par,
     ];
 
     /// The suite name (`--suite`).
@@ -95,6 +98,7 @@ impl Area {
             Area::IdToken => "id_token",
             Area::Guard => "guard",
             Area::Device => "device",
+            Area::Par => "par",
         }
     }
 }

@@ -13,6 +13,7 @@ mod guard;
 mod id_token;
 pub(crate) mod introspection;
 mod jwks;
+mod par;
 mod pkce;
 mod refresh;
 mod revocation;
@@ -71,6 +72,7 @@ pub(crate) fn catalog() -> Vec<Entry> {
     entries.extend(id_token::entries());
     entries.extend(guard::entries());
     entries.extend(device::entries());
+    entries.extend(par::entries());
     entries
 }
 

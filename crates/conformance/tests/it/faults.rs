@@ -189,6 +189,25 @@ fn table() -> Vec<(&'static str, Endpoint, Break, &'static str)> {
             Body(r#"{"device_code":"d","user_code":"U","verification_uri":"x","expires_in":5}"#.into()),
             "device_code",
         ),
+        (
+            "PAR-01",
+            PushedAuthorization,
+            Body(r#"{"request_uri":"urn:x","expires_in":60}"#.into()),
+            "201",
+        ),
+        ("PAR-02", Token, Status(503), "503"),
+        (
+            "PAR-03",
+            PushedAuthorization,
+            Body(r#"{"request_uri":"urn:x","expires_in":60}"#.into()),
+            "request_uri",
+        ),
+        (
+            "PAR-04",
+            PushedAuthorization,
+            Body(r#"{"request_uri":"urn:x","expires_in":60}"#.into()),
+            "request_uri",
+        ),
     ]
 }
 
@@ -196,7 +215,13 @@ async fn breaks(prefix: &str) {
     let rows: Vec<_> = table().into_iter().filter(|(id, ..)| id.starts_with(prefix)).collect();
     assert!(!rows.is_empty());
     for (id, endpoint, how, needle) in rows {
-        let target = mock(Provider::Generic);
+        // The generic provider has no PAR endpoint; Keycloak has one.
+        let provider = if prefix == "PAR" {
+            Provider::Keycloak
+        } else {
+            Provider::Generic
+        };
+        let target = mock(provider);
         let idp = target.mock().unwrap();
         idp.set_fault(
             endpoint,
@@ -342,4 +367,9 @@ async fn a_wrong_world_fails_the_login_with_evidence() {
         Outcome::Fail { evidence } => assert!(evidence.message.contains("redirect"), "{evidence}"),
         other => panic!("{other:?}"),
     }
+}
+
+#[tokio::test]
+async fn par_checks_fail_on_a_broken_par_endpoint() {
+    breaks("PAR").await;
 }
