@@ -1,7 +1,7 @@
 """Bench: process start to first token, as the pytest plugin's session fixture pays it.
 
 Ours: ``MockIdp("keycloak").start()`` (check-config, serve --port 0, banner, discovery fetched)
-then ``token_for("alice", "web-app")`` (one ``mock-idp token`` run), then stop.
+then ``token_for("alice", "web-app")`` (``POST /_mock/tokens/issue`` to the running server), then stop.
 NanoIDP (``--nanoidp BIN --nanoidp-config DIR``): ``nanoidp --port P --config DIR`` on a free
 port, discovery polled every 5 ms until it answers, then one password grant; then terminate.
 NanoIDP writes its generated keys (a private key included) under ``keys/`` of its working
