@@ -152,11 +152,9 @@ async fn openid_client_v6_drives_every_flow_against_the_mock() {
     print!("{}", run.stdout);
 }
 
-/// `tests/node/par.mjs`: openid-client's `buildAuthorizationUrlWithPAR` against the Keycloak
-/// flavor (RFC 9126): push, redeem the `request_uri` once, exchange the code (the library
-/// verifies the ID token), a second use refused, a wrong secret refused.
-#[tokio::test(flavor = "multi_thread")]
-async fn openid_client_v6_pushes_authorization_requests_to_the_keycloak_flavor() {
+/// Runs `script` against a fresh mock in the Keycloak flavor (auto-approving logins) and expects its
+/// summary line `summary`; skips in one line when Node or openid-client is missing.
+async fn keycloak_flavor_script_passes(script: &str, summary: &str) {
     let dir = node_dir();
     if let Some(reason) = missing_prerequisite(&dir) {
         assert!(
@@ -172,7 +170,8 @@ async fn openid_client_v6_pushes_authorization_requests_to_the_keycloak_flavor()
         .start()
         .await;
     let issuer = idp.issuer();
-    let run = tokio::task::spawn_blocking(move || run_script(&dir, "par.mjs", &issuer))
+    let name = script.to_owned();
+    let run = tokio::task::spawn_blocking(move || run_script(&dir, &name, &issuer))
         .await
         .expect("the blocking task running node panicked")
         .unwrap_or_else(|err| panic!("could not run node: {err}"));
@@ -181,10 +180,27 @@ async fn openid_client_v6_pushes_authorization_requests_to_the_keycloak_flavor()
     let Some(status) = run.status else {
         panic!("node did not finish within {TIMEOUT:?}; killed\n{output}");
     };
-    assert!(status.success(), "node par.mjs failed ({status})\n{output}");
-    assert!(
-        run.stdout.contains("openid-client PAR: 5 passed, 0 failed"),
-        "unexpected summary\n{output}"
-    );
+    assert!(status.success(), "node {script} failed ({status})\n{output}");
+    assert!(run.stdout.contains(summary), "unexpected summary\n{output}");
     print!("{}", run.stdout);
+}
+
+/// `tests/node/par.mjs`: openid-client's `buildAuthorizationUrlWithPAR` against the Keycloak
+/// flavor (RFC 9126): push, redeem the `request_uri` once, exchange the code (the library
+/// verifies the ID token), a second use refused, a wrong secret refused.
+#[tokio::test(flavor = "multi_thread")]
+async fn openid_client_v6_pushes_authorization_requests_to_the_keycloak_flavor() {
+    keycloak_flavor_script_passes("par.mjs", "openid-client PAR: 5 passed, 0 failed").await;
+}
+
+/// `tests/node/private-key-jwt.mjs`: openid-client's `PrivateKeyJwt` client authentication
+/// against the Keycloak flavor, with the client's key registered as `jwks` and then served at
+/// the script's own `jwks_uri` and rotated there; foreign and retired keys refused.
+#[tokio::test(flavor = "multi_thread")]
+async fn openid_client_v6_authenticates_with_private_key_jwt_by_jwks_and_jwks_uri() {
+    keycloak_flavor_script_passes(
+        "private-key-jwt.mjs",
+        "openid-client private_key_jwt: 4 passed, 0 failed",
+    )
+    .await;
 }
