@@ -15,7 +15,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 rm -rf "$out" && mkdir -p "$out" && out=$(cd "$out" && pwd)
 
 # Versions of the tools the suites run with (the package itself has no dependencies).
-dev_tools=(vitest@4.1.12 typescript@5.9.3 @types/node@20.19.25)
+dev_tools=(vitest@4.1.12 typescript@5.9.3 @types/node@20.19.25 jose@6.2.0)
 jest=jest@30.5.2
 
 "$root/npm/pack.sh" "$binary" "$out"

@@ -3,6 +3,7 @@
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { findBinary } from './binary.js';
+import { Admin } from './admin.js';
 import { childEnv, MockIdpError, run } from './process.js';
 
 /** Provider flavors the binary imitates (`ztrust` is an alias of `keycloak`). */
@@ -68,6 +69,7 @@ export class MockIdp {
   #child;
   #log;
   #exited;
+  #admin;
 
   /** @internal Use startMockIdp() or mockIdpFromEnv(). */
   constructor(state, child, log, exited) {
@@ -101,6 +103,22 @@ export class MockIdp {
   /** What the server wrote to stderr (its log), the last 64 KiB. */
   get log() {
     return this.#log?.text ?? '';
+  }
+
+  /** The admin API (`/_mock/...`) of this server; see index.d.ts. */
+  get admin() {
+    this.#admin ??= new Admin(this.baseUrl, this.realm);
+    return this.#admin;
+  }
+
+  /** Back to the world as loaded (what a per-test reset does); the parts reset. */
+  reset() {
+    return this.admin.reset();
+  }
+
+  /** Mints an access token directly, e.g. a negative one; see index.d.ts. */
+  mint(options) {
+    return this.admin.mint(options);
   }
 
   url(endpoint) {

@@ -25,6 +25,14 @@ test('mockIdpFromEnv mints tokens for the globalSetup server, and does not own i
   expect((await fetch(process.env.OIDC_DISCOVERY_URL)).status).toBe(200);
 });
 
+test('a worker controls the globalSetup server through mockIdpFromEnv().admin', async () => {
+  const idp = mockIdpFromEnv();
+  await idp.admin.users.create({ username: 'worker-user', password: 'worker-pw' });
+  expect((await idp.tokenFor('worker-user', 'web-app')).tokenType).toBe('Bearer');
+  await idp.admin.users.delete('worker-user');
+  await expect(idp.tokenFor('worker-user', 'web-app')).rejects.toThrow(/worker-user/);
+});
+
 test('mockIdpFromEnv without the variable says what to do', () => {
   expect(() => mockIdpFromEnv({})).toThrow(/globalSetup/);
 });

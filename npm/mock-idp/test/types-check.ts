@@ -1,7 +1,7 @@
 // Compiled by `tsc --noEmit` (npm run typecheck, and .ci/run against the packed tarball): the
 // published declarations resolve through "exports" and type a consumer's usual calls.
-import { MockIdpError, PROVIDERS, findBinary, mockIdpFromEnv, startMockIdp } from '@idp-harness/mock-idp';
-import type { MockIdp, MockIdpEnv, Provider, TokenSet } from '@idp-harness/mock-idp';
+import { Fault, FaultScope, MockIdpAdminError, MockIdpError, PROVIDERS, findBinary, mockIdpFromEnv, startMockIdp } from '@idp-harness/mock-idp';
+import type { Client, Key, LoggedRequest, MockIdp, MockIdpEnv, Provider, TokenSet, User } from '@idp-harness/mock-idp';
 import globalSetup, { createGlobalSetup, stopGlobalMockIdp } from '@idp-harness/mock-idp/global-setup';
 import globalTeardown from '@idp-harness/mock-idp/global-teardown';
 
@@ -14,6 +14,22 @@ export async function usage(): Promise<string> {
   const token: string = idp.url('token');
   const port: number = idp.port;
   const pid: number | undefined = idp.pid;
+  const user: User = await idp.admin.users.create({ username: 'u', password: 'p', realm_roles: ['user'] });
+  const client: Client = await idp.admin.clients.create({ client_id: 'c', kind: 'public', grant_types: ['authorization_code'] });
+  const rule: number = await idp.admin.faults.add('jwks', Fault.outage(), { scope: FaultScope.times(2) });
+  const keys: Key[] = await idp.admin.keys.rotate({ overlapSeconds: 60 });
+  const log: LoggedRequest[] = await idp.admin.log.entries({ endpoint: 'Token', status: 401 });
+  const minted: string = (await idp.mint({ user: 'alice', client: 'web-app', defects: ['expired'] })).accessToken;
+  await idp.admin.clock.advance(60);
+  const parts: string[] = await idp.reset();
+  // @ts-expect-error: not a defect
+  await idp.mint({ defects: ['fresh'] });
+  try {
+    await idp.admin.users.get('nobody');
+  } catch (err) {
+    if (err instanceof MockIdpAdminError) void err.problem.detail;
+  }
+  void [user.username, client.client_id, rule, keys.length, log.length, minted, parts.length];
   await idp.stop();
   const attached = mockIdpFromEnv({ MOCK_IDP_HANDLE: env.MOCK_IDP_HANDLE });
   const teardown: () => Promise<void> = await createGlobalSetup({ provider: 'zitadel' })();
