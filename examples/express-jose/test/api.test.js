@@ -1,10 +1,7 @@
 import { once } from 'node:events';
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, expect, test } from 'vitest';
+import { afterAll, beforeAll, beforeEach, expect, test } from 'vitest';
 import { SignJWT, decodeJwt, generateKeyPair } from 'jose';
-import { mockIdpFromEnv, startMockIdp } from '@idp-harness/mock-idp';
+import { Fault, mockIdpFromEnv, startMockIdp } from '@idp-harness/mock-idp';
 import { createApp } from '../app.js';
 
 // The mock the globalSetup started (Keycloak flavor, default world: alice has the realm roles
@@ -35,6 +32,8 @@ beforeAll(async () => {
   );
 });
 afterAll(() => api?.close());
+// Each test starts from the world as loaded (keys, clock, faults, queued claims).
+beforeEach(() => idp.reset());
 
 test('a user with the realm role reads messages', async () => {
   const { accessToken } = await idp.tokenFor('bob', 'web-app');
@@ -91,45 +90,63 @@ test('a token signed by keys the realm does not publish is 401', async () => {
   expect((await response.json()).reason).toBe('ERR_JWKS_NO_MATCHING_KEY');
 });
 
-test('an expired token is 401', async () => {
-  // A realm whose access tokens live 1 s, and an API trusting it.
-  const dir = await mkdtemp(join(tmpdir(), 'express-jose-'));
-  const world = join(dir, 'world.toml');
-  await writeFile(
-    world,
-    `default_realm = "demo"
-[realms.demo]
-scopes = ["openid", "profile", "read:messages"]
-roles = ["user"]
-[realms.demo.lifetimes]
-access_token_secs = 1
-[realms.demo.clients.web-app]
-kind = "confidential"
-secret = "web-app-secret"
-grant_types = ["password"]
-[realms.demo.clients.api]
-kind = "confidential"
-secret = "api-secret"
-grant_types = ["client_credentials"]
-audience_scopes = ["read:messages"]
-[realms.demo.users.bob]
-id = "0b6f3c1e-2d4a-4f5b-9c8d-7e6f5a4b3c2d"
-password = "bob-password"
-realm_roles = ["user"]
-`,
-  );
-  const shortLived = await startMockIdp({ provider: 'keycloak', world });
-  const shortApi = await serve(createApp({ serverUrl: shortLived.baseUrl, realm: 'demo', audience: 'api' }));
+test("an expired token is 401 (issued with the mock's clock an hour back: no waiting)", async () => {
+  await idp.admin.clock.set(Math.floor(Date.now() / 1000) - 3600);
+  const { accessToken } = await idp.tokenFor('bob', 'web-app');
+  await idp.admin.clock.reset();
+  const response = await get(api.url, '/messages', accessToken);
+  expect(response.status).toBe(401);
+  expect((await response.json()).reason).toBe('ERR_JWT_EXPIRED');
+});
+
+test('a claim the test shapes: bob with the admin role for one token', async () => {
+  await idp.admin.claims.queue({ claims: { realm_access: { roles: ['user', 'admin'] } }, user: 'bob', client: 'web-app' });
+  const shaped = (await idp.tokenFor('bob', 'web-app')).accessToken;
+  expect((await get(api.url, '/admin/stats', shaped)).status).toBe(200);
+  const plain = (await idp.tokenFor('bob', 'web-app')).accessToken;
+  expect((await get(api.url, '/admin/stats', plain)).status).toBe(403);
+});
+
+test('key rotation: old and new tokens pass during the overlap, once the API may refetch the keys', async () => {
+  // A fresh API (its own key cache), as after a deploy.
+  const fresh = await serve(createApp({ serverUrl: idp.baseUrl, realm: idp.realm, audience: 'api', jwksCooldownMs: 0 }));
+  const cautious = await serve(createApp({ serverUrl: idp.baseUrl, realm: idp.realm, audience: 'api' }));
   try {
-    const { accessToken, expiresIn } = await shortLived.tokenFor('bob', 'web-app');
-    expect(expiresIn).toBe(1);
-    expect((await get(shortApi.url, '/messages', accessToken)).status).toBe(200);
-    await new Promise((resolve) => setTimeout(resolve, 2100));
-    const response = await get(shortApi.url, '/messages', accessToken);
-    expect(response.status).toBe(401);
-    expect((await response.json()).reason).toBe('ERR_JWT_EXPIRED');
+    const old = (await idp.tokenFor('alice', 'web-app')).accessToken;
+    expect((await get(fresh.url, '/messages', old)).status).toBe(200);
+    expect((await get(cautious.url, '/messages', old)).status).toBe(200);
+    await idp.admin.keys.rotate({ overlapSeconds: 600 });
+    const rotated = (await idp.tokenFor('alice', 'web-app')).accessToken;
+    // The new kid makes jose fetch the keys again: both tokens pass.
+    expect((await get(fresh.url, '/messages', rotated)).status).toBe(200);
+    expect((await get(fresh.url, '/messages', old)).status).toBe(200);
+    // With jose's default 30 s cooldown, a new key is refused until the cooldown since the last
+    // fetch has passed: the pitfall a rotation test exists to show.
+    const refused = await get(cautious.url, '/messages', rotated);
+    expect(refused.status).toBe(401);
+    expect((await refused.json()).reason).toBe('ERR_JWKS_NO_MATCHING_KEY');
   } finally {
-    await shortApi.close();
-    await shortLived.stop();
+    await fresh.close();
+    await cautious.close();
+  }
+});
+
+test('the provider down or slow is 503 with Retry-After, not a 401, a 500 or a hang', async () => {
+  const { accessToken } = await idp.tokenFor('alice', 'web-app');
+  for (const fault of [Fault.outage(), Fault.dropConnection(), Fault.malformedJson(), Fault.delay(1500)]) {
+    // A fresh API has no keys cached: it must fetch them now.
+    const fresh = await serve(
+      createApp({ serverUrl: idp.baseUrl, realm: idp.realm, audience: 'api', jwksTimeoutMs: 300 }),
+    );
+    try {
+      await idp.admin.faults.add('jwks', fault, { scope: 'once' });
+      const response = await get(fresh.url, '/messages', accessToken);
+      expect(response.status, fault.kind).toBe(503);
+      expect(response.headers.get('retry-after')).toBe('5');
+      // Once Keycloak is back, the same token passes.
+      expect((await get(fresh.url, '/messages', accessToken)).status, fault.kind).toBe(200);
+    } finally {
+      await fresh.close();
+    }
   }
 });
