@@ -25,6 +25,8 @@ class Settings:
     server_url: str
     realm: str
     audience: str
+    #: Seconds a JWKS fetch may take; a slower Keycloak is answered 503.
+    jwks_timeout: float = 5.0
 
     @classmethod
     def from_env(cls) -> "Settings":
@@ -33,6 +35,7 @@ class Settings:
             server_url=os.environ["KEYCLOAK_SERVER_URL"].rstrip("/"),
             realm=os.environ["KEYCLOAK_REALM"],
             audience=os.environ.get("API_AUDIENCE", "api"),
+            jwks_timeout=float(os.environ.get("JWKS_TIMEOUT", "5")),
         )
 
     @property
@@ -46,19 +49,30 @@ class Settings:
         return f"{self.issuer}/protocol/openid-connect/certs"
 
 
+class KeysUnavailable(Exception):
+    """The realm's keys could not be fetched (Keycloak down, slow or answering garbage)."""
+
+
 class Jwks:
     """The realm's signing keys, cached, refetched when a token names an unknown ``kid``."""
 
-    def __init__(self, url: str) -> None:
-        """Fetch lazily from ``url``."""
+    def __init__(self, url: str, timeout: float) -> None:
+        """Fetch lazily from ``url``, waiting at most ``timeout`` seconds."""
         self.url = url
+        self.timeout = timeout
         self._keys: dict[str, Any] = {"keys": []}
         self._fetched = 0.0
 
     def _fetch(self) -> None:
-        response = httpx.get(self.url, timeout=5)
-        response.raise_for_status()
-        self._keys = response.json()
+        try:
+            response = httpx.get(self.url, timeout=self.timeout)
+            response.raise_for_status()
+            keys = response.json()
+        except (httpx.HTTPError, ValueError) as err:
+            raise KeysUnavailable(f"{self.url}: {err}") from err
+        if not isinstance(keys, dict) or not isinstance(keys.get("keys"), list):
+            raise KeysUnavailable(f"{self.url}: not a JWK set")
+        self._keys = keys
         self._fetched = time.monotonic()
 
     def _find(self, kid: str | None) -> dict[str, Any] | None:
@@ -83,7 +97,7 @@ class Jwks:
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the API; settings from the environment unless given."""
     settings = settings or Settings.from_env()
-    jwks = Jwks(settings.certs_url)
+    jwks = Jwks(settings.certs_url, settings.jwks_timeout)
     bearer = HTTPBearer(auto_error=False)
     app = FastAPI()
 
@@ -107,7 +121,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 audience=settings.audience,
                 issuer=settings.issuer,
             )
-        except (JOSEError, httpx.HTTPError) as err:
+        except KeysUnavailable as err:
+            # No keys (Keycloak down, slow, answering garbage): the token may be fine, so not 401.
+            raise HTTPException(
+                status.HTTP_503_SERVICE_UNAVAILABLE, "signing keys unavailable", headers={"Retry-After": "5"}
+            ) from err
+        except JOSEError as err:
             raise unauthorized from err
 
     def require_role(role: str) -> Any:

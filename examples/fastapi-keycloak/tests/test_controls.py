@@ -6,12 +6,15 @@ and its admin API (``mock_idp.admin``); nothing sleeps.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 
 import pytest
 from conftest import bearer
 from fastapi.testclient import TestClient
 from mock_idp import Fault
+
+from app import Settings, create_app
 
 pytestmark = pytest.mark.mock_idp(provider="keycloak")
 
@@ -38,12 +41,28 @@ def test_tokens_signed_after_a_key_rotation_are_accepted(mock_idp, client: TestC
     assert client.get("/messages", headers=bearer(before)).status_code == 200  # old key in overlap
 
 
-def test_a_jwks_outage_is_401_and_the_api_recovers(mock_idp, client: TestClient) -> None:
-    mock_idp.admin.faults.add("jwks", Fault.outage(), scope="once")
+@pytest.mark.parametrize(
+    "fault", [Fault.outage(), Fault.drop_connection(), Fault.malformed_json(), Fault.empty_key_set()]
+)
+def test_keycloak_down_is_503_and_the_api_recovers(mock_idp, client: TestClient, fault) -> None:
+    mock_idp.admin.faults.add("jwks", fault, scope="once")
     token = mock_idp.token_for("bob", "web-app").access_token
-    assert client.get("/messages", headers=bearer(token)).status_code == 401
+    answer = client.get("/messages", headers=bearer(token))
+    if fault["kind"] == "empty_key_set":
+        assert answer.status_code == 401  # keys came, the token's is not among them
+    else:
+        assert answer.status_code == 503
+        assert answer.headers["retry-after"] == "5"
     assert client.get("/messages", headers=bearer(token)).status_code == 200
     assert mock_idp.admin.faults.hit_count("jwks") == 2
+
+
+def test_a_keycloak_slower_than_the_fetch_timeout_is_503(mock_idp) -> None:
+    impatient = TestClient(create_app(dataclasses.replace(Settings.from_env(), jwks_timeout=0.3)))
+    mock_idp.admin.faults.add("jwks", Fault.delay(1500), scope="once")
+    token = mock_idp.token_for("bob", "web-app").access_token
+    assert impatient.get("/messages", headers=bearer(token)).status_code == 503
+    assert impatient.get("/messages", headers=bearer(token)).status_code == 200
 
 
 def test_a_realm_role_queued_for_the_next_token_opens_the_admin_route(mock_idp, client: TestClient) -> None:
