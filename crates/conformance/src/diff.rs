@@ -68,15 +68,33 @@ pub fn known_for(provider: mock_idp::Provider) -> Option<&'static str> {
     }
 }
 
+/// Why a known-differences file was refused.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum KnownDifferencesError {
+    /// Not TOML of the expected shape (a `[[known]]` without `path` or `reason`, say).
+    #[error("{0}")]
+    Toml(#[source] toml::de::Error),
+    /// An entry whose `reason` is blank: every known difference must say why.
+    #[error("known difference `{path}` has no reason")]
+    NoReason {
+        /// The entry's `path`.
+        path: String,
+    },
+}
+
 impl KnownDifferences {
     /// Parses a known-differences file.
     ///
     /// # Errors
-    /// A message naming what is wrong (TOML syntax, a missing `path` or `reason`).
-    pub fn parse(text: &str) -> Result<KnownDifferences, String> {
-        let known: KnownDifferences = toml::from_str(text).map_err(|err| err.to_string())?;
+    /// TOML syntax or shape ([`KnownDifferencesError::Toml`], a missing `path` or `reason`
+    /// among them), a blank reason ([`KnownDifferencesError::NoReason`]).
+    pub fn parse(text: &str) -> Result<KnownDifferences, KnownDifferencesError> {
+        let known: KnownDifferences = toml::from_str(text).map_err(KnownDifferencesError::Toml)?;
         if let Some(entry) = known.known.iter().find(|entry| entry.reason.trim().is_empty()) {
-            return Err(format!("known difference `{}` has no reason", entry.path));
+            return Err(KnownDifferencesError::NoReason {
+                path: entry.path.clone(),
+            });
         }
         Ok(known)
     }

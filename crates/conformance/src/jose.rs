@@ -45,7 +45,7 @@ pub(crate) enum JoseError {
     UnsupportedAlg(String),
     /// The JWK set could not be read.
     #[error("the JWK set: {0}")]
-    KeySet(String),
+    KeySet(#[source] token_guard::JwksError),
     /// No key with the token's `kid`.
     #[error("no usable {alg} key with `kid: {kid}` in the JWK set")]
     UnknownKid {

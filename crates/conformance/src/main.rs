@@ -56,7 +56,10 @@ fn run(cli: opt::Cli) -> Result<ExitCode, String> {
 }
 
 fn run_checks(args: opt::RunArgs) -> Result<ExitCode, String> {
-    let format: Format = args.format.parse()?;
+    let format: Format = args
+        .format
+        .parse()
+        .map_err(|err: report::UnknownFormat| err.to_string())?;
     let spec: TargetSpec = args
         .target
         .parse()
@@ -184,7 +187,7 @@ fn diff(args: opt::DiffArgs) -> Result<ExitCode, String> {
         (None, None) => None,
     };
     let known = match known_text {
-        Some(text) => diff::KnownDifferences::parse(&text)?,
+        Some(text) => diff::KnownDifferences::parse(&text).map_err(|err| err.to_string())?,
         None => diff::KnownDifferences::default(),
     };
     let differences = diff::compare(&left, &right, &known);

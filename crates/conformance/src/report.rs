@@ -25,16 +25,21 @@ pub enum Format {
     Html,
 }
 
-impl std::str::FromStr for Format {
-    type Err = String;
+/// A report format name that is none of `text`, `json`, `junit`, `html`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown format `{0}` (text, json, junit, html)")]
+pub struct UnknownFormat(pub String);
 
-    fn from_str(text: &str) -> Result<Format, String> {
+impl std::str::FromStr for Format {
+    type Err = UnknownFormat;
+
+    fn from_str(text: &str) -> Result<Format, UnknownFormat> {
         match text {
             "text" => Ok(Format::Text),
             "json" => Ok(Format::Json),
             "junit" => Ok(Format::Junit),
             "html" => Ok(Format::Html),
-            other => Err(format!("unknown format `{other}` (text, json, junit, html)")),
+            other => Err(UnknownFormat(other.to_owned())),
         }
     }
 }

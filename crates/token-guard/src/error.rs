@@ -201,7 +201,7 @@ pub enum ConfigError {
     Url(String),
     /// A static key set could not be used.
     #[error("static key set: {0}")]
-    Keys(String),
+    Keys(#[source] crate::keys::JwksError),
     /// The guard has no validator and no introspector.
     #[error("the guard has nothing to validate tokens with")]
     Empty,

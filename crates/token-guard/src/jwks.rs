@@ -255,7 +255,7 @@ impl JwksCache {
         )
         .await
         .map_err(|err: FetchError| err.to_string())?;
-        let keys = KeySet::from_jwks(&fetched.body, &self.allowed)?;
+        let keys = KeySet::from_jwks(&fetched.body, &self.allowed).map_err(|err| err.to_string())?;
         if keys.is_empty() {
             // An empty answer never replaces good keys (and the cooldown still applies).
             return Err("the key set has no usable key".into());

@@ -141,49 +141,54 @@ impl VerifyKey {
     /// Refused: `use` other than `sig`, `key_ops` without `verify`, private or symmetric
     /// members, `oct` keys, RSA outside 2048..=4096 bits or with `e` < 3 or even, points not on
     /// the curve, and an `alg` that does not fit the key type.
-    pub fn from_jwk(jwk: &Map<String, Value>, allowed: &[Alg]) -> Result<VerifyKey, String> {
-        let text = |name: &str| -> Result<Option<&str>, String> {
+    pub fn from_jwk(jwk: &Map<String, Value>, allowed: &[Alg]) -> Result<VerifyKey, KeyRefused> {
+        let text = |name: &str| -> Result<Option<&str>, KeyRefused> {
             match jwk.get(name) {
                 None => Ok(None),
                 Some(Value::String(s)) => Ok(Some(s.as_str())),
-                Some(_) => Err(format!("`{name}` is not a string")),
+                Some(_) => Err(KeyRefused::NotAString(name.to_owned())),
             }
         };
-        let kty = text("kty")?.ok_or("no `kty`")?;
+        let kty = text("kty")?.ok_or_else(|| KeyRefused::Missing("kty".into()))?;
         if let Some(usage) = text("use")?
             && usage != "sig"
         {
-            return Err(format!("`use` is `{usage}`"));
+            return Err(KeyRefused::NotForSigning(usage.to_owned()));
         }
         if let Some(ops) = jwk.get("key_ops") {
             let verify = ops
                 .as_array()
                 .is_some_and(|ops| ops.iter().any(|op| op.as_str() == Some("verify")));
             if !verify {
-                return Err("`key_ops` lacks `verify`".into());
+                return Err(KeyRefused::NoVerifyOperation);
             }
         }
         if ["d", "p", "q", "dp", "dq", "qi", "k", "oth"]
             .iter()
             .any(|m| jwk.contains_key(*m))
         {
-            return Err("private or symmetric key material in a public key set".into());
+            return Err(KeyRefused::PrivateMaterial);
         }
         let kind = match (kty, text("crv")?) {
             ("RSA", None) => KeyKind::Rsa,
             ("EC", Some("P-256")) => KeyKind::P256,
             ("EC", Some("P-384")) => KeyKind::P384,
             ("OKP", Some("Ed25519")) => KeyKind::Ed25519,
-            (kty, crv) => return Err(format!("unsupported key type {kty}/{}", crv.unwrap_or("-"))),
+            (kty, crv) => {
+                return Err(KeyRefused::UnsupportedType {
+                    kty: kty.to_owned(),
+                    crv: crv.unwrap_or("-").to_owned(),
+                });
+            }
         };
         let alg = match text("alg")? {
             Some(name) => {
-                let alg = Alg::from_name(name).ok_or_else(|| format!("unsupported `alg` {name}"))?;
+                let alg = Alg::from_name(name).ok_or_else(|| KeyRefused::UnsupportedAlg(name.to_owned()))?;
                 if alg.kind() != kind {
-                    return Err(format!("`alg` {alg} does not fit the key type"));
+                    return Err(KeyRefused::AlgDoesNotFit(alg));
                 }
                 if !allowed.contains(&alg) {
-                    return Err(format!("`alg` {alg} is not allowed"));
+                    return Err(KeyRefused::AlgNotAllowed(alg));
                 }
                 alg
             }
@@ -191,11 +196,11 @@ impl VerifyKey {
                 .iter()
                 .copied()
                 .find(|alg| alg.kind() == kind)
-                .ok_or("no allowed algorithm fits the key type")?,
+                .ok_or(KeyRefused::NoAllowedAlg)?,
         };
-        let member = |name: &str| -> Result<Vec<u8>, String> {
-            let value = text(name)?.ok_or_else(|| format!("no `{name}`"))?;
-            idp_jose::b64::decode(value).map_err(|_| format!("`{name}` is not base64url"))
+        let member = |name: &str| -> Result<Vec<u8>, KeyRefused> {
+            let value = text(name)?.ok_or_else(|| KeyRefused::Missing(name.to_owned()))?;
+            idp_jose::b64::decode(value).map_err(|_| KeyRefused::NotBase64(name.to_owned()))
         };
         let key = match kind {
             KeyKind::Rsa => {
@@ -205,14 +210,14 @@ impl VerifyKey {
                 let e = strip_zeros(&e);
                 let bits = bit_len(n);
                 if !(MIN_RSA_BITS..=MAX_RSA_BITS).contains(&bits) {
-                    return Err(format!("RSA modulus of {bits} bits"));
+                    return Err(KeyRefused::RsaModulusSize(bits));
                 }
                 if roca_fingerprint(n) {
-                    return Err("RSA key with the ROCA fingerprint (CVE-2017-15361)".into());
+                    return Err(KeyRefused::Roca);
                 }
                 let e_small = e.len() == 1 && e[0] < 3;
                 if e.is_empty() || e_small || e.last().is_some_and(|b| b % 2 == 0) || e.len() > 8 {
-                    return Err("RSA exponent unacceptable".into());
+                    return Err(KeyRefused::RsaExponent);
                 }
                 let params = match alg {
                     Alg::RS256 => &signature::RSA_PKCS1_2048_8192_SHA256,
@@ -224,13 +229,13 @@ impl VerifyKey {
                 };
                 RsaPublicKeyComponents { n, e }
                     .to_parsed_public_key(params)
-                    .map_err(|err| format!("RSA key rejected: {err}"))?
+                    .map_err(|source| KeyRefused::Rejected { kind: "RSA", source })?
             }
             KeyKind::P256 | KeyKind::P384 => {
                 let (x, y) = (member("x")?, member("y")?);
                 let width = if kind == KeyKind::P256 { 32 } else { 48 };
                 if x.len() != width || y.len() != width {
-                    return Err("EC coordinates of the wrong length".into());
+                    return Err(KeyRefused::WrongLength("EC"));
                 }
                 let mut point = Vec::with_capacity(1 + 2 * width);
                 point.push(4);
@@ -241,14 +246,17 @@ impl VerifyKey {
                 } else {
                     &signature::ECDSA_P384_SHA384_FIXED
                 };
-                ParsedPublicKey::new(algorithm, point).map_err(|err| format!("EC key rejected: {err}"))?
+                ParsedPublicKey::new(algorithm, point).map_err(|source| KeyRefused::Rejected { kind: "EC", source })?
             }
             KeyKind::Ed25519 => {
                 let x = member("x")?;
                 if x.len() != 32 {
-                    return Err("Ed25519 key of the wrong length".into());
+                    return Err(KeyRefused::WrongLength("Ed25519"));
                 }
-                ParsedPublicKey::new(&signature::ED25519, x).map_err(|err| format!("Ed25519 key rejected: {err}"))?
+                ParsedPublicKey::new(&signature::ED25519, x).map_err(|source| KeyRefused::Rejected {
+                    kind: "Ed25519",
+                    source,
+                })?
             }
         };
         Ok(VerifyKey {
@@ -298,6 +306,86 @@ fn bit_len(bytes: &[u8]) -> usize {
     }
 }
 
+/// Why one JWK is not usable (it is skipped; the rest of the set stays usable).
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum KeyRefused {
+    /// The JWK is not a JSON object.
+    #[error("not an object")]
+    NotAnObject,
+    /// A member that must be a string is not one.
+    #[error("`{0}` is not a string")]
+    NotAString(String),
+    /// A required member is missing (`kty`, `n`, `e`, `x`, `y`).
+    #[error("no `{0}`")]
+    Missing(String),
+    /// `use` is not `sig`.
+    #[error("`use` is `{0}`")]
+    NotForSigning(String),
+    /// `key_ops` does not list `verify`.
+    #[error("`key_ops` lacks `verify`")]
+    NoVerifyOperation,
+    /// Private or symmetric members (`d`, `p`, `k`, …) in a public key set.
+    #[error("private or symmetric key material in a public key set")]
+    PrivateMaterial,
+    /// A `kty`/`crv` pair this crate does not verify with.
+    #[error("unsupported key type {kty}/{crv}")]
+    UnsupportedType {
+        /// The `kty`.
+        kty: String,
+        /// The `crv`, `-` when absent.
+        crv: String,
+    },
+    /// An `alg` this crate does not know.
+    #[error("unsupported `alg` {0}")]
+    UnsupportedAlg(String),
+    /// The `alg` belongs to another key type.
+    #[error("`alg` {0} does not fit the key type")]
+    AlgDoesNotFit(Alg),
+    /// The `alg` is not among the allowed algorithms.
+    #[error("`alg` {0} is not allowed")]
+    AlgNotAllowed(Alg),
+    /// No `alg`, and no allowed algorithm fits the key type.
+    #[error("no allowed algorithm fits the key type")]
+    NoAllowedAlg,
+    /// A member is not base64url.
+    #[error("`{0}` is not base64url")]
+    NotBase64(String),
+    /// An RSA modulus outside [`MIN_RSA_BITS`]..=[`MAX_RSA_BITS`].
+    #[error("RSA modulus of {0} bits")]
+    RsaModulusSize(usize),
+    /// An RSA modulus with the ROCA fingerprint.
+    #[error("RSA key with the ROCA fingerprint (CVE-2017-15361)")]
+    Roca,
+    /// An RSA exponent below 3, even, or longer than 8 bytes.
+    #[error("RSA exponent unacceptable")]
+    RsaExponent,
+    /// EC coordinates or an Ed25519 key of the wrong length.
+    #[error("{0} key of the wrong length")]
+    WrongLength(&'static str),
+    /// aws-lc-rs refused the key material.
+    #[error("{kind} key rejected: {source}")]
+    Rejected {
+        /// `RSA`, `EC` or `Ed25519`.
+        kind: &'static str,
+        /// aws-lc-rs's reason.
+        #[source]
+        source: aws_lc_rs::error::KeyRejected,
+    },
+}
+
+/// Why a JWK set document is not usable at all.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum JwksError {
+    /// Not a JSON object (or a JSON object with duplicate members).
+    #[error("JWK set: {0}")]
+    NotAnObject(#[source] InvalidToken),
+    /// No `keys` array.
+    #[error("JWK set without a `keys` array")]
+    NoKeys,
+}
+
 /// One issuer's usable keys, indexed by `kid`. Unusable JWKs are skipped one by one (an
 /// unknown key type never spoils the set); two different keys sharing a `kid` make that `kid`
 /// unusable (documented policy for ATK-32).
@@ -314,16 +402,16 @@ impl KeySet {
     ///
     /// # Errors
     /// The document is not a JSON object with a `keys` array.
-    pub fn from_jwks(document: &[u8], allowed: &[Alg]) -> Result<KeySet, String> {
-        let document = jose::object(document).map_err(|err| format!("JWK set: {err}"))?;
+    pub fn from_jwks(document: &[u8], allowed: &[Alg]) -> Result<KeySet, JwksError> {
+        let document = jose::object(document).map_err(JwksError::NotAnObject)?;
         let Some(Value::Array(keys)) = document.get("keys") else {
-            return Err("JWK set without a `keys` array".into());
+            return Err(JwksError::NoKeys);
         };
         let mut set = KeySet::default();
         for (index, jwk) in keys.iter().enumerate() {
             let parsed = jwk
                 .as_object()
-                .ok_or_else(|| "not an object".to_owned())
+                .ok_or(KeyRefused::NotAnObject)
                 .and_then(|jwk| VerifyKey::from_jwk(jwk, allowed));
             match parsed {
                 Ok(key) => set.insert(key),
@@ -414,4 +502,43 @@ pub(crate) fn allowed_alg(name: &str, allowed: &[Alg]) -> Result<Alg, InvalidTok
         .copied()
         .find(|alg| alg.as_str() == name)
         .ok_or(InvalidToken::AlgorithmNotAllowed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn a_caller_can_tell_why_a_set_or_a_key_is_refused() {
+        assert_eq!(KeySet::from_jwks(b"{}", &Alg::ALL).err(), Some(JwksError::NoKeys));
+        assert!(matches!(
+            KeySet::from_jwks(b"[1]", &Alg::ALL),
+            Err(JwksError::NotAnObject(InvalidToken::Malformed))
+        ));
+        let jwk = |value: Value| value.as_object().cloned().unwrap_or_default();
+        let private = jwk(json!({"kty": "OKP", "crv": "Ed25519", "x": "AAAA", "d": "AAAA"}));
+        assert_eq!(
+            VerifyKey::from_jwk(&private, &Alg::ALL).err(),
+            Some(KeyRefused::PrivateMaterial)
+        );
+        let hmac = jwk(json!({"kty": "oct", "k": "AAAA"}));
+        assert_eq!(
+            VerifyKey::from_jwk(&hmac, &Alg::ALL).err(),
+            Some(KeyRefused::PrivateMaterial)
+        );
+        let short = jwk(json!({"kty": "OKP", "crv": "Ed25519", "x": "AAAA"}));
+        let refused = VerifyKey::from_jwk(&short, &Alg::ALL).err();
+        assert_eq!(refused, Some(KeyRefused::WrongLength("Ed25519")));
+        // The Display text is what the skipped-key notes and logs always said.
+        assert_eq!(
+            refused.map(|r| r.to_string()).as_deref(),
+            Some("Ed25519 key of the wrong length")
+        );
+        let encrypting = jwk(json!({"kty": "RSA", "use": "enc"}));
+        assert_eq!(
+            VerifyKey::from_jwk(&encrypting, &Alg::ALL).err(),
+            Some(KeyRefused::NotForSigning("enc".into()))
+        );
+    }
 }

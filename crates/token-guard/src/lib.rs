@@ -51,7 +51,7 @@ pub use error::{ConfigError, InvalidToken, Rejection};
 pub use guard::{Guard, GuardBuilder, Presented, Routing};
 pub use introspect::{ClientAuth, Introspector, IntrospectorBuilder};
 pub use jwks::{JwksCache, JwksConfig};
-pub use keys::{Alg, KeySet, MAX_RSA_BITS, MIN_RSA_BITS, VerifyKey};
+pub use keys::{Alg, JwksError, KeyRefused, KeySet, MAX_RSA_BITS, MIN_RSA_BITS, VerifyKey};
 pub use logout::{
     BACKCHANNEL_LOGOUT_EVENT, DEFAULT_MAX_REPLAY_ENTRIES, InvalidLogoutToken, LogoutRequest, LogoutTokenValidator,
     logout_claims,

@@ -150,3 +150,20 @@ fn the_cli_exits_0_without_and_1_with_unexplained_differences() {
     assert!(stdout.contains("0 unexplained"), "{stdout}");
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+#[test]
+fn a_caller_can_tell_a_blank_reason_from_bad_toml() {
+    use conformance::diff::KnownDifferencesError;
+    match KnownDifferences::parse("[[known]]\npath = \"x\"\nreason = \" \"\n") {
+        Err(KnownDifferencesError::NoReason { path }) => assert_eq!(path, "x"),
+        other => panic!("{other:?}"),
+    }
+    let err = KnownDifferences::parse("[[known]]\npath = \"x\"\n").unwrap_err();
+    assert!(matches!(err, KnownDifferencesError::Toml(_)), "{err:?}");
+    assert!(
+        std::error::Error::source(&err).is_some(),
+        "the TOML error is kept as the source"
+    );
+    let format = "yaml".parse::<conformance::report::Format>().unwrap_err();
+    assert_eq!(format.0, "yaml");
+}
