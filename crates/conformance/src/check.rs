@@ -63,11 +63,13 @@ pub enum Area {
     Device,
     /// Pushed authorization requests, RFC 9126 (`PAR-*`).
     Par,
+    /// Token exchange, RFC 8693 (`EXCH-*`).
+    Exchange,
 }
 
 impl Area {
     /// Every area, in catalog order.
-    pub const ALL: [Area; 13] = [
+    pub const ALL: [Area; 14] = [
         Area::Discovery,
         Area::Jwks,
         Area::Token,
@@ -81,6 +83,7 @@ impl Area {
         Area::Guard,
         Area::Device,
         Area::Par,
+        Area::Exchange,
     ];
 
     /// The suite name (`--suite`).
@@ -99,6 +102,7 @@ impl Area {
             Area::Guard => "guard",
             Area::Device => "device",
             Area::Par => "par",
+            Area::Exchange => "exchange",
         }
     }
 }
@@ -132,6 +136,9 @@ pub enum Capability {
     MockControl,
     /// A client with the device authorization grant (RFC 8628), and an enabled user.
     DeviceFlow,
+    /// A confidential client with the token exchange grant (RFC 8693) that a scope puts in the
+    /// `aud` of the code-flow client's tokens, and the code flow.
+    TokenExchange,
 }
 
 impl fmt::Display for Capability {
@@ -147,6 +154,7 @@ impl fmt::Display for Capability {
             }
             Capability::MockControl => "control over keys and clock (mock targets only)",
             Capability::DeviceFlow => "a device-grant client and an enabled user",
+            Capability::TokenExchange => "a token-exchange client in the audience of the code-flow client's tokens",
         })
     }
 }
@@ -175,6 +183,10 @@ impl Capability {
             Capability::DeviceFlow => {
                 format!("{client} with the device_code grant, and {user}")
             }
+            Capability::TokenExchange => format!(
+                "{client} with kind = \"confidential\", the token_exchange grant and audience_scopes, besides the \
+                 code flow (as in fixtures/worlds/token-exchange.toml)"
+            ),
             Capability::EncodedCredentials => format!(
                 "{client} with the client_credentials grant whose id or secret changes under form-urlencoding \
                  (as in fixtures/worlds/encoded-credentials.toml)"

@@ -9,6 +9,7 @@ use std::pin::Pin;
 mod authorize;
 mod device;
 mod discovery;
+mod exchange;
 mod guard;
 mod id_token;
 pub(crate) mod introspection;
@@ -73,6 +74,7 @@ pub(crate) fn catalog() -> Vec<Entry> {
     entries.extend(guard::entries());
     entries.extend(device::entries());
     entries.extend(par::entries());
+    entries.extend(exchange::entries());
     entries
 }
 

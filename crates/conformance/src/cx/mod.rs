@@ -150,6 +150,11 @@ impl<'t> Cx<'t> {
         self.cast_member(|cast| cast.device, Capability::DeviceFlow)
     }
 
+    /// The token-exchange client, or a skip.
+    pub(crate) fn exchanger(&self) -> Step<&'t Client> {
+        self.cast_member(|cast| cast.exchanger, Capability::TokenExchange)
+    }
+
     /// An enabled user, or a skip (the code-flow entry names the user).
     pub(crate) fn user(&self) -> Step<&'t User> {
         self.cast_member(|cast| cast.user, Capability::CodeFlow)

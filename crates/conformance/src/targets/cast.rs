@@ -18,6 +18,9 @@ pub(crate) struct Cast<'w> {
     pub(crate) encoded: Option<&'w Client>,
     /// A client with the device authorization grant.
     pub(crate) device: Option<&'w Client>,
+    /// A confidential client with the token exchange grant that a scope of the code-flow
+    /// client's tokens puts in their `aud` (an `audience_scopes` entry).
+    pub(crate) exchanger: Option<&'w Client>,
     /// An enabled user.
     pub(crate) user: Option<&'w User>,
 }
@@ -48,6 +51,9 @@ impl<'w> Cast<'w> {
                 && secret(client)
                     .is_some_and(|secret| changes_when_form_encoded(&client.id) || changes_when_form_encoded(secret))
         });
+        let exchanger = realm.clients.values().find(|client| {
+            client.is_confidential() && client.allows(GrantType::TokenExchange) && !client.audience_scopes.is_empty()
+        });
         let mut users = realm.users.values().filter(|user| user.enabled);
         Cast {
             web: code_client(false),
@@ -59,6 +65,7 @@ impl<'w> Cast<'w> {
                 .clients
                 .values()
                 .find(|client| client.allows(GrantType::DeviceCode)),
+            exchanger,
             user: users.next(),
         }
     }
@@ -73,6 +80,7 @@ impl<'w> Cast<'w> {
             Capability::EncodedCredentials => self.encoded.is_some(),
             Capability::MockControl => mock_control,
             Capability::DeviceFlow => self.device.is_some() && self.user.is_some(),
+            Capability::TokenExchange => self.exchanger.is_some() && self.web.is_some() && self.user.is_some(),
         }
     }
 

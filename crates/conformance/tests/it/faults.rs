@@ -202,6 +202,11 @@ fn table() -> Vec<(&'static str, Endpoint, Break, &'static str)> {
             Body(r#"{"request_uri":"urn:x","expires_in":60}"#.into()),
             "request_uri",
         ),
+        // On the Keycloak flavor with fixtures/worlds/token-exchange.toml (see `breaks`).
+        ("EXCH-01", Token, Body(tokens()), "issued_token_type"),
+        ("EXCH-02", Token, Body(tokens()), "access_token"),
+        ("EXCH-03", Token, Body(tokens()), "access_token"),
+        ("EXCH-04", Token, Body(tokens()), "access_token"),
         (
             "PAR-04",
             PushedAuthorization,
@@ -215,13 +220,13 @@ async fn breaks(prefix: &str) {
     let rows: Vec<_> = table().into_iter().filter(|(id, ..)| id.starts_with(prefix)).collect();
     assert!(!rows.is_empty());
     for (id, endpoint, how, needle) in rows {
-        // The generic provider has no PAR endpoint; Keycloak has one.
-        let provider = if prefix == "PAR" {
-            Provider::Keycloak
-        } else {
-            Provider::Generic
+        // The generic provider has no PAR endpoint and no token exchange; Keycloak has both, and
+        // the exchange checks need a World with a token-exchange client.
+        let target = match prefix {
+            "PAR" => mock(Provider::Keycloak),
+            "EXCH" => crate::support::mock_with_world(Provider::Keycloak, &crate::support::token_exchange_world()),
+            _ => mock(Provider::Generic),
         };
-        let target = mock(provider);
         let idp = target.mock().unwrap();
         idp.set_fault(
             endpoint,
@@ -372,4 +377,9 @@ async fn a_wrong_world_fails_the_login_with_evidence() {
 #[tokio::test]
 async fn par_checks_fail_on_a_broken_par_endpoint() {
     breaks("PAR").await;
+}
+
+#[tokio::test]
+async fn exchange_checks_fail_on_a_token_endpoint_that_issues_anything() {
+    breaks("EXCH").await;
 }

@@ -7,7 +7,13 @@ use conformance::{Capability, Outcome, Runner, Selection, Status, report};
 use mock_idp::Provider;
 
 /// Checks the default World cannot run, with the capability it lacks.
-const SKIPPED_WITH_THE_DEFAULT_WORLD: &[(&str, Capability)] = &[("TOK-11", Capability::EncodedCredentials)];
+const SKIPPED_WITH_THE_DEFAULT_WORLD: &[(&str, Capability)] = &[
+    ("TOK-11", Capability::EncodedCredentials),
+    ("EXCH-01", Capability::TokenExchange),
+    ("EXCH-02", Capability::TokenExchange),
+    ("EXCH-03", Capability::TokenExchange),
+    ("EXCH-04", Capability::TokenExchange),
+];
 
 async fn passes(provider: Provider) {
     let target = mock(provider);
@@ -45,6 +51,27 @@ async fn passes(provider: Provider) {
         match &result.outcome {
             Outcome::Skipped { reason } => assert_eq!(reason, &expected.1.skip_reason("demo")),
             other => panic!("{other:?}"),
+        }
+    }
+    // The exchange suite with a World that has a token-exchange client: it passes where the
+    // provider has token exchange and skips, naming the grant, where discovery lists none.
+    let exchanging = mock_with_world(provider, &crate::support::token_exchange_world());
+    let ids = ["EXCH-01", "EXCH-02", "EXCH-03", "EXCH-04"];
+    let run = crate::support::run(&exchanging, &ids).await;
+    for id in ids {
+        let result = run.result(id).unwrap();
+        if providers::exchange::facts(provider).is_some() {
+            assert_eq!(
+                result.status,
+                Status::Pass,
+                "mock:{provider} {}",
+                report::progress_line(result)
+            );
+        } else {
+            match &result.outcome {
+                Outcome::Skipped { reason } => assert!(reason.contains("token-exchange grant"), "{reason}"),
+                other => panic!("mock:{provider} {id}: {other:?}"),
+            }
         }
     }
     let encoded = mock_with_world(provider, &crate::support::encoded_credentials_world());
@@ -154,7 +181,8 @@ fn every_check_id_is_unique_and_from_the_checklist() {
         let prefix = id.split('-').next().unwrap();
         assert!(
             [
-                "DISC", "JWKS", "TOK", "PKCE", "REF", "AUTHZ", "INTR", "REV", "UI", "IDT", "GUARD", "DEV", "PAR"
+                "DISC", "JWKS", "TOK", "PKCE", "REF", "AUTHZ", "INTR", "REV", "UI", "IDT", "GUARD", "DEV", "PAR",
+                "EXCH"
             ]
             .contains(&prefix),
             "{id}"

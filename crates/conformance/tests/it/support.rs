@@ -107,3 +107,8 @@ pub(crate) fn careless_server() -> String {
     });
     issuer
 }
+
+pub(crate) fn token_exchange_world() -> mock_idp::World {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../fixtures/worlds/token-exchange.toml");
+    mock_idp::World::load(path).unwrap()
+}
