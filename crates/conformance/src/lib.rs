@@ -34,7 +34,7 @@ pub use checks::all as catalog;
 pub use runner::{CheckResult, Run, Runner, Selection, SelectionError, Suite, Summary};
 #[cfg(feature = "containers")]
 pub use targets::containers::docker_engine_reachable;
-pub use targets::{DistError, Target, TargetError, TargetKind, TargetOptions, TargetSpec};
+pub use targets::{DistError, RefError, Target, TargetError, TargetKind, TargetOptions, TargetSpec};
 
 /// Errors of this crate.
 #[derive(Debug, thiserror::Error)]

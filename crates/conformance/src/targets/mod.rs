@@ -12,6 +12,7 @@ pub(crate) mod zitadel_ref;
 pub(crate) use cast::{Cast, secret};
 pub use keycloak_dist::DistError;
 pub use spec::TargetSpec;
+pub use zitadel_ref::RefError;
 
 use crate::check::Capability;
 use mock_idp::{Endpoint, ManualClock, MockIdp, Provider, World};
@@ -48,7 +49,7 @@ pub enum TargetError {
     KeycloakDist(#[source] keycloak_dist::DistError),
     /// The reference OP of `zitadel-oidc-ref` could not be built or started.
     #[error("zitadel-oidc-ref: {0}")]
-    ZitadelRef(String),
+    ZitadelRef(#[source] zitadel_ref::RefError),
     /// A `container:<provider>` target could not be started or set up (the message starts
     /// with the target's name).
     #[error("{0}")]

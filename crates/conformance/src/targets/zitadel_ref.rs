@@ -16,7 +16,7 @@ use std::fmt;
 use std::fs;
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdin, Command, Stdio};
+use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
@@ -67,6 +67,86 @@ impl fmt::Debug for ZitadelRef {
     }
 }
 
+/// Why the reference target could not be built or started. The messages are one line each,
+/// except the two that quote a log.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum RefError {
+    /// A file operation failed (`action` is e.g. `create`, `write`, `move the build to`).
+    #[error("cannot {action} {}: {source}", path.display())]
+    Io {
+        /// What was tried.
+        action: &'static str,
+        /// On what.
+        path: PathBuf,
+        /// The cause.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The build log's handle could not be duplicated for stderr.
+    #[error("build log: {0}")]
+    BuildLog(#[source] std::io::Error),
+    /// No `go` on `PATH`.
+    #[error("`go` not found: {NAME} builds reference/zitadel-op with Go ≥ 1.21 (install golang)")]
+    GoMissing,
+    /// `go` could not be run or waited for.
+    #[error("{context}: {source}")]
+    Go {
+        /// `cannot run go` or `waiting for go build`.
+        context: &'static str,
+        /// The cause.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The build ran past its time limit.
+    #[error("go build did not finish within {secs} s; log {}", log.display())]
+    BuildTimeout {
+        /// The limit.
+        secs: u64,
+        /// The build log.
+        log: PathBuf,
+    },
+    /// The build failed.
+    #[error("go build failed ({status}); log {}:\n{tail}", log.display())]
+    BuildFailed {
+        /// `go build`'s exit status.
+        status: ExitStatus,
+        /// The build log.
+        log: PathBuf,
+        /// Its last lines.
+        tail: String,
+    },
+    /// The built program could not be started.
+    #[error("cannot start {}: {source}", binary.display())]
+    Launch {
+        /// The program.
+        binary: PathBuf,
+        /// The cause.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The program exited or printed no issuer in time.
+    #[error("{} {why}; log {}:\n{tail}", binary.display(), log.display())]
+    NotReady {
+        /// The program.
+        binary: PathBuf,
+        /// `exited (…) before printing its issuer` or `printed no issuer within … s`.
+        why: String,
+        /// Its log.
+        log: PathBuf,
+        /// The log's last lines.
+        tail: String,
+    },
+    /// The blocking start-up task panicked or was cancelled.
+    #[error("start-up task: {0}")]
+    Task(#[source] tokio::task::JoinError),
+}
+
+fn io(action: &'static str, path: &Path) -> impl FnOnce(std::io::Error) -> RefError {
+    let path = path.to_path_buf();
+    move |source| RefError::Io { action, path, source }
+}
+
 fn progress(message: impl fmt::Display) {
     eprintln!("{NAME}: {message}");
 }
@@ -74,14 +154,14 @@ fn progress(message: impl fmt::Display) {
 impl ZitadelRef {
     /// Builds (once per source version) and starts the program serving `realm` of the world
     /// file `world` (the default World when `None`), and waits for its issuer line.
-    pub(crate) async fn start(world: Option<PathBuf>, realm: String) -> Result<ZitadelRef, String> {
+    pub(crate) async fn start(world: Option<PathBuf>, realm: String) -> Result<ZitadelRef, RefError> {
         tokio::task::spawn_blocking(move || {
             let root = cache_root();
             let binary = build(&root)?;
             launch(&binary, world.as_deref(), &realm)
         })
         .await
-        .map_err(|err| format!("start-up task: {err}"))?
+        .map_err(RefError::Task)?
     }
 
     /// The issuer the program printed (`http://127.0.0.1:{port}`, no trailing slash).
@@ -139,21 +219,21 @@ fn hash_of(sources: &[(&str, &str)]) -> String {
 }
 
 /// The built program in `root`, building it the first time.
-fn build(root: &Path) -> Result<PathBuf, String> {
+fn build(root: &Path) -> Result<PathBuf, RefError> {
     let dir = root.join(format!("zitadel-op-{}", source_hash()));
     let binary = dir.join("zitadel-op");
     if binary.is_file() {
         return Ok(binary);
     }
     let src = dir.join("src");
-    fs::create_dir_all(&src).map_err(|err| format!("cannot create {}: {err}", src.display()))?;
+    fs::create_dir_all(&src).map_err(io("create", &src))?;
     for (name, text) in SOURCES {
         let path = src.join(name);
-        fs::write(&path, text).map_err(|err| format!("cannot write {}: {err}", path.display()))?;
+        fs::write(&path, text).map_err(io("write", &path))?;
     }
     let log = dir.join("build.log");
-    let out = fs::File::create(&log).map_err(|err| format!("cannot create {}: {err}", log.display()))?;
-    let err_out = out.try_clone().map_err(|err| format!("build log: {err}"))?;
+    let out = fs::File::create(&log).map_err(io("create", &log))?;
+    let err_out = out.try_clone().map_err(RefError::BuildLog)?;
     // A name of its own per process, renamed into place: concurrent first runs do not clash.
     let staging = dir.join(format!("zitadel-op.{}", std::process::id()));
     let started = Instant::now();
@@ -166,11 +246,14 @@ fn build(root: &Path) -> Result<PathBuf, String> {
         .stdout(out)
         .stderr(err_out)
         .spawn()
-        .map_err(|err| {
-            if err.kind() == std::io::ErrorKind::NotFound {
-                format!("`go` not found: {NAME} builds reference/zitadel-op with Go ≥ 1.21 (install golang)")
+        .map_err(|source| {
+            if source.kind() == std::io::ErrorKind::NotFound {
+                RefError::GoMissing
             } else {
-                format!("cannot run go: {err}")
+                RefError::Go {
+                    context: "cannot run go",
+                    source,
+                }
             }
         })?;
     progress(format_args!(
@@ -183,25 +266,26 @@ fn build(root: &Path) -> Result<PathBuf, String> {
             Ok(None) if started.elapsed() > BUILD_TIMEOUT => {
                 let _ = child.kill();
                 let _ = child.wait();
-                return Err(format!(
-                    "go build did not finish within {} s; log {}",
-                    BUILD_TIMEOUT.as_secs(),
-                    log.display()
-                ));
+                return Err(RefError::BuildTimeout {
+                    secs: BUILD_TIMEOUT.as_secs(),
+                    log,
+                });
             }
             Ok(None) => std::thread::sleep(Duration::from_millis(200)),
-            Err(err) => return Err(format!("waiting for go build: {err}")),
+            Err(source) => {
+                return Err(RefError::Go {
+                    context: "waiting for go build",
+                    source,
+                });
+            }
         }
     };
     if !status.success() {
         let _ = fs::remove_file(&staging);
-        return Err(format!(
-            "go build failed ({status}); log {}:\n{}",
-            log.display(),
-            tail(&log, 15)
-        ));
+        let tail = tail(&log, 15);
+        return Err(RefError::BuildFailed { status, log, tail });
     }
-    fs::rename(&staging, &binary).map_err(|err| format!("cannot move the build to {}: {err}", binary.display()))?;
+    fs::rename(&staging, &binary).map_err(io("move the build to", &binary))?;
     progress(format_args!("built in {} s", started.elapsed().as_secs()));
     Ok(binary)
 }
@@ -216,19 +300,18 @@ fn tail(path: &Path, lines: usize) -> String {
 }
 
 /// Starts the program and waits for its `issuer` line.
-fn launch(binary: &Path, world: Option<&Path>, realm: &str) -> Result<ZitadelRef, String> {
+fn launch(binary: &Path, world: Option<&Path>, realm: &str) -> Result<ZitadelRef, RefError> {
     let dir = binary.parent().unwrap_or(Path::new("."));
     let world = match world {
         Some(path) => path.to_path_buf(),
         None => {
             let path = dir.join(format!("default-world.{}.toml", std::process::id()));
-            fs::write(&path, providers::world::DEFAULT_WORLD_TOML)
-                .map_err(|err| format!("cannot write {}: {err}", path.display()))?;
+            fs::write(&path, providers::world::DEFAULT_WORLD_TOML).map_err(io("write", &path))?;
             path
         }
     };
     let log = dir.join(format!("run.{}.log", std::process::id()));
-    let err_out = fs::File::create(&log).map_err(|err| format!("cannot create {}: {err}", log.display()))?;
+    let err_out = fs::File::create(&log).map_err(io("create", &log))?;
     let mut child = Command::new(binary)
         .arg("-world")
         .arg(&world)
@@ -237,7 +320,10 @@ fn launch(binary: &Path, world: Option<&Path>, realm: &str) -> Result<ZitadelRef
         .stdout(Stdio::piped())
         .stderr(err_out)
         .spawn()
-        .map_err(|err| format!("cannot start {}: {err}", binary.display()))?;
+        .map_err(|source| RefError::Launch {
+            binary: binary.to_path_buf(),
+            source,
+        })?;
     let stdin = child.stdin.take();
     let (lines, issuer_line) = mpsc::channel();
     if let Some(stdout) = child.stdout.take() {
@@ -274,12 +360,13 @@ fn launch(binary: &Path, world: Option<&Path>, realm: &str) -> Result<ZitadelRef
                     Some(status) => format!("exited ({status}) before printing its issuer"),
                     None => format!("printed no issuer within {} s", READY_TIMEOUT.as_secs()),
                 };
-                return Err(format!(
-                    "{} {why}; log {}:\n{}",
-                    binary.display(),
-                    log.display(),
-                    tail(&log, 15)
-                ));
+                let tail = tail(&log, 15);
+                return Err(RefError::NotReady {
+                    binary: binary.to_path_buf(),
+                    why,
+                    log,
+                    tail,
+                });
             }
         }
     }
@@ -288,6 +375,29 @@ fn launch(binary: &Path, world: Option<&Path>, realm: &str) -> Result<ZitadelRef
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_program_that_exits_at_once_is_a_typed_not_ready_naming_its_log() {
+        let dir = std::env::temp_dir().join(format!("zitadel-ref-test-{}", std::process::id()));
+        fs::create_dir_all(&dir).unwrap();
+        let program = dir.join("exits");
+        fs::write(&program, "#!/bin/sh\necho broken >&2\nexit 3\n").unwrap();
+        let mut permissions = fs::metadata(&program).unwrap().permissions();
+        std::os::unix::fs::PermissionsExt::set_mode(&mut permissions, 0o755);
+        fs::set_permissions(&program, permissions).unwrap();
+        let err = launch(&program, None, "demo").err().unwrap();
+        match &err {
+            RefError::NotReady { why, tail, .. } => {
+                assert!(why.starts_with("exited"), "{why}");
+                assert!(tail.contains("broken"), "the log's tail is quoted: {tail}");
+            }
+            other => panic!("{other}"),
+        }
+        let missing = launch(&dir.join("absent"), None, "demo").err().unwrap();
+        assert!(matches!(missing, RefError::Launch { .. }), "{missing}");
+        assert!(std::error::Error::source(&missing).is_some());
+        fs::remove_dir_all(&dir).ok();
+    }
 
     #[test]
     fn every_source_file_of_the_program_is_compiled_in() {
