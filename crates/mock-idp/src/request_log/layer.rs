@@ -76,21 +76,22 @@ pub(crate) async fn record(
                 // The handler would refuse the same body the same way; answer for it.
                 let response = err.render(app.provider, &app.site(&entry.realm).challenge_realm());
                 entry.client = client;
-                return finish(&app, entry, &parts.headers, response).await;
+                record_headers(&mut entry, &parts.headers);
+                return finish(&app, entry, response).await;
             }
         }
     } else {
         body
     };
     entry.client = client.or_else(|| basic_id(&parts.headers));
-    let headers = parts.headers.clone();
+    record_headers(&mut entry, &parts.headers);
     let response = next.run(Request::from_parts(parts, body)).await;
     let response = if endpoint == Endpoint::Token {
         issued_tokens(response, &mut entry.tokens).await
     } else {
         response
     };
-    finish(&app, entry, &headers, response).await
+    finish(&app, entry, response).await
 }
 
 /// Keeps the decoded header and claims of `value` under the name `source` gives, if it is a
@@ -146,8 +147,9 @@ fn is_json(response: &Response) -> bool {
         .is_some_and(|v| v.contains("json"))
 }
 
-/// Completes `entry` from the response, stores it, and hands the response on.
-async fn finish(app: &App, mut entry: LoggedRequest, headers: &HeaderMap, response: Response) -> Response {
+/// Records the request's `Authorization` and `DPoP` headers (masked, their JWTs decoded), before
+/// the request moves on: the log keeps no copy of the header map.
+fn record_headers(entry: &mut LoggedRequest, headers: &HeaderMap) {
     for name in [header::AUTHORIZATION.as_str(), "dpop"] {
         if let Some(value) = headers.get(name).and_then(|value| value.to_str().ok()) {
             entry.headers.insert(name.to_owned(), mask::header(name, value));
@@ -159,6 +161,10 @@ async fn finish(app: &App, mut entry: LoggedRequest, headers: &HeaderMap, respon
             keep_token(&mut entry.tokens, || format!("header:{name}"), credential);
         }
     }
+}
+
+/// Completes `entry` from the response, stores it, and hands the response on.
+async fn finish(app: &App, mut entry: LoggedRequest, response: Response) -> Response {
     entry.status = response.status().as_u16();
     let (response, error) = error_code(response).await;
     entry.error = error.map(|code| cut(&code));
