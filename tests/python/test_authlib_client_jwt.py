@@ -1,7 +1,7 @@
 """Authlib (the OAuth client library of many Python apps) authenticates to `mock-idp serve` with
 ``client_secret_jwt`` and ``private_key_jwt`` (RFC 7523 §2.2): the token endpoint and
 introspection accept its assertions, and a replayed assertion (the same ``jti``) or one signed by
-another key is refused.
+another key is refused; with the key at the client's own ``jwks_uri`` too (the mock fetches it).
 
 Needs: the mock-idp binary (MOCK_IDP_BIN, default target/debug/mock-idp) and requirements.txt.
 """
@@ -134,3 +134,68 @@ def assertion_form(assertion):
         "client_assertion_type": ASSERTION_TYPE,
         "client_assertion": assertion,
     }
+
+
+def test_authlib_private_key_jwt_with_the_key_at_the_clients_jwks_uri(serve_mock_idp):
+    """The client serves its public key itself (Keycloak's "Use JWKS URL"); the mock fetches it."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from authlib.integrations.requests_client import OAuth2Session
+    from authlib.oauth2.rfc7523 import PrivateKeyJWT
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    pem = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
+    served = {"keys": [rsa_jwk(key)], "fetches": 0}
+
+    class Keys(BaseHTTPRequestHandler):
+        def do_GET(self):
+            served["fetches"] += 1
+            body = json.dumps({"keys": served["keys"]}).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    keys_server = ThreadingHTTPServer(("127.0.0.1", 0), Keys)
+    threading.Thread(target=keys_server.serve_forever, daemon=True).start()
+    jwks_uri = f"http://127.0.0.1:{keys_server.server_address[1]}/jwks"
+    try:
+        with serve_mock_idp("--provider", "keycloak") as base:
+            created = requests.post(
+                base + "/_mock/realms/demo/clients",
+                json={
+                    "client_id": "pkjwt-url",
+                    "kind": "confidential",
+                    "secret": "unused-secret",
+                    "grant_types": ["client_credentials"],
+                    "jwks_uri": jwks_uri,
+                },
+                timeout=10,
+            )
+            assert created.status_code == 201, created.text
+            url = requests.get(base + "/realms/demo/.well-known/openid-configuration", timeout=10).json()[
+                "token_endpoint"
+            ]
+            session = OAuth2Session("pkjwt-url", pem, token_endpoint_auth_method=PrivateKeyJWT(url))
+            assert session.fetch_token(url, grant_type="client_credentials")["token_type"].lower() == "bearer"
+            assert served["fetches"] == 1
+
+            # A key the client does not publish is refused.
+            other = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+            other_pem = other.private_bytes(
+                serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+            ).decode()
+            stranger = OAuth2Session("pkjwt-url", other_pem, token_endpoint_auth_method=PrivateKeyJWT(url))
+            with pytest.raises(Exception, match="(?i)invalid|unauthorized"):
+                stranger.fetch_token(url, grant_type="client_credentials")
+    finally:
+        keys_server.shutdown()
