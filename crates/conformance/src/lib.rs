@@ -33,8 +33,10 @@ pub use check::{Area, Capability, Check, Evidence, Level, OnReal, Outcome, Statu
 pub use checks::all as catalog;
 pub use runner::{CheckResult, Run, Runner, Selection, SelectionError, Suite, Summary};
 #[cfg(feature = "containers")]
+pub use targets::ProvisionError;
+#[cfg(feature = "containers")]
 pub use targets::containers::docker_engine_reachable;
-pub use targets::{DistError, RefError, Target, TargetError, TargetKind, TargetOptions, TargetSpec};
+pub use targets::{ContainerError, DistError, RefError, Target, TargetError, TargetKind, TargetOptions, TargetSpec};
 
 /// Errors of this crate.
 #[derive(Debug, thiserror::Error)]

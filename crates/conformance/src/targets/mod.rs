@@ -3,6 +3,7 @@
 //! `op` package serving the World, `reference/zitadel-op`) and `container:<provider>`.
 
 mod cast;
+pub(crate) mod container_error;
 #[cfg(feature = "containers")]
 pub(crate) mod containers;
 pub(crate) mod keycloak_dist;
@@ -10,6 +11,9 @@ mod spec;
 pub(crate) mod zitadel_ref;
 
 pub(crate) use cast::{Cast, secret};
+pub use container_error::ContainerError;
+#[cfg(feature = "containers")]
+pub use containers::ProvisionError;
 pub use keycloak_dist::DistError;
 pub use spec::TargetSpec;
 pub use zitadel_ref::RefError;
@@ -50,10 +54,15 @@ pub enum TargetError {
     /// The reference OP of `zitadel-oidc-ref` could not be built or started.
     #[error("zitadel-oidc-ref: {0}")]
     ZitadelRef(#[source] zitadel_ref::RefError),
-    /// A `container:<provider>` target could not be started or set up (the message starts
-    /// with the target's name).
-    #[error("{0}")]
-    Container(String),
+    /// A `container:<provider>` target could not be started or set up.
+    #[error("{target}: {source}")]
+    Container {
+        /// The target, `container:<provider>`.
+        target: String,
+        /// Why (boxed: the largest cause would make every `TargetError` large).
+        #[source]
+        source: Box<ContainerError>,
+    },
 }
 
 /// Where a target's World comes from and which provider a `url:` target is.
@@ -213,9 +222,10 @@ impl Target {
                 })
             }
             #[cfg(not(feature = "containers"))]
-            TargetSpec::Container(_) => Err(TargetError::Container(format!(
-                "{spec}: the container target needs conformance's `containers` feature (on by default)"
-            ))),
+            TargetSpec::Container(_) => Err(TargetError::Container {
+                target: spec.to_string(),
+                source: Box::new(ContainerError::FeatureOff),
+            }),
             #[cfg(feature = "containers")]
             TargetSpec::Container(provider) => {
                 let realm = options.realm.clone().unwrap_or_else(|| world.default_realm.clone());

@@ -232,9 +232,14 @@ async fn exits_before_ready(engine: FakeEngine) {
         "slow: {:?}",
         started.elapsed()
     );
-    let TargetError::Container(message) = &err else {
+    let TargetError::Container { source, .. } = &err else {
         panic!("unexpected error {err:?}");
     };
+    assert!(
+        matches!(**source, conformance::ContainerError::Exited { code: Some(1), .. }),
+        "{source:?}"
+    );
+    let message = &err.to_string();
     assert!(!message.contains('\n'), "{message}");
     assert!(
         message.starts_with(&format!(
@@ -266,7 +271,11 @@ async fn pull_refused(engine: FakeEngine) {
         started.elapsed()
     );
     let message = err.to_string();
-    assert!(matches!(err, TargetError::Container(_)), "{err:?}");
+    assert!(
+        matches!(&err, TargetError::Container { source, .. }
+            if matches!(**source, conformance::ContainerError::Pull { .. })),
+        "{err:?}"
+    );
     assert!(!message.contains('\n'), "{message}");
     assert!(
         message.starts_with(&format!("container:keycloak: cannot pull {KEYCLOAK_IMAGE}")),

@@ -3,16 +3,14 @@
 //! The provider modules only build definitions, so what they ask for is unit-tested without an
 //! engine.
 
+use crate::targets::ContainerError;
 use std::time::{Duration, Instant};
 use testcontainers::bollard::Docker;
 use testcontainers::bollard::query_parameters::{ListContainersOptionsBuilder, RemoveContainerOptionsBuilder};
-use testcontainers::core::client::ClientError;
 use testcontainers::core::wait::LogWaitStrategy;
 use testcontainers::core::{IntoContainerPort, WaitFor};
 use testcontainers::runners::AsyncRunner;
-use testcontainers::{
-    ContainerAsync, ContainerRequest, CopyTargetOptions, GenericImage, Image, ImageExt, TestcontainersError,
-};
+use testcontainers::{ContainerAsync, ContainerRequest, CopyTargetOptions, GenericImage, Image, ImageExt};
 
 /// How long pulling one image may take (only when the engine does not have it yet).
 const PULL_TIMEOUT: Duration = Duration::from_secs(900);
@@ -163,12 +161,12 @@ impl ContainerDef {
 }
 
 /// A port free on 127.0.0.1 now (bound, read, released); the caller publishes it at once.
-pub(crate) fn free_port() -> Result<u16, String> {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").map_err(|err| format!("no free port: {err}"))?;
+pub(crate) fn free_port() -> Result<u16, ContainerError> {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").map_err(ContainerError::Port)?;
     listener
         .local_addr()
         .map(|address| address.port())
-        .map_err(|err| format!("no free port: {err}"))
+        .map_err(ContainerError::Port)
 }
 
 /// A suffix that keeps this run's container and network names apart from other runs' (the
@@ -191,11 +189,11 @@ pub(crate) fn progress(target: &str, message: impl std::fmt::Display) {
 /// plus a minute). When starting fails, the container is removed even where testcontainers
 /// had not handed out its handle yet (the engine refused the start, copying failed, the
 /// budget ran out mid-way): it is found by a label unique to this call.
-pub(crate) async fn start(target: &str, def: &ContainerDef) -> Result<ContainerAsync<GenericImage>, String> {
+pub(crate) async fn start(target: &str, def: &ContainerDef) -> Result<ContainerAsync<GenericImage>, ContainerError> {
     let descriptor = def.descriptor();
     let docker = testcontainers::core::client::docker_client_instance()
         .await
-        .map_err(|err| format!("Docker client: {}", one_line(&err.to_string())))?;
+        .map_err(ContainerError::DockerClient)?;
     if docker.inspect_image(&descriptor).await.is_err() {
         progress(
             target,
@@ -203,8 +201,14 @@ pub(crate) async fn start(target: &str, def: &ContainerDef) -> Result<ContainerA
         );
         let _pulled = tokio::time::timeout(PULL_TIMEOUT, def.request().pull_image())
             .await
-            .map_err(|_| format!("pulling {descriptor} took longer than {} s", PULL_TIMEOUT.as_secs()))?
-            .map_err(|err| format!("cannot pull {descriptor}: {}", pull_error(&err)))?;
+            .map_err(|_| ContainerError::PullTimeout {
+                image: descriptor.clone(),
+                seconds: PULL_TIMEOUT.as_secs(),
+            })?
+            .map_err(|source| ContainerError::Pull {
+                image: descriptor.clone(),
+                source,
+            })?;
     }
     progress(target, format_args!("starting {descriptor}"));
     let start_label = unique_suffix();
@@ -212,53 +216,53 @@ pub(crate) async fn start(target: &str, def: &ContainerDef) -> Result<ContainerA
     let started = tokio::time::timeout(def.startup + CREATE_GRACE, request.start()).await;
     let failure = match started {
         Ok(Ok(container)) => return Ok(container),
-        Ok(Err(err)) => format!("cannot start {descriptor}: {}", one_line(&err.to_string())),
-        Err(_) => format!(
-            "{descriptor} did not start within {} s",
-            (def.startup + CREATE_GRACE).as_secs()
-        ),
+        Ok(Err(source)) => ContainerError::Start {
+            image: descriptor,
+            source,
+        },
+        Err(_) => ContainerError::StartTimeout {
+            image: descriptor,
+            seconds: (def.startup + CREATE_GRACE).as_secs(),
+        },
     };
     match remove_labelled(&docker, &start_label).await {
         Ok(()) => Err(failure),
-        Err(cleanup) => Err(format!("{failure}; {cleanup}")),
-    }
-}
-
-/// Why a pull failed, without testcontainers' repetition of the image name.
-fn pull_error(err: &TestcontainersError) -> String {
-    match err {
-        TestcontainersError::Client(ClientError::PullImage { err, .. }) => one_line(&err.to_string()),
-        other => one_line(&other.to_string()),
+        Err(cleanup) => Err(ContainerError::LeftBehind {
+            failure: Box::new(failure),
+            cleanup: Box::new(cleanup),
+        }),
     }
 }
 
 /// Force-removes the containers carrying [`START_LABEL`] `value` (with their anonymous
 /// volumes), bounded by 30 seconds; the error names what is left behind.
-async fn remove_labelled(docker: &Docker, value: &str) -> Result<(), String> {
+async fn remove_labelled(docker: &Docker, value: &str) -> Result<(), ContainerError> {
+    let label = format!("{START_LABEL}={value}");
     let remove = async {
-        let filters = std::collections::HashMap::from([("label".to_owned(), vec![format!("{START_LABEL}={value}")])]);
+        let filters = std::collections::HashMap::from([("label".to_owned(), vec![label.clone()])]);
         let options = ListContainersOptionsBuilder::new().all(true).filters(&filters).build();
-        let listed = docker.list_containers(Some(options)).await.map_err(|err| {
-            format!(
-                "cannot list containers labelled {START_LABEL}={value}: {}",
-                one_line(&err.to_string())
-            )
-        })?;
+        let listed = docker
+            .list_containers(Some(options))
+            .await
+            .map_err(|source| ContainerError::List {
+                label: label.clone(),
+                source,
+            })?;
         for id in listed.into_iter().filter_map(|container| container.id) {
             let options = RemoveContainerOptionsBuilder::new().force(true).v(true).build();
             docker
                 .remove_container(&id, Some(options))
                 .await
-                .map_err(|err| format!("container {id} left behind: {}", one_line(&err.to_string())))?;
+                .map_err(|source| ContainerError::Remove { id: id.clone(), source })?;
         }
         Ok(())
     };
-    tokio::time::timeout(CLEANUP_TIMEOUT, remove).await.map_err(|_| {
-        format!(
-            "removing the containers labelled {START_LABEL}={value} took longer than {} s",
-            CLEANUP_TIMEOUT.as_secs()
-        )
-    })?
+    tokio::time::timeout(CLEANUP_TIMEOUT, remove)
+        .await
+        .map_err(|_| ContainerError::RemoveTimeout {
+            label: label.clone(),
+            seconds: CLEANUP_TIMEOUT.as_secs(),
+        })?
 }
 
 /// Polls `url` until it answers 2xx, the container stops, or `deadline` passes; the error
@@ -269,7 +273,7 @@ pub(crate) async fn wait_http(
     container: &ContainerAsync<GenericImage>,
     started: Instant,
     budget: Duration,
-) -> Result<(), String> {
+) -> Result<(), ContainerError> {
     loop {
         if client
             .get(url)
@@ -281,20 +285,20 @@ pub(crate) async fn wait_http(
         }
         if matches!(container.is_running().await, Ok(false)) {
             let code = container.exit_code().await.ok().flatten();
-            return Err(format!(
-                "{} exited (code {}) before {url} answered; last log: {}",
-                container.image().name(),
-                code.map_or_else(|| "unknown".to_owned(), |code| code.to_string()),
-                log_tail(container, 3).await
-            ));
+            return Err(ContainerError::Exited {
+                image: container.image().name().to_owned(),
+                code,
+                url: url.to_owned(),
+                log: log_tail(container, 3).await,
+            });
         }
         if started.elapsed() > budget {
-            return Err(format!(
-                "{} was not ready after {} s ({url}); last log: {}",
-                container.image().name(),
-                budget.as_secs(),
-                log_tail(container, 3).await
-            ));
+            return Err(ContainerError::NotReady {
+                image: container.image().name().to_owned(),
+                seconds: budget.as_secs(),
+                url: url.to_owned(),
+                log: log_tail(container, 3).await,
+            });
         }
         tokio::time::sleep(Duration::from_secs(1)).await;
     }
@@ -320,11 +324,6 @@ fn tail(text: &str, lines: usize) -> String {
     }
     last.reverse();
     last.join(" | ")
-}
-
-/// `text` with its line breaks folded, so an error stays on one line.
-pub(crate) fn one_line(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 #[cfg(test)]
@@ -379,7 +378,10 @@ mod tests {
     fn tails_and_one_liners() {
         assert_eq!(tail("a\n\nb\nc\n  \n", 2), "b | c");
         assert_eq!(tail("", 3), "(no output)");
-        assert_eq!(one_line("cannot\n  connect:\tno"), "cannot connect: no");
+        assert_eq!(
+            crate::targets::container_error::one_line(&"cannot\n  connect:\tno"),
+            "cannot connect: no"
+        );
         let suffix = unique_suffix();
         assert!(suffix.starts_with(&std::process::id().to_string()), "{suffix}");
     }

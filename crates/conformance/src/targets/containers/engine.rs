@@ -3,6 +3,7 @@
 //! first existing socket of `/var/run/docker.sock`, `$XDG_RUNTIME_DIR/.docker/run/docker.sock`,
 //! `~/.docker/run/docker.sock`, `~/.docker/desktop/docker.sock`, else `/var/run/docker.sock`.
 
+use crate::targets::ContainerError;
 use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -47,7 +48,7 @@ fn resolve(docker_host: Option<&str>, candidates: &[PathBuf]) -> String {
 
 /// Whether the engine at `host` (`unix://…`, `tcp://…`, `http://…`) accepts a connection within
 /// two seconds. Nothing is sent; the reason is one line.
-pub(crate) fn probe(host: &str) -> Result<(), String> {
+pub(crate) fn probe(host: &str) -> Result<(), ContainerError> {
     if let Some(path) = host.strip_prefix("unix://") {
         return probe_unix(path);
     }
@@ -55,35 +56,48 @@ pub(crate) fn probe(host: &str) -> Result<(), String> {
         .iter()
         .find_map(|scheme| host.strip_prefix(scheme))
     else {
-        return Err(format!(
-            "unsupported DOCKER_HOST `{host}` (container targets speak to unix://, tcp:// or http:// engines)"
-        ));
+        return Err(ContainerError::UnsupportedHost(host.to_owned()));
     };
     let authority = authority.trim_end_matches('/');
     let addresses: Vec<SocketAddr> = authority
         .to_socket_addrs()
-        .map_err(|err| format!("cannot resolve the Docker engine address `{authority}`: {err}"))?
+        .map_err(|source| ContainerError::Resolve {
+            authority: authority.to_owned(),
+            source,
+        })?
         .collect();
-    let mut last = format!("`{authority}` resolves to no address");
+    let mut last = (
+        authority.to_owned(),
+        std::io::Error::new(std::io::ErrorKind::AddrNotAvailable, "resolves to no address"),
+    );
     for address in addresses {
         match TcpStream::connect_timeout(&address, CONNECT_TIMEOUT) {
             Ok(_) => return Ok(()),
-            Err(err) => last = format!("{address}: {err}"),
+            Err(err) => last = (address.to_string(), err),
         }
     }
-    Err(format!("no Docker engine reachable at {host} ({last})"))
+    let (address, source) = last;
+    Err(ContainerError::Unreachable {
+        host: host.to_owned(),
+        address,
+        source,
+    })
 }
 
 #[cfg(unix)]
-fn probe_unix(path: &str) -> Result<(), String> {
+fn probe_unix(path: &str) -> Result<(), ContainerError> {
     std::os::unix::net::UnixStream::connect(path)
         .map(drop)
-        .map_err(|err| format!("no Docker engine reachable at unix://{path} ({err})"))
+        .map_err(|source| ContainerError::Unreachable {
+            host: format!("unix://{path}"),
+            address: path.to_owned(),
+            source,
+        })
 }
 
 #[cfg(not(unix))]
-fn probe_unix(path: &str) -> Result<(), String> {
-    Err(format!("unix sockets are not supported here (unix://{path})"))
+fn probe_unix(path: &str) -> Result<(), ContainerError> {
+    Err(ContainerError::UnsupportedHost(format!("unix://{path}")))
 }
 
 #[cfg(test)]
@@ -130,15 +144,18 @@ mod tests {
         let port = super::super::definition::free_port().unwrap();
         let started = Instant::now();
         let err = probe(&format!("tcp://127.0.0.1:{port}")).unwrap_err();
+        assert!(matches!(err, ContainerError::Unreachable { .. }), "{err:?}");
+        let err = err.to_string();
         assert!(
             err.starts_with("no Docker engine reachable at tcp://127.0.0.1:"),
             "{err}"
         );
         assert!(!err.contains('\n'));
-        let err = probe("unix:///nonexistent/docker.sock").unwrap_err();
+        let err = probe("unix:///nonexistent/docker.sock").unwrap_err().to_string();
         assert!(err.contains("unix:///nonexistent/docker.sock"), "{err}");
         let err = probe("ssh://somewhere").unwrap_err();
-        assert!(err.contains("unsupported DOCKER_HOST"), "{err}");
+        assert!(matches!(err, ContainerError::UnsupportedHost(_)), "{err:?}");
+        assert!(err.to_string().contains("unsupported DOCKER_HOST"), "{err}");
         assert!(started.elapsed() < Duration::from_secs(5));
     }
 

@@ -3,6 +3,7 @@
 //! `keycloak-dist`) imported at start; ready when the realm's discovery document answers.
 
 use super::definition::{self, ContainerDef, FileCopy, PortMap};
+use crate::targets::ContainerError;
 use crate::targets::keycloak_dist::VERSION;
 use providers::Realm;
 use std::time::{Duration, Instant};
@@ -27,9 +28,9 @@ fn base_url(port: u16) -> String {
 /// The container: `start-dev --import-realm`, the admin of compose/keycloak.yml, the hostname
 /// pinned to the published port (as `keycloak-dist` does), the realm file in
 /// `/opt/keycloak/data/import/`.
-pub(crate) fn definition(realm: &Realm, port: u16) -> Result<ContainerDef, String> {
-    let export = serde_json::to_vec_pretty(&providers::keycloak::realm_export(realm))
-        .map_err(|err| format!("realm export: {err}"))?;
+pub(crate) fn definition(realm: &Realm, port: u16) -> Result<ContainerDef, ContainerError> {
+    let export =
+        serde_json::to_vec_pretty(&providers::keycloak::realm_export(realm)).map_err(ContainerError::RealmExport)?;
     let mut def = ContainerDef::new(IMAGE, VERSION, READY).env(&[
         ("KC_BOOTSTRAP_ADMIN_USERNAME", "admin"),
         ("KC_BOOTSTRAP_ADMIN_PASSWORD", "admin"),
@@ -54,7 +55,7 @@ pub(crate) async fn start(
     target: &str,
     realm: &Realm,
     client: &reqwest::Client,
-) -> Result<(ContainerAsync<GenericImage>, String), String> {
+) -> Result<(ContainerAsync<GenericImage>, String), ContainerError> {
     let started = Instant::now();
     let port = definition::free_port()?;
     let container = definition::start(target, &definition(realm, port)?).await?;

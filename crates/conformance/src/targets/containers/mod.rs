@@ -10,10 +10,12 @@ mod definition;
 mod engine;
 mod keycloak;
 pub(crate) mod provision;
+
+pub use provision::ProvisionError;
 mod wso2;
 mod zitadel;
 
-use super::TargetError;
+use super::{ContainerError, TargetError};
 use mock_idp::{Provider, World};
 use std::fmt;
 use std::time::{Duration, Instant};
@@ -84,12 +86,13 @@ pub(crate) async fn start(
     docker_host: &str,
 ) -> Result<Started, TargetError> {
     let target = format!("container:{provider}");
-    let fail = |cause: String| TargetError::Container(format!("{target}: {cause}"));
+    let fail = |source: ContainerError| TargetError::Container {
+        target: target.clone(),
+        source: Box::new(source),
+    };
     let definition = world.realm(realm).ok_or_else(|| TargetError::Realm(realm.to_owned()))?;
     if !matches!(provider, Provider::Keycloak | Provider::Zitadel | Provider::Wso2) {
-        return Err(fail(
-            "no container for this provider (container targets: keycloak, zitadel, wso2)".to_owned(),
-        ));
+        return Err(fail(ContainerError::NoContainer));
     }
     engine::probe(docker_host).map_err(fail)?;
     let accepts_invalid_certs = provider == Provider::Wso2;
@@ -146,13 +149,13 @@ pub(crate) async fn start(
 }
 
 /// The client that waits for and sets up a container: loopback only, so no proxy.
-fn client(accepts_invalid_certs: bool) -> Result<reqwest::Client, String> {
+fn client(accepts_invalid_certs: bool) -> Result<reqwest::Client, ContainerError> {
     reqwest::Client::builder()
         .no_proxy()
         .timeout(CLIENT_TIMEOUT)
         .danger_accept_invalid_certs(accepts_invalid_certs)
         .build()
-        .map_err(|err| format!("HTTP client: {err}"))
+        .map_err(ContainerError::HttpClient)
 }
 
 /// Runs `plan` against the admin API at `base_url` and returns `world` with the ids and
@@ -165,20 +168,15 @@ async fn set_up(
     plan: &providers::setup::SetupPlan,
     world: &World,
     realm: &str,
-) -> Result<World, String> {
+) -> Result<World, ContainerError> {
     let started = Instant::now();
     let provisioned = tokio::time::timeout(PROVISION_TIMEOUT, provision::provision(client, base_url, auth, plan))
         .await
-        .map_err(|_| {
-            format!(
-                "setting up the World took longer than {} s",
-                PROVISION_TIMEOUT.as_secs()
-            )
+        .map_err(|_| ContainerError::SetupTimeout {
+            seconds: PROVISION_TIMEOUT.as_secs(),
         })?
-        .map_err(|err| format!("setting up the World: {}", definition::one_line(&err.to_string())))?;
-    let world = provisioned
-        .bind(world, realm, plan)
-        .map_err(|err| format!("binding the World: {}", definition::one_line(&err.to_string())))?;
+        .map_err(ContainerError::Setup)?;
+    let world = provisioned.bind(world, realm, plan).map_err(ContainerError::Bind)?;
     definition::progress(
         target,
         format_args!(
@@ -204,9 +202,11 @@ mod tests {
             let started = Instant::now();
             let err = start(provider, &world, &world.default_realm, &host).await.unwrap_err();
             assert!(started.elapsed() < Duration::from_secs(5), "{provider}: slow failure");
-            let TargetError::Container(message) = &err else {
+            let TargetError::Container { source, .. } = &err else {
                 panic!("{provider}: unexpected error {err:?}");
             };
+            assert!(matches!(**source, ContainerError::Unreachable { .. }), "{source:?}");
+            let message = err.to_string();
             assert!(
                 message.starts_with(&format!("container:{provider}: no Docker engine reachable at {host}")),
                 "{message}"
@@ -227,6 +227,10 @@ mod tests {
         let err = start(Provider::AppId, &world, &world.default_realm, host)
             .await
             .unwrap_err();
+        assert!(
+            matches!(&err, TargetError::Container { source, .. } if matches!(**source, ContainerError::NoContainer)),
+            "{err:?}"
+        );
         assert!(err.to_string().contains("no container for this provider"), "{err}");
     }
 
@@ -242,7 +246,7 @@ mod tests {
             .await
             .unwrap_err();
         assert!(started.elapsed() < Duration::from_secs(5));
-        assert!(matches!(err, TargetError::Container(_)), "{err:?}");
+        assert!(matches!(err, TargetError::Container { .. }), "{err:?}");
         assert!(
             err.to_string()
                 .starts_with("container:zitadel: no Docker engine reachable at "),

@@ -28,7 +28,8 @@ pub(crate) struct Provisioned {
 
 /// Why provisioning (or rebinding the World afterwards) failed.
 #[derive(Debug, thiserror::Error)]
-pub(crate) enum ProvisionError {
+#[non_exhaustive]
+pub enum ProvisionError {
     /// The request could not be sent or its response not read.
     #[error("setup step `{step}`: {source}")]
     Send {

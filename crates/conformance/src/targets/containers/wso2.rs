@@ -7,6 +7,7 @@
 //! image's self-signed one, so this target's clients accept invalid certificates.
 
 use super::definition::{self, ContainerDef, FileCopy, PortMap};
+use crate::targets::ContainerError;
 use std::time::{Duration, Instant};
 use testcontainers::{ContainerAsync, GenericImage};
 
@@ -62,7 +63,7 @@ pub(crate) fn definition(port: u16) -> ContainerDef {
 pub(crate) async fn start(
     target: &str,
     client: &reqwest::Client,
-) -> Result<(ContainerAsync<GenericImage>, u16), String> {
+) -> Result<(ContainerAsync<GenericImage>, u16), ContainerError> {
     let started = Instant::now();
     let port = definition::free_port()?;
     let container = definition::start(target, &definition(port)).await?;

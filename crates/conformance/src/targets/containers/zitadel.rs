@@ -5,6 +5,7 @@
 //! database host (this run's PostgreSQL container) and where the IAM_OWNER PAT is written.
 
 use super::definition::{self, ContainerDef, FileCopy, PortMap};
+use crate::targets::ContainerError;
 use std::time::{Duration, Instant};
 use testcontainers::{ContainerAsync, GenericImage};
 
@@ -131,7 +132,7 @@ pub(crate) struct Started {
 }
 
 /// Starts PostgreSQL and ZITADEL, waits for ZITADEL's discovery document and reads the PAT.
-pub(crate) async fn start(target: &str, client: &reqwest::Client) -> Result<Started, String> {
+pub(crate) async fn start(target: &str, client: &reqwest::Client) -> Result<Started, ContainerError> {
     let started = Instant::now();
     let names = Names::unique();
     let mut db = database(&names);
@@ -157,17 +158,19 @@ pub(crate) async fn start(target: &str, client: &reqwest::Client) -> Result<Star
 }
 
 /// What is left of the start-up budget.
-fn remaining(started: Instant) -> Result<Duration, String> {
+fn remaining(started: Instant) -> Result<Duration, ContainerError> {
     let left = READY.saturating_sub(started.elapsed());
     if left.is_zero() {
-        return Err(format!("ZITADEL was not ready after {} s", READY.as_secs()));
+        return Err(ContainerError::ZitadelNotReady {
+            seconds: READY.as_secs(),
+        });
     }
     Ok(left)
 }
 
 /// The PAT, read through the engine's archive API (the image has no `cat`): ZITADEL writes it
 /// once the first instance is set up, which may be after the discovery document answers.
-async fn read_pat(app: &ContainerAsync<GenericImage>, started: Instant) -> Result<String, String> {
+async fn read_pat(app: &ContainerAsync<GenericImage>, started: Instant) -> Result<String, ContainerError> {
     loop {
         if let Ok(bytes) = app.copy_file_from(PAT_PATH, Vec::new()).await {
             let pat = String::from_utf8_lossy(&bytes).trim().to_owned();
@@ -176,11 +179,11 @@ async fn read_pat(app: &ContainerAsync<GenericImage>, started: Instant) -> Resul
             }
         }
         if started.elapsed() > READY {
-            return Err(format!(
-                "ZITADEL wrote no PAT to {PAT_PATH} within {} s; last log: {}",
-                READY.as_secs(),
-                definition::log_tail(app, 3).await
-            ));
+            return Err(ContainerError::NoPat {
+                path: PAT_PATH.to_owned(),
+                seconds: READY.as_secs(),
+                log: definition::log_tail(app, 3).await,
+            });
         }
         tokio::time::sleep(Duration::from_secs(1)).await;
     }
