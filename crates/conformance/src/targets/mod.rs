@@ -47,7 +47,7 @@ pub enum TargetError {
     Realm(String),
     /// The in-process mock did not start.
     #[error("the mock did not start: {0}")]
-    Mock(String),
+    Mock(#[source] mock_idp::MockIdpError),
     /// The real Keycloak of `keycloak-dist` could not be fetched or started.
     #[error("keycloak-dist: {0}")]
     KeycloakDist(#[source] keycloak_dist::DistError),
@@ -153,7 +153,7 @@ impl Target {
                     .clock(clock.clone())
                     .auto_approve(true)
                     .try_start()
-                    .map_err(|err| TargetError::Mock(err.to_string()))?;
+                    .map_err(TargetError::Mock)?;
                 let mut target = Target::from_mock(idp);
                 target.clock = Some(clock);
                 if let Some(realm) = &options.realm {
