@@ -57,6 +57,7 @@ pub use faults::{
 #[doc(hidden)]
 pub use http::bench_parse_form;
 pub use keys::{KeyError, KeyMaterial, KeyState};
+pub use login::LoginForm;
 pub use mock_clock::{ClockState, MockClock};
 pub use negative::{DefectError, TokenDefect};
 pub use providers::{Endpoint, Provider, Secret, SigningAlg, World};

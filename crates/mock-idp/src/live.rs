@@ -5,7 +5,7 @@
 
 use crate::wire::{self, Reply};
 use base64::Engine;
-use mock_idp::{Endpoint, Provider, World};
+use mock_idp::{Endpoint, LoginForm, Provider, World};
 use providers::{Client, ClientKind, GrantType};
 use serde_json::{Map, Value};
 use std::net::SocketAddr;
@@ -147,11 +147,8 @@ fn log_in(
     if page.status != 200 {
         return Err(format!("the authorization endpoint answered {}", describe(&page)));
     }
-    let html = String::from_utf8_lossy(&page.body);
-    let action = attribute_after(&html, "<form method=\"post\" action=\"")
+    let LoginForm { action, request_id } = LoginForm::scrape(&String::from_utf8_lossy(&page.body))
         .ok_or("the authorization endpoint showed no login form")?;
-    let request_id =
-        attribute_after(&html, "name=\"request_id\" value=\"").ok_or("the login form has no request_id")?;
     let form = form_urlencoded::Serializer::new(String::new())
         .extend_pairs([
             ("request_id", request_id.as_str()),
@@ -164,7 +161,10 @@ fn log_in(
     let location = reply
         .header("location")
         .and_then(|location| url::Url::parse(location).ok())
-        .ok_or_else(|| format!("the login was refused: {}", describe(&reply)))?;
+        .ok_or_else(|| match LoginForm::message(&String::from_utf8_lossy(&reply.body)) {
+            Some(message) => format!("the login was refused: {message}"),
+            None => format!("the login was refused: {}", describe(&reply)),
+        })?;
     let code = location
         .query_pairs()
         .find(|(name, _)| name == "code")
@@ -216,20 +216,6 @@ fn describe(reply: &Reply) -> String {
         .take(300)
         .collect();
     format!("{} {text}", reply.status)
-}
-
-/// The text of an attribute value that follows `prefix`, HTML entities of the login page undone.
-fn attribute_after(html: &str, prefix: &str) -> Option<String> {
-    let start = html.find(prefix)? + prefix.len();
-    let end = html[start..].find('"')? + start;
-    Some(
-        html[start..end]
-            .replace("&quot;", "\"")
-            .replace("&#39;", "'")
-            .replace("&lt;", "<")
-            .replace("&gt;", ">")
-            .replace("&amp;", "&"),
-    )
 }
 
 /// The path and query of a URL (the request goes to the loopback address whatever its host).

@@ -111,19 +111,20 @@ pub(crate) fn login_page(
     page(StatusCode::OK, "Sign in", &body)
 }
 
-/// What a client needs of a [`login_page`] to submit it: the form's action and the pending
-/// request's id. Read back from the HTML the page writes, next to the code that writes it.
+/// What a client needs of the mock's login page to submit it: the form's action and the
+/// pending request's id. Read back from the HTML the page writes, next to the code that writes
+/// it, so a scripted login (`token_for`, `mock-idp token`) cannot drift from the page.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct LoginForm {
+pub struct LoginForm {
     /// The form's `action` URL.
-    pub(crate) action: String,
+    pub action: String,
     /// The hidden `request_id`.
-    pub(crate) request_id: String,
+    pub request_id: String,
 }
 
 impl LoginForm {
-    /// The login form of a page [`login_page`] wrote; `None` for any other page.
-    pub(crate) fn scrape(html: &str) -> Option<LoginForm> {
+    /// The login form of a login page the mock wrote; `None` for any other page.
+    pub fn scrape(html: &str) -> Option<LoginForm> {
         Some(LoginForm {
             action: attribute_after(html, "<form method=\"post\" action=\"")?,
             request_id: attribute_after(html, "<input type=\"hidden\" name=\"request_id\" value=\"")?,
@@ -131,7 +132,7 @@ impl LoginForm {
     }
 
     /// The error message a refused login shows above the form.
-    pub(crate) fn message(html: &str) -> Option<String> {
+    pub fn message(html: &str) -> Option<String> {
         let start = html.find("<p class=\"error\" role=\"alert\">")? + "<p class=\"error\" role=\"alert\">".len();
         let end = html[start..].find("</p>")?;
         Some(unescape(&html[start..start + end]))
