@@ -429,6 +429,14 @@ impl Validator {
             (None, None) => Ok(()),
             (Some(Value::String(typ)), None) if !NON_ACCESS_TYPS.contains(&typ.to_ascii_lowercase().as_str()) => Ok(()),
             (Some(Value::String(typ)), Some(expected)) if typ == expected => Ok(()),
+            // A DPoP-bound token of a provider that marks binding in `typ` (Keycloak: `DPoP`);
+            // its binding is checked by the DPoP layer, which refuses it as a bearer token.
+            (Some(Value::String(_)), Some(_))
+                if claims.get("cnf").and_then(|cnf| cnf.get("jkt")).is_some()
+                    && self.provider.quirks().is_bound_access_token(claims) =>
+            {
+                Ok(())
+            }
             _ => Err(InvalidToken::NotAnAccessToken),
         }
     }

@@ -513,3 +513,57 @@ async fn dpop_http_challenges_name_the_dpop_scheme_and_algs() {
         [r#"Bearer realm="api""#, r#"DPoP algs="ES256 ES384 RS256 PS256 EdDSA""#]
     );
 }
+
+/// A token the mock's Keycloak flavor bound to a proof (`typ: DPoP`, `cnf.jkt`, as Keycloak
+/// 26.7.3 writes it) passes a Keycloak validator under the DPoP scheme, and is refused as a
+/// bearer token. Before the fix, its `typ` made it "not an access token".
+#[tokio::test]
+async fn dpop_a_keycloak_bound_token_passes_under_the_dpop_scheme_only() {
+    let clocks = Clocks::new();
+    let idp = mock_idp::MockIdp::builder()
+        .provider(mock_idp::Provider::Keycloak)
+        .clock(clocks.mock.clone())
+        .start()
+        .await;
+    let client = Client::new();
+    let token_url = idp.endpoint(mock_idp::Endpoint::Token);
+    let proof = client.sign(
+        &client.header(),
+        &json!({"htm": "POST", "htu": token_url, "iat": NOW, "jti": "token-request"}),
+    );
+    let answer: Value = reqwest::Client::new()
+        .post(&token_url)
+        .basic_auth("web-app", Some("web-app-secret"))
+        .header("DPoP", proof)
+        .form(&[
+            ("grant_type", "password"),
+            ("username", "alice"),
+            ("password", "alice-password"),
+            ("scope", "openid"),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(answer["token_type"], "DPoP", "{answer}");
+    let token = answer["access_token"].as_str().unwrap();
+    let validator = builder(&idp, &clocks)
+        .provider(mock_idp::Provider::Keycloak)
+        .build()
+        .unwrap();
+    let guard = dpop_guard(validator, &clocks);
+    let principal = present(
+        &guard,
+        "GET",
+        PATH,
+        &format!("DPoP {token}"),
+        &[&client.proof(token, "rs-1")],
+    )
+    .await
+    .unwrap();
+    assert_eq!(principal.claims["preferred_username"], "alice");
+    let refused = present(&guard, "GET", PATH, &format!("Bearer {token}"), &[]).await;
+    assert!(refused.is_err(), "{refused:?}");
+}
