@@ -10,6 +10,32 @@ pub fn s256(verifier: &str) -> String {
     b64::encode(digest::digest(&SHA256, verifier.as_bytes()))
 }
 
+/// RFC 7638 JWK thumbprint (SHA-256, base64url): the required members of the key type in
+/// lexicographic order, no whitespace. `None` for a key type without one or a missing member.
+/// It is DPoP's `jkt` (RFC 9449 §6.1).
+pub fn thumbprint(jwk: &serde_json::Map<String, serde_json::Value>) -> Option<String> {
+    use serde_json::Value;
+    let members: &[&str] = match jwk.get("kty").and_then(Value::as_str)? {
+        "RSA" => &["e", "kty", "n"],
+        "EC" => &["crv", "kty", "x", "y"],
+        "OKP" => &["crv", "kty", "x"],
+        _ => return None,
+    };
+    let mut canonical = String::from("{");
+    for (index, name) in members.iter().enumerate() {
+        let value = jwk.get(*name).and_then(Value::as_str)?;
+        if index > 0 {
+            canonical.push(',');
+        }
+        canonical.push('"');
+        canonical.push_str(name);
+        canonical.push_str("\":");
+        canonical.push_str(&serde_json::to_string(value).ok()?);
+    }
+    canonical.push('}');
+    Some(s256(&canonical))
+}
+
 /// The hash a JWS algorithm's `at_hash`/`c_hash` use: the one of the signature algorithm
 /// (SHA-512 for Ed25519, as OIDC implementations agree); `None` for an unknown algorithm.
 fn hash_of(alg: &str) -> Option<&'static Algorithm> {

@@ -45,6 +45,8 @@ pub(crate) struct App {
     pub(crate) shaping: crate::shaping::Shaping,
     /// `jti`s of accepted client assertions, until their expiry.
     pub(crate) assertions: crate::client_assertion::ReplayCache,
+    /// DPoP proofs seen (`jti` per `htu`), each until its window closes.
+    pub(crate) dpop_proofs: crate::replay::ReplayCache,
     /// Key sets fetched from clients' `jwks_uri`.
     pub(crate) client_jwks: crate::client_jwks::ClientJwks,
 }
@@ -116,6 +118,7 @@ impl App {
             request_log: crate::request_log::RequestLog::new(crate::request_log::DEFAULT_CAPACITY),
             shaping: crate::shaping::Shaping::default(),
             assertions: crate::client_assertion::ReplayCache::default(),
+            dpop_proofs: crate::replay::ReplayCache::with_limit(crate::replay::DPOP_REPLAY_LIMIT),
             client_jwks: crate::client_jwks::ClientJwks::default(),
         }
     }
@@ -155,6 +158,7 @@ impl App {
             state: state.clone(),
             realm,
             published,
+            dpop: std::sync::OnceLock::new(),
         })
     }
 
@@ -289,6 +293,9 @@ pub(crate) struct RealmCtx {
     /// The realm's facts as they were when the request started.
     pub(crate) realm: Arc<Realm>,
     pub(crate) published: Arc<Published>,
+    /// The request's checked DPoP proof (token endpoint), which binds what it issues; set once,
+    /// after client authentication.
+    pub(crate) dpop: std::sync::OnceLock<crate::dpop::Proof>,
 }
 
 impl RealmCtx {

@@ -17,13 +17,13 @@ use crate::client_auth::{AuthMethod, AuthenticatedClient, authenticate_with, bas
 use crate::client_keys::{self, KeyRefusal};
 use crate::error::OAuthError;
 use crate::http::Params;
+pub(crate) use crate::replay::ReplayCache;
+use crate::replay::Spent;
 use aws_lc_rs::hmac;
 use axum::http::HeaderMap;
 use idp_jose::compact;
 use providers::{Client, ClientKind, Endpoint, ErrorKind, Realm};
 use serde_json::{Map, Value};
-use std::collections::HashMap;
-use std::sync::{Mutex, PoisonError};
 
 /// The `client_assertion_type` of a JWT client assertion (RFC 7523 §2.2).
 pub(crate) const ASSERTION_TYPE: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
@@ -34,10 +34,6 @@ const MAX_ASSERTION_BYTES: usize = 8 * 1024;
 /// How far ahead an assertion's `exp` may lie: an hour, as ZITADEL's verifier allows
 /// (zitadel `internal/api/oidc/introspect.go`: `NewJWTProfileVerifierKeySet(…, time.Hour, …)`).
 pub(crate) const MAX_LIFETIME_SECS: u64 = 3600;
-
-/// How many unexpired `jti`s the replay cache keeps; when full, new assertions are refused
-/// (fail closed) until old ones expire.
-pub(crate) const DEFAULT_REPLAY_LIMIT: usize = 10_000;
 
 /// Which JWT client authentication methods the provider has.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -119,47 +115,6 @@ impl AssertionError {
             _ => ErrorKind::BadClientSecret { basic: false },
         };
         OAuthError::new(kind, self.to_string())
-    }
-}
-
-/// `jti`s of accepted assertions, each kept until its `exp`; bounded.
-#[derive(Debug)]
-pub(crate) struct ReplayCache {
-    seen: Mutex<HashMap<String, u64>>,
-    limit: usize,
-}
-
-impl Default for ReplayCache {
-    fn default() -> ReplayCache {
-        ReplayCache::with_limit(DEFAULT_REPLAY_LIMIT)
-    }
-}
-
-impl ReplayCache {
-    /// A cache that keeps at most `limit` unexpired entries (at least one).
-    pub(crate) fn with_limit(limit: usize) -> ReplayCache {
-        ReplayCache {
-            seen: Mutex::new(HashMap::new()),
-            limit: limit.max(1),
-        }
-    }
-
-    /// Records `key` until `expires_at`. Refuses a key already recorded and unexpired, and
-    /// refuses anything when the cache is full of unexpired keys. Check and insert happen under
-    /// one lock, so of concurrent uses of one key exactly one succeeds.
-    pub(crate) fn first_use(&self, key: &str, expires_at: u64, now: u64) -> Result<(), AssertionError> {
-        let mut seen = self.seen.lock().unwrap_or_else(PoisonError::into_inner);
-        if seen.get(key).is_some_and(|&until| until >= now) {
-            return Err(AssertionError::Replayed);
-        }
-        if seen.len() >= self.limit {
-            seen.retain(|_, until| *until >= now);
-            if seen.len() >= self.limit {
-                return Err(AssertionError::CacheFull);
-            }
-        }
-        seen.insert(key.to_owned(), expires_at);
-        Ok(())
     }
 }
 
@@ -348,7 +303,12 @@ pub(crate) fn verify<'a>(
         return Err(AssertionError::BadLifetime);
     }
     let jti = string(&claims, "jti").ok_or(AssertionError::MissingJti)?;
-    cache.first_use(&format!("{}\u{0}{}\u{0}{jti}", realm.name, client.id), expires_at, now)?;
+    cache
+        .first_use(&format!("{}\u{0}{}\u{0}{jti}", realm.name, client.id), expires_at, now)
+        .map_err(|spent| match spent {
+            Spent::Replayed => AssertionError::Replayed,
+            Spent::Full => AssertionError::CacheFull,
+        })?;
     Ok(client)
 }
 
@@ -563,17 +523,6 @@ mod tests {
         );
         // Its jti was not used up.
         assert_eq!(check(&world, &token, &cache), Ok("web-app".to_owned()));
-    }
-
-    #[test]
-    fn the_cache_is_bounded_and_forgets_expired_entries() {
-        let cache = ReplayCache::with_limit(2);
-        assert_eq!(cache.first_use("a", NOW + 10, NOW), Ok(()));
-        assert_eq!(cache.first_use("b", NOW + 20, NOW), Ok(()));
-        assert_eq!(cache.first_use("c", NOW + 10, NOW), Err(AssertionError::CacheFull));
-        // Once `a` expired, there is room again, and `b` is still remembered.
-        assert_eq!(cache.first_use("c", NOW + 30, NOW + 11), Ok(()));
-        assert_eq!(cache.first_use("b", NOW + 30, NOW + 11), Err(AssertionError::Replayed));
     }
 
     /// The same assertion sent by many threads at once is accepted exactly once, each round.

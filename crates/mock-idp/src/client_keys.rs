@@ -23,6 +23,7 @@ fn key_type(alg: &str) -> Option<(&'static str, Option<&'static str>)> {
         "RS256" | "RS384" | "RS512" | "PS256" | "PS384" | "PS512" => ("RSA", None),
         "ES256" => ("EC", Some("P-256")),
         "ES384" => ("EC", Some("P-384")),
+        "ES512" => ("EC", Some("P-521")),
         "EdDSA" => ("OKP", Some("Ed25519")),
         _ => return None,
     })
@@ -82,10 +83,10 @@ pub(crate) fn verify(
         }
         "EC" => {
             let (x, y) = (member("x")?, member("y")?);
-            let (width, algorithm): (usize, &dyn VerificationAlgorithm) = if alg == "ES256" {
-                (32, &signature::ECDSA_P256_SHA256_FIXED)
-            } else {
-                (48, &signature::ECDSA_P384_SHA384_FIXED)
+            let (width, algorithm): (usize, &dyn VerificationAlgorithm) = match alg {
+                "ES256" => (32, &signature::ECDSA_P256_SHA256_FIXED),
+                "ES384" => (48, &signature::ECDSA_P384_SHA384_FIXED),
+                _ => (66, &signature::ECDSA_P521_SHA512_FIXED),
             };
             if x.len() != width || y.len() != width {
                 return Err(KeyRefusal::NoKey);

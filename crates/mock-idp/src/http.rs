@@ -281,6 +281,13 @@ pub(crate) async fn read_query_or_form(
 /// The bearer token of an `Authorization` header: `Ok(None)` without the header, an error for
 /// another scheme or a malformed value. The scheme is matched case-insensitively.
 pub(crate) fn bearer(headers: &HeaderMap) -> Result<Option<String>, OAuthError> {
+    access_token_header(headers, false).map(|found| found.map(|(token, _)| token))
+}
+
+/// The access token of the `Authorization` header under the `Bearer` scheme (RFC 6750 §2.1)
+/// or, when `dpop` allows it, the `DPoP` scheme (RFC 9449 §7.1); `true` with the token when
+/// the scheme was `DPoP`.
+pub(crate) fn access_token_header(headers: &HeaderMap, dpop: bool) -> Result<Option<(String, bool)>, OAuthError> {
     let Some(value) = headers.get(header::AUTHORIZATION) else {
         return Ok(None);
     };
@@ -288,16 +295,22 @@ pub(crate) fn bearer(headers: &HeaderMap) -> Result<Option<String>, OAuthError> 
         .to_str()
         .map_err(|_| OAuthError::new(ErrorKind::InvalidBearer, "malformed Authorization header"))?;
     let (scheme, token) = value.split_once(' ').unwrap_or((value, ""));
-    if !scheme.eq_ignore_ascii_case("bearer") {
+    let is_dpop = dpop && scheme.eq_ignore_ascii_case("dpop");
+    if !scheme.eq_ignore_ascii_case("bearer") && !is_dpop {
         return Err(OAuthError::new(
             ErrorKind::MissingBearer,
             "the Bearer scheme is required",
         ));
     }
     if token.is_empty() || !token.bytes().all(is_b64token_byte) {
-        return Err(OAuthError::new(ErrorKind::InvalidBearer, "malformed bearer token"));
+        let kind = if is_dpop {
+            ErrorKind::InvalidDpopToken
+        } else {
+            ErrorKind::InvalidBearer
+        };
+        return Err(OAuthError::new(kind, "malformed access token"));
     }
-    Ok(Some(token.to_owned()))
+    Ok(Some((token.to_owned(), is_dpop)))
 }
 
 /// RFC 6750 §2.1 `b64token` characters.

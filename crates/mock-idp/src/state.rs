@@ -93,6 +93,9 @@ pub(crate) struct RefreshRecord {
     pub(crate) family: FamilyId,
     pub(crate) issued_at: u64,
     pub(crate) expires_at: u64,
+    /// The DPoP key thumbprint the token is bound to (public clients' tokens issued with a
+    /// proof); a refresh must prove possession of that key.
+    pub(crate) dpop_jkt: Option<String>,
 }
 
 /// An opaque access token's claims.

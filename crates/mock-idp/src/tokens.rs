@@ -132,6 +132,9 @@ impl RealmCtx {
         if let Some(shape) = &overrides.shape {
             shape.apply(TokenKind::Access, &mut claims, &mut headers);
         }
+        if let (Some(proof), Some(facts)) = (self.dpop.get(), self.dpop_facts()) {
+            crate::dpop::bind(&mut claims, facts, proof);
+        }
         let format = subject
             .client
             .access_token_format
@@ -229,7 +232,8 @@ impl RealmCtx {
             id_token,
             scope: subject.scopes.join(" "),
             session_id: subject.session_id.clone(),
-            token_type: None,
+            // RFC 9449 §5: a bound access token is of type DPoP.
+            token_type: self.dpop.get().and(self.dpop_facts()).map(|_| "DPoP"),
             issued_token_type: None,
         })
     }
@@ -240,6 +244,17 @@ impl RealmCtx {
         !self.flavor().quirks().refresh_needs_offline_access
             || subject.grant == Some(GrantType::RefreshToken)
             || subject.scopes.iter().any(|scope| scope == "offline_access")
+    }
+
+    /// The key a refresh token issued now is bound to: the proof's, for the clients whose
+    /// refresh tokens the provider binds.
+    fn refresh_binding(&self, client: &Client) -> Option<String> {
+        let facts = self.dpop_facts()?;
+        let proof = self.dpop.get()?;
+        let binds = match facts.refresh_binding {
+            providers::dpop::RefreshBinding::PublicClients => matches!(client.kind, providers::ClientKind::Public),
+        };
+        binds.then(|| proof.jkt.clone())
     }
 
     fn refresh_token(&self, subject: &Subject<'_>, family: FamilyId, now: u64) -> Result<String, OAuthError> {
@@ -255,6 +270,7 @@ impl RealmCtx {
             family,
             issued_at: now,
             expires_at: now.saturating_add(self.realm.lifetimes.refresh_token),
+            dpop_jkt: self.refresh_binding(subject.client),
         };
         self.store()
             .insert_refresh(token.clone(), record, now)

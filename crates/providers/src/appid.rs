@@ -76,6 +76,8 @@ pub const QUIRKS: Quirks = Quirks {
     accepts_client_secret_jwt: false,
     accepts_private_key_jwt: false,
     client_jwks_uri: false,
+    // No DPoP: a `DPoP` header is ignored and tokens stay bearer tokens.
+    dpop: None,
     ..Quirks::STANDARD
 };
 

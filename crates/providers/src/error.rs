@@ -190,6 +190,13 @@ pub enum ErrorKind {
     /// A token exchange request refused (RFC 8693 §2.2.2), worded from the provider's
     /// [`ExchangeFacts`](crate::exchange::ExchangeFacts).
     Exchange(crate::exchange::ExchangeRefusal),
+    /// A DPoP proof (RFC 9449 §4.3), or a request that needed one, refused at the token
+    /// endpoint; worded from the provider's [`DpopFacts`](crate::dpop::DpopFacts).
+    Dpop(crate::dpop::DpopRefusal),
+    /// A protected resource request under the `DPoP` scheme (RFC 9449 §7.1) whose token,
+    /// proof or binding is refused: the provider's invalid-token answer under a `DPoP`
+    /// challenge that lists the accepted algorithms.
+    InvalidDpopToken,
     /// The assertion of a JWT bearer grant (RFC 7523 §3.1: `invalid_grant`) is malformed,
     /// unsigned by a registered key, for another audience, expired, too old or replayed.
     InvalidAssertion,

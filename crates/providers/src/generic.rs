@@ -200,6 +200,9 @@ pub(crate) fn error_response(kind: &ErrorKind, detail: &str, realm: &str) -> Err
         // standard wording otherwise (RFC 9126 §2.3).
         ErrorKind::Par(_) => (400, C::InvalidRequest, Challenge::None),
         ErrorKind::Exchange(refusal) => return crate::exchange::STANDARD.error_response(refusal),
+        ErrorKind::Dpop(refusal) => return crate::dpop::STANDARD.error_response(refusal),
+        // Rendered by `Provider::error_response` from the flavor's invalid bearer answer.
+        ErrorKind::InvalidDpopToken => (401, C::InvalidToken, Challenge::Bearer),
     };
     let description = sanitize_description(detail);
     let www_authenticate = match challenge {

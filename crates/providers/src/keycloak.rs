@@ -91,6 +91,7 @@ pub const QUIRKS: Quirks = Quirks {
         GrantType::TokenExchange,
     ],
     token_exchange: Some(crate::exchange::KEYCLOAK),
+    dpop: Some(crate::dpop::KEYCLOAK),
     ..Quirks::STANDARD
 };
 
@@ -111,7 +112,7 @@ const CLIENT_AUTH_SIGNING_ALGS: [&str; 12] = [
 ];
 
 /// The member order of Keycloak's discovery document (recorded 26.7.1 document).
-const DISCOVERY_ORDER: [&str; 36] = [
+const DISCOVERY_ORDER: [&str; 37] = [
     "issuer",
     "authorization_endpoint",
     "token_endpoint",
@@ -139,6 +140,7 @@ const DISCOVERY_ORDER: [&str; 36] = [
     "request_parameter_supported",
     "request_uri_parameter_supported",
     "code_challenge_methods_supported",
+    "dpop_signing_alg_values_supported",
     "revocation_endpoint",
     "revocation_endpoint_auth_methods_supported",
     "revocation_endpoint_auth_signing_alg_values_supported",
@@ -356,10 +358,15 @@ impl Flavor for Keycloak {
         if let Some(username) = input.username {
             body.insert("username".into(), json!(username));
         }
-        body.insert(
-            "token_type".into(),
-            json!(if input.refresh_token { "Refresh" } else { "Bearer" }),
-        );
+        // A DPoP-bound access token's type is DPoP (its `typ` claim says so).
+        let token_type = if input.refresh_token {
+            "Refresh"
+        } else if QUIRKS.is_bound_access_token(input.claims) {
+            "DPoP"
+        } else {
+            "Bearer"
+        };
+        body.insert("token_type".into(), json!(token_type));
         body.insert("active".into(), json!(true));
         body
     }

@@ -19,6 +19,7 @@ pub mod clock;
 pub mod detect;
 mod deviation;
 pub mod device;
+pub mod dpop;
 mod error;
 pub mod exchange;
 mod flavor;

@@ -81,6 +81,9 @@ pub struct ProviderMetadata {
     /// `code_challenge_methods_supported` (RFC 8414 §2, from [`Quirks::pkce_methods`]).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub code_challenge_methods_supported: Option<Vec<&'static str>>,
+    /// `dpop_signing_alg_values_supported` (RFC 9449 §5.1, from [`Quirks::dpop`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dpop_signing_alg_values_supported: Option<Vec<&'static str>>,
     /// `claims_supported`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub claims_supported: Option<Vec<&'static str>>,
@@ -189,6 +192,7 @@ impl ProviderMetadata {
             introspection_endpoint_auth_methods_supported: Some(SECRET_AUTH.to_vec()),
             revocation_endpoint_auth_methods_supported: Some(SECRET_OR_PUBLIC_AUTH.to_vec()),
             code_challenge_methods_supported: pkce,
+            dpop_signing_alg_values_supported: quirks.dpop.map(|dpop| dpop.signing_algs.to_vec()),
             claims_supported: Some(claims),
             claim_types_supported: None,
             acr_values_supported: None,
@@ -248,6 +252,7 @@ pub const STANDARD_ORDER: &[&str] = &[
     "introspection_endpoint_auth_methods_supported",
     "revocation_endpoint_auth_methods_supported",
     "code_challenge_methods_supported",
+    "dpop_signing_alg_values_supported",
     "claims_supported",
     "prompt_values_supported",
     "claims_parameter_supported",

@@ -193,6 +193,21 @@ impl Provider {
         {
             return facts.error_response(*error, detail);
         }
+        if let crate::ErrorKind::InvalidDpopToken = kind {
+            let mut response = self
+                .flavor()
+                .error_response(&crate::ErrorKind::InvalidBearer, detail, realm);
+            let facts = crate::dpop::facts(self).unwrap_or(&crate::dpop::STANDARD);
+            response.www_authenticate = response.www_authenticate.map(|challenge| {
+                let params = challenge.strip_prefix("Bearer ").unwrap_or(&challenge);
+                format!("DPoP algs=\"{}\", {params}", facts.challenge_algs())
+            });
+            return response;
+        }
+        if let crate::ErrorKind::Dpop(refusal) = kind {
+            let facts = crate::dpop::facts(self).unwrap_or(&crate::dpop::STANDARD);
+            return facts.error_response(refusal);
+        }
         if let crate::ErrorKind::Exchange(refusal) = kind {
             let facts = crate::exchange::facts(self).unwrap_or(&crate::exchange::STANDARD);
             return facts.error_response(refusal);

@@ -198,6 +198,9 @@ pub struct Quirks {
     /// The provider's token exchange (RFC 8693); `None` where it has none or the mock does not
     /// imitate it. Served only when [`Quirks::grant_types`] lists [`GrantType::TokenExchange`] too.
     pub token_exchange: Option<crate::exchange::ExchangeFacts>,
+    /// The provider's DPoP (RFC 9449); `None` where it has none: a `DPoP` header is then
+    /// ignored and tokens stay bearer tokens.
+    pub dpop: Option<crate::dpop::DpopFacts>,
 }
 
 impl Quirks {
@@ -242,6 +245,7 @@ impl Quirks {
         par: None,
         backchannel_logout: Some(crate::backchannel::STANDARD),
         token_exchange: None,
+        dpop: Some(crate::dpop::STANDARD),
     };
 
     /// The audience a resource server whose client is `resource` configures for `realm`.
@@ -274,7 +278,7 @@ impl Quirks {
     /// otherwise every token counts.
     pub fn is_access_token(&self, claims: &Map<String, Value>) -> bool {
         match self.access_token_payload_typ {
-            Some(typ) => claims.get("typ").and_then(Value::as_str) == Some(typ),
+            Some(typ) => claims.get("typ").and_then(Value::as_str) == Some(typ) || self.is_bound_access_token(claims),
             None => true,
         }
     }

@@ -161,6 +161,11 @@ pub struct Client {
     /// provider has a PAR endpoint.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub require_pushed_authorization_requests: bool,
+    /// Whether the client must send a DPoP proof with every token request (RFC 9449 §5;
+    /// Keycloak's `dpop.bound.access.tokens` client attribute); honoured only where the
+    /// provider has DPoP. Without it a proof is still verified, and binds the tokens, when sent.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub dpop_bound_access_tokens: bool,
     /// Where the mock POSTs logout tokens when a session of this client ends (OpenID Connect
     /// Back-Channel Logout 1.0 §2.2; Keycloak's `backchannel.logout.url`): an `http(s)` URL
     /// on a loopback host, checked at World load.

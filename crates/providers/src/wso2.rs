@@ -99,6 +99,8 @@ pub const QUIRKS: Quirks = Quirks {
     // WSO2's JWT client authentication is the private-key-jwt authenticator (certificate or JWKS): no HMAC.
     accepts_client_secret_jwt: false,
     client_jwks_uri: false,
+    // No DPoP: a `DPoP` header is ignored and tokens stay bearer tokens.
+    dpop: None,
     ..Quirks::STANDARD
 };
 

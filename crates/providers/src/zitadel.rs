@@ -177,6 +177,8 @@ pub const QUIRKS: Quirks = Quirks {
     // zitadel/oidc `VerifyJWTAssertion` checks a client assertion against the client's registered public keys (ZITADEL introspect.go `keySetMap(client.PublicKeys)`): no HMAC.
     accepts_client_secret_jwt: false,
     client_jwks_uri: false,
+    // No DPoP: a `DPoP` header is ignored and tokens stay bearer tokens.
+    dpop: None,
     ..Quirks::STANDARD
 };
 

@@ -291,26 +291,8 @@ fn same_target(htu: &str, url: &str) -> bool {
     htu.cannot_be_a_base() == url.cannot_be_a_base() && htu.as_str() == url.as_str()
 }
 
-/// RFC 7638 JWK thumbprint (SHA-256, base64url): the required members of the key type in
-/// lexicographic order, no whitespace. `None` for a key type without one or a missing member.
-pub fn thumbprint(jwk: &Map<String, Value>) -> Option<String> {
-    let members: &[&str] = match jwk.get("kty").and_then(Value::as_str)? {
-        "RSA" => &["e", "kty", "n"],
-        "EC" => &["crv", "kty", "x", "y"],
-        "OKP" => &["crv", "kty", "x"],
-        _ => return None,
-    };
-    let mut canonical = String::from("{");
-    for (index, name) in members.iter().enumerate() {
-        let value = jwk.get(*name).and_then(Value::as_str)?;
-        if index > 0 {
-            canonical.push(',');
-        }
-        canonical.push_str(&format!("\"{name}\":{}", serde_json::to_string(value).ok()?));
-    }
-    canonical.push('}');
-    Some(s256(&canonical))
-}
+/// RFC 7638 JWK thumbprint (SHA-256, base64url) of a public JWK: `idp_jose`'s, re-exported.
+pub use idp_jose::digest::thumbprint;
 
 /// The `cnf.jkt` of verified claims: `Ok(None)` for an unbound token, `Err` for a malformed
 /// confirmation (present but not an object with a string `jkt`, when `cnf` has no other method).

@@ -87,6 +87,10 @@ pub struct NewClient {
     /// a client's JWKS URL: Keycloak, generic).
     #[serde(default)]
     pub jwks_uri: Option<String>,
+    /// Whether every token request of this client must carry a DPoP proof (RFC 9449;
+    /// Keycloak's `dpop.bound.access.tokens`), where the provider has DPoP.
+    #[serde(default)]
+    pub dpop_bound_access_tokens: bool,
 }
 
 /// Changes to a client; absent fields stay as they are, `null` clears an optional setting.
@@ -245,6 +249,7 @@ pub(crate) fn create(app: &App, realm: &str, new: NewClient) -> Result<ClientVie
             jwks: new.jwks,
             jwks_uri: new.jwks_uri,
             require_pushed_authorization_requests: false,
+            dpop_bound_access_tokens: new.dpop_bound_access_tokens,
             backchannel_logout_uri: None,
             backchannel_logout_session_required: true,
         };

@@ -10,6 +10,7 @@ use axum::body::Body;
 use axum::http::HeaderMap;
 use axum::response::Response;
 use axum::routing::{MethodRouter, post};
+use providers::ErrorKind;
 use providers::claims::TokenResponseInput;
 use serde_json::Value;
 use std::sync::Arc;
@@ -21,13 +22,34 @@ pub(super) fn routes() -> MethodRouter<Arc<App>> {
 async fn token(cx: RealmCtx, headers: HeaderMap, body: Body) -> Result<Response, OAuthError> {
     let params = read_token_body(&headers, body, cx.flavor().quirks().token_body_formats).await?;
     // The JWT bearer grant authenticates by its assertion, not as a client.
-    if let Some(issued) = grants::jwt_bearer::try_issue(&cx, &params) {
-        return Ok(token_response(&cx, &issued?));
+    if grants::jwt_bearer::applies(&params) {
+        if let Some(proof) = dpop_proof(&cx, &headers, false)? {
+            let _ = cx.dpop.set(proof);
+        }
+        if let Some(issued) = grants::jwt_bearer::try_issue(&cx, &params) {
+            return Ok(token_response(&cx, &issued?));
+        }
     }
     let client =
         crate::client_assertion::authenticate_request(&cx, &headers, &params, providers::Endpoint::Token).await?;
+    // After client authentication, before the grant (Keycloak's order), for every grant.
+    if let Some(proof) = dpop_proof(&cx, &headers, client.client.dpop_bound_access_tokens)? {
+        let _ = cx.dpop.set(proof);
+    }
     let issued = grants::issue(&cx, client, &params)?;
     Ok(token_response(&cx, &issued))
+}
+
+/// The request's DPoP proof for the token endpoint, refused in the provider's words.
+fn dpop_proof(cx: &RealmCtx, headers: &HeaderMap, required: bool) -> Result<Option<crate::dpop::Proof>, OAuthError> {
+    let url = cx.endpoint_url(providers::Endpoint::Token);
+    let target = crate::dpop::Target {
+        method: "POST",
+        url: &url,
+        access_token: None,
+    };
+    cx.dpop_proof(headers, &target, required)
+        .map_err(|refusal| OAuthError::new(ErrorKind::Dpop(refusal), "the DPoP proof is refused"))
 }
 
 pub(crate) fn token_response(cx: &RealmCtx, issued: &Issued) -> Response {

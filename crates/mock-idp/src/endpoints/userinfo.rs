@@ -3,7 +3,7 @@
 
 use crate::app::{App, RealmCtx};
 use crate::error::OAuthError;
-use crate::http::{Params, bearer, is_form, no_store_json, read_body};
+use crate::http::{Params, access_token_header, is_form, no_store_json, read_body};
 use axum::body::Body;
 use axum::http::{HeaderMap, Method, Uri};
 use axum::response::Response;
@@ -23,17 +23,27 @@ async fn userinfo(
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, OAuthError> {
-    let token = presented_token(&method, &uri, &headers, body).await?;
-    if let Some(claims) = crate::pat::userinfo(&cx, &token) {
+    let (token, dpop_scheme) = presented_token(&cx, &method, &uri, &headers, body).await?;
+    if !dpop_scheme && let Some(claims) = crate::pat::userinfo(&cx, &token) {
         return Ok(no_store_json(&Value::Object(claims)));
     }
     let invalid = || {
-        OAuthError::new(
-            ErrorKind::InvalidBearer,
-            "the access token is invalid, expired or revoked",
-        )
+        let kind = if dpop_scheme {
+            ErrorKind::InvalidDpopToken
+        } else {
+            ErrorKind::InvalidBearer
+        };
+        OAuthError::new(kind, "the access token is invalid, expired or revoked")
     };
     let live = cx.live_access_token(&token).ok_or_else(invalid)?;
+    check_binding(&cx, &method, &headers, &token, dpop_scheme, &live.claims).map_err(|detail| {
+        let kind = if dpop_scheme {
+            ErrorKind::InvalidDpopToken
+        } else {
+            ErrorKind::InvalidBearer
+        };
+        OAuthError::new(kind, detail)
+    })?;
     // A provider that keeps `scope` out of its JWT access tokens (ZITADEL) knows the scopes
     // server-side; for such a token the mock takes every scope of the client as granted.
     let scopes: Vec<String> = match live.claims.get("scope").and_then(Value::as_str) {
@@ -66,11 +76,64 @@ async fn userinfo(
     Ok(no_store_json(&Value::Object(cx.flavor().userinfo(user, &scopes))))
 }
 
-/// The one token the request presents (RFC 6750 §2): header, form body (POST) or query.
-async fn presented_token(method: &Method, uri: &Uri, headers: &HeaderMap, body: Body) -> Result<String, OAuthError> {
+/// Where the provider has DPoP (RFC 9449 §7): a token presented under the `DPoP` scheme must
+/// come with a proof for this request, of the key it is bound to, with its `ath`; a bound
+/// token may not be presented as a bearer token, nor any token of a client that requires DPoP.
+fn check_binding(
+    cx: &RealmCtx,
+    method: &Method,
+    headers: &HeaderMap,
+    token: &str,
+    dpop_scheme: bool,
+    claims: &serde_json::Map<String, Value>,
+) -> Result<(), String> {
+    if cx.dpop_facts().is_none() {
+        return Ok(());
+    }
+    let bound = crate::dpop::bound_jkt(claims);
+    if !dpop_scheme {
+        let client_requires = claims
+            .get("azp")
+            .or_else(|| claims.get("client_id"))
+            .and_then(Value::as_str)
+            .and_then(|client| cx.realm.client(client))
+            .is_some_and(|client| client.dpop_bound_access_tokens);
+        return match (bound, client_requires) {
+            (None, false) => Ok(()),
+            (Some(_), _) => Err("the access token is DPoP-bound but presented as a bearer token".into()),
+            (None, true) => Err("the client requires DPoP".into()),
+        };
+    }
+    let Some(bound) = bound else {
+        return Err("the access token is not DPoP-bound but presented under the DPoP scheme".into());
+    };
+    let url = cx.endpoint_url(providers::Endpoint::Userinfo);
+    let target = crate::dpop::Target {
+        method: method.as_str(),
+        url: &url,
+        access_token: Some(token),
+    };
+    match cx.dpop_proof(headers, &target, true) {
+        Ok(Some(proof)) if proof.jkt == bound => Ok(()),
+        Ok(_) => Err("the DPoP proof's key is not the one the token is bound to".into()),
+        Err(refusal) => Err(format!("the DPoP proof is refused: {refusal:?}")),
+    }
+}
+
+/// The one token the request presents (RFC 6750 §2): header, form body (POST) or query; `true`
+/// with it when it came under the `DPoP` scheme (only where the provider has DPoP).
+async fn presented_token(
+    cx: &RealmCtx,
+    method: &Method,
+    uri: &Uri,
+    headers: &HeaderMap,
+    body: Body,
+) -> Result<(String, bool), OAuthError> {
     let mut found: Vec<String> = Vec::new();
-    if let Some(token) = bearer(headers)? {
+    let mut dpop_scheme = false;
+    if let Some((token, dpop)) = access_token_header(headers, cx.dpop_facts().is_some())? {
         found.push(token);
+        dpop_scheme = dpop;
     }
     if *method == Method::POST
         && is_form(headers)
@@ -83,7 +146,7 @@ async fn presented_token(method: &Method, uri: &Uri, headers: &HeaderMap, body: 
     }
     match found.len() {
         0 => Err(OAuthError::new(ErrorKind::MissingBearer, "an access token is required")),
-        1 => Ok(found.remove(0)),
+        1 => Ok((found.remove(0), dpop_scheme)),
         _ => Err(OAuthError::new(
             ErrorKind::BearerInSeveralPlaces,
             "the access token must be presented in exactly one way",

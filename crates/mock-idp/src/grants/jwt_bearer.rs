@@ -24,10 +24,15 @@ fn invalid(detail: &str) -> OAuthError {
     OAuthError::new(ErrorKind::InvalidAssertion, detail)
 }
 
+/// Whether `params` ask for the JWT bearer grant.
+pub(crate) fn applies(params: &Params) -> bool {
+    params.get("grant_type") == Some(GrantType::JwtBearer.as_str())
+}
+
 /// Runs the grant, if `params` asks for it and the realm's provider has it; `None` otherwise
 /// (the request goes through client authentication and the other grants).
 pub(crate) fn try_issue(cx: &RealmCtx, params: &Params) -> Option<Result<Issued, OAuthError>> {
-    let wanted = params.get("grant_type") == Some(GrantType::JwtBearer.as_str());
+    let wanted = applies(params);
     let facts = providers::jwt_bearer::facts(cx.app.provider)?;
     (wanted && cx.app.grant_types.contains(&GrantType::JwtBearer)).then(|| issue(cx, facts, params))
 }

@@ -5,6 +5,7 @@ use crate::app::RealmCtx;
 use crate::error::OAuthError;
 use crate::http::Params;
 use crate::tokens::{Issued, Subject};
+use providers::dpop::DpopRefusal;
 use providers::{Client, ErrorKind, GrantType};
 
 pub(super) fn issue(cx: &RealmCtx, client: &Client, params: &Params) -> Result<Issued, OAuthError> {
@@ -22,6 +23,20 @@ pub(super) fn issue(cx: &RealmCtx, client: &Client, params: &Params) -> Result<I
         (Some(scope), Some(record)) => Some(narrow(scope, &record.scopes)?),
         _ => None,
     };
+    // A bound refresh token needs a proof of its key (RFC 9449 §5), checked before rotating.
+    if let Some(bound) = current.as_ref().and_then(|record| record.dpop_jkt.as_deref()) {
+        let refusal = match cx.dpop.get() {
+            None => Some(DpopRefusal::RefreshWithoutProof),
+            Some(proof) if proof.jkt != bound => Some(DpopRefusal::RefreshKeyMismatch),
+            Some(_) => None,
+        };
+        if let Some(refusal) = refusal {
+            return Err(OAuthError::new(
+                ErrorKind::Dpop(refusal),
+                "the refresh token is bound to a DPoP key",
+            ));
+        }
+    }
     let record = cx.store().rotate_refresh(token, &client.id, now).ok_or_else(invalid)?;
     if record.realm != cx.realm.name {
         return Err(invalid());

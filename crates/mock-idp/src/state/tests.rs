@@ -27,6 +27,7 @@ fn refresh(family: FamilyId) -> RefreshRecord {
         family,
         issued_at: 0,
         expires_at: 100,
+        dpop_jkt: None,
     }
 }
 

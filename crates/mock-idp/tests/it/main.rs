@@ -10,6 +10,7 @@ mod builder;
 mod cli;
 mod client_jwks_uri;
 mod client_secret_jwt;
+mod dpop;
 mod faults;
 mod hardening;
 mod jwt_bearer;

@@ -165,6 +165,10 @@ fn client_json(client: &Client) -> Value {
         // OIDCConfigAttributes.STANDARD_TOKEN_EXCHANGE_ENABLED (StandardTokenExchangeV2Test).
         attributes.insert("standard.token.exchange.enabled".into(), json!("true"));
     }
+    if client.dpop_bound_access_tokens {
+        // OIDCConfigAttributes.DPOP_BOUND_ACCESS_TOKENS.
+        attributes.insert("dpop.bound.access.tokens".into(), json!("true"));
+    }
     if client.access_token_format == Some(TokenFormat::Opaque) {
         // Keycloak has no opaque access tokens; the mock's flavor always issues JWTs.
         attributes.insert(

@@ -74,6 +74,8 @@ pub(super) struct RawClient {
     pub(super) jwks_uri: Option<Spanned<String>>,
     #[serde(default)]
     pub(super) require_pushed_authorization_requests: bool,
+    #[serde(default)]
+    pub(super) dpop_bound_access_tokens: bool,
     pub(super) backchannel_logout_uri: Option<Spanned<String>>,
     pub(super) backchannel_logout_session_required: Option<bool>,
 }

@@ -373,6 +373,7 @@ fn client(
         jwks,
         jwks_uri,
         require_pushed_authorization_requests: raw.require_pushed_authorization_requests,
+        dpop_bound_access_tokens: raw.dpop_bound_access_tokens,
         backchannel_logout_uri,
         backchannel_logout_session_required: raw.backchannel_logout_session_required.unwrap_or(true),
     })

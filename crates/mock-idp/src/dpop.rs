@@ -1,0 +1,259 @@
+//! DPoP proofs (RFC 9449 §4.3) as the provider checks them, in its order: the header, `typ`,
+//! `alg`, the `jwk`, the signature, the claims, `htu` (its query ignored), `htm`, the `iat`
+//! window, single use (`jti` per `htu`, in [`App::dpop_proofs`](crate::app::App)), then `ath`
+//! when an access token comes with the proof. Where the provider has no DPoP
+//! ([`providers::Quirks::dpop`] is `None`) the header is ignored, as that provider does.
+
+use crate::app::RealmCtx;
+use crate::client_keys::{self, KeyRefusal};
+use crate::replay::Spent;
+use axum::http::HeaderMap;
+use providers::dpop::{DpopFacts, DpopRefusal};
+use serde_json::{Map, Value, json};
+
+/// Proofs longer than this are refused before any decoding.
+const MAX_PROOF_BYTES: usize = 8 * 1024;
+
+/// JWK members that only a private key has.
+const PRIVATE_MEMBERS: [&str; 7] = ["d", "p", "q", "dp", "dq", "qi", "k"];
+
+/// A proof that passed every check: the thumbprint of its key (`cnf.jkt`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Proof {
+    /// RFC 7638 thumbprint of the proof's `jwk`.
+    pub(crate) jkt: String,
+}
+
+/// The request a proof must be for.
+pub(crate) struct Target<'a> {
+    /// The HTTP method.
+    pub(crate) method: &'a str,
+    /// The endpoint's URL as the server publishes it.
+    pub(crate) url: &'a str,
+    /// The access token sent with the proof (protected resources), whose hash `ath` must be.
+    pub(crate) access_token: Option<&'a str>,
+}
+
+impl RealmCtx {
+    /// The provider's DPoP, if it has one.
+    pub(crate) fn dpop_facts(&self) -> Option<&'static DpopFacts> {
+        self.flavor().quirks().dpop.as_ref()
+    }
+
+    /// The request's proof, checked for `target`: `Ok(None)` when the request has no `DPoP`
+    /// header (or the provider has no DPoP) and `required` is false.
+    pub(crate) fn dpop_proof(
+        &self,
+        headers: &HeaderMap,
+        target: &Target<'_>,
+        required: bool,
+    ) -> Result<Option<Proof>, DpopRefusal> {
+        let Some(facts) = self.dpop_facts() else {
+            return Ok(None);
+        };
+        let mut values = headers.get_all("dpop").iter();
+        let Some(value) = values.next() else {
+            return if required { Err(DpopRefusal::Missing) } else { Ok(None) };
+        };
+        if values.next().is_some() {
+            return Err(DpopRefusal::NotJws);
+        }
+        let proof = value.to_str().map_err(|_| DpopRefusal::NotJws)?.trim();
+        if proof.is_empty() {
+            return Err(DpopRefusal::Missing);
+        }
+        self.check_proof(facts, proof, target).map(Some)
+    }
+
+    fn check_proof(&self, facts: &DpopFacts, proof: &str, target: &Target<'_>) -> Result<Proof, DpopRefusal> {
+        if proof.len() > MAX_PROOF_BYTES {
+            return Err(DpopRefusal::NotJws);
+        }
+        let segments = idp_jose::compact::split(proof).map_err(|_| DpopRefusal::NotJws)?;
+        let header = segments.header_object().map_err(|_| DpopRefusal::NotJws)?;
+        let claims = segments.payload_object().map_err(|_| DpopRefusal::NotJws)?;
+        match header.get("typ") {
+            Some(Value::String(typ)) if typ == "dpop+jwt" => {}
+            Some(Value::String(typ)) => return Err(DpopRefusal::Typ(Some(typ.clone()))),
+            Some(other) => return Err(DpopRefusal::Typ(Some(other.to_string()))),
+            None => return Err(DpopRefusal::Typ(None)),
+        }
+        let alg = header.get("alg").and_then(Value::as_str).unwrap_or("null");
+        if !facts.signing_algs.contains(&alg) {
+            return Err(DpopRefusal::UnsupportedAlg(alg.to_owned()));
+        }
+        let jwk = header.get("jwk").and_then(Value::as_object).ok_or(DpopRefusal::NoJwk)?;
+        if PRIVATE_MEMBERS.iter().any(|member| jwk.contains_key(*member)) {
+            return Err(DpopRefusal::PrivateKey);
+        }
+        let kty = jwk.get("kty").and_then(Value::as_str).unwrap_or_default();
+        if kty != key_type_of(alg) {
+            return Err(DpopRefusal::KeyType {
+                alg: alg.to_owned(),
+                kty: kty.to_owned(),
+            });
+        }
+        verify_signature(jwk, alg, segments.signing_input().as_bytes(), &segments)?;
+        let text = |name: &str| {
+            claims
+                .get(name)
+                .and_then(Value::as_str)
+                .filter(|text| !text.trim().is_empty())
+        };
+        let (Some(jti), Some(htm), Some(htu), Some(iat)) = (
+            text("jti"),
+            text("htm"),
+            text("htu"),
+            claims.get("iat").and_then(Value::as_i64),
+        ) else {
+            return Err(DpopRefusal::Claims);
+        };
+        let htu_url = url::Url::parse(htu).map_err(|_| DpopRefusal::MalformedHtu)?;
+        if !same_resource(&htu_url, target.url) {
+            return Err(DpopRefusal::Htu);
+        }
+        if htm != target.method {
+            return Err(DpopRefusal::Htm);
+        }
+        let now = i64::try_from(self.now()).unwrap_or(i64::MAX);
+        let lifetime = i64::try_from(facts.proof_lifetime_secs).unwrap_or(0);
+        let skew = i64::try_from(facts.clock_skew_secs).unwrap_or(0);
+        if iat > now.saturating_add(skew) || iat < now.saturating_sub(lifetime).saturating_sub(skew) {
+            return Err(DpopRefusal::NotActive);
+        }
+        let expires_at = u64::try_from(iat.saturating_add(lifetime).saturating_add(skew)).unwrap_or(0);
+        let key = format!("{}\u{0}{jti}\n{htu}", self.realm.name);
+        self.app
+            .dpop_proofs
+            .first_use(&key, expires_at, self.now())
+            .map_err(|spent| match spent {
+                Spent::Replayed => DpopRefusal::Replayed,
+                Spent::Full => DpopRefusal::CacheFull,
+            })?;
+        if let Some(access_token) = target.access_token {
+            let ath = claims.get("ath").and_then(Value::as_str).ok_or(DpopRefusal::NoAth)?;
+            if ath != idp_jose::digest::s256(access_token) {
+                return Err(DpopRefusal::AthMismatch);
+            }
+        }
+        let jkt = idp_jose::digest::thumbprint(jwk).ok_or(DpopRefusal::UnusableKey)?;
+        Ok(Proof { jkt })
+    }
+}
+
+/// The `kty` an algorithm needs.
+fn key_type_of(alg: &str) -> &'static str {
+    match alg {
+        "ES256" | "ES384" | "ES512" => "EC",
+        "EdDSA" => "OKP",
+        _ => "RSA",
+    }
+}
+
+/// Verifies the proof's signature with its own `jwk` (its `kid`, `alg` and `use` do not
+/// select anything: the key is the one in the header).
+fn verify_signature(
+    jwk: &Map<String, Value>,
+    alg: &str,
+    message: &[u8],
+    segments: &idp_jose::compact::Segments<'_>,
+) -> Result<(), DpopRefusal> {
+    let signature = segments.signature_bytes().map_err(|_| DpopRefusal::Signature)?;
+    let mut key = jwk.clone();
+    for selector in ["kid", "alg", "use"] {
+        key.remove(selector);
+    }
+    let set = json!({ "keys": [key] });
+    let header = Map::from_iter([("alg".to_owned(), Value::from(alg))]);
+    client_keys::verify(&set, &header, message, &signature).map_err(|refusal| match refusal {
+        KeyRefusal::Signature => DpopRefusal::Signature,
+        KeyRefusal::NoKey | KeyRefusal::Alg => DpopRefusal::UnusableKey,
+    })
+}
+
+/// Whether `htu` names `url`: scheme, host, port and path equal, query and fragment ignored.
+fn same_resource(htu: &url::Url, url: &str) -> bool {
+    let Ok(mut url) = url::Url::parse(url) else {
+        return false;
+    };
+    let mut htu = htu.clone();
+    for u in [&mut htu, &mut url] {
+        u.set_query(None);
+        u.set_fragment(None);
+    }
+    htu == url
+}
+
+/// Adds the binding to access token `claims`: `cnf` (with the provider's extra members)
+/// right before `scope`, as Keycloak writes it, and the provider's bound `typ`.
+pub(crate) fn bind(claims: &mut Map<String, Value>, facts: &DpopFacts, proof: &Proof) {
+    let mut cnf = Map::new();
+    cnf.insert("jkt".into(), Value::from(proof.jkt.clone()));
+    for (name, value) in facts.cnf_extra {
+        cnf.insert((*name).to_owned(), Value::from(*value));
+    }
+    if let Some(typ) = facts.bound_access_token_typ
+        && claims.contains_key("typ")
+    {
+        claims.insert("typ".into(), Value::from(typ));
+    }
+    if !claims.contains_key("scope") {
+        claims.insert("cnf".into(), Value::Object(cnf));
+        return;
+    }
+    let mut ordered = Map::with_capacity(claims.len() + 1);
+    let mut cnf = Some(cnf);
+    for (name, value) in std::mem::take(claims) {
+        if name == "scope"
+            && let Some(cnf) = cnf.take()
+        {
+            ordered.insert("cnf".into(), Value::Object(cnf));
+        }
+        ordered.insert(name, value);
+    }
+    *claims = ordered;
+}
+
+/// The `cnf.jkt` of token claims, if the token is bound.
+pub(crate) fn bound_jkt(claims: &Map<String, Value>) -> Option<&str> {
+    claims.get("cnf")?.get("jkt")?.as_str()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn htu_ignores_the_query_and_fragment_but_nothing_else() {
+        let htu = |text: &str| url::Url::parse(text).unwrap_or_else(|_| unreachable!());
+        let token = "http://127.0.0.1:8080/realms/demo/protocol/openid-connect/token";
+        assert!(same_resource(&htu(&format!("{token}?a=b#c")), token));
+        assert!(same_resource(
+            &htu("http://127.0.0.1:8080/realms/demo/protocol/openid-connect/token"),
+            token
+        ));
+        assert!(!same_resource(&htu(&format!("{token}/")), token));
+        assert!(!same_resource(
+            &htu("https://127.0.0.1:8080/realms/demo/protocol/openid-connect/token"),
+            token
+        ));
+        assert!(!same_resource(
+            &htu("http://127.0.0.1:8081/realms/demo/protocol/openid-connect/token"),
+            token
+        ));
+    }
+
+    #[test]
+    fn the_binding_goes_right_before_scope_with_the_provider_s_members() {
+        let mut claims = Map::new();
+        for name in ["exp", "typ", "azp", "scope", "email"] {
+            claims.insert(name.into(), Value::from("x"));
+        }
+        bind(&mut claims, &providers::dpop::KEYCLOAK, &Proof { jkt: "thumb".into() });
+        let names: Vec<&str> = claims.keys().map(String::as_str).collect();
+        assert_eq!(names, ["exp", "typ", "azp", "cnf", "scope", "email"]);
+        assert_eq!(claims["cnf"], json!({"jkt": "thumb", "kc-jkt-type": "DPoP"}));
+        assert_eq!(claims["typ"], "DPoP");
+        assert_eq!(bound_jkt(&claims), Some("thumb"));
+    }
+}

@@ -1,0 +1,483 @@
+//! DPoP (RFC 9449) at the mock's token, userinfo and introspection endpoints over HTTP, as
+//! Keycloak 26.7.3 answers (its texts, window, binding and challenges, checked against the real
+//! server by conformance's `dpop` suite): a bound token, every refusal of the proof ladder, the
+//! refresh binding of a public client, the resource side, a replay race, and the flavors without
+//! DPoP ignoring the header.
+
+use crate::support::{claims, json_of};
+use aws_lc_rs::rand::SystemRandom;
+use aws_lc_rs::signature::{self, EcdsaKeyPair, KeyPair};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use mock_idp::{Endpoint, ManualClock, MockIdp, Provider, World};
+use serde_json::{Value, json};
+use std::sync::Arc;
+
+const NOW: u64 = 1_800_000_000;
+
+/// A client's DPoP key (P-256) and proofs signed with it.
+struct ProofKey {
+    pair: EcdsaKeyPair,
+    rng: SystemRandom,
+}
+
+impl ProofKey {
+    fn new() -> ProofKey {
+        ProofKey {
+            pair: EcdsaKeyPair::generate(&signature::ECDSA_P256_SHA256_FIXED_SIGNING).unwrap(),
+            rng: SystemRandom::new(),
+        }
+    }
+
+    fn jwk(&self) -> Value {
+        let point = self.pair.public_key().as_ref();
+        json!({"kty": "EC", "crv": "P-256",
+            "x": URL_SAFE_NO_PAD.encode(&point[1..33]), "y": URL_SAFE_NO_PAD.encode(&point[33..65])})
+    }
+
+    fn jkt(&self) -> String {
+        idp_jose::digest::thumbprint(self.jwk().as_object().unwrap()).unwrap()
+    }
+
+    fn sign(&self, header: &Value, claims: &Value) -> String {
+        let input = format!(
+            "{}.{}",
+            URL_SAFE_NO_PAD.encode(header.to_string()),
+            URL_SAFE_NO_PAD.encode(claims.to_string())
+        );
+        let signature = self.pair.sign(&self.rng, input.as_bytes()).unwrap();
+        format!("{input}.{}", URL_SAFE_NO_PAD.encode(signature.as_ref()))
+    }
+
+    /// A valid proof for `htm` `htu` at `iat`, with `ath` for `access_token`.
+    fn proof(&self, htm: &str, htu: &str, iat: u64, access_token: Option<&str>) -> String {
+        let mut claims = json!({"jti": uuid(), "htm": htm, "htu": htu, "iat": iat});
+        if let Some(token) = access_token {
+            claims["ath"] = json!(idp_jose::digest::s256(token));
+        }
+        self.sign(&self.header(), &claims)
+    }
+
+    fn header(&self) -> Value {
+        json!({"typ": "dpop+jwt", "alg": "ES256", "jwk": self.jwk()})
+    }
+}
+
+fn uuid() -> String {
+    let mut bytes = [0_u8; 16];
+    aws_lc_rs::rand::fill(&mut bytes).unwrap();
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// The default World plus `cli`, a public client with the password and refresh grants, and
+/// `strict`, a confidential client that requires DPoP.
+async fn start(provider: Provider) -> MockIdp {
+    let extra = "\n[realms.demo.clients.cli]\nkind = \"public\"\ngrant_types = [\"password\", \"refresh_token\"]\n\
+                 scopes = [\"openid\", \"profile\", \"email\"]\n\
+                 \n[realms.demo.clients.strict]\nkind = \"confidential\"\nsecret = \"strict-secret\"\n\
+                 grant_types = [\"client_credentials\"]\ndpop_bound_access_tokens = true\n";
+    let text = format!("{}{extra}", providers::world::DEFAULT_WORLD_TOML);
+    MockIdp::builder()
+        .provider(provider)
+        .world(World::from_toml_str(&text, "dpop.toml").unwrap())
+        .clock(ManualClock::at(NOW))
+        .start()
+        .await
+}
+
+/// A password grant of `client` for alice, with `proof` as the DPoP header when given.
+async fn password(idp: &MockIdp, client: (&str, Option<&str>), proof: Option<&str>) -> (u16, Value) {
+    let mut request = reqwest::Client::new().post(idp.endpoint(Endpoint::Token));
+    let mut form = vec![
+        ("grant_type", "password"),
+        ("username", "alice"),
+        ("password", "alice-password"),
+        ("scope", "openid"),
+    ];
+    match client.1 {
+        Some(secret) => request = request.basic_auth(client.0, Some(secret)),
+        None => form.push(("client_id", client.0)),
+    }
+    if let Some(proof) = proof {
+        request = request.header("DPoP", proof);
+    }
+    let (status, body) = json_of(request.form(&form)).await;
+    (status.as_u16(), body)
+}
+
+const WEB_APP: (&str, Option<&str>) = ("web-app", Some("web-app-secret"));
+
+#[tokio::test]
+async fn a_proof_binds_the_access_token_as_keycloak_does_and_not_the_id_token() {
+    let idp = start(Provider::Keycloak).await;
+    let key = ProofKey::new();
+    let token_url = idp.endpoint(Endpoint::Token);
+    let (status, body) = password(&idp, WEB_APP, Some(&key.proof("POST", &token_url, NOW, None))).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["token_type"], "DPoP");
+    let access = claims(body["access_token"].as_str().unwrap());
+    assert_eq!(access["cnf"], json!({"jkt": key.jkt(), "kc-jkt-type": "DPoP"}));
+    assert_eq!(access["typ"], "DPoP");
+    let names: Vec<&String> = access.as_object().unwrap().keys().collect();
+    let cnf = names.iter().position(|name| *name == "cnf").unwrap();
+    assert_eq!(names[cnf + 1], "scope", "cnf right before scope: {names:?}");
+    assert!(claims(body["id_token"].as_str().unwrap()).get("cnf").is_none());
+
+    // Without a proof, the same request is a bearer token.
+    let (status, body) = password(&idp, WEB_APP, None).await;
+    assert_eq!(status, 200);
+    assert_eq!(body["token_type"], "Bearer");
+    assert!(claims(body["access_token"].as_str().unwrap()).get("cnf").is_none());
+
+    let discovery: Value = reqwest::get(idp.endpoint(Endpoint::Discovery))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        discovery["dpop_signing_alg_values_supported"],
+        json!([
+            "PS384", "RS384", "EdDSA", "ES384", "ES256", "RS256", "ES512", "PS256", "PS512", "RS512"
+        ])
+    );
+}
+
+#[tokio::test]
+async fn every_rung_of_the_proof_ladder_is_refused_in_keycloak_s_words() {
+    let idp = start(Provider::Keycloak).await;
+    let key = ProofKey::new();
+    let url = idp.endpoint(Endpoint::Token);
+    let claims_at = |iat: u64| json!({"jti": uuid(), "htm": "POST", "htu": url, "iat": iat});
+    let with_header = |header: Value| key.sign(&header, &claims_at(NOW));
+    let mut header_without_typ = key.header();
+    header_without_typ.as_object_mut().unwrap().remove("typ");
+    let mut private = key.jwk();
+    private["d"] = json!("AAAA");
+    let mut bad_signature = key.proof("POST", &url, NOW, None);
+    bad_signature.replace_range(bad_signature.len() - 4.., "AAAA");
+    let mut no_jti = claims_at(NOW);
+    no_jti.as_object_mut().unwrap().remove("jti");
+    let cases: Vec<(&str, String, &str)> = vec![
+        ("blank", " ".into(), "DPoP proof is missing"),
+        ("not a JWS", "not-a-proof".into(), "DPoP header verification failure"),
+        (
+            "typ JWT",
+            with_header(json!({"typ": "JWT", "alg": "ES256", "jwk": key.jwk()})),
+            "Invalid or missing type in DPoP header: JWT",
+        ),
+        (
+            "typ absent",
+            with_header(header_without_typ),
+            "Invalid or missing type in DPoP header: null",
+        ),
+        (
+            "alg HS256",
+            with_header(json!({"typ": "dpop+jwt", "alg": "HS256", "jwk": key.jwk()})),
+            "Unsupported DPoP algorithm: HS256",
+        ),
+        (
+            "no jwk",
+            with_header(json!({"typ": "dpop+jwt", "alg": "ES256"})),
+            "No JWK in DPoP header",
+        ),
+        (
+            "private jwk",
+            with_header(json!({"typ": "dpop+jwt", "alg": "ES256", "jwk": private})),
+            "Private key is present in DPoP header",
+        ),
+        (
+            "RS256 over an EC key",
+            with_header(json!({"typ": "dpop+jwt", "alg": "RS256", "jwk": key.jwk()})),
+            "Key with algorithm RS256 and type EC is incorrect for provider algorithm RS256",
+        ),
+        (
+            "ES384 over a P-256 key",
+            with_header(json!({"typ": "dpop+jwt", "alg": "ES384", "jwk": key.jwk()})),
+            "DPoP verification failure: org.keycloak.common.VerificationException: Signing failed",
+        ),
+        (
+            "bad signature",
+            bad_signature,
+            "DPoP verification failure: org.keycloak.exceptions.TokenSignatureInvalidException: Invalid token signature",
+        ),
+        (
+            "no jti",
+            key.sign(&key.header(), &no_jti),
+            "DPoP mandatory claims are missing",
+        ),
+        (
+            "htu elsewhere",
+            key.proof("POST", &format!("{url}x"), NOW, None),
+            "DPoP HTTP URL mismatch",
+        ),
+        // htu is checked before htm: wrong in both ways, the URL is named.
+        (
+            "htu and htm wrong",
+            key.proof("GET", &format!("{url}x"), NOW, None),
+            "DPoP HTTP URL mismatch",
+        ),
+        (
+            "htm GET",
+            key.proof("GET", &url, NOW, None),
+            "DPoP HTTP method mismatch",
+        ),
+        (
+            "26 s old",
+            key.proof("POST", &url, NOW - 26, None),
+            "DPoP proof is not active",
+        ),
+        (
+            "16 s ahead",
+            key.proof("POST", &url, NOW + 16, None),
+            "DPoP proof is not active",
+        ),
+    ];
+    for (name, proof, description) in cases {
+        let (status, body) = password(&idp, WEB_APP, Some(&proof)).await;
+        assert_eq!(status, 400, "{name}: {body}");
+        assert_eq!(body["error"], "invalid_request", "{name}: {body}");
+        assert_eq!(body["error_description"], description, "{name}");
+    }
+    // The window's edges, and a query on htu, are accepted.
+    for (name, proof) in [
+        ("25 s old", key.proof("POST", &url, NOW - 25, None)),
+        ("15 s ahead", key.proof("POST", &url, NOW + 15, None)),
+        ("htu with a query", key.proof("POST", &format!("{url}?a=b"), NOW, None)),
+    ] {
+        let (status, body) = password(&idp, WEB_APP, Some(&proof)).await;
+        assert_eq!(
+            (status, body["token_type"].as_str()),
+            (200, Some("DPoP")),
+            "{name}: {body}"
+        );
+    }
+    let proof = key.proof("POST", &url, NOW, None);
+    assert_eq!(password(&idp, WEB_APP, Some(&proof)).await.0, 200);
+    let (status, body) = password(&idp, WEB_APP, Some(&proof)).await;
+    assert_eq!(status, 400);
+    assert_eq!(body["error_description"], "DPoP proof has already been used");
+}
+
+#[tokio::test]
+async fn a_client_that_requires_dpop_is_refused_without_a_proof() {
+    let idp = start(Provider::Keycloak).await;
+    let request = |proof: Option<String>| {
+        let mut request = reqwest::Client::new()
+            .post(idp.endpoint(Endpoint::Token))
+            .basic_auth("strict", Some("strict-secret"))
+            .form(&[("grant_type", "client_credentials")]);
+        if let Some(proof) = proof {
+            request = request.header("DPoP", proof);
+        }
+        json_of(request)
+    };
+    let (status, body) = request(None).await;
+    assert_eq!(status, 400);
+    assert_eq!(
+        body,
+        json!({"error": "invalid_request", "error_description": "DPoP proof is missing"})
+    );
+    let key = ProofKey::new();
+    let (status, body) = request(Some(key.proof("POST", &idp.endpoint(Endpoint::Token), NOW, None))).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(claims(body["access_token"].as_str().unwrap())["cnf"]["jkt"], key.jkt());
+}
+
+async fn refresh(idp: &MockIdp, client: (&str, Option<&str>), token: &str, proof: Option<String>) -> (u16, Value) {
+    let mut request = reqwest::Client::new().post(idp.endpoint(Endpoint::Token));
+    let mut form = vec![("grant_type", "refresh_token"), ("refresh_token", token)];
+    match client.1 {
+        Some(secret) => request = request.basic_auth(client.0, Some(secret)),
+        None => form.push(("client_id", client.0)),
+    }
+    if let Some(proof) = proof {
+        request = request.header("DPoP", proof);
+    }
+    let (status, body) = json_of(request.form(&form)).await;
+    (status.as_u16(), body)
+}
+
+#[tokio::test]
+async fn a_public_client_s_refresh_token_is_bound_and_a_confidential_client_s_is_not() {
+    let idp = start(Provider::Keycloak).await;
+    let url = idp.endpoint(Endpoint::Token);
+    let key = ProofKey::new();
+    let cli = ("cli", None);
+    let (status, body) = password(&idp, cli, Some(&key.proof("POST", &url, NOW, None))).await;
+    assert_eq!(status, 200, "{body}");
+    let token = body["refresh_token"].as_str().unwrap().to_owned();
+
+    let (status, body) = refresh(&idp, cli, &token, None).await;
+    assert_eq!((status, body["error"].as_str()), (400, Some("invalid_grant")), "{body}");
+    assert_eq!(body["error_description"], "DPoP proof is missing");
+    let other = ProofKey::new();
+    let (status, body) = refresh(&idp, cli, &token, Some(other.proof("POST", &url, NOW, None))).await;
+    assert_eq!((status, body["error"].as_str()), (400, Some("invalid_grant")), "{body}");
+    assert_eq!(body["error_description"], "DPoP confirmation doesn't match DPoP proof");
+    // Neither refusal used the token up.
+    let (status, body) = refresh(&idp, cli, &token, Some(key.proof("POST", &url, NOW, None))).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["token_type"], "DPoP");
+    assert_eq!(claims(body["access_token"].as_str().unwrap())["cnf"]["jkt"], key.jkt());
+
+    // web-app is confidential: its refresh token is not bound (Keycloak 26.7.3, a real run).
+    let (_, body) = password(&idp, WEB_APP, Some(&key.proof("POST", &url, NOW, None))).await;
+    let (status, body) = refresh(&idp, WEB_APP, body["refresh_token"].as_str().unwrap(), None).await;
+    assert_eq!((status, body["token_type"].as_str()), (200, Some("Bearer")), "{body}");
+}
+
+#[tokio::test]
+async fn userinfo_takes_a_bound_token_only_under_the_dpop_scheme_with_a_proof_of_its_key() {
+    let idp = start(Provider::Keycloak).await;
+    let key = ProofKey::new();
+    let (_, body) = password(
+        &idp,
+        WEB_APP,
+        Some(&key.proof("POST", &idp.endpoint(Endpoint::Token), NOW, None)),
+    )
+    .await;
+    let token = body["access_token"].as_str().unwrap().to_owned();
+    let userinfo = idp.endpoint(Endpoint::Userinfo);
+    let get = |scheme: &str, proof: Option<String>| {
+        let mut request = reqwest::Client::new()
+            .get(&userinfo)
+            .header("Authorization", format!("{scheme} {token}"));
+        if let Some(proof) = proof {
+            request = request.header("DPoP", proof);
+        }
+        async move {
+            let response = request.send().await.unwrap();
+            let challenge = response
+                .headers()
+                .get("www-authenticate")
+                .map(|value| value.to_str().unwrap().to_owned());
+            (response.status().as_u16(), challenge, response.text().await.unwrap())
+        }
+    };
+    let (status, _, body) = get("DPoP", Some(key.proof("GET", &userinfo, NOW, Some(&token)))).await;
+    assert_eq!(status, 200, "{body}");
+    let dpop_challenge = "DPoP algs=\"PS384 RS384 EdDSA ES384 ES256 RS256 ES512 PS256 PS512 RS512\", realm=\"demo\", \
+                          error=\"invalid_token\", error_description=\"Token verification failed\"";
+    let refused = [
+        (
+            "no ath",
+            get("DPoP", Some(key.proof("GET", &userinfo, NOW, None))).await,
+        ),
+        ("no proof", get("DPoP", None).await),
+        (
+            "another key",
+            get("DPoP", Some(ProofKey::new().proof("GET", &userinfo, NOW, Some(&token)))).await,
+        ),
+        (
+            "proof for POST",
+            get("DPoP", Some(key.proof("POST", &userinfo, NOW, Some(&token)))).await,
+        ),
+    ];
+    for (name, (status, challenge, body)) in refused {
+        assert_eq!(status, 401, "{name}");
+        assert_eq!(challenge.as_deref(), Some(dpop_challenge), "{name}");
+        assert_eq!(body, "", "{name}");
+    }
+    let (status, challenge, _) = get("Bearer", None).await;
+    assert_eq!(status, 401, "a bound token presented as a bearer token");
+    assert_eq!(
+        challenge.as_deref(),
+        Some("Bearer realm=\"demo\", error=\"invalid_token\", error_description=\"Token verification failed\"")
+    );
+
+    let (status, body) = json_of(
+        reqwest::Client::new()
+            .post(idp.endpoint(Endpoint::Introspect))
+            .basic_auth("api", Some("api-secret"))
+            .form(&[("token", token.as_str())]),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        (body["active"].as_bool(), body["token_type"].as_str()),
+        (Some(true), Some("DPoP"))
+    );
+    assert_eq!(body["cnf"]["jkt"], key.jkt());
+}
+
+/// One proof sent by many requests at once is accepted by exactly one of them, every round.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_proof_replayed_concurrently_is_accepted_once() {
+    const ROUNDS: usize = 20;
+    const SENDERS: usize = 8;
+    let idp = Arc::new(start(Provider::Keycloak).await);
+    let key = ProofKey::new();
+    for round in 0..ROUNDS {
+        let proof = Arc::new(key.proof("POST", &idp.endpoint(Endpoint::Token), NOW, None));
+        let barrier = Arc::new(tokio::sync::Barrier::new(SENDERS));
+        let tasks: Vec<_> = (0..SENDERS)
+            .map(|_| {
+                let (idp, proof, barrier) = (Arc::clone(&idp), Arc::clone(&proof), Arc::clone(&barrier));
+                tokio::spawn(async move {
+                    barrier.wait().await;
+                    password(&idp, WEB_APP, Some(&proof)).await.0
+                })
+            })
+            .collect();
+        let mut statuses = Vec::new();
+        for task in tasks {
+            statuses.push(task.await.unwrap());
+        }
+        assert_eq!(
+            statuses.iter().filter(|status| **status == 200).count(),
+            1,
+            "round {round}: {statuses:?}"
+        );
+        assert!(
+            statuses.iter().all(|status| matches!(status, 200 | 400)),
+            "{statuses:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn providers_without_dpop_ignore_the_header_and_the_generic_one_uses_rfc_9449_s_code() {
+    let key = ProofKey::new();
+    for provider in [Provider::Zitadel, Provider::Wso2] {
+        let idp = start(provider).await;
+        let (status, body) = json_of(
+            reqwest::Client::new()
+                .post(idp.endpoint(Endpoint::Token))
+                .basic_auth("service", Some("service-secret"))
+                .header("DPoP", "not-a-proof")
+                .form(&[("grant_type", "client_credentials")]),
+        )
+        .await;
+        assert_eq!(status, 200, "{provider}: {body}");
+        assert_eq!(body["token_type"], "Bearer", "{provider}");
+        let discovery: Value = reqwest::get(idp.endpoint(Endpoint::Discovery))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert!(
+            discovery.get("dpop_signing_alg_values_supported").is_none(),
+            "{provider}"
+        );
+    }
+    let idp = start(Provider::Generic).await;
+    let (status, body) = password(&idp, WEB_APP, Some("not-a-proof")).await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (400, Some("invalid_dpop_proof")),
+        "{body}"
+    );
+    let (status, body) = password(
+        &idp,
+        WEB_APP,
+        Some(&key.proof("POST", &idp.endpoint(Endpoint::Token), NOW, None)),
+    )
+    .await;
+    assert_eq!((status, body["token_type"].as_str()), (200, Some("DPoP")), "{body}");
+    assert_eq!(
+        claims(body["access_token"].as_str().unwrap())["cnf"],
+        json!({"jkt": key.jkt()})
+    );
+}

@@ -1,0 +1,292 @@
+//! DPoP (RFC 9449) as each provider implements it: which proof algorithms discovery
+//! advertises, the proof's time window, how a bound token is marked, whose refresh tokens are
+//! bound, and the provider's own refusal texts. [`Quirks::dpop`](crate::Quirks::dpop) is `None`
+//! where the provider has no DPoP (ZITADEL, IBM App ID): the mock then ignores a `DPoP` header
+//! and issues bearer tokens, as they do.
+//!
+//! Sources (docs/providers.md, "DPoP"):
+//! - Keycloak: `DPoPUtil.java` (the check order, every refusal text, `DEFAULT_PROOF_LIFETIME`
+//!   10 s and `DEFAULT_ALLOWED_CLOCK_SKEW` 15 s, the replay key `jti` + `htu`, `htu` compared
+//!   without its query, the bound access token's `typ` `DPoP`), `DPoPTest.java`, and a real
+//!   run of Keycloak 26.7.3 from its distribution (`idp-conformance start keycloak-dist`, the
+//!   default World, ES256 proofs sent by hand on 2026-12-05): the token response's
+//!   `token_type`, `cnf` with `kc-jkt-type` right before `scope`, no `cnf` on a confidential
+//!   client's refresh token or any ID token, introspection's `token_type` and `cnf`, the
+//!   userinfo challenges, and the refusal texts of the blank, non-JWS, `typ`, `htu`, `htm`,
+//!   stale, future and replayed proofs.
+
+use crate::error::ErrorResponse;
+use crate::{Provider, Quirks};
+use serde_json::json;
+
+/// Why a DPoP proof, or a request that needed one, was refused.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum DpopRefusal {
+    /// The client requires DPoP and sent no proof, or the `DPoP` header is present but blank.
+    Missing,
+    /// The header is not a compact JWS with JSON header and payload (or came more than once).
+    NotJws,
+    /// The JOSE `typ` is not `dpop+jwt` (`None`: absent).
+    Typ(Option<String>),
+    /// The algorithm is not an asymmetric one the provider verifies.
+    UnsupportedAlg(String),
+    /// The JOSE header has no `jwk`.
+    NoJwk,
+    /// The `jwk` carries private key members.
+    PrivateKey,
+    /// The `jwk`'s key type does not fit the algorithm.
+    KeyType {
+        /// The proof's `alg`.
+        alg: String,
+        /// The `jwk`'s `kty`.
+        kty: String,
+    },
+    /// The `jwk` is of the right type but unusable with the algorithm (another curve, a
+    /// malformed key).
+    UnusableKey,
+    /// The signature does not verify with the `jwk`.
+    Signature,
+    /// `jti`, `htm`, `htu` or `iat` is missing.
+    Claims,
+    /// `htu` is not a URL.
+    MalformedHtu,
+    /// `htu` names another URL than the one requested (its query ignored).
+    Htu,
+    /// `htm` names another method.
+    Htm,
+    /// `iat` lies outside the accepted window.
+    NotActive,
+    /// The proof (`jti` for this `htu`) was used before.
+    Replayed,
+    /// The replay cache is full of unexpired proofs (the mock fails closed).
+    CacheFull,
+    /// A proof sent with an access token has no `ath`.
+    NoAth,
+    /// A proof's `ath` is not the hash of the access token sent with it.
+    AthMismatch,
+    /// A refresh token bound to a key was sent without a proof.
+    RefreshWithoutProof,
+    /// A refresh token bound to a key was sent with a proof of another key.
+    RefreshKeyMismatch,
+    /// The authorization request carried `dpop_jkt` and the code is redeemed without a proof.
+    JktWithoutProof,
+    /// The authorization request's `dpop_jkt` is not the proof key's thumbprint.
+    JktMismatch,
+}
+
+/// Who words the refusals.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DpopStyle {
+    /// Keycloak's `DPoPUtil` texts, all `invalid_request` but the refresh grant's `invalid_grant`.
+    Keycloak,
+    /// RFC 9449 §5's `invalid_dpop_proof` with the mock's descriptions.
+    Rfc9449,
+}
+
+/// Whose refresh tokens a proof binds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RefreshBinding {
+    /// Public clients' only (RFC 9449 §5: a confidential client's refresh token is bound to
+    /// its authentication instead).
+    PublicClients,
+}
+
+/// A provider's DPoP.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DpopFacts {
+    /// `dpop_signing_alg_values_supported`, in the provider's order; the proof algorithms
+    /// accepted.
+    pub signing_algs: &'static [&'static str],
+    /// How long after its `iat` a proof is accepted, in seconds.
+    pub proof_lifetime_secs: u64,
+    /// How far a proof's `iat` may be ahead of the server, and the extra slack after its
+    /// lifetime, in seconds.
+    pub clock_skew_secs: u64,
+    /// Members `cnf` carries after `jkt` (Keycloak's `kc-jkt-type`).
+    pub cnf_extra: &'static [(&'static str, &'static str)],
+    /// The access token's `typ` claim when it is bound (Keycloak writes `DPoP` where it writes
+    /// `Bearer` otherwise); `None` keeps the usual one.
+    pub bound_access_token_typ: Option<&'static str>,
+    /// Whose refresh tokens a proof binds.
+    pub refresh_binding: RefreshBinding,
+    /// How refusals are worded.
+    pub style: DpopStyle,
+}
+
+impl DpopFacts {
+    /// Status, `error` and `error_description` of `refusal` at the token endpoint.
+    pub fn text(&self, refusal: &DpopRefusal) -> (u16, &'static str, String) {
+        use DpopRefusal as R;
+        match self.style {
+            DpopStyle::Keycloak => {
+                let description = match refusal {
+                    R::Missing => "DPoP proof is missing".to_owned(),
+                    R::NotJws => "DPoP header verification failure".to_owned(),
+                    R::Typ(typ) => format!(
+                        "Invalid or missing type in DPoP header: {}",
+                        typ.as_deref().unwrap_or("null")
+                    ),
+                    R::UnsupportedAlg(alg) => format!("Unsupported DPoP algorithm: {alg}"),
+                    R::NoJwk => "No JWK in DPoP header".to_owned(),
+                    R::PrivateKey => "Private key is present in DPoP header".to_owned(),
+                    R::KeyType { alg, kty } => {
+                        format!("Key with algorithm {alg} and type {kty} is incorrect for provider algorithm {alg}")
+                    }
+                    R::UnusableKey => {
+                        "DPoP verification failure: org.keycloak.common.VerificationException: Signing failed".to_owned()
+                    }
+                    R::Signature => "DPoP verification failure: org.keycloak.exceptions.TokenSignatureInvalidException: Invalid token signature".to_owned(),
+                    R::Claims => "DPoP mandatory claims are missing".to_owned(),
+                    R::MalformedHtu => "Malformed HTTP URL in DPoP proof".to_owned(),
+                    R::Htu => "DPoP HTTP URL mismatch".to_owned(),
+                    R::Htm => "DPoP HTTP method mismatch".to_owned(),
+                    R::NotActive => "DPoP proof is not active".to_owned(),
+                    R::Replayed | R::CacheFull => "DPoP proof has already been used".to_owned(),
+                    R::NoAth => "No access token hash in DPoP proof".to_owned(),
+                    R::AthMismatch => "DPoP proof access token hash mismatch".to_owned(),
+                    R::RefreshWithoutProof => return (400, "invalid_grant", "DPoP proof is missing".to_owned()),
+                    R::RefreshKeyMismatch => {
+                        return (400, "invalid_grant", "DPoP confirmation doesn't match DPoP proof".to_owned());
+                    }
+                    R::JktWithoutProof => "DPoP Proof missing".to_owned(),
+                    R::JktMismatch => "DPoP Proof public key thumbprint does not match dpop_jkt".to_owned(),
+                };
+                (400, "invalid_request", description)
+            }
+            DpopStyle::Rfc9449 => {
+                let description = match refusal {
+                    R::Missing => "a DPoP proof is required",
+                    R::NotJws => "the DPoP proof is not a JWS",
+                    R::Typ(_) => "the DPoP proof's typ is not dpop+jwt",
+                    R::UnsupportedAlg(_) => "the DPoP proof's alg is not supported",
+                    R::NoJwk => "the DPoP proof has no jwk",
+                    R::PrivateKey => "the DPoP proof's jwk is a private key",
+                    R::KeyType { .. } | R::UnusableKey => "the DPoP proof's jwk does not fit its alg",
+                    R::Signature => "the DPoP proof's signature does not verify",
+                    R::Claims => "the DPoP proof lacks jti, htm, htu or iat",
+                    R::MalformedHtu | R::Htu => "the DPoP proof's htu is not this endpoint",
+                    R::Htm => "the DPoP proof's htm is not this request's method",
+                    R::NotActive => "the DPoP proof's iat is outside the accepted window",
+                    R::Replayed => "the DPoP proof was already used",
+                    R::CacheFull => "too many DPoP proofs are in use; try again later",
+                    R::NoAth => "the DPoP proof has no ath",
+                    R::AthMismatch => "the DPoP proof's ath is not the access token's hash",
+                    R::RefreshWithoutProof => {
+                        return (
+                            400,
+                            "invalid_grant",
+                            "the refresh token is DPoP-bound; a proof is required".into(),
+                        );
+                    }
+                    R::RefreshKeyMismatch => {
+                        return (400, "invalid_grant", "the refresh token is bound to another key".into());
+                    }
+                    R::JktWithoutProof => "the authorization request's dpop_jkt needs a DPoP proof",
+                    R::JktMismatch => "the DPoP proof's key is not the authorization request's dpop_jkt",
+                };
+                (400, "invalid_dpop_proof", description.to_owned())
+            }
+        }
+    }
+
+    /// The token endpoint's response for `refusal`.
+    pub fn error_response(&self, refusal: &DpopRefusal) -> ErrorResponse {
+        let (status, error, description) = self.text(refusal);
+        ErrorResponse {
+            status,
+            body: Some(json!({ "error": error, "error_description": description })),
+            content_type: crate::error::JSON,
+            www_authenticate: None,
+        }
+    }
+
+    /// The `algs` of a `WWW-Authenticate: DPoP` challenge: the accepted algorithms, space-separated.
+    pub fn challenge_algs(&self) -> String {
+        self.signing_algs.join(" ")
+    }
+}
+
+/// The algorithms of `dpop_signing_alg_values_supported` in Keycloak 26.7.3's order (its
+/// discovery document and its `WWW-Authenticate: DPoP algs="…"`).
+const KEYCLOAK_ALGS: &[&str] = &[
+    "PS384", "RS384", "EdDSA", "ES384", "ES256", "RS256", "ES512", "PS256", "PS512", "RS512",
+];
+
+/// Keycloak 26 (DPoP a default feature): a proof at the token endpoint binds the tokens
+/// whether or not the client requires DPoP (`dpop.bound.access.tokens` makes it mandatory).
+pub const KEYCLOAK: DpopFacts = DpopFacts {
+    signing_algs: KEYCLOAK_ALGS,
+    proof_lifetime_secs: 10,
+    clock_skew_secs: 15,
+    cnf_extra: &[("kc-jkt-type", "DPoP")],
+    bound_access_token_typ: Some("DPoP"),
+    refresh_binding: RefreshBinding::PublicClients,
+    style: DpopStyle::Keycloak,
+};
+
+/// RFC 9449 as written, for the generic provider: the same window as Keycloak's, the
+/// standard error code.
+pub const STANDARD: DpopFacts = DpopFacts {
+    signing_algs: &[
+        "RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA",
+    ],
+    proof_lifetime_secs: 10,
+    clock_skew_secs: 15,
+    cnf_extra: &[],
+    bound_access_token_typ: None,
+    refresh_binding: RefreshBinding::PublicClients,
+    style: DpopStyle::Rfc9449,
+};
+
+/// `provider`'s DPoP, if the mock imitates one.
+pub fn facts(provider: Provider) -> Option<&'static DpopFacts> {
+    provider.quirks().dpop.as_ref()
+}
+
+impl Quirks {
+    /// Whether `claims` are of an access token bound by DPoP in this provider's way (its bound
+    /// `typ`), for providers whose access tokens say their type.
+    pub fn is_bound_access_token(&self, claims: &serde_json::Map<String, serde_json::Value>) -> bool {
+        match self.dpop.and_then(|dpop| dpop.bound_access_token_typ) {
+            Some(typ) => claims.get("typ").and_then(serde_json::Value::as_str) == Some(typ),
+            None => false,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keycloak_names_an_absent_typ_null_and_an_empty_one_nothing() {
+        assert_eq!(
+            KEYCLOAK.text(&DpopRefusal::Typ(None)).2,
+            "Invalid or missing type in DPoP header: null"
+        );
+        assert_eq!(
+            KEYCLOAK.text(&DpopRefusal::Typ(Some(String::new()))).2,
+            "Invalid or missing type in DPoP header: "
+        );
+    }
+
+    #[test]
+    fn keycloak_refuses_a_bound_refresh_as_invalid_grant_and_proofs_as_invalid_request() {
+        assert_eq!(KEYCLOAK.text(&DpopRefusal::RefreshKeyMismatch).1, "invalid_grant");
+        assert_eq!(KEYCLOAK.text(&DpopRefusal::Htu).1, "invalid_request");
+        assert_eq!(STANDARD.text(&DpopRefusal::Htu).1, "invalid_dpop_proof");
+        assert_eq!(
+            KEYCLOAK.challenge_algs(),
+            "PS384 RS384 EdDSA ES384 ES256 RS256 ES512 PS256 PS512 RS512"
+        );
+    }
+
+    #[test]
+    fn only_keycloak_and_generic_bind_tokens() {
+        assert_eq!(facts(Provider::Keycloak), Some(&KEYCLOAK));
+        assert_eq!(facts(Provider::Generic), Some(&STANDARD));
+        for provider in [Provider::Zitadel, Provider::AppId, Provider::Wso2] {
+            assert_eq!(facts(provider), None, "{provider}");
+        }
+    }
+}
