@@ -65,11 +65,13 @@ pub enum Area {
     Par,
     /// Token exchange, RFC 8693 (`EXCH-*`).
     Exchange,
+    /// DPoP, RFC 9449 (`DPOP-*`).
+    Dpop,
 }
 
 impl Area {
     /// Every area, in catalog order.
-    pub const ALL: [Area; 14] = [
+    pub const ALL: [Area; 15] = [
         Area::Discovery,
         Area::Jwks,
         Area::Token,
@@ -84,6 +86,7 @@ impl Area {
         Area::Device,
         Area::Par,
         Area::Exchange,
+        Area::Dpop,
     ];
 
     /// The suite name (`--suite`).
@@ -103,6 +106,7 @@ impl Area {
             Area::Device => "device",
             Area::Par => "par",
             Area::Exchange => "exchange",
+            Area::Dpop => "dpop",
         }
     }
 }

@@ -53,6 +53,8 @@ pub(crate) struct Req {
     form: Option<Vec<(String, String)>>,
     raw: Option<(String, String)>,
     auth: Auth,
+    /// Extra request headers (a DPoP proof).
+    headers: Vec<(String, String)>,
 }
 
 impl Req {
@@ -63,6 +65,7 @@ impl Req {
             form: None,
             raw: None,
             auth: Auth::None,
+            headers: Vec::new(),
         }
     }
 
@@ -100,6 +103,12 @@ impl Req {
         self
     }
 
+    /// Adds a request header.
+    pub(crate) fn header(mut self, name: &str, value: impl Into<String>) -> Req {
+        self.headers.push((name.to_owned(), value.into()));
+        self
+    }
+
     pub(crate) fn auth(mut self, auth: Auth) -> Req {
         self.auth = auth;
         self
@@ -131,6 +140,9 @@ impl Req {
             Auth::Basic(id, _) => text.push_str(&format!(" (Basic {id}:***)")),
             Auth::RawBasic(id, _) => text.push_str(&format!(" (Basic, not form-urlencoded, {id}:***)")),
             Auth::Bearer(token) => text.push_str(&format!(" (Bearer {})", shorten(token))),
+        }
+        for (name, value) in &self.headers {
+            text.push_str(&format!(" [{name}: {}]", shorten(value)));
         }
         text
     }
@@ -313,6 +325,9 @@ impl Http {
             Auth::RawBasic(id, secret) => builder.basic_auth(id, Some(secret)),
             Auth::Bearer(token) => builder.bearer_auth(token),
         };
+        for (name, value) in &req.headers {
+            builder = builder.header(name.as_str(), value.as_str());
+        }
         if let Some(cookie) = jar.as_deref().and_then(Jar::header) {
             builder = builder.header("cookie", cookie);
         }

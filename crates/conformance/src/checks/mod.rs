@@ -9,6 +9,7 @@ use std::pin::Pin;
 mod authorize;
 mod device;
 mod discovery;
+mod dpop;
 mod exchange;
 mod guard;
 mod id_token;
@@ -75,6 +76,7 @@ pub(crate) fn catalog() -> Vec<Entry> {
     entries.extend(device::entries());
     entries.extend(par::entries());
     entries.extend(exchange::entries());
+    entries.extend(dpop::entries());
     entries
 }
 

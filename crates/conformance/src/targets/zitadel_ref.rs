@@ -385,7 +385,18 @@ mod tests {
         let mut permissions = fs::metadata(&program).unwrap().permissions();
         std::os::unix::fs::PermissionsExt::set_mode(&mut permissions, 0o755);
         fs::set_permissions(&program, permissions).unwrap();
-        let err = launch(&program, None, "demo").err().unwrap();
+        // Another test thread forking between our write and this exec can leave the script
+        // "text file busy" (ETXTBSY) for a moment: retry that, and only that.
+        let mut attempts = 0;
+        let err = loop {
+            match launch(&program, None, "demo") {
+                Err(RefError::Launch { source, .. }) if source.raw_os_error() == Some(26) && attempts < 50 => {
+                    attempts += 1;
+                    std::thread::sleep(std::time::Duration::from_millis(20));
+                }
+                other => break other.err().unwrap(),
+            }
+        };
         match &err {
             RefError::NotReady { why, tail, .. } => {
                 assert!(why.starts_with("exited"), "{why}");

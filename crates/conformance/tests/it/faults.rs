@@ -213,6 +213,12 @@ fn table() -> Vec<(&'static str, Endpoint, Break, &'static str)> {
             Body(r#"{"request_uri":"urn:x","expires_in":60}"#.into()),
             "request_uri",
         ),
+        // A token endpoint that answers every request with a bearer token, proof or not.
+        ("DPOP-01", Token, Body(tokens()), "token_type"),
+        ("DPOP-02", Token, Body(tokens()), "access_token"),
+        ("DPOP-03", Token, Body(tokens()), "access_token"),
+        ("DPOP-04", Token, Body(tokens()), "access_token"),
+        ("DPOP-05", Token, Body(tokens()), "access_token"),
     ]
 }
 
@@ -382,4 +388,9 @@ async fn par_checks_fail_on_a_broken_par_endpoint() {
 #[tokio::test]
 async fn exchange_checks_fail_on_a_token_endpoint_that_issues_anything() {
     breaks("EXCH").await;
+}
+
+#[tokio::test]
+async fn dpop_checks_fail_on_a_token_endpoint_that_ignores_proofs() {
+    breaks("DPOP").await;
 }

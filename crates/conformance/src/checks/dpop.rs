@@ -1,0 +1,266 @@
+//! DPoP (RFC 9449): DPOP-01..05, with the World's client_credentials client and ES256 proofs
+//! of a key made for the run. A provider whose discovery does not advertise
+//! `dpop_signing_alg_values_supported` with ES256 skips every check with that reason.
+
+use super::{Entry, check};
+use crate::cx::Cx;
+use crate::http::{Exchange, Req, Step, fail, skip};
+use aws_lc_rs::rand::SystemRandom;
+use aws_lc_rs::signature::{self, EcdsaKeyPair, KeyPair};
+use providers::dpop::DpopRefusal;
+use providers::{Endpoint, ErrorKind};
+use serde_json::{Map, Value, json};
+
+pub(super) fn entries() -> Vec<Entry> {
+    vec![
+        check!(
+            "DPOP-01",
+            Dpop,
+            Must,
+            Strict,
+            [ClientCredentials],
+            "RFC 9449 §5, §6.1",
+            "a token request with a valid proof gets a DPoP token bound to the proof's key (cnf.jkt)",
+            dpop01
+        ),
+        check!(
+            "DPOP-02",
+            Dpop,
+            Must,
+            Strict,
+            [ClientCredentials],
+            "RFC 9449 §4.3 (htu)",
+            "a proof for another URL is refused without a token",
+            dpop02
+        ),
+        check!(
+            "DPOP-03",
+            Dpop,
+            Must,
+            Strict,
+            [ClientCredentials],
+            "RFC 9449 §4.3, §11.1 (jti)",
+            "a proof used a second time is refused without a token",
+            dpop03
+        ),
+        check!(
+            "DPOP-04",
+            Dpop,
+            Must,
+            Strict,
+            [ClientCredentials],
+            "RFC 9449 §4.3 (iat)",
+            "a proof issued an hour ago is refused without a token",
+            dpop04
+        ),
+        check!(
+            "DPOP-05",
+            Dpop,
+            Must,
+            Strict,
+            [ClientCredentials],
+            "RFC 9449 §4.3 (alg)",
+            "an unsigned proof (alg none) is refused without a token",
+            dpop05
+        ),
+    ]
+}
+
+/// A P-256 key that signs proofs.
+struct ProofKey {
+    pair: EcdsaKeyPair,
+    rng: SystemRandom,
+}
+
+impl ProofKey {
+    fn new() -> Step<ProofKey> {
+        let pair = EcdsaKeyPair::generate(&signature::ECDSA_P256_SHA256_FIXED_SIGNING)
+            .map_err(|_| fail(None, "no P-256 key could be generated for the proofs"))?;
+        Ok(ProofKey {
+            pair,
+            rng: SystemRandom::new(),
+        })
+    }
+
+    fn jwk(&self) -> Map<String, Value> {
+        let point = self.pair.public_key().as_ref();
+        let coordinate = |range: std::ops::Range<usize>| idp_jose::b64::encode(point.get(range).unwrap_or_default());
+        let mut jwk = Map::new();
+        jwk.insert("kty".into(), json!("EC"));
+        jwk.insert("crv".into(), json!("P-256"));
+        jwk.insert("x".into(), json!(coordinate(1..33)));
+        jwk.insert("y".into(), json!(coordinate(33..65)));
+        jwk
+    }
+
+    fn jkt(&self) -> Option<String> {
+        idp_jose::digest::thumbprint(&self.jwk())
+    }
+
+    /// A proof with `header` and `claims`, signed with this key (`alg` as the header says; the
+    /// signature is ES256 whatever it says).
+    fn sign(&self, header: &Value, claims: &Value) -> Step<String> {
+        let input = format!(
+            "{}.{}",
+            idp_jose::b64::encode(header.to_string()),
+            idp_jose::b64::encode(claims.to_string())
+        );
+        let signature = self
+            .pair
+            .sign(&self.rng, input.as_bytes())
+            .map_err(|_| fail(None, "the proof could not be signed"))?;
+        Ok(format!("{input}.{}", idp_jose::b64::encode(signature.as_ref())))
+    }
+
+    /// A proof for `POST htu` issued at `iat`.
+    fn proof(&self, htu: &str, iat: u64) -> Step<String> {
+        self.sign(
+            &json!({"typ": "dpop+jwt", "alg": "ES256", "jwk": self.jwk()}),
+            &json!({"jti": jti()?, "htm": "POST", "htu": htu, "iat": iat}),
+        )
+    }
+}
+
+fn jti() -> Step<String> {
+    let mut bytes = [0_u8; 16];
+    aws_lc_rs::rand::fill(&mut bytes).map_err(|_| fail(None, "no randomness for a proof's jti"))?;
+    Ok(idp_jose::b64::encode(bytes))
+}
+
+/// Skips unless discovery advertises DPoP with ES256.
+async fn require_dpop(cx: &Cx<'_>) -> Step {
+    let doc = cx.discovery().await?;
+    let advertised = doc
+        .get("dpop_signing_alg_values_supported")
+        .and_then(Value::as_array)
+        .is_some_and(|algs| algs.iter().any(|alg| alg.as_str() == Some("ES256")));
+    if advertised {
+        Ok(())
+    } else {
+        Err(skip(
+            "discovery does not advertise DPoP with ES256 (dpop_signing_alg_values_supported)",
+        ))
+    }
+}
+
+/// The target's time: the mock's clock, else this machine's.
+fn now(cx: &Cx<'_>) -> u64 {
+    use providers::clock::Clock as _;
+    match cx.target.clock() {
+        Some(clock) => clock.now(),
+        None => providers::clock::SystemClock.now(),
+    }
+}
+
+/// A client_credentials request of the World's service client with `proof` as its `DPoP` header.
+async fn token_request(cx: &Cx<'_>, proof: &str) -> Step<Exchange> {
+    let url = cx.endpoint(Endpoint::Token).await?;
+    let (auth, extra) = Cx::client_auth(cx.service()?);
+    cx.send(
+        Req::post(url)
+            .auth(auth)
+            .form(&[("grant_type", "client_credentials")])
+            .form(&extra)
+            .header("DPoP", proof),
+    )
+    .await
+}
+
+/// Expects `refusal` answered as RFC 9449 §5 says (400 `invalid_dpop_proof`) or as the
+/// provider documents it, with no token.
+fn expect_refused(cx: &Cx<'_>, exchange: &Exchange, refusal: DpopRefusal) -> Step {
+    if exchange.object().is_ok_and(|body| body.contains_key("access_token")) {
+        return Err(exchange.fail(Some("access_token"), "a token was issued for a refused proof"));
+    }
+    cx.expect_error(
+        exchange,
+        &ErrorKind::Dpop(refusal.clone()),
+        &[400],
+        &["invalid_dpop_proof"],
+    )?;
+    // A provider whose own words `providers` records (Keycloak) must use exactly them.
+    if let Some(facts) = providers::dpop::facts(cx.provider())
+        && facts.style == providers::dpop::DpopStyle::Keycloak
+    {
+        let (_, _, documented) = facts.text(&refusal);
+        let said = exchange
+            .object()
+            .ok()
+            .and_then(|body| body.get("error_description").and_then(Value::as_str).map(str::to_owned));
+        if said.as_deref() != Some(documented.as_str()) {
+            return Err(exchange.fail(
+                Some("error_description"),
+                format!("expected {documented:?} as providers documents it, got {said:?}"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+async fn dpop01(cx: &Cx<'_>) -> Step {
+    require_dpop(cx).await?;
+    let key = ProofKey::new()?;
+    let url = cx.endpoint(Endpoint::Token).await?;
+    let exchange = token_request(cx, &key.proof(&url, now(cx))?).await?;
+    let tokens = Cx::tokens(exchange)?;
+    if !tokens
+        .str("token_type")
+        .is_some_and(|kind| kind.eq_ignore_ascii_case("dpop"))
+    {
+        return Err(tokens.exchange.fail(
+            Some("token_type"),
+            format!("expected DPoP, got {:?}", tokens.str("token_type")),
+        ));
+    }
+    let (_, claims) = cx.verify_jwt(tokens.access_token()?).await?;
+    let jkt = claims.get("cnf").and_then(|cnf| cnf.get("jkt")).and_then(Value::as_str);
+    if jkt != key.jkt().as_deref() {
+        return Err(tokens.exchange.fail(
+            Some("access_token.cnf.jkt"),
+            format!("expected the proof key's thumbprint {:?}, got {jkt:?}", key.jkt()),
+        ));
+    }
+    Ok(())
+}
+
+async fn dpop02(cx: &Cx<'_>) -> Step {
+    require_dpop(cx).await?;
+    let key = ProofKey::new()?;
+    let url = cx.endpoint(Endpoint::Token).await?;
+    let exchange = token_request(cx, &key.proof(&format!("{url}/elsewhere"), now(cx))?).await?;
+    expect_refused(cx, &exchange, DpopRefusal::Htu)
+}
+
+async fn dpop03(cx: &Cx<'_>) -> Step {
+    require_dpop(cx).await?;
+    let key = ProofKey::new()?;
+    let url = cx.endpoint(Endpoint::Token).await?;
+    let proof = key.proof(&url, now(cx))?;
+    let first = token_request(cx, &proof).await?;
+    Cx::tokens(first)?;
+    let second = token_request(cx, &proof).await?;
+    expect_refused(cx, &second, DpopRefusal::Replayed)
+}
+
+async fn dpop04(cx: &Cx<'_>) -> Step {
+    require_dpop(cx).await?;
+    let key = ProofKey::new()?;
+    let url = cx.endpoint(Endpoint::Token).await?;
+    let exchange = token_request(cx, &key.proof(&url, now(cx).saturating_sub(3600))?).await?;
+    expect_refused(cx, &exchange, DpopRefusal::NotActive)
+}
+
+async fn dpop05(cx: &Cx<'_>) -> Step {
+    require_dpop(cx).await?;
+    let key = ProofKey::new()?;
+    let url = cx.endpoint(Endpoint::Token).await?;
+    let header = json!({"typ": "dpop+jwt", "alg": "none", "jwk": key.jwk()});
+    let claims = json!({"jti": jti()?, "htm": "POST", "htu": url, "iat": now(cx)});
+    let unsigned = format!(
+        "{}.{}.",
+        idp_jose::b64::encode(header.to_string()),
+        idp_jose::b64::encode(claims.to_string())
+    );
+    let exchange = token_request(cx, &unsigned).await?;
+    expect_refused(cx, &exchange, DpopRefusal::UnsupportedAlg("none".into()))
+}
