@@ -11,6 +11,7 @@
 //! [`compare`] lists every path whose value differs; [`KnownDifferences`] (a TOML file,
 //! `known-differences/{provider}.toml`) marks the explained ones.
 
+use crate::cx::dpop::ProofKey;
 use crate::cx::{Cx, Tokens};
 use crate::http::{Exchange, Http, Req, Step, Stop};
 use crate::jose;
@@ -200,7 +201,100 @@ pub async fn observe(target: &Target, timeout: Duration) -> Result<Observation, 
     }
     errors(&cx, &mut obs, &origin).await;
     device(&cx, &mut obs, &origin).await;
+    dpop(&cx, &mut obs, &origin).await;
     Ok(obs)
+}
+
+/// DPoP (RFC 9449), where discovery advertises it: the password grant with a proof (the
+/// response and the bound token's claims), the token at userinfo under the DPoP scheme, as a
+/// bearer token and without `ath`, at introspection, and three refused proofs.
+async fn dpop(cx: &Cx<'_>, obs: &mut Observation, origin: &str) {
+    let advertised = cx
+        .discovery()
+        .await
+        .is_ok_and(|doc| doc.contains_key("dpop_signing_alg_values_supported"));
+    if !advertised {
+        return;
+    }
+    let (Ok(key), Ok(token_url)) = (ProofKey::new(), cx.endpoint(Endpoint::Token).await) else {
+        return;
+    };
+    let now = crate::cx::dpop::now(cx);
+    let with_proof = |proof: Step<String>| async move {
+        let web = cx.web()?;
+        let user = cx.user()?;
+        let url = cx.endpoint(Endpoint::Token).await?;
+        let (auth, extra) = Cx::client_auth(web);
+        cx.send(
+            Req::post(url)
+                .auth(auth)
+                .form(&[
+                    ("grant_type", "password"),
+                    ("username", user.username.as_str()),
+                    ("password", user.password.expose()),
+                    ("scope", "openid"),
+                ])
+                .form(&extra)
+                .header("DPoP", proof?),
+        )
+        .await
+    };
+    let bound = with_proof(key.proof(&token_url, now)).await;
+    let token = bound
+        .as_ref()
+        .ok()
+        .and_then(Exchange::json)
+        .and_then(|body| body.get("access_token").and_then(Value::as_str).map(str::to_owned));
+    record(obs, origin, "dpop.token", bound);
+    let mut tokens_obs = Observation::new();
+    jwt_into(&mut tokens_obs, "dpop_access_token", token.as_deref());
+    obs.append(&mut tokens_obs);
+    record(
+        obs,
+        origin,
+        "dpop.token.htu_elsewhere",
+        with_proof(key.proof(&format!("{token_url}/elsewhere"), now)).await,
+    );
+    record(
+        obs,
+        origin,
+        "dpop.token.stale",
+        with_proof(key.proof(&token_url, now.saturating_sub(3600))).await,
+    );
+    record(
+        obs,
+        origin,
+        "dpop.token.not_a_jws",
+        with_proof(Ok("not-a-proof".into())).await,
+    );
+    let (Some(token), Ok(userinfo)) = (token, cx.endpoint(Endpoint::Userinfo).await) else {
+        return;
+    };
+    let dpop_get = |proof: Option<String>| {
+        let mut req = Req::get(userinfo.clone()).header("Authorization", format!("DPoP {token}"));
+        if let Some(proof) = proof {
+            req = req.header("DPoP", proof);
+        }
+        cx.send(req)
+    };
+    if let Ok(proof) = key.proof_for("GET", &userinfo, now, Some(&token)) {
+        record(obs, origin, "dpop.userinfo", dpop_get(Some(proof)).await);
+    }
+    if let Ok(proof) = key.proof_for("GET", &userinfo, now, None) {
+        record(obs, origin, "dpop.userinfo.no_ath", dpop_get(Some(proof)).await);
+    }
+    record(
+        obs,
+        origin,
+        "dpop.userinfo.as_bearer",
+        cx.send(Req::get(userinfo.clone()).bearer(&token)).await,
+    );
+    record(
+        obs,
+        origin,
+        "dpop.introspection",
+        cx.introspect(&[("token", token.as_str())]).await,
+    );
 }
 
 /// The device grant (RFC 8628): the authorization response, each poll answer, the tokens, and

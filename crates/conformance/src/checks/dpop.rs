@@ -4,12 +4,11 @@
 
 use super::{Entry, check};
 use crate::cx::Cx;
-use crate::http::{Exchange, Req, Step, fail, skip};
-use aws_lc_rs::rand::SystemRandom;
-use aws_lc_rs::signature::{self, EcdsaKeyPair, KeyPair};
+use crate::cx::dpop::{ProofKey, jti, now};
+use crate::http::{Exchange, Req, Step, skip};
 use providers::dpop::DpopRefusal;
 use providers::{Endpoint, ErrorKind};
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
 pub(super) fn entries() -> Vec<Entry> {
     vec![
@@ -66,67 +65,6 @@ pub(super) fn entries() -> Vec<Entry> {
     ]
 }
 
-/// A P-256 key that signs proofs.
-struct ProofKey {
-    pair: EcdsaKeyPair,
-    rng: SystemRandom,
-}
-
-impl ProofKey {
-    fn new() -> Step<ProofKey> {
-        let pair = EcdsaKeyPair::generate(&signature::ECDSA_P256_SHA256_FIXED_SIGNING)
-            .map_err(|_| fail(None, "no P-256 key could be generated for the proofs"))?;
-        Ok(ProofKey {
-            pair,
-            rng: SystemRandom::new(),
-        })
-    }
-
-    fn jwk(&self) -> Map<String, Value> {
-        let point = self.pair.public_key().as_ref();
-        let coordinate = |range: std::ops::Range<usize>| idp_jose::b64::encode(point.get(range).unwrap_or_default());
-        let mut jwk = Map::new();
-        jwk.insert("kty".into(), json!("EC"));
-        jwk.insert("crv".into(), json!("P-256"));
-        jwk.insert("x".into(), json!(coordinate(1..33)));
-        jwk.insert("y".into(), json!(coordinate(33..65)));
-        jwk
-    }
-
-    fn jkt(&self) -> Option<String> {
-        idp_jose::digest::thumbprint(&self.jwk())
-    }
-
-    /// A proof with `header` and `claims`, signed with this key (`alg` as the header says; the
-    /// signature is ES256 whatever it says).
-    fn sign(&self, header: &Value, claims: &Value) -> Step<String> {
-        let input = format!(
-            "{}.{}",
-            idp_jose::b64::encode(header.to_string()),
-            idp_jose::b64::encode(claims.to_string())
-        );
-        let signature = self
-            .pair
-            .sign(&self.rng, input.as_bytes())
-            .map_err(|_| fail(None, "the proof could not be signed"))?;
-        Ok(format!("{input}.{}", idp_jose::b64::encode(signature.as_ref())))
-    }
-
-    /// A proof for `POST htu` issued at `iat`.
-    fn proof(&self, htu: &str, iat: u64) -> Step<String> {
-        self.sign(
-            &json!({"typ": "dpop+jwt", "alg": "ES256", "jwk": self.jwk()}),
-            &json!({"jti": jti()?, "htm": "POST", "htu": htu, "iat": iat}),
-        )
-    }
-}
-
-fn jti() -> Step<String> {
-    let mut bytes = [0_u8; 16];
-    aws_lc_rs::rand::fill(&mut bytes).map_err(|_| fail(None, "no randomness for a proof's jti"))?;
-    Ok(idp_jose::b64::encode(bytes))
-}
-
 /// Skips unless discovery advertises DPoP with ES256.
 async fn require_dpop(cx: &Cx<'_>) -> Step {
     let doc = cx.discovery().await?;
@@ -140,15 +78,6 @@ async fn require_dpop(cx: &Cx<'_>) -> Step {
         Err(skip(
             "discovery does not advertise DPoP with ES256 (dpop_signing_alg_values_supported)",
         ))
-    }
-}
-
-/// The target's time: the mock's clock, else this machine's.
-fn now(cx: &Cx<'_>) -> u64 {
-    use providers::clock::Clock as _;
-    match cx.target.clock() {
-        Some(clock) => clock.now(),
-        None => providers::clock::SystemClock.now(),
     }
 }
 

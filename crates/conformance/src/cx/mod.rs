@@ -6,6 +6,7 @@
 //! (S256, unverified claims).
 
 pub(crate) mod device;
+pub(crate) mod dpop;
 mod flow;
 mod form;
 mod jwt;

@@ -116,7 +116,10 @@ fn check_binding(
     match cx.dpop_proof(headers, &target, true) {
         Ok(Some(proof)) if proof.jkt == bound => Ok(()),
         Ok(_) => Err("the DPoP proof's key is not the one the token is bound to".into()),
-        Err(refusal) => Err(format!("the DPoP proof is refused: {refusal:?}")),
+        Err(refusal) => Err(cx.dpop_facts().map_or_else(
+            || "the DPoP proof is refused".to_owned(),
+            |facts| facts.text(&refusal).2,
+        )),
     }
 }
 
