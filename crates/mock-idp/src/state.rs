@@ -49,6 +49,8 @@ pub(crate) struct CodeRecord {
     pub(crate) scopes: Vec<String>,
     pub(crate) nonce: Option<String>,
     pub(crate) pkce: Option<Pkce>,
+    /// The authorization request's `dpop_jkt` (RFC 9449 §10): the key the code is bound to.
+    pub(crate) dpop_jkt: Option<String>,
     pub(crate) auth_time: u64,
     pub(crate) session_id: Option<String>,
     pub(crate) expires_at: u64,
@@ -149,6 +151,7 @@ pub(crate) struct PendingLogin {
     pub(crate) scopes: Vec<String>,
     pub(crate) nonce: Option<String>,
     pub(crate) pkce: Option<Pkce>,
+    pub(crate) dpop_jkt: Option<String>,
     pub(crate) expires_at: u64,
 }
 

@@ -56,6 +56,8 @@ pub(crate) struct AuthRequest<'a> {
     scopes: Vec<String>,
     nonce: Option<String>,
     pkce: Option<Pkce>,
+    /// `dpop_jkt` (RFC 9449 §10), where the provider has DPoP.
+    dpop_jkt: Option<String>,
 }
 
 /// Where an error goes once the redirect URI is trusted.
@@ -186,6 +188,7 @@ fn handle(cx: &RealmCtx, params: &Params, headers: &HeaderMap) -> Response {
         scopes: request.scopes.clone(),
         nonce: request.nonce.clone(),
         pkce: request.pkce.clone(),
+        dpop_jkt: request.dpop_jkt.clone(),
         expires_at: now.saturating_add(cx.realm.lifetimes.login),
     };
     cx.store().insert_pending(request_id.clone(), pending, now);
@@ -260,6 +263,7 @@ pub(crate) fn validate<'a>(
         scopes,
         nonce: params.get("nonce").map(str::to_owned),
         pkce,
+        dpop_jkt: flavor.quirks().dpop.and(params.get("dpop_jkt")).map(str::to_owned),
     })
 }
 
@@ -335,6 +339,7 @@ fn issue_code(
         scopes: request.scopes.clone(),
         nonce: request.nonce.clone(),
         pkce: request.pkce.clone(),
+        dpop_jkt: request.dpop_jkt.clone(),
         auth_time,
         session_id: Some(sid.to_owned()),
         expires_at: now.saturating_add(cx.realm.lifetimes.authorization_code),
@@ -415,6 +420,7 @@ fn submit_login(cx: &RealmCtx, params: &Params) -> Response {
         scopes: pending.scopes.clone(),
         nonce: pending.nonce.clone(),
         pkce: pending.pkce.clone(),
+        dpop_jkt: pending.dpop_jkt.clone(),
     };
     let mut response = log_in(cx, &request, &redirect, user);
     *response.status_mut() = StatusCode::SEE_OTHER;

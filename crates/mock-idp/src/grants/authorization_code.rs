@@ -6,6 +6,7 @@ use crate::error::OAuthError;
 use crate::http::Params;
 use crate::state::{CodeOutcome, Pkce, PkceMethod};
 use crate::tokens::{Issued, Subject};
+use providers::dpop::DpopRefusal;
 use providers::{Client, ErrorKind, GrantType};
 
 pub(super) fn issue(cx: &RealmCtx, client: &Client, params: &Params) -> Result<Issued, OAuthError> {
@@ -37,6 +38,21 @@ pub(super) fn issue(cx: &RealmCtx, client: &Client, params: &Params) -> Result<I
     if let Err(err) = check_pkce(record.pkce.as_ref(), verifier) {
         cx.store().revoke_family(family);
         return Err(err);
+    }
+    // RFC 9449 §10: a code requested with `dpop_jkt` is redeemed only with a proof of that key.
+    if let Some(jkt) = &record.dpop_jkt {
+        let refusal = match cx.dpop.get() {
+            None => Some(DpopRefusal::JktWithoutProof),
+            Some(proof) if &proof.jkt != jkt => Some(DpopRefusal::JktMismatch),
+            Some(_) => None,
+        };
+        if let Some(refusal) = refusal {
+            cx.store().revoke_family(family);
+            return Err(OAuthError::new(
+                ErrorKind::Dpop(refusal),
+                "the code is bound to the authorization request's dpop_jkt",
+            ));
+        }
     }
     let user = cx
         .realm

@@ -12,6 +12,7 @@ fn code(expires_at: u64) -> CodeRecord {
         auth_time: 0,
         session_id: None,
         expires_at,
+        dpop_jkt: None,
     }
 }
 

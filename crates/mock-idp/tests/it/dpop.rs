@@ -81,6 +81,7 @@ async fn start(provider: Provider) -> MockIdp {
         .provider(provider)
         .world(World::from_toml_str(&text, "dpop.toml").unwrap())
         .clock(ManualClock::at(NOW))
+        .auto_approve(true)
         .start()
         .await
 }
@@ -480,4 +481,88 @@ async fn providers_without_dpop_ignore_the_header_and_the_generic_one_uses_rfc_9
         claims(body["access_token"].as_str().unwrap())["cnf"],
         json!({"jkt": key.jkt()})
     );
+}
+
+/// A code for alice and `web-app` (auto-approved by `login_hint`), with `dpop_jkt` when given.
+async fn code(idp: &MockIdp, dpop_jkt: Option<&str>) -> String {
+    let mut query = vec![
+        ("client_id", "web-app"),
+        ("redirect_uri", "http://127.0.0.1:5000/callback"),
+        ("response_type", "code"),
+        ("scope", "openid"),
+        ("login_hint", "alice"),
+        ("state", "s"),
+    ];
+    if let Some(jkt) = dpop_jkt {
+        query.push(("dpop_jkt", jkt));
+    }
+    let response = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+        .get(idp.endpoint(Endpoint::Authorize))
+        .query(&query)
+        .send()
+        .await
+        .unwrap();
+    let location = response.headers()["location"].to_str().unwrap().to_owned();
+    reqwest::Url::parse(&location)
+        .unwrap()
+        .query_pairs()
+        .find(|(name, _)| name == "code")
+        .map(|(_, value)| value.into_owned())
+        .unwrap_or_else(|| panic!("no code in {location}"))
+}
+
+async fn redeem(idp: &MockIdp, code: &str, proof: Option<String>) -> (u16, Value) {
+    let mut request = reqwest::Client::new()
+        .post(idp.endpoint(Endpoint::Token))
+        .basic_auth("web-app", Some("web-app-secret"))
+        .form(&[
+            ("grant_type", "authorization_code"),
+            ("code", code),
+            ("redirect_uri", "http://127.0.0.1:5000/callback"),
+        ]);
+    if let Some(proof) = proof {
+        request = request.header("DPoP", proof);
+    }
+    let (status, body) = json_of(request).await;
+    (status.as_u16(), body)
+}
+
+/// RFC 9449 §10, in Keycloak 26.7.3's words (a real run, docs/providers.md): a code requested
+/// with `dpop_jkt` needs a proof of that key; ZITADEL ignores the parameter.
+#[tokio::test]
+async fn a_code_requested_with_dpop_jkt_is_redeemed_only_with_that_key() {
+    let idp = start(Provider::Keycloak).await;
+    let url = idp.endpoint(Endpoint::Token);
+    let key = ProofKey::new();
+    let jkt = key.jkt();
+    let (status, body) = redeem(&idp, &code(&idp, Some(&jkt)).await, None).await;
+    assert_eq!(status, 400);
+    assert_eq!(
+        body,
+        json!({"error": "invalid_request", "error_description": "DPoP Proof missing"})
+    );
+    let other = ProofKey::new().proof("POST", &url, NOW, None);
+    let (status, body) = redeem(&idp, &code(&idp, Some(&jkt)).await, Some(other)).await;
+    assert_eq!(status, 400);
+    assert_eq!(
+        body["error_description"],
+        "DPoP Proof public key thumbprint does not match dpop_jkt"
+    );
+    let (status, body) = redeem(
+        &idp,
+        &code(&idp, Some(&jkt)).await,
+        Some(key.proof("POST", &url, NOW, None)),
+    )
+    .await;
+    assert_eq!((status, body["token_type"].as_str()), (200, Some("DPoP")), "{body}");
+    // Without dpop_jkt the code needs no proof.
+    let (status, body) = redeem(&idp, &code(&idp, None).await, None).await;
+    assert_eq!((status, body["token_type"].as_str()), (200, Some("Bearer")), "{body}");
+
+    let zitadel = start(Provider::Zitadel).await;
+    let (status, body) = redeem(&zitadel, &code(&zitadel, Some(&jkt)).await, None).await;
+    assert_eq!(status, 200, "ZITADEL ignores dpop_jkt: {body}");
 }
