@@ -236,6 +236,7 @@ fn pending_logins_are_capped() {
         scopes: vec![],
         nonce: None,
         pkce: None,
+        dpop_jkt: None,
         expires_at: 100,
     };
     for n in 0..MAX_PENDING_LOGINS + 10 {
