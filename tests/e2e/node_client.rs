@@ -193,6 +193,14 @@ async fn openid_client_v6_pushes_authorization_requests_to_the_keycloak_flavor()
     keycloak_flavor_script_passes("par.mjs", "openid-client PAR: 5 passed, 0 failed").await;
 }
 
+/// `tests/node/dpop.mjs`: openid-client's `getDPoPHandle` against the Keycloak flavor (RFC 9449):
+/// the code flow binds the access token to the handle's key (`token_type` DPoP, `cnf.jkt`), userinfo
+/// answers the handle, and refuses the token as a bearer token and with another key's proof.
+#[tokio::test(flavor = "multi_thread")]
+async fn openid_client_v6_binds_tokens_with_dpop_at_the_keycloak_flavor() {
+    keycloak_flavor_script_passes("dpop.mjs", "openid-client DPoP: 5 passed, 0 failed").await;
+}
+
 /// `tests/node/private-key-jwt.mjs`: openid-client's `PrivateKeyJwt` client authentication
 /// against the Keycloak flavor, with the client's key registered as `jwks` and then served at
 /// the script's own `jwks_uri` and rotated there; foreign and retired keys refused.
