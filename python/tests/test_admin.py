@@ -420,3 +420,45 @@ def test_realm_scoped_calls_touch_only_that_realm(tmp_path) -> None:
         assert status_of(idp.jwks_uri) == 200
         assert admin.faults.hit_count("jwks", realm="shop") == 1
         assert [e.realm for e in admin.log.entries(realm="shop", endpoint="Jwks")] == ["shop"]
+
+
+def _form_post(url: str, data: dict[str, str]) -> tuple[int, dict[str, Any]]:
+    request = urllib.request.Request(url, data=urllib.parse.urlencode(data).encode())
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return int(response.status), json.load(response)
+    except urllib.error.HTTPError as err:
+        return int(err.code), json.load(err)
+
+
+def test_devices_are_approved_denied_and_expired_for_the_next_poll(idp: MockIdp) -> None:
+    device_endpoint = idp.endpoint("device_authorization_endpoint")
+    grant = "urn:ietf:params:oauth:grant-type:device_code"
+
+    def start() -> tuple[str, str]:
+        status, body = _form_post(device_endpoint, {"client_id": "tv", "scope": "openid"})
+        assert status == 200, body
+        return body["device_code"], body["user_code"]
+
+    def poll(device_code: str) -> tuple[int, dict[str, Any]]:
+        idp.admin.clock.advance(10)  # past the polling interval: no slow_down
+        return _form_post(
+            idp.token_endpoint, {"grant_type": grant, "device_code": device_code, "client_id": "tv"}
+        )
+
+    device_code, user_code = start()
+    assert poll(device_code)[1]["error"] == "authorization_pending"
+    idp.admin.devices.approve(user_code, "alice")
+    status, tokens = poll(device_code)
+    assert status == 200, tokens
+    assert claims(tokens["access_token"])["preferred_username"] == "alice"
+    with pytest.raises(AdminError) as refused:
+        idp.admin.devices.approve(user_code, "alice")
+    assert refused.value.status == 404
+
+    device_code, user_code = start()
+    idp.admin.devices.deny(user_code)
+    assert poll(device_code)[1]["error"] == "access_denied"
+    device_code, user_code = start()
+    idp.admin.devices.expire(user_code)
+    assert poll(device_code)[1]["error"] == "expired_token"

@@ -876,11 +876,31 @@ class RequestLog(_Resource):
         self._http.call("DELETE", "/log")
 
 
+class Devices(_Resource):
+    """Pending device authorizations (RFC 8628), decided as the user-code page would.
+
+    ``/_mock/realms/{realm}/device/{user_code}/…``: the device's next poll sees the decision.
+    """
+
+    def approve(self, user_code: str, username: str, *, realm: str | None = None) -> None:
+        """Approve as ``username`` (`AdminError` 404: no such user or pending user code)."""
+        path = f"/realms/{self._realm(realm)}/device/{_seg(user_code)}/approve"
+        self._http.call("POST", path, {"username": username})
+
+    def deny(self, user_code: str, *, realm: str | None = None) -> None:
+        """Deny: the next poll gets ``access_denied``."""
+        self._http.call("POST", f"/realms/{self._realm(realm)}/device/{_seg(user_code)}/deny")
+
+    def expire(self, user_code: str, *, realm: str | None = None) -> None:
+        """Expire now: the next poll gets ``expired_token``."""
+        self._http.call("POST", f"/realms/{self._realm(realm)}/device/{_seg(user_code)}/expire")
+
+
 class Admin:
     """The admin API of one server.
 
     Resources: ``users``, ``clients``, ``claims``, ``mappings``, ``faults``, ``keys``,
-    ``clock``, ``log``; plus `reset` and `mint`.
+    ``clock``, ``log``, ``devices``; plus `reset` and `mint`.
     """
 
     def __init__(
@@ -902,6 +922,7 @@ class Admin:
         self.keys = Keys(self._http, default_realm)
         self.clock = Clock(self._http, default_realm)
         self.log = RequestLog(self._http, default_realm)
+        self.devices = Devices(self._http, default_realm)
 
     def reset(self) -> builtins.list[str]:
         """Back to the world as loaded (realms, store, keys, faults, hits, clock, log); the parts reset."""

@@ -33,6 +33,10 @@ pub enum AdminError {
         #[source]
         source: Option<Box<WorldError>>,
     },
+    /// No pending device authorization has this user code (none was started, or it was
+    /// decided or expired already).
+    #[error("no pending device authorization with user code `{0}`")]
+    NoPendingDevice(String),
     /// A signing key the change needs could not be generated.
     #[error("a signing key could not be generated")]
     Keys(#[source] crate::keys::KeyError),
@@ -77,9 +81,10 @@ impl From<AdminError> for Problem {
     fn from(err: AdminError) -> Problem {
         let detail = err.to_string();
         match err {
-            AdminError::UnknownRealm(_) | AdminError::UnknownUser(_) | AdminError::UnknownClient(_) => {
-                Problem::not_found(detail)
-            }
+            AdminError::UnknownRealm(_)
+            | AdminError::UnknownUser(_)
+            | AdminError::UnknownClient(_)
+            | AdminError::NoPendingDevice(_) => Problem::not_found(detail),
             AdminError::Exists(_) => Problem::conflict(detail),
             AdminError::Invalid { field, message, .. } => {
                 Problem::new(StatusCode::UNPROCESSABLE_ENTITY, Some("invalid-input"), message).at(field)

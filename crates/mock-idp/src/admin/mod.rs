@@ -9,6 +9,7 @@
 
 mod clients;
 mod clock;
+pub(crate) mod device;
 mod error;
 mod faults;
 mod handle;
@@ -54,6 +55,7 @@ fn resources() -> OpenApiRouter<Arc<App>> {
         .merge(log::routes())
         .merge(users::routes())
         .merge(sessions::routes())
+        .merge(device::routes())
         .merge(clients::routes())
         .merge(reset::routes())
         .merge(shaping::routes())

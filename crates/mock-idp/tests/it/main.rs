@@ -3,6 +3,7 @@
 
 mod admin;
 mod admin_client_keys;
+mod admin_device;
 mod admin_faults;
 mod admin_page;
 mod admin_world;
