@@ -559,6 +559,16 @@ export interface Minted {
   raw: Record<string, unknown>;
 }
 
+/** Pending device authorizations (RFC 8628), decided as the user-code page would; the device's next poll sees the decision. */
+export interface Devices {
+  /** Approves as `username` (a 404 `MockIdpAdminError` when no such user or pending user code). */
+  approve(userCode: string, username: string, options?: InRealm): Promise<void>;
+  /** Denies: the next poll gets `access_denied`. */
+  deny(userCode: string, options?: InRealm): Promise<void>;
+  /** Expires now: the next poll gets `expired_token`. */
+  expire(userCode: string, options?: InRealm): Promise<void>;
+}
+
 /** The admin API of one server (`idp.admin`). */
 export declare class Admin {
   constructor(baseUrl: string, defaultRealm: string, options?: { token?: string; timeoutMs?: number });
@@ -571,6 +581,7 @@ export declare class Admin {
   readonly keys: Keys;
   readonly clock: Clock;
   readonly log: RequestLog;
+  readonly devices: Devices;
   /** Back to the world as loaded; the parts reset. */
   reset(): Promise<string[]>;
   /** The token endpoint's answer through the provider's real grants (`POST /_mock/tokens/issue`). */

@@ -266,6 +266,22 @@ class RequestLog extends Resource {
   }
 }
 
+/** Pending device authorizations (RFC 8628), decided as the user-code page would. */
+class Devices extends Resource {
+  /** Approves as `username`: the device's next poll gets that user's tokens. */
+  async approve(userCode, username, { realm } = {}) {
+    await this.http.call('POST', `${this.realmPath(realm)}/device/${segment(userCode)}/approve`, { username });
+  }
+  /** Denies: the next poll gets `access_denied`. */
+  async deny(userCode, { realm } = {}) {
+    await this.http.call('POST', `${this.realmPath(realm)}/device/${segment(userCode)}/deny`);
+  }
+  /** Expires now: the next poll gets `expired_token`. */
+  async expire(userCode, { realm } = {}) {
+    await this.http.call('POST', `${this.realmPath(realm)}/device/${segment(userCode)}/expire`);
+  }
+}
+
 /** The admin API of one server. */
 export class Admin {
   constructor(baseUrl, defaultRealm, { token, timeoutMs = 10_000 } = {}) {
@@ -280,6 +296,7 @@ export class Admin {
     this.keys = new Keys(http, defaultRealm);
     this.clock = new Clock(http, defaultRealm);
     this.log = new RequestLog(http, defaultRealm);
+    this.devices = new Devices(http, defaultRealm);
   }
 
   /** Back to the world as loaded; the parts reset. */

@@ -305,3 +305,37 @@ describe('reset and mint', () => {
     expect((await verify(clean)).payload.tenant).toBe('acme');
   });
 });
+
+describe('devices', () => {
+  const DEVICE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
+  const form = (body) => ({
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams(body),
+  });
+  const start = async () => (await fetch(idp.url('device_authorization'), form({ client_id: 'tv', scope: 'openid' }))).json();
+  const poll = async (deviceCode) => {
+    await idp.admin.clock.advance(10); // past the polling interval: no slow_down
+    const response = await fetch(idp.url('token'), form({ grant_type: DEVICE_GRANT, device_code: deviceCode, client_id: 'tv' }));
+    return { status: response.status, body: await response.json() };
+  };
+
+  it('approves, denies and expires pending device codes for the next poll', async () => {
+    let started = await start();
+    expect((await poll(started.device_code)).body.error).toBe('authorization_pending');
+    await idp.admin.devices.approve(started.user_code, 'alice');
+    const approved = await poll(started.device_code);
+    expect(approved.status).toBe(200);
+    expect(claims(approved.body.access_token).preferred_username).toBe('alice');
+    const again = await refusal(idp.admin.devices.approve(started.user_code, 'alice'));
+    expect(again).toBeInstanceOf(MockIdpAdminError);
+    expect(again.status).toBe(404);
+
+    started = await start();
+    await idp.admin.devices.deny(started.user_code);
+    expect((await poll(started.device_code)).body.error).toBe('access_denied');
+    started = await start();
+    await idp.admin.devices.expire(started.user_code);
+    expect((await poll(started.device_code)).body.error).toBe('expired_token');
+  });
+});

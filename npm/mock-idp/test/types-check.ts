@@ -21,6 +21,9 @@ export async function usage(): Promise<string> {
   const log: LoggedRequest[] = await idp.admin.log.entries({ endpoint: 'Token', status: 401 });
   const minted: string = (await idp.mint({ user: 'alice', client: 'web-app', defects: ['expired'] })).accessToken;
   await idp.admin.clock.advance(60);
+  await idp.admin.devices.approve('ABCD-EFGH', 'alice', { realm: 'demo' });
+  await idp.admin.devices.deny('ABCD-EFGH');
+  await idp.admin.devices.expire('ABCD-EFGH');
   const parts: string[] = await idp.reset();
   // @ts-expect-error: not a defect
   await idp.mint({ defects: ['fresh'] });
