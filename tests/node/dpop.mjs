@@ -11,19 +11,12 @@
 import * as client from 'openid-client';
 import * as jose from 'jose';
 import { inspect } from 'node:util';
+import { AssertionFailed, check, equal, runSteps } from './steps.mjs';
 
 const REDIRECT = 'http://127.0.0.1:5000/callback';
 const insecure = { execute: [client.allowInsecureRequests] };
 
 const issuer = new URL(process.argv[2] ?? '');
-
-class AssertionFailed extends Error {}
-function check(condition, message) {
-  if (!condition) throw new AssertionFailed(message);
-}
-function equal(actual, expected, what) {
-  check(actual === expected, `${what}: expected ${inspect(expected)}, got ${inspect(actual)}`);
-}
 
 const s = {};
 
@@ -99,18 +92,5 @@ const steps = [
   }],
 ];
 
-let passed = 0;
-let failed = 0;
-for (const [name, run] of steps) {
-  try {
-    const detail = await run();
-    passed += 1;
-    console.log(`ok   ${name}: ${detail}`);
-  } catch (err) {
-    failed += 1;
-    console.log(`FAIL ${name}: ${err instanceof Error ? `${err.name}: ${err.message}` : inspect(err)}`);
-    break;
-  }
-}
-console.log(`openid-client DPoP: ${passed} passed, ${failed} failed`);
-process.exit(failed === 0 ? 0 : 1);
+const ok = await runSteps('openid-client DPoP', steps);
+process.exit(ok ? 0 : 1);

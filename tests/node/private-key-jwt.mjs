@@ -11,18 +11,11 @@
 import * as client from 'openid-client';
 import { createServer } from 'node:http';
 import { inspect } from 'node:util';
+import { AssertionFailed, check, equal, runSteps } from './steps.mjs';
 
 const insecure = { execute: [client.allowInsecureRequests] };
 const issuer = new URL(process.argv[2] ?? '');
 const admin = `${issuer.origin}/_mock/realms/${issuer.pathname.split('/').pop()}`;
-
-class AssertionFailed extends Error {}
-function check(condition, message) {
-  if (!condition) throw new AssertionFailed(message);
-}
-function equal(actual, expected, what) {
-  check(actual === expected, `${what}: expected ${inspect(expected)}, got ${inspect(actual)}`);
-}
 
 /** An ES256 key pair and its public JWK named `kid`. */
 async function keyPair(kid) {
@@ -110,19 +103,6 @@ const steps = [
   }],
 ];
 
-let passed = 0;
-let failed = 0;
-for (const [name, run] of steps) {
-  try {
-    const detail = await run();
-    passed += 1;
-    console.log(`ok   ${name}: ${detail}`);
-  } catch (err) {
-    failed += 1;
-    console.log(`FAIL ${name}: ${err instanceof Error ? `${err.name}: ${err.message}` : inspect(err)}`);
-    break;
-  }
-}
+const ok = await runSteps('openid-client private_key_jwt', steps);
 server.close();
-console.log(`openid-client private_key_jwt: ${passed} passed, ${failed} failed`);
-process.exit(failed === 0 ? 0 : 1);
+process.exit(ok ? 0 : 1);

@@ -4,9 +4,7 @@
 //! refresh binding of a public client, the resource side, a replay race, and the flavors without
 //! DPoP ignoring the header.
 
-use crate::support::{claims, json_of};
-use aws_lc_rs::rand::SystemRandom;
-use aws_lc_rs::signature::{self, EcdsaKeyPair, KeyPair};
+use crate::support::{EcKey, claims, json_of};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use mock_idp::{Endpoint, ManualClock, MockIdp, Provider, World};
@@ -17,22 +15,16 @@ const NOW: u64 = 1_800_000_000;
 
 /// A client's DPoP key (P-256) and proofs signed with it.
 struct ProofKey {
-    pair: EcdsaKeyPair,
-    rng: SystemRandom,
+    key: EcKey,
 }
 
 impl ProofKey {
     fn new() -> ProofKey {
-        ProofKey {
-            pair: EcdsaKeyPair::generate(&signature::ECDSA_P256_SHA256_FIXED_SIGNING).unwrap(),
-            rng: SystemRandom::new(),
-        }
+        ProofKey { key: EcKey::new() }
     }
 
     fn jwk(&self) -> Value {
-        let point = self.pair.public_key().as_ref();
-        json!({"kty": "EC", "crv": "P-256",
-            "x": URL_SAFE_NO_PAD.encode(&point[1..33]), "y": URL_SAFE_NO_PAD.encode(&point[33..65])})
+        self.key.public_jwk()
     }
 
     fn jkt(&self) -> String {
@@ -40,13 +32,7 @@ impl ProofKey {
     }
 
     fn sign(&self, header: &Value, claims: &Value) -> String {
-        let input = format!(
-            "{}.{}",
-            URL_SAFE_NO_PAD.encode(header.to_string()),
-            URL_SAFE_NO_PAD.encode(claims.to_string())
-        );
-        let signature = self.pair.sign(&self.rng, input.as_bytes()).unwrap();
-        format!("{input}.{}", URL_SAFE_NO_PAD.encode(signature.as_ref()))
+        self.key.sign(header, claims)
     }
 
     /// A valid proof for `htm` `htu` at `iat`, with `ath` for `access_token`.

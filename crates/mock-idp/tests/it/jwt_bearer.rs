@@ -2,8 +2,7 @@
 //! service users: an assertion signed with the key of a key file, over HTTP, one test per rule,
 //! a real-concurrency replay test, and the grant absent elsewhere.
 
-use aws_lc_rs::rand::SystemRandom;
-use aws_lc_rs::signature::{self, EcdsaKeyPair, KeyPair};
+use crate::support::EcKey;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use mock_idp::{Endpoint, ManualClock, MockIdp, Provider, World};
@@ -14,33 +13,22 @@ const GRANT: &str = "urn:ietf:params:oauth:grant-type:jwt-bearer";
 const NOW: u64 = 1_800_000_000;
 
 /// A service user's key pair, registered (public half) on the World's `service` client.
-struct Key {
-    pair: EcdsaKeyPair,
-    rng: SystemRandom,
-}
+struct Key(EcKey);
 
 impl Key {
     fn new() -> Key {
-        Key {
-            pair: EcdsaKeyPair::generate(&signature::ECDSA_P256_SHA256_FIXED_SIGNING).unwrap(),
-            rng: SystemRandom::new(),
-        }
+        Key(EcKey::new())
     }
 
     fn jwks(&self) -> Value {
-        let point = self.pair.public_key().as_ref();
-        json!({"keys": [{"kty": "EC", "crv": "P-256", "kid": "key-1", "use": "sig",
-            "x": URL_SAFE_NO_PAD.encode(&point[1..33]), "y": URL_SAFE_NO_PAD.encode(&point[33..65])}]})
+        let mut jwk = self.0.public_jwk();
+        jwk["kid"] = json!("key-1");
+        jwk["use"] = json!("sig");
+        json!({ "keys": [jwk] })
     }
 
     fn sign(&self, header: Value, claims: Value) -> String {
-        let input = format!(
-            "{}.{}",
-            URL_SAFE_NO_PAD.encode(header.to_string()),
-            URL_SAFE_NO_PAD.encode(claims.to_string())
-        );
-        let signature = self.pair.sign(&self.rng, input.as_bytes()).unwrap();
-        format!("{input}.{}", URL_SAFE_NO_PAD.encode(signature.as_ref()))
+        self.0.sign(&header, &claims)
     }
 }
 

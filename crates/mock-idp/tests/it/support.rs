@@ -61,3 +61,42 @@ pub(crate) fn claims(token: &str) -> Value {
 pub(crate) fn header(token: &str) -> Value {
     jwt_part(token, 0)
 }
+
+/// A P-256 key pair that signs compact JWS (ES256): private_key_jwt and JWT-profile assertions,
+/// DPoP proofs.
+pub(crate) struct EcKey {
+    pair: aws_lc_rs::signature::EcdsaKeyPair,
+    rng: aws_lc_rs::rand::SystemRandom,
+}
+
+impl EcKey {
+    pub(crate) fn new() -> EcKey {
+        EcKey {
+            pair: aws_lc_rs::signature::EcdsaKeyPair::generate(&aws_lc_rs::signature::ECDSA_P256_SHA256_FIXED_SIGNING)
+                .unwrap(),
+            rng: aws_lc_rs::rand::SystemRandom::new(),
+        }
+    }
+
+    /// The public JWK: `kty`, `crv`, `x`, `y`.
+    pub(crate) fn public_jwk(&self) -> Value {
+        use aws_lc_rs::signature::KeyPair;
+        use base64::Engine;
+        let b64 = |bytes: &[u8]| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
+        let point = self.pair.public_key().as_ref();
+        serde_json::json!({"kty": "EC", "crv": "P-256", "x": b64(&point[1..33]), "y": b64(&point[33..65])})
+    }
+
+    /// `header.claims.signature`, signed with this key whatever `header` says.
+    pub(crate) fn sign(&self, header: &Value, claims: &Value) -> String {
+        use base64::Engine;
+        let b64 = |bytes: &[u8]| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
+        let input = format!(
+            "{}.{}",
+            b64(header.to_string().as_bytes()),
+            b64(claims.to_string().as_bytes())
+        );
+        let signature = self.pair.sign(&self.rng, input.as_bytes()).unwrap();
+        format!("{input}.{}", b64(signature.as_ref()))
+    }
+}
