@@ -1,14 +1,14 @@
-//! DPoP proofs (RFC 9449 §4.3) as the provider checks them, in its order: the header, `typ`,
-//! `alg`, the `jwk`, the signature, the claims, `htu` (its query ignored), `htm`, the `iat`
-//! window, single use (`jti` per `htu`, in [`App::dpop_proofs`](crate::app::App)), then `ath`
-//! when an access token comes with the proof. Where the provider has no DPoP
+//! DPoP proofs (RFC 9449 §4.3) as the provider checks them, in its order (Keycloak: the header,
+//! `typ`, `alg`, the `jwk`, the signature, then the claims, `htu` (its query ignored), `htm`, the
+//! `iat` window; WSO2: the claims first), single use where the provider keeps it (`jti` per `htu`,
+//! in [`App::dpop_proofs`](crate::app::App)), then `ath` when an access token comes with the proof. Where the provider has no DPoP
 //! ([`providers::Quirks::dpop`] is `None`) the header is ignored, as that provider does.
 
 use crate::app::RealmCtx;
 use crate::client_keys::{self, KeyRefusal};
 use crate::replay::Spent;
 use axum::http::HeaderMap;
-use providers::dpop::{DpopFacts, DpopRefusal};
+use providers::dpop::{CheckOrder, DpopFacts, DpopRefusal};
 use serde_json::{Map, Value, json};
 
 /// Proofs longer than this are refused before any decoding.
@@ -40,23 +40,32 @@ impl RealmCtx {
         self.flavor().quirks().dpop.as_ref()
     }
 
-    /// The request's proof, checked for `target`: `Ok(None)` when the request has no `DPoP`
-    /// header (or the provider has no DPoP) and `required` is false.
+    /// The request's proof, checked for `target`: `Ok(None)` when the provider has no DPoP,
+    /// when it checks proofs only for clients that require them (WSO2) and `client_requires` is
+    /// false, or when the request has no `DPoP` header and `header_required` is false.
     pub(crate) fn dpop_proof(
         &self,
         headers: &HeaderMap,
         target: &Target<'_>,
-        required: bool,
+        client_requires: bool,
+        header_required: bool,
     ) -> Result<Option<Proof>, DpopRefusal> {
         let Some(facts) = self.dpop_facts() else {
             return Ok(None);
         };
+        if facts.only_bound_clients && !client_requires {
+            return Ok(None);
+        }
         let mut values = headers.get_all("dpop").iter();
         let Some(value) = values.next() else {
-            return if required { Err(DpopRefusal::Missing) } else { Ok(None) };
+            return if header_required {
+                Err(DpopRefusal::Missing)
+            } else {
+                Ok(None)
+            };
         };
         if values.next().is_some() {
-            return Err(DpopRefusal::NotJws);
+            return Err(DpopRefusal::SeveralHeaders);
         }
         let proof = value.to_str().map_err(|_| DpopRefusal::NotJws)?.trim();
         if proof.is_empty() {
@@ -72,35 +81,45 @@ impl RealmCtx {
         let segments = idp_jose::compact::split(proof).map_err(|_| DpopRefusal::NotJws)?;
         let header = segments.header_object().map_err(|_| DpopRefusal::NotJws)?;
         let claims = segments.payload_object().map_err(|_| DpopRefusal::NotJws)?;
-        match header.get("typ") {
-            Some(Value::String(typ)) if typ == "dpop+jwt" => {}
-            Some(Value::String(typ)) => return Err(DpopRefusal::Typ(Some(typ.clone()))),
-            Some(other) => return Err(DpopRefusal::Typ(Some(other.to_string()))),
-            None => return Err(DpopRefusal::Typ(None)),
+        let jwk = match facts.order {
+            CheckOrder::HeaderFirst => {
+                let jwk = check_header(facts, &header, &segments)?;
+                self.check_claims(facts, &claims, target)?;
+                jwk
+            }
+            CheckOrder::ClaimsFirst => {
+                self.check_claims(facts, &claims, target)?;
+                check_header(facts, &header, &segments)?
+            }
+        };
+        if facts.single_use {
+            self.spend(facts, &claims)?;
         }
-        let alg = header.get("alg").and_then(Value::as_str).unwrap_or("null");
-        if !facts.signing_algs.contains(&alg) {
-            return Err(DpopRefusal::UnsupportedAlg(alg.to_owned()));
+        if let Some(access_token) = target.access_token {
+            let ath = claims.get("ath").and_then(Value::as_str).ok_or(DpopRefusal::NoAth)?;
+            if ath != idp_jose::digest::s256(access_token) {
+                return Err(DpopRefusal::AthMismatch);
+            }
         }
-        let jwk = header.get("jwk").and_then(Value::as_object).ok_or(DpopRefusal::NoJwk)?;
-        if PRIVATE_MEMBERS.iter().any(|member| jwk.contains_key(*member)) {
-            return Err(DpopRefusal::PrivateKey);
-        }
-        let kty = jwk.get("kty").and_then(Value::as_str).unwrap_or_default();
-        if kty != key_type_of(alg) {
-            return Err(DpopRefusal::KeyType {
-                alg: alg.to_owned(),
-                kty: kty.to_owned(),
-            });
-        }
-        verify_signature(jwk, alg, segments.signing_input().as_bytes(), &segments)?;
+        let jkt = idp_jose::digest::thumbprint(jwk).ok_or(DpopRefusal::UnusableKey)?;
+        Ok(Proof { jkt })
+    }
+
+    /// The claims: `jti`, `htm`, `htu`, `iat` present, `htu` then `htm` this request's, `iat`
+    /// inside the provider's window.
+    fn check_claims(
+        &self,
+        facts: &DpopFacts,
+        claims: &Map<String, Value>,
+        target: &Target<'_>,
+    ) -> Result<(), DpopRefusal> {
         let text = |name: &str| {
             claims
                 .get(name)
                 .and_then(Value::as_str)
                 .filter(|text| !text.trim().is_empty())
         };
-        let (Some(jti), Some(htm), Some(htu), Some(iat)) = (
+        let (Some(_), Some(htm), Some(htu), Some(iat)) = (
             text("jti"),
             text("htm"),
             text("htu"),
@@ -116,29 +135,63 @@ impl RealmCtx {
             return Err(DpopRefusal::Htm);
         }
         let now = i64::try_from(self.now()).unwrap_or(i64::MAX);
-        let lifetime = i64::try_from(facts.proof_lifetime_secs).unwrap_or(0);
-        let skew = i64::try_from(facts.clock_skew_secs).unwrap_or(0);
-        if iat > now.saturating_add(skew) || iat < now.saturating_sub(lifetime).saturating_sub(skew) {
+        let max_age = i64::try_from(facts.max_age_secs).unwrap_or(i64::MAX);
+        let too_new = facts
+            .max_future_secs
+            .is_some_and(|ahead| iat > now.saturating_add(i64::try_from(ahead).unwrap_or(i64::MAX)));
+        if too_new || iat < now.saturating_sub(max_age) {
             return Err(DpopRefusal::NotActive);
         }
-        let expires_at = u64::try_from(iat.saturating_add(lifetime).saturating_add(skew)).unwrap_or(0);
-        let key = format!("{}\u{0}{jti}\n{htu}", self.realm.name);
+        Ok(())
+    }
+
+    /// Single use: the proof's `jti` for its `htu` is remembered until its window closes.
+    fn spend(&self, facts: &DpopFacts, claims: &Map<String, Value>) -> Result<(), DpopRefusal> {
+        let text = |name: &str| claims.get(name).and_then(Value::as_str).unwrap_or_default();
+        let iat = claims.get("iat").and_then(Value::as_i64).unwrap_or(0);
+        let max_age = i64::try_from(facts.max_age_secs).unwrap_or(i64::MAX);
+        let expires_at = u64::try_from(iat.saturating_add(max_age)).unwrap_or(0);
+        let key = format!("{}\u{0}{}\n{}", self.realm.name, text("jti"), text("htu"));
         self.app
             .dpop_proofs
             .first_use(&key, expires_at, self.now())
             .map_err(|spent| match spent {
                 Spent::Replayed => DpopRefusal::Replayed,
                 Spent::Full => DpopRefusal::CacheFull,
-            })?;
-        if let Some(access_token) = target.access_token {
-            let ath = claims.get("ath").and_then(Value::as_str).ok_or(DpopRefusal::NoAth)?;
-            if ath != idp_jose::digest::s256(access_token) {
-                return Err(DpopRefusal::AthMismatch);
-            }
-        }
-        let jkt = idp_jose::digest::thumbprint(jwk).ok_or(DpopRefusal::UnusableKey)?;
-        Ok(Proof { jkt })
+            })
     }
+}
+
+/// The header: `typ`, `alg` (one the provider accepts), a public `jwk` of the algorithm's key
+/// type, and the signature by that key; the `jwk`.
+fn check_header<'h>(
+    facts: &DpopFacts,
+    header: &'h Map<String, Value>,
+    segments: &idp_jose::compact::Segments<'_>,
+) -> Result<&'h Map<String, Value>, DpopRefusal> {
+    match header.get("typ") {
+        Some(Value::String(typ)) if typ == "dpop+jwt" => {}
+        Some(Value::String(typ)) => return Err(DpopRefusal::Typ(Some(typ.clone()))),
+        Some(other) => return Err(DpopRefusal::Typ(Some(other.to_string()))),
+        None => return Err(DpopRefusal::Typ(None)),
+    }
+    let alg = header.get("alg").and_then(Value::as_str).unwrap_or("null");
+    if !facts.signing_algs.contains(&alg) {
+        return Err(DpopRefusal::UnsupportedAlg(alg.to_owned()));
+    }
+    let jwk = header.get("jwk").and_then(Value::as_object).ok_or(DpopRefusal::NoJwk)?;
+    if PRIVATE_MEMBERS.iter().any(|member| jwk.contains_key(*member)) {
+        return Err(DpopRefusal::PrivateKey);
+    }
+    let kty = jwk.get("kty").and_then(Value::as_str).unwrap_or_default();
+    if kty != key_type_of(alg) {
+        return Err(DpopRefusal::KeyType {
+            alg: alg.to_owned(),
+            kty: kty.to_owned(),
+        });
+    }
+    verify_signature(jwk, alg, segments.signing_input().as_bytes(), segments)?;
+    Ok(jwk)
 }
 
 /// The `kty` an algorithm needs.

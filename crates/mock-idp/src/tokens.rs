@@ -253,6 +253,7 @@ impl RealmCtx {
         let proof = self.dpop.get()?;
         let binds = match facts.refresh_binding {
             providers::dpop::RefreshBinding::PublicClients => matches!(client.kind, providers::ClientKind::Public),
+            providers::dpop::RefreshBinding::AllClients => true,
         };
         binds.then(|| proof.jkt.clone())
     }

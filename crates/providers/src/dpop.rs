@@ -5,6 +5,9 @@
 //! and issues bearer tokens, as they do.
 //!
 //! Sources (docs/providers.md, "DPoP"):
+//! - WSO2: wso2-extensions/identity-oauth-addons `component/org.wso2.carbon.identity.dpop`
+//!   (`DPoPConstants`, `DPoPHeaderValidator`, `OauthDPoPInterceptorHandlerProxy`, `Utils`,
+//!   `DPoPIntrospectionDataProvider`).
 //! - Keycloak: `DPoPUtil.java` (the check order, every refusal text, `DEFAULT_PROOF_LIFETIME`
 //!   10 s and `DEFAULT_ALLOWED_CLOCK_SKEW` 15 s, the replay key `jti` + `htu`, `htu` compared
 //!   without its query, the bound access token's `typ` `DPoP`), `DPoPTest.java`, and a real
@@ -60,6 +63,8 @@ pub enum DpopRefusal {
     Replayed,
     /// The replay cache is full of unexpired proofs (the mock fails closed).
     CacheFull,
+    /// The request carries more than one `DPoP` header.
+    SeveralHeaders,
     /// A proof sent with an access token has no `ath`.
     NoAth,
     /// A proof's `ath` is not the hash of the access token sent with it.
@@ -79,6 +84,9 @@ pub enum DpopRefusal {
 pub enum DpopStyle {
     /// Keycloak's `DPoPUtil` texts, all `invalid_request` but the refresh grant's `invalid_grant`.
     Keycloak,
+    /// WSO2 IS's DPoP component: `invalid_dpop_proof` with "Invalid DPoP Proof" for nearly
+    /// everything.
+    Wso2,
     /// RFC 9449 §5's `invalid_dpop_proof` with the mock's descriptions.
     Rfc9449,
 }
@@ -89,19 +97,38 @@ pub enum RefreshBinding {
     /// Public clients' only (RFC 9449 §5: a confidential client's refresh token is bound to
     /// its authentication instead).
     PublicClients,
+    /// Every bound client's (WSO2 keeps the binding with the token row, whatever the client).
+    AllClients,
+}
+
+/// Which half of a proof is checked first (it decides the answer to a proof wrong in two ways).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CheckOrder {
+    /// `typ`, `alg`, `jwk`, signature, then the claims (Keycloak).
+    HeaderFirst,
+    /// The claims (`iat`, `jti`, `htm`, `htu`), then `jwk`, `alg`, `typ`, then the signature (WSO2).
+    ClaimsFirst,
 }
 
 /// A provider's DPoP.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DpopFacts {
-    /// `dpop_signing_alg_values_supported`, in the provider's order; the proof algorithms
-    /// accepted.
+    /// The proof algorithms accepted, in the provider's order (`dpop_signing_alg_values_supported`
+    /// where [`DpopFacts::advertised`]).
     pub signing_algs: &'static [&'static str],
-    /// How long after its `iat` a proof is accepted, in seconds.
-    pub proof_lifetime_secs: u64,
-    /// How far a proof's `iat` may be ahead of the server, and the extra slack after its
-    /// lifetime, in seconds.
-    pub clock_skew_secs: u64,
+    /// Whether discovery lists `dpop_signing_alg_values_supported`.
+    pub advertised: bool,
+    /// Whether a proof is checked only for clients that require DPoP (WSO2's per-application
+    /// token binding type); otherwise whenever the header is sent (Keycloak).
+    pub only_bound_clients: bool,
+    /// How old a proof's `iat` may be, in seconds.
+    pub max_age_secs: u64,
+    /// How far ahead of the server a proof's `iat` may be; `None`: not checked.
+    pub max_future_secs: Option<u64>,
+    /// Whether a proof's `jti` (per `htu`) is accepted only once.
+    pub single_use: bool,
+    /// Which half of a proof is checked first.
+    pub order: CheckOrder,
     /// Members `cnf` carries after `jkt` (Keycloak's `kc-jkt-type`).
     pub cnf_extra: &'static [(&'static str, &'static str)],
     /// The access token's `typ` claim when it is bound (Keycloak writes `DPoP` where it writes
@@ -142,6 +169,7 @@ impl DpopFacts {
                     R::Htm => "DPoP HTTP method mismatch".to_owned(),
                     R::NotActive => "DPoP proof is not active".to_owned(),
                     R::Replayed | R::CacheFull => "DPoP proof has already been used".to_owned(),
+                    R::SeveralHeaders => "DPoP header verification failure".to_owned(),
                     R::NoAth => "No access token hash in DPoP proof".to_owned(),
                     R::AthMismatch => "DPoP proof access token hash mismatch".to_owned(),
                     R::RefreshWithoutProof => return (400, "invalid_grant", "DPoP proof is missing".to_owned()),
@@ -152,6 +180,18 @@ impl DpopFacts {
                     R::JktMismatch => "DPoP Proof public key thumbprint does not match dpop_jkt".to_owned(),
                 };
                 (400, "invalid_request", description)
+            }
+            DpopStyle::Wso2 => {
+                let description = match refusal {
+                    R::Missing => "DPoP header is required.",
+                    R::SeveralHeaders => {
+                        "Exception occurred while extracting the DPoP proof header: Request contains multiple DPoP headers."
+                    }
+                    R::NotActive => "Expired DPoP Proof",
+                    R::RefreshWithoutProof => "DPoP proof is required.",
+                    _ => "Invalid DPoP Proof",
+                };
+                (400, "invalid_dpop_proof", description.to_owned())
             }
             DpopStyle::Rfc9449 => {
                 let description = match refusal {
@@ -169,6 +209,7 @@ impl DpopFacts {
                     R::NotActive => "the DPoP proof's iat is outside the accepted window",
                     R::Replayed => "the DPoP proof was already used",
                     R::CacheFull => "too many DPoP proofs are in use; try again later",
+                    R::SeveralHeaders => "the request carries more than one DPoP header",
                     R::NoAth => "the DPoP proof has no ath",
                     R::AthMismatch => "the DPoP proof's ath is not the access token's hash",
                     R::RefreshWithoutProof => {
@@ -216,8 +257,13 @@ const KEYCLOAK_ALGS: &[&str] = &[
 /// whether or not the client requires DPoP (`dpop.bound.access.tokens` makes it mandatory).
 pub const KEYCLOAK: DpopFacts = DpopFacts {
     signing_algs: KEYCLOAK_ALGS,
-    proof_lifetime_secs: 10,
-    clock_skew_secs: 15,
+    advertised: true,
+    only_bound_clients: false,
+    // DEFAULT_PROOF_LIFETIME 10 s + DEFAULT_ALLOWED_CLOCK_SKEW 15 s behind, the skew ahead.
+    max_age_secs: 25,
+    max_future_secs: Some(15),
+    single_use: true,
+    order: CheckOrder::HeaderFirst,
     cnf_extra: &[("kc-jkt-type", "DPoP")],
     bound_access_token_typ: Some("DPoP"),
     refresh_binding: RefreshBinding::PublicClients,
@@ -230,12 +276,37 @@ pub const STANDARD: DpopFacts = DpopFacts {
     signing_algs: &[
         "RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA",
     ],
-    proof_lifetime_secs: 10,
-    clock_skew_secs: 15,
+    advertised: true,
+    only_bound_clients: false,
+    max_age_secs: 25,
+    max_future_secs: Some(15),
+    single_use: true,
+    order: CheckOrder::HeaderFirst,
     cnf_extra: &[],
     bound_access_token_typ: None,
     refresh_binding: RefreshBinding::PublicClients,
     style: DpopStyle::Rfc9449,
+};
+
+/// WSO2 IS 7's DPoP component (`org.wso2.carbon.identity.dpop`): only for applications whose
+/// access token binding type is `DPoP` (the World's `dpop_bound_access_tokens`); for every other
+/// client the header is ignored. A proof may be 60 s old (`DEFAULT_HEADER_VALIDITY`), its `iat`
+/// is not checked against the future and its `jti` only for presence (no replay cache); RSA and
+/// EC keys only; discovery does not list the algorithms.
+pub const WSO2: DpopFacts = DpopFacts {
+    signing_algs: &[
+        "RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512",
+    ],
+    advertised: false,
+    only_bound_clients: true,
+    max_age_secs: 60,
+    max_future_secs: None,
+    single_use: false,
+    order: CheckOrder::ClaimsFirst,
+    cnf_extra: &[],
+    bound_access_token_typ: None,
+    refresh_binding: RefreshBinding::AllClients,
+    style: DpopStyle::Wso2,
 };
 
 /// `provider`'s DPoP, if the mock imitates one.
@@ -282,10 +353,11 @@ mod tests {
     }
 
     #[test]
-    fn only_keycloak_and_generic_bind_tokens() {
+    fn keycloak_generic_and_wso2_bind_tokens() {
         assert_eq!(facts(Provider::Keycloak), Some(&KEYCLOAK));
         assert_eq!(facts(Provider::Generic), Some(&STANDARD));
-        for provider in [Provider::Zitadel, Provider::AppId, Provider::Wso2] {
+        assert_eq!(facts(Provider::Wso2), Some(&WSO2));
+        for provider in [Provider::Zitadel, Provider::AppId] {
             assert_eq!(facts(provider), None, "{provider}");
         }
     }

@@ -192,7 +192,10 @@ impl ProviderMetadata {
             introspection_endpoint_auth_methods_supported: Some(SECRET_AUTH.to_vec()),
             revocation_endpoint_auth_methods_supported: Some(SECRET_OR_PUBLIC_AUTH.to_vec()),
             code_challenge_methods_supported: pkce,
-            dpop_signing_alg_values_supported: quirks.dpop.map(|dpop| dpop.signing_algs.to_vec()),
+            dpop_signing_alg_values_supported: quirks
+                .dpop
+                .filter(|dpop| dpop.advertised)
+                .map(|dpop| dpop.signing_algs.to_vec()),
             claims_supported: Some(claims),
             claim_types_supported: None,
             acr_values_supported: None,

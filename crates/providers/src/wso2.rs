@@ -99,8 +99,7 @@ pub const QUIRKS: Quirks = Quirks {
     // WSO2's JWT client authentication is the private-key-jwt authenticator (certificate or JWKS): no HMAC.
     accepts_client_secret_jwt: false,
     client_jwks_uri: false,
-    // No DPoP: a `DPoP` header is ignored and tokens stay bearer tokens.
-    dpop: None,
+    dpop: Some(crate::dpop::WSO2),
     ..Quirks::STANDARD
 };
 
@@ -354,12 +353,18 @@ impl Flavor for Wso2 {
         if let Some(username) = input.username {
             body.insert("username".into(), json!(format!("{username}@{tenant}")));
         }
-        let token_type = match (input.refresh_token, input.jwt) {
-            (true, _) => "Refresh",
-            (false, true) => "JWT",
-            (false, false) => "Bearer",
+        // A DPoP-bound token: `token_type` DPoP and `cnf.jkt` (DPoPIntrospectionDataProvider).
+        let jkt = input.claims.get("cnf").and_then(|cnf| cnf.get("jkt")).cloned();
+        let token_type = match (input.refresh_token, input.jwt, &jkt) {
+            (true, _, _) => "Refresh",
+            (false, _, Some(_)) => "DPoP",
+            (false, true, None) => "JWT",
+            (false, false, None) => "Bearer",
         };
         body.insert("token_type".into(), json!(token_type));
+        if let (false, Some(jkt)) = (input.refresh_token, jkt) {
+            body.insert("cnf".into(), json!({ "jkt": jkt }));
+        }
         for member in ["client_id", "iat", "exp"] {
             if let Some(value) = claim(member) {
                 body.insert(member.into(), value);

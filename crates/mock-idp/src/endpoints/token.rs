@@ -10,8 +10,8 @@ use axum::body::Body;
 use axum::http::HeaderMap;
 use axum::response::Response;
 use axum::routing::{MethodRouter, post};
-use providers::ErrorKind;
 use providers::claims::TokenResponseInput;
+use providers::{ErrorKind, GrantType};
 use serde_json::Value;
 use std::sync::Arc;
 
@@ -23,7 +23,7 @@ async fn token(cx: RealmCtx, headers: HeaderMap, body: Body) -> Result<Response,
     let params = read_token_body(&headers, body, cx.flavor().quirks().token_body_formats).await?;
     // The JWT bearer grant authenticates by its assertion, not as a client.
     if grants::jwt_bearer::applies(&params) {
-        if let Some(proof) = dpop_proof(&cx, &headers, false)? {
+        if let Some(proof) = dpop_proof(&cx, &headers, false, false)? {
             let _ = cx.dpop.set(proof);
         }
         if let Some(issued) = grants::jwt_bearer::try_issue(&cx, &params) {
@@ -33,7 +33,12 @@ async fn token(cx: RealmCtx, headers: HeaderMap, body: Body) -> Result<Response,
     let client =
         crate::client_assertion::authenticate_request(&cx, &headers, &params, providers::Endpoint::Token).await?;
     // After client authentication, before the grant (Keycloak's order), for every grant.
-    if let Some(proof) = dpop_proof(&cx, &headers, client.client.dpop_bound_access_tokens)? {
+    let requires = client.client.dpop_bound_access_tokens;
+    // WSO2 words a refresh without a proof in its renewal path (the grant refuses a bound token
+    // without one); everywhere else a client that requires DPoP needs the header here.
+    let renewal_words_its_own = params.get("grant_type") == Some(GrantType::RefreshToken.as_str())
+        && cx.dpop_facts().is_some_and(|facts| facts.only_bound_clients);
+    if let Some(proof) = dpop_proof(&cx, &headers, requires, requires && !renewal_words_its_own)? {
         let _ = cx.dpop.set(proof);
     }
     let issued = grants::issue(&cx, client, &params)?;
@@ -41,14 +46,19 @@ async fn token(cx: RealmCtx, headers: HeaderMap, body: Body) -> Result<Response,
 }
 
 /// The request's DPoP proof for the token endpoint, refused in the provider's words.
-fn dpop_proof(cx: &RealmCtx, headers: &HeaderMap, required: bool) -> Result<Option<crate::dpop::Proof>, OAuthError> {
+fn dpop_proof(
+    cx: &RealmCtx,
+    headers: &HeaderMap,
+    client_requires: bool,
+    header_required: bool,
+) -> Result<Option<crate::dpop::Proof>, OAuthError> {
     let url = cx.endpoint_url(providers::Endpoint::Token);
     let target = crate::dpop::Target {
         method: "POST",
         url: &url,
         access_token: None,
     };
-    cx.dpop_proof(headers, &target, required)
+    cx.dpop_proof(headers, &target, client_requires, header_required)
         .map_err(|refusal| OAuthError::new(ErrorKind::Dpop(refusal), "the DPoP proof is refused"))
 }
 

@@ -113,7 +113,7 @@ fn check_binding(
         url: &url,
         access_token: Some(token),
     };
-    match cx.dpop_proof(headers, &target, true) {
+    match cx.dpop_proof(headers, &target, true, true) {
         Ok(Some(proof)) if proof.jkt == bound => Ok(()),
         Ok(_) => Err("the DPoP proof's key is not the one the token is bound to".into()),
         Err(refusal) => Err(cx.dpop_facts().map_or_else(

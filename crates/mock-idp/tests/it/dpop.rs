@@ -61,7 +61,10 @@ async fn start(provider: Provider) -> MockIdp {
     let extra = "\n[realms.demo.clients.cli]\nkind = \"public\"\ngrant_types = [\"password\", \"refresh_token\"]\n\
                  scopes = [\"openid\", \"profile\", \"email\"]\n\
                  \n[realms.demo.clients.strict]\nkind = \"confidential\"\nsecret = \"strict-secret\"\n\
-                 grant_types = [\"client_credentials\"]\ndpop_bound_access_tokens = true\n";
+                 grant_types = [\"client_credentials\"]\ndpop_bound_access_tokens = true\n\
+                 \n[realms.demo.clients.boundapp]\nkind = \"confidential\"\nsecret = \"boundapp-secret\"\n\
+                 grant_types = [\"password\", \"refresh_token\"]\nscopes = [\"openid\", \"profile\"]\n\
+                 dpop_bound_access_tokens = true\n";
     let text = format!("{}{extra}", providers::world::DEFAULT_WORLD_TOML);
     MockIdp::builder()
         .provider(provider)
@@ -426,6 +429,8 @@ async fn a_proof_replayed_concurrently_is_accepted_once() {
 #[tokio::test]
 async fn providers_without_dpop_ignore_the_header_and_the_generic_one_uses_rfc_9449_s_code() {
     let key = ProofKey::new();
+    // ZITADEL has no DPoP; WSO2 reads the header only for applications bound to DPoP, and lists
+    // no proof algorithms in discovery.
     for provider in [Provider::Zitadel, Provider::Wso2] {
         let idp = start(provider).await;
         let (status, body) = json_of(
@@ -551,4 +556,94 @@ async fn a_code_requested_with_dpop_jkt_is_redeemed_only_with_that_key() {
     let zitadel = start(Provider::Zitadel).await;
     let (status, body) = redeem(&zitadel, &code(&zitadel, Some(&jkt)).await, None).await;
     assert_eq!(status, 200, "ZITADEL ignores dpop_jkt: {body}");
+}
+
+/// WSO2 IS (its DPoP component, docs/providers.md): proofs only for applications bound to DPoP,
+/// every refusal `invalid_dpop_proof`, "Invalid DPoP Proof" but for a missing header, several
+/// headers and an expired proof; 60 s of age, no future limit, no replay cache; the claims are
+/// checked before the header; every bound client's refresh token is bound.
+#[tokio::test]
+async fn wso2_checks_proofs_only_for_bound_applications_in_its_own_words() {
+    let idp = start(Provider::Wso2).await;
+    let url = idp.endpoint(Endpoint::Token);
+    let key = ProofKey::new();
+    let strict = |proofs: Vec<String>| {
+        let mut request = reqwest::Client::new()
+            .post(idp.endpoint(Endpoint::Token))
+            .basic_auth("strict", Some("strict-secret"))
+            .form(&[("grant_type", "client_credentials")]);
+        for proof in proofs {
+            request = request.header("DPoP", proof);
+        }
+        async move {
+            let (status, body) = json_of(request).await;
+            (status.as_u16(), body)
+        }
+    };
+    let refused = |description: &str| {
+        (
+            400,
+            json!({"error": "invalid_dpop_proof", "error_description": description}),
+        )
+    };
+    assert_eq!(strict(vec![]).await, refused("DPoP header is required."));
+    let two = vec![key.proof("POST", &url, NOW, None), key.proof("POST", &url, NOW, None)];
+    assert_eq!(
+        strict(two).await,
+        refused("Exception occurred while extracting the DPoP proof header: Request contains multiple DPoP headers.")
+    );
+    assert_eq!(
+        strict(vec![key.proof("POST", &url, NOW - 61, None)]).await,
+        refused("Expired DPoP Proof")
+    );
+    assert_eq!(
+        strict(vec![key.proof("GET", &url, NOW, None)]).await,
+        refused("Invalid DPoP Proof")
+    );
+    let wrong_typ = json!({"typ": "JWT", "alg": "ES256", "jwk": key.jwk()});
+    let stale = json!({"jti": uuid(), "htm": "POST", "htu": url, "iat": NOW - 61});
+    assert_eq!(
+        strict(vec![key.sign(&wrong_typ, &stale)]).await,
+        refused("Expired DPoP Proof"),
+        "the claims are checked before the header"
+    );
+    // Accepted: 60 s old, an hour ahead, and the same proof twice (WSO2 keeps no replay cache).
+    let proof = key.proof("POST", &url, NOW + 3600, None);
+    for proof in [key.proof("POST", &url, NOW - 60, None), proof.clone(), proof] {
+        let (status, body) = strict(vec![proof]).await;
+        assert_eq!((status, body["token_type"].as_str()), (200, Some("DPoP")), "{body}");
+    }
+    let (_, body) = strict(vec![key.proof("POST", &url, NOW, None)]).await;
+    let token = body["access_token"].as_str().unwrap().to_owned();
+    let (status, introspected) = json_of(
+        reqwest::Client::new()
+            .post(idp.endpoint(Endpoint::Introspect))
+            .basic_auth("api", Some("api-secret"))
+            .form(&[("token", token.as_str())]),
+    )
+    .await;
+    assert_eq!(status, 200, "{introspected}");
+    assert_eq!(introspected["token_type"], "DPoP");
+    assert_eq!(introspected["cnf"], json!({"jkt": key.jkt()}));
+
+    // An application not bound to DPoP: the header is not even read.
+    let (status, body) = password(&idp, WEB_APP, Some("not-a-proof")).await;
+    assert_eq!((status, body["token_type"].as_str()), (200, Some("Bearer")), "{body}");
+
+    // A bound confidential client's refresh token is bound.
+    let boundapp = ("boundapp", Some("boundapp-secret"));
+    let (status, body) = password(&idp, boundapp, Some(&key.proof("POST", &url, NOW, None))).await;
+    assert_eq!(status, 200, "{body}");
+    let refresh_token = body["refresh_token"].as_str().unwrap().to_owned();
+    assert_eq!(
+        refresh(&idp, boundapp, &refresh_token, None).await,
+        refused("DPoP proof is required.")
+    );
+    let other = ProofKey::new().proof("POST", &url, NOW, None);
+    assert_eq!(
+        refresh(&idp, boundapp, &refresh_token, Some(other)).await,
+        refused("Invalid DPoP Proof")
+    );
+    let (status, body) = refresh(&idp, boundapp, &refresh_token, Some(key.proof("POST", &url, NOW, None))).await;
+    assert_eq!((status, body["token_type"].as_str()), (200, Some("DPoP")), "{body}");
 }
