@@ -148,7 +148,7 @@ pub(crate) async fn authenticate_request<'a>(
     let uri = allowed.jwks_uri.then(|| jwks_uri_of(realm, assertion)).flatten();
     let fetch = |refresh: bool| async move {
         let uri = uri?;
-        match cx.app.client_jwks.keys(uri, refresh).await {
+        match cx.app.client_jwks.keys(uri, refresh, cx.now()).await {
             Ok(set) => Some(set),
             Err(err) => {
                 tracing::warn!(client_jwks_uri = uri, "private_key_jwt: {err}");
@@ -156,7 +156,7 @@ pub(crate) async fn authenticate_request<'a>(
             }
         }
     };
-    let cached = uri.and_then(|uri| cx.app.client_jwks.cached(uri));
+    let cached = uri.and_then(|uri| cx.app.client_jwks.cached(uri, cx.now()));
     let from_cache = cached.is_some();
     let remote = match cached {
         Some(set) => Some(set),

@@ -1,18 +1,24 @@
 //! Fetching a client's public keys from its `jwks_uri` (World `jwks_uri`, Keycloak's "Use
 //! JWKS URL"), for `private_key_jwt`. Loopback URLs only (checked again here), a bounded body,
 //! a short timeout, no redirects; the fetched set must pass the same check as a registered
-//! `jwks`. Sets are cached per URL for [`FRESH_FOR`]; an assertion whose key is not in a cached
-//! set refetches it at once (the client may have rotated its keys), as Keycloak's public key
-//! storage does on an unknown `kid`.
+//! `jwks`. Sets are cached per URL for [`FRESH_FOR_SECS`] of the mock's clock; an assertion whose
+//! key is not in a cached set refetches it (the client may have rotated its keys), as Keycloak's
+//! public key storage does on an unknown `kid`, but at most once per [`MIN_REFETCH_SECS`], so
+//! assertions naming unknown keys cannot make the mock hammer a client's URL (Keycloak's
+//! `minTimeBetweenRequests`, 10 s in its `InfinispanKeyStorageProviderTest`).
 
 use providers::world::is_loopback_url;
 use serde_json::Value;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-/// How long a fetched set is used before it is fetched again.
-pub(crate) const FRESH_FOR: Duration = Duration::from_secs(60);
+/// How long a fetched set is used before it is fetched again, in seconds.
+pub(crate) const FRESH_FOR_SECS: u64 = 60;
+
+/// The least time between two fetches of one URL, in seconds: a refetch asked for sooner (an
+/// unknown `kid`) answers the set already held.
+pub(crate) const MIN_REFETCH_SECS: u64 = 10;
 
 /// Connect and read timeout of one fetch.
 const TIMEOUT: Duration = Duration::from_secs(2);
@@ -46,30 +52,40 @@ pub(crate) enum FetchError {
 /// The cache of fetched key sets, shared by every realm of a server.
 #[derive(Debug, Default)]
 pub(crate) struct ClientJwks {
-    sets: Mutex<HashMap<String, (Instant, Arc<Value>)>>,
+    /// Per URL: when it was fetched (the mock's clock, seconds) and what it answered.
+    sets: Mutex<HashMap<String, (u64, Arc<Value>)>>,
 }
 
 impl ClientJwks {
-    /// The key set at `uri`: cached while fresh unless `refresh`, else fetched.
-    pub(crate) async fn keys(&self, uri: &str, refresh: bool) -> Result<Arc<Value>, FetchError> {
-        if !refresh && let Some(set) = self.cached(uri) {
-            return Ok(set);
+    /// The key set at `uri` at `now`: cached while fresh unless `refresh`, else fetched; a
+    /// `refresh` within [`MIN_REFETCH_SECS`] of the last fetch answers the set held.
+    pub(crate) async fn keys(&self, uri: &str, refresh: bool, now: u64) -> Result<Arc<Value>, FetchError> {
+        let held = self.held(uri);
+        let age = |at: u64| now.saturating_sub(at);
+        match &held {
+            Some((at, set)) if !refresh && age(*at) < FRESH_FOR_SECS => return Ok(Arc::clone(set)),
+            Some((at, set)) if refresh && age(*at) < MIN_REFETCH_SECS => return Ok(Arc::clone(set)),
+            _ => {}
         }
         let set = Arc::new(fetch(uri).await?);
         let mut sets = self.sets.lock().unwrap_or_else(PoisonError::into_inner);
         if sets.len() >= MAX_CACHED {
             sets.clear();
         }
-        sets.insert(uri.to_owned(), (Instant::now(), Arc::clone(&set)));
+        sets.insert(uri.to_owned(), (now, Arc::clone(&set)));
         Ok(set)
     }
 
-    /// The set fetched from `uri` within [`FRESH_FOR`], if any.
-    pub(crate) fn cached(&self, uri: &str) -> Option<Arc<Value>> {
+    /// The set fetched from `uri` within [`FRESH_FOR_SECS`] of `now`, if any.
+    pub(crate) fn cached(&self, uri: &str, now: u64) -> Option<Arc<Value>> {
+        self.held(uri)
+            .filter(|(at, _)| now.saturating_sub(*at) < FRESH_FOR_SECS)
+            .map(|(_, set)| set)
+    }
+
+    fn held(&self, uri: &str) -> Option<(u64, Arc<Value>)> {
         let sets = self.sets.lock().unwrap_or_else(PoisonError::into_inner);
-        sets.get(uri)
-            .filter(|(at, _)| at.elapsed() < FRESH_FOR)
-            .map(|(_, set)| Arc::clone(set))
+        sets.get(uri).map(|(at, set)| (*at, Arc::clone(set)))
     }
 
     /// Forgets every fetched set (the admin reset).
@@ -134,7 +150,7 @@ mod tests {
     async fn only_loopback_urls_are_fetched() {
         let jwks = ClientJwks::default();
         for uri in ["https://example.com/jwks", "file:///etc/passwd", "not a url"] {
-            assert_eq!(jwks.keys(uri, false).await, Err(FetchError::NotLoopback), "{uri}");
+            assert_eq!(jwks.keys(uri, false, 0).await, Err(FetchError::NotLoopback), "{uri}");
         }
     }
 
@@ -144,7 +160,7 @@ mod tests {
         let port = listener.local_addr().unwrap().port();
         drop(listener);
         let result = ClientJwks::default()
-            .keys(&format!("http://127.0.0.1:{port}/jwks"), false)
+            .keys(&format!("http://127.0.0.1:{port}/jwks"), false, 0)
             .await;
         assert!(matches!(result, Err(FetchError::Unreachable(_))), "{result:?}");
     }
