@@ -67,11 +67,13 @@ pub enum Area {
     Exchange,
     /// DPoP, RFC 9449 (`DPOP-*`).
     Dpop,
+    /// Client authentication by a signed JWT, RFC 7523 §2.2 and OIDC Core §9 (`CLAUTH-*`).
+    ClientAuth,
 }
 
 impl Area {
     /// Every area, in catalog order.
-    pub const ALL: [Area; 15] = [
+    pub const ALL: [Area; 16] = [
         Area::Discovery,
         Area::Jwks,
         Area::Token,
@@ -87,6 +89,7 @@ impl Area {
         Area::Par,
         Area::Exchange,
         Area::Dpop,
+        Area::ClientAuth,
     ];
 
     /// The suite name (`--suite`).
@@ -107,6 +110,7 @@ impl Area {
             Area::Par => "par",
             Area::Exchange => "exchange",
             Area::Dpop => "dpop",
+            Area::ClientAuth => "client_auth",
         }
     }
 }
@@ -143,6 +147,9 @@ pub enum Capability {
     /// A confidential client with the token exchange grant (RFC 8693) that a scope puts in the
     /// `aud` of the code-flow client's tokens, and the code flow.
     TokenExchange,
+    /// A confidential client_credentials client whose registered `jwks` holds conformance's
+    /// published assertion key (`kid` `idp-conformance`).
+    KeyedClient,
 }
 
 impl fmt::Display for Capability {
@@ -159,6 +166,7 @@ impl fmt::Display for Capability {
             Capability::MockControl => "control over keys and clock (mock targets only)",
             Capability::DeviceFlow => "a device-grant client and an enabled user",
             Capability::TokenExchange => "a token-exchange client in the audience of the code-flow client's tokens",
+            Capability::KeyedClient => "a client_credentials client registering conformance's assertion key",
         })
     }
 }
@@ -190,6 +198,10 @@ impl Capability {
             Capability::TokenExchange => format!(
                 "{client} with kind = \"confidential\", the token_exchange grant and audience_scopes, besides the \
                  code flow (as in fixtures/worlds/token-exchange.toml)"
+            ),
+            Capability::KeyedClient => format!(
+                "{client} with kind = \"confidential\", the client_credentials grant and a jwks holding the key \
+                 with kid idp-conformance (as in fixtures/worlds/client-keys.toml)"
             ),
             Capability::EncodedCredentials => format!(
                 "{client} with the client_credentials grant whose id or secret changes under form-urlencoding \

@@ -11,7 +11,7 @@
 //! [`compare`] lists every path whose value differs; [`KnownDifferences`] (a TOML file,
 //! `known-differences/{provider}.toml`) marks the explained ones.
 
-use crate::cx::dpop::ProofKey;
+use crate::cx::dpop::EcKey;
 use crate::cx::{Cx, Tokens};
 use crate::http::{Exchange, Http, Req, Step, Stop};
 use crate::jose;
@@ -202,7 +202,105 @@ pub async fn observe(target: &Target, timeout: Duration) -> Result<Observation, 
     errors(&cx, &mut obs, &origin).await;
     device(&cx, &mut obs, &origin).await;
     dpop(&cx, &mut obs, &origin).await;
+    client_auth(&cx, &mut obs, &origin).await;
     Ok(obs)
+}
+
+/// Client authentication by a signed JWT (`private_key_jwt`), where the World has a client
+/// registering conformance's assertion key: a good assertion, and each way one is refused
+/// (replay, another key, another audience, several audiences, expired, no `jti`, `alg` none,
+/// an unknown `kid`), and the client's secret instead of an assertion.
+async fn client_auth(cx: &Cx<'_>, obs: &mut Observation, origin: &str) {
+    use crate::checks::client_auth::{AssertionRequest, assertion_claims, sign_assertion};
+    let (Ok(client), Ok(token_url)) = (cx.keyed_client(), cx.endpoint(Endpoint::Token).await) else {
+        return;
+    };
+    let Ok(registered) = EcKey::from_pem(crate::checks::client_auth::ASSERTION_PEM, "assertion key") else {
+        return;
+    };
+    let request = AssertionRequest { cx, url: &token_url };
+    let claims = |edit: &dyn Fn(&mut Value)| {
+        let mut claims = assertion_claims(cx, &client.id, &token_url)?;
+        edit(&mut claims);
+        Ok::<Value, crate::http::Stop>(claims)
+    };
+    let send = |key: &EcKey, claims: Step<Value>| {
+        let assertion = claims.and_then(|claims| sign_assertion(key, &claims, None));
+        request.send(assertion)
+    };
+    let good = claims(&|_| ()).and_then(|claims| sign_assertion(&registered, &claims, None));
+    let Ok(good) = good else {
+        return;
+    };
+    record(obs, origin, "client_auth.good", request.send(Ok(good.clone())).await);
+    record(obs, origin, "client_auth.replayed", request.send(Ok(good)).await);
+    if let Ok(stranger) = EcKey::new() {
+        record(
+            obs,
+            origin,
+            "client_auth.other_key",
+            send(&stranger, claims(&|_| ())).await,
+        );
+    }
+    let elsewhere = |claims: &mut Value| claims["aud"] = serde_json::json!("https://elsewhere.invalid/token");
+    record(
+        obs,
+        origin,
+        "client_auth.other_audience",
+        send(&registered, claims(&elsewhere)).await,
+    );
+    let issuer = cx.issuer().to_owned();
+    let both = move |claims: &mut Value| claims["aud"] = serde_json::json!([claims["aud"].clone(), issuer.clone()]);
+    record(
+        obs,
+        origin,
+        "client_auth.two_audiences",
+        send(&registered, claims(&both)).await,
+    );
+    let expired = |claims: &mut Value| {
+        let hour_ago = claims["iat"].as_u64().unwrap_or_default().saturating_sub(3600);
+        claims["iat"] = serde_json::json!(hour_ago.saturating_sub(60));
+        claims["exp"] = serde_json::json!(hour_ago);
+    };
+    record(
+        obs,
+        origin,
+        "client_auth.expired",
+        send(&registered, claims(&expired)).await,
+    );
+    let no_jti = |claims: &mut Value| {
+        if let Some(claims) = claims.as_object_mut() {
+            claims.remove("jti");
+        }
+    };
+    record(
+        obs,
+        origin,
+        "client_auth.no_jti",
+        send(&registered, claims(&no_jti)).await,
+    );
+    let unknown_kid = claims(&|_| ()).and_then(|claims| sign_assertion(&registered, &claims, Some("not-registered")));
+    record(obs, origin, "client_auth.unknown_kid", request.send(unknown_kid).await);
+    let unsigned = claims(&|_| ()).map(|claims| {
+        format!(
+            "{}.{}.",
+            idp_jose::b64::encode(serde_json::json!({"alg": "none", "typ": "JWT"}).to_string()),
+            idp_jose::b64::encode(claims.to_string())
+        )
+    });
+    record(obs, origin, "client_auth.alg_none", request.send(unsigned).await);
+    let secret = match crate::targets::secret(client) {
+        Some(secret) => {
+            cx.send(
+                Req::post(token_url.clone())
+                    .basic(&client.id, secret)
+                    .form(&[("grant_type", "client_credentials")]),
+            )
+            .await
+        }
+        None => Err(crate::http::skip("the keyed client has no secret")),
+    };
+    record(obs, origin, "client_auth.secret_instead", secret);
 }
 
 /// DPoP (RFC 9449), where discovery advertises it: the password grant with a proof (the
@@ -216,7 +314,7 @@ async fn dpop(cx: &Cx<'_>, obs: &mut Observation, origin: &str) {
     if !advertised {
         return;
     }
-    let (Ok(key), Ok(token_url)) = (ProofKey::new(), cx.endpoint(Endpoint::Token).await) else {
+    let (Ok(key), Ok(token_url)) = (EcKey::new(), cx.endpoint(Endpoint::Token).await) else {
         return;
     };
     let now = crate::cx::dpop::now(cx);

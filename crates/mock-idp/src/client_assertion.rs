@@ -22,6 +22,7 @@ use crate::replay::Spent;
 use aws_lc_rs::hmac;
 use axum::http::HeaderMap;
 use idp_jose::compact;
+use providers::client_assertion::{AssertionFacts, MaxLifetime};
 use providers::{Client, ClientKind, Endpoint, ErrorKind, Realm};
 use serde_json::{Map, Value};
 
@@ -30,10 +31,6 @@ pub(crate) const ASSERTION_TYPE: &str = "urn:ietf:params:oauth:client-assertion-
 
 /// Assertions longer than this are refused before any decoding.
 const MAX_ASSERTION_BYTES: usize = 8 * 1024;
-
-/// How far ahead an assertion's `exp` may lie: an hour, as ZITADEL's verifier allows
-/// (zitadel `internal/api/oidc/introspect.go`: `NewJWTProfileVerifierKeySet(…, time.Hour, …)`).
-pub(crate) const MAX_LIFETIME_SECS: u64 = 3600;
 
 /// Which JWT client authentication methods the provider has.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -56,66 +53,24 @@ impl Allowed {
     };
 }
 
-/// Why a client assertion was refused.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-pub(crate) enum AssertionError {
-    /// Not a compact JWS of JSON objects, or too long.
-    #[error("client_assertion is not a well-formed JWT")]
-    Malformed,
-    /// `client_assertion_type` is missing or not the JWT bearer type.
-    #[error("client_assertion_type must be urn:ietf:params:oauth:client-assertion-type:jwt-bearer")]
-    WrongType,
-    /// `iss` and `sub` are not both the client id (or `client_id` names another client).
-    #[error("client_assertion iss and sub must both be the client_id")]
-    WrongSubject,
-    /// No client with that id.
-    #[error("unknown client")]
-    UnknownClient,
-    /// The header's `alg` is `none`, not an HMAC, or the client has no secret to key it.
-    #[error("client_assertion alg is not allowed for this client")]
-    AlgNotAllowed,
-    /// No key of the client's `jwks` fits the assertion's `kid` and `alg`.
-    #[error("no registered key of the client matches the client_assertion kid and alg")]
-    UnknownKey,
-    /// The client's `jwks_uri` gave no usable key set (unreachable, an error status, too large,
-    /// not a public JWK set).
-    #[error("the client's jwks_uri gave no usable key set")]
-    KeysUnavailable,
-    /// The MAC does not verify with the client's secret.
-    #[error("client_assertion signature is invalid")]
-    BadSignature,
-    /// `aud` names neither the issuer nor the endpoint.
-    #[error("client_assertion aud does not name this server")]
-    WrongAudience,
-    /// No numeric `exp`.
-    #[error("client_assertion has no exp")]
-    MissingExpiry,
-    /// `exp` has passed.
-    #[error("client_assertion has expired")]
-    Expired,
-    /// `exp` lies further ahead than the allowed lifetime, or `nbf`/`iat` in the future.
-    #[error("client_assertion lifetime is too long or it is not yet valid")]
-    BadLifetime,
-    /// No string `jti`.
-    #[error("client_assertion has no jti")]
-    MissingJti,
-    /// The `jti` was already used.
-    #[error("client_assertion was already used (jti replay)")]
-    Replayed,
-    /// The replay cache is full of unexpired entries.
-    #[error("too many client assertions in flight; try again later")]
-    CacheFull,
+/// Why a client assertion was refused (one list, in providers, worded per provider).
+pub(crate) use providers::client_assertion::AssertionRefusal as AssertionError;
+
+/// The refusal as the error the provider answers with.
+fn into_oauth(refusal: AssertionError) -> OAuthError {
+    OAuthError::new(ErrorKind::ClientAssertion(refusal), refusal.to_string())
 }
 
-impl AssertionError {
-    fn into_oauth(self) -> OAuthError {
-        let kind = match self {
-            AssertionError::Malformed | AssertionError::WrongType => ErrorKind::MalformedRequest,
-            AssertionError::UnknownClient => ErrorKind::UnknownClient { basic: false },
-            _ => ErrorKind::BadClientSecret { basic: false },
-        };
-        OAuthError::new(kind, self.to_string())
-    }
+/// What an assertion is checked against: the accepted audiences, the methods the provider
+/// has, and its rules.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Policy<'p> {
+    /// The URLs `aud` may name.
+    pub(crate) audiences: &'p [&'p str],
+    /// The JWT methods the provider has.
+    pub(crate) allowed: Allowed,
+    /// Skew, lifetime and audience-count rules.
+    pub(crate) facts: &'p AssertionFacts,
 }
 
 /// Authenticates the client of a request to `called`: by its `client_assertion` when it sends
@@ -130,16 +85,31 @@ pub(crate) async fn authenticate_request<'a>(
     let Some(assertion) = params.get("client_assertion") else {
         return authenticate_with(realm, headers, params, cx.flavor());
     };
-    let has_basic = matches!(basic_credentials(headers), Ok(Some(_)));
+    let quirks = cx.flavor().quirks();
+    let facts = &quirks.client_assertion;
+    let has_basic = !facts.ignores_basic_beside_assertion && matches!(basic_credentials(headers), Ok(Some(_)));
     precheck(has_basic, params).map_err(|err| *err)?;
-    let token_endpoint = cx.endpoint_url(Endpoint::Token);
-    let called_url = cx.endpoint_url(called);
+    let mut urls: Vec<String> = facts
+        .audience_endpoints
+        .iter()
+        .map(|endpoint| cx.endpoint_url(*endpoint))
+        .collect();
+    if facts.called_endpoint_audience {
+        urls.push(cx.endpoint_url(called));
+    }
+    urls.extend(
+        facts
+            .issuer_relative_audiences
+            .iter()
+            .map(|path| format!("{}{path}", cx.issuer())),
+    );
+    let issuer = facts.issuer_audience.then(|| cx.issuer());
     // An endpoint the provider does not serve has no URL: never let `""` match.
-    let audiences: Vec<&str> = [cx.issuer(), token_endpoint.as_str(), called_url.as_str()]
+    let audiences: Vec<&str> = issuer
         .into_iter()
+        .chain(urls.iter().map(String::as_str))
         .filter(|audience| !audience.is_empty())
         .collect();
-    let quirks = cx.flavor().quirks();
     let allowed = Allowed {
         client_secret_jwt: quirks.accepts_client_secret_jwt,
         private_key_jwt: quirks.accepts_private_key_jwt,
@@ -163,12 +133,16 @@ pub(crate) async fn authenticate_request<'a>(
         None => fetch(false).await,
     };
     let verify_with = |remote: Option<&Value>| {
+        let policy = Policy {
+            audiences: &audiences,
+            allowed,
+            facts,
+        };
         verify(
             realm,
             assertion,
             params.get("client_id"),
-            &audiences,
-            allowed,
+            policy,
             cx.now(),
             &cx.app.assertions,
             remote,
@@ -185,7 +159,7 @@ pub(crate) async fn authenticate_request<'a>(
             client,
             method: method_of(client),
         })
-        .map_err(AssertionError::into_oauth)
+        .map_err(into_oauth)
 }
 
 /// The `jwks_uri` of the client an assertion names in `iss` (read before any check: it only
@@ -220,21 +194,20 @@ fn precheck(has_basic: bool, params: &Params) -> Result<(), Box<OAuthError>> {
         )));
     }
     if params.get("client_assertion_type") != Some(ASSERTION_TYPE) {
-        return Err(Box::new(AssertionError::WrongType.into_oauth()));
+        return Err(Box::new(into_oauth(AssertionError::WrongType)));
     }
     Ok(())
 }
 
-/// Verifies a client assertion of `realm`'s client; the client it authenticates. `allowed`:
-/// which methods the provider has; `remote`: the key set fetched from the client's
-/// `jwks_uri`, if it has one and the fetch succeeded.
-#[allow(clippy::too_many_arguments)]
+/// Verifies a client assertion of `realm`'s client against `policy`; the client it
+/// authenticates. `remote`: the key set fetched from the client's `jwks_uri`, if it has one and
+/// the fetch succeeded. The checks run in Keycloak's order (`AbstractJWTClientValidator`):
+/// the client, the algorithm and signature, the audience, then the times and the `jti`.
 pub(crate) fn verify<'a>(
     realm: &'a Realm,
     assertion: &str,
     client_id: Option<&str>,
-    audiences: &[&str],
-    allowed: Allowed,
+    policy: Policy<'_>,
     now: u64,
     cache: &ReplayCache,
     remote: Option<&Value>,
@@ -255,53 +228,16 @@ pub(crate) fn verify<'a>(
     if header.contains_key("crit") {
         return Err(AssertionError::Malformed);
     }
-    let message = segments.signing_input().as_bytes();
-    let by_url = client.jwks.is_none() && client.jwks_uri.is_some() && allowed.jwks_uri;
-    let keys = match (&client.jwks, by_url) {
-        (Some(jwks), _) => Some(jwks),
-        (None, true) => Some(remote.ok_or(AssertionError::KeysUnavailable)?),
-        (None, false) => None,
-    };
-    match (keys, &client.kind) {
-        // A client with keys authenticates with them only: an HMAC keyed by anything public
-        // can never pass.
-        (Some(jwks), _) => {
-            if !allowed.private_key_jwt {
-                return Err(AssertionError::AlgNotAllowed);
-            }
-            client_keys::verify(jwks, &header, message, &signature).map_err(|refusal| match refusal {
-                KeyRefusal::Alg => AssertionError::AlgNotAllowed,
-                KeyRefusal::NoKey => AssertionError::UnknownKey,
-                KeyRefusal::Signature => AssertionError::BadSignature,
-            })?;
-        }
-        (None, ClientKind::Confidential { secret }) if allowed.client_secret_jwt => {
-            let algorithm = match header.get("alg").and_then(Value::as_str) {
-                Some("HS256") => hmac::HMAC_SHA256,
-                Some("HS384") => hmac::HMAC_SHA384,
-                Some("HS512") => hmac::HMAC_SHA512,
-                _ => return Err(AssertionError::AlgNotAllowed),
-            };
-            let key = hmac::Key::new(algorithm, secret.expose().as_bytes());
-            hmac::verify(&key, message, &signature).map_err(|_| AssertionError::BadSignature)?;
-        }
-        _ => return Err(AssertionError::AlgNotAllowed),
-    }
-
-    if !names_any(claims.get("aud"), audiences) {
-        return Err(AssertionError::WrongAudience);
-    }
-    let expires_at = claims
-        .get("exp")
-        .and_then(Value::as_u64)
-        .ok_or(AssertionError::MissingExpiry)?;
-    if expires_at <= now {
-        return Err(AssertionError::Expired);
-    }
-    let future = |name: &str| claims.get(name).and_then(Value::as_u64).is_some_and(|at| at > now);
-    if expires_at - now > MAX_LIFETIME_SECS || future("nbf") || future("iat") {
-        return Err(AssertionError::BadLifetime);
-    }
+    verify_signature(
+        client,
+        &header,
+        segments.signing_input().as_bytes(),
+        &signature,
+        policy.allowed,
+        remote,
+    )?;
+    check_audience(claims.get("aud"), policy)?;
+    let expires_at = check_times(&claims, policy.facts, now)?;
     let jti = string(&claims, "jti").ok_or(AssertionError::MissingJti)?;
     cache
         .first_use(&format!("{}\u{0}{}\u{0}{jti}", realm.name, client.id), expires_at, now)
@@ -312,17 +248,102 @@ pub(crate) fn verify<'a>(
     Ok(client)
 }
 
-fn string<'a>(claims: &'a Map<String, Value>, name: &str) -> Option<&'a str> {
-    claims.get(name).and_then(Value::as_str)
+/// Checks the signature (or MAC) with the client's credential: its keys when it has any (an
+/// HMAC keyed by anything public can never pass), else its secret.
+fn verify_signature(
+    client: &Client,
+    header: &Map<String, Value>,
+    message: &[u8],
+    signature: &[u8],
+    allowed: Allowed,
+    remote: Option<&Value>,
+) -> Result<(), AssertionError> {
+    let by_url = client.jwks.is_none() && client.jwks_uri.is_some() && allowed.jwks_uri;
+    let keys = match (&client.jwks, by_url) {
+        (Some(jwks), _) => Some(jwks),
+        (None, true) => Some(remote.ok_or(AssertionError::KeysUnavailable)?),
+        (None, false) => None,
+    };
+    match (keys, &client.kind) {
+        (Some(jwks), _) => {
+            if !allowed.private_key_jwt {
+                return Err(AssertionError::AlgNotAllowed);
+            }
+            client_keys::verify(jwks, header, message, signature).map_err(|refusal| match refusal {
+                KeyRefusal::Alg => AssertionError::AlgNotAllowed,
+                KeyRefusal::NoKey => AssertionError::UnknownKey,
+                KeyRefusal::Signature => AssertionError::BadSignature,
+            })
+        }
+        (None, ClientKind::Confidential { secret }) if allowed.client_secret_jwt => {
+            let algorithm = match header.get("alg").and_then(Value::as_str) {
+                Some("HS256") => hmac::HMAC_SHA256,
+                Some("HS384") => hmac::HMAC_SHA384,
+                Some("HS512") => hmac::HMAC_SHA512,
+                _ => return Err(AssertionError::AlgNotAllowed),
+            };
+            let key = hmac::Key::new(algorithm, secret.expose().as_bytes());
+            hmac::verify(&key, message, signature).map_err(|_| AssertionError::BadSignature)
+        }
+        _ => Err(AssertionError::AlgNotAllowed),
+    }
 }
 
-/// Whether `aud` (a string or an array of strings) names one of `accepted`.
-fn names_any(aud: Option<&Value>, accepted: &[&str]) -> bool {
-    match aud {
-        Some(Value::String(one)) => accepted.contains(&one.as_str()),
-        Some(Value::Array(many)) => many.iter().filter_map(Value::as_str).any(|one| accepted.contains(&one)),
-        _ => false,
+/// `aud` (a string or an array of strings) must name one of the policy's audiences, and only
+/// one audience where the provider takes no more.
+fn check_audience(aud: Option<&Value>, policy: Policy<'_>) -> Result<(), AssertionError> {
+    let named: Vec<&str> = match aud {
+        Some(Value::String(one)) => vec![one.as_str()],
+        Some(Value::Array(many)) => many.iter().filter_map(Value::as_str).collect(),
+        _ => Vec::new(),
+    };
+    if !named.iter().any(|one| policy.audiences.contains(one)) {
+        return Err(AssertionError::WrongAudience);
     }
+    if !policy.facts.multiple_audiences && named.len() > 1 {
+        return Err(AssertionError::MultipleAudiences);
+    }
+    Ok(())
+}
+
+/// Checks `exp`, `nbf` and `iat` against `now` with the provider's skew and lifetime rule (as
+/// Keycloak's `validateTokenActive` orders them); the time until which the `jti` is kept.
+fn check_times(claims: &Map<String, Value>, facts: &AssertionFacts, now: u64) -> Result<u64, AssertionError> {
+    let time = |name: &str| claims.get(name).and_then(Value::as_u64);
+    let skew = facts.skew_secs;
+    let expires_at = time("exp").ok_or(AssertionError::MissingExpiry)?;
+    if expires_at.saturating_add(skew) <= now {
+        return Err(AssertionError::Expired);
+    }
+    if time("nbf").is_some_and(|nbf| nbf > now.saturating_add(skew)) {
+        return Err(AssertionError::NotYetValid);
+    }
+    let issued_at = time("iat");
+    if issued_at.is_some_and(|iat| iat > now.saturating_add(skew)) {
+        return Err(AssertionError::IssuedInFuture);
+    }
+    match (facts.max_lifetime, issued_at) {
+        (MaxLifetime::FromNow(max), _) | (MaxLifetime::FromIssuedAt(max), None) => {
+            if expires_at.saturating_sub(now) > max {
+                return Err(AssertionError::LifetimeTooLong);
+            }
+        }
+        (MaxLifetime::FromIssuedAt(max), Some(iat)) => {
+            // Keycloak: the usable lifetime is min(exp - now, max), and must be left.
+            if expires_at <= now {
+                return Err(AssertionError::Expired);
+            }
+            if now > iat.saturating_add(max) {
+                return Err(AssertionError::IssuedTooLongAgo);
+            }
+        }
+    }
+    // The jti is kept until exp, or (past a skew-tolerated exp) a moment longer.
+    Ok(expires_at.max(now + 1))
+}
+
+fn string<'a>(claims: &'a Map<String, Value>, name: &str) -> Option<&'a str> {
+    claims.get(name).and_then(Value::as_str)
 }
 
 #[cfg(test)]
@@ -354,13 +375,22 @@ mod tests {
         format!("{input}.{}", URL_SAFE_NO_PAD.encode(tag.as_ref()))
     }
 
+    /// The standard rules with the issuer as the only audience.
+    fn policy(allowed: Allowed) -> Policy<'static> {
+        Policy {
+            audiences: &[ISSUER],
+            allowed,
+            facts: &providers::client_assertion::STANDARD,
+        }
+    }
+
     fn claims(jti: &str) -> Value {
         json!({ "iss": "web-app", "sub": "web-app", "aud": ISSUER, "exp": NOW + 60, "iat": NOW, "jti": jti })
     }
 
     fn check(world: &World, assertion: &str, cache: &ReplayCache) -> Result<String, AssertionError> {
         let realm = world.realm("demo").unwrap();
-        verify(realm, assertion, None, &[ISSUER], Allowed::BOTH, NOW, cache, None).map(|client| client.id.clone())
+        verify(realm, assertion, None, policy(Allowed::BOTH), NOW, cache, None).map(|client| client.id.clone())
     }
 
     #[test]
@@ -412,16 +442,16 @@ mod tests {
                 AssertionError::MissingExpiry,
             ),
             (
-                jwt(
-                    hs.clone(),
-                    with("exp", json!(NOW + MAX_LIFETIME_SECS + 1)),
-                    b"web-app-secret",
-                ),
-                AssertionError::BadLifetime,
+                jwt(hs.clone(), with("exp", json!(NOW + 3601)), b"web-app-secret"),
+                AssertionError::LifetimeTooLong,
             ),
             (
                 jwt(hs.clone(), with("nbf", json!(NOW + 30)), b"web-app-secret"),
-                AssertionError::BadLifetime,
+                AssertionError::NotYetValid,
+            ),
+            (
+                jwt(hs.clone(), with("iat", json!(NOW + 30)), b"web-app-secret"),
+                AssertionError::IssuedInFuture,
             ),
             (
                 jwt(hs.clone(), without("jti"), b"web-app-secret"),
@@ -478,21 +508,11 @@ mod tests {
         let cache = ReplayCache::default();
         let token = jwt(json!({"alg": "HS256"}), claims("named"), b"web-app-secret");
         assert_eq!(
-            verify(realm, &token, Some("spa"), &[ISSUER], Allowed::BOTH, NOW, &cache, None).map(|c| c.id.clone()),
+            verify(realm, &token, Some("spa"), policy(Allowed::BOTH), NOW, &cache, None).map(|c| c.id.clone()),
             Err(AssertionError::WrongSubject)
         );
         assert_eq!(
-            verify(
-                realm,
-                &token,
-                Some("web-app"),
-                &[ISSUER],
-                Allowed::BOTH,
-                NOW,
-                &cache,
-                None
-            )
-            .map(|c| c.id.clone()),
+            verify(realm, &token, Some("web-app"), policy(Allowed::BOTH), NOW, &cache, None).map(|c| c.id.clone()),
             Ok("web-app".to_owned())
         );
     }
@@ -508,12 +528,11 @@ mod tests {
                 realm,
                 &token,
                 None,
-                &[ISSUER],
-                Allowed {
+                policy(Allowed {
                     client_secret_jwt: false,
                     private_key_jwt: true,
                     jwks_uri: true,
-                },
+                }),
                 NOW,
                 &cache,
                 None,
@@ -597,7 +616,7 @@ mod tests {
         let eddsa = |message: &[u8]| ed.sign(message).as_ref().to_vec();
         let realm = world.realm("demo").unwrap();
         let run =
-            |token: &str| verify(realm, token, None, &[ISSUER], Allowed::BOTH, NOW, &cache, None).map(|c| c.id.clone());
+            |token: &str| verify(realm, token, None, policy(Allowed::BOTH), NOW, &cache, None).map(|c| c.id.clone());
 
         let good = signed(json!({"alg": "ES256", "kid": "ec"}), service_claims("p-1"), es);
         assert_eq!(run(&good), Ok("service".to_owned()));
@@ -615,9 +634,10 @@ mod tests {
         assert_eq!(run(&forged), Err(AssertionError::BadSignature));
         let unknown = signed(json!({"alg": "ES256", "kid": "nope"}), service_claims("p-5"), es);
         assert_eq!(run(&unknown), Err(AssertionError::UnknownKey));
-        // The EC key named with an EdDSA alg: the key's type decides.
+        // The EC key named with an EdDSA alg: the key's type decides, and the signature fails
+        // (as Keycloak 26.7.3 answers an RS256 header naming its EC key).
         let mismatched = signed(json!({"alg": "EdDSA", "kid": "ec"}), service_claims("p-6"), eddsa);
-        assert_eq!(run(&mismatched), Err(AssertionError::UnknownKey));
+        assert_eq!(run(&mismatched), Err(AssertionError::BadSignature));
         // HS256 keyed by the client's secret, or by its public key text: a client with keys
         // never takes an HMAC.
         let hs = jwt(
@@ -643,9 +663,64 @@ mod tests {
             jwks_uri: false,
         };
         assert_eq!(
-            verify(realm, &good, None, &[ISSUER], only_secret, NOW, &cache, None).map(|c| c.id.clone()),
+            verify(realm, &good, None, policy(only_secret), NOW, &cache, None).map(|c| c.id.clone()),
             Err(AssertionError::AlgNotAllowed)
         );
+    }
+
+    /// Keycloak's rules at their edges (15 s of skew, 60 s from `iat`, one audience), as a
+    /// real Keycloak 26.7.3 answered them (docs/providers.md, "Client assertions").
+    #[test]
+    fn keycloak_times_and_audiences_at_their_edges() {
+        use providers::client_assertion::KEYCLOAK;
+        let times = |claims: Value| check_times(claims.as_object().unwrap(), &KEYCLOAK, NOW);
+        let good = json!({"exp": NOW + 60, "iat": NOW});
+        assert!(times(good).is_ok());
+        // exp passed: refused even within the skew once iat is there (no usable lifetime left).
+        assert_eq!(
+            times(json!({"exp": NOW - 5, "iat": NOW - 10})),
+            Err(AssertionError::Expired)
+        );
+        assert_eq!(times(json!({"exp": NOW - 16})), Err(AssertionError::Expired));
+        // iat up to 15 s ahead is skew; beyond, issued in the future.
+        assert!(times(json!({"exp": NOW + 60, "iat": NOW + 15})).is_ok());
+        assert_eq!(
+            times(json!({"exp": NOW + 60, "iat": NOW + 16})),
+            Err(AssertionError::IssuedInFuture)
+        );
+        assert_eq!(
+            times(json!({"exp": NOW + 60, "nbf": NOW + 16})),
+            Err(AssertionError::NotYetValid)
+        );
+        // A far exp is fine with a fresh iat; an iat older than 60 s is not.
+        assert!(times(json!({"exp": NOW + 86_400, "iat": NOW})).is_ok());
+        assert!(times(json!({"exp": NOW + 60, "iat": NOW - 60})).is_ok());
+        assert_eq!(
+            times(json!({"exp": NOW + 60, "iat": NOW - 61})),
+            Err(AssertionError::IssuedTooLongAgo)
+        );
+        // Without iat, exp may lie at most 60 s ahead.
+        assert!(times(json!({"exp": NOW + 60})).is_ok());
+        assert_eq!(times(json!({"exp": NOW + 61})), Err(AssertionError::LifetimeTooLong));
+        assert_eq!(times(json!({"iat": NOW})), Err(AssertionError::MissingExpiry));
+
+        let keycloak = Policy {
+            audiences: &[ISSUER, "http://127.0.0.1:1/token"],
+            allowed: Allowed::BOTH,
+            facts: &KEYCLOAK,
+        };
+        assert!(check_audience(Some(&json!([ISSUER])), keycloak).is_ok());
+        assert_eq!(
+            check_audience(Some(&json!([ISSUER, "http://127.0.0.1:1/token"])), keycloak),
+            Err(AssertionError::MultipleAudiences)
+        );
+        assert_eq!(
+            check_audience(Some(&json!("https://elsewhere")), keycloak),
+            Err(AssertionError::WrongAudience)
+        );
+        assert_eq!(check_audience(None, keycloak), Err(AssertionError::WrongAudience));
+        // The standard rules take several audiences, one of them this server.
+        assert!(check_audience(Some(&json!(["https://elsewhere", ISSUER])), policy(Allowed::BOTH)).is_ok());
     }
 
     trait TapSub {

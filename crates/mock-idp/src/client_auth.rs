@@ -104,6 +104,17 @@ pub(crate) fn authenticate_with<'a>(
             "unknown client or bad credentials",
         )
     })?;
+    // A client with keys under a provider that gives it the signed-JWT authenticator only
+    // (Keycloak's `client-jwt`): no secret authenticates it.
+    if flavor.quirks().client_assertion.keyed_clients_assertion_only
+        && (client.jwks.is_some() || client.jwks_uri.is_some())
+    {
+        let refusal = providers::client_assertion::AssertionRefusal::AssertionRequired;
+        return Err(OAuthError::new(
+            ErrorKind::ClientAssertion(refusal),
+            refusal.to_string(),
+        ));
+    }
     match (&client.kind, secret) {
         (ClientKind::Confidential { secret: expected }, Some(given)) => {
             if !expected.matches(&given) {

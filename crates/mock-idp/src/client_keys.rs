@@ -48,11 +48,18 @@ pub(crate) fn verify(
     };
     let keys = jwks.get("keys").and_then(Value::as_array).ok_or(KeyRefusal::NoKey)?;
     let candidates: Vec<&Value> = match kid {
-        Some(kid) => keys
-            .iter()
-            .filter(|key| text(key, "kid").as_deref() == Some(kid))
-            .filter(fits)
-            .collect(),
+        Some(kid) => {
+            let named: Vec<&Value> = keys
+                .iter()
+                .filter(|key| text(key, "kid").as_deref() == Some(kid))
+                .collect();
+            // A key the kid names that cannot verify this alg: the signature fails (Keycloak
+            // loads the key by kid, then its verification fails), the alg never picks another.
+            if !named.is_empty() && !named.iter().any(fits) {
+                return Err(KeyRefusal::Signature);
+            }
+            named.into_iter().filter(fits).collect()
+        }
         None => keys.iter().filter(fits).collect(),
     };
     // Without a kid, only an unambiguous key is used.

@@ -193,6 +193,9 @@ pub enum ErrorKind {
     /// A DPoP proof (RFC 9449 §4.3), or a request that needed one, refused at the token
     /// endpoint; worded from the provider's [`DpopFacts`](crate::dpop::DpopFacts).
     Dpop(crate::dpop::DpopRefusal),
+    /// A client assertion (`private_key_jwt`, `client_secret_jwt`) refused; worded from the
+    /// provider's [`AssertionFacts`](crate::client_assertion::AssertionFacts).
+    ClientAssertion(crate::client_assertion::AssertionRefusal),
     /// A protected resource request under the `DPoP` scheme (RFC 9449 §7.1) whose token,
     /// proof or binding is refused: the provider's invalid-token answer under a `DPoP`
     /// challenge that lists the accepted algorithms.

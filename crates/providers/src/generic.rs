@@ -201,6 +201,10 @@ pub(crate) fn error_response(kind: &ErrorKind, detail: &str, realm: &str) -> Err
         ErrorKind::Par(_) => (400, C::InvalidRequest, Challenge::None),
         ErrorKind::Exchange(refusal) => return crate::exchange::STANDARD.error_response(refusal),
         ErrorKind::Dpop(refusal) => return crate::dpop::STANDARD.error_response(refusal),
+        ErrorKind::ClientAssertion(refusal) => {
+            let kind = crate::client_assertion::AssertionFacts::flavor_kind(*refusal);
+            return error_response(&kind, &refusal.to_string(), realm);
+        }
         // Rendered by `Provider::error_response` from the flavor's invalid bearer answer.
         ErrorKind::InvalidDpopToken => (401, C::InvalidToken, Challenge::Bearer),
     };

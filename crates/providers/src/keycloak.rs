@@ -92,6 +92,8 @@ pub const QUIRKS: Quirks = Quirks {
     ],
     token_exchange: Some(crate::exchange::KEYCLOAK),
     dpop: Some(crate::dpop::KEYCLOAK),
+    client_assertion: crate::client_assertion::KEYCLOAK,
+    grant_type_before_client_auth: true,
     ..Quirks::STANDARD
 };
 

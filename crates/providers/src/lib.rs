@@ -15,6 +15,7 @@ mod alg;
 pub mod appid;
 pub mod backchannel;
 pub mod claims;
+pub mod client_assertion;
 pub mod clock;
 pub mod detect;
 mod deviation;

@@ -208,6 +208,17 @@ impl Provider {
             let facts = crate::dpop::facts(self).unwrap_or(&crate::dpop::STANDARD);
             return facts.error_response(refusal);
         }
+        if let crate::ErrorKind::ClientAssertion(refusal) = kind {
+            let facts = &self.quirks().client_assertion;
+            return match facts.error_response(*refusal) {
+                Some(response) => response,
+                None => self.flavor().error_response(
+                    &crate::client_assertion::AssertionFacts::flavor_kind(*refusal),
+                    &refusal.to_string(),
+                    realm,
+                ),
+            };
+        }
         if let crate::ErrorKind::Exchange(refusal) = kind {
             let facts = crate::exchange::facts(self).unwrap_or(&crate::exchange::STANDARD);
             return facts.error_response(refusal);

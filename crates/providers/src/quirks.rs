@@ -132,6 +132,11 @@ pub struct Quirks {
     /// Whether an introspection `token` of only whitespace counts as missing (WSO2's
     /// `StringUtils.isBlank(token)`); elsewhere it is a token that is not live.
     pub introspection_blank_token_is_missing: bool,
+    /// Whether the token endpoint reads `grant_type` (missing, unsupported) before it
+    /// authenticates the client: Keycloak's `TokenEndpoint` (`checkGrantType` before
+    /// `checkClient`; a real Keycloak 26.7.3 answers an unknown client's request without
+    /// `grant_type` with `400 invalid_request` "Missing form parameter: grant_type").
+    pub grant_type_before_client_auth: bool,
     /// Whether a client may authenticate with `client_secret_jwt` (RFC 7523 §2.2, an HMAC
     /// assertion keyed by its secret): Keycloak's `client-secret-jwt` authenticator does;
     /// ZITADEL (zitadel/oidc verifies assertions with the client's public keys only), WSO2 (its
@@ -201,6 +206,8 @@ pub struct Quirks {
     /// The provider's DPoP (RFC 9449); `None` where it has none: a `DPoP` header is then
     /// ignored and tokens stay bearer tokens.
     pub dpop: Option<crate::dpop::DpopFacts>,
+    /// How client assertions (`private_key_jwt`, `client_secret_jwt`) are checked and refused.
+    pub client_assertion: crate::client_assertion::AssertionFacts,
 }
 
 impl Quirks {
@@ -226,6 +233,7 @@ impl Quirks {
         introspection_blank_token_is_missing: false,
         accepts_client_secret_jwt: true,
         accepts_private_key_jwt: true,
+        grant_type_before_client_auth: false,
         client_jwks_uri: true,
         revocation_unknown_token_error: None,
         access_token_typ: generic::ACCESS_TOKEN_TYP,
@@ -246,6 +254,7 @@ impl Quirks {
         backchannel_logout: Some(crate::backchannel::STANDARD),
         token_exchange: None,
         dpop: Some(crate::dpop::STANDARD),
+        client_assertion: crate::client_assertion::STANDARD,
     };
 
     /// The audience a resource server whose client is `resource` configures for `realm`.

@@ -179,6 +179,7 @@ pub const QUIRKS: Quirks = Quirks {
     client_jwks_uri: false,
     // No DPoP: a `DPoP` header is ignored and tokens stay bearer tokens.
     dpop: None,
+    client_assertion: crate::client_assertion::ZITADEL,
     ..Quirks::STANDARD
 };
 

@@ -4,7 +4,7 @@
 
 use super::{Entry, check};
 use crate::cx::Cx;
-use crate::cx::dpop::{ProofKey, jti, now};
+use crate::cx::dpop::{EcKey, jti, now};
 use crate::http::{Exchange, Req, Step, skip};
 use providers::dpop::DpopRefusal;
 use providers::{Endpoint, ErrorKind};
@@ -128,7 +128,7 @@ fn expect_refused(cx: &Cx<'_>, exchange: &Exchange, refusal: DpopRefusal) -> Ste
 
 async fn dpop01(cx: &Cx<'_>) -> Step {
     require_dpop(cx).await?;
-    let key = ProofKey::new()?;
+    let key = EcKey::new()?;
     let url = cx.endpoint(Endpoint::Token).await?;
     let exchange = token_request(cx, &key.proof(&url, now(cx))?).await?;
     let tokens = Cx::tokens(exchange)?;
@@ -154,7 +154,7 @@ async fn dpop01(cx: &Cx<'_>) -> Step {
 
 async fn dpop02(cx: &Cx<'_>) -> Step {
     require_dpop(cx).await?;
-    let key = ProofKey::new()?;
+    let key = EcKey::new()?;
     let url = cx.endpoint(Endpoint::Token).await?;
     let exchange = token_request(cx, &key.proof(&format!("{url}/elsewhere"), now(cx))?).await?;
     expect_refused(cx, &exchange, DpopRefusal::Htu)
@@ -162,7 +162,7 @@ async fn dpop02(cx: &Cx<'_>) -> Step {
 
 async fn dpop03(cx: &Cx<'_>) -> Step {
     require_dpop(cx).await?;
-    let key = ProofKey::new()?;
+    let key = EcKey::new()?;
     let url = cx.endpoint(Endpoint::Token).await?;
     let proof = key.proof(&url, now(cx))?;
     let first = token_request(cx, &proof).await?;
@@ -173,7 +173,7 @@ async fn dpop03(cx: &Cx<'_>) -> Step {
 
 async fn dpop04(cx: &Cx<'_>) -> Step {
     require_dpop(cx).await?;
-    let key = ProofKey::new()?;
+    let key = EcKey::new()?;
     let url = cx.endpoint(Endpoint::Token).await?;
     let exchange = token_request(cx, &key.proof(&url, now(cx).saturating_sub(3600))?).await?;
     expect_refused(cx, &exchange, DpopRefusal::NotActive)
@@ -181,7 +181,7 @@ async fn dpop04(cx: &Cx<'_>) -> Step {
 
 async fn dpop05(cx: &Cx<'_>) -> Step {
     require_dpop(cx).await?;
-    let key = ProofKey::new()?;
+    let key = EcKey::new()?;
     let url = cx.endpoint(Endpoint::Token).await?;
     let header = json!({"typ": "dpop+jwt", "alg": "none", "jwk": key.jwk()});
     let claims = json!({"jti": jti()?, "htm": "POST", "htu": url, "iat": now(cx)});

@@ -7,6 +7,7 @@ use std::future::Future;
 use std::pin::Pin;
 
 mod authorize;
+pub(crate) mod client_auth;
 mod device;
 mod discovery;
 mod dpop;
@@ -77,6 +78,7 @@ pub(crate) fn catalog() -> Vec<Entry> {
     entries.extend(par::entries());
     entries.extend(exchange::entries());
     entries.extend(dpop::entries());
+    entries.extend(client_auth::entries());
     entries
 }
 

@@ -1,5 +1,6 @@
 //! DPoP proofs (RFC 9449 §4) that checks and the diff send: ES256 over a P-256 key made for the
-//! run, `iat` the target's time.
+//! run, `iat` the target's time. The same key type signs conformance's client assertions
+//! (`private_key_jwt`), from a published key a World can register.
 
 use crate::cx::Cx;
 use crate::http::{Step, fail};
@@ -7,17 +8,29 @@ use aws_lc_rs::rand::SystemRandom;
 use aws_lc_rs::signature::{self, EcdsaKeyPair, KeyPair};
 use serde_json::{Map, Value, json};
 
-/// A P-256 key that signs proofs.
-pub(crate) struct ProofKey {
+/// A P-256 key that signs ES256 JWTs: DPoP proofs, client assertions.
+pub(crate) struct EcKey {
     pair: EcdsaKeyPair,
     rng: SystemRandom,
 }
 
-impl ProofKey {
-    pub(crate) fn new() -> Step<ProofKey> {
+impl EcKey {
+    pub(crate) fn new() -> Step<EcKey> {
         let pair = EcdsaKeyPair::generate(&signature::ECDSA_P256_SHA256_FIXED_SIGNING)
             .map_err(|_| fail(None, "no P-256 key could be generated for the proofs"))?;
-        Ok(ProofKey {
+        Ok(EcKey {
+            pair,
+            rng: SystemRandom::new(),
+        })
+    }
+
+    /// The key of a PKCS#8 PEM (`what` names it in the error).
+    pub(crate) fn from_pem(pem: &str, what: &str) -> Step<EcKey> {
+        let der = idp_jose::pem::decode(idp_jose::pem::PRIVATE_KEY, pem)
+            .map_err(|err| fail(None, format!("{what}: {err}")))?;
+        let pair = EcdsaKeyPair::from_pkcs8(&signature::ECDSA_P256_SHA256_FIXED_SIGNING, &der)
+            .map_err(|err| fail(None, format!("{what}: {err}")))?;
+        Ok(EcKey {
             pair,
             rng: SystemRandom::new(),
         })

@@ -156,6 +156,11 @@ impl<'t> Cx<'t> {
         self.cast_member(|cast| cast.exchanger, Capability::TokenExchange)
     }
 
+    /// The client registering conformance's assertion key, or a skip.
+    pub(crate) fn keyed_client(&self) -> Step<&'t Client> {
+        self.cast_member(|cast| cast.keyed, Capability::KeyedClient)
+    }
+
     /// An enabled user, or a skip (the code-flow entry names the user).
     pub(crate) fn user(&self) -> Step<&'t User> {
         self.cast_member(|cast| cast.user, Capability::CodeFlow)

@@ -21,8 +21,34 @@ pub(crate) struct Cast<'w> {
     /// A confidential client with the token exchange grant that a scope of the code-flow
     /// client's tokens puts in their `aud` (an `audience_scopes` entry).
     pub(crate) exchanger: Option<&'w Client>,
+    /// A confidential client_credentials client whose registered `jwks` holds conformance's
+    /// assertion key ([`ASSERTION_KID`]).
+    pub(crate) keyed: Option<&'w Client>,
     /// An enabled user.
     pub(crate) user: Option<&'w User>,
+}
+
+/// The `kid` of conformance's published client assertion key, as a World registers it.
+pub(crate) const ASSERTION_KID: &str = "idp-conformance";
+
+/// Whether `client` registers keys (inline or by URL): such a client authenticates with a
+/// signed JWT, and where the provider lets only one method serve a client (Keycloak's
+/// `client-jwt` authenticator) its secret no longer does.
+fn has_keys(client: &Client) -> bool {
+    client.jwks.is_some() || client.jwks_uri.is_some()
+}
+
+/// Whether `client`'s registered `jwks` holds a key with `kid`.
+fn registers_kid(client: &Client, kid: &str) -> bool {
+    client
+        .jwks
+        .as_ref()
+        .and_then(|jwks| jwks.get("keys"))
+        .and_then(serde_json::Value::as_array)
+        .is_some_and(|keys| {
+            keys.iter()
+                .any(|key| key.get("kid").and_then(serde_json::Value::as_str) == Some(kid))
+        })
 }
 
 impl<'w> Cast<'w> {
@@ -44,8 +70,15 @@ impl<'w> Cast<'w> {
         let service = realm
             .clients
             .values()
-            .filter(|client| client.is_confidential() && client.allows(GrantType::ClientCredentials))
+            .filter(|client| {
+                client.is_confidential() && client.allows(GrantType::ClientCredentials) && !has_keys(client)
+            })
             .min_by_key(|client| client.introspection);
+        let keyed = realm.clients.values().find(|client| {
+            client.is_confidential()
+                && client.allows(GrantType::ClientCredentials)
+                && registers_kid(client, ASSERTION_KID)
+        });
         let encoded = realm.clients.values().find(|client| {
             client.allows(GrantType::ClientCredentials)
                 && secret(client)
@@ -66,6 +99,7 @@ impl<'w> Cast<'w> {
                 .values()
                 .find(|client| client.allows(GrantType::DeviceCode)),
             exchanger,
+            keyed,
             user: users.next(),
         }
     }
@@ -81,6 +115,7 @@ impl<'w> Cast<'w> {
             Capability::MockControl => mock_control,
             Capability::DeviceFlow => self.device.is_some() && self.user.is_some(),
             Capability::TokenExchange => self.exchanger.is_some() && self.web.is_some() && self.user.is_some(),
+            Capability::KeyedClient => self.keyed.is_some(),
         }
     }
 

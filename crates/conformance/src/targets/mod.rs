@@ -10,7 +10,7 @@ pub(crate) mod keycloak_dist;
 mod spec;
 pub(crate) mod zitadel_ref;
 
-pub(crate) use cast::{Cast, secret};
+pub(crate) use cast::{ASSERTION_KID, Cast, secret};
 pub use container_error::ContainerError;
 #[cfg(feature = "containers")]
 pub use containers::ProvisionError;

@@ -219,6 +219,14 @@ fn table() -> Vec<(&'static str, Endpoint, Break, &'static str)> {
         ("DPOP-03", Token, Body(tokens()), "access_token"),
         ("DPOP-04", Token, Body(tokens()), "access_token"),
         ("DPOP-05", Token, Body(tokens()), "access_token"),
+        // On the Keycloak flavor with fixtures/worlds/client-keys.toml (see `breaks`): a token
+        // endpoint that is down, then one that issues tokens whatever the assertion.
+        ("CLAUTH-01", Token, Status(503), "503"),
+        ("CLAUTH-02", Token, Body(tokens()), "access_token"),
+        ("CLAUTH-03", Token, Body(tokens()), "access_token"),
+        ("CLAUTH-04", Token, Body(tokens()), "access_token"),
+        ("CLAUTH-05", Token, Body(tokens()), "access_token"),
+        ("CLAUTH-06", Token, Body(tokens()), "access_token"),
     ]
 }
 
@@ -231,6 +239,7 @@ async fn breaks(prefix: &str) {
         let target = match prefix {
             "PAR" => mock(Provider::Keycloak),
             "EXCH" => crate::support::mock_with_world(Provider::Keycloak, &crate::support::token_exchange_world()),
+            "CLAUTH" => crate::support::mock_with_world(Provider::Keycloak, &crate::support::client_keys_world()),
             _ => mock(Provider::Generic),
         };
         let idp = target.mock().unwrap();
@@ -393,4 +402,9 @@ async fn exchange_checks_fail_on_a_token_endpoint_that_issues_anything() {
 #[tokio::test]
 async fn dpop_checks_fail_on_a_token_endpoint_that_ignores_proofs() {
     breaks("DPOP").await;
+}
+
+#[tokio::test]
+async fn client_auth_checks_fail_on_a_token_endpoint_that_ignores_assertions() {
+    breaks("CLAUTH").await;
 }

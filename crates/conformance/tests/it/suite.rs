@@ -13,6 +13,12 @@ const SKIPPED_WITH_THE_DEFAULT_WORLD: &[(&str, Capability)] = &[
     ("EXCH-02", Capability::TokenExchange),
     ("EXCH-03", Capability::TokenExchange),
     ("EXCH-04", Capability::TokenExchange),
+    ("CLAUTH-01", Capability::KeyedClient),
+    ("CLAUTH-02", Capability::KeyedClient),
+    ("CLAUTH-03", Capability::KeyedClient),
+    ("CLAUTH-04", Capability::KeyedClient),
+    ("CLAUTH-05", Capability::KeyedClient),
+    ("CLAUTH-06", Capability::KeyedClient),
 ];
 
 async fn passes(provider: Provider) {
@@ -82,6 +88,41 @@ async fn passes(provider: Provider) {
         } else {
             match &result.outcome {
                 Outcome::Skipped { reason } => assert!(reason.contains("token-exchange grant"), "{reason}"),
+                other => panic!("mock:{provider} {id}: {other:?}"),
+            }
+        }
+    }
+    // The client authentication suite with a World whose client registers conformance's
+    // assertion key: it passes where discovery lists private_key_jwt and skips, naming the
+    // discovery member, where it does not.
+    let keyed = mock_with_world(provider, &crate::support::client_keys_world());
+    let ids = [
+        "CLAUTH-01",
+        "CLAUTH-02",
+        "CLAUTH-03",
+        "CLAUTH-04",
+        "CLAUTH-05",
+        "CLAUTH-06",
+    ];
+    let run = crate::support::run(&keyed, &ids).await;
+    let discovery = reqwest::get(keyed.mock().unwrap().discovery_url()).await.unwrap();
+    let discovery: serde_json::Value = discovery.json().await.unwrap();
+    let advertised = discovery["token_endpoint_auth_methods_supported"]
+        .as_array()
+        .is_some_and(|methods| methods.iter().any(|method| method == "private_key_jwt"));
+    assert_eq!(advertised, provider == Provider::Keycloak, "mock:{provider}");
+    for id in ids {
+        let result = run.result(id).unwrap();
+        if advertised {
+            assert_eq!(
+                result.status,
+                Status::Pass,
+                "mock:{provider} {}",
+                report::progress_line(result)
+            );
+        } else {
+            match &result.outcome {
+                Outcome::Skipped { reason } => assert!(reason.contains("private_key_jwt"), "{reason}"),
                 other => panic!("mock:{provider} {id}: {other:?}"),
             }
         }
@@ -194,7 +235,7 @@ fn every_check_id_is_unique_and_from_the_checklist() {
         assert!(
             [
                 "DISC", "JWKS", "TOK", "PKCE", "REF", "AUTHZ", "INTR", "REV", "UI", "IDT", "GUARD", "DEV", "PAR",
-                "EXCH", "DPOP"
+                "EXCH", "DPOP", "CLAUTH"
             ]
             .contains(&prefix),
             "{id}"

@@ -112,3 +112,9 @@ pub(crate) fn token_exchange_world() -> mock_idp::World {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../fixtures/worlds/token-exchange.toml");
     mock_idp::World::load(path).unwrap()
 }
+
+/// fixtures/worlds/client-keys.toml: a client registering conformance's assertion key.
+pub(crate) fn client_keys_world() -> mock_idp::World {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../fixtures/worlds/client-keys.toml");
+    mock_idp::World::load(path).unwrap()
+}

@@ -30,8 +30,20 @@ async fn token(cx: RealmCtx, headers: HeaderMap, body: Body) -> Result<Response,
             return Ok(token_response(&cx, &issued?));
         }
     }
+    // Keycloak reads the grant type before it authenticates the client; RFC 6749 §3.2.1
+    // authenticates first.
+    let early = cx.flavor().quirks().grant_type_before_client_auth;
+    let grant = if early {
+        Some(grants::requested(&cx, &params)?)
+    } else {
+        None
+    };
     let client =
         crate::client_assertion::authenticate_request(&cx, &headers, &params, providers::Endpoint::Token).await?;
+    let grant = match grant {
+        Some(grant) => grant,
+        None => grants::requested(&cx, &params)?,
+    };
     // After client authentication, before the grant (Keycloak's order), for every grant.
     let requires = client.client.dpop_bound_access_tokens;
     // WSO2 words a refresh without a proof in its renewal path (the grant refuses a bound token
@@ -41,7 +53,7 @@ async fn token(cx: RealmCtx, headers: HeaderMap, body: Body) -> Result<Response,
     if let Some(proof) = dpop_proof(&cx, &headers, requires, requires && !renewal_words_its_own)? {
         let _ = cx.dpop.set(proof);
     }
-    let issued = grants::issue(&cx, client, &params)?;
+    let issued = grants::issue(&cx, client, grant, &params)?;
     Ok(token_response(&cx, &issued))
 }
 

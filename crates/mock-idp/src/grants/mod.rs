@@ -36,17 +36,26 @@ pub(crate) fn supported(provider: providers::Provider) -> Vec<GrantType> {
         .collect()
 }
 
-/// Runs the grant named by `grant_type` for an already authenticated client.
-pub(crate) fn issue(cx: &RealmCtx, client: AuthenticatedClient<'_>, params: &Params) -> Result<Issued, OAuthError> {
+/// The grant `grant_type` names, when this server has it for the provider.
+pub(crate) fn requested(cx: &RealmCtx, params: &Params) -> Result<GrantType, OAuthError> {
     let name = params.require("grant_type")?;
-    let grant = GrantType::from_wire(name)
+    GrantType::from_wire(name)
         .filter(|grant| cx.app.grant_types.contains(grant))
         .ok_or_else(|| {
             OAuthError::new(
                 ErrorKind::UnsupportedGrantType { grant: name.to_owned() },
                 providers::unsupported_grant_description(name),
             )
-        })?;
+        })
+}
+
+/// Runs `grant` (from [`requested`]) for an already authenticated client.
+pub(crate) fn issue(
+    cx: &RealmCtx,
+    client: AuthenticatedClient<'_>,
+    grant: GrantType,
+    params: &Params,
+) -> Result<Issued, OAuthError> {
     // Token exchange checks the client itself, in the provider's order and words.
     if grant != GrantType::TokenExchange && !client.client.allows(grant) {
         return Err(OAuthError::new(
@@ -63,8 +72,10 @@ pub(crate) fn issue(cx: &RealmCtx, client: AuthenticatedClient<'_>, params: &Par
         GrantType::TokenExchange => exchange::issue(cx, client.client, params),
         // Served before client authentication (jwt_bearer::try_issue); never reached here.
         GrantType::JwtBearer => Err(OAuthError::new(
-            ErrorKind::UnsupportedGrantType { grant: name.to_owned() },
-            providers::unsupported_grant_description(name),
+            ErrorKind::UnsupportedGrantType {
+                grant: grant.as_str().to_owned(),
+            },
+            providers::unsupported_grant_description(grant.as_str()),
         )),
     }
 }

@@ -15,6 +15,7 @@ mod dpop;
 mod faults;
 mod hardening;
 mod jwt_bearer;
+mod keycloak_client_jwt;
 mod keys;
 mod par;
 mod ps256;

@@ -169,6 +169,24 @@ fn client_json(client: &Client) -> Value {
         // OIDCConfigAttributes.DPOP_BOUND_ACCESS_TOKENS.
         attributes.insert("dpop.bound.access.tokens".into(), json!("true"));
     }
+    // A client with keys authenticates with a signed JWT only (Keycloak's `client-jwt`
+    // authenticator); OIDCAdvancedConfigWrapper's `use.jwks.string`/`jwks.string` and
+    // `use.jwks.url`/`jwks.url` say where its keys are.
+    if let Some(jwks) = &client.jwks {
+        attributes.insert("use.jwks.string".into(), json!("true"));
+        attributes.insert("jwks.string".into(), json!(jwks.to_string()));
+    }
+    if let Some(uri) = &client.jwks_uri {
+        attributes.insert("use.jwks.url".into(), json!("true"));
+        attributes.insert("jwks.url".into(), json!(uri));
+    }
+    if let Some(uri) = &client.backchannel_logout_uri {
+        attributes.insert("backchannel.logout.url".into(), json!(uri));
+        attributes.insert(
+            "backchannel.logout.session.required".into(),
+            json!(client.backchannel_logout_session_required.to_string()),
+        );
+    }
     if client.access_token_format == Some(TokenFormat::Opaque) {
         // Keycloak has no opaque access tokens; the mock's flavor always issues JWTs.
         attributes.insert(
@@ -189,13 +207,18 @@ fn client_json(client: &Client) -> Value {
         ClientKind::Confidential { secret } => (false, Some(secret.clone())),
         ClientKind::Public => (true, None),
     };
+    let authenticator = if client.jwks.is_some() || client.jwks_uri.is_some() {
+        "client-jwt"
+    } else {
+        "client-secret"
+    };
     json!({
         "clientId": client.id,
         "enabled": true,
         "protocol": "openid-connect",
         "publicClient": public,
         "secret": secret,
-        "clientAuthenticatorType": "client-secret",
+        "clientAuthenticatorType": authenticator,
         "redirectUris": client.redirect_uris,
         "webOrigins": [],
         "standardFlowEnabled": client.allows(GrantType::AuthorizationCode),
@@ -224,6 +247,29 @@ mod tests {
             committed, generated,
             "fixtures/keycloak/realm-demo.json is stale: run `cargo run -p mock-idp -- export keycloak-realm --out fixtures/keycloak/realm-demo.json`"
         );
+    }
+
+    #[test]
+    fn a_client_with_keys_gets_the_signed_jwt_authenticator() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/worlds/client-keys.toml");
+        let world = World::load(&path).unwrap();
+        let export = realm_export(world.realm("demo").unwrap());
+        let machine = &export["clients"][0];
+        assert_eq!(machine["clientId"], "machine");
+        assert_eq!(machine["clientAuthenticatorType"], "client-jwt");
+        assert_eq!(machine["attributes"]["use.jwks.string"], "true");
+        let jwks: Value = serde_json::from_str(machine["attributes"]["jwks.string"].as_str().unwrap()).unwrap();
+        assert_eq!(jwks["keys"][0]["kid"], "idp-conformance");
+        // The default World's clients keep the secret authenticator and have no key attributes.
+        let default = realm_export(World::default_world().unwrap().realm("demo").unwrap());
+        for client in default["clients"].as_array().unwrap() {
+            assert_eq!(
+                client["clientAuthenticatorType"], "client-secret",
+                "{}",
+                client["clientId"]
+            );
+            assert!(client["attributes"].get("use.jwks.string").is_none());
+        }
     }
 
     #[test]

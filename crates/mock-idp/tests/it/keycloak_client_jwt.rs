@@ -1,0 +1,213 @@
+//! Keycloak's signed-JWT client authentication over HTTP, as a real Keycloak 26.7.3 answered
+//! it (docs/providers.md, "Client assertions"): a client with keys authenticates by assertion
+//! only, each refusal in Keycloak's status and words, Basic credentials beside an assertion
+//! ignored, and the grant type read before the client.
+
+use crate::support::EcKey;
+use mock_idp::{Endpoint, ManualClock, MockIdp, Provider, World};
+use serde_json::{Value, json};
+
+const ASSERTION_TYPE: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+const NOW: u64 = 1_800_000_000;
+
+/// The Keycloak flavor serving a World whose `machine` client registers `key` (kid `k1`).
+async fn keycloak_with_keyed_client(key: &EcKey) -> MockIdp {
+    let mut jwk = key.public_jwk();
+    jwk["kid"] = json!("k1");
+    let world = format!(
+        r#"default_realm = "demo"
+[realms.demo]
+scopes = ["openid"]
+[realms.demo.clients.machine]
+kind = "confidential"
+secret = "machine-secret"
+grant_types = ["client_credentials"]
+jwks = '{}'
+"#,
+        json!({"keys": [jwk]})
+    );
+    MockIdp::builder()
+        .provider(Provider::Keycloak)
+        .world(World::from_toml_str(&world, "keyed.toml").unwrap())
+        .clock(ManualClock::at(NOW))
+        .start()
+        .await
+}
+
+fn assertion(key: &EcKey, aud: &str, jti: &str, edit: impl FnOnce(&mut Value)) -> String {
+    let mut claims = json!({"iss": "machine", "sub": "machine", "aud": aud, "jti": jti, "iat": NOW, "exp": NOW + 60});
+    edit(&mut claims);
+    key.sign(&json!({"alg": "ES256", "typ": "JWT", "kid": "k1"}), &claims)
+}
+
+async fn post(idp: &MockIdp, form: &[(&str, &str)], basic: Option<(&str, &str)>) -> (u16, Value) {
+    let mut request = reqwest::Client::new().post(idp.endpoint(Endpoint::Token)).form(form);
+    if let Some((id, secret)) = basic {
+        request = request.basic_auth(id, Some(secret));
+    }
+    let response = request.send().await.unwrap();
+    (response.status().as_u16(), response.json().await.unwrap_or(Value::Null))
+}
+
+async fn with_assertion(idp: &MockIdp, assertion: &str) -> (u16, Value) {
+    let form = [
+        ("grant_type", "client_credentials"),
+        ("client_assertion_type", ASSERTION_TYPE),
+        ("client_assertion", assertion),
+    ];
+    post(idp, &form, None).await
+}
+
+fn answer(status: u16, body: &Value) -> (u16, &str, &str) {
+    (
+        status,
+        body["error"].as_str().unwrap_or("-"),
+        body["error_description"].as_str().unwrap_or("-"),
+    )
+}
+
+#[tokio::test]
+async fn every_refusal_is_answered_in_keycloak_s_status_and_words() {
+    let key = EcKey::new();
+    let idp = keycloak_with_keyed_client(&key).await;
+    let token_url = idp.endpoint(Endpoint::Token);
+    let issuer = idp.issuer();
+    let introspect = idp.endpoint(Endpoint::Introspect);
+    let bad = |description: &'static str| (400, "invalid_client", description);
+    let unknown = (401, "invalid_client", "Invalid client or Invalid client credentials");
+    let stranger = EcKey::new();
+    let cases: Vec<(&str, String, (u16, &str, &str))> =
+        vec![
+        (
+            "another key",
+            assertion(&stranger, &token_url, "stranger", |_| ()),
+            bad("Client authentication with signed JWT failed: Signature on JWT token failed validation"),
+        ),
+        ("elsewhere", assertion(&key, "https://elsewhere.invalid", "a", |_| ()), bad("Invalid token audience")),
+        (
+            "two audiences",
+            assertion(&key, &token_url, "b", |c| c["aud"] = json!([token_url, issuer])),
+            bad("Multiple audiences not allowed"),
+        ),
+        (
+            "no exp",
+            assertion(&key, &token_url, "c", |c| {
+                c.as_object_mut().unwrap().remove("exp");
+            }),
+            bad("Token exp claim is required"),
+        ),
+        (
+            "expired",
+            assertion(&key, &token_url, "d", |c| {
+                c["iat"] = json!(NOW - 70);
+                c["exp"] = json!(NOW - 10);
+            }),
+            bad("Token is not active"),
+        ),
+        (
+            "iat ahead",
+            assertion(&key, &token_url, "e", |c| c["iat"] = json!(NOW + 16)),
+            bad("Token was issued in the future"),
+        ),
+        (
+            "iat old",
+            assertion(&key, &token_url, "f", |c| c["iat"] = json!(NOW - 61)),
+            bad("Token was issued too far in the past to be used now"),
+        ),
+        (
+            "no iat, far exp",
+            assertion(&key, &token_url, "g", |c| {
+                c.as_object_mut().unwrap().remove("iat");
+                c["exp"] = json!(NOW + 61);
+            }),
+            bad("Token expiration is too far in the future and iat claim not present in token"),
+        ),
+        (
+            "no jti",
+            assertion(&key, &token_url, "h", |c| {
+                c.as_object_mut().unwrap().remove("jti");
+            }),
+            bad("Token jti claim is required"),
+        ),
+        (
+            "unknown kid",
+            key.sign(
+                &json!({"alg": "ES256", "kid": "nope"}),
+                &json!({"iss": "machine", "sub": "machine", "aud": token_url, "jti": "i", "iat": NOW, "exp": NOW + 60}),
+            ),
+            bad("Unable to load public key"),
+        ),
+        ("iss is not sub", assertion(&key, &token_url, "j", |c| c["sub"] = json!("other")), unknown),
+        ("not a JWT", "not.a.jwt".to_owned(), unknown),
+    ];
+    for (name, jwt, expected) in cases {
+        let (status, body) = with_assertion(&idp, &jwt).await;
+        assert_eq!(answer(status, &body), expected, "{name}: {body}");
+    }
+    // Accepted: the introspection endpoint and CIBA's URL as audiences, a far exp with a fresh
+    // iat; then the replay.
+    for (jti, aud) in [
+        ("k", introspect),
+        ("l", format!("{issuer}/protocol/openid-connect/ext/ciba/auth")),
+    ] {
+        let (status, body) = with_assertion(&idp, &assertion(&key, &aud, jti, |_| ())).await;
+        assert_eq!(status, 200, "{aud}: {body}");
+    }
+    let far = assertion(&key, &token_url, "m", |c| c["exp"] = json!(NOW + 86_400));
+    assert_eq!(with_assertion(&idp, &far).await.0, 200);
+    let (status, body) = with_assertion(&idp, &far).await;
+    assert_eq!(answer(status, &body), bad("Token reuse detected"));
+}
+
+#[tokio::test]
+async fn a_keyed_client_authenticates_by_assertion_only_and_basic_beside_it_is_ignored() {
+    let key = EcKey::new();
+    let idp = keycloak_with_keyed_client(&key).await;
+    let token_url = idp.endpoint(Endpoint::Token);
+    let form = [("grant_type", "client_credentials")];
+    let secret_refused = (400, "invalid_client", "Parameter client_assertion_type is missing");
+    let (status, body) = post(&idp, &form, Some(("machine", "machine-secret"))).await;
+    assert_eq!(answer(status, &body), secret_refused, "{body}");
+    let with_secret = [
+        ("grant_type", "client_credentials"),
+        ("client_id", "machine"),
+        ("client_secret", "machine-secret"),
+    ];
+    let (status, body) = post(&idp, &with_secret, None).await;
+    assert_eq!(answer(status, &body), secret_refused, "{body}");
+    let jwt = assertion(&key, &token_url, "basic-beside", |_| ());
+    let form = [
+        ("grant_type", "client_credentials"),
+        ("client_assertion_type", ASSERTION_TYPE),
+        ("client_assertion", jwt.as_str()),
+    ];
+    let (status, body) = post(&idp, &form, Some(("machine", "machine-secret"))).await;
+    assert_eq!(status, 200, "{body}");
+}
+
+#[tokio::test]
+async fn keycloak_reads_the_grant_type_before_it_authenticates_the_client() {
+    let key = EcKey::new();
+    let idp = keycloak_with_keyed_client(&key).await;
+    let nobody = [("client_id", "nobody"), ("client_secret", "x")];
+    let (status, body) = post(&idp, &nobody, None).await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (400, Some("invalid_request")),
+        "{body}"
+    );
+    let unsupported = [("client_id", "nobody"), ("client_secret", "x"), ("grant_type", "urn:x")];
+    let (status, body) = post(&idp, &unsupported, None).await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (400, Some("unsupported_grant_type")),
+        "{body}"
+    );
+    // With a grant type, the unknown client is refused.
+    let known_grant = [
+        ("client_id", "nobody"),
+        ("client_secret", "x"),
+        ("grant_type", "client_credentials"),
+    ];
+    assert_eq!(post(&idp, &known_grant, None).await.0, 401);
+}
