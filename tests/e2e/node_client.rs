@@ -155,6 +155,15 @@ async fn openid_client_v6_drives_every_flow_against_the_mock() {
 /// Runs `script` against a fresh mock in the Keycloak flavor (auto-approving logins) and expects its
 /// summary line `summary`; skips in one line when Node or openid-client is missing.
 async fn keycloak_flavor_script_passes(script: &str, summary: &str) {
+    let builder = mock_idp::MockIdp::builder()
+        .provider(mock_idp::Provider::Keycloak)
+        .auto_approve(true);
+    script_passes(script, summary, builder).await;
+}
+
+/// Runs `script` against a fresh mock from `builder` and expects its summary line `summary`;
+/// skips in one line when Node or openid-client is missing.
+async fn script_passes(script: &str, summary: &str, builder: mock_idp::MockIdpBuilder) {
     let dir = node_dir();
     if let Some(reason) = missing_prerequisite(&dir) {
         assert!(
@@ -164,11 +173,7 @@ async fn keycloak_flavor_script_passes(script: &str, summary: &str) {
         println!("{SKIPPED}");
         return;
     }
-    let idp = mock_idp::MockIdp::builder()
-        .provider(mock_idp::Provider::Keycloak)
-        .auto_approve(true)
-        .start()
-        .await;
+    let idp = builder.start().await;
     let issuer = idp.issuer();
     let name = script.to_owned();
     let run = tokio::task::spawn_blocking(move || run_script(&dir, &name, &issuer))
@@ -191,6 +196,22 @@ async fn keycloak_flavor_script_passes(script: &str, summary: &str) {
 #[tokio::test(flavor = "multi_thread")]
 async fn openid_client_v6_pushes_authorization_requests_to_the_keycloak_flavor() {
     keycloak_flavor_script_passes("par.mjs", "openid-client PAR: 5 passed, 0 failed").await;
+}
+
+/// `tests/node/dpop-nonce.mjs`: openid-client's DPoP handle at a realm that demands server nonces
+/// (RFC 9449 §8; the generic flavor with fixtures/worlds/dpop-nonce.toml): the first grant is
+/// refused `use_dpop_nonce`, the library retries with the `DPoP-Nonce` value and gets a bound
+/// token, and the next grant needs no retry.
+#[tokio::test(flavor = "multi_thread")]
+async fn openid_client_v6_retries_with_the_dpop_nonce_the_mock_demands() {
+    let world = concat!(env!("CARGO_MANIFEST_DIR"), "/../fixtures/worlds/dpop-nonce.toml");
+    let builder = mock_idp::MockIdp::builder().world(mock_idp::World::load(world).unwrap());
+    script_passes(
+        "dpop-nonce.mjs",
+        "openid-client DPoP nonce: 2 passed, 0 failed",
+        builder,
+    )
+    .await;
 }
 
 /// `tests/node/dpop.mjs`: openid-client's `getDPoPHandle` against the Keycloak flavor (RFC 9449):

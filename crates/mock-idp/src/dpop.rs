@@ -40,6 +40,40 @@ impl RealmCtx {
         self.flavor().quirks().dpop.as_ref()
     }
 
+    /// The nonce proofs to this realm's authorization server endpoints must carry, when its
+    /// World demands one (`dpop_nonce`) and the provider has server nonces: sent as the
+    /// `DPoP-Nonce` header (RFC 9449 §8.1).
+    pub(crate) fn dpop_nonce(&self) -> Option<String> {
+        let facts = self.dpop_facts()?;
+        if !(facts.server_nonces && self.realm.dpop_nonce) {
+            return None;
+        }
+        Some(self.app.dpop_nonces.as_ref()?.current(&self.realm.name, self.now()))
+    }
+
+    /// RFC 9449 §8: a proof to an authorization server endpoint of a realm that demands nonces
+    /// must carry the current (or the previous window's) one.
+    fn check_nonce(&self, claims: &Map<String, Value>, target: &Target<'_>) -> Result<(), DpopRefusal> {
+        if target.access_token.is_some() {
+            return Ok(());
+        }
+        let Some(current) = self.dpop_nonce() else {
+            return Ok(());
+        };
+        let given = claims.get("nonce").and_then(Value::as_str);
+        let accepted = given.is_some_and(|nonce| {
+            self.app
+                .dpop_nonces
+                .as_ref()
+                .is_some_and(|key| key.accepts(&self.realm.name, nonce, self.now()))
+        });
+        if accepted {
+            Ok(())
+        } else {
+            Err(DpopRefusal::UseNonce { nonce: current })
+        }
+    }
+
     /// The request's proof, checked for `target`: `Ok(None)` when the provider has no DPoP,
     /// when it checks proofs only for clients that require them (WSO2) and `client_requires` is
     /// false, or when the request has no `DPoP` header and `header_required` is false.
@@ -92,6 +126,8 @@ impl RealmCtx {
                 check_header(facts, &header, &segments)?
             }
         };
+        // Before the proof is spent: the client retries with a new proof carrying the nonce.
+        self.check_nonce(&claims, target)?;
         if facts.single_use {
             self.spend(facts, &claims)?;
         }

@@ -26,6 +26,7 @@ mod config_file;
 mod cookies;
 mod device;
 mod dpop;
+mod dpop_nonce;
 mod endpoints;
 mod error;
 mod faults;

@@ -77,7 +77,16 @@ pub enum DpopRefusal {
     JktWithoutProof,
     /// The authorization request's `dpop_jkt` is not the proof key's thumbprint.
     JktMismatch,
+    /// The server demands a nonce (RFC 9449 §8) and the proof carries none, or one it no
+    /// longer accepts; `nonce` is the one to use (sent as the `DPoP-Nonce` header).
+    UseNonce {
+        /// The nonce the next proof must carry.
+        nonce: String,
+    },
 }
+
+/// The `error_description` of RFC 9449 §8's `use_dpop_nonce`.
+pub const USE_NONCE_DESCRIPTION: &str = "Authorization server requires nonce in DPoP proof";
 
 /// Who words the refusals.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -136,6 +145,10 @@ pub struct DpopFacts {
     pub bound_access_token_typ: Option<&'static str>,
     /// Whose refresh tokens a proof binds.
     pub refresh_binding: RefreshBinding,
+    /// Whether the provider can demand server-provided nonces (RFC 9449 §8) when a realm asks
+    /// for them (the World's `dpop_nonce`). Keycloak 26.7.3's `DPoPUtil` reads no `nonce`;
+    /// WSO2's DPoP component neither.
+    pub server_nonces: bool,
     /// How refusals are worded.
     pub style: DpopStyle,
 }
@@ -178,6 +191,8 @@ impl DpopFacts {
                     }
                     R::JktWithoutProof => "DPoP Proof missing".to_owned(),
                     R::JktMismatch => "DPoP Proof public key thumbprint does not match dpop_jkt".to_owned(),
+                    // Keycloak demands no nonces (`server_nonces` off): never raised for it.
+                    R::UseNonce { .. } => return (400, "use_dpop_nonce", USE_NONCE_DESCRIPTION.to_owned()),
                 };
                 (400, "invalid_request", description)
             }
@@ -189,6 +204,8 @@ impl DpopFacts {
                     }
                     R::NotActive => "Expired DPoP Proof",
                     R::RefreshWithoutProof => "DPoP proof is required.",
+                    // WSO2 demands no nonces (`server_nonces` off): never raised for it.
+                    R::UseNonce { .. } => return (400, "use_dpop_nonce", USE_NONCE_DESCRIPTION.to_owned()),
                     _ => "Invalid DPoP Proof",
                 };
                 (400, "invalid_dpop_proof", description.to_owned())
@@ -224,6 +241,7 @@ impl DpopFacts {
                     }
                     R::JktWithoutProof => "the authorization request's dpop_jkt needs a DPoP proof",
                     R::JktMismatch => "the DPoP proof's key is not the authorization request's dpop_jkt",
+                    R::UseNonce { .. } => return (400, "use_dpop_nonce", USE_NONCE_DESCRIPTION.to_owned()),
                 };
                 (400, "invalid_dpop_proof", description.to_owned())
             }
@@ -267,6 +285,7 @@ pub const KEYCLOAK: DpopFacts = DpopFacts {
     cnf_extra: &[("kc-jkt-type", "DPoP")],
     bound_access_token_typ: Some("DPoP"),
     refresh_binding: RefreshBinding::PublicClients,
+    server_nonces: false,
     style: DpopStyle::Keycloak,
 };
 
@@ -285,6 +304,7 @@ pub const STANDARD: DpopFacts = DpopFacts {
     cnf_extra: &[],
     bound_access_token_typ: None,
     refresh_binding: RefreshBinding::PublicClients,
+    server_nonces: true,
     style: DpopStyle::Rfc9449,
 };
 
@@ -306,6 +326,7 @@ pub const WSO2: DpopFacts = DpopFacts {
     cnf_extra: &[],
     bound_access_token_typ: None,
     refresh_binding: RefreshBinding::AllClients,
+    server_nonces: false,
     style: DpopStyle::Wso2,
 };
 

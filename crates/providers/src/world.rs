@@ -46,6 +46,11 @@ pub struct Realm {
     pub clients: BTreeMap<String, Client>,
     /// Users by username.
     pub users: BTreeMap<String, User>,
+    /// Whether the token endpoint demands a server-provided nonce in DPoP proofs (RFC 9449 §8:
+    /// `use_dpop_nonce` and a `DPoP-Nonce` header), where the provider has server nonces
+    /// ([`crate::dpop::DpopFacts::server_nonces`]; the generic provider). Off by default.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub dpop_nonce: bool,
 }
 
 /// Lifetimes in seconds.

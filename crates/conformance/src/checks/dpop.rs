@@ -1,6 +1,8 @@
-//! DPoP (RFC 9449): DPOP-01..05, with the World's client_credentials client and ES256 proofs
+//! DPoP (RFC 9449): DPOP-01..06, with the World's client_credentials client and ES256 proofs
 //! of a key made for the run. A provider whose discovery does not advertise
-//! `dpop_signing_alg_values_supported` with ES256 skips every check with that reason.
+//! `dpop_signing_alg_values_supported` with ES256 skips every check with that reason. Where the
+//! target demands server nonces (RFC 9449 §8), the checks that need a token retry once with the
+//! nonce, as clients do; DPOP-06 checks that exchange itself and skips where none is demanded.
 
 use super::{Entry, check};
 use crate::cx::Cx;
@@ -62,7 +64,37 @@ pub(super) fn entries() -> Vec<Entry> {
             "an unsigned proof (alg none) is refused without a token",
             dpop05
         ),
+        check!(
+            "DPOP-06",
+            Dpop,
+            Must,
+            Strict,
+            [ClientCredentials],
+            "RFC 9449 §8",
+            "where the server demands a nonce: use_dpop_nonce with a DPoP-Nonce header, then a token for a proof with it",
+            dpop06
+        ),
     ]
+}
+
+/// A token request with the proof `make` signs (with the server's nonce once it asked for one):
+/// RFC 9449 §8's retry, once. The answer, and the nonce the server demanded, if it did.
+async fn with_nonce_retry(cx: &Cx<'_>, key: &EcKey) -> Step<(Exchange, Option<String>)> {
+    let url = cx.endpoint(Endpoint::Token).await?;
+    let first = token_request(cx, &key.proof(&url, now(cx))?).await?;
+    let Some(nonce) = demanded_nonce(&first) else {
+        return Ok((first, None));
+    };
+    let retry = token_request(cx, &key.proof_with_nonce(&url, now(cx), &nonce)?).await?;
+    Ok((retry, Some(nonce)))
+}
+
+/// The nonce of a `use_dpop_nonce` answer (its `DPoP-Nonce` header).
+fn demanded_nonce(exchange: &Exchange) -> Option<String> {
+    if exchange.error_code().as_deref() != Some("use_dpop_nonce") {
+        return None;
+    }
+    exchange.header("dpop-nonce").map(str::to_owned)
 }
 
 /// Skips unless discovery advertises DPoP with ES256.
@@ -129,8 +161,7 @@ fn expect_refused(cx: &Cx<'_>, exchange: &Exchange, refusal: DpopRefusal) -> Ste
 async fn dpop01(cx: &Cx<'_>) -> Step {
     require_dpop(cx).await?;
     let key = EcKey::new()?;
-    let url = cx.endpoint(Endpoint::Token).await?;
-    let exchange = token_request(cx, &key.proof(&url, now(cx))?).await?;
+    let (exchange, _) = with_nonce_retry(cx, &key).await?;
     let tokens = Cx::tokens(exchange)?;
     if !tokens
         .str("token_type")
@@ -164,8 +195,12 @@ async fn dpop03(cx: &Cx<'_>) -> Step {
     require_dpop(cx).await?;
     let key = EcKey::new()?;
     let url = cx.endpoint(Endpoint::Token).await?;
-    let proof = key.proof(&url, now(cx))?;
-    let first = token_request(cx, &proof).await?;
+    let mut proof = key.proof(&url, now(cx))?;
+    let mut first = token_request(cx, &proof).await?;
+    if let Some(nonce) = demanded_nonce(&first) {
+        proof = key.proof_with_nonce(&url, now(cx), &nonce)?;
+        first = token_request(cx, &proof).await?;
+    }
     Cx::tokens(first)?;
     let second = token_request(cx, &proof).await?;
     expect_refused(cx, &second, DpopRefusal::Replayed)
@@ -192,4 +227,38 @@ async fn dpop05(cx: &Cx<'_>) -> Step {
     );
     let exchange = token_request(cx, &unsigned).await?;
     expect_refused(cx, &exchange, DpopRefusal::UnsupportedAlg("none".into()))
+}
+
+async fn dpop06(cx: &Cx<'_>) -> Step {
+    require_dpop(cx).await?;
+    let key = EcKey::new()?;
+    let url = cx.endpoint(Endpoint::Token).await?;
+    let first = token_request(cx, &key.proof(&url, now(cx))?).await?;
+    if first.object().is_ok_and(|body| body.contains_key("access_token")) {
+        return Err(skip(
+            "the target demands no DPoP nonce (a proof without one got a token)",
+        ));
+    }
+    if first.error_code().as_deref() != Some("use_dpop_nonce") {
+        return Err(first.fail(
+            Some("error"),
+            format!("expected a token or use_dpop_nonce, got {:?}", first.error_code()),
+        ));
+    }
+    first.expect_status(400)?;
+    let Some(nonce) = demanded_nonce(&first) else {
+        return Err(first.fail(Some("DPoP-Nonce"), "use_dpop_nonce without a DPoP-Nonce header"));
+    };
+    let retry = token_request(cx, &key.proof_with_nonce(&url, now(cx), &nonce)?).await?;
+    let tokens = Cx::tokens(retry)?;
+    if !tokens
+        .str("token_type")
+        .is_some_and(|kind| kind.eq_ignore_ascii_case("dpop"))
+    {
+        return Err(tokens.exchange.fail(
+            Some("token_type"),
+            format!("expected DPoP, got {:?}", tokens.str("token_type")),
+        ));
+    }
+    Ok(())
 }

@@ -71,6 +71,12 @@ impl EcKey {
         self.proof_for("POST", htu, iat, None)
     }
 
+    /// A proof for `POST htu` issued at `iat` carrying the server's `nonce` (RFC 9449 §8).
+    pub(crate) fn proof_with_nonce(&self, htu: &str, iat: u64, nonce: &str) -> Step<String> {
+        let claims = json!({"jti": jti()?, "htm": "POST", "htu": htu, "iat": iat, "nonce": nonce});
+        self.sign(&json!({"typ": "dpop+jwt", "alg": "ES256", "jwk": self.jwk()}), &claims)
+    }
+
     /// A proof for `htm htu` issued at `iat`, with `ath` for `access_token` (RFC 9449 §4.2).
     pub(crate) fn proof_for(&self, htm: &str, htu: &str, iat: u64, access_token: Option<&str>) -> Step<String> {
         let mut claims = json!({"jti": jti()?, "htm": htm, "htu": htu, "iat": iat});

@@ -219,6 +219,9 @@ fn table() -> Vec<(&'static str, Endpoint, Break, &'static str)> {
         ("DPOP-03", Token, Body(tokens()), "access_token"),
         ("DPOP-04", Token, Body(tokens()), "access_token"),
         ("DPOP-05", Token, Body(tokens()), "access_token"),
+        // On the generic flavor with fixtures/worlds/dpop-nonce.toml: a token endpoint that asks
+        // for a nonce without saying which.
+        ("DPOP-06", Token, Body(r#"{"error":"use_dpop_nonce"}"#.into()), "status"),
         // On the Keycloak flavor with fixtures/worlds/client-keys.toml (see `breaks`): a token
         // endpoint that is down, then one that issues tokens whatever the assertion.
         ("CLAUTH-01", Token, Status(503), "503"),
@@ -236,11 +239,14 @@ async fn breaks(prefix: &str) {
     for (id, endpoint, how, needle) in rows {
         // The generic provider has no PAR endpoint and no token exchange; Keycloak has both, and
         // the exchange checks need a World with a token-exchange client.
-        let target = match prefix {
-            "PAR" => mock(Provider::Keycloak),
-            "EXCH" => crate::support::mock_with_world(Provider::Keycloak, &crate::support::token_exchange_world()),
-            "CLAUTH" => crate::support::mock_with_world(Provider::Keycloak, &crate::support::client_keys_world()),
-            _ => mock(Provider::Generic),
+        let target = match id {
+            "DPOP-06" => crate::support::mock_with_world(Provider::Generic, &crate::support::dpop_nonce_world()),
+            _ => match prefix {
+                "PAR" => mock(Provider::Keycloak),
+                "EXCH" => crate::support::mock_with_world(Provider::Keycloak, &crate::support::token_exchange_world()),
+                "CLAUTH" => crate::support::mock_with_world(Provider::Keycloak, &crate::support::client_keys_world()),
+                _ => mock(Provider::Generic),
+            },
         };
         let idp = target.mock().unwrap();
         idp.set_fault(

@@ -62,6 +62,14 @@ async fn passes(provider: Provider) {
             }
             continue;
         }
+        // The default World demands no DPoP nonce: DPOP-06 skips saying so.
+        if result.check.id == "DPOP-06" {
+            match &result.outcome {
+                Outcome::Skipped { reason } => assert!(reason.contains("demands no DPoP nonce"), "{reason}"),
+                other => panic!("{other:?}"),
+            }
+            continue;
+        }
         let expected = SKIPPED_WITH_THE_DEFAULT_WORLD
             .iter()
             .find(|(id, _)| *id == result.check.id)
@@ -124,6 +132,33 @@ async fn passes(provider: Provider) {
             match &result.outcome {
                 Outcome::Skipped { reason } => assert!(reason.contains("private_key_jwt"), "{reason}"),
                 other => panic!("mock:{provider} {id}: {other:?}"),
+            }
+        }
+    }
+    // The DPoP suite at a realm demanding nonces: every check passes (the token-getting ones
+    // retry with the nonce) where the provider has server nonces; elsewhere the setting is
+    // ignored and DPOP-06 skips.
+    if providers::dpop::facts(provider).is_some_and(|dpop| dpop.advertised) {
+        let nonces = mock_with_world(provider, &crate::support::dpop_nonce_world());
+        let ids = ["DPOP-01", "DPOP-02", "DPOP-03", "DPOP-04", "DPOP-05", "DPOP-06"];
+        let run = crate::support::run(&nonces, &ids).await;
+        let demands = providers::dpop::facts(provider).is_some_and(|dpop| dpop.server_nonces);
+        for id in ids {
+            let result = run.result(id).unwrap();
+            if id == "DPOP-06" && !demands {
+                assert_eq!(
+                    result.status,
+                    Status::Skip,
+                    "mock:{provider} {}",
+                    report::progress_line(result)
+                );
+            } else {
+                assert_eq!(
+                    result.status,
+                    Status::Pass,
+                    "mock:{provider} {}",
+                    report::progress_line(result)
+                );
             }
         }
     }

@@ -113,6 +113,12 @@ pub(crate) fn token_exchange_world() -> mock_idp::World {
     mock_idp::World::load(path).unwrap()
 }
 
+/// fixtures/worlds/dpop-nonce.toml: a realm demanding DPoP server nonces.
+pub(crate) fn dpop_nonce_world() -> mock_idp::World {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../fixtures/worlds/dpop-nonce.toml");
+    mock_idp::World::load(path).unwrap()
+}
+
 /// fixtures/worlds/client-keys.toml: a client registering conformance's assertion key.
 pub(crate) fn client_keys_world() -> mock_idp::World {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../fixtures/worlds/client-keys.toml");

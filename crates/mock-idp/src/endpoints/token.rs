@@ -54,7 +54,14 @@ async fn token(cx: RealmCtx, headers: HeaderMap, body: Body) -> Result<Response,
         let _ = cx.dpop.set(proof);
     }
     let issued = grants::issue(&cx, client, grant, &params)?;
-    Ok(token_response(&cx, &issued))
+    let mut response = token_response(&cx, &issued);
+    // RFC 9449 §8.2: a realm that demands nonces hands the current one out with its tokens too.
+    if let Some(nonce) = cx.dpop_nonce()
+        && let Ok(value) = axum::http::HeaderValue::from_str(&nonce)
+    {
+        response.headers_mut().insert("dpop-nonce", value);
+    }
+    Ok(response)
 }
 
 /// The request's DPoP proof for the token endpoint, refused in the provider's words.

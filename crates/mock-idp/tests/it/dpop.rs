@@ -647,3 +647,101 @@ async fn wso2_checks_proofs_only_for_bound_applications_in_its_own_words() {
     let (status, body) = refresh(&idp, boundapp, &refresh_token, Some(key.proof("POST", &url, NOW, None))).await;
     assert_eq!((status, body["token_type"].as_str()), (200, Some("DPoP")), "{body}");
 }
+
+/// A proof for `POST htu` at `iat` carrying `nonce`.
+fn proof_with_nonce(key: &ProofKey, htu: &str, iat: u64, nonce: Option<&str>) -> String {
+    let mut claims = json!({"jti": uuid(), "htm": "POST", "htu": htu, "iat": iat});
+    if let Some(nonce) = nonce {
+        claims["nonce"] = json!(nonce);
+    }
+    key.sign(&key.header(), &claims)
+}
+
+/// A client_credentials request of `service` with `proof`; the status, the `DPoP-Nonce`
+/// header and the body.
+async fn service_with_proof(idp: &MockIdp, proof: &str) -> (u16, Option<String>, Value) {
+    let response = reqwest::Client::new()
+        .post(idp.endpoint(Endpoint::Token))
+        .basic_auth("service", Some("service-secret"))
+        .header("DPoP", proof)
+        .form(&[("grant_type", "client_credentials")])
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    let nonce = response
+        .headers()
+        .get("dpop-nonce")
+        .map(|value| value.to_str().unwrap().to_owned());
+    (status, nonce, response.json().await.unwrap())
+}
+
+async fn start_with_nonces(provider: Provider) -> MockIdp {
+    let text =
+        providers::world::DEFAULT_WORLD_TOML.replacen("[realms.demo]\n", "[realms.demo]\ndpop_nonce = true\n", 1);
+    assert!(text.contains("dpop_nonce = true"));
+    MockIdp::builder()
+        .provider(provider)
+        .world(World::from_toml_str(&text, "nonce.toml").unwrap())
+        .clock(ManualClock::at(NOW))
+        .start()
+        .await
+}
+
+#[tokio::test]
+async fn a_realm_that_demands_nonces_answers_use_dpop_nonce_until_the_proof_carries_one() {
+    let idp = start_with_nonces(Provider::Generic).await;
+    let key = ProofKey::new();
+    let url = idp.endpoint(Endpoint::Token);
+    // No nonce: 400 use_dpop_nonce with the nonce to use in `DPoP-Nonce` (RFC 9449 §8).
+    let first = proof_with_nonce(&key, &url, NOW, None);
+    let (status, nonce, body) = service_with_proof(&idp, &first).await;
+    assert_eq!(
+        (status, body["error"].as_str(), body["error_description"].as_str()),
+        (
+            400,
+            Some("use_dpop_nonce"),
+            Some(providers::dpop::USE_NONCE_DESCRIPTION)
+        ),
+        "{body}"
+    );
+    let nonce = nonce.expect("a DPoP-Nonce header with the refusal");
+    // A made-up nonce is refused the same way.
+    let (status, again, body) = service_with_proof(&idp, &proof_with_nonce(&key, &url, NOW, Some("made-up"))).await;
+    assert_eq!((status, body["error"].as_str()), (400, Some("use_dpop_nonce")));
+    assert_eq!(again.as_deref(), Some(nonce.as_str()));
+    // The refused proof was not spent: with the nonce, a proof gets a bound token, and the
+    // token response hands out the nonce too.
+    let (status, handed, body) = service_with_proof(&idp, &proof_with_nonce(&key, &url, NOW, Some(&nonce))).await;
+    assert_eq!((status, body["token_type"].as_str()), (200, Some("DPoP")), "{body}");
+    assert_eq!(handed.as_deref(), Some(nonce.as_str()));
+    // A window later the old nonce still works; two windows later it is stale, and the
+    // refusal names a new one.
+    idp.clock().advance(300);
+    let (status, _, body) = service_with_proof(&idp, &proof_with_nonce(&key, &url, NOW + 300, Some(&nonce))).await;
+    assert_eq!(status, 200, "{body}");
+    idp.clock().advance(300);
+    let (status, fresh, body) = service_with_proof(&idp, &proof_with_nonce(&key, &url, NOW + 600, Some(&nonce))).await;
+    assert_eq!((status, body["error"].as_str()), (400, Some("use_dpop_nonce")));
+    assert_ne!(fresh.as_deref(), Some(nonce.as_str()));
+    // A request without DPoP is not asked for a nonce (the realm demands nonces in proofs, not
+    // proofs).
+    let (status, body) = json_of(
+        reqwest::Client::new()
+            .post(idp.endpoint(Endpoint::Token))
+            .basic_auth("service", Some("service-secret"))
+            .form(&[("grant_type", "client_credentials")]),
+    )
+    .await;
+    assert_eq!((status.as_u16(), body["token_type"].as_str()), (200, Some("Bearer")));
+}
+
+#[tokio::test]
+async fn keycloak_demands_no_nonce_whatever_the_world_says() {
+    // Keycloak 26.7.3's DPoPUtil reads no `nonce`: the flavor ignores the realm's setting.
+    let idp = start_with_nonces(Provider::Keycloak).await;
+    let key = ProofKey::new();
+    let url = idp.endpoint(Endpoint::Token);
+    let (status, nonce, body) = service_with_proof(&idp, &proof_with_nonce(&key, &url, NOW, None)).await;
+    assert_eq!((status, nonce), (200, None), "{body}");
+}

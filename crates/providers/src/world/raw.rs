@@ -21,6 +21,8 @@ pub(super) struct RawRealm {
     pub(super) lifetimes: Option<RawLifetimes>,
     pub(super) signing_alg: Option<SigningAlg>,
     #[serde(default)]
+    pub(super) dpop_nonce: bool,
+    #[serde(default)]
     pub(super) clients: BTreeMap<String, Spanned<RawClient>>,
     #[serde(default)]
     pub(super) users: BTreeMap<String, Spanned<RawUser>>,

@@ -139,6 +139,7 @@ fn realm(name: &str, span: Range<usize>, raw: RawRealm, fail: Fail<'_>) -> Resul
         signing_alg: raw.signing_alg.unwrap_or(SigningAlg::RS256),
         clients,
         users,
+        dpop_nonce: raw.dpop_nonce,
     })
 }
 
