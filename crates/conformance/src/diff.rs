@@ -203,7 +203,132 @@ pub async fn observe(target: &Target, timeout: Duration) -> Result<Observation, 
     device(&cx, &mut obs, &origin).await;
     dpop(&cx, &mut obs, &origin).await;
     client_auth(&cx, &mut obs, &origin).await;
+    par(&cx, &mut obs, &origin).await;
+    exchange(&cx, &mut obs, &origin).await;
     Ok(obs)
+}
+
+/// Pushed authorization requests (RFC 9126), where discovery names the endpoint: a good push,
+/// one with a redirect URI the client does not have, one carrying `request_uri`, one with a
+/// wrong secret, and the authorization endpoint given the pushed `request_uri` (and an unknown
+/// one).
+async fn par(cx: &Cx<'_>, obs: &mut Observation, origin: &str) {
+    use crate::checks::par::{push, pushed_request};
+    use crate::http::Auth;
+    let listed = cx
+        .discovery()
+        .await
+        .is_ok_and(|doc| doc.contains_key("pushed_authorization_request_endpoint"));
+    let Ok(web) = cx.web() else {
+        return;
+    };
+    if !listed {
+        return;
+    }
+    let verifier = "diff-par-verifier-0123456789-0123456789-0123456789";
+    let Ok(request) = pushed_request(cx, verifier) else {
+        return;
+    };
+    let (auth, _) = Cx::client_auth(web);
+    let good = push(cx, &request, auth.clone()).await;
+    let request_uri = good
+        .as_ref()
+        .ok()
+        .and_then(Exchange::json)
+        .and_then(|body| body.get("request_uri").and_then(Value::as_str).map(str::to_owned));
+    record(obs, origin, "par.push", good);
+    let mut elsewhere = request.clone();
+    elsewhere = elsewhere.set("redirect_uri", Some("http://127.0.0.1:9/elsewhere"));
+    record(
+        obs,
+        origin,
+        "par.unknown_redirect_uri",
+        push(cx, &elsewhere, auth.clone()).await,
+    );
+    let nested = request
+        .clone()
+        .set("request_uri", Some("urn:ietf:params:oauth:request_uri:nested"));
+    record(obs, origin, "par.request_uri_inside", push(cx, &nested, auth).await);
+    let wrong = Auth::Basic(web.id.clone(), "not-the-secret".into());
+    record(obs, origin, "par.wrong_secret", push(cx, &request, wrong).await);
+    if let (Some(uri), Ok(authorize)) = (request_uri, cx.endpoint(Endpoint::Authorize).await) {
+        let with = |request_uri: &str| {
+            let mut url = url::Url::parse(&authorize).ok()?;
+            url.query_pairs_mut()
+                .append_pair("client_id", &web.id)
+                .append_pair("request_uri", request_uri);
+            Some(url.to_string())
+        };
+        if let Some(url) = with(&uri) {
+            record(obs, origin, "par.authorize", cx.send(Req::get(url)).await);
+        }
+        if let Some(url) = with("urn:ietf:params:oauth:request_uri:unknown") {
+            record(obs, origin, "par.authorize_unknown", cx.send(Req::get(url)).await);
+        }
+    }
+}
+
+/// Token exchange (RFC 8693), where the World has a token-exchange client and discovery lists
+/// the grant: a good exchange (the response and the new token's claims), and the refusals of
+/// EXCH-02..04 plus an impersonation request.
+async fn exchange(cx: &Cx<'_>, obs: &mut Observation, origin: &str) {
+    use crate::checks::exchange::{GRANT, exchange, subject_token};
+    use providers::exchange::ACCESS_TOKEN_TYPE;
+    let listed = cx.discovery().await.is_ok_and(|doc| {
+        doc.get("grant_types_supported")
+            .and_then(Value::as_array)
+            .is_some_and(|grants| grants.iter().any(|grant| grant.as_str() == Some(GRANT)))
+    });
+    if !listed || cx.exchanger().is_err() {
+        return;
+    }
+    let subject = match subject_token(cx).await {
+        Ok(subject) => subject,
+        Err(stop) => return record(obs, origin, "exchange.subject", Err(stop)),
+    };
+    let typed = [
+        ("subject_token", subject.as_str()),
+        ("subject_token_type", ACCESS_TOKEN_TYPE),
+    ];
+    let good = exchange(cx, &typed).await;
+    let token = good
+        .as_ref()
+        .ok()
+        .and_then(Exchange::json)
+        .and_then(|body| body.get("access_token").and_then(Value::as_str).map(str::to_owned));
+    record(obs, origin, "exchange.good", good);
+    let mut tokens_obs = Observation::new();
+    jwt_into(&mut tokens_obs, "exchange_access_token", token.as_deref());
+    obs.append(&mut tokens_obs);
+    let foreign_subject = [
+        ("subject_token", "not-a-token-of-this-issuer"),
+        ("subject_token_type", ACCESS_TOKEN_TYPE),
+    ];
+    record(
+        obs,
+        origin,
+        "exchange.bad_subject",
+        exchange(cx, &foreign_subject).await,
+    );
+    record(
+        obs,
+        origin,
+        "exchange.no_subject_token_type",
+        exchange(cx, &[("subject_token", subject.as_str())]).await,
+    );
+    if let Ok(web) = cx.web() {
+        let mut foreign = typed.to_vec();
+        foreign.push(("audience", web.id.as_str()));
+        record(obs, origin, "exchange.foreign_audience", exchange(cx, &foreign).await);
+    }
+    let mut impersonate = typed.to_vec();
+    impersonate.push(("requested_subject", "someone-else"));
+    record(
+        obs,
+        origin,
+        "exchange.requested_subject",
+        exchange(cx, &impersonate).await,
+    );
 }
 
 /// Client authentication by a signed JWT (`private_key_jwt`), where the World has a client

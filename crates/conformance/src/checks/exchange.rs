@@ -11,7 +11,7 @@ use providers::exchange::{ACCESS_TOKEN_TYPE, ExchangeRefusal};
 use serde_json::Value;
 
 /// The token exchange grant type (RFC 8693 §2.1).
-const GRANT: &str = "urn:ietf:params:oauth:grant-type:token-exchange";
+pub(crate) const GRANT: &str = "urn:ietf:params:oauth:grant-type:token-exchange";
 
 pub(super) fn entries() -> Vec<Entry> {
     vec![
@@ -74,7 +74,7 @@ async fn require_grant(cx: &Cx<'_>) -> Step {
 
 /// The user's access token from the code-flow client, with the scope that puts the exchanger
 /// in its `aud`.
-async fn subject_token(cx: &Cx<'_>) -> Step<String> {
+pub(crate) async fn subject_token(cx: &Cx<'_>) -> Step<String> {
     let exchanger = cx.exchanger()?;
     let scope = exchanger
         .audience_scopes
@@ -85,7 +85,7 @@ async fn subject_token(cx: &Cx<'_>) -> Step<String> {
 }
 
 /// A token exchange request by the exchanger with `params`.
-async fn exchange(cx: &Cx<'_>, params: &[(&str, &str)]) -> Step<Exchange> {
+pub(crate) async fn exchange(cx: &Cx<'_>, params: &[(&str, &str)]) -> Step<Exchange> {
     let mut form = vec![("grant_type", GRANT)];
     form.extend_from_slice(params);
     cx.token_request(cx.exchanger()?, &form).await

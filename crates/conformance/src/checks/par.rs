@@ -56,12 +56,12 @@ pub(super) fn entries() -> Vec<Entry> {
 }
 
 /// The web client's code request with a PKCE challenge, ready to push.
-fn pushed_request<'c>(cx: &Cx<'c>, verifier: &str) -> Step<AuthRequest<'c>> {
+pub(crate) fn pushed_request<'c>(cx: &Cx<'c>, verifier: &str) -> Step<AuthRequest<'c>> {
     Ok(AuthRequest::code(cx.web()?, "openid").s256(verifier))
 }
 
 /// POSTs `request`'s parameters to the PAR endpoint with `auth`.
-async fn push(cx: &Cx<'_>, request: &AuthRequest<'_>, auth: Auth) -> Step<Exchange> {
+pub(crate) async fn push(cx: &Cx<'_>, request: &AuthRequest<'_>, auth: Auth) -> Step<Exchange> {
     let url = cx.endpoint(Endpoint::PushedAuthorization).await?;
     cx.send(Req::post(url).auth(auth).form(&request.params)).await
 }

@@ -63,15 +63,19 @@ pub(super) fn issue(cx: &RealmCtx, client: &Client, params: &Params) -> Result<I
         })
     })?;
     let scopes = cx.flavor().granted_scopes(client, user.is_some(), scopes);
+    // The session's login stays the one the subject token records: a token with `auth_time`
+    // comes from an interactive login, whose `auth_time` a real Keycloak 26.7.3 keeps in the
+    // exchanged token (found by `idp-conformance diff`).
+    let auth_time = claims.get("auth_time").and_then(Value::as_u64);
     let subject = Subject {
         client,
         user,
         scopes,
-        auth_time: None,
+        auth_time,
         session_id: claims.get("sid").and_then(Value::as_str).map(str::to_owned),
         nonce: None,
         grant: Some(GrantType::TokenExchange),
-        login: None,
+        login: auth_time.map(|_| GrantType::AuthorizationCode),
         form: Some(params),
     };
     let mut overrides = Overrides::default();

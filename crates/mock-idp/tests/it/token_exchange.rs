@@ -126,6 +126,7 @@ async fn keycloak_exchanges_a_token_for_a_client_in_its_audience() {
     assert_eq!(exchanged["azp"], "backend");
     assert_eq!(exchanged["sub"], subject_claims["sub"]);
     assert_eq!(exchanged["sid"], subject_claims["sid"]);
+    assert_eq!(exchanged["auth_time"], subject_claims["auth_time"]);
     assert!(exchanged["jti"].as_str().unwrap().starts_with("onrtte:"), "{exchanged}");
     assert!(
         exchanged.get("act").is_none(),
@@ -383,4 +384,67 @@ async fn keycloak_advertises_the_grant_and_other_flavors_do_not() {
             assert_eq!(status, unknown_status, "{provider}");
         }
     }
+}
+
+/// A subject token from a browser login (the code flow) records the login's `auth_time`; the
+/// exchanged token keeps it, as a real Keycloak 26.7.3 does (`idp-conformance diff` found it).
+#[tokio::test]
+async fn an_exchanged_token_keeps_the_subject_s_auth_time() {
+    let idp = MockIdp::builder()
+        .provider(Provider::Keycloak)
+        .world(world())
+        .clock(ManualClock::at(NOW))
+        .auto_approve(true)
+        .start()
+        .await;
+    let authorize = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+        .get(idp.endpoint(Endpoint::Authorize))
+        .query(&[
+            ("client_id", "web-app"),
+            ("redirect_uri", "http://127.0.0.1:5000/callback"),
+            ("response_type", "code"),
+            ("scope", "openid read:messages"),
+            ("login_hint", "alice"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let location = reqwest::Url::parse(authorize.headers()["location"].to_str().unwrap()).unwrap();
+    let code = location
+        .query_pairs()
+        .find(|(name, _)| name == "code")
+        .unwrap()
+        .1
+        .into_owned();
+    let (status, body) = post(
+        &idp,
+        &[
+            ("grant_type", "authorization_code"),
+            ("code", code.as_str()),
+            ("redirect_uri", "http://127.0.0.1:5000/callback"),
+            ("client_id", "web-app"),
+            ("client_secret", "web-app-secret"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let subject = body["access_token"].as_str().unwrap().to_owned();
+    let subject_claims = claims(&subject);
+    assert!(subject_claims["auth_time"].is_u64(), "{subject_claims}");
+    assert!(
+        subject_claims["aud"].as_array().unwrap().contains(&json!("backend")),
+        "{subject_claims}"
+    );
+    let (status, body) = exchange(
+        &idp,
+        BACKEND,
+        &[("subject_token", &subject), ("subject_token_type", ACCESS)],
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let exchanged = claims(body["access_token"].as_str().unwrap());
+    assert_eq!(exchanged["auth_time"], subject_claims["auth_time"]);
 }

@@ -59,7 +59,11 @@ pub fn realm_export(realm: &Realm) -> Value {
         .collect();
     client_scopes.extend(custom);
 
-    let clients: Vec<Value> = realm.clients.values().map(client_json).collect();
+    let clients: Vec<Value> = realm
+        .clients
+        .values()
+        .map(|client| client_json(realm, client))
+        .collect();
 
     let mut users: Vec<Value> = realm
         .users
@@ -144,7 +148,7 @@ fn audience_mapper(client_id: &str) -> Value {
     })
 }
 
-fn client_json(client: &Client) -> Value {
+fn client_json(realm: &Realm, client: &Client) -> Value {
     let mut attributes = serde_json::Map::new();
     if client.pkce == PkcePolicy::S256Required {
         attributes.insert("pkce.code.challenge.method".into(), json!("S256"));
@@ -199,7 +203,17 @@ fn client_json(client: &Client) -> Value {
         .iter()
         .filter(|scope| !is_builtin_scope(scope) || *scope == "offline_access")
         .collect();
-    let mut default_scopes = vec!["web-origins", "acr", "profile", "roles", "basic", "email"];
+    // Keycloak's built-in `profile` and `email` scopes put their claims in every token of a
+    // client that has them by default; a realm whose World has no such scope gets none (its
+    // tokens carry no `email` in the mock either).
+    let mut default_scopes = vec!["web-origins", "acr"];
+    if realm.scopes.iter().any(|scope| scope == "profile") {
+        default_scopes.push("profile");
+    }
+    default_scopes.extend(["roles", "basic"]);
+    if realm.scopes.iter().any(|scope| scope == "email") {
+        default_scopes.push("email");
+    }
     if client.allows(GrantType::ClientCredentials) {
         default_scopes.push("service_account");
     }
