@@ -214,6 +214,24 @@ async fn openid_client_v6_retries_with_the_dpop_nonce_the_mock_demands() {
     .await;
 }
 
+/// `tests/node/exchange.mjs`: openid-client's `genericGrantRequest` exchanging a code-flow access
+/// token at the Keycloak flavor (RFC 8693, standard token exchange v2; fixtures/worlds/token-exchange.toml):
+/// the exchanged token keeps the subject, a foreign audience and a foreign subject token are refused.
+#[tokio::test(flavor = "multi_thread")]
+async fn openid_client_v6_exchanges_tokens_at_the_keycloak_flavor() {
+    let world = concat!(env!("CARGO_MANIFEST_DIR"), "/../fixtures/worlds/token-exchange.toml");
+    let builder = mock_idp::MockIdp::builder()
+        .provider(mock_idp::Provider::Keycloak)
+        .auto_approve(true)
+        .world(mock_idp::World::load(world).unwrap());
+    script_passes(
+        "exchange.mjs",
+        "openid-client token exchange: 4 passed, 0 failed",
+        builder,
+    )
+    .await;
+}
+
 /// `tests/node/dpop.mjs`: openid-client's `getDPoPHandle` against the Keycloak flavor (RFC 9449):
 /// the code flow binds the access token to the handle's key (`token_type` DPoP, `cnf.jkt`), userinfo
 /// answers the handle, and refuses the token as a bearer token and with another key's proof.
