@@ -69,11 +69,13 @@ pub enum Area {
     Dpop,
     /// Client authentication by a signed JWT, RFC 7523 §2.2 and OIDC Core §9 (`CLAUTH-*`).
     ClientAuth,
+    /// Back-channel logout, OpenID Connect Back-Channel Logout 1.0 (`BCL-*`).
+    BackchannelLogout,
 }
 
 impl Area {
     /// Every area, in catalog order.
-    pub const ALL: [Area; 16] = [
+    pub const ALL: [Area; 17] = [
         Area::Discovery,
         Area::Jwks,
         Area::Token,
@@ -90,6 +92,7 @@ impl Area {
         Area::Exchange,
         Area::Dpop,
         Area::ClientAuth,
+        Area::BackchannelLogout,
     ];
 
     /// The suite name (`--suite`).
@@ -111,6 +114,7 @@ impl Area {
             Area::Exchange => "exchange",
             Area::Dpop => "dpop",
             Area::ClientAuth => "client_auth",
+            Area::BackchannelLogout => "backchannel_logout",
         }
     }
 }
@@ -150,6 +154,9 @@ pub enum Capability {
     /// A confidential client_credentials client whose registered `jwks` holds conformance's
     /// published assertion key (`kid` `idp-conformance`).
     KeyedClient,
+    /// A confidential code-flow client with a loopback `backchannel_logout_uri`, and the code
+    /// flow's user.
+    BackchannelLogout,
 }
 
 impl fmt::Display for Capability {
@@ -167,6 +174,7 @@ impl fmt::Display for Capability {
             Capability::DeviceFlow => "a device-grant client and an enabled user",
             Capability::TokenExchange => "a token-exchange client in the audience of the code-flow client's tokens",
             Capability::KeyedClient => "a client_credentials client registering conformance's assertion key",
+            Capability::BackchannelLogout => "a code-flow client with a back-channel logout URI",
         })
     }
 }
@@ -198,6 +206,10 @@ impl Capability {
             Capability::TokenExchange => format!(
                 "{client} with kind = \"confidential\", the token_exchange grant and audience_scopes, besides the \
                  code flow (as in fixtures/worlds/token-exchange.toml)"
+            ),
+            Capability::BackchannelLogout => format!(
+                "{client} with kind = \"confidential\", the authorization_code grant, a redirect URI and a \
+                 loopback backchannel_logout_uri, and {user} (as in fixtures/worlds/backchannel-logout.toml)"
             ),
             Capability::KeyedClient => format!(
                 "{client} with kind = \"confidential\", the client_credentials grant and a jwks holding the key \

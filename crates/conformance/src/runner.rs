@@ -281,7 +281,7 @@ mod tests {
         let err = "nope".parse::<Suite>().unwrap_err().to_string();
         assert_eq!(
             err,
-            "unknown suite `nope` (known: all, discovery, jwks, token, pkce, refresh, authorize, introspection, revocation, userinfo, id_token, guard, device, par, exchange, dpop, client_auth)"
+            "unknown suite `nope` (known: all, discovery, jwks, token, pkce, refresh, authorize, introspection, revocation, userinfo, id_token, guard, device, par, exchange, dpop, client_auth, backchannel_logout)"
         );
     }
 }

@@ -7,6 +7,7 @@ use std::future::Future;
 use std::pin::Pin;
 
 mod authorize;
+mod backchannel_logout;
 pub(crate) mod client_auth;
 mod device;
 mod discovery;
@@ -79,6 +80,7 @@ pub(crate) fn catalog() -> Vec<Entry> {
     entries.extend(exchange::entries());
     entries.extend(dpop::entries());
     entries.extend(client_auth::entries());
+    entries.extend(backchannel_logout::entries());
     entries
 }
 

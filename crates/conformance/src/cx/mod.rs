@@ -10,6 +10,7 @@ pub(crate) mod dpop;
 mod flow;
 mod form;
 mod jwt;
+pub(crate) mod receiver;
 
 pub(crate) use flow::{AuthRequest, Callback, Tokens};
 pub(crate) use jwt::{RFC7636_CHALLENGE, RFC7636_VERIFIER, claims};
@@ -154,6 +155,11 @@ impl<'t> Cx<'t> {
     /// The token-exchange client, or a skip.
     pub(crate) fn exchanger(&self) -> Step<&'t Client> {
         self.cast_member(|cast| cast.exchanger, Capability::TokenExchange)
+    }
+
+    /// The code-flow client with a back-channel logout URI, or a skip.
+    pub(crate) fn logout_client(&self) -> Step<&'t Client> {
+        self.cast_member(|cast| cast.logout, Capability::BackchannelLogout)
     }
 
     /// The client registering conformance's assertion key, or a skip.

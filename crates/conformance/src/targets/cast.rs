@@ -24,6 +24,8 @@ pub(crate) struct Cast<'w> {
     /// A confidential client_credentials client whose registered `jwks` holds conformance's
     /// assertion key ([`ASSERTION_KID`]).
     pub(crate) keyed: Option<&'w Client>,
+    /// A confidential code-flow client with a back-channel logout URI.
+    pub(crate) logout: Option<&'w Client>,
     /// An enabled user.
     pub(crate) user: Option<&'w User>,
 }
@@ -100,6 +102,12 @@ impl<'w> Cast<'w> {
                 .find(|client| client.allows(GrantType::DeviceCode)),
             exchanger,
             keyed,
+            logout: realm.clients.values().find(|client| {
+                client.is_confidential()
+                    && client.allows(GrantType::AuthorizationCode)
+                    && !client.redirect_uris.is_empty()
+                    && client.backchannel_logout_uri.is_some()
+            }),
             user: users.next(),
         }
     }
@@ -116,6 +124,7 @@ impl<'w> Cast<'w> {
             Capability::DeviceFlow => self.device.is_some() && self.user.is_some(),
             Capability::TokenExchange => self.exchanger.is_some() && self.web.is_some() && self.user.is_some(),
             Capability::KeyedClient => self.keyed.is_some(),
+            Capability::BackchannelLogout => self.logout.is_some() && self.user.is_some(),
         }
     }
 

@@ -230,6 +230,10 @@ fn table() -> Vec<(&'static str, Endpoint, Break, &'static str)> {
         ("CLAUTH-04", Token, Body(tokens()), "access_token"),
         ("CLAUTH-05", Token, Body(tokens()), "access_token"),
         ("CLAUTH-06", Token, Body(tokens()), "access_token"),
+        // On the generic flavor with fixtures/worlds/backchannel-logout.toml: an end-session
+        // endpoint that is down ends no session and sends no logout token.
+        ("BCL-01", EndSession, Status(503), "logout_token"),
+        ("BCL-02", EndSession, Status(503), "logout_token"),
     ]
 }
 
@@ -241,6 +245,9 @@ async fn breaks(prefix: &str) {
         // the exchange checks need a World with a token-exchange client.
         let target = match id {
             "DPOP-06" => crate::support::mock_with_world(Provider::Generic, &crate::support::dpop_nonce_world()),
+            "BCL-01" | "BCL-02" => {
+                crate::support::mock_with_world(Provider::Generic, &crate::support::backchannel_logout_world())
+            }
             _ => match prefix {
                 "PAR" => mock(Provider::Keycloak),
                 "EXCH" => crate::support::mock_with_world(Provider::Keycloak, &crate::support::token_exchange_world()),
@@ -413,4 +420,9 @@ async fn dpop_checks_fail_on_a_token_endpoint_that_ignores_proofs() {
 #[tokio::test]
 async fn client_auth_checks_fail_on_a_token_endpoint_that_ignores_assertions() {
     breaks("CLAUTH").await;
+}
+
+#[tokio::test]
+async fn backchannel_logout_checks_fail_when_no_logout_token_comes() {
+    breaks("BCL").await;
 }

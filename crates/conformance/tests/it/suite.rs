@@ -19,6 +19,8 @@ const SKIPPED_WITH_THE_DEFAULT_WORLD: &[(&str, Capability)] = &[
     ("CLAUTH-04", Capability::KeyedClient),
     ("CLAUTH-05", Capability::KeyedClient),
     ("CLAUTH-06", Capability::KeyedClient),
+    ("BCL-01", Capability::BackchannelLogout),
+    ("BCL-02", Capability::BackchannelLogout),
 ];
 
 async fn passes(provider: Provider) {
@@ -162,6 +164,28 @@ async fn passes(provider: Provider) {
             }
         }
     }
+    // Back-channel logout with a World whose code-flow client has a logout URI: it passes where
+    // discovery says backchannel_logout_supported and skips, naming that member, elsewhere.
+    let logout = mock_with_world(provider, &crate::support::backchannel_logout_world());
+    let ids = ["BCL-01", "BCL-02"];
+    let run = crate::support::run(&logout, &ids).await;
+    let supported = provider.quirks().backchannel_logout.is_some();
+    for id in ids {
+        let result = run.result(id).unwrap();
+        if supported {
+            assert_eq!(
+                result.status,
+                Status::Pass,
+                "mock:{provider} {}",
+                report::progress_line(result)
+            );
+        } else {
+            match &result.outcome {
+                Outcome::Skipped { reason } => assert!(reason.contains("backchannel_logout_supported"), "{reason}"),
+                other => panic!("mock:{provider} {id}: {other:?}"),
+            }
+        }
+    }
     let encoded = mock_with_world(provider, &crate::support::encoded_credentials_world());
     let run = crate::support::run(&encoded, &["TOK-11"]).await;
     assert_eq!(
@@ -270,7 +294,7 @@ fn every_check_id_is_unique_and_from_the_checklist() {
         assert!(
             [
                 "DISC", "JWKS", "TOK", "PKCE", "REF", "AUTHZ", "INTR", "REV", "UI", "IDT", "GUARD", "DEV", "PAR",
-                "EXCH", "DPOP", "CLAUTH"
+                "EXCH", "DPOP", "CLAUTH", "BCL"
             ]
             .contains(&prefix),
             "{id}"

@@ -113,6 +113,24 @@ pub(crate) fn token_exchange_world() -> mock_idp::World {
     mock_idp::World::load(path).unwrap()
 }
 
+/// fixtures/worlds/backchannel-logout.toml with its logout URI moved to a port free now (tests
+/// run at once; the fixture's fixed port is for one run against a real provider).
+pub(crate) fn backchannel_logout_world() -> mock_idp::World {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../fixtures/worlds/backchannel-logout.toml"
+    );
+    let text = std::fs::read_to_string(path).unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let text = text.replace("127.0.0.1:47391", &format!("127.0.0.1:{port}"));
+    assert!(text.contains(&format!(":{port}/")));
+    mock_idp::World::from_toml_str(&text, "backchannel-logout.toml").unwrap()
+}
+
 /// fixtures/worlds/dpop-nonce.toml: a realm demanding DPoP server nonces.
 pub(crate) fn dpop_nonce_world() -> mock_idp::World {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../fixtures/worlds/dpop-nonce.toml");
