@@ -24,6 +24,13 @@ pub(crate) struct Proof {
     pub(crate) jkt: String,
 }
 
+/// The claims of a proof that passed [`RealmCtx::check_claims`], as single use keys them.
+struct CheckedClaims<'c> {
+    jti: &'c str,
+    htu: &'c str,
+    iat: i64,
+}
+
 /// The request a proof must be for.
 pub(crate) struct Target<'a> {
     /// The HTTP method.
@@ -115,21 +122,20 @@ impl RealmCtx {
         let segments = idp_jose::compact::split(proof).map_err(|_| DpopRefusal::NotJws)?;
         let header = segments.header_object().map_err(|_| DpopRefusal::NotJws)?;
         let claims = segments.payload_object().map_err(|_| DpopRefusal::NotJws)?;
-        let jwk = match facts.order {
+        let (jwk, checked) = match facts.order {
             CheckOrder::HeaderFirst => {
                 let jwk = check_header(facts, &header, &segments)?;
-                self.check_claims(facts, &claims, target)?;
-                jwk
+                (jwk, self.check_claims(facts, &claims, target)?)
             }
             CheckOrder::ClaimsFirst => {
-                self.check_claims(facts, &claims, target)?;
-                check_header(facts, &header, &segments)?
+                let checked = self.check_claims(facts, &claims, target)?;
+                (check_header(facts, &header, &segments)?, checked)
             }
         };
         // Before the proof is spent: the client retries with a new proof carrying the nonce.
         self.check_nonce(&claims, target)?;
         if facts.single_use {
-            self.spend(facts, &claims)?;
+            self.spend(facts, &checked)?;
         }
         if let Some(access_token) = target.access_token {
             let ath = claims.get("ath").and_then(Value::as_str).ok_or(DpopRefusal::NoAth)?;
@@ -142,20 +148,20 @@ impl RealmCtx {
     }
 
     /// The claims: `jti`, `htm`, `htu`, `iat` present, `htu` then `htm` this request's, `iat`
-    /// inside the provider's window.
-    fn check_claims(
+    /// inside the provider's window; the ones single use needs.
+    fn check_claims<'c>(
         &self,
         facts: &DpopFacts,
-        claims: &Map<String, Value>,
+        claims: &'c Map<String, Value>,
         target: &Target<'_>,
-    ) -> Result<(), DpopRefusal> {
+    ) -> Result<CheckedClaims<'c>, DpopRefusal> {
         let text = |name: &str| {
             claims
                 .get(name)
                 .and_then(Value::as_str)
                 .filter(|text| !text.trim().is_empty())
         };
-        let (Some(_), Some(htm), Some(htu), Some(iat)) = (
+        let (Some(jti), Some(htm), Some(htu), Some(iat)) = (
             text("jti"),
             text("htm"),
             text("htu"),
@@ -178,16 +184,14 @@ impl RealmCtx {
         if too_new || iat < now.saturating_sub(max_age) {
             return Err(DpopRefusal::NotActive);
         }
-        Ok(())
+        Ok(CheckedClaims { jti, htu, iat })
     }
 
     /// Single use: the proof's `jti` for its `htu` is remembered until its window closes.
-    fn spend(&self, facts: &DpopFacts, claims: &Map<String, Value>) -> Result<(), DpopRefusal> {
-        let text = |name: &str| claims.get(name).and_then(Value::as_str).unwrap_or_default();
-        let iat = claims.get("iat").and_then(Value::as_i64).unwrap_or(0);
+    fn spend(&self, facts: &DpopFacts, claims: &CheckedClaims<'_>) -> Result<(), DpopRefusal> {
         let max_age = i64::try_from(facts.max_age_secs).unwrap_or(i64::MAX);
-        let expires_at = u64::try_from(iat.saturating_add(max_age)).unwrap_or(0);
-        let key = format!("{}\u{0}{}\n{}", self.realm.name, text("jti"), text("htu"));
+        let expires_at = u64::try_from(claims.iat.saturating_add(max_age)).unwrap_or(0);
+        let key = format!("{}\u{0}{}\n{}", self.realm.name, claims.jti, claims.htu);
         self.app
             .dpop_proofs
             .first_use(&key, expires_at, self.now())

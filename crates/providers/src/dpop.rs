@@ -20,7 +20,6 @@
 
 use crate::error::ErrorResponse;
 use crate::{Provider, Quirks};
-use serde_json::json;
 
 /// Why a DPoP proof, or a request that needed one, was refused.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -145,6 +144,10 @@ pub struct DpopFacts {
     pub bound_access_token_typ: Option<&'static str>,
     /// Whose refresh tokens a proof binds.
     pub refresh_binding: RefreshBinding,
+    /// Whether a refresh request without a proof, from a client that requires DPoP, is left
+    /// to the refresh grant, which refuses a bound refresh token in its own words (WSO2's
+    /// renewal path: "DPoP proof is required."); otherwise the header check refuses it first.
+    pub refresh_proof_checked_by_grant: bool,
     /// Whether the provider can demand server-provided nonces (RFC 9449 §8) when a realm asks
     /// for them (the World's `dpop_nonce`). Keycloak 26.7.3's `DPoPUtil` reads no `nonce`;
     /// WSO2's DPoP component neither.
@@ -251,12 +254,7 @@ impl DpopFacts {
     /// The token endpoint's response for `refusal`.
     pub fn error_response(&self, refusal: &DpopRefusal) -> ErrorResponse {
         let (status, error, description) = self.text(refusal);
-        ErrorResponse {
-            status,
-            body: Some(json!({ "error": error, "error_description": description })),
-            content_type: crate::error::JSON,
-            www_authenticate: None,
-        }
+        ErrorResponse::json(status, error, &description, None)
     }
 
     /// The `algs` of a `WWW-Authenticate: DPoP` challenge: the accepted algorithms, space-separated.
@@ -285,16 +283,20 @@ pub const KEYCLOAK: DpopFacts = DpopFacts {
     cnf_extra: &[("kc-jkt-type", "DPoP")],
     bound_access_token_typ: Some("DPoP"),
     refresh_binding: RefreshBinding::PublicClients,
+    refresh_proof_checked_by_grant: false,
     server_nonces: false,
     style: DpopStyle::Keycloak,
 };
 
+/// The asymmetric JWS algorithms the mock verifies proofs with, EdDSA last.
+const ASYMMETRIC_ALGS: [&str; 10] = [
+    "RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA",
+];
+
 /// RFC 9449 as written, for the generic provider: the same window as Keycloak's, the
 /// standard error code.
 pub const STANDARD: DpopFacts = DpopFacts {
-    signing_algs: &[
-        "RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA",
-    ],
+    signing_algs: &ASYMMETRIC_ALGS,
     advertised: true,
     only_bound_clients: false,
     max_age_secs: 25,
@@ -304,6 +306,7 @@ pub const STANDARD: DpopFacts = DpopFacts {
     cnf_extra: &[],
     bound_access_token_typ: None,
     refresh_binding: RefreshBinding::PublicClients,
+    refresh_proof_checked_by_grant: false,
     server_nonces: true,
     style: DpopStyle::Rfc9449,
 };
@@ -314,9 +317,11 @@ pub const STANDARD: DpopFacts = DpopFacts {
 /// is not checked against the future and its `jti` only for presence (no replay cache); RSA and
 /// EC keys only; discovery does not list the algorithms.
 pub const WSO2: DpopFacts = DpopFacts {
-    signing_algs: &[
-        "RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512",
-    ],
+    // RSA and EC keys only: the list without its last member, EdDSA.
+    signing_algs: match ASYMMETRIC_ALGS.split_last() {
+        Some((_, rsa_and_ec)) => rsa_and_ec,
+        None => &[],
+    },
     advertised: false,
     only_bound_clients: true,
     max_age_secs: 60,
@@ -326,6 +331,7 @@ pub const WSO2: DpopFacts = DpopFacts {
     cnf_extra: &[],
     bound_access_token_typ: None,
     refresh_binding: RefreshBinding::AllClients,
+    refresh_proof_checked_by_grant: true,
     server_nonces: false,
     style: DpopStyle::Wso2,
 };
@@ -349,6 +355,14 @@ impl Quirks {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn wso2_takes_the_standard_algorithms_but_eddsa() {
+        assert!(STANDARD.signing_algs.contains(&"EdDSA"));
+        assert!(!WSO2.signing_algs.contains(&"EdDSA"));
+        assert_eq!(WSO2.signing_algs.len() + 1, STANDARD.signing_algs.len());
+        assert!(WSO2.signing_algs.iter().all(|alg| STANDARD.signing_algs.contains(alg)));
+    }
 
     #[test]
     fn keycloak_names_an_absent_typ_null_and_an_empty_one_nothing() {

@@ -13,7 +13,6 @@
 
 use crate::Provider;
 use crate::error::ErrorResponse;
-use serde_json::json;
 
 /// `urn:ietf:params:oauth:token-type:access_token` (RFC 8693 §3).
 pub const ACCESS_TOKEN_TYPE: &str = "urn:ietf:params:oauth:token-type:access_token";
@@ -152,12 +151,7 @@ impl ExchangeFacts {
     /// The response for `refusal`.
     pub fn error_response(&self, refusal: &ExchangeRefusal) -> ErrorResponse {
         let (status, error, description) = self.text(refusal);
-        ErrorResponse {
-            status,
-            body: Some(json!({ "error": error, "error_description": description })),
-            content_type: crate::error::JSON,
-            www_authenticate: None,
-        }
+        ErrorResponse::json(status, error, &description, None)
     }
 }
 
@@ -181,6 +175,7 @@ pub fn facts(provider: Provider) -> Option<&'static ExchangeFacts> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     #[test]
     fn keycloak_words_the_disabled_client_as_its_test_asserts() {

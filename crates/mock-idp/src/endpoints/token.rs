@@ -46,11 +46,13 @@ async fn token(cx: RealmCtx, headers: HeaderMap, body: Body) -> Result<Response,
     };
     // After client authentication, before the grant (Keycloak's order), for every grant.
     let requires = client.client.dpop_bound_access_tokens;
-    // WSO2 words a refresh without a proof in its renewal path (the grant refuses a bound token
-    // without one); everywhere else a client that requires DPoP needs the header here.
-    let renewal_words_its_own = params.get("grant_type") == Some(GrantType::RefreshToken.as_str())
-        && cx.dpop_facts().is_some_and(|facts| facts.only_bound_clients);
-    if let Some(proof) = dpop_proof(&cx, &headers, requires, requires && !renewal_words_its_own)? {
+    // A client that requires DPoP needs the header here, unless the provider leaves a refresh
+    // without one to the refresh grant (WSO2).
+    let left_to_grant = grant == GrantType::RefreshToken
+        && cx
+            .dpop_facts()
+            .is_some_and(|facts| facts.refresh_proof_checked_by_grant);
+    if let Some(proof) = dpop_proof(&cx, &headers, requires, requires && !left_to_grant)? {
         let _ = cx.dpop.set(proof);
     }
     let issued = grants::issue(&cx, client, grant, &params)?;

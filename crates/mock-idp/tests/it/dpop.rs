@@ -75,15 +75,16 @@ async fn start(provider: Provider) -> MockIdp {
         .await
 }
 
-/// A password grant of `client` for alice, with `proof` as the DPoP header when given.
-async fn password(idp: &MockIdp, client: (&str, Option<&str>), proof: Option<&str>) -> (u16, Value) {
+/// A token request of `client` (Basic with its secret, or `client_id` for a public one) with
+/// `form`, and `proof` as the DPoP header when given.
+async fn token_request(
+    idp: &MockIdp,
+    client: (&str, Option<&str>),
+    form: &[(&str, &str)],
+    proof: Option<&str>,
+) -> (u16, Value) {
     let mut request = reqwest::Client::new().post(idp.endpoint(Endpoint::Token));
-    let mut form = vec![
-        ("grant_type", "password"),
-        ("username", "alice"),
-        ("password", "alice-password"),
-        ("scope", "openid"),
-    ];
+    let mut form = form.to_vec();
     match client.1 {
         Some(secret) => request = request.basic_auth(client.0, Some(secret)),
         None => form.push(("client_id", client.0)),
@@ -93,6 +94,17 @@ async fn password(idp: &MockIdp, client: (&str, Option<&str>), proof: Option<&st
     }
     let (status, body) = json_of(request.form(&form)).await;
     (status.as_u16(), body)
+}
+
+/// A password grant of `client` for alice, with `proof` as the DPoP header when given.
+async fn password(idp: &MockIdp, client: (&str, Option<&str>), proof: Option<&str>) -> (u16, Value) {
+    let form = [
+        ("grant_type", "password"),
+        ("username", "alice"),
+        ("password", "alice-password"),
+        ("scope", "openid"),
+    ];
+    token_request(idp, client, &form, proof).await
 }
 
 const WEB_APP: (&str, Option<&str>) = ("web-app", Some("web-app-secret"));
@@ -275,17 +287,8 @@ async fn a_client_that_requires_dpop_is_refused_without_a_proof() {
 }
 
 async fn refresh(idp: &MockIdp, client: (&str, Option<&str>), token: &str, proof: Option<String>) -> (u16, Value) {
-    let mut request = reqwest::Client::new().post(idp.endpoint(Endpoint::Token));
-    let mut form = vec![("grant_type", "refresh_token"), ("refresh_token", token)];
-    match client.1 {
-        Some(secret) => request = request.basic_auth(client.0, Some(secret)),
-        None => form.push(("client_id", client.0)),
-    }
-    if let Some(proof) = proof {
-        request = request.header("DPoP", proof);
-    }
-    let (status, body) = json_of(request.form(&form)).await;
-    (status.as_u16(), body)
+    let form = [("grant_type", "refresh_token"), ("refresh_token", token)];
+    token_request(idp, client, &form, proof.as_deref()).await
 }
 
 #[tokio::test]
