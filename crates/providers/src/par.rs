@@ -86,6 +86,11 @@ pub struct ParFacts {
     pub advertises_required: bool,
     /// The error texts, in [`ParError::ALL`] order.
     pub errors: [ParErrorText; 8],
+    /// Whether an authorization request by `request_uri` that needs a login is answered with a
+    /// 302 to the login page rather than the page itself (Keycloak 26.7.3, a real run: `302` to
+    /// `login-actions/authenticate?client_id=…&tab_id=…&client_data=…`, while a plain request
+    /// gets the form at once).
+    pub login_by_redirect: bool,
 }
 
 impl ParFacts {
@@ -136,6 +141,7 @@ pub const KEYCLOAK: ParFacts = ParFacts {
             Some("Pushed Authorization Request is only allowed."),
         ),
     ],
+    login_by_redirect: true,
 };
 
 /// WSO2 Identity Server 7 (`ParConstants`, `OAuth2ParEndpointTest`).
@@ -154,6 +160,7 @@ pub const WSO2: ParFacts = ParFacts {
         text(400, "invalid_request", None),
         text(400, "invalid_request", None),
     ],
+    login_by_redirect: false,
 };
 
 /// `provider`'s PAR facts, if it has a PAR endpoint.

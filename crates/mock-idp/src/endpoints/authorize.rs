@@ -14,7 +14,7 @@ use crate::tokens::requested_scopes;
 use axum::body::Body;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{MethodRouter, get, post};
+use axum::routing::{MethodRouter, get};
 use providers::{Client, Endpoint, ErrorCode, GrantType, PkcePolicy, User};
 use std::sync::Arc;
 
@@ -31,7 +31,7 @@ pub(super) fn routes() -> MethodRouter<Arc<App>> {
 }
 
 pub(super) fn login_routes() -> MethodRouter<Arc<App>> {
-    post(login)
+    get(login_again).post(login)
 }
 
 async fn authorize(
@@ -103,9 +103,9 @@ fn handle(cx: &RealmCtx, params: &Params, headers: &HeaderMap) -> Response {
         Ok(resolved) => resolved,
         Err(description) => return error_page(StatusCode::BAD_REQUEST, "invalid_request", description),
     };
-    let params = match &resolved {
-        crate::par::Resolved::Pushed(pushed) => pushed,
-        crate::par::Resolved::Direct => params,
+    let (params, pushed) = match &resolved {
+        crate::par::Resolved::Pushed(pushed) => (pushed, true),
+        crate::par::Resolved::Direct => (params, false),
     };
     let page = |description: &str| error_page(StatusCode::BAD_REQUEST, "invalid_request", description);
     let Some(client_id) = params.get("client_id") else {
@@ -192,11 +192,71 @@ fn handle(cx: &RealmCtx, params: &Params, headers: &HeaderMap) -> Response {
         expires_at: now.saturating_add(cx.realm.lifetimes.login),
     };
     cx.store().insert_pending(request_id.clone(), pending, now);
+    let login_url = cx.endpoint_url(Endpoint::Login);
+    if pushed && cx.flavor().quirks().par.is_some_and(|par| par.login_by_redirect) {
+        return login_redirect(&login_url, &client.id, &request_id, &request.redirect_uri);
+    }
+    login_page(&cx.realm, &login_url, &request_id, &client.id, None)
+}
+
+/// Keycloak's answer to a pushed request that needs a login: 302 to its login page, the
+/// pending login named by `tab_id` (`client_data`: the redirect URI and response type, as
+/// Keycloak writes it).
+fn login_redirect(login_url: &str, client_id: &str, request_id: &str, redirect_uri: &str) -> Response {
+    let client_data = b64::encode(serde_json::json!({"ru": redirect_uri, "rt": "code"}).to_string());
+    let Ok(mut location) = url::Url::parse(login_url) else {
+        return error_page(StatusCode::INTERNAL_SERVER_ERROR, "server_error", "no login URL");
+    };
+    location
+        .query_pairs_mut()
+        .append_pair("client_id", client_id)
+        .append_pair("tab_id", request_id)
+        .append_pair("client_data", &client_data);
+    let mut response = StatusCode::FOUND.into_response();
+    if let Ok(value) = axum::http::HeaderValue::from_str(location.as_str()) {
+        response.headers_mut().insert(axum::http::header::LOCATION, value);
+    }
+    response.headers_mut().insert(
+        axum::http::header::CACHE_CONTROL,
+        axum::http::HeaderValue::from_static("no-store"),
+    );
+    response
+}
+
+/// The login page of a pending login named by `tab_id` (where [`login_redirect`] sends the
+/// browser); a provider that never redirects there serves no GET.
+async fn login_again(cx: RealmCtx, uri: Uri) -> Result<Response, OAuthError> {
+    if !cx.flavor().quirks().par.is_some_and(|par| par.login_by_redirect) {
+        return Err(OAuthError::new(
+            providers::ErrorKind::MethodNotAllowed,
+            "the login page takes POST",
+        ));
+    }
+    Ok(login_page_of(&cx, &uri))
+}
+
+fn login_page_of(cx: &RealmCtx, uri: &Uri) -> Response {
+    let Ok(query) = Params::parse(uri.query().unwrap_or_default().as_bytes()) else {
+        return error_page(StatusCode::BAD_REQUEST, "invalid_request", "malformed query");
+    };
+    let pending = query.get("tab_id").and_then(|id| {
+        cx.store()
+            .pending(id, cx.now())
+            .filter(|pending| pending.realm == cx.realm.name)
+            .map(|pending| (id.to_owned(), pending))
+    });
+    let Some((request_id, pending)) = pending else {
+        return error_page(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            "the login request is unknown or expired",
+        );
+    };
     login_page(
         &cx.realm,
         &cx.endpoint_url(Endpoint::Login),
         &request_id,
-        &client.id,
+        &pending.client_id,
         None,
     )
 }

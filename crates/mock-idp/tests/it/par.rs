@@ -345,3 +345,61 @@ async fn one_request_uri_redeemed_concurrently_issues_one_code() {
         assert_eq!(codes, 1, "round {round}");
     }
 }
+
+/// Keycloak 26.7.3 (a real run) answers a pushed request that needs a login with 302 to its
+/// login page, where a plain request gets the form at once; the login there completes the flow.
+/// WSO2 shows the form at once, and its login URL takes no GET.
+#[tokio::test]
+async fn keycloak_sends_a_pushed_login_to_its_login_page_and_wso2_shows_the_form() {
+    let clock = ManualClock::at(1_800_000_000);
+    let idp = MockIdp::builder()
+        .provider(Provider::Keycloak)
+        .clock(clock.clone())
+        .start()
+        .await;
+    let form = [
+        ("response_type", "code"),
+        ("redirect_uri", REDIRECT),
+        ("scope", "openid"),
+        ("state", "s-2"),
+    ];
+    let (status, body) = push_with(&idp, "web-app-secret", &form).await;
+    assert_eq!(status, 201, "{body}");
+    let (status, location) = redeem(&idp, "web-app", body["request_uri"].as_str().unwrap()).await;
+    assert_eq!(status, 302);
+    let location = location.unwrap();
+    assert!(location.starts_with(&idp.endpoint(Endpoint::Login)), "{location}");
+    assert_eq!(query(&location, "client_id").as_deref(), Some("web-app"));
+    let page = http().get(&location).send().await.unwrap();
+    assert_eq!(page.status(), 200);
+    let html = page.text().await.unwrap();
+    let login = mock_idp::LoginForm::scrape(&html).unwrap();
+    let fields = [
+        ("request_id", login.request_id.as_str()),
+        ("username", "alice"),
+        ("password", "alice-password"),
+    ];
+    let done = http().post(&login.action).form(&fields).send().await.unwrap();
+    assert!(done.status().is_redirection(), "{}", done.status());
+    let callback = done.headers()["location"].to_str().unwrap().to_owned();
+    assert!(callback.starts_with(REDIRECT), "{callback}");
+    assert!(query(&callback, "code").is_some(), "{callback}");
+    assert_eq!(query(&callback, "state").as_deref(), Some("s-2"));
+    // An unknown tab is an error page, not a login.
+    let unknown = format!("{}?client_id=web-app&tab_id=nope", idp.endpoint(Endpoint::Login));
+    assert_eq!(http().get(&unknown).send().await.unwrap().status(), 400);
+
+    let idp = MockIdp::builder()
+        .provider(Provider::Wso2)
+        .clock(clock.clone())
+        .start()
+        .await;
+    let (status, body) = push_with(&idp, "web-app-secret", &form).await;
+    assert_eq!(status, 201, "{body}");
+    let (status, _) = redeem(&idp, "web-app", body["request_uri"].as_str().unwrap()).await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        http().get(idp.endpoint(Endpoint::Login)).send().await.unwrap().status(),
+        405
+    );
+}
