@@ -43,9 +43,14 @@ class FormReader(HTMLParser):
         attrs = dict(attrs)
         if tag == "form" and self.action is None:
             self.action = attrs.get("action")
-        elif tag == "input" and self.action is not None and not self._done:
-            if attrs.get("type") == "hidden" and attrs.get("name"):
-                self.fields[attrs["name"]] = attrs.get("value") or ""
+        elif (
+            tag == "input"
+            and self.action is not None
+            and not self._done
+            and attrs.get("type") == "hidden"
+            and attrs.get("name")
+        ):
+            self.fields[attrs["name"]] = attrs.get("value") or ""
 
     def handle_endtag(self, tag):
         if tag == "form":
@@ -61,9 +66,9 @@ def submit(idp_browser, page_url, html, extra):
 
 
 def test_the_sdk_defaults_log_alice_in_and_out(mock_idp):
-    from flask import Flask, redirect
-    from asgardeo_auth.Integration.flask_client import FlaskAsgardeoAuth
     from asgardeo_auth.constants.common import REDIRECT, TOKEN_RESPONSE
+    from asgardeo_auth.Integration.flask_client import FlaskAsgardeoAuth
+    from flask import Flask, redirect
 
     app = Flask(__name__)
     app.secret_key = "test-only"

@@ -7,8 +7,8 @@ import json
 
 import pytest
 import requests
-
 from conftest import ADMIN_TOKEN
+
 
 def discovery(admin):
     """The default realm's discovery document (the generic flavor serves realm `demo` at /demo)."""
