@@ -157,6 +157,8 @@ pub enum Capability {
     /// A confidential code-flow client with a loopback `backchannel_logout_uri`, and the code
     /// flow's user.
     BackchannelLogout,
+    /// A confidential client_credentials client registered for `client_secret_jwt`.
+    SecretJwtClient,
 }
 
 impl fmt::Display for Capability {
@@ -175,6 +177,7 @@ impl fmt::Display for Capability {
             Capability::TokenExchange => "a token-exchange client in the audience of the code-flow client's tokens",
             Capability::KeyedClient => "a client_credentials client registering conformance's assertion key",
             Capability::BackchannelLogout => "a code-flow client with a back-channel logout URI",
+            Capability::SecretJwtClient => "a client_credentials client registered for client_secret_jwt",
         })
     }
 }
@@ -210,6 +213,10 @@ impl Capability {
             Capability::BackchannelLogout => format!(
                 "{client} with kind = \"confidential\", the authorization_code grant, a redirect URI and a \
                  loopback backchannel_logout_uri, and {user} (as in fixtures/worlds/backchannel-logout.toml)"
+            ),
+            Capability::SecretJwtClient => format!(
+                "{client} with kind = \"confidential\", the client_credentials grant and \
+                 token_endpoint_auth_method = \"client_secret_jwt\" (as in fixtures/worlds/client-keys.toml)"
             ),
             Capability::KeyedClient => format!(
                 "{client} with kind = \"confidential\", the client_credentials grant and a jwks holding the key \

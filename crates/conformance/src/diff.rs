@@ -203,9 +203,33 @@ pub async fn observe(target: &Target, timeout: Duration) -> Result<Observation, 
     device(&cx, &mut obs, &origin).await;
     dpop(&cx, &mut obs, &origin).await;
     client_auth(&cx, &mut obs, &origin).await;
+    secret_jwt(&cx, &mut obs, &origin).await;
     par(&cx, &mut obs, &origin).await;
     exchange(&cx, &mut obs, &origin).await;
     Ok(obs)
+}
+
+/// `client_secret_jwt`, where the World has a client registered for it: a good HS256
+/// assertion, one keyed by another secret, and the secret alone.
+async fn secret_jwt(cx: &Cx<'_>, obs: &mut Observation, origin: &str) {
+    use crate::checks::client_auth::{AssertionRequest, assertion_claims, hmac_assertion};
+    let (Ok(client), Ok(token_url)) = (cx.secret_jwt_client(), cx.endpoint(Endpoint::Token).await) else {
+        return;
+    };
+    let secret = crate::targets::secret(client).unwrap_or_default();
+    let request = AssertionRequest { cx, url: &token_url };
+    let good = assertion_claims(cx, &client.id, &token_url).map(|claims| hmac_assertion(secret, &claims));
+    record(obs, origin, "client_auth.hmac_good", request.send(good).await);
+    let other = assertion_claims(cx, &client.id, &token_url).map(|claims| hmac_assertion("not-the-secret", &claims));
+    record(obs, origin, "client_auth.hmac_other_secret", request.send(other).await);
+    let alone = cx
+        .send(
+            Req::post(token_url.clone())
+                .basic(&client.id, secret)
+                .form(&[("grant_type", "client_credentials")]),
+        )
+        .await;
+    record(obs, origin, "client_auth.hmac_secret_instead", alone);
 }
 
 /// Pushed authorization requests (RFC 9126), where discovery names the endpoint: a good push,

@@ -228,6 +228,15 @@ pub(crate) fn verify<'a>(
     if header.contains_key("crit") {
         return Err(AssertionError::Malformed);
     }
+    // Where a client has one method, an assertion of a client registered for its secret (in
+    // Basic or the body) authenticates nothing.
+    let secret_methods = [
+        providers::TokenEndpointAuthMethod::ClientSecretBasic,
+        providers::TokenEndpointAuthMethod::ClientSecretPost,
+    ];
+    if policy.facts.one_method_per_client && secret_methods.contains(&client.auth_method()) {
+        return Err(AssertionError::MethodNotRegistered);
+    }
     verify_signature(
         client,
         &header,
@@ -283,7 +292,7 @@ fn verify_signature(
                 _ => return Err(AssertionError::AlgNotAllowed),
             };
             let key = hmac::Key::new(algorithm, secret.expose().as_bytes());
-            hmac::verify(&key, message, signature).map_err(|_| AssertionError::BadSignature)
+            hmac::verify(&key, message, signature).map_err(|_| AssertionError::BadSecretSignature)
         }
         _ => Err(AssertionError::AlgNotAllowed),
     }
@@ -427,7 +436,7 @@ mod tests {
         let cases = [
             (
                 jwt(hs.clone(), claims("wrong-secret"), b"other-secret"),
-                AssertionError::BadSignature,
+                AssertionError::BadSecretSignature,
             ),
             (
                 jwt(hs.clone(), with("aud", json!("https://elsewhere")), b"web-app-secret"),

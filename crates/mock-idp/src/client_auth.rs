@@ -104,11 +104,13 @@ pub(crate) fn authenticate_with<'a>(
             "unknown client or bad credentials",
         )
     })?;
-    // A client with keys under a provider that gives it the signed-JWT authenticator only
-    // (Keycloak's `client-jwt`): no secret authenticates it.
-    if flavor.quirks().client_assertion.keyed_clients_assertion_only
-        && (client.jwks.is_some() || client.jwks_uri.is_some())
-    {
+    // A client whose one method is a signed JWT (Keycloak's `client-jwt` and
+    // `client-secret-jwt` authenticators): no secret authenticates it.
+    let signs = matches!(
+        client.auth_method(),
+        providers::TokenEndpointAuthMethod::ClientSecretJwt | providers::TokenEndpointAuthMethod::PrivateKeyJwt
+    );
+    if flavor.quirks().client_assertion.one_method_per_client && signs {
         let refusal = providers::client_assertion::AssertionRefusal::AssertionRequired;
         return Err(OAuthError::new(
             ErrorKind::ClientAssertion(refusal),

@@ -44,9 +44,12 @@ pub enum AssertionRefusal {
     /// The client's `jwks_uri` gave no usable key set.
     #[error("the client's jwks_uri gave no usable key set")]
     KeysUnavailable,
-    /// The signature or MAC does not verify.
+    /// The signature does not verify with the client's key.
     #[error("client_assertion signature is invalid")]
     BadSignature,
+    /// The MAC does not verify with the client's secret (`client_secret_jwt`).
+    #[error("client_assertion MAC does not verify with the client's secret")]
+    BadSecretSignature,
     /// `aud` names none of the accepted audiences.
     #[error("client_assertion aud does not name this server")]
     WrongAudience,
@@ -83,6 +86,10 @@ pub enum AssertionRefusal {
     /// A client that authenticates with a signed JWT sent its secret instead.
     #[error("this client authenticates with a client_assertion")]
     AssertionRequired,
+    /// A client assertion from a client registered for another method (an HMAC assertion of
+    /// a client whose method is its secret in Basic or the body).
+    #[error("the client is not registered for client_secret_jwt")]
+    MethodNotRegistered,
 }
 
 /// How much lifetime an assertion may have.
@@ -127,9 +134,12 @@ pub struct AssertionFacts {
     pub skew_secs: u64,
     /// The lifetime rule.
     pub max_lifetime: MaxLifetime,
-    /// Whether a client with registered keys authenticates with a signed JWT only (Keycloak's
-    /// `client-jwt` authenticator): its secret is refused ([`AssertionRefusal::AssertionRequired`]).
-    pub keyed_clients_assertion_only: bool,
+    /// Whether each client authenticates by its one method ([`crate::Client::auth_method`];
+    /// Keycloak's client authenticator): a client with keys or registered for
+    /// `client_secret_jwt` has its secret refused ([`AssertionRefusal::AssertionRequired`]), and
+    /// an HMAC assertion of a client registered for its secret is refused
+    /// ([`AssertionRefusal::MethodNotRegistered`]).
+    pub one_method_per_client: bool,
     /// Whether HTTP Basic credentials sent beside a `client_assertion` are ignored (Keycloak:
     /// the signed-JWT authenticator reads the assertion only); refused as a second method
     /// otherwise (RFC 6749 §2.3).
@@ -148,7 +158,7 @@ pub const STANDARD: AssertionFacts = AssertionFacts {
     multiple_audiences: true,
     skew_secs: 0,
     max_lifetime: MaxLifetime::FromNow(3600),
-    keyed_clients_assertion_only: false,
+    one_method_per_client: false,
     ignores_basic_beside_assertion: false,
     style: AssertionStyle::Flavor,
 };
@@ -164,7 +174,7 @@ pub const KEYCLOAK: AssertionFacts = AssertionFacts {
     multiple_audiences: false,
     skew_secs: 15,
     max_lifetime: MaxLifetime::FromIssuedAt(60),
-    keyed_clients_assertion_only: true,
+    one_method_per_client: true,
     ignores_basic_beside_assertion: true,
     style: AssertionStyle::Keycloak,
 };
@@ -188,7 +198,9 @@ impl AssertionFacts {
         }
         use AssertionRefusal as R;
         let description = match refusal {
-            R::Malformed | R::WrongType | R::WrongSubject | R::UnknownClient => {
+            // Keycloak's authenticators ignore an assertion of a client with another
+            // authenticator: no authenticator succeeds.
+            R::Malformed | R::WrongType | R::WrongSubject | R::UnknownClient | R::MethodNotRegistered => {
                 return Some(ErrorResponse::json(
                     401,
                     "invalid_client",
@@ -199,6 +211,16 @@ impl AssertionFacts {
             R::AlgNotAllowed => "Invalid signature algorithm",
             R::UnknownKey | R::KeysUnavailable => "Unable to load public key",
             R::BadSignature => "Client authentication with signed JWT failed: Signature on JWT token failed validation",
+            // JWTClientSecretAuthenticator: its own code, and the client secret's (empty) name
+            // between two spaces (a real run).
+            R::BadSecretSignature => {
+                return Some(ErrorResponse::json(
+                    400,
+                    "unauthorized_client",
+                    "Client authentication with client secret signed JWT failed: Signature on JWT token by client secret  failed validation",
+                    None,
+                ));
+            }
             R::WrongAudience => "Invalid token audience",
             R::MultipleAudiences => "Multiple audiences not allowed",
             R::MissingExpiry => "Token exp claim is required",

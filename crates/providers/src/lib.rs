@@ -65,5 +65,6 @@ pub use scopes::{RefusedScope, ScopeScreen, requested_scopes};
 pub use secret::Secret;
 pub use site::Site;
 pub use world::{
-    Client, ClientKind, Lifetimes, PersonalAccessToken, PkcePolicy, Realm, TokenFormat, User, World, WorldError,
+    Client, ClientKind, Lifetimes, PersonalAccessToken, PkcePolicy, Realm, TokenEndpointAuthMethod, TokenFormat, User,
+    World, WorldError,
 };

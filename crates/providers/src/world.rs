@@ -102,6 +102,39 @@ pub enum PkcePolicy {
     S256Required,
 }
 
+/// How a client authenticates at the token endpoint (OAuth 2.0 Dynamic Client Registration's
+/// `token_endpoint_auth_method`). Where a provider gives each client one method (Keycloak's
+/// client authenticator) only this one is accepted; elsewhere it documents the client.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TokenEndpointAuthMethod {
+    /// The secret in HTTP Basic (Keycloak's `client-secret` authenticator, which takes the form
+    /// body too).
+    ClientSecretBasic,
+    /// The secret in the form body (as `client_secret_basic` for Keycloak).
+    ClientSecretPost,
+    /// An HMAC assertion keyed by the secret (RFC 7523 §2.2; Keycloak's `client-secret-jwt`).
+    ClientSecretJwt,
+    /// An assertion signed by a key of the client's `jwks` or `jwks_uri` (Keycloak's
+    /// `client-jwt`).
+    PrivateKeyJwt,
+    /// No authentication: a public client.
+    None,
+}
+
+impl Client {
+    /// The client's method: as registered, else derived (a public client `none`, a client
+    /// with keys `private_key_jwt`, otherwise `client_secret_basic`).
+    pub fn auth_method(&self) -> TokenEndpointAuthMethod {
+        self.token_endpoint_auth_method
+            .unwrap_or(match (&self.kind, self.jwks.is_some() || self.jwks_uri.is_some()) {
+                (ClientKind::Public, _) => TokenEndpointAuthMethod::None,
+                (ClientKind::Confidential { .. }, true) => TokenEndpointAuthMethod::PrivateKeyJwt,
+                (ClientKind::Confidential { .. }, false) => TokenEndpointAuthMethod::ClientSecretBasic,
+            })
+    }
+}
+
 /// How a client's access tokens are shaped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -180,6 +213,11 @@ pub struct Client {
     /// `backchannel_logout_session_required`; Keycloak's client default: on).
     #[serde(skip_serializing_if = "is_true")]
     pub backchannel_logout_session_required: bool,
+    /// The method the client registered (World `token_endpoint_auth_method`); derived by
+    /// [`Client::auth_method`] when `None`. Checked at World load against the client's kind
+    /// and keys.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub token_endpoint_auth_method: Option<TokenEndpointAuthMethod>,
 }
 
 fn is_true(value: &bool) -> bool {

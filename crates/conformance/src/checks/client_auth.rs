@@ -85,6 +85,16 @@ pub(super) fn entries() -> Vec<Entry> {
             "an unsigned assertion (alg none) is refused without a token",
             clauth06
         ),
+        check!(
+            "CLAUTH-07",
+            ClientAuth,
+            Must,
+            Strict,
+            [SecretJwtClient],
+            "RFC 7523 §2.2; OIDC Core §9 (client_secret_jwt)",
+            "an HS256 assertion keyed by the secret of a client registered for client_secret_jwt authenticates it (and, where the provider gives a client one method, its secret alone does not)",
+            clauth07
+        ),
     ]
 }
 
@@ -259,4 +269,56 @@ async fn clauth06(cx: &Cx<'_>) -> Step {
     );
     let exchange = token_request(cx, &unsigned).await?;
     expect_refused(cx, &exchange, AssertionRefusal::AlgNotAllowed)
+}
+
+/// `claims` MACed HS256 with `secret`.
+pub(crate) fn hmac_assertion(secret: &str, claims: &Value) -> String {
+    let input = format!(
+        "{}.{}",
+        idp_jose::b64::encode(json!({"alg": "HS256", "typ": "JWT"}).to_string()),
+        idp_jose::b64::encode(claims.to_string())
+    );
+    let key = aws_lc_rs::hmac::Key::new(aws_lc_rs::hmac::HMAC_SHA256, secret.as_bytes());
+    let tag = aws_lc_rs::hmac::sign(&key, input.as_bytes());
+    format!("{input}.{}", idp_jose::b64::encode(tag.as_ref()))
+}
+
+async fn clauth07(cx: &Cx<'_>) -> Step {
+    let doc = cx.discovery().await?;
+    let listed = doc
+        .get("token_endpoint_auth_methods_supported")
+        .and_then(Value::as_array)
+        .is_some_and(|methods| {
+            methods
+                .iter()
+                .any(|method| method.as_str() == Some("client_secret_jwt"))
+        });
+    if !listed {
+        return Err(skip(
+            "discovery does not list client_secret_jwt in token_endpoint_auth_methods_supported",
+        ));
+    }
+    let client = cx.secret_jwt_client()?;
+    let secret = crate::targets::secret(client).unwrap_or_default();
+    let url = cx.endpoint(Endpoint::Token).await?;
+    let assertion = hmac_assertion(secret, &assertion_claims(cx, &client.id, &url)?);
+    Cx::tokens(token_request(cx, &assertion).await?)?.access_token()?;
+    if !cx.provider().quirks().client_assertion.one_method_per_client {
+        cx.note("the secret alone not tried: providers records no one-method rule for this provider");
+        return Ok(());
+    }
+    let with_secret = cx
+        .send(
+            Req::post(url)
+                .basic(&client.id, secret)
+                .form(&[("grant_type", "client_credentials")]),
+        )
+        .await?;
+    if with_secret.object().is_ok_and(|body| body.contains_key("access_token")) {
+        return Err(with_secret.fail(
+            Some("access_token"),
+            "the secret alone authenticated a client registered for client_secret_jwt",
+        ));
+    }
+    Ok(())
 }

@@ -162,6 +162,11 @@ impl<'t> Cx<'t> {
         self.cast_member(|cast| cast.logout, Capability::BackchannelLogout)
     }
 
+    /// The client registered for `client_secret_jwt`, or a skip.
+    pub(crate) fn secret_jwt_client(&self) -> Step<&'t Client> {
+        self.cast_member(|cast| cast.secret_jwt, Capability::SecretJwtClient)
+    }
+
     /// The client registering conformance's assertion key, or a skip.
     pub(crate) fn keyed_client(&self) -> Step<&'t Client> {
         self.cast_member(|cast| cast.keyed, Capability::KeyedClient)

@@ -26,6 +26,8 @@ pub(crate) struct Cast<'w> {
     pub(crate) keyed: Option<&'w Client>,
     /// A confidential code-flow client with a back-channel logout URI.
     pub(crate) logout: Option<&'w Client>,
+    /// A confidential client_credentials client registered for `client_secret_jwt`.
+    pub(crate) secret_jwt: Option<&'w Client>,
     /// An enabled user.
     pub(crate) user: Option<&'w User>,
 }
@@ -73,7 +75,10 @@ impl<'w> Cast<'w> {
             .clients
             .values()
             .filter(|client| {
-                client.is_confidential() && client.allows(GrantType::ClientCredentials) && !has_keys(client)
+                client.is_confidential()
+                    && client.allows(GrantType::ClientCredentials)
+                    && !has_keys(client)
+                    && client.token_endpoint_auth_method != Some(providers::TokenEndpointAuthMethod::ClientSecretJwt)
             })
             .min_by_key(|client| client.introspection);
         let keyed = realm.clients.values().find(|client| {
@@ -102,6 +107,11 @@ impl<'w> Cast<'w> {
                 .find(|client| client.allows(GrantType::DeviceCode)),
             exchanger,
             keyed,
+            secret_jwt: realm.clients.values().find(|client| {
+                client.is_confidential()
+                    && client.allows(GrantType::ClientCredentials)
+                    && client.token_endpoint_auth_method == Some(providers::TokenEndpointAuthMethod::ClientSecretJwt)
+            }),
             logout: realm.clients.values().find(|client| {
                 client.is_confidential()
                     && client.allows(GrantType::AuthorizationCode)
@@ -125,6 +135,7 @@ impl<'w> Cast<'w> {
             Capability::TokenExchange => self.exchanger.is_some() && self.web.is_some() && self.user.is_some(),
             Capability::KeyedClient => self.keyed.is_some(),
             Capability::BackchannelLogout => self.logout.is_some() && self.user.is_some(),
+            Capability::SecretJwtClient => self.secret_jwt.is_some(),
         }
     }
 

@@ -19,6 +19,7 @@ const SKIPPED_WITH_THE_DEFAULT_WORLD: &[(&str, Capability)] = &[
     ("CLAUTH-04", Capability::KeyedClient),
     ("CLAUTH-05", Capability::KeyedClient),
     ("CLAUTH-06", Capability::KeyedClient),
+    ("CLAUTH-07", Capability::SecretJwtClient),
     ("BCL-01", Capability::BackchannelLogout),
     ("BCL-02", Capability::BackchannelLogout),
 ];
@@ -113,6 +114,7 @@ async fn passes(provider: Provider) {
         "CLAUTH-04",
         "CLAUTH-05",
         "CLAUTH-06",
+        "CLAUTH-07",
     ];
     let run = crate::support::run(&keyed, &ids).await;
     let discovery = reqwest::get(keyed.mock().unwrap().discovery_url()).await.unwrap();
@@ -132,7 +134,10 @@ async fn passes(provider: Provider) {
             );
         } else {
             match &result.outcome {
-                Outcome::Skipped { reason } => assert!(reason.contains("private_key_jwt"), "{reason}"),
+                Outcome::Skipped { reason } => assert!(
+                    reason.contains("private_key_jwt") || reason.contains("client_secret_jwt"),
+                    "{reason}"
+                ),
                 other => panic!("mock:{provider} {id}: {other:?}"),
             }
         }

@@ -107,6 +107,7 @@ fn checks_needing_a_missing_world_entry_skip_naming_it_and_the_rest_run() {
             .filter(|r| r["reason"] != Capability::TokenExchange.skip_reason("demo"))
             // Nor a client registering conformance's assertion key.
             .filter(|r| r["reason"] != Capability::KeyedClient.skip_reason("demo"))
+            .filter(|r| r["reason"] != Capability::SecretJwtClient.skip_reason("demo"))
             // Nor a client with a back-channel logout URI.
             .filter(|r| r["reason"] != Capability::BackchannelLogout.skip_reason("demo"))
             // Nor a realm demanding DPoP nonces.

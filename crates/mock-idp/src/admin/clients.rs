@@ -252,6 +252,7 @@ pub(crate) fn create(app: &App, realm: &str, new: NewClient) -> Result<ClientVie
             dpop_bound_access_tokens: new.dpop_bound_access_tokens,
             backchannel_logout_uri: None,
             backchannel_logout_session_required: true,
+            token_endpoint_auth_method: None,
         };
         view = Some(ClientView::from(&client));
         live.clients.insert(new.client_id.clone(), client);

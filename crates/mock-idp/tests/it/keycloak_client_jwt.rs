@@ -211,3 +211,61 @@ async fn keycloak_reads_the_grant_type_before_it_authenticates_the_client() {
     ];
     assert_eq!(post(&idp, &known_grant, None).await.0, 401);
 }
+
+/// `client_secret_jwt` as Keycloak 26.7.3 answers it (a real run): only a client registered for
+/// it (the `client-secret-jwt` authenticator) takes an HS256 assertion, and then not its secret
+/// alone; a client registered for its secret takes no assertion.
+#[tokio::test]
+async fn client_secret_jwt_only_for_a_client_registered_for_it() {
+    let secret = "hmac-secret-0123456789abcdef0123456789abcdef";
+    let world = format!(
+        "{}\n[realms.demo.clients.hmac]\nkind = \"confidential\"\nsecret = \"{secret}\"\n\
+         grant_types = [\"client_credentials\"]\ntoken_endpoint_auth_method = \"client_secret_jwt\"\n",
+        providers::world::DEFAULT_WORLD_TOML
+    );
+    let idp = MockIdp::builder()
+        .provider(Provider::Keycloak)
+        .world(World::from_toml_str(&world, "hmac.toml").unwrap())
+        .clock(ManualClock::at(NOW))
+        .start()
+        .await;
+    let token_url = idp.endpoint(Endpoint::Token);
+    let hmac = |client: &str, key: &str, jti: &str| {
+        use base64::Engine;
+        let b64 = |bytes: &[u8]| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
+        let claims = json!({"iss": client, "sub": client, "aud": token_url, "jti": jti, "iat": NOW, "exp": NOW + 60});
+        let input = format!(
+            "{}.{}",
+            b64(json!({"alg": "HS256", "typ": "JWT"}).to_string().as_bytes()),
+            b64(claims.to_string().as_bytes())
+        );
+        let tag = aws_lc_rs::hmac::sign(
+            &aws_lc_rs::hmac::Key::new(aws_lc_rs::hmac::HMAC_SHA256, key.as_bytes()),
+            input.as_bytes(),
+        );
+        format!("{input}.{}", b64(tag.as_ref()))
+    };
+    let (status, body) = with_assertion(&idp, &hmac("hmac", secret, "h1")).await;
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = with_assertion(&idp, &hmac("hmac", "not-the-secret", "h2")).await;
+    assert_eq!(
+        answer(status, &body),
+        (
+            400,
+            "unauthorized_client",
+            "Client authentication with client secret signed JWT failed: Signature on JWT token by client secret  failed validation"
+        )
+    );
+    let (status, body) = post(&idp, &[("grant_type", "client_credentials")], Some(("hmac", secret))).await;
+    assert_eq!(
+        answer(status, &body),
+        (400, "invalid_client", "Parameter client_assertion_type is missing")
+    );
+    // The default World's `service` is registered for its secret: an HS256 assertion keyed by
+    // that very secret authenticates nothing.
+    let (status, body) = with_assertion(&idp, &hmac("service", "service-secret", "h3")).await;
+    assert_eq!(
+        answer(status, &body),
+        (401, "invalid_client", "Invalid client or Invalid client credentials")
+    );
+}

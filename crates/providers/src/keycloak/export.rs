@@ -221,10 +221,10 @@ fn client_json(realm: &Realm, client: &Client) -> Value {
         ClientKind::Confidential { secret } => (false, Some(secret.clone())),
         ClientKind::Public => (true, None),
     };
-    let authenticator = if client.jwks.is_some() || client.jwks_uri.is_some() {
-        "client-jwt"
-    } else {
-        "client-secret"
+    let authenticator = match client.auth_method() {
+        crate::TokenEndpointAuthMethod::PrivateKeyJwt => "client-jwt",
+        crate::TokenEndpointAuthMethod::ClientSecretJwt => "client-secret-jwt",
+        _ => "client-secret",
     };
     json!({
         "clientId": client.id,
@@ -268,8 +268,18 @@ mod tests {
         let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/worlds/client-keys.toml");
         let world = World::load(&path).unwrap();
         let export = realm_export(world.realm("demo").unwrap());
-        let machine = &export["clients"][0];
-        assert_eq!(machine["clientId"], "machine");
+        let client = |id: &str| {
+            export["clients"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|client| client["clientId"] == id)
+                .unwrap()
+                .clone()
+        };
+        let machine = client("machine");
+        // A client registered for client_secret_jwt gets Keycloak's HMAC authenticator.
+        assert_eq!(client("hmac")["clientAuthenticatorType"], "client-secret-jwt");
         assert_eq!(machine["clientAuthenticatorType"], "client-jwt");
         assert_eq!(machine["attributes"]["use.jwks.string"], "true");
         let jwks: Value = serde_json::from_str(machine["attributes"]["jwks.string"].as_str().unwrap()).unwrap();

@@ -80,6 +80,7 @@ pub(super) struct RawClient {
     pub(super) dpop_bound_access_tokens: bool,
     pub(super) backchannel_logout_uri: Option<Spanned<String>>,
     pub(super) backchannel_logout_session_required: Option<bool>,
+    pub(super) token_endpoint_auth_method: Option<Spanned<crate::world::TokenEndpointAuthMethod>>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -460,3 +460,48 @@ fn client_jwks_uris_are_loopback_only_and_never_beside_jwks() {
         assert!(err.contains("jwks_uri"), "the error names the field: {err}");
     }
 }
+
+#[test]
+fn token_endpoint_auth_methods_fit_the_client() {
+    let with = |client: &str, line: &str| {
+        let header = format!("[realms.demo.clients.{client}]\n");
+        DEFAULT_WORLD_TOML.replacen(&header, &format!("{header}{line}\n"), 1)
+    };
+    let world = World::from_toml_str(
+        &with("service", "token_endpoint_auth_method = \"client_secret_jwt\""),
+        "m.toml",
+    )
+    .unwrap();
+    let clients = &world.realm("demo").unwrap().clients;
+    assert_eq!(
+        clients["service"].auth_method(),
+        crate::TokenEndpointAuthMethod::ClientSecretJwt
+    );
+    // Derived where not registered.
+    assert_eq!(
+        clients["web-app"].auth_method(),
+        crate::TokenEndpointAuthMethod::ClientSecretBasic
+    );
+    assert_eq!(clients["spa"].auth_method(), crate::TokenEndpointAuthMethod::None);
+    for (client, line, problem) in [
+        (
+            "spa",
+            "token_endpoint_auth_method = \"client_secret_jwt\"",
+            "a public client has no secret",
+        ),
+        (
+            "service",
+            "token_endpoint_auth_method = \"none\"",
+            "none is for public clients",
+        ),
+        (
+            "service",
+            "token_endpoint_auth_method = \"private_key_jwt\"",
+            "needs jwks or jwks_uri",
+        ),
+        ("service", "token_endpoint_auth_method = \"magic\"", "unknown variant"),
+    ] {
+        let err = invalid(&with(client, line)).to_string();
+        assert!(err.contains(problem), "{client} {line}: {err}");
+    }
+}

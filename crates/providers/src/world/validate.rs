@@ -355,6 +355,32 @@ fn client(
         None => None,
     };
 
+    let token_endpoint_auth_method = match raw.token_endpoint_auth_method {
+        Some(spanned) => {
+            use crate::world::TokenEndpointAuthMethod as M;
+            let span = spanned.span();
+            let method = spanned.into_inner();
+            let public = matches!(kind, ClientKind::Public);
+            let keyed = jwks.is_some() || jwks_uri.is_some();
+            let problem = match method {
+                M::None if !public => Some("none is for public clients"),
+                M::PrivateKeyJwt if !keyed => Some("private_key_jwt needs jwks or jwks_uri"),
+                M::ClientSecretBasic | M::ClientSecretPost | M::ClientSecretJwt if public => {
+                    Some("a public client has no secret")
+                }
+                M::ClientSecretBasic | M::ClientSecretPost | M::ClientSecretJwt if keyed => {
+                    Some("a client with jwks or jwks_uri authenticates with private_key_jwt")
+                }
+                _ => None,
+            };
+            if let Some(problem) = problem {
+                return Err(fail(span, format!("{path}.token_endpoint_auth_method"), problem.into()));
+            }
+            Some(method)
+        }
+        None => None,
+    };
+
     Ok(Client {
         id: id.to_owned(),
         kind,
@@ -377,6 +403,7 @@ fn client(
         dpop_bound_access_tokens: raw.dpop_bound_access_tokens,
         backchannel_logout_uri,
         backchannel_logout_session_required: raw.backchannel_logout_session_required.unwrap_or(true),
+        token_endpoint_auth_method,
     })
 }
 
