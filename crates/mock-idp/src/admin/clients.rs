@@ -91,6 +91,12 @@ pub struct NewClient {
     /// Keycloak's `dpop.bound.access.tokens`), where the provider has DPoP.
     #[serde(default)]
     pub dpop_bound_access_tokens: bool,
+    /// `client_secret_basic`, `client_secret_post`, `client_secret_jwt`, `private_key_jwt` or
+    /// `none`: the client's one method where the provider gives a client one (Keycloak);
+    /// derived from its kind and keys when absent.
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub token_endpoint_auth_method: Option<providers::TokenEndpointAuthMethod>,
 }
 
 /// Changes to a client; absent fields stay as they are, `null` clears an optional setting.
@@ -178,6 +184,10 @@ pub struct ClientView {
     pub jwks: Option<serde_json::Value>,
     /// Where the `private_key_jwt` public keys are published, `null` when not by URL.
     pub jwks_uri: Option<String>,
+    /// How the client authenticates at the token endpoint: as registered, else derived from its
+    /// kind and keys.
+    #[schema(value_type = String)]
+    pub token_endpoint_auth_method: providers::TokenEndpointAuthMethod,
 }
 
 impl From<&Client> for ClientView {
@@ -203,6 +213,7 @@ impl From<&Client> for ClientView {
             signing_alg: client.signing_alg,
             jwks: client.jwks.clone(),
             jwks_uri: client.jwks_uri.clone(),
+            token_endpoint_auth_method: client.auth_method(),
         }
     }
 }
@@ -252,7 +263,7 @@ pub(crate) fn create(app: &App, realm: &str, new: NewClient) -> Result<ClientVie
             dpop_bound_access_tokens: new.dpop_bound_access_tokens,
             backchannel_logout_uri: None,
             backchannel_logout_session_required: true,
-            token_endpoint_auth_method: None,
+            token_endpoint_auth_method: new.token_endpoint_auth_method,
         };
         view = Some(ClientView::from(&client));
         live.clients.insert(new.client_id.clone(), client);

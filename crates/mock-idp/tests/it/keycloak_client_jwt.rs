@@ -269,3 +269,39 @@ async fn client_secret_jwt_only_for_a_client_registered_for_it() {
         (401, "invalid_client", "Invalid client or Invalid client credentials")
     );
 }
+
+/// The admin API registers a client's method too, checked as the World checks it.
+#[tokio::test]
+async fn the_admin_api_registers_a_client_for_client_secret_jwt() {
+    let key = EcKey::new();
+    let idp = keycloak_with_keyed_client(&key).await;
+    let clients = crate::support::admin_url(&idp, "/realms/demo/clients");
+    let (status, view) = crate::support::json_of(reqwest::Client::new().post(&clients).json(&json!({
+        "client_id": "signer", "kind": "confidential", "secret": "signer-secret-0123456789abcdef0123456789",
+        "grant_types": ["client_credentials"], "token_endpoint_auth_method": "client_secret_jwt"
+    })))
+    .await;
+    assert_eq!(status, 201, "{view}");
+    assert_eq!(view["token_endpoint_auth_method"], "client_secret_jwt");
+    let (status, body) = post(
+        &idp,
+        &[("grant_type", "client_credentials")],
+        Some(("signer", "signer-secret-0123456789abcdef0123456789")),
+    )
+    .await;
+    assert_eq!(
+        answer(status, &body),
+        (400, "invalid_client", "Parameter client_assertion_type is missing")
+    );
+    // The keyed client of the World reports its derived method.
+    let (_, machine) = crate::support::json_of(reqwest::Client::new().get(format!("{clients}/machine"))).await;
+    assert_eq!(machine["token_endpoint_auth_method"], "private_key_jwt");
+    // A confidential client cannot register `none`.
+    let (status, problem) = crate::support::json_of(reqwest::Client::new().post(&clients).json(&json!({
+        "client_id": "odd", "kind": "confidential", "secret": "s", "grant_types": ["client_credentials"],
+        "token_endpoint_auth_method": "none"
+    })))
+    .await;
+    assert_eq!(status, 422, "{problem}");
+    assert!(problem.to_string().contains("token_endpoint_auth_method"), "{problem}");
+}

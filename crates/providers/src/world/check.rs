@@ -140,6 +140,12 @@ impl Realm {
         {
             return Err(fail(0..0, format!("{path}.jwks_uri"), problem.into()));
         }
+        if let Some(method) = client.token_endpoint_auth_method
+            && let Some(problem) =
+                super::validate::auth_method_problem(method, public, client.jwks.is_some() || client.jwks_uri.is_some())
+        {
+            return Err(fail(0..0, format!("{path}.token_endpoint_auth_method"), problem.into()));
+        }
         let grants_field = format!("{path}.grant_types");
         if client.grant_types.is_empty() {
             return Err(fail(0..0, grants_field, "at least one grant type is required".into()));

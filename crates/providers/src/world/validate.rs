@@ -357,23 +357,11 @@ fn client(
 
     let token_endpoint_auth_method = match raw.token_endpoint_auth_method {
         Some(spanned) => {
-            use crate::world::TokenEndpointAuthMethod as M;
             let span = spanned.span();
             let method = spanned.into_inner();
             let public = matches!(kind, ClientKind::Public);
             let keyed = jwks.is_some() || jwks_uri.is_some();
-            let problem = match method {
-                M::None if !public => Some("none is for public clients"),
-                M::PrivateKeyJwt if !keyed => Some("private_key_jwt needs jwks or jwks_uri"),
-                M::ClientSecretBasic | M::ClientSecretPost | M::ClientSecretJwt if public => {
-                    Some("a public client has no secret")
-                }
-                M::ClientSecretBasic | M::ClientSecretPost | M::ClientSecretJwt if keyed => {
-                    Some("a client with jwks or jwks_uri authenticates with private_key_jwt")
-                }
-                _ => None,
-            };
-            if let Some(problem) = problem {
+            if let Some(problem) = auth_method_problem(method, public, keyed) {
                 return Err(fail(span, format!("{path}.token_endpoint_auth_method"), problem.into()));
             }
             Some(method)
@@ -405,6 +393,26 @@ fn client(
         backchannel_logout_session_required: raw.backchannel_logout_session_required.unwrap_or(true),
         token_endpoint_auth_method,
     })
+}
+
+/// Why a client of that kind (`public`) and keys (`keyed`) cannot register `method`.
+pub(super) fn auth_method_problem(
+    method: crate::world::TokenEndpointAuthMethod,
+    public: bool,
+    keyed: bool,
+) -> Option<&'static str> {
+    use crate::world::TokenEndpointAuthMethod as M;
+    match method {
+        M::None if !public => Some("none is for public clients"),
+        M::PrivateKeyJwt if !keyed => Some("private_key_jwt needs jwks or jwks_uri"),
+        M::ClientSecretBasic | M::ClientSecretPost | M::ClientSecretJwt if public => {
+            Some("a public client has no secret")
+        }
+        M::ClientSecretBasic | M::ClientSecretPost | M::ClientSecretJwt if keyed => {
+            Some("a client with jwks or jwks_uri authenticates with private_key_jwt")
+        }
+        _ => None,
+    }
 }
 
 /// A client's JWK set: JSON `{"keys": [...]}` of 1 to [`super::MAX_CLIENT_JWKS_KEYS`] public
