@@ -98,20 +98,25 @@ pub(super) fn entries() -> Vec<Entry> {
     ]
 }
 
-/// Skips unless discovery lists `private_key_jwt` among the token endpoint's methods.
-async fn require_private_key_jwt(cx: &Cx<'_>) -> Step {
+/// Skips unless discovery lists `method` among the token endpoint's authentication methods.
+async fn require_method(cx: &Cx<'_>, method: &str) -> Step {
     let doc = cx.discovery().await?;
     let listed = doc
         .get("token_endpoint_auth_methods_supported")
         .and_then(Value::as_array)
-        .is_some_and(|methods| methods.iter().any(|method| method.as_str() == Some("private_key_jwt")));
+        .is_some_and(|methods| methods.iter().any(|listed| listed.as_str() == Some(method)));
     if listed {
         Ok(())
     } else {
-        Err(skip(
-            "discovery does not list private_key_jwt in token_endpoint_auth_methods_supported",
-        ))
+        Err(skip(format!(
+            "discovery does not list {method} in token_endpoint_auth_methods_supported"
+        )))
     }
+}
+
+/// Skips unless discovery lists `private_key_jwt`.
+async fn require_private_key_jwt(cx: &Cx<'_>) -> Step {
+    require_method(cx, "private_key_jwt").await
 }
 
 /// The claims of a good assertion of `client_id` for `audience`, issued now.
@@ -284,20 +289,7 @@ pub(crate) fn hmac_assertion(secret: &str, claims: &Value) -> String {
 }
 
 async fn clauth07(cx: &Cx<'_>) -> Step {
-    let doc = cx.discovery().await?;
-    let listed = doc
-        .get("token_endpoint_auth_methods_supported")
-        .and_then(Value::as_array)
-        .is_some_and(|methods| {
-            methods
-                .iter()
-                .any(|method| method.as_str() == Some("client_secret_jwt"))
-        });
-    if !listed {
-        return Err(skip(
-            "discovery does not list client_secret_jwt in token_endpoint_auth_methods_supported",
-        ));
-    }
+    require_method(cx, "client_secret_jwt").await?;
     let client = cx.secret_jwt_client()?;
     let secret = crate::targets::secret(client).unwrap_or_default();
     let url = cx.endpoint(Endpoint::Token).await?;

@@ -5,8 +5,8 @@
 //! nonce, as clients do; DPOP-06 checks that exchange itself and skips where none is demanded.
 
 use super::{Entry, check};
-use crate::cx::Cx;
 use crate::cx::dpop::{EcKey, jti, now};
+use crate::cx::{Cx, Tokens};
 use crate::http::{Exchange, Req, Step, skip};
 use providers::dpop::DpopRefusal;
 use providers::{Endpoint, ErrorKind};
@@ -77,16 +77,33 @@ pub(super) fn entries() -> Vec<Entry> {
     ]
 }
 
-/// A token request with the proof `make` signs (with the server's nonce once it asked for one):
-/// RFC 9449 §8's retry, once. The answer, and the nonce the server demanded, if it did.
-async fn with_nonce_retry(cx: &Cx<'_>, key: &EcKey) -> Step<(Exchange, Option<String>)> {
+/// A token request with a proof of `key`, sent again once with a fresh proof carrying the
+/// server's nonce if it asks for one (RFC 9449 §8's retry): the last answer, and the proof it
+/// answered.
+async fn with_nonce_retry(cx: &Cx<'_>, key: &EcKey) -> Step<(Exchange, String)> {
     let url = cx.endpoint(Endpoint::Token).await?;
-    let first = token_request(cx, &key.proof(&url, now(cx))?).await?;
+    let proof = key.proof(&url, now(cx))?;
+    let first = token_request(cx, &proof).await?;
     let Some(nonce) = demanded_nonce(&first) else {
-        return Ok((first, None));
+        return Ok((first, proof));
     };
-    let retry = token_request(cx, &key.proof_with_nonce(&url, now(cx), &nonce)?).await?;
-    Ok((retry, Some(nonce)))
+    let proof = key.proof_with_nonce(&url, now(cx), &nonce)?;
+    Ok((token_request(cx, &proof).await?, proof))
+}
+
+/// The tokens of a successful answer whose `token_type` is DPoP.
+fn dpop_tokens(exchange: Exchange) -> Step<Tokens> {
+    let tokens = Cx::tokens(exchange)?;
+    if !tokens
+        .str("token_type")
+        .is_some_and(|kind| kind.eq_ignore_ascii_case("dpop"))
+    {
+        return Err(tokens.exchange.fail(
+            Some("token_type"),
+            format!("expected DPoP, got {:?}", tokens.str("token_type")),
+        ));
+    }
+    Ok(tokens)
 }
 
 /// The nonce of a `use_dpop_nonce` answer (its `DPoP-Nonce` header).
@@ -162,16 +179,7 @@ async fn dpop01(cx: &Cx<'_>) -> Step {
     require_dpop(cx).await?;
     let key = EcKey::new()?;
     let (exchange, _) = with_nonce_retry(cx, &key).await?;
-    let tokens = Cx::tokens(exchange)?;
-    if !tokens
-        .str("token_type")
-        .is_some_and(|kind| kind.eq_ignore_ascii_case("dpop"))
-    {
-        return Err(tokens.exchange.fail(
-            Some("token_type"),
-            format!("expected DPoP, got {:?}", tokens.str("token_type")),
-        ));
-    }
+    let tokens = dpop_tokens(exchange)?;
     let (_, claims) = cx.verify_jwt(tokens.access_token()?).await?;
     let jkt = claims.get("cnf").and_then(|cnf| cnf.get("jkt")).and_then(Value::as_str);
     if jkt != key.jkt().as_deref() {
@@ -194,13 +202,7 @@ async fn dpop02(cx: &Cx<'_>) -> Step {
 async fn dpop03(cx: &Cx<'_>) -> Step {
     require_dpop(cx).await?;
     let key = EcKey::new()?;
-    let url = cx.endpoint(Endpoint::Token).await?;
-    let mut proof = key.proof(&url, now(cx))?;
-    let mut first = token_request(cx, &proof).await?;
-    if let Some(nonce) = demanded_nonce(&first) {
-        proof = key.proof_with_nonce(&url, now(cx), &nonce)?;
-        first = token_request(cx, &proof).await?;
-    }
+    let (first, proof) = with_nonce_retry(cx, &key).await?;
     Cx::tokens(first)?;
     let second = token_request(cx, &proof).await?;
     expect_refused(cx, &second, DpopRefusal::Replayed)
@@ -250,15 +252,5 @@ async fn dpop06(cx: &Cx<'_>) -> Step {
         return Err(first.fail(Some("DPoP-Nonce"), "use_dpop_nonce without a DPoP-Nonce header"));
     };
     let retry = token_request(cx, &key.proof_with_nonce(&url, now(cx), &nonce)?).await?;
-    let tokens = Cx::tokens(retry)?;
-    if !tokens
-        .str("token_type")
-        .is_some_and(|kind| kind.eq_ignore_ascii_case("dpop"))
-    {
-        return Err(tokens.exchange.fail(
-            Some("token_type"),
-            format!("expected DPoP, got {:?}", tokens.str("token_type")),
-        ));
-    }
-    Ok(())
+    dpop_tokens(retry).map(|_| ())
 }

@@ -24,6 +24,29 @@ const SKIPPED_WITH_THE_DEFAULT_WORLD: &[(&str, Capability)] = &[
     ("BCL-02", Capability::BackchannelLogout),
 ];
 
+/// Expects every check of `ids` in `run` to pass where the provider `has` the feature, and
+/// otherwise to skip with a reason naming one of `named`.
+fn pass_or_skip(run: &conformance::Run, ids: &[&str], provider: Provider, has: bool, named: &[&str]) {
+    for id in ids {
+        let result = run.result(id).unwrap();
+        if has {
+            assert_eq!(
+                result.status,
+                Status::Pass,
+                "mock:{provider} {}",
+                report::progress_line(result)
+            );
+        } else {
+            match &result.outcome {
+                Outcome::Skipped { reason } => {
+                    assert!(named.iter().any(|name| reason.contains(name)), "{reason}")
+                }
+                other => panic!("mock:{provider} {id}: {other:?}"),
+            }
+        }
+    }
+}
+
 async fn passes(provider: Provider) {
     let target = mock(provider);
     let run = Runner::new(Selection::default()).run(&target, |_| {}).await.unwrap();
@@ -87,22 +110,8 @@ async fn passes(provider: Provider) {
     let exchanging = mock_with_world(provider, &crate::support::token_exchange_world());
     let ids = ["EXCH-01", "EXCH-02", "EXCH-03", "EXCH-04"];
     let run = crate::support::run(&exchanging, &ids).await;
-    for id in ids {
-        let result = run.result(id).unwrap();
-        if providers::exchange::facts(provider).is_some() {
-            assert_eq!(
-                result.status,
-                Status::Pass,
-                "mock:{provider} {}",
-                report::progress_line(result)
-            );
-        } else {
-            match &result.outcome {
-                Outcome::Skipped { reason } => assert!(reason.contains("token-exchange grant"), "{reason}"),
-                other => panic!("mock:{provider} {id}: {other:?}"),
-            }
-        }
-    }
+    let exchanges = providers::exchange::facts(provider).is_some();
+    pass_or_skip(&run, &ids, provider, exchanges, &["token-exchange grant"]);
     // The client authentication suite with a World whose client registers conformance's
     // assertion key: it passes where discovery lists private_key_jwt and skips, naming the
     // discovery member, where it does not.
@@ -123,25 +132,13 @@ async fn passes(provider: Provider) {
         .as_array()
         .is_some_and(|methods| methods.iter().any(|method| method == "private_key_jwt"));
     assert_eq!(advertised, provider == Provider::Keycloak, "mock:{provider}");
-    for id in ids {
-        let result = run.result(id).unwrap();
-        if advertised {
-            assert_eq!(
-                result.status,
-                Status::Pass,
-                "mock:{provider} {}",
-                report::progress_line(result)
-            );
-        } else {
-            match &result.outcome {
-                Outcome::Skipped { reason } => assert!(
-                    reason.contains("private_key_jwt") || reason.contains("client_secret_jwt"),
-                    "{reason}"
-                ),
-                other => panic!("mock:{provider} {id}: {other:?}"),
-            }
-        }
-    }
+    pass_or_skip(
+        &run,
+        &ids,
+        provider,
+        advertised,
+        &["private_key_jwt", "client_secret_jwt"],
+    );
     // The DPoP suite at a realm demanding nonces: every check passes (the token-getting ones
     // retry with the nonce) where the provider has server nonces; elsewhere the setting is
     // ignored and DPOP-06 skips.
@@ -175,22 +172,7 @@ async fn passes(provider: Provider) {
     let ids = ["BCL-01", "BCL-02"];
     let run = crate::support::run(&logout, &ids).await;
     let supported = provider.quirks().backchannel_logout.is_some();
-    for id in ids {
-        let result = run.result(id).unwrap();
-        if supported {
-            assert_eq!(
-                result.status,
-                Status::Pass,
-                "mock:{provider} {}",
-                report::progress_line(result)
-            );
-        } else {
-            match &result.outcome {
-                Outcome::Skipped { reason } => assert!(reason.contains("backchannel_logout_supported"), "{reason}"),
-                other => panic!("mock:{provider} {id}: {other:?}"),
-            }
-        }
-    }
+    pass_or_skip(&run, &ids, provider, supported, &["backchannel_logout_supported"]);
     let encoded = mock_with_world(provider, &crate::support::encoded_credentials_world());
     let run = crate::support::run(&encoded, &["TOK-11"]).await;
     assert_eq!(
