@@ -64,6 +64,29 @@ pub(crate) struct LiveToken {
     pub(crate) claims: Map<String, Value>,
 }
 
+impl LiveToken {
+    /// The scopes the token was granted: its `scope` claim; for a provider that keeps `scope`
+    /// out of its JWT access tokens (ZITADEL), which knows them server-side, every scope of
+    /// the client it was issued to.
+    pub(crate) fn scopes(&self, cx: &RealmCtx) -> Vec<String> {
+        match self.claims.get("scope").and_then(Value::as_str) {
+            Some(scope) => scope
+                .split(' ')
+                .filter(|scope| !scope.is_empty())
+                .map(str::to_owned)
+                .collect(),
+            None if cx.flavor().quirks().introspection_only_claims.contains(&"scope") => self
+                .claims
+                .get("client_id")
+                .and_then(Value::as_str)
+                .and_then(|client| cx.realm.client(client))
+                .map(|client| client.scopes.clone())
+                .unwrap_or_default(),
+            None => Vec::new(),
+        }
+    }
+}
+
 impl RealmCtx {
     /// The client's own algorithm, else the realm's as set at run time, else the world's.
     fn alg_for(&self, client: &Client) -> SigningAlg {
@@ -185,6 +208,17 @@ impl RealmCtx {
         family: Option<FamilyId>,
         with_refresh: bool,
     ) -> Result<Issued, OAuthError> {
+        self.issue_with(subject, family, with_refresh, Map::new())
+    }
+
+    /// [`issue`](Self::issue) with `claims` set in the access token over the provider's.
+    pub(crate) fn issue_with(
+        &self,
+        subject: &Subject<'_>,
+        family: Option<FamilyId>,
+        with_refresh: bool,
+        claims: Map<String, Value>,
+    ) -> Result<Issued, OAuthError> {
         let now = self.now();
         let expanded = Subject {
             scopes: self
@@ -211,6 +245,7 @@ impl RealmCtx {
         let shape = self.shape_for(subject).map(std::sync::Arc::new);
         let overrides = Overrides {
             shape: shape.clone(),
+            claims,
             ..Overrides::default()
         };
         let (access_token, expires_in) = self.access_token(subject, family, &overrides)?;

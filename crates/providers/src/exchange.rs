@@ -9,6 +9,11 @@
 //!   `checkRequestedAudiences`), `AbstractTokenExchangeProvider.java`
 //!   (`getTargetAudienceClients`, `forbiddenIfClientIsNotWithinTokenAudience`) and the texts
 //!   `StandardTokenExchangeV2Test` asserts (`testExchangeDisabledOnClient`).
+//! - ZITADEL: zitadel/zitadel `internal/api/oidc/token_exchange.go` (`tokenExchange`,
+//!   `verifyExchangeToken`, `validateTokenExchangeAudience`, `validateUnionTokenExchangeScopes`,
+//!   `createExchangeTokens`) and `error.go` (`oidcError`: a ZITADEL error's message key as the
+//!   description), zitadel/oidc `pkg/op/server_http.go` (`tokenExchangeHandler`, `withClient`)
+//!   and `pkg/op/auth_request.go` (`ValidateAuthReqScopes`).
 //! - Generic: RFC 8693 §2.2.2 (`invalid_request`, `invalid_target`).
 
 use crate::Provider;
@@ -20,6 +25,21 @@ pub const ACCESS_TOKEN_TYPE: &str = "urn:ietf:params:oauth:token-type:access_tok
 pub const ID_TOKEN_TYPE: &str = "urn:ietf:params:oauth:token-type:id_token";
 /// `urn:ietf:params:oauth:token-type:refresh_token` (RFC 8693 §3).
 pub const REFRESH_TOKEN_TYPE: &str = "urn:ietf:params:oauth:token-type:refresh_token";
+/// `urn:ietf:params:oauth:token-type:jwt` (RFC 8693 §3).
+pub const JWT_TOKEN_TYPE: &str = "urn:ietf:params:oauth:token-type:jwt";
+/// ZITADEL's own subject token type: a user id, for impersonation (`UserIDTokenType`).
+pub const ZITADEL_USER_ID_TOKEN_TYPE: &str = "urn:zitadel:params:oauth:token-type:user_id";
+
+/// The token types ZITADEL knows (zitadel/oidc `AllTokenTypes` plus its user id type): any
+/// other `subject_token_type`, `actor_token_type` or `requested_token_type` is refused before
+/// the tokens are looked at.
+pub const ZITADEL_TOKEN_TYPES: [&str; 5] = [
+    ACCESS_TOKEN_TYPE,
+    REFRESH_TOKEN_TYPE,
+    ID_TOKEN_TYPE,
+    JWT_TOKEN_TYPE,
+    ZITADEL_USER_ID_TOKEN_TYPE,
+];
 
 /// Why a token exchange request is refused, in the order Keycloak checks.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -58,6 +78,32 @@ pub enum ExchangeRefusal {
         /// The missing audiences, comma-separated.
         audiences: String,
     },
+    /// `subject_token_type` names a type the provider does not know (ZITADEL).
+    SubjectTokenTypeUnknown,
+    /// `actor_token_type` names a type the provider does not know (ZITADEL).
+    ActorTokenTypeUnknown,
+    /// A `resource` parameter (ZITADEL takes `audience` only).
+    ResourceUnsupported,
+    /// The request would impersonate (an actor token, or a subject given as a user id or a
+    /// JWT) where the instance's security policy does not allow it (ZITADEL's default).
+    ImpersonationDisabled,
+    /// An `audience` value the subject token does not have (ZITADEL).
+    AudienceNotInSubject {
+        /// The value.
+        audience: String,
+    },
+    /// A `scope` value the subject token does not have (ZITADEL).
+    ScopeNotInSubject {
+        /// The value.
+        scope: String,
+    },
+    /// No scope at all: neither requested nor on the subject token (ZITADEL).
+    ScopeMissing,
+    /// The scopes lack `openid` (ZITADEL).
+    OpenidMissing,
+    /// `requested_token_type` is a known type the provider does not issue (ZITADEL: a refresh
+    /// token or a user id), found when the tokens are made.
+    RequestedTokenTypeNotIssued,
 }
 
 /// Who words the refusals.
@@ -65,6 +111,8 @@ pub enum ExchangeRefusal {
 pub enum ExchangeStyle {
     /// Keycloak's standard token exchange v2.
     KeycloakStandardV2,
+    /// ZITADEL's token exchange (zitadel/oidc's checks, then ZITADEL's own).
+    Zitadel,
     /// RFC 8693 codes with the mock's own descriptions.
     Rfc8693,
 }
@@ -79,79 +127,127 @@ pub struct ExchangeFacts {
 impl ExchangeFacts {
     /// Status, `error` and `error_description` of `refusal`.
     pub fn text(&self, refusal: &ExchangeRefusal) -> (u16, &'static str, String) {
-        use ExchangeRefusal as R;
         match self.style {
-            ExchangeStyle::KeycloakStandardV2 => match refusal {
-                R::UnsupportedParameter { name } => (
-                    400,
-                    "invalid_request",
-                    format!("Parameter '{name}' is not supported for standard token exchange"),
-                ),
-                R::NotEnabled => (
-                    400,
-                    "invalid_request",
-                    "Standard token exchange is not enabled for the requested client".into(),
-                ),
-                R::MissingSubjectToken => (
-                    400,
-                    "invalid_request",
-                    "Parameter 'subject_token' required for standard token exchange".into(),
-                ),
-                R::MissingSubjectTokenType => (
-                    400,
-                    "invalid_request",
-                    "Parameter 'subject_token_type' required for standard token exchange".into(),
-                ),
-                R::SubjectTokenTypeNotAccessToken => (
-                    400,
-                    "invalid_request",
-                    "Parameter 'subject_token' supports access tokens only".into(),
-                ),
-                R::InvalidSubjectToken => (400, "invalid_request", "Invalid token".into()),
-                R::RequestedTokenTypeUnsupported => (400, "invalid_request", "requested_token_type unsupported".into()),
-                R::AudienceNotFound => (400, "invalid_client", "Audience not found".into()),
-                R::PublicClient => (
-                    400,
-                    "invalid_client",
-                    "Public client is not allowed to exchange token".into(),
-                ),
-                R::NotInSubjectAudience => (403, "access_denied", "Client is not within the token audience".into()),
-                R::InvalidScopes { scope } => (400, "invalid_scope", format!("Invalid scopes: {scope}")),
-                R::AudienceNotAvailable { audiences } => (
-                    400,
-                    "invalid_request",
-                    format!("Requested audience not available: {audiences}"),
-                ),
-            },
-            ExchangeStyle::Rfc8693 => match refusal {
-                R::UnsupportedParameter { name } => (400, "invalid_request", format!("{name} is not supported")),
-                R::NotEnabled => (400, "unauthorized_client", "the client may not exchange tokens".into()),
-                R::MissingSubjectToken => (400, "invalid_request", "subject_token is missing".into()),
-                R::MissingSubjectTokenType => (400, "invalid_request", "subject_token_type is missing".into()),
-                R::SubjectTokenTypeNotAccessToken => (
-                    400,
-                    "invalid_request",
-                    "subject_token_type must be an access token".into(),
-                ),
-                R::InvalidSubjectToken => (400, "invalid_request", "subject_token is not valid".into()),
-                R::RequestedTokenTypeUnsupported => {
-                    (400, "invalid_request", "requested_token_type is not supported".into())
-                }
-                R::AudienceNotFound => (400, "invalid_target", "audience is unknown".into()),
-                R::PublicClient => (400, "invalid_client", "public clients may not exchange tokens".into()),
-                R::NotInSubjectAudience => (403, "access_denied", "the client is not in the token's audience".into()),
-                R::InvalidScopes { scope } => (400, "invalid_scope", format!("invalid scope: {scope}")),
-                R::AudienceNotAvailable { audiences } => {
-                    (400, "invalid_target", format!("audience not available: {audiences}"))
-                }
-            },
+            ExchangeStyle::KeycloakStandardV2 => keycloak_text(refusal),
+            ExchangeStyle::Zitadel => zitadel_text(refusal),
+            ExchangeStyle::Rfc8693 => rfc8693_text(refusal),
         }
+    }
+
+    /// Whether the grant itself checks that the client may exchange, in the provider's order
+    /// (Keycloak: after the unsupported parameters); otherwise the token endpoint refuses a
+    /// client without the grant first, as for any grant.
+    pub fn grant_checks_client(&self) -> bool {
+        self.style == ExchangeStyle::KeycloakStandardV2
     }
 
     /// The response for `refusal`.
     pub fn error_response(&self, refusal: &ExchangeRefusal) -> ErrorResponse {
         let (status, error, description) = self.text(refusal);
         ErrorResponse::json(status, error, &description, None)
+    }
+}
+
+/// Keycloak's words (`StandardTokenExchangeProvider`); a refusal Keycloak never makes is worded
+/// as [`rfc8693_text`] does.
+fn keycloak_text(refusal: &ExchangeRefusal) -> (u16, &'static str, String) {
+    use ExchangeRefusal as R;
+    let request = |text: &str| (400, "invalid_request", text.to_owned());
+    match refusal {
+        R::UnsupportedParameter { name } => request(&format!(
+            "Parameter '{name}' is not supported for standard token exchange"
+        )),
+        R::NotEnabled => request("Standard token exchange is not enabled for the requested client"),
+        R::MissingSubjectToken => request("Parameter 'subject_token' required for standard token exchange"),
+        R::MissingSubjectTokenType => request("Parameter 'subject_token_type' required for standard token exchange"),
+        R::SubjectTokenTypeNotAccessToken => request("Parameter 'subject_token' supports access tokens only"),
+        R::InvalidSubjectToken => request("Invalid token"),
+        R::RequestedTokenTypeUnsupported => request("requested_token_type unsupported"),
+        R::AudienceNotFound => (400, "invalid_client", "Audience not found".into()),
+        R::PublicClient => (
+            400,
+            "invalid_client",
+            "Public client is not allowed to exchange token".into(),
+        ),
+        R::NotInSubjectAudience => (403, "access_denied", "Client is not within the token audience".into()),
+        R::InvalidScopes { scope } => (400, "invalid_scope", format!("Invalid scopes: {scope}")),
+        R::AudienceNotAvailable { audiences } => request(&format!("Requested audience not available: {audiences}")),
+        other => rfc8693_text(other),
+    }
+}
+
+/// ZITADEL's words: zitadel/oidc's for the parameters, ZITADEL's for the rest (its own errors
+/// carry their message key as the description, `oidcError`). A refusal ZITADEL never makes is
+/// worded as [`rfc8693_text`] does.
+fn zitadel_text(refusal: &ExchangeRefusal) -> (u16, &'static str, String) {
+    use ExchangeRefusal as R;
+    let request = |text: &str| (400, "invalid_request", text.to_owned());
+    match refusal {
+        R::MissingSubjectToken => request("subject_token missing"),
+        R::MissingSubjectTokenType => request("subject_token_type missing"),
+        R::SubjectTokenTypeUnknown => request("subject_token_type is not supported"),
+        R::RequestedTokenTypeUnsupported => request("requested_token_type is not supported"),
+        R::ActorTokenTypeUnknown => request("actor_token_type is not supported"),
+        R::ResourceUnsupported => (400, "invalid_target", "resource parameter not supported".into()),
+        R::InvalidSubjectToken => request("subject_token invalid"),
+        // zerrors.ThrowPermissionDenied → 403 through oidcError.
+        R::ImpersonationDisabled => (
+            403,
+            "invalid_request",
+            "Errors.TokenExchange.Impersonation.PolicyDisabled".into(),
+        ),
+        R::AudienceNotInSubject { audience } => (
+            400,
+            "invalid_target",
+            format!("audience {audience:?} not found in subject or actor token"),
+        ),
+        R::ScopeNotInSubject { scope } => (
+            400,
+            "invalid_scope",
+            format!("scope {scope:?} not found in subject or actor token"),
+        ),
+        R::ScopeMissing => request(
+            "The scope of your request is missing. Please ensure some scopes are requested. If you have any questions, you may contact the administrator of the application.",
+        ),
+        R::OpenidMissing => (400, "invalid_scope", crate::zitadel::OPENID_MISSING.into()),
+        R::RequestedTokenTypeNotIssued => request("Errors.TokenExchange.Token.TypeNotSupported"),
+        other => rfc8693_text(other),
+    }
+}
+
+/// RFC 8693's codes with the mock's own descriptions.
+fn rfc8693_text(refusal: &ExchangeRefusal) -> (u16, &'static str, String) {
+    use ExchangeRefusal as R;
+    let request = |text: &str| (400, "invalid_request", text.to_owned());
+    match refusal {
+        R::UnsupportedParameter { name } => request(&format!("{name} is not supported")),
+        R::NotEnabled => (400, "unauthorized_client", "the client may not exchange tokens".into()),
+        R::MissingSubjectToken => request("subject_token is missing"),
+        R::MissingSubjectTokenType => request("subject_token_type is missing"),
+        R::SubjectTokenTypeNotAccessToken => request("subject_token_type must be an access token"),
+        R::SubjectTokenTypeUnknown => request("subject_token_type is not supported"),
+        R::ActorTokenTypeUnknown => request("actor_token_type is not supported"),
+        R::InvalidSubjectToken => request("subject_token is not valid"),
+        R::RequestedTokenTypeUnsupported | R::RequestedTokenTypeNotIssued => {
+            request("requested_token_type is not supported")
+        }
+        R::AudienceNotFound => (400, "invalid_target", "audience is unknown".into()),
+        R::PublicClient => (400, "invalid_client", "public clients may not exchange tokens".into()),
+        R::NotInSubjectAudience => (403, "access_denied", "the client is not in the token's audience".into()),
+        R::InvalidScopes { scope } => (400, "invalid_scope", format!("invalid scope: {scope}")),
+        R::AudienceNotAvailable { audiences } => {
+            (400, "invalid_target", format!("audience not available: {audiences}"))
+        }
+        R::ResourceUnsupported => (400, "invalid_target", "resource is not supported".into()),
+        R::ImpersonationDisabled => (403, "access_denied", "impersonation is not allowed".into()),
+        R::AudienceNotInSubject { audience } => (
+            400,
+            "invalid_target",
+            format!("audience not in the subject token: {audience}"),
+        ),
+        R::ScopeNotInSubject { scope } => (400, "invalid_scope", format!("scope not in the subject token: {scope}")),
+        R::ScopeMissing => request("scope is missing"),
+        R::OpenidMissing => (400, "invalid_scope", "the openid scope is required".into()),
     }
 }
 
@@ -165,6 +261,13 @@ pub const STANDARD: ExchangeFacts = ExchangeFacts {
 /// `standard.token.exchange.enableRefreshRequestedTokenType` defaults to `NO`.
 pub const KEYCLOAK: ExchangeFacts = ExchangeFacts {
     style: ExchangeStyle::KeycloakStandardV2,
+};
+
+/// ZITADEL's token exchange (an instance feature, `oidc_token_exchange`; the mock's ZITADEL has
+/// it on in a realm where a client may exchange). Plain exchange only: impersonation is refused
+/// as ZITADEL's default security policy refuses it.
+pub const ZITADEL: ExchangeFacts = ExchangeFacts {
+    style: ExchangeStyle::Zitadel,
 };
 
 /// `provider`'s token exchange, if the mock imitates one.
@@ -191,9 +294,32 @@ mod tests {
     }
 
     #[test]
-    fn only_keycloak_has_token_exchange() {
+    fn zitadel_words_its_refusals_as_its_source_does() {
+        let (status, error, description) =
+            ZITADEL.text(&ExchangeRefusal::AudienceNotInSubject { audience: "foo".into() });
+        assert_eq!(
+            (status, error, description.as_str()),
+            (
+                400,
+                "invalid_target",
+                r#"audience "foo" not found in subject or actor token"#
+            )
+        );
+        let (status, error, _) = ZITADEL.text(&ExchangeRefusal::ImpersonationDisabled);
+        assert_eq!((status, error), (403, "invalid_request"));
+        assert_eq!(
+            ZITADEL.text(&ExchangeRefusal::InvalidSubjectToken).2,
+            "subject_token invalid"
+        );
+        // A refusal only Keycloak makes keeps Keycloak's words there.
+        assert_eq!(KEYCLOAK.text(&ExchangeRefusal::InvalidSubjectToken).2, "Invalid token");
+    }
+
+    #[test]
+    fn keycloak_and_zitadel_have_token_exchange() {
         assert_eq!(facts(Provider::Keycloak), Some(&KEYCLOAK));
-        for provider in [Provider::Generic, Provider::Zitadel, Provider::Wso2, Provider::AppId] {
+        assert_eq!(facts(Provider::Zitadel), Some(&ZITADEL));
+        for provider in [Provider::Generic, Provider::Wso2, Provider::AppId] {
             assert_eq!(facts(provider), None, "{provider}");
         }
     }

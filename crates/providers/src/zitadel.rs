@@ -38,6 +38,14 @@ pub struct Zitadel;
 /// The role claim of the project the client belongs to.
 pub const ROLES_CLAIM: &str = "urn:zitadel:iam:org:project:roles";
 
+/// ZITADEL's description when the granted scopes lack `openid` (zitadel/oidc
+/// `ValidateAuthReqScopes`: the JWT profile grant, token exchange).
+pub const OPENID_MISSING: &str = "The scope openid is missing in your request. Please ensure the scope openid is added to the request. If you have any questions, you may contact the administrator of the application.";
+
+/// The prefix of ZITADEL's reserved scopes (project audience and roles, organisation, user
+/// metadata): any client may ask for them (ZITADEL `Client.IsScopeAllowed`).
+pub const SCOPE_PREFIX: &str = "urn:zitadel:iam:";
+
 /// The numeric id ZITADEL would give the organisation of `realm`.
 pub fn org_id(realm: &str) -> String {
     stable_numeric_id(&format!("zitadel:org:{realm}"))
@@ -145,11 +153,13 @@ pub const QUIRKS: Quirks = Quirks {
     refresh_revocation: RefreshRevocation::CurrentTokenOnly,
     multi_realm: false,
     // ZITADEL's order (createDiscoveryConfig): ..., client_credentials, [token-exchange],
-    // jwt-bearer, device_code. The JWT profile grant: crate::jwt_bearer.
+    // jwt-bearer, device_code. The JWT profile grant: crate::jwt_bearer. Token exchange is
+    // listed only where the instance feature is on (see `metadata`).
     grant_types: &[
         GrantType::AuthorizationCode,
         GrantType::RefreshToken,
         GrantType::ClientCredentials,
+        GrantType::TokenExchange,
         GrantType::JwtBearer,
         GrantType::DeviceCode,
     ],
@@ -180,6 +190,7 @@ pub const QUIRKS: Quirks = Quirks {
     // No DPoP: a `DPoP` header is ignored and tokens stay bearer tokens.
     dpop: None,
     client_assertion: crate::client_assertion::ZITADEL,
+    token_exchange: Some(crate::exchange::ZITADEL),
     ..Quirks::STANDARD
 };
 
@@ -270,6 +281,21 @@ impl Flavor for Zitadel {
     }
 
     fn metadata(&self, input: &DiscoveryInput<'_>, quirks: &Quirks) -> ProviderMetadata {
+        let standard = ProviderMetadata::standard(input, quirks);
+        // Token exchange is an instance feature (`oidc_token_exchange`), off by default: a
+        // real ZITADEL v2.65.1 listed no token-exchange grant (docs/providers.md). The mock's
+        // instance has it on where a client of the realm may exchange.
+        let exchanging = input
+            .realm
+            .clients
+            .values()
+            .any(|client| client.allows(GrantType::TokenExchange));
+        let grant_types_supported = standard.grant_types_supported.clone().map(|grants| {
+            grants
+                .into_iter()
+                .filter(|grant| exchanging || *grant != GrantType::TokenExchange)
+                .collect()
+        });
         let scopes = input
             .realm
             .scopes
@@ -291,7 +317,8 @@ impl Flavor for Zitadel {
             claims_parameter_supported: None,
             backchannel_logout_supported: None,
             frontchannel_logout_supported: None,
-            ..ProviderMetadata::standard(input, quirks)
+            grant_types_supported,
+            ..standard
         }
     }
 

@@ -5,9 +5,9 @@
 
 use super::{Entry, check};
 use crate::cx::Cx;
-use crate::http::{Exchange, Step, skip};
+use crate::http::{Exchange, Req, Step, skip};
 use providers::ErrorKind;
-use providers::exchange::{ACCESS_TOKEN_TYPE, ExchangeRefusal};
+use providers::exchange::{ACCESS_TOKEN_TYPE, ExchangeRefusal, ExchangeStyle};
 use serde_json::Value;
 
 /// The token exchange grant type (RFC 8693 §2.1).
@@ -115,20 +115,52 @@ async fn exch01(cx: &Cx<'_>) -> Step {
     {
         return Err(tokens.exchange.fail(Some("token_type"), "expected Bearer"));
     }
-    let (_, subject_claims) = cx.verify_jwt(&subject).await?;
-    let (_, exchanged) = cx.verify_jwt(tokens.access_token()?).await?;
-    if exchanged.get("sub") != subject_claims.get("sub") {
-        return Err(tokens.exchange.fail(
-            Some("access_token.sub"),
-            "the exchanged token names another subject than the subject token",
-        ));
+    let exchanged = tokens.access_token()?;
+    if is_jws(&subject) && is_jws(exchanged) {
+        let (_, subject_claims) = cx.verify_jwt(&subject).await?;
+        let (_, exchanged_claims) = cx.verify_jwt(exchanged).await?;
+        if exchanged_claims.get("sub") != subject_claims.get("sub") {
+            return Err(tokens.exchange.fail(
+                Some("access_token.sub"),
+                "the exchanged token names another subject than the subject token",
+            ));
+        }
+        if exchanged_claims.get("jti").is_some() && exchanged_claims.get("jti") == subject_claims.get("jti") {
+            return Err(tokens
+                .exchange
+                .fail(Some("access_token.jti"), "the subject token came back unchanged"));
+        }
+        return Ok(());
     }
-    if exchanged.get("jti").is_some() && exchanged.get("jti") == subject_claims.get("jti") {
+    // Opaque tokens (ZITADEL's default): the subject userinfo names for each.
+    if exchanged == subject {
         return Err(tokens
             .exchange
-            .fail(Some("access_token.jti"), "the subject token came back unchanged"));
+            .fail(Some("access_token"), "the subject token came back unchanged"));
+    }
+    let subject_sub = userinfo_sub(cx, &subject).await?;
+    let exchanged_sub = userinfo_sub(cx, exchanged).await?;
+    if exchanged_sub != subject_sub {
+        return Err(tokens.exchange.fail(
+            Some("access_token"),
+            format!("userinfo names {exchanged_sub:?} for the exchanged token, {subject_sub:?} for the subject token"),
+        ));
     }
     Ok(())
+}
+
+fn is_jws(token: &str) -> bool {
+    token.split('.').count() == 3
+}
+
+/// The `sub` userinfo answers for the access token `token`.
+async fn userinfo_sub(cx: &Cx<'_>, token: &str) -> Step<Value> {
+    let url = cx.endpoint(providers::Endpoint::Userinfo).await?;
+    let answer = cx.send(Req::get(url.as_str()).bearer(token)).await?;
+    let body = answer.ok_object()?;
+    body.get("sub")
+        .cloned()
+        .ok_or_else(|| answer.fail(Some("sub"), "userinfo names no subject"))
 }
 
 async fn exch02(cx: &Cx<'_>) -> Step {
@@ -165,9 +197,24 @@ async fn exch03(cx: &Cx<'_>) -> Step {
 async fn exch04(cx: &Cx<'_>) -> Step {
     require_grant(cx).await?;
     let subject = subject_token(cx).await?;
-    // The code-flow client itself is a client of the realm, but not in the exchanged token's
-    // audience unless the provider puts it there: ask for a client no scope of the exchanger adds.
-    let foreign = cx.web()?.id.clone();
+    let zitadel = providers::exchange::facts(cx.provider()).is_some_and(|facts| facts.style == ExchangeStyle::Zitadel);
+    // Keycloak: the code-flow client is a client of the realm, but not in the exchanged token's
+    // audience unless the provider puts it there (ask for a client no scope of the exchanger
+    // adds). ZITADEL keeps the requested audience within the subject token's, which names the
+    // code-flow client: ask for a value no token has.
+    let (foreign, refusal) = if zitadel {
+        let foreign = "idp-conformance-foreign-audience".to_owned();
+        let refusal = ExchangeRefusal::AudienceNotInSubject {
+            audience: foreign.clone(),
+        };
+        (foreign, refusal)
+    } else {
+        let foreign = cx.web()?.id.clone();
+        let refusal = ExchangeRefusal::AudienceNotAvailable {
+            audiences: foreign.clone(),
+        };
+        (foreign, refusal)
+    };
     let answer = exchange(
         cx,
         &[
@@ -180,9 +227,7 @@ async fn exch04(cx: &Cx<'_>) -> Step {
     Cx::expect_no_token(&answer)?;
     cx.expect_error(
         &answer,
-        &ErrorKind::Exchange(ExchangeRefusal::AudienceNotAvailable {
-            audiences: foreign.clone(),
-        }),
+        &ErrorKind::Exchange(refusal),
         &[400],
         &["invalid_target", "invalid_request"],
     )

@@ -44,23 +44,7 @@ async fn userinfo(
         };
         OAuthError::new(kind, detail)
     })?;
-    // A provider that keeps `scope` out of its JWT access tokens (ZITADEL) knows the scopes
-    // server-side; for such a token the mock takes every scope of the client as granted.
-    let scopes: Vec<String> = match live.claims.get("scope").and_then(Value::as_str) {
-        Some(scope) => scope
-            .split(' ')
-            .filter(|scope| !scope.is_empty())
-            .map(str::to_owned)
-            .collect(),
-        None if cx.flavor().quirks().introspection_only_claims.contains(&"scope") => live
-            .claims
-            .get("client_id")
-            .and_then(Value::as_str)
-            .and_then(|client| cx.realm.client(client))
-            .map(|client| client.scopes.clone())
-            .unwrap_or_default(),
-        None => Vec::new(),
-    };
+    let scopes = live.scopes(&cx);
     if !scopes.iter().any(|scope| scope == "openid") {
         return Err(OAuthError::new(
             ErrorKind::InsufficientScope { scope: "openid".into() },

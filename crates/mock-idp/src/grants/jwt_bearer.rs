@@ -45,7 +45,7 @@ fn issue(cx: &RealmCtx, facts: &JwtProfileFacts, params: &Params) -> Result<Issu
     if facts.requires_openid && !scopes.iter().any(|scope| scope == "openid") {
         return Err(OAuthError::new(
             ErrorKind::InvalidScope,
-            "The scope openid is missing in your request.",
+            providers::zitadel::OPENID_MISSING,
         ));
     }
     if let Some(jti) = claims.get("jti").and_then(Value::as_str) {

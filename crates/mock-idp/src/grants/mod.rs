@@ -56,8 +56,10 @@ pub(crate) fn issue(
     grant: GrantType,
     params: &Params,
 ) -> Result<Issued, OAuthError> {
-    // Token exchange checks the client itself, in the provider's order and words.
-    if grant != GrantType::TokenExchange && !client.client.allows(grant) {
+    // Keycloak's token exchange checks the client itself, in its order and words.
+    let checked_by_grant = grant == GrantType::TokenExchange
+        && providers::exchange::facts(cx.app.provider).is_some_and(|facts| facts.grant_checks_client());
+    if !checked_by_grant && !client.client.allows(grant) {
         return Err(OAuthError::new(
             ErrorKind::UnauthorizedGrant { grant },
             format!("client {} may not use the {grant} grant", client.client.id),

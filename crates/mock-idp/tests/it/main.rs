@@ -22,5 +22,6 @@ mod ps256;
 mod shaping;
 mod support;
 mod token_exchange;
+mod token_exchange_zitadel;
 mod token_for;
 mod zitadel_library;

@@ -1,25 +1,18 @@
-//! Token exchange (RFC 8693 §2), as Keycloak's standard token exchange v2 does it: an access
+//! Token exchange (RFC 8693 §2) as Keycloak's standard token exchange v2 does it: an access
 //! token of this realm (`subject_token`) exchanged by a confidential client that is its holder
 //! or in its audience, for a token of the same user and session issued to that client,
 //! optionally restricted to the clients named by `audience`. No impersonation
 //! (`requested_subject`), no federation (`requested_issuer`, `subject_issuer`), no `act`
 //! claim. Rules and texts: [`providers::exchange`].
 
+use super::{TOKEN_TYPE_NA, audience_list, refuse};
 use crate::app::RealmCtx;
 use crate::error::OAuthError;
 use crate::http::Params;
 use crate::tokens::{Issued, Overrides, Subject, requested_scopes};
 use providers::exchange::{ACCESS_TOKEN_TYPE, ExchangeRefusal, ID_TOKEN_TYPE};
-use providers::{Client, ErrorKind, GrantType, User};
+use providers::{Client, GrantType, User};
 use serde_json::{Map, Value};
-
-/// `token_type` of a response whose `access_token` is not an access token (RFC 8693 §2.2.1).
-const TOKEN_TYPE_NA: &str = "N_A";
-
-fn refuse(refusal: ExchangeRefusal) -> OAuthError {
-    let detail = format!("{refusal:?}");
-    OAuthError::new(ErrorKind::Exchange(refusal), detail)
-}
 
 /// Runs the exchange for `client` (authenticated; whether it may exchange is checked here, in
 /// the provider's order).
@@ -53,7 +46,7 @@ pub(super) fn issue(cx: &RealmCtx, client: &Client, params: &Params) -> Result<I
         return Err(refuse(ExchangeRefusal::PublicClient));
     }
     let holder = claims.get("azp").and_then(Value::as_str);
-    if holder != Some(client.id.as_str()) && !in_audience(&claims, &client.id) {
+    if holder != Some(client.id.as_str()) && !audience_list(&claims).contains(&client.id.as_str()) {
         return Err(refuse(ExchangeRefusal::NotInSubjectAudience));
     }
     let scope_param = params.get("scope");
@@ -155,13 +148,5 @@ fn target_audiences(cx: &RealmCtx, params: &Params) -> Result<Vec<String>, OAuth
         None => Ok(Vec::new()),
         Some(audience) if cx.realm.client(audience).is_some() => Ok(vec![audience.to_owned()]),
         Some(_) => Err(refuse(ExchangeRefusal::AudienceNotFound)),
-    }
-}
-
-fn in_audience(claims: &Map<String, Value>, client_id: &str) -> bool {
-    match claims.get("aud") {
-        Some(Value::String(aud)) => aud == client_id,
-        Some(Value::Array(auds)) => auds.iter().any(|aud| aud.as_str() == Some(client_id)),
-        _ => false,
     }
 }
