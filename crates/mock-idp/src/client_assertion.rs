@@ -22,7 +22,7 @@ use crate::replay::Spent;
 use aws_lc_rs::hmac;
 use axum::http::HeaderMap;
 use idp_jose::compact;
-use providers::client_assertion::{AssertionFacts, MaxLifetime};
+use providers::client_assertion::{AssertionFacts, ExpiryRule, MaxLifetime};
 use providers::{Client, ClientKind, Endpoint, ErrorKind, Realm};
 use serde_json::{Map, Value};
 
@@ -321,7 +321,11 @@ fn check_times(claims: &Map<String, Value>, facts: &AssertionFacts, now: u64) ->
     let time = |name: &str| claims.get(name).and_then(Value::as_u64);
     let skew = facts.skew_secs;
     let expires_at = time("exp").ok_or(AssertionError::MissingExpiry)?;
-    if expires_at.saturating_add(skew) <= now {
+    let expired = match facts.expiry_rule {
+        ExpiryRule::Tolerant => expires_at.saturating_add(skew) <= now,
+        ExpiryRule::Strict => now.saturating_add(skew) > expires_at,
+    };
+    if expired {
         return Err(AssertionError::Expired);
     }
     if time("nbf").is_some_and(|nbf| nbf > now.saturating_add(skew)) {
@@ -337,6 +341,12 @@ fn check_times(claims: &Map<String, Value>, facts: &AssertionFacts, now: u64) ->
                 return Err(AssertionError::LifetimeTooLong);
             }
         }
+        (MaxLifetime::IssuedAtAge(max), Some(iat)) => {
+            if now.saturating_add(skew).saturating_sub(iat) > max {
+                return Err(AssertionError::IssuedTooLongAgo);
+            }
+        }
+        (MaxLifetime::IssuedAtAge(_), None) => {}
         (MaxLifetime::FromIssuedAt(max), Some(iat)) => {
             // Keycloak: the usable lifetime is min(exp - now, max), and must be left.
             if expires_at <= now {

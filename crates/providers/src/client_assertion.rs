@@ -14,6 +14,14 @@
 //!   signature text).
 //! - ZITADEL: zitadel/oidc `pkg/op/verifier_jwt_profile.go` (`VerifyJWTAssertion`: `aud` must
 //!   contain the issuer) and zitadel's `NewJWTProfileVerifierKeySet(…, time.Hour, …)`.
+//! - WSO2 IS 7: wso2-extensions/identity-oauth-addons `component/client-handler`
+//!   (`JWTValidator.isValidAssertion`: the mandatory claims `iss sub aud exp jti`,
+//!   `getValidAudiences` — the resident IdP's entity id, which is the token endpoint URL and the
+//!   issuer, and the PAR endpoint; any one of several audiences; `validateJWTWithExpTime` —
+//!   `now + skew > exp` is expired; `validateNotBeforeClaim`; `validateAgeOfTheToken` — 300
+//!   minutes, `DEFAULT_VALIDITY_PERIOD_IN_MINUTES`; `isValidSignature` — the app's certificate
+//!   or its `jwks_uri`) with the 300 s `TimeStampSkew` of `OAuthServerConfiguration`; every
+//!   refusal is an `OAuthClientAuthnException` with `invalid_request`. Read, not run.
 //! - Standard: RFC 7523 §3 (the token endpoint, or the issuer, in `aud`).
 
 use crate::Endpoint;
@@ -101,6 +109,19 @@ pub enum MaxLifetime {
     /// Keycloak's `max.exp`: an assertion with `iat` is used at most this many seconds after
     /// it; one without `iat` may not have `exp` further ahead than this.
     FromIssuedAt(u64),
+    /// WSO2's "reject before" period: an `iat`, when present, at most this many seconds old
+    /// (skew included); `exp` may lie any distance ahead.
+    IssuedAtAge(u64),
+}
+
+/// How the clock skew applies to `exp`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExpiryRule {
+    /// Expired once `exp` + skew has passed (Keycloak, RFC 7519 §4.1.4's leeway).
+    Tolerant,
+    /// Expired unless `exp` lies more than the skew ahead (WSO2's `validateJWTWithExpTime`:
+    /// `now + skew > exp`): an assertion living less than the skew is always refused.
+    Strict,
 }
 
 /// Who words the refusals.
@@ -110,6 +131,9 @@ pub enum AssertionStyle {
     /// client of the realm as a signed-JWT client, `401 invalid_client` "Invalid client or
     /// Invalid client credentials".
     Keycloak,
+    /// WSO2's texts: `400 invalid_request` with `JWTValidator`'s words where they name no
+    /// value from the assertion; the flavor's answers otherwise.
+    Wso2,
     /// The flavor's own client-authentication errors (its unknown-client and bad-secret
     /// answers, `invalid_request` for a malformed assertion) with the mock's descriptions.
     Flavor,
@@ -134,6 +158,8 @@ pub struct AssertionFacts {
     pub skew_secs: u64,
     /// The lifetime rule.
     pub max_lifetime: MaxLifetime,
+    /// How the skew applies to `exp`.
+    pub expiry_rule: ExpiryRule,
     /// Whether each client authenticates by its one method ([`crate::Client::auth_method`];
     /// Keycloak's client authenticator): a client with keys or registered for
     /// `client_secret_jwt` has its secret refused ([`AssertionRefusal::AssertionRequired`]), and
@@ -158,6 +184,7 @@ pub const STANDARD: AssertionFacts = AssertionFacts {
     multiple_audiences: true,
     skew_secs: 0,
     max_lifetime: MaxLifetime::FromNow(3600),
+    expiry_rule: ExpiryRule::Tolerant,
     one_method_per_client: false,
     ignores_basic_beside_assertion: false,
     style: AssertionStyle::Flavor,
@@ -174,6 +201,7 @@ pub const KEYCLOAK: AssertionFacts = AssertionFacts {
     multiple_audiences: false,
     skew_secs: 15,
     max_lifetime: MaxLifetime::FromIssuedAt(60),
+    expiry_rule: ExpiryRule::Tolerant,
     one_method_per_client: true,
     ignores_basic_beside_assertion: true,
     style: AssertionStyle::Keycloak,
@@ -186,6 +214,22 @@ pub const ZITADEL: AssertionFacts = AssertionFacts {
     ..STANDARD
 };
 
+/// WSO2 IS 7 (`JWTValidator`): the issuer (its token endpoint) or the PAR endpoint, several
+/// audiences, 300 s of skew that `exp` must lie beyond, an `iat` at most 300 minutes old.
+pub const WSO2: AssertionFacts = AssertionFacts {
+    audience_endpoints: &[Endpoint::Token, Endpoint::PushedAuthorization],
+    issuer_audience: true,
+    issuer_relative_audiences: &[],
+    called_endpoint_audience: false,
+    multiple_audiences: true,
+    skew_secs: 300,
+    max_lifetime: MaxLifetime::IssuedAtAge(300 * 60),
+    expiry_rule: ExpiryRule::Strict,
+    one_method_per_client: false,
+    ignores_basic_beside_assertion: false,
+    style: AssertionStyle::Wso2,
+};
+
 /// Keycloak's answer to a request that names no signed-JWT client it can authenticate.
 const KEYCLOAK_INVALID_CLIENT: &str = "Invalid client or Invalid client credentials";
 
@@ -193,48 +237,11 @@ impl AssertionFacts {
     /// Keycloak's answer to `refusal`; `None` for [`AssertionStyle::Flavor`], whose answers
     /// come from the flavor's client-authentication errors ([`Self::flavor_kind`]).
     pub fn error_response(&self, refusal: AssertionRefusal) -> Option<ErrorResponse> {
-        if self.style != AssertionStyle::Keycloak {
-            return None;
+        match self.style {
+            AssertionStyle::Keycloak => Some(keycloak_response(refusal)),
+            AssertionStyle::Wso2 => wso2_response(refusal),
+            AssertionStyle::Flavor => None,
         }
-        use AssertionRefusal as R;
-        let description = match refusal {
-            // Keycloak's authenticators ignore an assertion of a client with another
-            // authenticator: no authenticator succeeds.
-            R::Malformed | R::WrongType | R::WrongSubject | R::UnknownClient | R::MethodNotRegistered => {
-                return Some(ErrorResponse::json(
-                    401,
-                    "invalid_client",
-                    KEYCLOAK_INVALID_CLIENT,
-                    None,
-                ));
-            }
-            R::AlgNotAllowed => "Invalid signature algorithm",
-            R::UnknownKey | R::KeysUnavailable => "Unable to load public key",
-            R::BadSignature => "Client authentication with signed JWT failed: Signature on JWT token failed validation",
-            // JWTClientSecretAuthenticator: its own code, and the client secret's (empty) name
-            // between two spaces (a real run).
-            R::BadSecretSignature => {
-                return Some(ErrorResponse::json(
-                    400,
-                    "unauthorized_client",
-                    "Client authentication with client secret signed JWT failed: Signature on JWT token by client secret  failed validation",
-                    None,
-                ));
-            }
-            R::WrongAudience => "Invalid token audience",
-            R::MultipleAudiences => "Multiple audiences not allowed",
-            R::MissingExpiry => "Token exp claim is required",
-            R::Expired | R::NotYetValid => "Token is not active",
-            R::IssuedInFuture => "Token was issued in the future",
-            R::IssuedTooLongAgo => "Token was issued too far in the past to be used now",
-            R::LifetimeTooLong => "Token expiration is too far in the future and iat claim not present in token",
-            R::MissingJti => "Token jti claim is required",
-            R::Replayed => "Token reuse detected",
-            R::AssertionRequired => "Parameter client_assertion_type is missing",
-            // The mock's own bound: Keycloak has no such refusal.
-            R::CacheFull => "too many client assertions in flight; try again later",
-        };
-        Some(ErrorResponse::json(400, "invalid_client", description, None))
     }
 
     /// The client-authentication error a [`AssertionStyle::Flavor`] provider answers `refusal`
@@ -246,6 +253,62 @@ impl AssertionFacts {
             _ => crate::ErrorKind::BadClientSecret { basic: false },
         }
     }
+}
+
+/// Keycloak's answer to `refusal` (a real run's words).
+fn keycloak_response(refusal: AssertionRefusal) -> ErrorResponse {
+    use AssertionRefusal as R;
+    let description = match refusal {
+        // Keycloak's authenticators ignore an assertion of a client with another
+        // authenticator: no authenticator succeeds.
+        R::Malformed | R::WrongType | R::WrongSubject | R::UnknownClient | R::MethodNotRegistered => {
+            return ErrorResponse::json(401, "invalid_client", KEYCLOAK_INVALID_CLIENT, None);
+        }
+        R::AlgNotAllowed => "Invalid signature algorithm",
+        R::UnknownKey | R::KeysUnavailable => "Unable to load public key",
+        R::BadSignature => "Client authentication with signed JWT failed: Signature on JWT token failed validation",
+        // JWTClientSecretAuthenticator: its own code, and the client secret's (empty) name
+        // between two spaces (a real run).
+        R::BadSecretSignature => {
+            return ErrorResponse::json(
+                400,
+                "unauthorized_client",
+                "Client authentication with client secret signed JWT failed: Signature on JWT token by client secret  failed validation",
+                None,
+            );
+        }
+        R::WrongAudience => "Invalid token audience",
+        R::MultipleAudiences => "Multiple audiences not allowed",
+        R::MissingExpiry => "Token exp claim is required",
+        R::Expired | R::NotYetValid => "Token is not active",
+        R::IssuedInFuture => "Token was issued in the future",
+        R::IssuedTooLongAgo => "Token was issued too far in the past to be used now",
+        R::LifetimeTooLong => "Token expiration is too far in the future and iat claim not present in token",
+        R::MissingJti => "Token jti claim is required",
+        R::Replayed => "Token reuse detected",
+        R::AssertionRequired => "Parameter client_assertion_type is missing",
+        // The mock's own bound: Keycloak has no such refusal.
+        R::CacheFull => "too many client assertions in flight; try again later",
+    };
+    ErrorResponse::json(400, "invalid_client", description, None)
+}
+
+/// WSO2's answer to `refusal` (`JWTValidator`'s words), where they name no value of the
+/// assertion; `None` (the flavor's answer) otherwise.
+fn wso2_response(refusal: AssertionRefusal) -> Option<ErrorResponse> {
+    use AssertionRefusal as R;
+    let description = match refusal {
+        R::Malformed => "Error while parsing the JWT.",
+        R::WrongAudience => "Failed to match audience values.",
+        R::MissingExpiry => "Mandatory field :exp is missing in the JWT assertion.",
+        R::MissingJti => "Mandatory field :jti is missing in the JWT assertion.",
+        R::NotYetValid => "The token is used before the nbf claim value.",
+        R::IssuedTooLongAgo => "The jwt is too old to use.",
+        // "JWT Token is expired. Expired Time: <Java Date>": the mock stops before the date.
+        R::Expired => "JWT Token is expired.",
+        _ => return None,
+    };
+    Some(ErrorResponse::json(400, "invalid_request", description, None))
 }
 
 #[cfg(test)]

@@ -98,7 +98,9 @@ pub const QUIRKS: Quirks = Quirks {
     backchannel_logout: None,
     // WSO2's JWT client authentication is the private-key-jwt authenticator (certificate or JWKS): no HMAC.
     accepts_client_secret_jwt: false,
-    client_jwks_uri: false,
+    // The application's `jwksURI` (JWTValidator.isValidSignature reads the SP property).
+    client_jwks_uri: true,
+    client_assertion: crate::client_assertion::WSO2,
     dpop: Some(crate::dpop::WSO2),
     ..Quirks::STANDARD
 };

@@ -24,4 +24,5 @@ mod support;
 mod token_exchange;
 mod token_exchange_zitadel;
 mod token_for;
+mod wso2_client_jwt;
 mod zitadel_library;

@@ -1,0 +1,143 @@
+//! WSO2's private-key JWT client authentication over HTTP, as its `JWTValidator` reads
+//! (docs/providers.md, "Client assertions"; read from source, not run): the issuer (WSO2's token
+//! endpoint) or the PAR endpoint in `aud`, several audiences, `exp` more than the 300 s skew
+//! ahead, an `iat` at most 300 minutes old, and `400 invalid_request` in its words.
+
+use crate::support::EcKey;
+use mock_idp::{Endpoint, ManualClock, MockIdp, Provider, World};
+use serde_json::{Value, json};
+
+const ASSERTION_TYPE: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+const NOW: u64 = 1_800_000_000;
+
+/// The WSO2 flavor serving a World whose `machine` client registers `key` (kid `k1`).
+async fn wso2_with_keyed_client(key: &EcKey) -> MockIdp {
+    let mut jwk = key.public_jwk();
+    jwk["kid"] = json!("k1");
+    let world = format!(
+        r#"default_realm = "demo"
+[realms.demo]
+scopes = ["openid"]
+[realms.demo.clients.machine]
+kind = "confidential"
+secret = "machine-secret"
+grant_types = ["client_credentials"]
+jwks = '{}'
+"#,
+        json!({"keys": [jwk]})
+    );
+    MockIdp::builder()
+        .provider(Provider::Wso2)
+        .world(World::from_toml_str(&world, "keyed.toml").unwrap())
+        .clock(ManualClock::at(NOW))
+        .start()
+        .await
+}
+
+fn assertion(key: &EcKey, aud: Value, jti: &str, edit: impl FnOnce(&mut Value)) -> String {
+    let mut claims = json!({"iss": "machine", "sub": "machine", "aud": aud, "jti": jti, "iat": NOW, "exp": NOW + 600});
+    edit(&mut claims);
+    key.sign(&json!({"alg": "ES256", "typ": "JWT", "kid": "k1"}), &claims)
+}
+
+async fn with_assertion(idp: &MockIdp, assertion: &str) -> (u16, Value) {
+    let form = [
+        ("grant_type", "client_credentials"),
+        ("client_assertion_type", ASSERTION_TYPE),
+        ("client_assertion", assertion),
+    ];
+    let response = reqwest::Client::new()
+        .post(idp.endpoint(Endpoint::Token))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    (response.status().as_u16(), response.json().await.unwrap_or(Value::Null))
+}
+
+#[tokio::test]
+async fn wso2_takes_its_issuer_or_par_endpoint_among_several_audiences() {
+    let key = EcKey::new();
+    let idp = wso2_with_keyed_client(&key).await;
+    let issuer = idp.issuer();
+    assert_eq!(
+        issuer,
+        idp.endpoint(Endpoint::Token),
+        "WSO2's issuer is its token endpoint"
+    );
+    let par = idp.endpoint(Endpoint::PushedAuthorization);
+    for (jti, aud) in [
+        ("issuer", json!(issuer)),
+        ("par", json!(par)),
+        ("several", json!(["https://elsewhere.invalid", issuer])),
+    ] {
+        let (status, body) = with_assertion(&idp, &assertion(&key, aud, jti, |_| ())).await;
+        assert_eq!(status, 200, "{jti}: {body}");
+    }
+}
+
+#[tokio::test]
+async fn wso2_refuses_in_its_words() {
+    let key = EcKey::new();
+    let idp = wso2_with_keyed_client(&key).await;
+    let issuer = json!(idp.issuer());
+    let cases: Vec<(&str, String, &str)> = vec![
+        ("not a JWT", "not-a-jwt".into(), "Error while parsing the JWT."),
+        (
+            "elsewhere",
+            assertion(&key, json!("https://elsewhere.invalid"), "a", |_| ()),
+            "Failed to match audience values.",
+        ),
+        (
+            "no exp",
+            assertion(&key, issuer.clone(), "b", |c| {
+                c.as_object_mut().unwrap().remove("exp");
+            }),
+            "Mandatory field :exp is missing in the JWT assertion.",
+        ),
+        (
+            "no jti",
+            assertion(&key, issuer.clone(), "c", |c| {
+                c.as_object_mut().unwrap().remove("jti");
+            }),
+            "Mandatory field :jti is missing in the JWT assertion.",
+        ),
+        // WSO2 counts the 300 s skew against the assertion: a 60 s assertion is expired.
+        (
+            "exp within the skew",
+            assertion(&key, issuer.clone(), "d", |c| c["exp"] = json!(NOW + 60)),
+            "JWT Token is expired.",
+        ),
+        (
+            "nbf ahead",
+            assertion(&key, issuer.clone(), "e", |c| c["nbf"] = json!(NOW + 301)),
+            "The token is used before the nbf claim value.",
+        ),
+        (
+            "iat too old",
+            assertion(&key, issuer.clone(), "f", |c| {
+                c["iat"] = json!(NOW - 300 * 60);
+                c["exp"] = json!(NOW + 3600);
+            }),
+            "The jwt is too old to use.",
+        ),
+    ];
+    for (case, assertion, description) in cases {
+        let (status, body) = with_assertion(&idp, &assertion).await;
+        assert_eq!(
+            (status, body["error"].as_str(), body["error_description"].as_str()),
+            (400, Some("invalid_request"), Some(description)),
+            "{case}: {body}"
+        );
+    }
+    // An exp a year ahead and an iat just inside the 300 minutes are fine.
+    let (status, body) = with_assertion(
+        &idp,
+        &assertion(&key, issuer.clone(), "g", |c| {
+            c["iat"] = json!(NOW - 300 * 60 + 301);
+            c["exp"] = json!(NOW + 365 * 86_400);
+        }),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+}
