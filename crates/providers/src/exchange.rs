@@ -17,7 +17,7 @@
 //! - Generic: RFC 8693 §2.2.2 (`invalid_request`, `invalid_target`).
 
 use crate::Provider;
-use crate::error::ErrorResponse;
+use crate::error::{ErrorResponse, sanitize_description};
 
 /// `urn:ietf:params:oauth:token-type:access_token` (RFC 8693 §3).
 pub const ACCESS_TOKEN_TYPE: &str = "urn:ietf:params:oauth:token-type:access_token";
@@ -142,9 +142,20 @@ impl ExchangeFacts {
     }
 
     /// The response for `refusal`.
+    /// The response for `refusal`. ZITADEL's descriptions keep its double quotes (Go's `%q`)
+    /// around the value, which is itself restricted to RFC 6749 §5.2's characters; the others
+    /// are restricted whole.
     pub fn error_response(&self, refusal: &ExchangeRefusal) -> ErrorResponse {
         let (status, error, description) = self.text(refusal);
-        ErrorResponse::json(status, error, &description, None)
+        if self.style != ExchangeStyle::Zitadel {
+            return ErrorResponse::json(status, error, &description, None);
+        }
+        ErrorResponse {
+            status,
+            body: Some(serde_json::json!({ "error": error, "error_description": description })),
+            content_type: crate::error::JSON,
+            www_authenticate: None,
+        }
     }
 }
 
@@ -199,12 +210,18 @@ fn zitadel_text(refusal: &ExchangeRefusal) -> (u16, &'static str, String) {
         R::AudienceNotInSubject { audience } => (
             400,
             "invalid_target",
-            format!("audience {audience:?} not found in subject or actor token"),
+            format!(
+                "audience \"{}\" not found in subject or actor token",
+                sanitize_description(audience)
+            ),
         ),
         R::ScopeNotInSubject { scope } => (
             400,
             "invalid_scope",
-            format!("scope {scope:?} not found in subject or actor token"),
+            format!(
+                "scope \"{}\" not found in subject or actor token",
+                sanitize_description(scope)
+            ),
         ),
         R::ScopeMissing => request(
             "The scope of your request is missing. Please ensure some scopes are requested. If you have any questions, you may contact the administrator of the application.",

@@ -1,7 +1,7 @@
 //! Token exchange (RFC 8693) in the ZITADEL flavor, over HTTP: ZITADEL's rules and texts
 //! (`internal/api/oidc/token_exchange.go`, zitadel/oidc's parameter checks), one test per rule.
-//! ZITADEL quotes values with `"`; the mock keeps every description within RFC 6749 §5.2's
-//! characters, so they come as `'`.
+//! ZITADEL's double quotes around a value are kept (the value itself is restricted to RFC 6749
+//! §5.2's characters).
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -183,7 +183,7 @@ async fn zitadel_keeps_audience_and_scope_within_the_subject_token() {
         answer,
         400,
         "invalid_target",
-        "audience 'foo' not found in subject or actor token",
+        r#"audience "foo" not found in subject or actor token"#,
     );
 
     // Fewer scopes: kept; another one: refused; none with openid: refused.
@@ -194,7 +194,7 @@ async fn zitadel_keeps_audience_and_scope_within_the_subject_token() {
         answer,
         400,
         "invalid_scope",
-        "scope 'phone' not found in subject or actor token",
+        r#"scope "phone" not found in subject or actor token"#,
     );
     let answer = exchange(&idp, &[base[0], base[1], ("scope", "profile")]).await;
     refused(answer, 400, "invalid_scope", providers::zitadel::OPENID_MISSING);
@@ -303,7 +303,7 @@ async fn zitadel_exchanges_an_id_token_only_to_fail_on_its_missing_scopes() {
         answer,
         400,
         "invalid_scope",
-        "scope 'openid' not found in subject or actor token",
+        r#"scope "openid" not found in subject or actor token"#,
     );
 }
 
