@@ -199,16 +199,16 @@ async fn openid_client_v6_pushes_authorization_requests_to_the_keycloak_flavor()
 }
 
 /// `tests/node/dpop-nonce.mjs`: openid-client's DPoP handle at a realm that demands server nonces
-/// (RFC 9449 §8; the generic flavor with fixtures/worlds/dpop-nonce.toml): the first grant is
+/// (RFC 9449 §8, §9; the generic flavor with fixtures/worlds/dpop-nonce.toml): the first grant is
 /// refused `use_dpop_nonce`, the library retries with the `DPoP-Nonce` value and gets a bound
-/// token, and the next grant needs no retry.
+/// token, the next grant needs no retry, and userinfo's `use_dpop_nonce` challenge is retried too.
 #[tokio::test(flavor = "multi_thread")]
 async fn openid_client_v6_retries_with_the_dpop_nonce_the_mock_demands() {
     let world = concat!(env!("CARGO_MANIFEST_DIR"), "/../fixtures/worlds/dpop-nonce.toml");
     let builder = mock_idp::MockIdp::builder().world(mock_idp::World::load(world).unwrap());
     script_passes(
         "dpop-nonce.mjs",
-        "openid-client DPoP nonce: 2 passed, 0 failed",
+        "openid-client DPoP nonce: 3 passed, 0 failed",
         builder,
     )
     .await;

@@ -1,6 +1,7 @@
-// openid-client v6 (panva) at a realm that demands DPoP server nonces (RFC 9449 §8): the first
-// token request with a proof is answered `use_dpop_nonce` with a `DPoP-Nonce` header, and the
-// library retries with the nonce in a fresh proof, as it does against real servers.
+// openid-client v6 (panva) at a realm that demands DPoP server nonces (RFC 9449 §8, §9): the
+// first token request with a proof is answered `use_dpop_nonce` with a `DPoP-Nonce` header, and
+// the library retries with the nonce in a fresh proof, as it does against real servers; so does
+// a userinfo request (a protected resource: 401 with the error in the `DPoP` challenge).
 //
 //   node dpop-nonce.mjs http://127.0.0.1:PORT/demo
 //
@@ -16,13 +17,21 @@ const insecure = { execute: [client.allowInsecureRequests] };
 const issuer = new URL(process.argv[2] ?? '');
 const s = {};
 
-// Every token endpoint answer, to show the retry happened.
+// Every token endpoint answer, to show the retry happened; and every userinfo answer.
 const seen = [];
+const resource = [];
 const observing = async (url, options) => {
   const response = await fetch(url, options);
   if (String(url).endsWith('/token')) {
     const body = await response.clone().json().catch(() => ({}));
     seen.push({ status: response.status, error: body.error, nonce: response.headers.get('dpop-nonce') });
+  }
+  if (String(url).endsWith('/userinfo')) {
+    resource.push({
+      status: response.status,
+      challenge: response.headers.get('www-authenticate'),
+      nonce: response.headers.get('dpop-nonce'),
+    });
   }
   return response;
 };
@@ -51,6 +60,28 @@ const steps = [
     equal(tokens.token_type.toLowerCase(), 'dpop', 'token_type');
     equal(seen.length, 1, 'token endpoint answers');
     return 'one request';
+  }],
+
+  ['userinfo demands the nonce too, and the library retries there (RFC 9449 §9)', async () => {
+    const config = await client.discovery(issuer, 'web-app', 'web-app-secret', client.ClientSecretBasic(), insecure);
+    config[client.customFetch] = observing;
+    const tokens = await client.genericGrantRequest(
+      config,
+      'password',
+      { username: 'alice', password: 'alice-password', scope: 'openid' },
+      { DPoP: client.getDPoPHandle(config, s.keyPair) },
+    );
+    equal(tokens.token_type.toLowerCase(), 'dpop', 'token_type');
+    // A handle that has seen no nonce yet: the first userinfo request carries none.
+    const fresh = client.getDPoPHandle(config, s.keyPair);
+    const info = await client.fetchUserInfo(config, tokens.access_token, client.skipSubjectCheck, { DPoP: fresh });
+    equal(info.sub, '7f2a1c3e-5b4d-4e6f-8a9b-0c1d2e3f4a5b', 'sub');
+    equal(resource.length, 2, 'userinfo answers');
+    equal(resource[0].status, 401, 'first answer status');
+    check(resource[0].challenge?.includes('error="use_dpop_nonce"'), 'the challenge names use_dpop_nonce');
+    check(resource[0].nonce, 'the refusal carries a DPoP-Nonce header');
+    equal(resource[1].status, 200, 'the retry');
+    return `401 use_dpop_nonce then 200 for ${info.sub}`;
   }],
 ];
 

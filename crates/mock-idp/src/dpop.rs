@@ -58,12 +58,10 @@ impl RealmCtx {
         Some(self.app.dpop_nonces.as_ref()?.current(&self.realm.name, self.now()))
     }
 
-    /// RFC 9449 §8: a proof to an authorization server endpoint of a realm that demands nonces
-    /// must carry the current (or the previous window's) one.
-    fn check_nonce(&self, claims: &Map<String, Value>, target: &Target<'_>) -> Result<(), DpopRefusal> {
-        if target.access_token.is_some() {
-            return Ok(());
-        }
+    /// RFC 9449 §8 and §9: a proof to an authorization server endpoint or a protected resource
+    /// (userinfo) of a realm that demands nonces must carry the current (or the previous
+    /// window's) one; the same nonce serves both.
+    fn check_nonce(&self, claims: &Map<String, Value>) -> Result<(), DpopRefusal> {
         let Some(current) = self.dpop_nonce() else {
             return Ok(());
         };
@@ -133,7 +131,7 @@ impl RealmCtx {
             }
         };
         // Before the proof is spent: the client retries with a new proof carrying the nonce.
-        self.check_nonce(&claims, target)?;
+        self.check_nonce(&claims)?;
         if facts.single_use {
             self.spend(facts, &checked)?;
         }

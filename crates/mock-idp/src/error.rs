@@ -53,7 +53,12 @@ impl OAuthError {
             response.headers_mut().insert(header::WWW_AUTHENTICATE, value);
         }
         // RFC 9449 §8: the nonce to use travels in the `DPoP-Nonce` header.
-        if let ErrorKind::Dpop(providers::dpop::DpopRefusal::UseNonce { nonce }) = &self.kind
+        let nonce = match &self.kind {
+            ErrorKind::Dpop(providers::dpop::DpopRefusal::UseNonce { nonce })
+            | ErrorKind::ResourceDpopNonce { nonce } => Some(nonce),
+            _ => None,
+        };
+        if let Some(nonce) = nonce
             && let Ok(value) = HeaderValue::from_str(nonce)
         {
             response.headers_mut().insert("dpop-nonce", value);

@@ -87,6 +87,9 @@ pub enum DpopRefusal {
 /// The `error_description` of RFC 9449 §8's `use_dpop_nonce`.
 pub const USE_NONCE_DESCRIPTION: &str = "Authorization server requires nonce in DPoP proof";
 
+/// The `error_description` of RFC 9449 §9's `use_dpop_nonce` at a protected resource.
+pub const RESOURCE_USE_NONCE_DESCRIPTION: &str = "Resource server requires nonce in DPoP proof";
+
 /// Who words the refusals.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DpopStyle {

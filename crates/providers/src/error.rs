@@ -200,6 +200,13 @@ pub enum ErrorKind {
     /// proof or binding is refused: the provider's invalid-token answer under a `DPoP`
     /// challenge that lists the accepted algorithms.
     InvalidDpopToken,
+    /// A protected resource of a realm that demands DPoP nonces (RFC 9449 §9) got a proof
+    /// without the current one: 401 `use_dpop_nonce` under a `DPoP` challenge, the nonce in
+    /// `DPoP-Nonce`.
+    ResourceDpopNonce {
+        /// The nonce the next proof must carry.
+        nonce: String,
+    },
     /// The assertion of a JWT bearer grant (RFC 7523 §3.1: `invalid_grant`) is malformed,
     /// unsigned by a registered key, for another audience, expired, too old or replayed.
     InvalidAssertion,

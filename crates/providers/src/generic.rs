@@ -207,6 +207,8 @@ pub(crate) fn error_response(kind: &ErrorKind, detail: &str, realm: &str) -> Err
         }
         // Rendered by `Provider::error_response` from the flavor's invalid bearer answer.
         ErrorKind::InvalidDpopToken => (401, C::InvalidToken, Challenge::Bearer),
+        // Rendered by `Provider::error_response` (a `DPoP` challenge).
+        ErrorKind::ResourceDpopNonce { .. } => (401, C::InvalidToken, Challenge::Bearer),
     };
     let description = sanitize_description(detail);
     let www_authenticate = match challenge {

@@ -204,6 +204,16 @@ impl Provider {
             });
             return response;
         }
+        if let crate::ErrorKind::ResourceDpopNonce { .. } = kind {
+            // RFC 9449 §9's example: 401 and the error in the `DPoP` challenge.
+            let facts = crate::dpop::facts(self).unwrap_or(&crate::dpop::STANDARD);
+            let description = crate::dpop::RESOURCE_USE_NONCE_DESCRIPTION;
+            let challenge = format!(
+                "DPoP algs=\"{}\", error=\"use_dpop_nonce\", error_description=\"{description}\"",
+                facts.challenge_algs()
+            );
+            return crate::ErrorResponse::json(401, "use_dpop_nonce", description, Some(challenge));
+        }
         if let crate::ErrorKind::Dpop(refusal) = kind {
             let facts = crate::dpop::facts(self).unwrap_or(&crate::dpop::STANDARD);
             return facts.error_response(refusal);

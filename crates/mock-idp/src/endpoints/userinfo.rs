@@ -36,13 +36,19 @@ async fn userinfo(
         OAuthError::new(kind, "the access token is invalid, expired or revoked")
     };
     let live = cx.live_access_token(&token).ok_or_else(invalid)?;
-    check_binding(&cx, &method, &headers, &token, dpop_scheme, &live.claims).map_err(|detail| {
-        let kind = if dpop_scheme {
-            ErrorKind::InvalidDpopToken
-        } else {
-            ErrorKind::InvalidBearer
-        };
-        OAuthError::new(kind, detail)
+    check_binding(&cx, &method, &headers, &token, dpop_scheme, &live.claims).map_err(|refused| match refused {
+        Refused::Nonce(nonce) => OAuthError::new(
+            ErrorKind::ResourceDpopNonce { nonce },
+            "the DPoP proof lacks the current nonce",
+        ),
+        Refused::Binding(detail) => {
+            let kind = if dpop_scheme {
+                ErrorKind::InvalidDpopToken
+            } else {
+                ErrorKind::InvalidBearer
+            };
+            OAuthError::new(kind, detail)
+        }
     })?;
     let scopes = live.scopes(&cx);
     if !scopes.iter().any(|scope| scope == "openid") {
@@ -60,9 +66,18 @@ async fn userinfo(
     Ok(no_store_json(&Value::Object(cx.flavor().userinfo(user, &scopes))))
 }
 
+/// Why [`check_binding`] refused a request.
+enum Refused {
+    /// The proof lacks the realm's current DPoP nonce (RFC 9449 §9): the nonce to use.
+    Nonce(String),
+    /// The token, the proof or the binding is refused: why.
+    Binding(String),
+}
+
 /// Where the provider has DPoP (RFC 9449 §7): a token presented under the `DPoP` scheme must
-/// come with a proof for this request, of the key it is bound to, with its `ath`; a bound
-/// token may not be presented as a bearer token, nor any token of a client that requires DPoP.
+/// come with a proof for this request, of the key it is bound to, with its `ath` (and the
+/// realm's nonce where it demands one, §9); a bound token may not be presented as a bearer
+/// token, nor any token of a client that requires DPoP.
 fn check_binding(
     cx: &RealmCtx,
     method: &Method,
@@ -70,7 +85,7 @@ fn check_binding(
     token: &str,
     dpop_scheme: bool,
     claims: &serde_json::Map<String, Value>,
-) -> Result<(), String> {
+) -> Result<(), Refused> {
     if cx.dpop_facts().is_none() {
         return Ok(());
     }
@@ -84,12 +99,16 @@ fn check_binding(
             .is_some_and(|client| client.dpop_bound_access_tokens);
         return match (bound, client_requires) {
             (None, false) => Ok(()),
-            (Some(_), _) => Err("the access token is DPoP-bound but presented as a bearer token".into()),
-            (None, true) => Err("the client requires DPoP".into()),
+            (Some(_), _) => Err(Refused::Binding(
+                "the access token is DPoP-bound but presented as a bearer token".into(),
+            )),
+            (None, true) => Err(Refused::Binding("the client requires DPoP".into())),
         };
     }
     let Some(bound) = bound else {
-        return Err("the access token is not DPoP-bound but presented under the DPoP scheme".into());
+        return Err(Refused::Binding(
+            "the access token is not DPoP-bound but presented under the DPoP scheme".into(),
+        ));
     };
     let url = cx.endpoint_url(providers::Endpoint::Userinfo);
     let target = crate::dpop::Target {
@@ -99,11 +118,14 @@ fn check_binding(
     };
     match cx.dpop_proof(headers, &target, true, true) {
         Ok(Some(proof)) if proof.jkt == bound => Ok(()),
-        Ok(_) => Err("the DPoP proof's key is not the one the token is bound to".into()),
-        Err(refusal) => Err(cx.dpop_facts().map_or_else(
+        Ok(_) => Err(Refused::Binding(
+            "the DPoP proof's key is not the one the token is bound to".into(),
+        )),
+        Err(providers::dpop::DpopRefusal::UseNonce { nonce }) => Err(Refused::Nonce(nonce)),
+        Err(refusal) => Err(Refused::Binding(cx.dpop_facts().map_or_else(
             || "the DPoP proof is refused".to_owned(),
             |facts| facts.text(&refusal).2,
-        )),
+        ))),
     }
 }
 

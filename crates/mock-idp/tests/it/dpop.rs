@@ -748,3 +748,72 @@ async fn keycloak_demands_no_nonce_whatever_the_world_says() {
     let (status, nonce, body) = service_with_proof(&idp, &proof_with_nonce(&key, &url, NOW, None)).await;
     assert_eq!((status, nonce), (200, None), "{body}");
 }
+
+/// RFC 9449 §9: userinfo, a protected resource of a realm that demands nonces, answers a proof
+/// without the nonce 401 `use_dpop_nonce` in a `DPoP` challenge with the nonce in
+/// `DPoP-Nonce`, and takes the retry that carries it.
+#[tokio::test]
+async fn userinfo_demands_the_realm_s_nonce_as_a_resource_server() {
+    let idp = start_with_nonces(Provider::Generic).await;
+    let key = ProofKey::new();
+    let token_url = idp.endpoint(Endpoint::Token);
+    let (status, body) = password(&idp, WEB_APP, Some(&proof_with_nonce(&key, &token_url, NOW, None))).await;
+    assert_eq!((status, body["error"].as_str()), (400, Some("use_dpop_nonce")));
+    let (_, nonce, _) = service_with_proof(&idp, &proof_with_nonce(&key, &token_url, NOW, None)).await;
+    let nonce = nonce.unwrap();
+    let (status, body) = password(
+        &idp,
+        WEB_APP,
+        Some(&proof_with_nonce(&key, &token_url, NOW, Some(&nonce))),
+    )
+    .await;
+    assert_eq!((status, body["token_type"].as_str()), (200, Some("DPoP")), "{body}");
+    let token = body["access_token"].as_str().unwrap().to_owned();
+
+    let userinfo = idp.endpoint(Endpoint::Userinfo);
+    let resource_proof = |nonce: Option<&str>| {
+        let mut claims = json!({"jti": uuid(), "htm": "GET", "htu": userinfo, "iat": NOW,
+            "ath": idp_jose::digest::s256(&token)});
+        if let Some(nonce) = nonce {
+            claims["nonce"] = json!(nonce);
+        }
+        key.sign(&key.header(), &claims)
+    };
+    let get = |proof: String| {
+        let request = reqwest::Client::new()
+            .get(&userinfo)
+            .header("Authorization", format!("DPoP {token}"))
+            .header("DPoP", proof);
+        async move {
+            let response = request.send().await.unwrap();
+            let header = |name: &str| {
+                response
+                    .headers()
+                    .get(name)
+                    .map(|value| value.to_str().unwrap().to_owned())
+            };
+            let (challenge, nonce) = (header("www-authenticate"), header("dpop-nonce"));
+            let status = response.status().as_u16();
+            (status, challenge, nonce, response.text().await.unwrap())
+        }
+    };
+    for refused in [resource_proof(None), resource_proof(Some("made-up"))] {
+        let (status, challenge, handed, body) = get(refused).await;
+        assert_eq!(status, 401, "{body}");
+        let challenge = challenge.unwrap();
+        assert!(
+            challenge.starts_with("DPoP algs=\"")
+                && challenge.ends_with(
+                    "error=\"use_dpop_nonce\", error_description=\"Resource server requires nonce in DPoP proof\""
+                ),
+            "{challenge}"
+        );
+        assert_eq!(handed.as_deref(), Some(nonce.as_str()));
+    }
+    let (status, _, _, body) = get(resource_proof(Some(&nonce))).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        serde_json::from_str::<Value>(&body).unwrap()["sub"],
+        "7f2a1c3e-5b4d-4e6f-8a9b-0c1d2e3f4a5b"
+    );
+}
