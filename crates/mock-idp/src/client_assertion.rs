@@ -328,7 +328,11 @@ fn check_times(claims: &Map<String, Value>, facts: &AssertionFacts, now: u64) ->
     if expired {
         return Err(AssertionError::Expired);
     }
-    if time("nbf").is_some_and(|nbf| nbf > now.saturating_add(skew)) {
+    let not_yet = |nbf: u64| match facts.expiry_rule {
+        ExpiryRule::Tolerant => nbf > now.saturating_add(skew),
+        ExpiryRule::Strict => nbf >= now.saturating_add(skew),
+    };
+    if time("nbf").is_some_and(not_yet) {
         return Err(AssertionError::NotYetValid);
     }
     let issued_at = time("iat");

@@ -20,8 +20,10 @@
 //!   issuer, and the PAR endpoint; any one of several audiences; `validateJWTWithExpTime` —
 //!   `now + skew > exp` is expired; `validateNotBeforeClaim`; `validateAgeOfTheToken` — 300
 //!   minutes, `DEFAULT_VALIDITY_PERIOD_IN_MINUTES`; `isValidSignature` — the app's certificate
-//!   or its `jwks_uri`) with the 300 s `TimeStampSkew` of `OAuthServerConfiguration`; every
-//!   refusal is an `OAuthClientAuthnException` with `invalid_request`. Read, not run.
+//!   or its `jwks_uri`) with the skew of `OAuthServerConfiguration` (300 s in code, but IS 7 ships
+//!   `oauth.timestamp_skew = "0m"` in the identity framework's `default.json`, as product-is'
+//!   7.1 test artifacts `<TimestampSkew>0</TimestampSkew>`); every refusal is an
+//!   `OAuthClientAuthnException` with `invalid_request`. Read, not run.
 //! - Standard: RFC 7523 §3 (the token endpoint, or the issuer, in `aud`).
 
 use crate::Endpoint;
@@ -114,13 +116,15 @@ pub enum MaxLifetime {
     IssuedAtAge(u64),
 }
 
-/// How the clock skew applies to `exp`.
+/// How `exp` and `nbf` are compared with the clock (and the skew).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ExpiryRule {
-    /// Expired once `exp` + skew has passed (Keycloak, RFC 7519 §4.1.4's leeway).
+    /// Expired once `exp` + skew has passed, not yet valid while `nbf` lies beyond now + skew
+    /// (Keycloak, RFC 7519 §4.1.4's leeway).
     Tolerant,
-    /// Expired unless `exp` lies more than the skew ahead (WSO2's `validateJWTWithExpTime`:
-    /// `now + skew > exp`): an assertion living less than the skew is always refused.
+    /// WSO2's comparisons: expired when `now + skew > exp` (`validateJWTWithExpTime`; with a
+    /// skew, an assertion living less than it is always refused), not yet valid when
+    /// `now + skew - nbf <= 0` (`validateNotBeforeClaim`).
     Strict,
 }
 
@@ -215,14 +219,15 @@ pub const ZITADEL: AssertionFacts = AssertionFacts {
 };
 
 /// WSO2 IS 7 (`JWTValidator`): the issuer (its token endpoint) or the PAR endpoint, several
-/// audiences, 300 s of skew that `exp` must lie beyond, an `iat` at most 300 minutes old.
+/// audiences, no skew as IS 7 ships it (`exp` must lie ahead of now, strictly by WSO2's rule),
+/// an `iat` at most 300 minutes old.
 pub const WSO2: AssertionFacts = AssertionFacts {
     audience_endpoints: &[Endpoint::Token, Endpoint::PushedAuthorization],
     issuer_audience: true,
     issuer_relative_audiences: &[],
     called_endpoint_audience: false,
     multiple_audiences: true,
-    skew_secs: 300,
+    skew_secs: 0,
     max_lifetime: MaxLifetime::IssuedAtAge(300 * 60),
     expiry_rule: ExpiryRule::Strict,
     one_method_per_client: false,

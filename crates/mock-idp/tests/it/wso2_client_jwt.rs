@@ -1,7 +1,7 @@
 //! WSO2's private-key JWT client authentication over HTTP, as its `JWTValidator` reads
 //! (docs/providers.md, "Client assertions"; read from source, not run): the issuer (WSO2's token
-//! endpoint) or the PAR endpoint in `aud`, several audiences, `exp` more than the 300 s skew
-//! ahead, an `iat` at most 300 minutes old, and `400 invalid_request` in its words.
+//! endpoint) or the PAR endpoint in `aud`, several audiences, `exp` ahead (IS 7 ships no skew),
+//! an `iat` at most 300 minutes old, and `400 invalid_request` in its words.
 
 use crate::support::EcKey;
 use mock_idp::{Endpoint, ManualClock, MockIdp, Provider, World};
@@ -102,21 +102,22 @@ async fn wso2_refuses_in_its_words() {
             }),
             "Mandatory field :jti is missing in the JWT assertion.",
         ),
-        // WSO2 counts the 300 s skew against the assertion: a 60 s assertion is expired.
+        // `now + skew > exp` with no skew: an assertion expiring this second is still good.
         (
-            "exp within the skew",
-            assertion(&key, issuer.clone(), "d", |c| c["exp"] = json!(NOW + 60)),
+            "exp passed",
+            assertion(&key, issuer.clone(), "d", |c| c["exp"] = json!(NOW - 1)),
             "JWT Token is expired.",
         ),
+        // `now + skew - nbf <= 0`: not before this very second.
         (
-            "nbf ahead",
-            assertion(&key, issuer.clone(), "e", |c| c["nbf"] = json!(NOW + 301)),
+            "nbf now",
+            assertion(&key, issuer.clone(), "e", |c| c["nbf"] = json!(NOW)),
             "The token is used before the nbf claim value.",
         ),
         (
             "iat too old",
             assertion(&key, issuer.clone(), "f", |c| {
-                c["iat"] = json!(NOW - 300 * 60);
+                c["iat"] = json!(NOW - 300 * 60 - 1);
                 c["exp"] = json!(NOW + 3600);
             }),
             "The jwt is too old to use.",
@@ -130,14 +131,16 @@ async fn wso2_refuses_in_its_words() {
             "{case}: {body}"
         );
     }
-    // An exp a year ahead and an iat just inside the 300 minutes are fine.
+    // An exp a year ahead and an iat exactly 300 minutes old are fine; so is an exp of now.
     let (status, body) = with_assertion(
         &idp,
         &assertion(&key, issuer.clone(), "g", |c| {
-            c["iat"] = json!(NOW - 300 * 60 + 301);
+            c["iat"] = json!(NOW - 300 * 60);
             c["exp"] = json!(NOW + 365 * 86_400);
         }),
     )
     .await;
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = with_assertion(&idp, &assertion(&key, issuer, "h", |c| c["exp"] = json!(NOW))).await;
     assert_eq!(status, 200, "{body}");
 }
