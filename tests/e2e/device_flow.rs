@@ -342,6 +342,135 @@ async fn a_client_without_the_grant_is_refused_at_the_device_endpoint() {
     }
 }
 
+/// WSO2 IS 7 as its source and product-is' `OAuth2DeviceFlowTestCase` have it: paths, the
+/// response in its (hash) order, six-character mixed-case user codes typed exactly, polls paced
+/// from the request and from every poll, its texts, a redeemed code answering `expired_token`,
+/// and a client without the grant refused only when it polls.
+#[tokio::test]
+async fn wso2_device_flow_answers_as_wso2_does() {
+    let clock = ManualClock::at(T0);
+    let idp = start(Provider::Wso2, &clock).await;
+    let base = idp.issuer().trim_end_matches("/oauth2/token").to_owned();
+    assert_eq!(
+        idp.endpoint(Endpoint::DeviceAuthorization),
+        format!("{base}/oauth2/device_authorize")
+    );
+    let body = device_authorization(&idp, "tv", "openid").await;
+    let members: Vec<&str> = body.as_object().unwrap().keys().map(String::as_str).collect();
+    assert_eq!(
+        members,
+        [
+            "user_code",
+            "device_code",
+            "interval",
+            "verification_uri_complete",
+            "verification_uri",
+            "expires_in"
+        ]
+    );
+    let page = format!("{base}/authenticationendpoint/device.do");
+    assert_eq!(body["verification_uri"], page.as_str());
+    assert_eq!(
+        (body["expires_in"].as_u64(), body["interval"].as_u64()),
+        (Some(600), Some(5))
+    );
+    let user_code = body["user_code"].as_str().unwrap();
+    assert!(
+        user_code.len() == 6
+            && user_code
+                .chars()
+                .all(|c| providers::device::WSO2_USER_CODE_CHARSET.contains(c)),
+        "{user_code}"
+    );
+    let device_code = body["device_code"].as_str().unwrap();
+    let answer = |reply: crate::support::Reply| error_of(&reply);
+    // Paced from the request: a poll within 5 s of it is slowed down.
+    clock.advance(5);
+    assert_eq!(
+        answer(poll(&idp, "tv", device_code).await),
+        (400, "slow_down".into(), "Forbidden".into())
+    );
+    clock.advance(6);
+    assert_eq!(
+        answer(poll(&idp, "tv", device_code).await),
+        (400, "authorization_pending".into(), "Precondition required".into())
+    );
+    assert_eq!(
+        answer(poll(&idp, "tv", "not-a-device-code").await),
+        (
+            400,
+            "invalid_request".into(),
+            "The provided device code is not registered or is invalid.".into()
+        )
+    );
+    let missing = post_form(
+        &token_url(&idp),
+        None,
+        &[("grant_type", DEVICE_GRANT), ("client_id", "tv")],
+    )
+    .await;
+    assert_eq!(
+        answer(missing),
+        (400, "invalid_request".into(), "Missing parameters: device_code".into())
+    );
+    // The page takes the code as typed only.
+    let swapped: String = user_code
+        .chars()
+        .map(|c| {
+            if c.is_ascii_lowercase() {
+                c.to_ascii_uppercase()
+            } else {
+                c.to_ascii_lowercase()
+            }
+        })
+        .collect();
+    if swapped != user_code {
+        let wrong = post_form(
+            &page,
+            None,
+            &[("user_code", swapped.as_str()), ("action", "login"), ("pick", "alice")],
+        )
+        .await;
+        assert!(
+            !wrong.text.contains("name=\"ticket\""),
+            "a code in the other case was taken"
+        );
+    }
+    let approved = sign_in_and_consent(&page, user_code, "alice", true).await;
+    assert_eq!(approved.status, StatusCode::OK);
+    // An approved code is redeemed whatever the pace; a second poll finds it used.
+    let tokens = poll(&idp, "tv", device_code).await;
+    assert_eq!(tokens.status, StatusCode::OK, "{}", tokens.text);
+    clock.advance(6);
+    assert_eq!(
+        answer(poll(&idp, "tv", device_code).await),
+        (400, "expired_token".into(), "Forbidden".into())
+    );
+    // A client without the grant gets a device code, and is refused when it polls.
+    let reply = post_form(
+        &idp.endpoint(Endpoint::DeviceAuthorization),
+        Some(("web-app", "web-app-secret")),
+        &[("scope", "openid")],
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+    let code = reply.json()["device_code"].as_str().unwrap().to_owned();
+    let refused = post_form(
+        &token_url(&idp),
+        Some(("web-app", "web-app-secret")),
+        &[("grant_type", DEVICE_GRANT), ("device_code", code.as_str())],
+    )
+    .await;
+    assert_eq!(
+        answer(refused),
+        (
+            400,
+            "unauthorized_client".into(),
+            "The authenticated client is not authorized to use this authorization grant type".into()
+        )
+    );
+}
+
 #[tokio::test]
 async fn zitadel_polls_are_never_slowed_down_and_unknown_codes_are_access_denied() {
     let clock = ManualClock::at(T0);
@@ -414,7 +543,7 @@ async fn discovery_advertises_the_device_grant_only_where_the_provider_has_it() 
             .iter()
             .filter_map(Value::as_str)
             .collect();
-        let has = matches!(provider, Provider::Keycloak | Provider::Zitadel | Provider::Generic);
+        let has = provider != Provider::AppId;
         assert_eq!(grants.contains(&DEVICE_GRANT), has, "{provider}: {grants:?}");
         assert_eq!(
             document["device_authorization_endpoint"].as_str(),

@@ -10,6 +10,11 @@
 //! - ZITADEL: zitadel/oidc `pkg/op/device.go` (`ParseDeviceCodeRequest`,
 //!   `CheckDeviceAuthorizationState`) and `pkg/oidc/error.go` (descriptions); ZITADEL's
 //!   `DeviceAuth` defaults (5 min, 5 s, base-20 user codes of 8 with a dash after 4).
+//! - WSO2 IS 7: wso2-extensions/identity-inbound-auth-oauth (7.0.259, pinned by product-is
+//!   v7.1.0) `oauth2/device/grant/DeviceFlowGrant.java`, `dao/DeviceFlowDAOImpl.java`,
+//!   `errorcodes/DeviceErrorCodes.java`, `OAuthServerConfiguration` (600 s, 5 s, six characters
+//!   of a mixed-case key set) and `oauth/endpoint/device/DeviceEndpoint.java`; the texts as
+//!   product-is v7.1.0 `OAuth2DeviceFlowTestCase` asserts them.
 //! - Generic: RFC 8628 §3.2 and §3.5.
 
 use crate::error::ErrorResponse;
@@ -28,6 +33,11 @@ pub enum SlowDown {
     /// Never: polls are answered whatever their pace (zitadel/oidc answers `slow_down` only
     /// when its storage times out).
     Never,
+    /// `slow_down` while no more than the interval has passed since the last poll of any
+    /// outcome, or since the authorization request for the first poll; the interval stays
+    /// (WSO2's `isWithinValidPollInterval`, `LAST_POLL_TIME` set at creation and on every
+    /// poll). Approved codes are redeemed whatever the pace.
+    SinceLastPoll,
 }
 
 /// In which order a poll's checks run.
@@ -39,6 +49,9 @@ pub enum PollOrder {
     /// The user's decision, then expiry (zitadel/oidc `CheckDeviceAuthorizationState`: denied,
     /// done, expired, pending).
     DecisionFirst,
+    /// Pace, then expiry, then the decision for an undecided code; expiry only for an approved
+    /// one (WSO2's `DeviceFlowGrant.validateGrant`).
+    PaceFirst,
 }
 
 /// How user codes look: `length` characters of `charset`, a dash after every `group` characters
@@ -51,6 +64,9 @@ pub struct UserCodeFormat {
     pub length: usize,
     /// A dash after every this many characters; 0 for none.
     pub group: usize,
+    /// Whether the code is compared as typed (WSO2's mixed-case codes); otherwise case, dashes
+    /// and white space do not matter.
+    pub case_sensitive: bool,
 }
 
 impl UserCodeFormat {
@@ -77,6 +93,15 @@ impl UserCodeFormat {
             .filter(|c| !c.is_whitespace() && *c != '-')
             .flat_map(char::to_uppercase)
             .collect()
+    }
+
+    /// Whether `input` (what the user typed) names `code` (as issued) under this format.
+    pub fn matches(&self, code: &str, input: &str) -> bool {
+        if self.case_sensitive {
+            input.trim() == code
+        } else {
+            Self::normalize(input) == Self::normalize(code)
+        }
     }
 }
 
@@ -146,6 +171,14 @@ pub struct DeviceFacts {
     pub poll_order: PollOrder,
     /// The error texts, in [`DeviceError::ALL`] order.
     pub errors: [DeviceErrorText; 7],
+    /// Whether the device endpoint refuses a client without the grant (WSO2's does not: such
+    /// a client is refused only when it polls).
+    pub endpoint_checks_client: bool,
+    /// What a poll for a code already redeemed gets: [`DeviceError::UnknownCode`] where the
+    /// provider forgets it, [`DeviceError::Expired`] where it keeps it as used (WSO2).
+    pub redeemed: DeviceError,
+    /// The members of the device authorization response in the provider's order.
+    pub response_order: &'static [&'static str; 6],
 }
 
 impl DeviceFacts {
@@ -153,6 +186,30 @@ impl DeviceFacts {
     pub fn text(&self, error: DeviceError) -> DeviceErrorText {
         let index = DeviceError::ALL.iter().position(|known| *known == error).unwrap_or(0);
         self.errors[index]
+    }
+
+    /// A device authorization response (RFC 8628 §3.2), members in the provider's order.
+    pub fn authorization_response(
+        &self,
+        device_code: &str,
+        user_code: &str,
+        verification_uri: &str,
+        expires_in: u64,
+        interval: u64,
+    ) -> Map<String, Value> {
+        let separator = if verification_uri.contains('?') { '&' } else { '?' };
+        let value = |member: &str| match member {
+            "device_code" => json!(device_code),
+            "user_code" => json!(user_code),
+            "verification_uri" => json!(verification_uri),
+            "verification_uri_complete" => json!(format!("{verification_uri}{separator}user_code={user_code}")),
+            "expires_in" => json!(expires_in),
+            _ => json!(interval),
+        };
+        self.response_order
+            .iter()
+            .map(|member| ((*member).to_owned(), value(member)))
+            .collect()
     }
 
     /// The error response for `error`. The description is written as the provider writes it,
@@ -169,6 +226,16 @@ impl DeviceFacts {
     }
 }
 
+/// RFC 8628 §3.2's member order, which Keycloak and zitadel/oidc write.
+const RFC_ORDER: [&str; 6] = [
+    "device_code",
+    "user_code",
+    "verification_uri",
+    "verification_uri_complete",
+    "expires_in",
+    "interval",
+];
+
 /// Base-20 consonants: no vowels (no words), no look-alikes (RFC 8628 §6.1).
 pub const BASE20: &str = "BCDFGHJKLMNPQRSTVWXZ";
 
@@ -180,6 +247,7 @@ pub const STANDARD: DeviceFacts = DeviceFacts {
         charset: BASE20,
         length: 8,
         group: 4,
+        case_sensitive: false,
     },
     slow_down: SlowDown::IncreaseInterval,
     poll_order: PollOrder::ExpiryFirst,
@@ -196,6 +264,9 @@ pub const STANDARD: DeviceFacts = DeviceFacts {
             "the client may not use the device authorization grant",
         ),
     ],
+    endpoint_checks_client: true,
+    redeemed: DeviceError::UnknownCode,
+    response_order: &RFC_ORDER,
 };
 
 /// Keycloak 26 (`DeviceEndpoint`, `DeviceGrantType`).
@@ -208,6 +279,7 @@ pub const KEYCLOAK: DeviceFacts = DeviceFacts {
         charset: "ABCDEFGHIJKLMNOPQRSTUVWXYZ",
         length: 8,
         group: 4,
+        case_sensitive: false,
     },
     slow_down: SlowDown::WithinInterval,
     poll_order: PollOrder::ExpiryFirst,
@@ -228,6 +300,9 @@ pub const KEYCLOAK: DeviceFacts = DeviceFacts {
             "Client is not allowed to initiate OAuth 2.0 Device Authorization Grant. The flow is disabled for the client.",
         ),
     ],
+    endpoint_checks_client: true,
+    redeemed: DeviceError::UnknownCode,
+    response_order: &RFC_ORDER,
 };
 
 /// ZITADEL (zitadel/oidc `device.go`, `error.go`).
@@ -238,6 +313,7 @@ pub const ZITADEL: DeviceFacts = DeviceFacts {
         charset: BASE20,
         length: 8,
         group: 4,
+        case_sensitive: false,
     },
     slow_down: SlowDown::Never,
     poll_order: PollOrder::DecisionFirst,
@@ -264,34 +340,64 @@ pub const ZITADEL: DeviceFacts = DeviceFacts {
             "client missing grant type authorization_code",
         ),
     ],
+    endpoint_checks_client: true,
+    redeemed: DeviceError::UnknownCode,
+    response_order: &RFC_ORDER,
+};
+
+/// The key set of WSO2's user codes (`OAuthServerConfiguration.deviceCodeKeySet`).
+pub const WSO2_USER_CODE_CHARSET: &str = "BCDFGHJKLMNPQRSTVWXYZbcdfghjklmnpqrstvwxyz23456789";
+
+/// WSO2 IS 7 (`DeviceFlowGrant`, `DeviceErrorCodes`, `OAuthServerConfiguration`). It has no
+/// denial (no code path sets a denied status): the mock's scripted denial answers RFC 8628's
+/// `access_denied` with its own words.
+pub const WSO2: DeviceFacts = DeviceFacts {
+    lifetime: 600,
+    interval: 5,
+    user_code: UserCodeFormat {
+        charset: WSO2_USER_CODE_CHARSET,
+        length: 6,
+        group: 0,
+        case_sensitive: true,
+    },
+    slow_down: SlowDown::SinceLastPoll,
+    poll_order: PollOrder::PaceFirst,
+    errors: [
+        text(400, "authorization_pending", "Precondition required"),
+        text(400, "slow_down", "Forbidden"),
+        text(400, "expired_token", "Forbidden"),
+        text(400, "access_denied", "the user denied the authorization request"),
+        text(
+            400,
+            "invalid_request",
+            "The provided device code is not registered or is invalid.",
+        ),
+        text(400, "invalid_request", "Missing parameters: device_code"),
+        // Never at the device endpoint (`endpoint_checks_client`); a poll is refused by the
+        // token endpoint's grant check.
+        text(
+            400,
+            "unauthorized_client",
+            "The authenticated client is not authorized to use this authorization grant type",
+        ),
+    ],
+    endpoint_checks_client: false,
+    redeemed: DeviceError::Expired,
+    // `org.json.JSONObject` is backed by a `HashMap`: its iteration order for these six keys
+    // (computed, not observed from a running WSO2).
+    response_order: &[
+        "user_code",
+        "device_code",
+        "interval",
+        "verification_uri_complete",
+        "verification_uri",
+        "expires_in",
+    ],
 };
 
 /// The device facts of `provider`, if it has the grant.
 pub fn facts(provider: Provider) -> Option<&'static DeviceFacts> {
     provider.quirks().device.as_ref()
-}
-
-/// A device authorization response (RFC 8628 §3.2), members in the order every supported
-/// provider writes them.
-pub fn authorization_response(
-    device_code: &str,
-    user_code: &str,
-    verification_uri: &str,
-    expires_in: u64,
-    interval: u64,
-) -> Map<String, Value> {
-    let separator = if verification_uri.contains('?') { '&' } else { '?' };
-    let mut body = Map::new();
-    body.insert("device_code".into(), json!(device_code));
-    body.insert("user_code".into(), json!(user_code));
-    body.insert("verification_uri".into(), json!(verification_uri));
-    body.insert(
-        "verification_uri_complete".into(),
-        json!(format!("{verification_uri}{separator}user_code={user_code}")),
-    );
-    body.insert("expires_in".into(), json!(expires_in));
-    body.insert("interval".into(), json!(interval));
-    body
 }
 
 /// The `error` code a device error carries in `provider`'s texts, as an [`ErrorCode`] where the
@@ -332,7 +438,7 @@ mod tests {
 
     #[test]
     fn the_complete_uri_carries_the_user_code() {
-        let body = authorization_response("d", "ABCD-EFGH", "http://x/realms/demo/device", 600, 5);
+        let body = KEYCLOAK.authorization_response("d", "ABCD-EFGH", "http://x/realms/demo/device", 600, 5);
         assert_eq!(
             body["verification_uri_complete"],
             "http://x/realms/demo/device?user_code=ABCD-EFGH"

@@ -91,8 +91,9 @@ pub const QUIRKS: Quirks = Quirks {
         crate::GrantType::RefreshToken,
         crate::GrantType::ClientCredentials,
         crate::GrantType::Password,
+        crate::GrantType::DeviceCode,
     ],
-    device: None,
+    device: Some(crate::device::WSO2),
     par: Some(crate::par::WSO2),
     // WSO2 sends logout tokens too; the mock does not imitate them yet.
     backchannel_logout: None,
@@ -106,7 +107,7 @@ pub const QUIRKS: Quirks = Quirks {
 };
 
 /// The member order of WSO2 Identity Server's discovery document.
-const DISCOVERY_ORDER: [&str; 24] = [
+const DISCOVERY_ORDER: [&str; 25] = [
     "issuer",
     "authorization_endpoint",
     "pushed_authorization_request_endpoint",
@@ -131,6 +132,8 @@ const DISCOVERY_ORDER: [&str; 24] = [
     "backchannel_logout_supported",
     "frontchannel_logout_supported",
     "code_challenge_methods_supported",
+    // OIDProviderConfigResponse: after the PKCE methods, when the device grant is on.
+    "device_authorization_endpoint",
 ];
 
 /// `claims_supported` of WSO2's document.
@@ -164,8 +167,11 @@ impl Flavor for Wso2 {
             Endpoint::Revoke => "/t/{realm}/oauth2/revoke",
             Endpoint::EndSession => "/t/{realm}/oidc/logout",
             Endpoint::PushedAuthorization => "/t/{realm}/oauth2/par",
-            // The mock does not imitate WSO2's device grant (`/oauth2/device_authorize`) yet.
-            Endpoint::DeviceAuthorization | Endpoint::DeviceVerification | Endpoint::ProfileAttributes => return None,
+            // DeviceEndpoint `@Path("/device_authorize")`; the user-code page is the
+            // authentication web app's `device.do` (tenant-qualified for a tenant).
+            Endpoint::DeviceAuthorization => "/t/{realm}/oauth2/device_authorize",
+            Endpoint::DeviceVerification => "/t/{realm}/authenticationendpoint/device.do",
+            Endpoint::ProfileAttributes => return None,
         })
     }
 
@@ -182,7 +188,9 @@ impl Flavor for Wso2 {
             Endpoint::Revoke => "/oauth2/revoke",
             Endpoint::EndSession => "/oidc/logout",
             Endpoint::PushedAuthorization => "/oauth2/par",
-            Endpoint::DeviceAuthorization | Endpoint::DeviceVerification | Endpoint::ProfileAttributes => return None,
+            Endpoint::DeviceAuthorization => "/oauth2/device_authorize",
+            Endpoint::DeviceVerification => "/authenticationendpoint/device.do",
+            Endpoint::ProfileAttributes => return None,
         })
     }
 
@@ -214,7 +222,9 @@ impl Flavor for Wso2 {
             Endpoint::Revoke => &["/t/carbon.super/oauth2/revoke"],
             Endpoint::EndSession => &["/t/carbon.super/oidc/logout"],
             Endpoint::PushedAuthorization => &["/t/carbon.super/oauth2/par"],
-            Endpoint::DeviceAuthorization | Endpoint::DeviceVerification | Endpoint::ProfileAttributes => &[],
+            Endpoint::DeviceAuthorization => &["/t/carbon.super/oauth2/device_authorize"],
+            Endpoint::DeviceVerification => &["/t/carbon.super/authenticationendpoint/device.do"],
+            Endpoint::ProfileAttributes => &[],
         }
     }
 

@@ -88,7 +88,7 @@ pub(super) fn entries() -> Vec<Entry> {
             Strict,
             [CodeFlow],
             "RFC 8628 §3.1; RFC 6749 §5.2",
-            "a client without the device grant is refused at the device endpoint",
+            "a client without the device grant is refused at the device endpoint (where the provider checks only polls: when it polls)",
             dev08
         ),
     ]
@@ -141,6 +141,7 @@ async fn dev01(cx: &Cx<'_>) -> Step {
 
 async fn dev02(cx: &Cx<'_>) -> Step {
     let start = cx.device_start().await?;
+    cx.device_await_first_poll(&start).await?;
     let poll = cx.device_poll(start.str("device_code")).await?;
     expect_poll_error(cx, &poll, DeviceError::Pending, "authorization_pending")
 }
@@ -201,6 +202,7 @@ async fn dev06(cx: &Cx<'_>) -> Step {
     let user = cx.user()?;
     let start = cx.device_start().await?;
     cx.device_consent(&start.user_url(), user, false).await?;
+    cx.device_await_first_poll(&start).await?;
     let poll = cx.device_poll(start.str("device_code")).await?;
     expect_poll_error(cx, &poll, DeviceError::Denied, "access_denied")
 }
@@ -220,6 +222,25 @@ async fn dev08(cx: &Cx<'_>) -> Step {
         return Err(skip("the code-flow client also has the device grant"));
     }
     let refused = cx.device_request(web, "openid").await?;
+    let checks_at_endpoint = providers::device::facts(cx.provider()).is_none_or(|facts| facts.endpoint_checks_client);
+    if !checks_at_endpoint {
+        // WSO2 hands any authenticated client a device code; the token endpoint refuses the
+        // grant when that client polls.
+        let body = refused.ok_object()?;
+        let code = body.get("device_code").and_then(Value::as_str).unwrap_or_default();
+        let poll = cx
+            .token_request(web, &[("grant_type", DEVICE_GRANT), ("device_code", code)])
+            .await?;
+        Cx::expect_no_token(&poll)?;
+        return cx.expect_error(
+            &poll,
+            &ErrorKind::UnauthorizedGrant {
+                grant: GrantType::DeviceCode,
+            },
+            &[400],
+            &["unauthorized_client"],
+        );
+    }
     Cx::expect_no_token(&refused)?;
     if refused.json().is_some_and(|body| body.get("device_code").is_some()) {
         return Err(refused.fail(Some("device_code"), "a client without the grant got a device code"));

@@ -63,6 +63,28 @@ impl<'t> Cx<'t> {
         Ok(DeviceStart { exchange, body })
     }
 
+    /// Waits before the first poll of `start` where the provider paces polls from the device
+    /// request (WSO2: `slow_down` within the interval of it): the target's clock moves by the
+    /// interval and a second, or (a clock that cannot be moved) the check sleeps that long.
+    pub(crate) async fn device_await_first_poll(&self, start: &DeviceStart) -> Step {
+        let paced = providers::device::facts(self.provider())
+            .is_some_and(|facts| facts.slow_down == providers::device::SlowDown::SinceLastPoll);
+        if !paced {
+            return Ok(());
+        }
+        let interval = start
+            .body
+            .get("interval")
+            .and_then(serde_json::Value::as_u64)
+            .unwrap_or(5);
+        let wait = interval.min(30).saturating_add(1);
+        match self.target.clock() {
+            Some(clock) => clock.advance(wait),
+            None => tokio::time::sleep(std::time::Duration::from_secs(wait)).await,
+        }
+        Ok(())
+    }
+
     /// One poll of the token endpoint for `device_code`, as the device client.
     pub(crate) async fn device_poll(&self, device_code: &str) -> Step<Exchange> {
         let client = self.device_client()?;

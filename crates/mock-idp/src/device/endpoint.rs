@@ -33,7 +33,9 @@ fn start(cx: &RealmCtx, headers: &HeaderMap, params: &Params) -> Result<Response
         .device
         .ok_or_else(|| OAuthError::new(ErrorKind::NotFound, "no device grant here"))?;
     let client = authenticate_with(&cx.realm, headers, params, cx.flavor())?.client;
-    if !client.allows(GrantType::DeviceCode) {
+    // WSO2's device endpoint asks nothing of the client beyond authentication: a client
+    // without the grant is refused when it polls.
+    if facts.endpoint_checks_client && !client.allows(GrantType::DeviceCode) {
         return Err(OAuthError::new(
             ErrorKind::Device(DeviceError::ClientNotAllowed),
             format!("client {} may not use the device grant", client.id),
@@ -49,11 +51,12 @@ fn start(cx: &RealmCtx, headers: &HeaderMap, params: &Params) -> Result<Response
             lifetime,
             interval,
             user_code: facts.user_code,
+            slow_down: facts.slow_down,
         },
         cx.now(),
         crate::b64::random_bytes,
     );
-    let body = providers::device::authorization_response(
+    let body = facts.authorization_response(
         &device_code,
         &user_code,
         &cx.endpoint_url(Endpoint::DeviceVerification),

@@ -30,6 +30,9 @@ pub(crate) enum Decision {
     },
     /// Denied.
     Denied,
+    /// Approved and redeemed: kept (until swept) only to answer a later poll as the provider
+    /// does ([`DeviceFacts::redeemed`]); no user code names it any more.
+    Redeemed,
 }
 
 /// One device authorization.
@@ -43,6 +46,8 @@ pub(crate) struct DeviceRecord {
     pub(crate) expires_at: u64,
     pub(crate) interval: u64,
     pub(crate) last_poll: Option<u64>,
+    /// Whether the user code is compared as typed ([`UserCodeFormat::case_sensitive`]).
+    pub(crate) case_sensitive: bool,
     pub(crate) decision: Decision,
     /// Set when a user signed in on the user-code page: `(ticket, username, auth_time)`; the
     /// consent form carries the ticket back.
@@ -67,6 +72,8 @@ pub(crate) struct NewDevice<'a> {
     pub(crate) lifetime: u64,
     pub(crate) interval: u64,
     pub(crate) user_code: UserCodeFormat,
+    /// How the provider paces polls.
+    pub(crate) slow_down: SlowDown,
 }
 
 /// What a scripted or interactive decision found.
@@ -114,12 +121,28 @@ impl Inner {
         }
     }
 
+    /// The pending authorization `user_code` names. Codes are indexed without case and
+    /// dashes (so no two live codes of a realm differ only in case); a case-sensitive code must
+    /// also be typed exactly.
     fn pending_by_user_code(&mut self, realm: &str, user_code: &str, now: u64) -> Option<&mut DeviceRecord> {
         let key = (realm.to_owned(), UserCodeFormat::normalize(user_code));
         let device_code = self.by_user.get(&key)?;
-        self.by_device
-            .get_mut(device_code)
-            .filter(|record| record.decision == Decision::Pending && now < record.expires_at)
+        self.by_device.get_mut(device_code).filter(|record| {
+            let typed = !record.case_sensitive || user_code.trim() == record.user_code;
+            typed && record.decision == Decision::Pending && now < record.expires_at
+        })
+    }
+
+    /// Redeems the approved authorization `device_code`: the record it was, while what stays
+    /// behind answers later polls as redeemed.
+    fn redeem(&mut self, device_code: &str) -> Option<DeviceRecord> {
+        let record = self.by_device.get_mut(device_code)?;
+        let redeemed = record.clone();
+        record.decision = Decision::Redeemed;
+        record.sign_in = None;
+        self.by_user
+            .remove(&(redeemed.realm.clone(), UserCodeFormat::normalize(&redeemed.user_code)));
+        Some(redeemed)
     }
 }
 
@@ -162,6 +185,7 @@ impl DeviceStore {
         now: u64,
         mut random: impl FnMut(usize) -> Vec<u8>,
     ) -> (String, String) {
+        let facts_slow_down = new.slow_down;
         let mut inner = self.lock();
         inner.sweep(now);
         while inner.by_device.len() >= self.limit {
@@ -193,7 +217,9 @@ impl DeviceStore {
                 user_code: user_code.clone(),
                 expires_at: now.saturating_add(new.lifetime),
                 interval: new.interval,
-                last_poll: None,
+                // WSO2 counts the first poll's pace from the authorization request.
+                last_poll: (facts_slow_down == SlowDown::SinceLastPoll).then_some(now),
+                case_sensitive: new.user_code.case_sensitive,
                 decision: Decision::Pending,
                 sign_in: None,
             },
@@ -272,20 +298,32 @@ impl DeviceStore {
             .get_mut(device_code)
             .filter(|record| record.realm == realm && record.client_id == client_id)
             .ok_or(DeviceError::UnknownCode)?;
-        let expired = now >= record.expires_at;
-        if facts.poll_order == PollOrder::DecisionFirst {
-            match record.decision {
-                Decision::Denied => return Err(DeviceError::Denied),
-                Decision::Approved { .. } => return inner.remove(device_code).ok_or(DeviceError::UnknownCode),
-                Decision::Pending if expired => return Err(DeviceError::Expired),
-                Decision::Pending => {}
-            }
-        } else if expired {
-            return Err(DeviceError::Expired);
+        if record.decision == Decision::Redeemed {
+            return Err(facts.redeemed);
         }
-        let too_fast = record
-            .last_poll
-            .is_some_and(|last| now < last.saturating_add(record.interval));
+        let expired = now >= record.expires_at;
+        match facts.poll_order {
+            PollOrder::DecisionFirst => match record.decision {
+                Decision::Denied => return Err(DeviceError::Denied),
+                Decision::Approved { .. } => return inner.redeem(device_code).ok_or(DeviceError::UnknownCode),
+                Decision::Pending if expired => return Err(DeviceError::Expired),
+                Decision::Pending | Decision::Redeemed => {}
+            },
+            // WSO2: an approved code is checked for expiry only, then redeemed.
+            PollOrder::PaceFirst if matches!(record.decision, Decision::Approved { .. }) => {
+                if expired {
+                    return Err(DeviceError::Expired);
+                }
+                return inner.redeem(device_code).ok_or(DeviceError::UnknownCode);
+            }
+            PollOrder::PaceFirst => {}
+            PollOrder::ExpiryFirst if expired => return Err(DeviceError::Expired),
+            PollOrder::ExpiryFirst => {}
+        }
+        let too_fast = record.last_poll.is_some_and(|last| match facts.slow_down {
+            SlowDown::SinceLastPoll => now <= last.saturating_add(record.interval),
+            _ => now < last.saturating_add(record.interval),
+        });
         match facts.slow_down {
             SlowDown::WithinInterval if too_fast => return Err(DeviceError::SlowDown),
             SlowDown::IncreaseInterval if too_fast => {
@@ -293,12 +331,22 @@ impl DeviceStore {
                 record.last_poll = Some(now);
                 return Err(DeviceError::SlowDown);
             }
+            SlowDown::SinceLastPoll => {
+                record.last_poll = Some(now);
+                if too_fast {
+                    return Err(DeviceError::SlowDown);
+                }
+            }
             _ => record.last_poll = Some(now),
+        }
+        if facts.poll_order == PollOrder::PaceFirst && expired {
+            return Err(DeviceError::Expired);
         }
         match record.decision {
             Decision::Denied => Err(DeviceError::Denied),
             Decision::Pending => Err(DeviceError::Pending),
-            Decision::Approved { .. } => inner.remove(device_code).ok_or(DeviceError::UnknownCode),
+            Decision::Redeemed => Err(facts.redeemed),
+            Decision::Approved { .. } => inner.redeem(device_code).ok_or(DeviceError::UnknownCode),
         }
     }
 }
@@ -328,6 +376,7 @@ mod tests {
             lifetime: 600,
             interval: 5,
             user_code: facts.user_code,
+            slow_down: facts.slow_down,
         }
     }
 
@@ -359,6 +408,48 @@ mod tests {
         assert_eq!(
             store.decide("demo", &user, Decision::Denied, 111),
             DecideOutcome::NotPending
+        );
+    }
+
+    #[test]
+    fn wso2_paces_from_the_request_and_every_poll_and_keeps_a_redeemed_code_as_expired() {
+        use providers::device::WSO2;
+        let store = DeviceStore::default();
+        let (device, user) = store.create(new(&WSO2), 100, counter());
+        assert_eq!(user.len(), 6);
+        let poll = |now| store.poll("demo", "tv", &device, now, &WSO2);
+        // Within 5 s of the request, and of any poll (a slowed-down one too).
+        assert_eq!(poll(105).unwrap_err(), DeviceError::SlowDown);
+        assert_eq!(poll(111).unwrap_err(), DeviceError::Pending);
+        assert_eq!(poll(114).unwrap_err(), DeviceError::SlowDown);
+        assert_eq!(poll(119).unwrap_err(), DeviceError::SlowDown);
+        assert_eq!(poll(125).unwrap_err(), DeviceError::Pending);
+        // Mixed-case codes are compared as typed.
+        let other_case: String = user
+            .chars()
+            .map(|c| {
+                if c.is_ascii_uppercase() {
+                    c.to_ascii_lowercase()
+                } else {
+                    c.to_ascii_uppercase()
+                }
+            })
+            .collect();
+        if other_case != user {
+            assert_eq!(
+                store.decide("demo", &other_case, approved(), 126),
+                DecideOutcome::NotPending
+            );
+        }
+        assert_eq!(store.decide("demo", &user, approved(), 126), DecideOutcome::Decided);
+        // An approved code is redeemed whatever the pace; afterwards it is expired_token.
+        assert!(poll(127).is_ok());
+        assert_eq!(poll(140).unwrap_err(), DeviceError::Expired);
+        // Past its lifetime a pending code is expired_token once the pace allows a poll.
+        let (late, _) = store.create(new(&WSO2), 1_000, counter());
+        assert_eq!(
+            store.poll("demo", "tv", &late, 1_605, &WSO2).unwrap_err(),
+            DeviceError::Expired
         );
     }
 
