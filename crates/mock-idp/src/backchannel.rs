@@ -67,9 +67,9 @@ pub(crate) fn notify(cx: &RealmCtx, sid: &str, ended: &EndedSession) -> usize {
             issued_at: cx.now(),
             jti: &jti,
             subject: subject.as_deref(),
-            session_id: client.backchannel_logout_session_required.then_some(sid),
+            session_id: (facts.sid_always || client.backchannel_logout_session_required).then_some(sid),
         });
-        let token = match cx.sign_for(client, facts.header_typ, &claims) {
+        let token = match cx.sign_for(client, facts.header_typ.unwrap_or_default(), &claims) {
             Ok(token) => token,
             Err(err) => {
                 tracing::warn!(client = %client.id, error = %err.detail, "logout token not signed");

@@ -41,6 +41,10 @@ pub(crate) fn sign(
 ) -> Result<String, KeyError> {
     let mut header = json!({ "alg": key.alg().as_str(), "typ": typ, "kid": key.kid() });
     if let Value::Object(members) = &mut header {
+        // An empty `typ`: the header has none (WSO2's logout tokens).
+        if typ.is_empty() {
+            members.remove("typ");
+        }
         members.extend(extra_header.clone());
     }
     let mut token = b64::encode(header.to_string());

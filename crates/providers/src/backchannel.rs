@@ -8,6 +8,14 @@
 //!   `aud` = client id, `sid` when the client's `backchannel.logout.session.required`, `sub` =
 //!   user id), `DefaultTokenManager.type` (`logout+jwt` for the LOGOUT category),
 //!   `LogoutToken()` (`typ` = `TokenUtil.TOKEN_TYPE_LOGOUT`, "Logout").
+//! - ZITADEL: zitadel/oidc `NewLogoutTokenClaims` (`iat` = now − 1 s, the event, `aud` an
+//!   array), zitadel `BackChannelLogoutWorker.logoutToken` (`exp` = now + `TokenLifetime`,
+//!   15 min in `defaults.yaml`; `sid` the session's), `sign/signer.go` (`typ` `JWT`), the example
+//!   token of `docs/.../back-channel-logout.mdx` (member order, `exp − iat` = 901).
+//! - WSO2 IS 7: identity-inbound-auth-oauth `DefaultLogoutTokenBuilder.buildJwtToken` (`sub iss
+//!   aud jti events exp iat sid`, `sid` always, `aud` one client as a string), 120 s
+//!   (`OAuthServerConfiguration.openIDConnectBCLogoutTokenExpiryInSeconds`), `OAuth2Util.signJWT`
+//!   (no `typ`), the docs-is example token.
 //! - Generic: the specification §2.4 (claims) and §2.4.1 (`typ` `logout+jwt`).
 
 use serde_json::{Map, Value, json};
@@ -15,29 +23,73 @@ use serde_json::{Map, Value, json};
 /// The event member every logout token carries (§2.4).
 pub const BACKCHANNEL_LOGOUT_EVENT: &str = "http://schemas.openid.net/event/backchannel-logout";
 
+/// The members of a logout token in the order Keycloak's `LogoutToken` writes them.
+const KEYCLOAK_ORDER: [&str; 9] = ["iat", "exp", "jti", "iss", "aud", "sub", "typ", "sid", "events"];
+
+/// zitadel/oidc `LogoutTokenClaims` field order.
+const ZITADEL_ORDER: [&str; 9] = ["iss", "sub", "aud", "iat", "exp", "jti", "events", "sid", "typ"];
+
+/// WSO2 `DefaultLogoutTokenBuilder`'s insertion order (Nimbus keeps it; not observed).
+const WSO2_ORDER: [&str; 9] = ["sub", "iss", "aud", "jti", "events", "exp", "iat", "sid", "typ"];
+
 /// A provider's logout tokens.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct BackchannelLogoutFacts {
-    /// The JOSE header `typ`.
-    pub header_typ: &'static str,
+    /// The JOSE header `typ`; `None`: the header has none (WSO2).
+    pub header_typ: Option<&'static str>,
     /// The payload `typ` claim, where the provider writes one (Keycloak: `Logout`).
     pub payload_typ: Option<&'static str>,
     /// `exp - iat`, seconds.
     pub lifetime: u64,
+    /// How far before now `iat` is set (ZITADEL: one second).
+    pub iat_backdate: u64,
+    /// Whether `aud` is an array even of one client (ZITADEL); a string otherwise.
+    pub audience_array: bool,
+    /// Whether `sid` is sent whatever the client's `backchannel_logout_session_required`
+    /// (ZITADEL, WSO2).
+    pub sid_always: bool,
+    /// The members in the provider's order.
+    pub order: &'static [&'static str; 9],
 }
 
 /// The specification's logout token.
 pub const STANDARD: BackchannelLogoutFacts = BackchannelLogoutFacts {
-    header_typ: "logout+jwt",
+    header_typ: Some("logout+jwt"),
     payload_typ: None,
     lifetime: 120,
+    iat_backdate: 0,
+    audience_array: false,
+    sid_always: false,
+    order: &KEYCLOAK_ORDER,
 };
 
 /// Keycloak 26.
 pub const KEYCLOAK: BackchannelLogoutFacts = BackchannelLogoutFacts {
-    header_typ: "logout+jwt",
     payload_typ: Some("Logout"),
+    ..STANDARD
+};
+
+/// ZITADEL: `typ` `JWT`, `iat` a second back, `exp` 15 minutes ahead, `aud` an array, `sid`
+/// always.
+pub const ZITADEL: BackchannelLogoutFacts = BackchannelLogoutFacts {
+    header_typ: Some("JWT"),
+    payload_typ: None,
+    lifetime: 901,
+    iat_backdate: 1,
+    audience_array: true,
+    sid_always: true,
+    order: &ZITADEL_ORDER,
+};
+
+/// WSO2 IS 7: no header `typ`, 120 s, `sid` always.
+pub const WSO2: BackchannelLogoutFacts = BackchannelLogoutFacts {
+    header_typ: None,
+    payload_typ: None,
     lifetime: 120,
+    iat_backdate: 0,
+    audience_array: false,
+    sid_always: true,
+    order: &WSO2_ORDER,
 };
 
 /// What one logout token says.
@@ -58,25 +110,30 @@ pub struct LogoutTokenInput<'a> {
 }
 
 impl BackchannelLogoutFacts {
-    /// The claims of a logout token, in the order Keycloak's `LogoutToken` writes them
-    /// (`iat exp jti iss aud sub typ sid events`); never a `nonce`.
+    /// The claims of a logout token, in the provider's order; never a `nonce`. `input`'s
+    /// `session_id` is sent where the client asked for it, or always where the provider
+    /// always sends it (the caller passes it in both cases).
     pub fn claims(&self, input: &LogoutTokenInput<'_>) -> Map<String, Value> {
+        let issued_at = input.issued_at.saturating_sub(self.iat_backdate);
         let mut claims = Map::new();
-        claims.insert("iat".into(), json!(input.issued_at));
-        claims.insert("exp".into(), json!(input.issued_at.saturating_add(self.lifetime)));
-        claims.insert("jti".into(), json!(input.jti));
-        claims.insert("iss".into(), json!(input.issuer));
-        claims.insert("aud".into(), json!(input.client_id));
-        if let Some(subject) = input.subject {
-            claims.insert("sub".into(), json!(subject));
+        for member in self.order {
+            let value = match *member {
+                "iat" => Some(json!(issued_at)),
+                "exp" => Some(json!(issued_at.saturating_add(self.lifetime))),
+                "jti" => Some(json!(input.jti)),
+                "iss" => Some(json!(input.issuer)),
+                "aud" if self.audience_array => Some(json!([input.client_id])),
+                "aud" => Some(json!(input.client_id)),
+                "sub" => input.subject.map(|subject| json!(subject)),
+                "typ" => self.payload_typ.map(|typ| json!(typ)),
+                "sid" => input.session_id.map(|sid| json!(sid)),
+                "events" => Some(json!({ BACKCHANNEL_LOGOUT_EVENT: {} })),
+                _ => None,
+            };
+            if let Some(value) = value {
+                claims.insert((*member).to_owned(), value);
+            }
         }
-        if let Some(typ) = self.payload_typ {
-            claims.insert("typ".into(), json!(typ));
-        }
-        if let Some(sid) = input.session_id {
-            claims.insert("sid".into(), json!(sid));
-        }
-        claims.insert("events".into(), json!({ BACKCHANNEL_LOGOUT_EVENT: {} }));
         claims
     }
 }
@@ -87,12 +144,37 @@ mod tests {
     use crate::Provider;
 
     #[test]
-    fn keycloak_and_generic_send_logout_tokens_and_the_others_do_not() {
+    fn every_provider_but_app_id_sends_logout_tokens() {
         assert_eq!(Provider::Keycloak.quirks().backchannel_logout, Some(KEYCLOAK));
         assert_eq!(Provider::Generic.quirks().backchannel_logout, Some(STANDARD));
-        for provider in [Provider::Zitadel, Provider::Wso2, Provider::AppId] {
-            assert_eq!(provider.quirks().backchannel_logout, None, "{provider}");
-        }
+        assert_eq!(Provider::Zitadel.quirks().backchannel_logout, Some(ZITADEL));
+        assert_eq!(Provider::Wso2.quirks().backchannel_logout, Some(WSO2));
+        assert_eq!(Provider::AppId.quirks().backchannel_logout, None);
+    }
+
+    #[test]
+    fn zitadel_and_wso2_write_their_own_shapes() {
+        let input = LogoutTokenInput {
+            issuer: "http://127.0.0.1",
+            client_id: "web-app",
+            issued_at: 1000,
+            jti: "j",
+            subject: Some("u"),
+            session_id: Some("s"),
+        };
+        let zitadel = ZITADEL.claims(&input);
+        let names: Vec<&str> = zitadel.keys().map(String::as_str).collect();
+        assert_eq!(names, ["iss", "sub", "aud", "iat", "exp", "jti", "events", "sid"]);
+        assert_eq!(
+            (zitadel["iat"].clone(), zitadel["exp"].clone()),
+            (json!(999), json!(1900))
+        );
+        assert_eq!(zitadel["aud"], json!(["web-app"]));
+        let wso2 = WSO2.claims(&input);
+        let names: Vec<&str> = wso2.keys().map(String::as_str).collect();
+        assert_eq!(names, ["sub", "iss", "aud", "jti", "events", "exp", "iat", "sid"]);
+        assert_eq!(wso2["aud"], "web-app");
+        assert_eq!(wso2["exp"], 1120);
     }
 
     #[test]

@@ -95,8 +95,8 @@ pub const QUIRKS: Quirks = Quirks {
     ],
     device: Some(crate::device::WSO2),
     par: Some(crate::par::WSO2),
-    // WSO2 sends logout tokens too; the mock does not imitate them yet.
-    backchannel_logout: None,
+    // DefaultLogoutTokenBuilder, LogoutRequestSender (crate::backchannel::WSO2).
+    backchannel_logout: Some(crate::backchannel::WSO2),
     // WSO2's JWT client authentication is the private-key-jwt authenticator (certificate or JWKS): no HMAC.
     accepts_client_secret_jwt: false,
     // The application's `jwksURI` (JWTValidator.isValidSignature reads the SP property).
@@ -107,7 +107,7 @@ pub const QUIRKS: Quirks = Quirks {
 };
 
 /// The member order of WSO2 Identity Server's discovery document.
-const DISCOVERY_ORDER: [&str; 25] = [
+const DISCOVERY_ORDER: [&str; 26] = [
     "issuer",
     "authorization_endpoint",
     "pushed_authorization_request_endpoint",
@@ -130,6 +130,8 @@ const DISCOVERY_ORDER: [&str; 25] = [
     "claims_supported",
     "end_session_endpoint",
     "backchannel_logout_supported",
+    // ProviderConfigBuilder sets it `true` (hard-coded).
+    "backchannel_logout_session_supported",
     "frontchannel_logout_supported",
     "code_challenge_methods_supported",
     // OIDProviderConfigResponse: after the PKCE methods, when the device grant is on.

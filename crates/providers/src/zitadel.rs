@@ -143,8 +143,9 @@ fn introspection_body(input: &IntrospectionInput<'_>) -> Map<String, Value> {
 
 /// ZITADEL's behaviour facts.
 pub const QUIRKS: Quirks = Quirks {
-    // ZITADEL sends logout tokens when the feature is on; the mock does not imitate them.
-    backchannel_logout: None,
+    // ZITADEL sends logout tokens when the instance feature `enable_back_channel_logout` is
+    // on: the mock's instance has it on in a realm where a client registers a URI (`metadata`).
+    backchannel_logout: Some(crate::backchannel::ZITADEL),
     // end_session logs out every user of the user agent without asking
     // (docs/docs/guides/integrate/login/oidc/logout.md).
     logout_confirmation: LogoutConfirmation::Never,
@@ -290,6 +291,14 @@ impl Flavor for Zitadel {
             .clients
             .values()
             .any(|client| client.allows(GrantType::TokenExchange));
+        // Back-channel logout too (`enable_back_channel_logout`): both members `true` with
+        // the feature, absent without it (zitadel/oidc `omitempty`).
+        let logout_feature = input
+            .realm
+            .clients
+            .values()
+            .any(|client| client.backchannel_logout_uri.is_some())
+            .then_some(true);
         let grant_types_supported = standard.grant_types_supported.clone().map(|grants| {
             grants
                 .into_iter()
@@ -315,7 +324,8 @@ impl Flavor for Zitadel {
             request_parameter_supported: None,
             prompt_values_supported: None,
             claims_parameter_supported: None,
-            backchannel_logout_supported: None,
+            backchannel_logout_supported: logout_feature,
+            backchannel_logout_session_supported: logout_feature,
             frontchannel_logout_supported: None,
             grant_types_supported,
             ..standard

@@ -7,7 +7,7 @@
 use super::{Entry, check};
 use crate::cx::receiver::LogoutReceiver;
 use crate::cx::{AuthRequest, Cx};
-use crate::http::{Req, Step, fail, skip};
+use crate::http::{Step, fail, skip};
 use providers::Endpoint;
 use providers::backchannel::BACKCHANNEL_LOGOUT_EVENT;
 use serde_json::{Map, Value};
@@ -66,12 +66,8 @@ async fn logout_token(cx: &Cx<'_>) -> Step<Delivered> {
     let id_token = tokens.id_token()?.to_owned();
     let (_, id_token_claims) = cx.verify_jwt(&id_token).await?;
     let end_session = cx.endpoint(Endpoint::EndSession).await?;
-    cx.http
-        .send_with(
-            Req::get(end_session).form(&[("id_token_hint", id_token.as_str()), ("client_id", client.id.as_str())]),
-            Some(&mut callback.jar),
-        )
-        .await?;
+    let params = [("id_token_hint", id_token.as_str()), ("client_id", client.id.as_str())];
+    cx.end_session(&end_session, &params, &mut callback.jar).await?;
     let token = receiver.next(DELIVERY_WAIT).await?;
     let (header, claims) = cx.verify_jwt(&token).await?;
     Ok(Delivered {
@@ -133,10 +129,10 @@ async fn bcl01(cx: &Cx<'_>) -> Step {
     {
         return Err(fail(field("sub").as_deref(), "not the ID token's sub"));
     }
-    // Where `providers` records the provider's logout tokens (Keycloak), they must be as recorded.
+    // Where `providers` records the provider's logout tokens, they must be as recorded.
     if let Some(facts) = cx.provider().quirks().backchannel_logout {
         let typ = delivered.header.get("typ").and_then(Value::as_str);
-        if typ != Some(facts.header_typ) {
+        if typ != facts.header_typ {
             return Err(fail(
                 Some("logout_token.header.typ"),
                 format!("expected {:?} as providers documents it, got {typ:?}", facts.header_typ),

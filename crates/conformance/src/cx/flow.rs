@@ -2,7 +2,7 @@
 //! form, the callback, code redemption, client authentication and token requests.
 
 use super::Cx;
-use super::form::login_form;
+use super::form::{confirm_form, login_form};
 use super::jwt::s256;
 use crate::http::{Auth, Exchange, Jar, Req, Step, skip};
 use crate::targets::secret;
@@ -269,6 +269,35 @@ impl<'t> Cx<'t> {
     pub(crate) fn audience_scope(&self) -> Option<String> {
         let introspector = self.target.cast().introspector?;
         introspector.audience_scopes.first().cloned()
+    }
+
+    /// Ends the session at `end_session` with `params`, in the browser of `jar`; where the
+    /// provider asks the user to confirm (WSO2 always does, with a browser session), the
+    /// confirmation form is submitted as the user would.
+    pub(crate) async fn end_session(
+        &self,
+        end_session: &str,
+        params: &[(&str, &str)],
+        jar: &mut Jar,
+    ) -> Step<Exchange> {
+        let answer = self
+            .http
+            .send_with(Req::get(end_session).form(params), Some(jar))
+            .await?;
+        if answer.status != 200 {
+            return Ok(answer);
+        }
+        let Some(form) = confirm_form(&answer.body) else {
+            return Ok(answer);
+        };
+        let action = answer
+            .url
+            .as_ref()
+            .and_then(|base| base.join(&form.action).ok())
+            .ok_or_else(|| answer.fail(Some("form action"), "the logout confirmation has no usable action"))?;
+        self.http
+            .send_with(Req::post(action.as_str()).form(&form.hidden), Some(jar))
+            .await
     }
 
     /// An introspection request as the introspecting client.

@@ -45,6 +45,28 @@ pub(super) fn consent_form(html: &str) -> Option<LoginForm> {
     Some(LoginForm { action, hidden })
 }
 
+/// The first form of `html` that asks for no password and is sent by POST (a logout
+/// confirmation page: "Do you want to sign out?"): its action and hidden fields.
+pub(super) fn confirm_form(html: &str) -> Option<LoginForm> {
+    let document = Html::parse_document(html);
+    let password = selector(r#"[name="password"]"#)?;
+    let form = document.select(&selector("form")?).find(|form| {
+        form.value()
+            .attr("method")
+            .is_some_and(|method| method.eq_ignore_ascii_case("post"))
+            && form.select(&password).next().is_none()
+    })?;
+    let action = form.value().attr("action")?.to_owned();
+    let hidden = form
+        .select(&selector(r#"input[type="hidden"][name]"#)?)
+        .filter_map(|input| {
+            let name = input.value().attr("name")?.to_owned();
+            Some((name, input.value().attr("value").unwrap_or_default().to_owned()))
+        })
+        .collect();
+    Some(LoginForm { action, hidden })
+}
+
 fn selector(css: &str) -> Option<Selector> {
     Selector::parse(css).ok()
 }

@@ -1,6 +1,6 @@
-//! Back-channel logout end to end: the mock (Keycloak flavor) POSTs a logout token to the
-//! client's registered loopback URI when its session ends at the end_session endpoint, and
-//! token-guard's `LogoutTokenValidator` accepts it once.
+//! Back-channel logout end to end: the mock (Keycloak, ZITADEL and WSO2 flavors) POSTs a logout
+//! token to the client's registered loopback URI when its session ends at the end_session
+//! endpoint, and token-guard's `LogoutTokenValidator` accepts it once.
 
 use crate::support::*;
 use axum::Router;
@@ -37,6 +37,10 @@ async fn receiver() -> (String, mpsc::Receiver<String>) {
 }
 
 async fn mock_with_backchannel(uri: &str, clocks: &Clocks) -> MockIdp {
+    mock_of(Provider::Keycloak, uri, clocks).await
+}
+
+async fn mock_of(provider: Provider, uri: &str, clocks: &Clocks) -> MockIdp {
     let header = "[realms.demo.clients.web-app]\n";
     let toml = providers::world::DEFAULT_WORLD_TOML.replacen(
         header,
@@ -44,7 +48,7 @@ async fn mock_with_backchannel(uri: &str, clocks: &Clocks) -> MockIdp {
         1,
     );
     MockIdp::builder()
-        .provider(Provider::Keycloak)
+        .provider(provider)
         .world(World::from_toml_str(&toml, "backchannel.toml").unwrap())
         .clock(clocks.mock.clone())
         .auto_approve(true)
@@ -197,4 +201,55 @@ async fn an_admin_logout_ends_every_session_of_the_user_and_notifies_its_clients
     assert_eq!(body["sessions"], 0);
     assert_eq!(logout("nobody").await.unwrap().status().as_u16(), 404);
     assert_eq!(idp.admin().logout_user("demo", "alice").unwrap().sessions, 0);
+}
+
+/// ZITADEL's and WSO2's logout tokens as their sources write them (providers::backchannel):
+/// ZITADEL `typ` `JWT`, `aud` an array, `iat` a second back, 15 minutes; WSO2 no `typ`, 120 s;
+/// both with `sid` though the client did not ask; token-guard accepts each once.
+#[tokio::test]
+async fn zitadel_and_wso2_send_their_own_logout_tokens() {
+    for (provider, header_typ, aud, lifetime) in [
+        (Provider::Zitadel, Some("JWT"), serde_json::json!(["web-app"]), 901),
+        (Provider::Wso2, None, serde_json::json!("web-app"), 120),
+    ] {
+        let clocks = Clocks::new();
+        let (uri, mut received) = receiver().await;
+        let idp = mock_of(provider, &uri, &clocks).await;
+        let id_token = log_in(&idp).await;
+        let id_claims = segment(&id_token, 1);
+        let status = end_session(&idp, &id_token).await;
+        assert!((200..400).contains(&status), "{provider}: {status}");
+        let token = tokio::time::timeout(Duration::from_secs(10), received.recv())
+            .await
+            .expect("a logout token within 10 s")
+            .unwrap();
+        assert_eq!(segment(&token, 0)["typ"].as_str(), header_typ, "{provider}");
+        let claims = segment(&token, 1);
+        assert_eq!(claims["aud"], aud, "{provider}");
+        let (iat, exp) = (claims["iat"].as_u64().unwrap(), claims["exp"].as_u64().unwrap());
+        assert_eq!(exp - iat, lifetime, "{provider}");
+        assert!(
+            claims.get("nonce").is_none() && claims.get("typ").is_none(),
+            "{provider}"
+        );
+        assert!(claims["sid"].is_string(), "{provider}: sid always");
+
+        let validator = Validator::builder(idp.issuer(), "api", [Alg::RS256])
+            .provider(provider)
+            .clock(clocks.guard.clone())
+            .jwks_config(test_jwks_config())
+            .build()
+            .unwrap();
+        let logout = validator.logout_tokens("web-app");
+        let request = logout.validate(&token).await.unwrap();
+        assert_eq!(
+            request.subject.as_ref(),
+            id_claims["sub"].as_str().map(str::to_owned).as_ref(),
+            "{provider}"
+        );
+        assert!(matches!(
+            logout.validate(&token).await,
+            Err(InvalidLogoutToken::Replayed)
+        ));
+    }
 }
