@@ -108,21 +108,23 @@ func run() error {
 	return server.Shutdown(ctx)
 }
 
-// newProvider configures the library's OP: S256 PKCE, client_secret_post besides Basic,
-// refresh tokens; no request objects, no private_key_jwt, no device flow.
+// newProvider configures the library's OP as ZITADEL's defaults.yaml does: S256 PKCE,
+// client_secret_post besides Basic, private_key_jwt advertised (no client here holds keys, so
+// none authenticates that way), refresh tokens; no request objects, no device flow.
 func newProvider(issuer string, store *storage, libraryPaths bool) (*op.Provider, error) {
 	var key [32]byte
 	if _, err := rand.Read(key[:]); err != nil {
 		return nil, err
 	}
 	config := &op.Config{
-		CryptoKey:             key,
-		CryptoKeyId:           "opaque",
-		CodeMethodS256:        true,
-		AuthMethodPost:        true,
-		GrantTypeRefreshToken: true,
-		SupportedUILocales:    []language.Tag{language.English},
-		SupportedScopes:       store.realm.Scopes,
+		CryptoKey:               key,
+		CryptoKeyId:             "opaque",
+		CodeMethodS256:          true,
+		AuthMethodPost:          true,
+		AuthMethodPrivateKeyJWT: true,
+		GrantTypeRefreshToken:   true,
+		SupportedUILocales:      []language.Tag{language.English},
+		SupportedScopes:         store.realm.Scopes,
 	}
 	options := []op.Option{op.WithAllowInsecure()}
 	if !libraryPaths {

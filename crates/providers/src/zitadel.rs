@@ -196,7 +196,7 @@ pub const QUIRKS: Quirks = Quirks {
 };
 
 /// The member order of ZITADEL's discovery document (zitadel/oidc's `DiscoveryConfiguration`).
-const DISCOVERY_ORDER: [&str; 22] = [
+const DISCOVERY_ORDER: [&str; 27] = [
     "issuer",
     "authorization_endpoint",
     "token_endpoint",
@@ -214,12 +214,17 @@ const DISCOVERY_ORDER: [&str; 22] = [
     "subject_types_supported",
     "id_token_signing_alg_values_supported",
     "token_endpoint_auth_methods_supported",
+    "token_endpoint_auth_signing_alg_values_supported",
     "revocation_endpoint_auth_methods_supported",
+    "revocation_endpoint_auth_signing_alg_values_supported",
     "introspection_endpoint_auth_methods_supported",
+    "introspection_endpoint_auth_signing_alg_values_supported",
     "claims_supported",
     "code_challenge_methods_supported",
     "ui_locales_supported",
     "request_uri_parameter_supported",
+    "backchannel_logout_supported",
+    "backchannel_logout_session_supported",
 ];
 
 /// `claims_supported` of ZITADEL's document.
@@ -247,7 +252,18 @@ const DISCOVERY_CLAIMS: [&str; 17] = [
 const DISCOVERY_SCOPES: [&str; 6] = ["openid", "profile", "email", "phone", "address", "offline_access"];
 
 /// `none` first, then the secret methods, as ZITADEL lists them.
-const PUBLIC_OR_SECRET_AUTH: [&str; 3] = ["none", "client_secret_basic", "client_secret_post"];
+/// `token_endpoint_auth_methods_supported` (and revocation's) with ZITADEL's defaults
+/// (`defaults.yaml`: `AuthMethodPost` and `AuthMethodPrivateKeyJWT` on; zitadel/oidc
+/// `AuthMethodsTokenEndpoint`); a saved zitadel.cloud document lists the same.
+const TOKEN_AUTH: [&str; 4] = ["none", "client_secret_basic", "client_secret_post", "private_key_jwt"];
+
+/// `introspection_endpoint_auth_methods_supported` (zitadel/oidc
+/// `AuthMethodsIntrospectionEndpoint`: Basic, and `private_key_jwt` where it is on).
+const INTROSPECTION_AUTH: [&str; 2] = ["client_secret_basic", "private_key_jwt"];
+
+/// The signing algorithms ZITADEL lists for client assertions at the token, revocation and
+/// introspection endpoints (zitadel/oidc `TokenSigAlgorithms` and its siblings).
+const ASSERTION_ALGS: [&str; 1] = ["RS256"];
 
 impl Flavor for Zitadel {
     fn quirks(&self) -> &'static Quirks {
@@ -312,11 +328,20 @@ impl Flavor for Zitadel {
             .filter(|scope| DISCOVERY_SCOPES.contains(&scope.as_str()))
             .cloned()
             .collect();
+        let mut extra = standard.extra.clone();
+        for member in [
+            "token_endpoint_auth_signing_alg_values_supported",
+            "revocation_endpoint_auth_signing_alg_values_supported",
+            "introspection_endpoint_auth_signing_alg_values_supported",
+        ] {
+            extra.insert(member.into(), serde_json::json!(ASSERTION_ALGS));
+        }
         ProviderMetadata {
             scopes_supported: Some(scopes),
-            token_endpoint_auth_methods_supported: Some(PUBLIC_OR_SECRET_AUTH.to_vec()),
-            revocation_endpoint_auth_methods_supported: Some(PUBLIC_OR_SECRET_AUTH.to_vec()),
-            introspection_endpoint_auth_methods_supported: Some(vec!["client_secret_basic"]),
+            token_endpoint_auth_methods_supported: Some(TOKEN_AUTH.to_vec()),
+            revocation_endpoint_auth_methods_supported: Some(TOKEN_AUTH.to_vec()),
+            introspection_endpoint_auth_methods_supported: Some(INTROSPECTION_AUTH.to_vec()),
+            extra,
             claims_supported: Some(DISCOVERY_CLAIMS.to_vec()),
             ui_locales_supported: Some(vec!["en"]),
             // zitadel/oidc `DiscoveryConfiguration`: request_parameter_supported is `omitempty`,

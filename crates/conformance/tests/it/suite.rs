@@ -128,15 +128,25 @@ async fn passes(provider: Provider) {
     let run = crate::support::run(&keyed, &ids).await;
     let discovery = reqwest::get(keyed.mock().unwrap().discovery_url()).await.unwrap();
     let discovery: serde_json::Value = discovery.json().await.unwrap();
-    let advertised = discovery["token_endpoint_auth_methods_supported"]
-        .as_array()
-        .is_some_and(|methods| methods.iter().any(|method| method == "private_key_jwt"));
-    assert_eq!(advertised, provider == Provider::Keycloak, "mock:{provider}");
+    let lists = |wanted: &str| {
+        discovery["token_endpoint_auth_methods_supported"]
+            .as_array()
+            .is_some_and(|methods| methods.iter().any(|method| method == wanted))
+    };
+    let (keyed_methods, secret_jwt) = (lists("private_key_jwt"), lists("client_secret_jwt"));
+    assert_eq!(
+        keyed_methods,
+        matches!(provider, Provider::Keycloak | Provider::Zitadel),
+        "mock:{provider}"
+    );
+    assert_eq!(secret_jwt, provider == Provider::Keycloak, "mock:{provider}");
+    let (private_key_jwt, client_secret_jwt) = ids.split_at(6);
+    pass_or_skip(&run, private_key_jwt, provider, keyed_methods, &["private_key_jwt"]);
     pass_or_skip(
         &run,
-        &ids,
+        client_secret_jwt,
         provider,
-        advertised,
+        secret_jwt,
         &["private_key_jwt", "client_secret_jwt"],
     );
     // The DPoP suite at a realm demanding nonces: every check passes (the token-getting ones
