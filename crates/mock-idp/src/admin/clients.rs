@@ -142,6 +142,11 @@ pub struct ClientPatch {
     /// Replaces the URL of the `private_key_jwt` public keys, or `null` to remove it.
     #[serde(deserialize_with = "nullable")]
     pub jwks_uri: Option<Option<String>>,
+    /// The method the client authenticates with (checked against its kind and keys, as the
+    /// World's rule checks it), or `null` to derive it from them again.
+    #[serde(deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>)]
+    pub token_endpoint_auth_method: Option<Option<providers::TokenEndpointAuthMethod>>,
 }
 
 /// A client as the admin API shows it (never the secret).
@@ -318,6 +323,10 @@ pub(crate) fn update(app: &App, realm: &str, client_id: &str, patch: ClientPatch
         }
         if let Some(uri) = patch.jwks_uri {
             client.jwks_uri = uri;
+        }
+        // Checked with the client's other settings by the world's rules in `update_realm`.
+        if let Some(method) = patch.token_endpoint_auth_method {
+            client.token_endpoint_auth_method = method;
         }
         view = Some(ClientView::from(&*client));
         Ok(())

@@ -305,3 +305,57 @@ async fn the_admin_api_registers_a_client_for_client_secret_jwt() {
     assert_eq!(status, 422, "{problem}");
     assert!(problem.to_string().contains("token_endpoint_auth_method"), "{problem}");
 }
+
+/// A client's method changes through the admin API's PATCH, checked as the World checks it;
+/// `null` derives it again.
+#[tokio::test]
+async fn the_admin_api_changes_a_client_s_method() {
+    let key = EcKey::new();
+    let idp = keycloak_with_keyed_client(&key).await;
+    let machine = crate::support::admin_url(&idp, "/realms/demo/clients/machine");
+    let patch = |body: Value| {
+        let request = reqwest::Client::new().patch(&machine).json(&body);
+        async move {
+            let (status, body) = crate::support::json_of(request).await;
+            (status.as_u16(), body)
+        }
+    };
+    // A client with keys authenticates with them (the World's rule): refused, nothing changed.
+    let (status, problem) = patch(json!({"token_endpoint_auth_method": "client_secret_jwt"})).await;
+    assert_eq!(status, 422, "{problem}");
+    assert!(problem.to_string().contains("token_endpoint_auth_method"), "{problem}");
+    // Without its keys it moves to its secret signed as an HMAC: its plain secret is refused.
+    let (status, view) = patch(json!({"jwks": null, "token_endpoint_auth_method": "client_secret_jwt"})).await;
+    assert_eq!(
+        (status, view["token_endpoint_auth_method"].as_str()),
+        (200, Some("client_secret_jwt")),
+        "{view}"
+    );
+    let (status, body) = post(
+        &idp,
+        &[("grant_type", "client_credentials")],
+        Some(("machine", "machine-secret")),
+    )
+    .await;
+    assert_eq!(
+        answer(status, &body),
+        (400, "invalid_client", "Parameter client_assertion_type is missing")
+    );
+    // `none` for a confidential client breaks the World's rule too.
+    let (status, problem) = patch(json!({"token_endpoint_auth_method": "none"})).await;
+    assert_eq!(status, 422, "{problem}");
+    // `null`: derived again, now from its secret; the plain secret works.
+    let (status, view) = patch(json!({"token_endpoint_auth_method": null})).await;
+    assert_eq!(
+        (status, view["token_endpoint_auth_method"].as_str()),
+        (200, Some("client_secret_basic")),
+        "{view}"
+    );
+    let (status, body) = post(
+        &idp,
+        &[("grant_type", "client_credentials")],
+        Some(("machine", "machine-secret")),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+}
