@@ -462,7 +462,7 @@ mod tests {
         assert_eq!(facts(Provider::Keycloak), Some(&KEYCLOAK));
         assert_eq!(facts(Provider::Zitadel), Some(&ZITADEL));
         assert_eq!(facts(Provider::Generic), Some(&STANDARD));
+        assert_eq!(facts(Provider::Wso2), Some(&WSO2));
         assert_eq!(facts(Provider::AppId), None);
-        assert_eq!(facts(Provider::Wso2), None);
     }
 }
