@@ -15,16 +15,8 @@ pub(super) struct LoginForm {
 pub(super) fn login_form(html: &str) -> Option<LoginForm> {
     let document = Html::parse_document(html);
     let form = document.select(&selector("form")?).next()?;
-    let action = form.value().attr("action")?.to_owned();
     form.select(&selector(r#"[name="password"]"#)?).next()?;
-    let hidden = form
-        .select(&selector(r#"input[type="hidden"][name]"#)?)
-        .filter_map(|input| {
-            let name = input.value().attr("name")?.to_owned();
-            Some((name, input.value().attr("value").unwrap_or_default().to_owned()))
-        })
-        .collect();
-    Some(LoginForm { action, hidden })
+    read(form)
 }
 
 /// The first form of `html` with a submit input named `accept` (a consent page, Keycloak's
@@ -34,15 +26,7 @@ pub(super) fn consent_form(html: &str) -> Option<LoginForm> {
     let form = document
         .select(&selector("form")?)
         .find(|form| selector(r#"[name="accept"]"#).is_some_and(|accept| form.select(&accept).next().is_some()))?;
-    let action = form.value().attr("action")?.to_owned();
-    let hidden = form
-        .select(&selector(r#"input[type="hidden"][name]"#)?)
-        .filter_map(|input| {
-            let name = input.value().attr("name")?.to_owned();
-            Some((name, input.value().attr("value").unwrap_or_default().to_owned()))
-        })
-        .collect();
-    Some(LoginForm { action, hidden })
+    read(form)
 }
 
 /// The first form of `html` that asks for no password and is sent by POST (a logout
@@ -56,6 +40,11 @@ pub(super) fn confirm_form(html: &str) -> Option<LoginForm> {
             .is_some_and(|method| method.eq_ignore_ascii_case("post"))
             && form.select(&password).next().is_none()
     })?;
+    read(form)
+}
+
+/// A form's action and hidden fields.
+fn read(form: scraper::ElementRef<'_>) -> Option<LoginForm> {
     let action = form.value().attr("action")?.to_owned();
     let hidden = form
         .select(&selector(r#"input[type="hidden"][name]"#)?)
@@ -105,5 +94,17 @@ mod tests {
         assert!(login_form(r#"<form action="/a"><input name="user"></form>"#).is_none());
         assert!(login_form(r#"<form><input name="password"></form>"#).is_none());
         assert!(login_form("<p>no form</p>").is_none());
+    }
+
+    #[test]
+    fn a_logout_confirmation_is_the_first_post_form_without_a_password() {
+        let html = r#"<form action="/search" method="get"><input type="hidden" name="q" value="x"></form>
+            <form method="post" action="/oidc/logout"><input type="hidden" name="confirm" value="t&amp;1">
+            <button type="submit">Sign out</button></form>"#;
+        let form = confirm_form(html).unwrap();
+        assert_eq!(form.action, "/oidc/logout");
+        assert_eq!(form.hidden, vec![("confirm".to_owned(), "t&1".to_owned())]);
+        let login = r#"<form method="post" action="/login"><input name="password"></form>"#;
+        assert!(confirm_form(login).is_none());
     }
 }

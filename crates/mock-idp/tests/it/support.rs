@@ -100,3 +100,39 @@ impl EcKey {
         format!("{input}.{}", b64(signature.as_ref()))
     }
 }
+
+/// `provider` at `at` (the mock's clock) serving a World whose one confidential client,
+/// `machine` (secret `machine-secret`, client_credentials), registers `key` under kid `k1`.
+pub(crate) async fn with_keyed_machine(provider: mock_idp::Provider, key: &EcKey, at: u64) -> MockIdp {
+    let mut jwk = key.public_jwk();
+    jwk["kid"] = serde_json::json!("k1");
+    let world = format!(
+        r#"default_realm = "demo"
+[realms.demo]
+scopes = ["openid"]
+[realms.demo.clients.machine]
+kind = "confidential"
+secret = "machine-secret"
+grant_types = ["client_credentials"]
+jwks = '{}'
+"#,
+        serde_json::json!({"keys": [jwk]})
+    );
+    MockIdp::builder()
+        .provider(provider)
+        .world(mock_idp::World::from_toml_str(&world, "keyed.toml").unwrap())
+        .clock(mock_idp::ManualClock::at(at))
+        .start()
+        .await
+}
+
+/// What introspection by `client` (Basic with `secret`) answers for `token`: status and body.
+pub(crate) async fn introspect_as(idp: &MockIdp, client: &str, secret: &str, token: &str) -> (StatusCode, Value) {
+    json_of(
+        reqwest::Client::new()
+            .post(idp.endpoint(mock_idp::Endpoint::Introspect))
+            .basic_auth(client, Some(secret))
+            .form(&[("token", token)]),
+    )
+    .await
+}

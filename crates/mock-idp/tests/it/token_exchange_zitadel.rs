@@ -3,8 +3,7 @@
 //! ZITADEL's double quotes around a value are kept (the value itself is restricted to RFC 6749
 //! §5.2's characters).
 
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use crate::support::claims;
 use mock_idp::{Endpoint, ManualClock, MockIdp, Provider, World};
 use serde_json::{Value, json};
 
@@ -75,20 +74,9 @@ async fn alice_token(idp: &MockIdp) -> String {
 
 /// What introspection by `api` (an API app, as ZITADEL's introspection wants) says of `token`.
 async fn introspect(idp: &MockIdp, token: &str) -> Value {
-    let response = reqwest::Client::new()
-        .post(idp.endpoint(Endpoint::Introspect))
-        .basic_auth("api", Some("api-secret"))
-        .form(&[("token", token)])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 200);
-    response.json().await.unwrap()
-}
-
-fn claims(jwt: &str) -> Value {
-    let payload = jwt.split('.').nth(1).unwrap();
-    serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).unwrap()).unwrap()
+    let (status, body) = crate::support::introspect_as(idp, "api", "api-secret", token).await;
+    assert_eq!(status, 200, "{body}");
+    body
 }
 
 fn refused(answer: (u16, Value), status: u16, error: &str, description: &str) {

@@ -4,34 +4,14 @@
 //! an `iat` at most 300 minutes old, and `400 invalid_request` in its words.
 
 use crate::support::EcKey;
-use mock_idp::{Endpoint, ManualClock, MockIdp, Provider, World};
+use mock_idp::{Endpoint, MockIdp, Provider};
 use serde_json::{Value, json};
 
 const ASSERTION_TYPE: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 const NOW: u64 = 1_800_000_000;
 
-/// The WSO2 flavor serving a World whose `machine` client registers `key` (kid `k1`).
 async fn wso2_with_keyed_client(key: &EcKey) -> MockIdp {
-    let mut jwk = key.public_jwk();
-    jwk["kid"] = json!("k1");
-    let world = format!(
-        r#"default_realm = "demo"
-[realms.demo]
-scopes = ["openid"]
-[realms.demo.clients.machine]
-kind = "confidential"
-secret = "machine-secret"
-grant_types = ["client_credentials"]
-jwks = '{}'
-"#,
-        json!({"keys": [jwk]})
-    );
-    MockIdp::builder()
-        .provider(Provider::Wso2)
-        .world(World::from_toml_str(&world, "keyed.toml").unwrap())
-        .clock(ManualClock::at(NOW))
-        .start()
-        .await
+    crate::support::with_keyed_machine(Provider::Wso2, key, NOW).await
 }
 
 fn assertion(key: &EcKey, aud: Value, jti: &str, edit: impl FnOnce(&mut Value)) -> String {

@@ -56,6 +56,16 @@ async fn mock_of(provider: Provider, uri: &str, clocks: &Clocks) -> MockIdp {
         .await
 }
 
+/// token-guard for `idp`'s tokens as `provider` issues them, on the test's clock.
+fn validator_for(idp: &MockIdp, provider: Provider, clocks: &Clocks) -> Validator {
+    Validator::builder(idp.issuer(), "api", [Alg::RS256])
+        .provider(provider)
+        .clock(clocks.guard.clone())
+        .jwks_config(test_jwks_config())
+        .build()
+        .unwrap()
+}
+
 /// Logs alice in to `web-app` through the authorization endpoint; returns the ID token.
 async fn log_in(idp: &MockIdp) -> String {
     let http = reqwest::Client::builder()
@@ -127,12 +137,7 @@ async fn end_session_posts_a_logout_token_the_relying_party_accepts_once() {
     assert_eq!(claims["typ"], "Logout");
     assert!(claims.get("nonce").is_none());
 
-    let validator = Validator::builder(idp.issuer(), "api", [Alg::RS256])
-        .provider(Provider::Keycloak)
-        .clock(clocks.guard.clone())
-        .jwks_config(test_jwks_config())
-        .build()
-        .unwrap();
+    let validator = validator_for(&idp, Provider::Keycloak, &clocks);
     let logout = validator.logout_tokens("web-app");
     let request = logout.validate(&token).await.unwrap();
     assert_eq!(
@@ -234,12 +239,7 @@ async fn zitadel_and_wso2_send_their_own_logout_tokens() {
         );
         assert!(claims["sid"].is_string(), "{provider}: sid always");
 
-        let validator = Validator::builder(idp.issuer(), "api", [Alg::RS256])
-            .provider(provider)
-            .clock(clocks.guard.clone())
-            .jwks_config(test_jwks_config())
-            .build()
-            .unwrap();
+        let validator = validator_for(&idp, provider, &clocks);
         let logout = validator.logout_tokens("web-app");
         let request = logout.validate(&token).await.unwrap();
         assert_eq!(
