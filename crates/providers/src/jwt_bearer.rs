@@ -1,7 +1,9 @@
-//! The JWT bearer authorization grant (RFC 7523 §2.1) as each provider implements it. Only
-//! ZITADEL's "JWT profile" for service (machine) users is imitated: a key file
+//! The JWT bearer authorization grant (RFC 7523 §2.1) as each provider implements it: ZITADEL's
+//! "JWT profile" for service (machine) users — a key file
 //! `{"type":"serviceaccount","keyId","key","userId"}` whose private key signs an assertion with
-//! `iss` = `sub` = the user id, `aud` = the issuer, a `kid` header naming the key.
+//! `iss` = `sub` = the user id, `aud` = the issuer, a `kid` header naming the key — and WSO2's
+//! grant for assertions of a trusted identity provider (the World realm's
+//! `identity_providers`), whose `sub` becomes a federated user.
 //!
 //! Sources (docs/providers.md, "JWT bearer grant"): zitadel/zitadel
 //! `internal/api/oidc/token_jwt_profile.go` (`verifyJWTProfile`: `NewJWTProfileVerifier(…,
@@ -29,6 +31,80 @@ pub const ZITADEL: JwtProfileFacts = JwtProfileFacts {
     requires_openid: true,
 };
 
+/// Why WSO2 refuses a JWT bearer assertion, in `JWTBearerGrantHandler.validateGrant`'s order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Wso2BearerRefusal {
+    /// Not a compact JWS.
+    Malformed,
+    /// `iss`, `sub`, `exp` or `aud` missing.
+    MandatoryMissing,
+    /// No trusted identity provider issues `iss`.
+    UnknownIssuer {
+        /// The `iss`.
+        issuer: String,
+    },
+    /// The signature does not verify with the identity provider's keys.
+    BadSignature,
+    /// `aud` does not name the identity provider's alias.
+    WrongAudience {
+        /// The alias.
+        alias: String,
+    },
+    /// `exp` has passed.
+    Expired,
+    /// `nbf` lies ahead.
+    NotYetValid,
+    /// `iat` lies further back than [`Wso2BearerFacts::iat_validity_secs`].
+    IssuedTooLongAgo,
+}
+
+/// WSO2's JWT bearer grant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Wso2BearerFacts {
+    /// How old `iat` may be, in seconds (`OAuth.JWTGrant.IATValidityPeriod`, 30 minutes).
+    pub iat_validity_secs: u64,
+    /// Clock skew (IS 7 ships none).
+    pub skew_secs: u64,
+}
+
+/// WSO2 IS 7's JWT bearer grant.
+pub const WSO2: Wso2BearerFacts = Wso2BearerFacts {
+    iat_validity_secs: 30 * 60,
+    skew_secs: 0,
+};
+
+impl Wso2BearerFacts {
+    /// The `error_description` WSO2 writes for `refusal` (`error` is `invalid_grant`).
+    pub fn text(&self, refusal: &Wso2BearerRefusal) -> String {
+        use Wso2BearerRefusal as R;
+        match refusal {
+            R::Malformed => "Error while parsing the JWT.".into(),
+            R::MandatoryMissing => {
+                "Mandatory fields(Issuer, Subject, Expiration time or Audience) are empty in the given JSON Web Token."
+                    .into()
+            }
+            R::UnknownIssuer { issuer } => {
+                format!("No registered identity provider found for the JWT with issuer name : {issuer}")
+            }
+            R::BadSignature => "Signature or Message Authentication invalid.".into(),
+            R::WrongAudience { alias } => {
+                format!("None of the audience values matched the tokenEndpoint Alias {alias}")
+            }
+            R::Expired => "JSON Web Token is expired.".into(),
+            R::NotYetValid => "JSON Web Token is used before Not_Before_Time.".into(),
+            R::IssuedTooLongAgo => "JSON Web Token is issued before the allowed time.".into(),
+        }
+    }
+}
+
+/// `provider`'s JWT bearer grant for trusted identity providers' assertions (WSO2).
+pub fn federated_facts(provider: Provider) -> Option<&'static Wso2BearerFacts> {
+    match provider {
+        Provider::Wso2 => Some(&WSO2),
+        _ => None,
+    }
+}
+
 /// `provider`'s JWT bearer grant, if the mock imitates one; it is served only where
 /// [`Quirks::grant_types`](crate::Quirks::grant_types) lists it too.
 pub fn facts(provider: Provider) -> Option<&'static JwtProfileFacts> {
@@ -43,10 +119,18 @@ mod tests {
     use super::*;
 
     #[test]
-    fn only_zitadel_has_the_jwt_profile_grant() {
+    fn zitadel_has_the_jwt_profile_grant_and_wso2_the_federated_one() {
         assert_eq!(facts(Provider::Zitadel), Some(&ZITADEL));
-        for provider in [Provider::Generic, Provider::Keycloak, Provider::Wso2, Provider::AppId] {
+        assert_eq!(federated_facts(Provider::Wso2), Some(&WSO2));
+        assert!(
+            Provider::Wso2
+                .quirks()
+                .grant_types
+                .contains(&crate::GrantType::JwtBearer)
+        );
+        for provider in [Provider::Generic, Provider::Keycloak, Provider::AppId] {
             assert_eq!(facts(provider), None, "{provider}");
+            assert_eq!(federated_facts(provider), None, "{provider}");
             assert!(!provider.quirks().grant_types.contains(&crate::GrantType::JwtBearer));
         }
         assert!(

@@ -65,6 +65,6 @@ pub use scopes::{RefusedScope, ScopeScreen, requested_scopes};
 pub use secret::Secret;
 pub use site::Site;
 pub use world::{
-    Client, ClientKind, Lifetimes, PersonalAccessToken, PkcePolicy, Realm, TokenEndpointAuthMethod, TokenFormat, User,
-    World, WorldError,
+    Client, ClientKind, IdentityProvider, Lifetimes, PersonalAccessToken, PkcePolicy, Realm, TokenEndpointAuthMethod,
+    TokenFormat, User, World, WorldError,
 };

@@ -51,6 +51,23 @@ pub struct Realm {
     /// ([`crate::dpop::DpopFacts::server_nonces`]; the generic provider). Off by default.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub dpop_nonce: bool,
+    /// Identity providers the realm trusts to sign assertions, by name (WSO2's federated
+    /// identity providers, for its JWT bearer grant). None by default.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub identity_providers: BTreeMap<String, IdentityProvider>,
+}
+
+/// An identity provider a realm trusts: the `iss` its assertions carry, the keys they are
+/// signed with and the audience they must name (WSO2: the identity provider's alias).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct IdentityProvider {
+    /// The `iss` of its assertions (the World's `issuer`, else the provider's name).
+    pub issuer: String,
+    /// Its public keys (a JWK set).
+    pub jwks: serde_json::Value,
+    /// The audience its assertions must name; `None`: the realm's token endpoint URL.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub alias: Option<String>,
 }
 
 /// Lifetimes in seconds.

@@ -92,6 +92,8 @@ pub const QUIRKS: Quirks = Quirks {
         crate::GrantType::ClientCredentials,
         crate::GrantType::Password,
         crate::GrantType::DeviceCode,
+        // For trusted identity providers' assertions (crate::jwt_bearer::WSO2).
+        crate::GrantType::JwtBearer,
     ],
     device: Some(crate::device::WSO2),
     par: Some(crate::par::WSO2),

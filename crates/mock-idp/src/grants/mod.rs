@@ -4,6 +4,7 @@
 mod authorization_code;
 mod client_credentials;
 mod exchange;
+mod federated_bearer;
 pub(crate) mod jwt_bearer;
 mod password;
 mod refresh_token;
@@ -72,7 +73,11 @@ pub(crate) fn issue(
         GrantType::Password => password::issue(cx, client.client, params),
         GrantType::DeviceCode => crate::device::grant::issue(cx, client.client, params),
         GrantType::TokenExchange => exchange::issue(cx, client.client, params),
-        // Served before client authentication (jwt_bearer::try_issue); never reached here.
+        // WSO2: trusted identity providers' assertions, for an authenticated client.
+        GrantType::JwtBearer if let Some(facts) = providers::jwt_bearer::federated_facts(cx.app.provider) => {
+            federated_bearer::issue(cx, client.client, facts, params)
+        }
+        // ZITADEL's is served before client authentication (jwt_bearer::try_issue).
         GrantType::JwtBearer => Err(OAuthError::new(
             ErrorKind::UnsupportedGrantType {
                 grant: grant.as_str().to_owned(),

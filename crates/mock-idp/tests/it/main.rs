@@ -25,4 +25,5 @@ mod token_exchange;
 mod token_exchange_zitadel;
 mod token_for;
 mod wso2_client_jwt;
+mod wso2_jwt_bearer;
 mod zitadel_library;

@@ -26,6 +26,17 @@ pub(super) struct RawRealm {
     pub(super) clients: BTreeMap<String, Spanned<RawClient>>,
     #[serde(default)]
     pub(super) users: BTreeMap<String, Spanned<RawUser>>,
+    #[serde(default)]
+    pub(super) identity_providers: BTreeMap<String, Spanned<RawIdentityProvider>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawIdentityProvider {
+    pub(super) issuer: Option<String>,
+    /// A JWK set as JSON text.
+    pub(super) jwks: Spanned<String>,
+    pub(super) alias: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -505,3 +505,30 @@ fn token_endpoint_auth_methods_fit_the_client() {
         assert!(err.contains(problem), "{client} {line}: {err}");
     }
 }
+
+#[test]
+fn identity_providers_are_read_with_their_keys_and_checked() {
+    let jwks = r#"{"keys":[{"kty":"EC","crv":"P-256","x":"f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU","y":"x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0","kid":"p1"}]}"#;
+    let with = |idp: &str| format!("{DEFAULT_WORLD_TOML}\n[realms.demo.identity_providers.partner]\n{idp}\n");
+    let world = World::from_toml_str(&with(&format!("jwks = '{jwks}'")), "idp.toml").unwrap();
+    let partner = &world.realm("demo").unwrap().identity_providers["partner"];
+    assert_eq!((partner.issuer.as_str(), partner.alias.as_deref()), ("partner", None));
+    assert_eq!(partner.jwks["keys"][0]["kid"], "p1");
+    let named = format!("issuer = \"https://partner.example\"\nalias = \"https://as.example/token\"\njwks = '{jwks}'");
+    let world = World::from_toml_str(&with(&named), "idp.toml").unwrap();
+    assert_eq!(
+        world.realm("demo").unwrap().identity_providers["partner"].issuer,
+        "https://partner.example"
+    );
+    for (idp, problem) in [
+        ("jwks = 'not json'", "JSON JWK set"),
+        ("jwks = '{\"keys\":[]}'", "between 1 and 16 keys"),
+        (&format!("alias = \"\"\njwks = '{jwks}'") as &str, "may not be empty"),
+    ] {
+        let err = World::from_toml_str(&with(idp), "idp.toml").unwrap_err().to_string();
+        assert!(
+            err.contains(problem) && err.contains("realms.demo.identity_providers.partner"),
+            "{err}"
+        );
+    }
+}

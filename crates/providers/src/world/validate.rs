@@ -1,7 +1,9 @@
 //! Turns the raw file into a [`World`], enforcing every rule of the model.
 
 use super::raw::{RawClient, RawClientKind, RawLifetimes, RawPat, RawRealm, RawUser, RawWorld};
-use super::{Client, ClientKind, Lifetimes, PersonalAccessToken, PkcePolicy, Realm, User, World, WorldError};
+use super::{
+    Client, ClientKind, IdentityProvider, Lifetimes, PersonalAccessToken, PkcePolicy, Realm, User, World, WorldError,
+};
 use crate::{GrantType, Secret, SigningAlg};
 use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Range;
@@ -130,6 +132,27 @@ fn realm(name: &str, span: Range<usize>, raw: RawRealm, fail: Fail<'_>) -> Resul
         users.insert(username, user);
     }
 
+    let mut identity_providers = BTreeMap::new();
+    for (idp_name, spanned) in raw.identity_providers {
+        let span = spanned.span();
+        let idp_path = format!("{path}.identity_providers.{idp_name}");
+        let raw_idp = spanned.into_inner();
+        let jwks = client_jwks(raw_idp.jwks.get_ref())
+            .map_err(|problem| fail(raw_idp.jwks.span(), format!("{idp_path}.jwks"), problem.into()))?;
+        let issuer = raw_idp.issuer.unwrap_or_else(|| idp_name.clone());
+        if issuer.is_empty() || raw_idp.alias.as_deref() == Some("") {
+            return Err(fail(span, idp_path, "issuer and alias may not be empty".into()));
+        }
+        identity_providers.insert(
+            idp_name,
+            IdentityProvider {
+                issuer,
+                jwks,
+                alias: raw_idp.alias,
+            },
+        );
+    }
+
     Ok(Realm {
         name: name.to_owned(),
         display_name: raw.display_name.unwrap_or_else(|| name.to_owned()),
@@ -140,6 +163,7 @@ fn realm(name: &str, span: Range<usize>, raw: RawRealm, fail: Fail<'_>) -> Resul
         clients,
         users,
         dpop_nonce: raw.dpop_nonce,
+        identity_providers,
     })
 }
 

@@ -1,0 +1,120 @@
+//! The JWT bearer grant (RFC 7523 §2.1) as WSO2 serves it: an authenticated client presents an
+//! `assertion` from an identity provider the realm trusts (World `identity_providers`), checked
+//! in `JWTBearerGrantHandler.validateGrant`'s order — mandatory claims, the issuer's provider,
+//! the signature by its keys, `aud` naming its alias (by default the token endpoint URL), `exp`,
+//! `nbf`, the `iat` age — and the token is issued for the assertion's `sub` as a federated
+//! user: a World user of that username or id, else the bare subject (no ID token, no refresh
+//! token). No `jti` replay check, as WSO2 ships (`enable_jwt_cache` false). Rules and texts:
+//! [`providers::jwt_bearer::Wso2BearerFacts`].
+
+use crate::app::RealmCtx;
+use crate::client_keys;
+use crate::error::OAuthError;
+use crate::http::Params;
+use crate::tokens::{Issued, Subject, requested_scopes};
+use idp_jose::compact;
+use providers::jwt_bearer::{Wso2BearerFacts, Wso2BearerRefusal as R};
+use providers::{Client, Endpoint, ErrorKind, GrantType, IdentityProvider};
+use serde_json::{Map, Value, json};
+
+/// Assertions longer than this are refused before any decoding.
+const MAX_ASSERTION_BYTES: usize = 8 * 1024;
+
+/// Runs the grant for `client` (authenticated and allowed the grant).
+pub(super) fn issue(
+    cx: &RealmCtx,
+    client: &Client,
+    facts: &Wso2BearerFacts,
+    params: &Params,
+) -> Result<Issued, OAuthError> {
+    let refuse = |refusal: R| OAuthError::new(ErrorKind::InvalidAssertion, facts.text(&refusal));
+    let assertion = params.require("assertion")?;
+    let sub = verify(cx, facts, assertion).map_err(refuse)?;
+    let user = cx
+        .realm
+        .users
+        .values()
+        .find(|user| user.enabled && (user.username == sub || user.id == sub));
+    let scopes = requested_scopes(cx.flavor(), client, params.get("scope"), user.is_some())?;
+    let subject = Subject {
+        client,
+        user,
+        scopes,
+        auth_time: None,
+        session_id: None,
+        nonce: None,
+        grant: Some(GrantType::JwtBearer),
+        login: None,
+        form: Some(params),
+    };
+    let mut claims = Map::new();
+    if user.is_none() {
+        // A federated user the World does not know: the token names it as the assertion did,
+        // as a user's token (WSO2's `aut`).
+        claims.insert("sub".into(), json!(sub));
+        claims.insert("aut".into(), json!("APPLICATION_USER"));
+    }
+    cx.issue_with(&subject, None, user.is_some(), claims)
+}
+
+/// The assertion's `sub`, once every check passed.
+fn verify(cx: &RealmCtx, facts: &Wso2BearerFacts, assertion: &str) -> Result<String, R> {
+    if assertion.len() > MAX_ASSERTION_BYTES {
+        return Err(R::Malformed);
+    }
+    let segments = compact::split(assertion).map_err(|_| R::Malformed)?;
+    let header = segments.header_object().map_err(|_| R::Malformed)?;
+    let claims = segments.payload_object().map_err(|_| R::Malformed)?;
+    let signature = segments.signature_bytes().map_err(|_| R::Malformed)?;
+    let text = |name: &str| claims.get(name).and_then(Value::as_str);
+    let (Some(issuer), Some(sub), Some(exp)) = (text("iss"), text("sub"), claims.get("exp").and_then(Value::as_u64))
+    else {
+        return Err(R::MandatoryMissing);
+    };
+    let audiences: Vec<&str> = match claims.get("aud") {
+        Some(Value::String(one)) => vec![one.as_str()],
+        Some(Value::Array(many)) => many.iter().filter_map(Value::as_str).collect(),
+        _ => Vec::new(),
+    };
+    if audiences.is_empty() {
+        return Err(R::MandatoryMissing);
+    }
+    let provider = trusted(cx, issuer).ok_or_else(|| R::UnknownIssuer {
+        issuer: issuer.to_owned(),
+    })?;
+    client_keys::verify(&provider.jwks, &header, segments.signing_input().as_bytes(), &signature)
+        .map_err(|_| R::BadSignature)?;
+    let alias = provider
+        .alias
+        .clone()
+        .unwrap_or_else(|| cx.endpoint_url(Endpoint::Token));
+    if !audiences.contains(&alias.as_str()) {
+        return Err(R::WrongAudience { alias });
+    }
+    let now = cx.now();
+    let skewed = now.saturating_add(facts.skew_secs);
+    // `validateGrant`: `now + skew > exp`, `now + skew < nbf`, `now + skew - iat > validity`.
+    if skewed > exp {
+        return Err(R::Expired);
+    }
+    if claims
+        .get("nbf")
+        .and_then(Value::as_u64)
+        .is_some_and(|nbf| skewed < nbf)
+    {
+        return Err(R::NotYetValid);
+    }
+    if claims
+        .get("iat")
+        .and_then(Value::as_u64)
+        .is_some_and(|iat| skewed.saturating_sub(iat) > facts.iat_validity_secs)
+    {
+        return Err(R::IssuedTooLongAgo);
+    }
+    Ok(sub.to_owned())
+}
+
+/// The identity provider of the realm whose assertions carry `issuer`.
+fn trusted<'a>(cx: &'a RealmCtx, issuer: &str) -> Option<&'a IdentityProvider> {
+    cx.realm.identity_providers.values().find(|idp| idp.issuer == issuer)
+}
