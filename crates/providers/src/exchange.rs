@@ -14,6 +14,11 @@
 //!   `createExchangeTokens`) and `error.go` (`oidcError`: a ZITADEL error's message key as the
 //!   description), zitadel/oidc `pkg/op/server_http.go` (`tokenExchangeHandler`, `withClient`)
 //!   and `pkg/op/auth_request.go` (`ValidateAuthReqScopes`).
+//! - WSO2 IS 7: wso2-extensions/identity-oauth2-grant-token-exchange v1.1.12 (pinned by
+//!   product-is v7.1.0) `TokenExchangeGrantHandler` (`validateGrant`, `handleJWTSubjectToken`,
+//!   `validateMandatoryClaims`, `validateAudience`, `checkJWTValidity`), `TokenExchangeUtils`
+//!   (`getSignedJWT`, `getIDP`, the time checks' words), `Constants` (60 minutes of `iat`);
+//!   Oltu's "Missing parameters: …" for the validator's required parameters.
 //! - Generic: RFC 8693 §2.2.2 (`invalid_request`, `invalid_target`).
 
 use crate::Provider;
@@ -104,6 +109,109 @@ pub enum ExchangeRefusal {
     /// `requested_token_type` is a known type the provider does not issue (ZITADEL: a refresh
     /// token or a user id), found when the tokens are made.
     RequestedTokenTypeNotIssued,
+    /// A refusal in WSO2's own words.
+    Wso2(Wso2ExchangeRefusal),
+}
+
+/// Why WSO2's token exchange refuses a request, in `TokenExchangeGrantHandler`'s order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Wso2ExchangeRefusal {
+    /// Required parameters missing (`subject_token`, `subject_token_type`), space-separated.
+    MissingParameters(String),
+    /// `requested_token_type` other than the JWT or access token type.
+    RequestedType(String),
+    /// `subject_token_type` other than JWT, or the access token type for a token that is no JWT.
+    SubjectType(String),
+    /// The subject token does not parse as a JWT.
+    NotJwt,
+    /// A mandatory claim is missing: `iss`, `exp`, `sub` or `aud`.
+    MandatoryClaim(&'static str),
+    /// No identity provider of the realm (nor WSO2 itself) issues `iss`.
+    UnknownIssuer(String),
+    /// The signature does not verify with the issuer's keys.
+    BadSignature,
+    /// Expired: `exp`, now and the skew, in milliseconds.
+    Expired {
+        /// `exp`, ms.
+        exp_ms: u64,
+        /// The skew, ms.
+        skew_ms: u64,
+        /// Now, ms.
+        now_ms: u64,
+    },
+    /// Not yet valid: `nbf`, now and the skew, in milliseconds.
+    NotYetValid {
+        /// `nbf`, ms.
+        nbf_ms: u64,
+        /// The skew, ms.
+        skew_ms: u64,
+        /// Now, ms.
+        now_ms: u64,
+    },
+    /// Issued too long ago: `iat`, the limit, now and the skew, in milliseconds.
+    TooOld {
+        /// `iat`, ms.
+        iat_ms: u64,
+        /// The limit, ms.
+        limit_ms: u64,
+        /// The skew, ms.
+        skew_ms: u64,
+        /// Now, ms.
+        now_ms: u64,
+    },
+    /// `aud` names neither WSO2's token endpoint nor the issuer's alias.
+    Audience,
+    /// Impersonation (an actor token) for a subject token without `may_act`.
+    NoImpersonator,
+}
+
+impl Wso2ExchangeRefusal {
+    /// Status, `error` and `error_description` as WSO2 writes them.
+    pub fn text(&self) -> (u16, &'static str, String) {
+        use Wso2ExchangeRefusal as W;
+        let request = |text: String| (400, "invalid_request", text);
+        match self {
+            W::MissingParameters(names) => request(format!("Missing parameters: {names}")),
+            W::RequestedType(value) => request(format!("Unsupported requested token type : {value} provided")),
+            W::SubjectType(value) => request(format!("Unsupported subject token type : {value} provided")),
+            // `getSignedJWT` throws without a code: `invalid_grant`.
+            W::NotJwt => (400, "invalid_grant", "Error while parsing the JWT".into()),
+            W::MandatoryClaim(claim) => request(match *claim {
+                "iss" => "Mandatory field - Issuer is empty in the given JWT".into(),
+                "exp" => "Mandatory field - Expiration time is empty in the given JWT".into(),
+                "sub" => "Mandatory field - Subject is empty in the given JWT".into(),
+                _ => "Mandatory field - Audience is empty in the given JWT".into(),
+            }),
+            W::UnknownIssuer(issuer) => request(format!(
+                "No Registered IDP found for the JWT with issuer name : {issuer}"
+            )),
+            W::BadSignature => request("Signature or Message Authentication invalid".into()),
+            W::Expired {
+                exp_ms,
+                skew_ms,
+                now_ms,
+            } => request(format!(
+                "JSON Web Token is expired., Expiration Time(ms) : {exp_ms}, TimeStamp Skew : {skew_ms}, Current Time : {now_ms}. JWT Rejected and validation terminated"
+            )),
+            W::NotYetValid {
+                nbf_ms,
+                skew_ms,
+                now_ms,
+            } => request(format!(
+                "JSON Web Token is used before Not_Before_Time., Not Before Time(ms) : {nbf_ms}, TimeStamp Skew : {skew_ms}, Current Time : {now_ms}. JWT Rejected and validation terminated"
+            )),
+            W::TooOld {
+                iat_ms,
+                limit_ms,
+                skew_ms,
+                now_ms,
+            } => request(format!(
+                "JSON Web Token is issued before the allowed time., Issued At Time(ms) : {iat_ms}, Reject before limit(ms) : {limit_ms}, TimeStamp Skew : {skew_ms}, Current Time : {now_ms}. JWT Rejected and validation terminated"
+            )),
+            W::Audience => (400, "invalid_target", "Invalid audience values provided".into()),
+            W::NoImpersonator => request("Impersonator is not found in subject token.".into()),
+        }
+    }
 }
 
 /// Who words the refusals.
@@ -113,6 +221,8 @@ pub enum ExchangeStyle {
     KeycloakStandardV2,
     /// ZITADEL's token exchange (zitadel/oidc's checks, then ZITADEL's own).
     Zitadel,
+    /// WSO2's token exchange grant (subject tokens from trusted identity providers).
+    Wso2,
     /// RFC 8693 codes with the mock's own descriptions.
     Rfc8693,
 }
@@ -130,8 +240,16 @@ impl ExchangeFacts {
         match self.style {
             ExchangeStyle::KeycloakStandardV2 => keycloak_text(refusal),
             ExchangeStyle::Zitadel => zitadel_text(refusal),
+            ExchangeStyle::Wso2 => rfc8693_text(refusal),
             ExchangeStyle::Rfc8693 => rfc8693_text(refusal),
         }
+    }
+
+    /// Whether the provider exchanges its own access tokens as subject tokens (Keycloak,
+    /// ZITADEL); WSO2 takes JWTs its trusted identity providers signed, and its own JWTs only
+    /// when their `aud` names its token endpoint, which its tokens never do.
+    pub fn exchanges_own_tokens(&self) -> bool {
+        self.style != ExchangeStyle::Wso2
     }
 
     /// Whether the grant itself checks that the client may exchange, in the provider's order
@@ -265,6 +383,7 @@ fn rfc8693_text(refusal: &ExchangeRefusal) -> (u16, &'static str, String) {
         R::ScopeNotInSubject { scope } => (400, "invalid_scope", format!("scope not in the subject token: {scope}")),
         R::ScopeMissing => request("scope is missing"),
         R::OpenidMissing => (400, "invalid_scope", "the openid scope is required".into()),
+        R::Wso2(refusal) => refusal.text(),
     }
 }
 
@@ -285,6 +404,12 @@ pub const KEYCLOAK: ExchangeFacts = ExchangeFacts {
 /// as ZITADEL's default security policy refuses it.
 pub const ZITADEL: ExchangeFacts = ExchangeFacts {
     style: ExchangeStyle::Zitadel,
+};
+
+/// WSO2 IS 7's token exchange grant (on by default): subject tokens are JWTs of an identity
+/// provider the realm trusts (World `identity_providers`) or of WSO2 itself; no impersonation.
+pub const WSO2: ExchangeFacts = ExchangeFacts {
+    style: ExchangeStyle::Wso2,
 };
 
 /// `provider`'s token exchange, if the mock imitates one.
@@ -333,10 +458,11 @@ mod tests {
     }
 
     #[test]
-    fn keycloak_and_zitadel_have_token_exchange() {
+    fn keycloak_zitadel_and_wso2_have_token_exchange() {
         assert_eq!(facts(Provider::Keycloak), Some(&KEYCLOAK));
         assert_eq!(facts(Provider::Zitadel), Some(&ZITADEL));
-        for provider in [Provider::Generic, Provider::Wso2, Provider::AppId] {
+        assert_eq!(facts(Provider::Wso2), Some(&WSO2));
+        for provider in [Provider::Generic, Provider::AppId] {
             assert_eq!(facts(provider), None, "{provider}");
         }
     }

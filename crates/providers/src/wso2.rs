@@ -94,6 +94,8 @@ pub const QUIRKS: Quirks = Quirks {
         crate::GrantType::DeviceCode,
         // For trusted identity providers' assertions (crate::jwt_bearer::WSO2).
         crate::GrantType::JwtBearer,
+        // On by default in IS 7 (crate::exchange::WSO2).
+        crate::GrantType::TokenExchange,
     ],
     device: Some(crate::device::WSO2),
     par: Some(crate::par::WSO2),
@@ -104,6 +106,7 @@ pub const QUIRKS: Quirks = Quirks {
     // The application's `jwksURI` (JWTValidator.isValidSignature reads the SP property).
     client_jwks_uri: true,
     client_assertion: crate::client_assertion::WSO2,
+    token_exchange: Some(crate::exchange::WSO2),
     dpop: Some(crate::dpop::WSO2),
     ..Quirks::STANDARD
 };

@@ -75,6 +75,12 @@ async fn require_grant(cx: &Cx<'_>) -> Step {
 /// The user's access token from the code-flow client, with the scope that puts the exchanger
 /// in its `aud`.
 pub(crate) async fn subject_token(cx: &Cx<'_>) -> Step<String> {
+    if providers::exchange::facts(cx.provider()).is_some_and(|facts| !facts.exchanges_own_tokens()) {
+        return Err(skip(format!(
+            "{} exchanges tokens of trusted identity providers, not its own access tokens",
+            cx.provider()
+        )));
+    }
     let exchanger = cx.exchanger()?;
     let scope = exchanger
         .audience_scopes

@@ -110,8 +110,17 @@ async fn passes(provider: Provider) {
     let exchanging = mock_with_world(provider, &crate::support::token_exchange_world());
     let ids = ["EXCH-01", "EXCH-02", "EXCH-03", "EXCH-04"];
     let run = crate::support::run(&exchanging, &ids).await;
-    let exchanges = providers::exchange::facts(provider).is_some();
-    pass_or_skip(&run, &ids, provider, exchanges, &["token-exchange grant"]);
+    let facts = providers::exchange::facts(provider);
+    let own = facts.is_some_and(|facts| facts.exchanges_own_tokens());
+    let (with_subject, without) = (["EXCH-01", "EXCH-04"], ["EXCH-02", "EXCH-03"]);
+    pass_or_skip(
+        &run,
+        &with_subject,
+        provider,
+        own,
+        &["token-exchange grant", "trusted identity providers"],
+    );
+    pass_or_skip(&run, &without, provider, facts.is_some(), &["token-exchange grant"]);
     // The client authentication suite with a World whose client registers conformance's
     // assertion key: it passes where discovery lists private_key_jwt and skips, naming the
     // discovery member, where it does not.

@@ -22,6 +22,7 @@ mod ps256;
 mod shaping;
 mod support;
 mod token_exchange;
+mod token_exchange_wso2;
 mod token_exchange_zitadel;
 mod token_for;
 mod wso2_client_jwt;

@@ -355,13 +355,14 @@ async fn keycloak_issues_an_id_token_as_requested_token_type() {
 }
 
 #[tokio::test]
-async fn keycloak_and_zitadel_advertise_the_grant_and_other_flavors_do_not() {
+async fn keycloak_zitadel_and_wso2_advertise_the_grant_and_the_others_do_not() {
     for (provider, offered) in [
         (Provider::Keycloak, true),
         (Provider::Generic, false),
         // This World's `backend` may exchange: ZITADEL's instance has the feature on.
         (Provider::Zitadel, true),
-        (Provider::Wso2, false),
+        // On by default in WSO2 IS 7 (token_exchange_wso2.rs).
+        (Provider::Wso2, true),
         (Provider::AppId, false),
     ] {
         let idp = start(provider).await;

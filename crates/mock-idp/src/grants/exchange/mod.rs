@@ -1,7 +1,8 @@
 //! Token exchange (RFC 8693 §2), one module per provider's rules: [`keycloak`] (standard token
-//! exchange v2) and [`zitadel`]. Rules and texts: [`providers::exchange`].
+//! exchange v2), [`zitadel`] and [`wso2`]. Rules and texts: [`providers::exchange`].
 
 mod keycloak;
+mod wso2;
 mod zitadel;
 
 use crate::app::RealmCtx;
@@ -25,6 +26,7 @@ pub(super) fn issue(cx: &RealmCtx, client: &Client, params: &Params) -> Result<I
     let style = providers::exchange::facts(cx.app.provider).map(|facts| facts.style);
     match style {
         Some(ExchangeStyle::Zitadel) => zitadel::issue(cx, client, params),
+        Some(ExchangeStyle::Wso2) => wso2::issue(cx, client, params),
         Some(ExchangeStyle::KeycloakStandardV2 | ExchangeStyle::Rfc8693) | None => keycloak::issue(cx, client, params),
     }
 }
