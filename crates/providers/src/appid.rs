@@ -36,21 +36,32 @@ pub const USER_SCOPES: [&str; 6] = [
 ];
 
 /// The identity-provider record App ID lists in ID tokens and userinfo.
-fn identities(user: &User) -> Value {
-    json!([{ "provider": "cloud_directory", "id": user.id }])
+/// The identity provider a token's user signed in with: `appid_custom` for a custom identity
+/// (the JWT bearer grant, custom-identity.md), else Cloud Directory.
+fn identity_provider(grant: Option<GrantType>) -> &'static str {
+    if grant == Some(GrantType::JwtBearer) {
+        "appid_custom"
+    } else {
+        "cloud_directory"
+    }
+}
+
+fn identities(user: &User, grant: Option<GrantType>) -> Value {
+    json!([{ "provider": identity_provider(grant), "id": user.id }])
 }
 
 /// IBM Cloud App ID's behaviour facts.
 pub const QUIRKS: Quirks = Quirks {
     // App ID documents no back-channel logout.
     backchannel_logout: None,
-    // In the order of IBM's documented discovery document (well-known.md), which also lists
-    // `urn:ietf:params:oauth:grant-type:jwt-bearer`: not implemented, so not offered.
+    // In the order of IBM's documented discovery document (well-known.md); jwt-bearer is the
+    // custom identity flow (crate::jwt_bearer::APPID_CUSTOM).
     grant_types: &[
         GrantType::AuthorizationCode,
         GrantType::Password,
         GrantType::RefreshToken,
         GrantType::ClientCredentials,
+        GrantType::JwtBearer,
     ],
     // GET {issuer}/cloud_directory/sso/logout ends the SSO session and redirects at once.
     logout_confirmation: LogoutConfirmation::Never,
@@ -199,7 +210,7 @@ impl Flavor for AppId {
             Some(user) => {
                 claims.insert("sub".into(), json!(user.id));
                 claims.insert("email_verified".into(), json!(user.email_verified));
-                claims.insert("amr".into(), json!(["cloud_directory"]));
+                claims.insert("amr".into(), json!([identity_provider(input.grant)]));
             }
             None => {
                 claims.insert("sub".into(), json!(input.client.id));
@@ -240,8 +251,8 @@ impl Flavor for AppId {
         if let Some(family) = &user.family_name {
             claims.insert("family_name".into(), json!(family));
         }
-        claims.insert("identities".into(), identities(user));
-        claims.insert("amr".into(), json!(["cloud_directory"]));
+        claims.insert("identities".into(), identities(user, input.grant));
+        claims.insert("amr".into(), json!([identity_provider(input.grant)]));
         if let Some(nonce) = input.nonce {
             claims.insert("nonce".into(), json!(nonce));
         }
@@ -263,7 +274,9 @@ impl Flavor for AppId {
         if let Some(family) = &user.family_name {
             claims.insert("family_name".into(), json!(family));
         }
-        claims.insert("identities".into(), identities(user));
+        // Userinfo does not know how the token's user signed in: the World's users are Cloud
+        // Directory users.
+        claims.insert("identities".into(), identities(user, None));
         claims
     }
 

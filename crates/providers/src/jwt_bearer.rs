@@ -97,6 +97,30 @@ impl Wso2BearerFacts {
     }
 }
 
+/// IBM App ID's custom identity (the JWT bearer grant; custom-auth.md, the Node server SDK's
+/// `getCustomIdentityTokens`): an assertion signed by the tenant's custom identity key (the
+/// World realm's `identity_providers`; `iss` is not matched), naming the OAuth server URL —
+/// or, as the SDK sends it, that URL's host — in `aud`; `exp` and `sub` required; `scope` from
+/// the form or the assertion. App ID documents no error texts: the mock's own, `invalid_grant`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CustomIdentityFacts {
+    /// The `amr` and identity provider of the tokens (`appid_custom`).
+    pub identity_provider: &'static str,
+}
+
+/// App ID's custom identity.
+pub const APPID_CUSTOM: CustomIdentityFacts = CustomIdentityFacts {
+    identity_provider: "appid_custom",
+};
+
+/// `provider`'s custom identity grant (App ID).
+pub fn custom_identity_facts(provider: Provider) -> Option<&'static CustomIdentityFacts> {
+    match provider {
+        Provider::AppId => Some(&APPID_CUSTOM),
+        _ => None,
+    }
+}
+
 /// `provider`'s JWT bearer grant for trusted identity providers' assertions (WSO2).
 pub fn federated_facts(provider: Provider) -> Option<&'static Wso2BearerFacts> {
     match provider {
@@ -128,7 +152,8 @@ mod tests {
                 .grant_types
                 .contains(&crate::GrantType::JwtBearer)
         );
-        for provider in [Provider::Generic, Provider::Keycloak, Provider::AppId] {
+        assert_eq!(custom_identity_facts(Provider::AppId), Some(&APPID_CUSTOM));
+        for provider in [Provider::Generic, Provider::Keycloak] {
             assert_eq!(facts(provider), None, "{provider}");
             assert_eq!(federated_facts(provider), None, "{provider}");
             assert!(!provider.quirks().grant_types.contains(&crate::GrantType::JwtBearer));

@@ -3,6 +3,7 @@
 
 mod authorization_code;
 mod client_credentials;
+mod custom_identity;
 mod exchange;
 mod federated_bearer;
 pub(crate) mod jwt_bearer;
@@ -76,6 +77,10 @@ pub(crate) fn issue(
         // WSO2: trusted identity providers' assertions, for an authenticated client.
         GrantType::JwtBearer if let Some(facts) = providers::jwt_bearer::federated_facts(cx.app.provider) => {
             federated_bearer::issue(cx, client.client, facts, params)
+        }
+        // App ID: its custom identity, for an authenticated client.
+        GrantType::JwtBearer if let Some(facts) = providers::jwt_bearer::custom_identity_facts(cx.app.provider) => {
+            custom_identity::issue(cx, client.client, facts, params)
         }
         // ZITADEL's is served before client authentication (jwt_bearer::try_issue).
         GrantType::JwtBearer => Err(OAuthError::new(

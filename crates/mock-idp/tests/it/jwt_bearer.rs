@@ -187,7 +187,7 @@ async fn a_replayed_jti_is_refused_even_under_concurrency() {
 }
 
 #[tokio::test]
-async fn zitadel_and_wso2_advertise_the_grant_and_only_zitadel_serves_machine_keys() {
+async fn zitadel_wso2_and_app_id_advertise_the_grant_and_only_zitadel_serves_machine_keys() {
     let key = Key::new();
     for (provider, offered) in [
         (Provider::Zitadel, true),
@@ -196,7 +196,8 @@ async fn zitadel_and_wso2_advertise_the_grant_and_only_zitadel_serves_machine_ke
         // WSO2's grant takes trusted identity providers' assertions (wso2_jwt_bearer.rs), not
         // a machine user's own key: the assertion below is refused there too.
         (Provider::Wso2, true),
-        (Provider::AppId, false),
+        // App ID's is its custom identity (appid_custom_identity.rs): the same assertion is refused.
+        (Provider::AppId, true),
     ] {
         let idp = start(provider, &key).await;
         let doc: Value = reqwest::get(idp.endpoint(Endpoint::Discovery))

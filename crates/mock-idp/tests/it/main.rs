@@ -7,6 +7,7 @@ mod admin_device;
 mod admin_faults;
 mod admin_page;
 mod admin_world;
+mod appid_custom_identity;
 mod builder;
 mod cli;
 mod client_jwks_uri;
