@@ -7,11 +7,12 @@
 //! assertion's. App ID documents no error texts: `invalid_grant` with the mock's own. Rules:
 //! [`providers::jwt_bearer::CustomIdentityFacts`].
 
+use super::external_subject::{self, ExternalSubject, audience_list};
 use crate::app::RealmCtx;
 use crate::client_keys;
 use crate::error::OAuthError;
 use crate::http::Params;
-use crate::tokens::{Issued, Subject, requested_scopes};
+use crate::tokens::Issued;
 use idp_jose::compact;
 use providers::jwt_bearer::CustomIdentityFacts;
 use providers::{Client, ErrorKind, GrantType};
@@ -33,33 +34,16 @@ pub(super) fn issue(
 ) -> Result<Issued, OAuthError> {
     let assertion = params.require("assertion")?;
     let claims = verify(cx, assertion)?;
-    let sub = claims.get("sub").and_then(Value::as_str).unwrap_or_default();
-    let user = cx
-        .realm
-        .users
-        .values()
-        .find(|user| user.enabled && (user.username == sub || user.id == sub));
-    let scope = params
-        .get("scope")
-        .or_else(|| claims.get("scope").and_then(Value::as_str));
-    let scopes = requested_scopes(cx.flavor(), client, scope, user.is_some())?;
-    let subject = Subject {
-        client,
-        user,
-        scopes,
-        auth_time: None,
-        session_id: None,
-        nonce: None,
-        grant: Some(GrantType::JwtBearer),
-        login: None,
-        form: Some(params),
+    let external = ExternalSubject {
+        sub: claims.get("sub").and_then(Value::as_str).unwrap_or_default(),
+        scope: params
+            .get("scope")
+            .or_else(|| claims.get("scope").and_then(Value::as_str)),
+        grant: GrantType::JwtBearer,
+        refresh_for_users: false,
+        bare_claims: &[("amr", json!([facts.identity_provider]))],
     };
-    let mut overrides = Map::new();
-    if user.is_none() {
-        overrides.insert("sub".into(), json!(sub));
-        overrides.insert("amr".into(), json!([facts.identity_provider]));
-    }
-    cx.issue_with(&subject, None, false, overrides)
+    external_subject::issue(cx, client, params, &external)
 }
 
 /// The assertion's claims, once signature, audience, `exp` and `sub` passed.
@@ -89,11 +73,7 @@ fn verify(cx: &RealmCtx, assertion: &str) -> Result<Map<String, Value>, OAuthErr
             })
         })
         .unwrap_or_default();
-    let audiences: Vec<&str> = match claims.get("aud") {
-        Some(Value::String(one)) => vec![one.as_str()],
-        Some(Value::Array(many)) => many.iter().filter_map(Value::as_str).collect(),
-        _ => Vec::new(),
-    };
+    let audiences = audience_list(&claims);
     if !audiences.iter().any(|aud| *aud == issuer || *aud == host) {
         return Err(invalid("aud must name the OAuth server URL"));
     }

@@ -7,15 +7,16 @@
 //! token). No `jti` replay check, as WSO2 ships (`enable_jwt_cache` false). Rules and texts:
 //! [`providers::jwt_bearer::Wso2BearerFacts`].
 
+use super::external_subject::{self, ExternalSubject, audience_list};
 use crate::app::RealmCtx;
 use crate::client_keys;
 use crate::error::OAuthError;
 use crate::http::Params;
-use crate::tokens::{Issued, Subject, requested_scopes};
+use crate::tokens::Issued;
 use idp_jose::compact;
 use providers::jwt_bearer::{Wso2BearerFacts, Wso2BearerRefusal as R};
 use providers::{Client, Endpoint, ErrorKind, GrantType, IdentityProvider};
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
 /// Assertions longer than this are refused before any decoding.
 const MAX_ASSERTION_BYTES: usize = 8 * 1024;
@@ -30,31 +31,16 @@ pub(super) fn issue(
     let refuse = |refusal: R| OAuthError::new(ErrorKind::InvalidAssertion, facts.text(&refusal));
     let assertion = params.require("assertion")?;
     let sub = verify(cx, facts, assertion).map_err(refuse)?;
-    let user = cx
-        .realm
-        .users
-        .values()
-        .find(|user| user.enabled && (user.username == sub || user.id == sub));
-    let scopes = requested_scopes(cx.flavor(), client, params.get("scope"), user.is_some())?;
-    let subject = Subject {
-        client,
-        user,
-        scopes,
-        auth_time: None,
-        session_id: None,
-        nonce: None,
-        grant: Some(GrantType::JwtBearer),
-        login: None,
-        form: Some(params),
+    // A federated user the World does not know is named as the assertion did, as a user's
+    // token (WSO2's `aut`).
+    let external = ExternalSubject {
+        sub: &sub,
+        scope: params.get("scope"),
+        grant: GrantType::JwtBearer,
+        refresh_for_users: true,
+        bare_claims: &[("aut", json!("APPLICATION_USER"))],
     };
-    let mut claims = Map::new();
-    if user.is_none() {
-        // A federated user the World does not know: the token names it as the assertion did,
-        // as a user's token (WSO2's `aut`).
-        claims.insert("sub".into(), json!(sub));
-        claims.insert("aut".into(), json!("APPLICATION_USER"));
-    }
-    cx.issue_with(&subject, None, user.is_some(), claims)
+    external_subject::issue(cx, client, params, &external)
 }
 
 /// The assertion's `sub`, once every check passed.
@@ -71,11 +57,7 @@ fn verify(cx: &RealmCtx, facts: &Wso2BearerFacts, assertion: &str) -> Result<Str
     else {
         return Err(R::MandatoryMissing);
     };
-    let audiences: Vec<&str> = match claims.get("aud") {
-        Some(Value::String(one)) => vec![one.as_str()],
-        Some(Value::Array(many)) => many.iter().filter_map(Value::as_str).collect(),
-        _ => Vec::new(),
-    };
+    let audiences = audience_list(&claims);
     if audiences.is_empty() {
         return Err(R::MandatoryMissing);
     }

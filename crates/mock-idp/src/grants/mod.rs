@@ -5,6 +5,7 @@ mod authorization_code;
 mod client_credentials;
 mod custom_identity;
 mod exchange;
+mod external_subject;
 mod federated_bearer;
 pub(crate) mod jwt_bearer;
 mod password;

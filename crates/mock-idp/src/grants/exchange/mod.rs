@@ -5,13 +5,13 @@ mod keycloak;
 mod wso2;
 mod zitadel;
 
+use super::external_subject::audience_list;
 use crate::app::RealmCtx;
 use crate::error::OAuthError;
 use crate::http::Params;
 use crate::tokens::Issued;
 use providers::exchange::{ExchangeRefusal, ExchangeStyle};
 use providers::{Client, ErrorKind};
-use serde_json::{Map, Value};
 
 /// `token_type` of a response whose `access_token` is not an access token (RFC 8693 §2.2.1).
 const TOKEN_TYPE_NA: &str = "N_A";
@@ -28,14 +28,5 @@ pub(super) fn issue(cx: &RealmCtx, client: &Client, params: &Params) -> Result<I
         Some(ExchangeStyle::Zitadel) => zitadel::issue(cx, client, params),
         Some(ExchangeStyle::Wso2) => wso2::issue(cx, client, params),
         Some(ExchangeStyle::KeycloakStandardV2 | ExchangeStyle::Rfc8693) | None => keycloak::issue(cx, client, params),
-    }
-}
-
-/// The values of a token's `aud` (a string or an array of strings).
-fn audience_list(claims: &Map<String, Value>) -> Vec<&str> {
-    match claims.get("aud") {
-        Some(Value::String(aud)) => vec![aud.as_str()],
-        Some(Value::Array(auds)) => auds.iter().filter_map(Value::as_str).collect(),
-        _ => Vec::new(),
     }
 }

@@ -12,13 +12,14 @@ use super::refuse;
 use crate::app::RealmCtx;
 use crate::client_keys;
 use crate::error::OAuthError;
+use crate::grants::external_subject::{self, ExternalSubject, audience_list};
 use crate::http::Params;
 use crate::jws;
-use crate::tokens::{Issued, Subject, requested_scopes};
+use crate::tokens::Issued;
 use idp_jose::compact;
 use providers::exchange::{ACCESS_TOKEN_TYPE, ExchangeRefusal, JWT_TOKEN_TYPE, Wso2ExchangeRefusal as W};
 use providers::{Client, Endpoint, GrantType};
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
 /// Subject tokens longer than this are refused before any decoding.
 const MAX_SUBJECT_TOKEN_BYTES: usize = 16 * 1024;
@@ -59,30 +60,15 @@ pub(super) fn issue(cx: &RealmCtx, client: &Client, params: &Params) -> Result<I
         return Err(wso2(W::SubjectType(token_type.to_owned())));
     }
     let sub = verify(cx, token).map_err(wso2)?;
-    let user = cx
-        .realm
-        .users
-        .values()
-        .find(|user| user.enabled && (user.username == sub || user.id == sub));
-    let scopes = requested_scopes(cx.flavor(), client, params.get("scope"), user.is_some())?;
-    let subject = Subject {
-        client,
-        user,
-        scopes,
-        auth_time: None,
-        session_id: None,
-        nonce: None,
-        grant: Some(GrantType::TokenExchange),
-        login: None,
-        form: Some(params),
+    // A federated user the World does not know, named as WSO2's JWT bearer grant names it.
+    let external = ExternalSubject {
+        sub: &sub,
+        scope: params.get("scope"),
+        grant: GrantType::TokenExchange,
+        refresh_for_users: true,
+        bare_claims: &[("aut", json!("APPLICATION_USER"))],
     };
-    let mut claims = Map::new();
-    if user.is_none() {
-        // A federated user the World does not know (as WSO2's JWT bearer grant names it).
-        claims.insert("sub".into(), json!(sub));
-        claims.insert("aut".into(), json!("APPLICATION_USER"));
-    }
-    let mut issued = cx.issue_with(&subject, None, user.is_some(), claims)?;
+    let mut issued = external_subject::issue(cx, client, params, &external)?;
     issued.issued_token_type = Some(issued_type);
     Ok(issued)
 }
@@ -108,11 +94,10 @@ fn verify(cx: &RealmCtx, token: &str) -> Result<String, W> {
         .and_then(Value::as_u64)
         .ok_or(W::MandatoryClaim("exp"))?;
     let sub = text("sub").ok_or(W::MandatoryClaim("sub"))?;
-    let audiences: Vec<&str> = match claims.get("aud") {
-        Some(Value::String(one)) => vec![one.as_str()],
-        Some(Value::Array(many)) => many.iter().filter_map(Value::as_str).collect(),
-        _ => return Err(W::MandatoryClaim("aud")),
-    };
+    if !matches!(claims.get("aud"), Some(Value::String(_) | Value::Array(_))) {
+        return Err(W::MandatoryClaim("aud"));
+    }
+    let audiences = audience_list(&claims);
     // `getIDP`: a trusted identity provider by `iss`, else WSO2 itself (its own issuer), whose
     // alias is its token endpoint.
     let token_endpoint = cx.endpoint_url(Endpoint::Token);
