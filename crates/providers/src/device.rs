@@ -49,8 +49,11 @@ pub enum PollOrder {
     /// The user's decision, then expiry (zitadel/oidc `CheckDeviceAuthorizationState`: denied,
     /// done, expired, pending).
     DecisionFirst,
-    /// Pace, then expiry, then the decision for an undecided code; expiry only for an approved
-    /// one (WSO2's `DeviceFlowGrant.validateGrant`).
+    /// Pace, then the code's status for an undecided code, whose lifetime is never looked at: it
+    /// is `expired_token` only once marked expired (WSO2's verification page marks a code
+    /// entered after its lifetime; [`crate::Deviation::PendingDeviceCodeOutlivesExpiry`]);
+    /// expiry by the clock only for an approved code (WSO2's `DeviceFlowGrant.validateGrant`,
+    /// `DeviceFlowDAOImpl.getAuthenticationDetails`).
     PaceFirst,
 }
 
@@ -464,5 +467,17 @@ mod tests {
         assert_eq!(facts(Provider::Generic), Some(&STANDARD));
         assert_eq!(facts(Provider::Wso2), Some(&WSO2));
         assert_eq!(facts(Provider::AppId), None);
+    }
+
+    #[test]
+    fn a_provider_whose_pending_codes_ignore_their_lifetime_documents_the_deviation() {
+        for provider in Provider::ALL {
+            let pace_first = facts(provider).is_some_and(|facts| facts.poll_order == PollOrder::PaceFirst);
+            let deviates = provider
+                .flavor()
+                .quirks()
+                .deviates(crate::Deviation::PendingDeviceCodeOutlivesExpiry);
+            assert_eq!(pace_first, deviates, "{provider}");
+        }
     }
 }

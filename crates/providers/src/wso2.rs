@@ -85,7 +85,6 @@ pub const QUIRKS: Quirks = Quirks {
     introspection_blank_token_is_missing: true,
     // identity-inbound-auth-oauth EndpointUtil.java 1322-1329: `"Basic realm=" + HostName`.
     challenge_realm: ChallengeRealm::HostName,
-    // The mock does not imitate WSO2's device grant yet (docs/providers.md).
     grant_types: &[
         crate::GrantType::AuthorizationCode,
         crate::GrantType::RefreshToken,
@@ -98,6 +97,9 @@ pub const QUIRKS: Quirks = Quirks {
         crate::GrantType::TokenExchange,
     ],
     device: Some(crate::device::WSO2),
+    // DeviceFlowGrant.validateGrant checks a pending code's status, never its expiry time
+    // (crate::device::PollOrder::PaceFirst).
+    deviations: &[crate::Deviation::PendingDeviceCodeOutlivesExpiry],
     par: Some(crate::par::WSO2),
     // DefaultLogoutTokenBuilder, LogoutRequestSender (crate::backchannel::WSO2).
     backchannel_logout: Some(crate::backchannel::WSO2),

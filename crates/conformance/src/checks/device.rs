@@ -4,7 +4,7 @@
 use super::{Entry, check};
 use crate::cx::Cx;
 use crate::cx::device::DEVICE_GRANT;
-use crate::http::{Exchange, Step, fail, skip};
+use crate::http::{Exchange, Req, Step, fail, skip};
 use providers::device::{DeviceError, SlowDown};
 use providers::{ErrorKind, GrantType};
 use serde_json::Value;
@@ -212,6 +212,14 @@ async fn dev07(cx: &Cx<'_>) -> Step {
     let expires_in = start.body.get("expires_in").and_then(Value::as_u64).unwrap_or(0);
     cx.advance_clock(expires_in)?;
     let poll = cx.device_poll(start.str("device_code")).await?;
+    if cx.excused(providers::Deviation::PendingDeviceCodeOutlivesExpiry) {
+        // Still pending; the user entering the expired code on the page expires it.
+        expect_poll_error(cx, &poll, DeviceError::Pending, "authorization_pending")?;
+        cx.send(Req::get(start.user_url())).await?;
+        cx.device_await_first_poll(&start).await?;
+        let poll = cx.device_poll(start.str("device_code")).await?;
+        return expect_poll_error(cx, &poll, DeviceError::Expired, "expired_token");
+    }
     expect_poll_error(cx, &poll, DeviceError::Expired, "expired_token")
 }
 

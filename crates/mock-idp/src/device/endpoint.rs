@@ -52,6 +52,7 @@ fn start(cx: &RealmCtx, headers: &HeaderMap, params: &Params) -> Result<Response
             interval,
             user_code: facts.user_code,
             slow_down: facts.slow_down,
+            poll_order: facts.poll_order,
         },
         cx.now(),
         crate::b64::random_bytes,

@@ -14,7 +14,9 @@ pub(crate) const DEFAULT_MAX_DEVICE_CODES: usize = 10_000;
 
 /// Keycloak keeps an expired code answering `expired_token` for `interval + 10` s past its
 /// expiry (`DeviceEndpoint`: "the lifespan of the cache provider is longer than device code");
-/// the mock keeps every expired code that long before it is swept (then: unknown).
+/// the mock keeps every expired code that long before it is swept (then: unknown). WSO2 keeps
+/// its rows, pending ones answering `authorization_pending` ([`PollOrder::PaceFirst`]); the
+/// mock keeps those a further lifetime.
 const EXPIRED_GRACE: u64 = 10;
 
 /// What the user decided.
@@ -45,10 +47,15 @@ pub(crate) struct DeviceRecord {
     pub(crate) user_code: String,
     pub(crate) expires_at: u64,
     pub(crate) interval: u64,
+    /// How long past `expires_at + interval` the record is kept before it is swept.
+    pub(crate) kept_past_expiry: u64,
     pub(crate) last_poll: Option<u64>,
     /// Whether the user code is compared as typed ([`UserCodeFormat::case_sensitive`]).
     pub(crate) case_sensitive: bool,
     pub(crate) decision: Decision,
+    /// Marked expired: by the admin API, or when the user entered the code after its lifetime
+    /// (what WSO2's poll reads instead of the clock, [`PollOrder::PaceFirst`]).
+    pub(crate) marked_expired: bool,
     /// Set when a user signed in on the user-code page: `(ticket, username, auth_time)`; the
     /// consent form carries the ticket back.
     pub(crate) sign_in: Option<(String, String, u64)>,
@@ -59,7 +66,7 @@ impl DeviceRecord {
         now > self
             .expires_at
             .saturating_add(self.interval)
-            .saturating_add(EXPIRED_GRACE)
+            .saturating_add(self.kept_past_expiry)
     }
 }
 
@@ -74,6 +81,8 @@ pub(crate) struct NewDevice<'a> {
     pub(crate) user_code: UserCodeFormat,
     /// How the provider paces polls.
     pub(crate) slow_down: SlowDown,
+    /// In which order the provider checks a poll.
+    pub(crate) poll_order: PollOrder,
 }
 
 /// What a scripted or interactive decision found.
@@ -127,10 +136,17 @@ impl Inner {
     fn pending_by_user_code(&mut self, realm: &str, user_code: &str, now: u64) -> Option<&mut DeviceRecord> {
         let key = (realm.to_owned(), UserCodeFormat::normalize(user_code));
         let device_code = self.by_user.get(&key)?;
-        self.by_device.get_mut(device_code).filter(|record| {
-            let typed = !record.case_sensitive || user_code.trim() == record.user_code;
-            typed && record.decision == Decision::Pending && now < record.expires_at
-        })
+        let record = self.by_device.get_mut(device_code)?;
+        let typed = !record.case_sensitive || user_code.trim() == record.user_code;
+        if !typed || record.decision != Decision::Pending {
+            return None;
+        }
+        if now >= record.expires_at {
+            // Entered after its lifetime: expired from now on, whatever the poll rule.
+            record.marked_expired = true;
+            return None;
+        }
+        Some(record)
     }
 
     /// Redeems the approved authorization `device_code`: the record it was, while what stays
@@ -217,10 +233,15 @@ impl DeviceStore {
                 user_code: user_code.clone(),
                 expires_at: now.saturating_add(new.lifetime),
                 interval: new.interval,
+                kept_past_expiry: match new.poll_order {
+                    PollOrder::PaceFirst => new.lifetime.max(EXPIRED_GRACE),
+                    _ => EXPIRED_GRACE,
+                },
                 // WSO2 counts the first poll's pace from the authorization request.
                 last_poll: (facts_slow_down == SlowDown::SinceLastPoll).then_some(now),
                 case_sensitive: new.user_code.case_sensitive,
                 decision: Decision::Pending,
+                marked_expired: false,
                 sign_in: None,
             },
         );
@@ -275,6 +296,7 @@ impl DeviceStore {
         match inner.pending_by_user_code(realm, user_code, now) {
             Some(record) => {
                 record.expires_at = now;
+                record.marked_expired = true;
                 DecideOutcome::Decided
             }
             None => DecideOutcome::NotPending,
@@ -339,7 +361,8 @@ impl DeviceStore {
             }
             _ => record.last_poll = Some(now),
         }
-        if facts.poll_order == PollOrder::PaceFirst && expired {
+        // WSO2 reads an undecided code's status, not its lifetime.
+        if facts.poll_order == PollOrder::PaceFirst && record.marked_expired {
             return Err(DeviceError::Expired);
         }
         match record.decision {
@@ -377,6 +400,7 @@ mod tests {
             interval: 5,
             user_code: facts.user_code,
             slow_down: facts.slow_down,
+            poll_order: facts.poll_order,
         }
     }
 
@@ -445,10 +469,27 @@ mod tests {
         // An approved code is redeemed whatever the pace; afterwards it is expired_token.
         assert!(poll(127).is_ok());
         assert_eq!(poll(140).unwrap_err(), DeviceError::Expired);
-        // Past its lifetime a pending code is expired_token once the pace allows a poll.
-        let (late, _) = store.create(new(&WSO2), 1_000, counter());
+        // Past its lifetime a pending code stays authorization_pending until the user enters
+        // it; then it is expired_token (once the pace allows a poll).
+        let (late, late_user) = store.create(new(&WSO2), 1_000, counter());
         assert_eq!(
             store.poll("demo", "tv", &late, 1_605, &WSO2).unwrap_err(),
+            DeviceError::Pending
+        );
+        assert!(store.pending("demo", &late_user, 1_606).is_none());
+        assert_eq!(
+            store.poll("demo", "tv", &late, 1_607, &WSO2).unwrap_err(),
+            DeviceError::SlowDown
+        );
+        assert_eq!(
+            store.poll("demo", "tv", &late, 1_613, &WSO2).unwrap_err(),
+            DeviceError::Expired
+        );
+        // The admin API's expiry marks the code at once.
+        let (scripted, scripted_user) = store.create(new(&WSO2), 2_000, counter());
+        assert_eq!(store.expire("demo", &scripted_user, 2_001), DecideOutcome::Decided);
+        assert_eq!(
+            store.poll("demo", "tv", &scripted, 2_006, &WSO2).unwrap_err(),
             DeviceError::Expired
         );
     }
