@@ -17,7 +17,9 @@
 //! - WSO2 IS 7: wso2-extensions/identity-oauth2-grant-token-exchange v1.1.12 (pinned by
 //!   product-is v7.1.0) `TokenExchangeGrantHandler` (`validateGrant`, `handleJWTSubjectToken`,
 //!   `validateMandatoryClaims`, `validateAudience`, `checkJWTValidity`), `TokenExchangeUtils`
-//!   (`getSignedJWT`, `getIDP`, the time checks' words), `Constants` (60 minutes of `iat`);
+//!   (`getSignedJWT`, `getIDP`, the time checks' words, `setAuthorizedUserForImpersonation`),
+//!   `Constants` (60 minutes of `iat`); impersonation: `isImpersonationRequest`,
+//!   `validateSubjectToken`, `validateActorToken`, `validateTokenIssuer`, `getScopes`;
 //!   Oltu's "Missing parameters: …" for the validator's required parameters.
 //! - Generic: RFC 8693 §2.2.2 (`invalid_request`, `invalid_target`).
 
@@ -161,8 +163,22 @@ pub enum Wso2ExchangeRefusal {
     },
     /// `aud` names neither WSO2's token endpoint nor the issuer's alias.
     Audience,
-    /// Impersonation (an actor token) for a subject token without `may_act`.
+    /// Impersonation (an actor token) for a subject token without `may_act.sub`.
     NoImpersonator,
+    /// Impersonation with an empty subject or actor token (WSO2 says "subject" for either).
+    NoValidToken,
+    /// Impersonation: the subject token's signature does not verify.
+    SubjectSignature,
+    /// Impersonation: the subject token's `aud` does not name the requesting client.
+    SubjectAudience,
+    /// Impersonation: a token WSO2 did not issue (its `iss` is not WSO2's ID token issuer).
+    IssuerNotLocal,
+    /// Impersonation: the actor token's `sub` is not the subject token's `may_act.sub`.
+    ActorNotImpersonator,
+    /// Impersonation: the actor token's signature does not verify.
+    ActorSignature,
+    /// Impersonation: no user has the subject token's `sub` as id (user id, tenant domain).
+    UnknownUser(String, String),
 }
 
 impl Wso2ExchangeRefusal {
@@ -210,6 +226,22 @@ impl Wso2ExchangeRefusal {
             )),
             W::Audience => (400, "invalid_target", "Invalid audience values provided".into()),
             W::NoImpersonator => request("Impersonator is not found in subject token.".into()),
+            W::NoValidToken => request(format!(
+                "No Valid subject token was found for {}",
+                crate::GrantType::TokenExchange.as_str()
+            )),
+            W::SubjectSignature => request("Signature or Message Authentication invalid for subject token.".into()),
+            W::SubjectAudience => (
+                400,
+                "invalid_target",
+                "Invalid audience values provided for subject token.".into(),
+            ),
+            W::IssuerNotLocal => (400, "invalid_target", "Invalid issuer values provided".into()),
+            W::ActorNotImpersonator => request("Subject of actor token and subject are different.".into()),
+            W::ActorSignature => request("Signature or Message Authentication invalid for actor token.".into()),
+            W::UnknownUser(user_id, tenant) => request(format!(
+                "Invalid User Id provided for Impersonation request. Unable to find the user for given user id : {user_id} tenant Domain : {tenant}"
+            )),
         }
     }
 }
