@@ -2,11 +2,13 @@
 //! signed logout token is POSTed (`logout_token=…`, form) to the `backchannel_logout_uri` of
 //! every client that was issued tokens under it. Deliveries run in the background with short
 //! time limits, only to loopback targets (checked at World load and again here), at most
-//! [`MAX_IN_FLIGHT`] at once; a failure is logged, never fatal to the logout.
+//! [`MAX_IN_FLIGHT`] at once; a failure is logged, never fatal to the logout. A provider that
+//! retries (ZITADEL) is retried as it does ([`providers::backchannel::LogoutDelivery`]), on
+//! the real clock.
 
 use crate::app::RealmCtx;
 use crate::state::EndedSession;
-use providers::backchannel::LogoutTokenInput;
+use providers::backchannel::{LogoutDelivery, LogoutTokenInput};
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 use tokio::sync::Semaphore;
@@ -76,15 +78,15 @@ pub(crate) fn notify(cx: &RealmCtx, sid: &str, ended: &EndedSession) -> usize {
                 continue;
             }
         };
-        if deliver(client.id.clone(), uri, token) {
+        if deliver(client.id.clone(), uri, token, facts.delivery) {
             handed += 1;
         }
     }
     handed
 }
 
-/// Starts one delivery in the background; false when it was dropped.
-fn deliver(client_id: String, uri: String, token: String) -> bool {
+/// Starts one delivery in the background (its attempts included); false when it was dropped.
+fn deliver(client_id: String, uri: String, token: String, delivery: LogoutDelivery) -> bool {
     let Ok(permit) = in_flight().clone().try_acquire_owned() else {
         tracing::warn!(client = %client_id, "too many back-channel logouts under way; dropped");
         return false;
@@ -95,14 +97,28 @@ fn deliver(client_id: String, uri: String, token: String) -> bool {
     };
     tokio::spawn(async move {
         let _permit = permit;
-        match http.post(&uri).form(&[("logout_token", token.as_str())]).send().await {
-            Ok(response) if response.status().is_success() => {
-                tracing::info!(client = %client_id, status = %response.status(), "back-channel logout delivered");
+        let mut attempt = 1;
+        loop {
+            let status = match http.post(&uri).form(&[("logout_token", token.as_str())]).send().await {
+                Ok(response) => {
+                    let status = response.status();
+                    if delivery.is_delivered(status.as_u16()) {
+                        tracing::info!(client = %client_id, %status, attempt, "back-channel logout delivered");
+                    } else {
+                        tracing::warn!(client = %client_id, %status, attempt, "back-channel logout refused");
+                    }
+                    Some(status.as_u16())
+                }
+                Err(err) => {
+                    tracing::warn!(client = %client_id, error = %err, attempt, "back-channel logout failed");
+                    None
+                }
+            };
+            if !delivery.retries_after(attempt, status) {
+                break;
             }
-            Ok(response) => {
-                tracing::warn!(client = %client_id, status = %response.status(), "back-channel logout refused");
-            }
-            Err(err) => tracing::warn!(client = %client_id, error = %err, "back-channel logout failed"),
+            tokio::time::sleep(delivery.wait_after(attempt)).await;
+            attempt += 1;
         }
     });
     true

@@ -11,7 +11,11 @@
 //! - ZITADEL: zitadel/oidc `NewLogoutTokenClaims` (`iat` = now − 1 s, the event, `aud` an
 //!   array), zitadel `BackChannelLogoutWorker.logoutToken` (`exp` = now + `TokenLifetime`,
 //!   15 min in `defaults.yaml`; `sid` the session's), `sign/signer.go` (`typ` `JWT`), the example
-//!   token of `docs/.../back-channel-logout.mdx` (member order, `exp − iat` = 901).
+//!   token of `docs/.../back-channel-logout.mdx` (member order, `exp − iat` = 901); delivery:
+//!   `channels/set/channel.go` (200, 202 and 204 succeed; 400 is logged and not retried; any
+//!   other answer fails the job) and `defaults.yaml` (`MaxAttempts: 3`), retried by the river
+//!   queue, whose default policy waits `attempt⁴` seconds (ZITADEL sets no policy of its own
+//!   that we found).
 //! - WSO2 IS 7: identity-inbound-auth-oauth `DefaultLogoutTokenBuilder.buildJwtToken` (`sub iss
 //!   aud jti events exp iat sid`, `sid` always, `aud` one client as a string), 120 s
 //!   (`OAuthServerConfiguration.openIDConnectBCLogoutTokenExpiryInSeconds`), `OAuth2Util.signJWT`
@@ -50,6 +54,51 @@ pub struct BackchannelLogoutFacts {
     pub sid_always: bool,
     /// The members in the provider's order.
     pub order: &'static [&'static str; 9],
+    /// How a logout token is delivered.
+    pub delivery: LogoutDelivery,
+}
+
+/// How a provider POSTs a logout token: how often it tries, and what ends the trying.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LogoutDelivery {
+    /// Attempts in all (1: sent once whatever the answer).
+    pub attempts: u32,
+    /// The answers that count as delivered; empty: any 2xx.
+    pub delivered: &'static [u16],
+    /// Answers after which no further attempt is made although they are not deliveries.
+    pub final_refusals: &'static [u16],
+}
+
+impl LogoutDelivery {
+    /// Sent once, whatever the answer (Keycloak, WSO2 `LogoutRequestSender`, the mock's
+    /// default).
+    pub const ONCE: LogoutDelivery = LogoutDelivery {
+        attempts: 1,
+        delivered: &[],
+        final_refusals: &[],
+    };
+
+    /// Whether `status` ends the delivery as delivered.
+    pub fn is_delivered(&self, status: u16) -> bool {
+        if self.delivered.is_empty() {
+            (200..300).contains(&status)
+        } else {
+            self.delivered.contains(&status)
+        }
+    }
+
+    /// Whether another attempt follows attempt `attempt` (from 1), which got `status` (`None`:
+    /// no answer).
+    pub fn retries_after(&self, attempt: u32, status: Option<u16>) -> bool {
+        attempt < self.attempts
+            && !status.is_some_and(|status| self.is_delivered(status) || self.final_refusals.contains(&status))
+    }
+
+    /// The wait before the next attempt after failed attempt `attempt` (from 1): `attempt⁴`
+    /// seconds, river's default retry policy.
+    pub fn wait_after(&self, attempt: u32) -> std::time::Duration {
+        std::time::Duration::from_secs(u64::from(attempt.min(16)).pow(4))
+    }
 }
 
 /// The specification's logout token.
@@ -61,6 +110,7 @@ pub const STANDARD: BackchannelLogoutFacts = BackchannelLogoutFacts {
     audience_array: false,
     sid_always: false,
     order: &KEYCLOAK_ORDER,
+    delivery: LogoutDelivery::ONCE,
 };
 
 /// Keycloak 26.
@@ -79,6 +129,11 @@ pub const ZITADEL: BackchannelLogoutFacts = BackchannelLogoutFacts {
     audience_array: true,
     sid_always: true,
     order: &ZITADEL_ORDER,
+    delivery: LogoutDelivery {
+        attempts: 3,
+        delivered: &[200, 202, 204],
+        final_refusals: &[400],
+    },
 };
 
 /// WSO2 IS 7: no header `typ`, 120 s, `sid` always.
@@ -90,6 +145,7 @@ pub const WSO2: BackchannelLogoutFacts = BackchannelLogoutFacts {
     audience_array: false,
     sid_always: true,
     order: &WSO2_ORDER,
+    delivery: LogoutDelivery::ONCE,
 };
 
 /// What one logout token says.
@@ -150,6 +206,26 @@ mod tests {
         assert_eq!(Provider::Zitadel.quirks().backchannel_logout, Some(ZITADEL));
         assert_eq!(Provider::Wso2.quirks().backchannel_logout, Some(WSO2));
         assert_eq!(Provider::AppId.quirks().backchannel_logout, None);
+    }
+
+    #[test]
+    fn zitadel_retries_all_but_a_delivery_or_a_400_three_times_in_all() {
+        let zitadel = ZITADEL.delivery;
+        assert!(zitadel.retries_after(1, Some(503)) && zitadel.retries_after(2, None));
+        assert!(
+            zitadel.retries_after(1, Some(201)),
+            "201 is not one of ZITADEL's successes"
+        );
+        assert!(!zitadel.retries_after(3, Some(503)));
+        assert!(!zitadel.retries_after(1, Some(400)) && !zitadel.retries_after(1, Some(204)));
+        assert_eq!(
+            (zitadel.wait_after(1).as_secs(), zitadel.wait_after(2).as_secs()),
+            (1, 16)
+        );
+        for once in [KEYCLOAK.delivery, WSO2.delivery] {
+            assert!(!once.retries_after(1, Some(503)) && !once.retries_after(1, None));
+            assert!(once.is_delivered(201));
+        }
     }
 
     #[test]

@@ -36,6 +36,38 @@ async fn receiver() -> (String, mpsc::Receiver<String>) {
     (format!("http://{address}/backchannel"), received)
 }
 
+/// A back-channel endpoint that answers the statuses of `script` in turn (then 204) and
+/// forwards each `logout_token` with the status it got.
+async fn scripted_receiver(script: Vec<u16>) -> (String, mpsc::Receiver<(String, u16)>) {
+    use std::sync::{Arc, Mutex};
+    let (sender, received) = mpsc::channel(16);
+    let script = Arc::new(Mutex::new(std::collections::VecDeque::from(script)));
+    let app = Router::new()
+        .route(
+            "/backchannel",
+            post(
+                |State((sender, script)): State<(
+                    mpsc::Sender<(String, u16)>,
+                    Arc<Mutex<std::collections::VecDeque<u16>>>,
+                )>,
+                 body: String| async move {
+                    let status = script.lock().unwrap().pop_front().unwrap_or(204);
+                    let token = url::form_urlencoded::parse(body.as_bytes())
+                        .find(|(name, _)| name == "logout_token")
+                        .map(|(_, value)| value.into_owned())
+                        .unwrap_or_default();
+                    let _ = sender.send((token, status)).await;
+                    axum::http::StatusCode::from_u16(status).unwrap()
+                },
+            ),
+        )
+        .with_state((sender, script));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    (format!("http://{address}/backchannel"), received)
+}
+
 async fn mock_with_backchannel(uri: &str, clocks: &Clocks) -> MockIdp {
     mock_of(Provider::Keycloak, uri, clocks).await
 }
@@ -251,5 +283,52 @@ async fn zitadel_and_wso2_send_their_own_logout_tokens() {
             logout.validate(&token).await,
             Err(InvalidLogoutToken::Replayed)
         ));
+    }
+}
+
+/// The next attempt `received` records within `within` seconds.
+async fn receive(received: &mut mpsc::Receiver<(String, u16)>, within: u64) -> Option<(String, u16)> {
+    tokio::time::timeout(Duration::from_secs(within), received.recv())
+        .await
+        .ok()
+        .flatten()
+}
+
+/// ZITADEL's delivery is a queue job: an answer other than 200, 202, 204 or 400 fails it and it
+/// is tried again (three attempts in all, a second after the first); a 400 ends it. Keycloak
+/// and WSO2 send once whatever the answer.
+#[tokio::test]
+async fn zitadel_retries_a_failed_delivery_but_not_a_400_and_the_others_send_once() {
+    // 503, then 204: the same token twice.
+    let clocks = Clocks::new();
+    let (uri, mut received) = scripted_receiver(vec![503]).await;
+    let idp = mock_of(Provider::Zitadel, &uri, &clocks).await;
+    let id_token = log_in(&idp).await;
+    assert!((200..400).contains(&end_session(&idp, &id_token).await));
+    let (first, status) = receive(&mut received, 10).await.expect("a first attempt");
+    assert_eq!(status, 503);
+    let (second, status) = receive(&mut received, 10)
+        .await
+        .expect("a second attempt after the 503");
+    assert_eq!((second == first, status), (true, 204));
+    assert!(receive(&mut received, 3).await.is_none(), "delivered: no third attempt");
+
+    // 400 (and, for the others, 503): one attempt only.
+    for (provider, refusal) in [
+        (Provider::Zitadel, 400),
+        (Provider::Keycloak, 503),
+        (Provider::Wso2, 503),
+    ] {
+        let clocks = Clocks::new();
+        let (uri, mut received) = scripted_receiver(vec![refusal, refusal, refusal]).await;
+        let idp = mock_of(provider, &uri, &clocks).await;
+        let id_token = log_in(&idp).await;
+        assert!((200..400).contains(&end_session(&idp, &id_token).await));
+        let (_, status) = receive(&mut received, 10).await.expect("an attempt");
+        assert_eq!(status, refusal, "{provider}");
+        assert!(
+            receive(&mut received, 3).await.is_none(),
+            "{provider}: no second attempt after {refusal}"
+        );
     }
 }
