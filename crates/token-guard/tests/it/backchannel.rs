@@ -36,6 +36,12 @@ async fn receiver() -> (String, mpsc::Receiver<String>) {
     (format!("http://{address}/backchannel"), received)
 }
 
+/// What a scripted receiver shares: where it forwards tokens, and the statuses left to answer.
+type Script = (
+    mpsc::Sender<(String, u16)>,
+    std::sync::Arc<std::sync::Mutex<std::collections::VecDeque<u16>>>,
+);
+
 /// A back-channel endpoint that answers the statuses of `script` in turn (then 204) and
 /// forwards each `logout_token` with the status it got.
 async fn scripted_receiver(script: Vec<u16>) -> (String, mpsc::Receiver<(String, u16)>) {
@@ -45,21 +51,15 @@ async fn scripted_receiver(script: Vec<u16>) -> (String, mpsc::Receiver<(String,
     let app = Router::new()
         .route(
             "/backchannel",
-            post(
-                |State((sender, script)): State<(
-                    mpsc::Sender<(String, u16)>,
-                    Arc<Mutex<std::collections::VecDeque<u16>>>,
-                )>,
-                 body: String| async move {
-                    let status = script.lock().unwrap().pop_front().unwrap_or(204);
-                    let token = url::form_urlencoded::parse(body.as_bytes())
-                        .find(|(name, _)| name == "logout_token")
-                        .map(|(_, value)| value.into_owned())
-                        .unwrap_or_default();
-                    let _ = sender.send((token, status)).await;
-                    axum::http::StatusCode::from_u16(status).unwrap()
-                },
-            ),
+            post(|State((sender, script)): State<Script>, body: String| async move {
+                let status = script.lock().unwrap().pop_front().unwrap_or(204);
+                let token = url::form_urlencoded::parse(body.as_bytes())
+                    .find(|(name, _)| name == "logout_token")
+                    .map(|(_, value)| value.into_owned())
+                    .unwrap_or_default();
+                let _ = sender.send((token, status)).await;
+                axum::http::StatusCode::from_u16(status).unwrap()
+            }),
         )
         .with_state((sender, script));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
