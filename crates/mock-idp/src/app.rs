@@ -47,9 +47,11 @@ pub(crate) struct App {
     pub(crate) assertions: crate::client_assertion::ReplayCache,
     /// DPoP proofs seen (`jti` per `htu`), each until its window closes.
     pub(crate) dpop_proofs: crate::replay::ReplayCache,
-    /// The key of the DPoP nonces handed out where a realm demands them (`None`: no randomness,
-    /// every proof is then refused for its nonce).
-    pub(crate) dpop_nonces: Option<crate::dpop_nonce::NonceKey>,
+    /// The key of the DPoP nonces handed out where a realm demands them, made on first use
+    /// (a key made at start would seed the cryptographic RNG before the first request: ~30 ms
+    /// and ~5 MiB of jitter entropy on every start); `None`: no randomness, every proof is then
+    /// refused for its nonce.
+    pub(crate) dpop_nonces: std::sync::OnceLock<Option<crate::dpop_nonce::NonceKey>>,
     /// Key sets fetched from clients' `jwks_uri`.
     pub(crate) client_jwks: crate::client_jwks::ClientJwks,
 }
@@ -122,7 +124,7 @@ impl App {
             shaping: crate::shaping::Shaping::default(),
             assertions: crate::client_assertion::ReplayCache::default(),
             dpop_proofs: crate::replay::ReplayCache::with_limit(crate::replay::DPOP_REPLAY_LIMIT),
-            dpop_nonces: crate::dpop_nonce::NonceKey::generate(),
+            dpop_nonces: std::sync::OnceLock::new(),
             client_jwks: crate::client_jwks::ClientJwks::default(),
         }
     }

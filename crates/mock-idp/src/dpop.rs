@@ -55,7 +55,15 @@ impl RealmCtx {
         if !(facts.server_nonces && self.realm.dpop_nonce) {
             return None;
         }
-        Some(self.app.dpop_nonces.as_ref()?.current(&self.realm.name, self.now()))
+        Some(self.nonce_key()?.current(&self.realm.name, self.now()))
+    }
+
+    /// The server's nonce key, made on first use.
+    fn nonce_key(&self) -> Option<&crate::dpop_nonce::NonceKey> {
+        self.app
+            .dpop_nonces
+            .get_or_init(crate::dpop_nonce::NonceKey::generate)
+            .as_ref()
     }
 
     /// RFC 9449 §8 and §9: a proof to an authorization server endpoint or a protected resource
@@ -67,9 +75,7 @@ impl RealmCtx {
         };
         let given = claims.get("nonce").and_then(Value::as_str);
         let accepted = given.is_some_and(|nonce| {
-            self.app
-                .dpop_nonces
-                .as_ref()
+            self.nonce_key()
                 .is_some_and(|key| key.accepts(&self.realm.name, nonce, self.now()))
         });
         if accepted {
@@ -276,7 +282,8 @@ fn same_resource(htu: &url::Url, url: &str) -> bool {
 }
 
 /// Adds the binding to access token `claims`: `cnf` (with the provider's extra members)
-/// right before `scope`, as Keycloak writes it, and the provider's bound `typ`.
+/// right before `scope`, as Keycloak writes it, the provider's bound `typ`, and WSO2's
+/// `binding_ref` and `binding_type` where the provider writes them.
 pub(crate) fn bind(claims: &mut Map<String, Value>, facts: &DpopFacts, proof: &Proof) {
     let mut cnf = Map::new();
     cnf.insert("jkt".into(), Value::from(proof.jkt.clone()));
@@ -287,6 +294,14 @@ pub(crate) fn bind(claims: &mut Map<String, Value>, facts: &DpopFacts, proof: &P
         && claims.contains_key("typ")
     {
         claims.insert("typ".into(), Value::from(typ));
+    }
+    if facts.binding_claims {
+        // JWTTokenIssuer.addTokenBindingClaims.
+        claims.insert(
+            "binding_ref".into(),
+            Value::from(providers::dpop::wso2_binding_ref(&proof.jkt)),
+        );
+        claims.insert("binding_type".into(), Value::from("DPoP"));
     }
     if !claims.contains_key("scope") {
         claims.insert("cnf".into(), Value::Object(cnf));

@@ -219,6 +219,19 @@ impl RealmCtx {
         with_refresh: bool,
         claims: Map<String, Value>,
     ) -> Result<Issued, OAuthError> {
+        self.issue_with_id_claims(subject, family, with_refresh, claims, &Map::new())
+    }
+
+    /// [`issue_with`](Self::issue_with), with `id_claims` set in the ID token over the
+    /// provider's (claims the grant's request vouched for, such as App ID's normalized claims).
+    pub(crate) fn issue_with_id_claims(
+        &self,
+        subject: &Subject<'_>,
+        family: Option<FamilyId>,
+        with_refresh: bool,
+        claims: Map<String, Value>,
+        id_claims: &Map<String, Value>,
+    ) -> Result<Issued, OAuthError> {
         let now = self.now();
         let expanded = Subject {
             scopes: self
@@ -255,7 +268,7 @@ impl RealmCtx {
         };
         let id_token = match subject.user {
             Some(user) if subject.scopes.iter().any(|scope| scope == "openid") => {
-                Some(self.id_token(subject, user, &access_token, now, shape.as_deref())?)
+                Some(self.id_token(subject, user, &access_token, now, shape.as_deref(), id_claims)?)
             }
             _ => None,
         };
@@ -321,6 +334,7 @@ impl RealmCtx {
         access_token: &str,
         now: u64,
         shape: Option<&Shape>,
+        id_claims: &Map<String, Value>,
     ) -> Result<String, OAuthError> {
         let alg = self.alg_for(subject.client);
         let at_hash = idp_jose::digest::at_hash(alg.as_str(), access_token);
@@ -342,6 +356,9 @@ impl RealmCtx {
             grant: subject.grant,
             login: subject.login,
         });
+        for (name, value) in id_claims {
+            claims.insert(name.clone(), value.clone());
+        }
         let mut headers = Map::new();
         if let Some(shape) = shape {
             shape.apply(TokenKind::Id, &mut claims, &mut headers);

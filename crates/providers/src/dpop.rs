@@ -7,7 +7,12 @@
 //! Sources (docs/providers.md, "DPoP"):
 //! - WSO2: wso2-extensions/identity-oauth-addons `component/org.wso2.carbon.identity.dpop`
 //!   (`DPoPConstants`, `DPoPHeaderValidator`, `OauthDPoPInterceptorHandlerProxy`, `Utils`,
-//!   `DPoPIntrospectionDataProvider`).
+//!   `DPoPIntrospectionDataProvider`); identity-inbound-auth-oauth `JWTTokenIssuer`
+//!   (`addTokenBindingClaims`: `binding_type`, `binding_ref`), `OAuth2IntrospectionEndpoint`
+//!   (the same two members) and, for userinfo, `UserInforRequestDefaultValidator` (the `DPoP`
+//!   scheme needs a `DPoP` header), `UserInfoISAccessTokenValidator` and
+//!   `DPoPBasedTokenBinder.validateDPoPHeader` (a bound token's proof: method, URL and key, no
+//!   `ath`; only for applications that validate token bindings).
 //! - Keycloak: `DPoPUtil.java` (the check order, every refusal text, `DEFAULT_PROOF_LIFETIME`
 //!   10 s and `DEFAULT_ALLOWED_CLOCK_SKEW` 15 s, the replay key `jti` + `htu`, `htu` compared
 //!   without its query, the bound access token's `typ` `DPoP`), `DPoPTest.java`, and a real
@@ -102,6 +107,39 @@ pub enum DpopStyle {
     Rfc9449,
 }
 
+/// How the provider's own protected resource (userinfo) takes DPoP-bound tokens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ResourceDpop {
+    /// RFC 9449 §7: a bound token only under the `DPoP` scheme, with a proof for the request
+    /// by the bound key carrying `ath`; refusals are `invalid_token` under a `DPoP` challenge.
+    Rfc9449,
+    /// WSO2's userinfo: the `DPoP` scheme needs a `DPoP` header (checked before the token:
+    /// [`WSO2_DPOP_HEADER_REQUIRED`]); an application that binds tokens (the World's
+    /// `dpop_bound_access_tokens`) has its bound tokens' binding validated — the `DPoP` scheme
+    /// and a proof for the request's method and URL by the bound key, `ath` not read — else
+    /// [`WSO2_BINDING_NOT_PRESENT`]; both 400 `invalid_request` under a `Bearer` challenge.
+    /// Any other token works under either scheme.
+    Wso2TokenBinding,
+}
+
+/// WSO2 userinfo's answer to the `DPoP` scheme without a `DPoP` header
+/// (`UserInforRequestDefaultValidator`).
+pub const WSO2_DPOP_HEADER_REQUIRED: &str = "DPoP header is required with DPoP tokens";
+
+/// WSO2 userinfo's answer to a bound token whose binding the request does not prove
+/// (`UserInfoISAccessTokenValidator`).
+pub const WSO2_BINDING_NOT_PRESENT: &str = "Valid token binding value not present in the request.";
+
+/// WSO2's `binding_ref` of a DPoP binding: the lowercase hex MD5 of the JWK thumbprint string
+/// (`DPoPHeaderValidator`: `DigestUtils.md5Hex(thumbprint)`).
+pub fn wso2_binding_ref(jkt: &str) -> String {
+    use md5::Digest;
+    md5::Md5::digest(jkt.as_bytes())
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect()
+}
+
 /// Whose refresh tokens a proof binds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RefreshBinding {
@@ -155,6 +193,11 @@ pub struct DpopFacts {
     /// for them (the World's `dpop_nonce`). Keycloak 26.7.3's `DPoPUtil` reads no `nonce`;
     /// WSO2's DPoP component neither.
     pub server_nonces: bool,
+    /// Whether a bound JWT access token also carries WSO2's `binding_type` (`DPoP`) and
+    /// `binding_ref` ([`wso2_binding_ref`]) beside `cnf`.
+    pub binding_claims: bool,
+    /// How userinfo takes bound tokens.
+    pub resource: ResourceDpop,
     /// How refusals are worded.
     pub style: DpopStyle,
 }
@@ -288,6 +331,8 @@ pub const KEYCLOAK: DpopFacts = DpopFacts {
     refresh_binding: RefreshBinding::PublicClients,
     refresh_proof_checked_by_grant: false,
     server_nonces: false,
+    binding_claims: false,
+    resource: ResourceDpop::Rfc9449,
     style: DpopStyle::Keycloak,
 };
 
@@ -311,6 +356,8 @@ pub const STANDARD: DpopFacts = DpopFacts {
     refresh_binding: RefreshBinding::PublicClients,
     refresh_proof_checked_by_grant: false,
     server_nonces: true,
+    binding_claims: false,
+    resource: ResourceDpop::Rfc9449,
     style: DpopStyle::Rfc9449,
 };
 
@@ -336,6 +383,8 @@ pub const WSO2: DpopFacts = DpopFacts {
     refresh_binding: RefreshBinding::AllClients,
     refresh_proof_checked_by_grant: true,
     server_nonces: false,
+    binding_claims: true,
+    resource: ResourceDpop::Wso2TokenBinding,
     style: DpopStyle::Wso2,
 };
 
@@ -358,6 +407,13 @@ impl Quirks {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn wso2_binding_ref_is_the_md5_hex_of_the_thumbprint_string() {
+        // RFC 1321 §A.5's test suite.
+        assert_eq!(wso2_binding_ref("abc"), "900150983cd24fb0d6963f7d28e17f72");
+        assert_eq!(wso2_binding_ref(""), "d41d8cd98f00b204e9800998ecf8427e");
+    }
 
     #[test]
     fn wso2_takes_the_standard_algorithms_but_eddsa() {

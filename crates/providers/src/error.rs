@@ -207,6 +207,10 @@ pub enum ErrorKind {
         /// The nonce the next proof must carry.
         nonce: String,
     },
+    /// A protected resource refused how the request proves its token's binding where the
+    /// provider answers that as a bad request (WSO2's userinfo: 400 `invalid_request` under a
+    /// `Bearer` challenge); the description says why.
+    ResourceBindingRefused,
     /// The assertion of a JWT bearer grant (RFC 7523 §3.1: `invalid_grant`) is malformed,
     /// unsigned by a registered key, for another audience, expired, too old or replayed.
     InvalidAssertion,

@@ -192,7 +192,9 @@ pub(crate) fn error_response(kind: &ErrorKind, detail: &str, realm: &str) -> Err
         ErrorKind::LoginRequired => (400, C::LoginRequired, Challenge::None),
         ErrorKind::MissingBearer => (401, C::InvalidRequest, Challenge::Bearer),
         ErrorKind::InvalidBearer => (401, C::InvalidToken, Challenge::Bearer),
-        ErrorKind::BearerInSeveralPlaces => (400, C::InvalidRequest, Challenge::Bearer),
+        ErrorKind::BearerInSeveralPlaces | ErrorKind::ResourceBindingRefused => {
+            (400, C::InvalidRequest, Challenge::Bearer)
+        }
         ErrorKind::InsufficientScope { .. } => (403, C::InsufficientScope, Challenge::Bearer),
         ErrorKind::ServerError => (500, C::ServerError, Challenge::None),
         ErrorKind::Device(error) => return crate::device::STANDARD.error_response(*error),

@@ -102,15 +102,22 @@ impl Wso2BearerFacts {
 /// World realm's `identity_providers`; `iss` is not matched), naming the OAuth server URL —
 /// or, as the SDK sends it, that URL's host — in `aud`; `exp` and `sub` required; `scope` from
 /// the form or the assertion. App ID documents no error texts: the mock's own, `invalid_grant`.
+///
+/// The user is an App ID profile: `sub` is the profile's id (App ID's own, not the assertion's
+/// `sub`, which `identities[0].id` carries), and the assertion's normalized claims are "provided
+/// in the identity token" (custom-auth.md, "JWS fields").
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CustomIdentityFacts {
     /// The `amr` and identity provider of the tokens (`appid_custom`).
     pub identity_provider: &'static str,
+    /// The assertion's claims the ID token carries when the assertion has them.
+    pub normalized_claims: &'static [&'static str],
 }
 
-/// App ID's custom identity.
+/// App ID's custom identity; the normalized claims of custom-auth.md's example JWT format.
 pub const APPID_CUSTOM: CustomIdentityFacts = CustomIdentityFacts {
     identity_provider: "appid_custom",
+    normalized_claims: &["name", "email", "locale", "picture", "gender"],
 };
 
 /// `provider`'s custom identity grant (App ID).

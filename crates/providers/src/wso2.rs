@@ -384,6 +384,11 @@ impl Flavor for Wso2 {
         };
         body.insert("token_type".into(), json!(token_type));
         if let (false, Some(jkt)) = (input.refresh_token, jkt) {
+            // OAuth2IntrospectionEndpoint: the token binding's type and reference.
+            if let Some(thumbprint) = jkt.as_str() {
+                body.insert("binding_type".into(), json!("DPoP"));
+                body.insert("binding_ref".into(), json!(crate::dpop::wso2_binding_ref(thumbprint)));
+            }
             body.insert("cnf".into(), json!({ "jkt": jkt }));
         }
         for member in ["client_id", "iat", "exp"] {
@@ -490,6 +495,12 @@ impl Flavor for Wso2 {
                 400,
                 "invalid_request",
                 "Bearer token missing",
+                Some("Bearer error=\"invalid_request\"".into()),
+            ),
+            ErrorKind::ResourceBindingRefused => oltu(
+                400,
+                "invalid_request",
+                detail,
                 Some("Bearer error=\"invalid_request\"".into()),
             ),
             ErrorKind::InvalidBearer => oltu(

@@ -9,6 +9,7 @@ use axum::http::{HeaderMap, Method, Uri};
 use axum::response::Response;
 use axum::routing::{MethodRouter, get};
 use providers::ErrorKind;
+use providers::dpop::ResourceDpop;
 use serde_json::Value;
 use std::sync::Arc;
 
@@ -27,8 +28,18 @@ async fn userinfo(
     if !dpop_scheme && let Some(claims) = crate::pat::userinfo(&cx, &token) {
         return Ok(no_store_json(&Value::Object(claims)));
     }
+    let wso2 = cx
+        .dpop_facts()
+        .is_some_and(|facts| facts.resource == ResourceDpop::Wso2TokenBinding);
+    if wso2 && dpop_scheme && headers.get("dpop").is_none() {
+        return Err(OAuthError::new(
+            ErrorKind::ResourceBindingRefused,
+            providers::dpop::WSO2_DPOP_HEADER_REQUIRED,
+        ));
+    }
     let invalid = || {
-        let kind = if dpop_scheme {
+        // WSO2 answers every refusal under a Bearer challenge.
+        let kind = if dpop_scheme && !wso2 {
             ErrorKind::InvalidDpopToken
         } else {
             ErrorKind::InvalidBearer
@@ -36,20 +47,29 @@ async fn userinfo(
         OAuthError::new(kind, "the access token is invalid, expired or revoked")
     };
     let live = cx.live_access_token(&token).ok_or_else(invalid)?;
-    check_binding(&cx, &method, &headers, &token, dpop_scheme, &live.claims).map_err(|refused| match refused {
-        Refused::Nonce(nonce) => OAuthError::new(
-            ErrorKind::ResourceDpopNonce { nonce },
-            "the DPoP proof lacks the current nonce",
-        ),
-        Refused::Binding(detail) => {
-            let kind = if dpop_scheme {
-                ErrorKind::InvalidDpopToken
-            } else {
-                ErrorKind::InvalidBearer
-            };
-            OAuthError::new(kind, detail)
-        }
-    })?;
+    if wso2 {
+        check_wso2_binding(&cx, &method, &headers, dpop_scheme, &live.claims).map_err(|()| {
+            OAuthError::new(
+                ErrorKind::ResourceBindingRefused,
+                providers::dpop::WSO2_BINDING_NOT_PRESENT,
+            )
+        })?;
+    } else {
+        check_binding(&cx, &method, &headers, &token, dpop_scheme, &live.claims).map_err(|refused| match refused {
+            Refused::Nonce(nonce) => OAuthError::new(
+                ErrorKind::ResourceDpopNonce { nonce },
+                "the DPoP proof lacks the current nonce",
+            ),
+            Refused::Binding(detail) => {
+                let kind = if dpop_scheme {
+                    ErrorKind::InvalidDpopToken
+                } else {
+                    ErrorKind::InvalidBearer
+                };
+                OAuthError::new(kind, detail)
+            }
+        })?;
+    }
     let scopes = live.scopes(&cx);
     if !scopes.iter().any(|scope| scope == "openid") {
         return Err(OAuthError::new(
@@ -126,6 +146,44 @@ fn check_binding(
             || "the DPoP proof is refused".to_owned(),
             |facts| facts.text(&refusal).2,
         ))),
+    }
+}
+
+/// WSO2's token binding validation at userinfo (`UserInfoISAccessTokenValidator`,
+/// `DPoPBasedTokenBinder.validateDPoPHeader`): for a bound token of an application that binds
+/// its tokens, the `DPoP` scheme and a proof for this request's method and URL by the bound key
+/// (`ath` is not read); every other token passes.
+fn check_wso2_binding(
+    cx: &RealmCtx,
+    method: &Method,
+    headers: &HeaderMap,
+    dpop_scheme: bool,
+    claims: &serde_json::Map<String, Value>,
+) -> Result<(), ()> {
+    let Some(bound) = crate::dpop::bound_jkt(claims) else {
+        return Ok(());
+    };
+    let validates = claims
+        .get("client_id")
+        .or_else(|| claims.get("azp"))
+        .and_then(Value::as_str)
+        .and_then(|client| cx.realm.client(client))
+        .is_some_and(|client| client.dpop_bound_access_tokens);
+    if !validates {
+        return Ok(());
+    }
+    if !dpop_scheme {
+        return Err(());
+    }
+    let url = cx.endpoint_url(providers::Endpoint::Userinfo);
+    let target = crate::dpop::Target {
+        method: method.as_str(),
+        url: &url,
+        access_token: None,
+    };
+    match cx.dpop_proof(headers, &target, true, true) {
+        Ok(Some(proof)) if proof.jkt == bound => Ok(()),
+        _ => Err(()),
     }
 }
 

@@ -2,20 +2,23 @@
 //! client whose `assertion` is signed by the tenant's custom identity key (a key of the World
 //! realm's `identity_providers`; `iss` is the identity provider's own and not matched), names
 //! the OAuth server URL (the issuer) or its host in `aud`, has not expired and names the user
-//! in `sub`. The token is for the World user of that username or id (an ID token with
-//! `openid`), else for the bare subject; `amr` `appid_custom`. `scope`: the form's, else the
-//! assertion's. App ID documents no error texts: `invalid_grant` with the mock's own. Rules:
-//! [`providers::jwt_bearer::CustomIdentityFacts`].
+//! in `sub`. The tokens are an App ID user's: the World user of that username or id, else a
+//! profile App ID keeps for the identity (its id stable per tenant and `sub`); `amr`
+//! `appid_custom`, `identities` `[{"provider": "appid_custom", "id": <sub>}]`, and the
+//! assertion's normalized claims (`name`, `email`, `locale`, `picture`, `gender`) in the ID
+//! token. `scope`: the form's, else the assertion's. App ID documents no error texts:
+//! `invalid_grant` with the mock's own. Rules: [`providers::jwt_bearer::CustomIdentityFacts`].
 
-use super::external_subject::{self, ExternalSubject, audience_list};
+use super::external_subject::audience_list;
 use crate::app::RealmCtx;
 use crate::client_keys;
 use crate::error::OAuthError;
 use crate::http::Params;
-use crate::tokens::Issued;
+use crate::tokens::{Issued, Subject, requested_scopes};
 use idp_jose::compact;
 use providers::jwt_bearer::CustomIdentityFacts;
-use providers::{Client, ErrorKind, GrantType};
+use providers::claims::stable_uuid;
+use providers::{Client, ErrorKind, GrantType, Secret, User};
 use serde_json::{Map, Value, json};
 
 /// Assertions longer than this are refused before any decoding.
@@ -34,16 +37,52 @@ pub(super) fn issue(
 ) -> Result<Issued, OAuthError> {
     let assertion = params.require("assertion")?;
     let claims = verify(cx, assertion)?;
-    let external = ExternalSubject {
-        sub: claims.get("sub").and_then(Value::as_str).unwrap_or_default(),
-        scope: params
-            .get("scope")
-            .or_else(|| claims.get("scope").and_then(Value::as_str)),
-        grant: GrantType::JwtBearer,
-        refresh_for_users: false,
-        bare_claims: &[("amr", json!([facts.identity_provider]))],
+    let sub = claims.get("sub").and_then(Value::as_str).unwrap_or_default();
+    let normalized = |name: &str| claims.get(name).and_then(Value::as_str).map(str::to_owned);
+    let user = cx
+        .realm
+        .users
+        .values()
+        .find(|user| user.enabled && (user.username == sub || user.id == sub))
+        .cloned()
+        .unwrap_or_else(|| User {
+            username: sub.to_owned(),
+            id: stable_uuid(&format!("appid:{}:{}:{sub}", facts.identity_provider, cx.realm.name)),
+            password: Secret::new(""),
+            enabled: true,
+            email: normalized("email"),
+            email_verified: false,
+            name: normalized("name"),
+            given_name: None,
+            family_name: None,
+            realm_roles: Vec::new(),
+            client_roles: Default::default(),
+        });
+    let scope = params
+        .get("scope")
+        .or_else(|| claims.get("scope").and_then(Value::as_str));
+    let subject = Subject {
+        client,
+        user: Some(&user),
+        scopes: requested_scopes(cx.flavor(), client, scope, true)?,
+        auth_time: None,
+        session_id: None,
+        nonce: None,
+        grant: Some(GrantType::JwtBearer),
+        login: None,
+        form: Some(params),
     };
-    external_subject::issue(cx, client, params, &external)
+    let mut id_claims = Map::new();
+    id_claims.insert(
+        "identities".into(),
+        json!([{ "provider": facts.identity_provider, "id": sub }]),
+    );
+    for name in facts.normalized_claims {
+        if let Some(value) = claims.get(*name).filter(|value| value.is_string()) {
+            id_claims.insert((*name).to_owned(), value.clone());
+        }
+    }
+    cx.issue_with_id_claims(&subject, None, false, Map::new(), &id_claims)
 }
 
 /// The assertion's claims, once signature, audience, `exp` and `sub` passed.

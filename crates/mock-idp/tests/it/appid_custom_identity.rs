@@ -1,6 +1,7 @@
 //! IBM App ID's custom identity (its JWT bearer grant) over HTTP, as its docs and Node server
 //! SDK describe it: an assertion signed by the tenant's custom identity key, `aud` the OAuth
-//! server URL (or its host, as the SDK sends), a token for its `sub` with `amr` `appid_custom`.
+//! server URL (or its host, as the SDK sends), tokens of an App ID profile for its `sub` with
+//! `amr` `appid_custom` and the assertion's normalized claims in the ID token.
 
 use crate::support::EcKey;
 use mock_idp::{Endpoint, ManualClock, MockIdp, Provider, World};
@@ -60,20 +61,55 @@ async fn a_custom_identity_gets_tokens_for_its_subject() {
     assert_eq!(status, 200, "{body}");
     let id_token = crate::support::claims(body["id_token"].as_str().unwrap());
     assert_eq!(id_token["amr"], json!(["appid_custom"]));
-    assert_eq!(id_token["identities"][0]["provider"], "appid_custom");
+    // alice of the World: her profile id is `sub`; the identity is the assertion's `sub`.
+    assert_eq!(
+        id_token["identities"],
+        json!([{"provider": "appid_custom", "id": "alice"}])
+    );
+    assert_eq!(id_token["sub"], "7f2a1c3e-5b4d-4e6f-8a9b-0c1d2e3f4a5b");
     let access = crate::support::claims(body["access_token"].as_str().unwrap());
     assert_eq!(access["amr"], json!(["appid_custom"]));
-    // The Node SDK names the OAuth server's host only; a subject the World does not know.
+    // The Node SDK names the OAuth server's host only; a subject the World does not know gets
+    // an App ID profile of its own, the same for every assertion naming it, and the
+    // assertion's normalized claims (only those) in the ID token.
     let host = url::Url::parse(&issuer).unwrap();
     let host = format!("{}:{}", host.host_str().unwrap(), host.port().unwrap());
-    let (status, body) = grant(&idp, &assertion(&key, &host, |c| c["sub"] = json!("ext-42")), "openid").await;
+    let stranger = |key: &EcKey| {
+        assertion(key, &host, |c| {
+            c["sub"] = json!("ext-42");
+            c["name"] = json!("Ext Ernal");
+            c["email"] = json!("ext@partner.example");
+            c["locale"] = json!("de-DE");
+            c["picture"] = json!("https://partner.example/ext.png");
+            c["gender"] = json!("female");
+            c["role"] = json!("admin");
+        })
+    };
+    let (status, body) = grant(&idp, &stranger(&key), "openid").await;
     assert_eq!(status, 200, "{body}");
     let access = crate::support::claims(body["access_token"].as_str().unwrap());
+    let profile = access["sub"].as_str().unwrap().to_owned();
+    assert_ne!(profile, "ext-42");
+    assert_eq!(access["amr"], json!(["appid_custom"]));
+    let id_token = crate::support::claims(body["id_token"].as_str().unwrap());
+    assert_eq!(id_token["sub"], json!(profile));
     assert_eq!(
-        (access["sub"].as_str(), access["amr"].clone()),
-        (Some("ext-42"), json!(["appid_custom"]))
+        id_token["identities"],
+        json!([{"provider": "appid_custom", "id": "ext-42"}])
     );
-    assert!(body.get("id_token").is_none(), "{body}");
+    for (name, value) in [
+        ("name", "Ext Ernal"),
+        ("email", "ext@partner.example"),
+        ("locale", "de-DE"),
+        ("picture", "https://partner.example/ext.png"),
+        ("gender", "female"),
+    ] {
+        assert_eq!(id_token[name], value, "{name}");
+    }
+    assert!(id_token.get("role").is_none(), "a custom claim is not a normalized one");
+    let (_, again) = grant(&idp, &stranger(&key), "openid").await;
+    let again = crate::support::claims(again["access_token"].as_str().unwrap());
+    assert_eq!(again["sub"], json!(profile), "the same profile");
 }
 
 #[tokio::test]

@@ -64,7 +64,10 @@ async fn start(provider: Provider) -> MockIdp {
                  grant_types = [\"client_credentials\"]\ndpop_bound_access_tokens = true\n\
                  \n[realms.demo.clients.boundapp]\nkind = \"confidential\"\nsecret = \"boundapp-secret\"\n\
                  grant_types = [\"password\", \"refresh_token\"]\nscopes = [\"openid\", \"profile\"]\n\
-                 dpop_bound_access_tokens = true\n";
+                 dpop_bound_access_tokens = true\n\
+                 \n[realms.demo.clients.boundjwt]\nkind = \"confidential\"\nsecret = \"boundjwt-secret\"\n\
+                 grant_types = [\"password\"]\nscopes = [\"openid\", \"profile\"]\n\
+                 dpop_bound_access_tokens = true\naccess_token_format = \"jwt\"\n";
     let text = format!("{}{extra}", providers::world::DEFAULT_WORLD_TOML);
     MockIdp::builder()
         .provider(provider)
@@ -649,6 +652,97 @@ async fn wso2_checks_proofs_only_for_bound_applications_in_its_own_words() {
     );
     let (status, body) = refresh(&idp, boundapp, &refresh_token, Some(key.proof("POST", &url, NOW, None))).await;
     assert_eq!((status, body["token_type"].as_str()), (200, Some("DPoP")), "{body}");
+}
+
+/// WSO2's userinfo validates a bound application's token binding (`DPoP` scheme, a proof for
+/// the request by the bound key, `ath` not read) and answers 400 `invalid_request` under a
+/// Bearer challenge; its JWT access tokens and introspection carry `binding_type` and
+/// `binding_ref` (the MD5 hex of the thumbprint).
+#[tokio::test]
+async fn wso2_userinfo_validates_a_bound_application_s_binding_in_its_own_words() {
+    let idp = start(Provider::Wso2).await;
+    let key = ProofKey::new();
+    let boundjwt = ("boundjwt", Some("boundjwt-secret"));
+    let token_url = idp.endpoint(Endpoint::Token);
+    let (status, body) = password(&idp, boundjwt, Some(&key.proof("POST", &token_url, NOW, None))).await;
+    assert_eq!((status, body["token_type"].as_str()), (200, Some("DPoP")), "{body}");
+    let token = body["access_token"].as_str().unwrap().to_owned();
+    let jkt = key.jkt();
+    let binding_ref = providers::dpop::wso2_binding_ref(&jkt);
+    assert_eq!(binding_ref.len(), 32);
+    let access = claims(&token);
+    assert_eq!(
+        (&access["cnf"], &access["binding_type"], &access["binding_ref"]),
+        (&json!({"jkt": jkt}), &json!("DPoP"), &json!(binding_ref))
+    );
+    let (_, introspected) = json_of(
+        reqwest::Client::new()
+            .post(idp.endpoint(Endpoint::Introspect))
+            .basic_auth("api", Some("api-secret"))
+            .form(&[("token", token.as_str())]),
+    )
+    .await;
+    assert_eq!(
+        (&introspected["binding_type"], &introspected["binding_ref"]),
+        (&json!("DPoP"), &json!(binding_ref)),
+        "{introspected}"
+    );
+
+    let userinfo = idp.endpoint(Endpoint::Userinfo);
+    let get = |scheme: &str, token: &str, proof: Option<String>| {
+        let mut request = reqwest::Client::new()
+            .get(&userinfo)
+            .header("Authorization", format!("{scheme} {token}"));
+        if let Some(proof) = proof {
+            request = request.header("DPoP", proof);
+        }
+        async move {
+            let response = request.send().await.unwrap();
+            let challenge = response
+                .headers()
+                .get("www-authenticate")
+                .map(|value| value.to_str().unwrap().to_owned());
+            let status = response.status().as_u16();
+            (status, challenge, response.json::<Value>().await.unwrap())
+        }
+    };
+    // A proof without `ath` is enough.
+    let (status, _, body) = get("DPoP", &token, Some(key.proof("GET", &userinfo, NOW, None))).await;
+    assert_eq!(status, 200, "{body}");
+    let refusal = |description: &str| {
+        (
+            400,
+            Some("Bearer error=\"invalid_request\"".to_owned()),
+            json!({"error_description": description, "error": "invalid_request"}),
+        )
+    };
+    let binding = refusal("Valid token binding value not present in the request.");
+    assert_eq!(
+        get("DPoP", &token, None).await,
+        refusal("DPoP header is required with DPoP tokens")
+    );
+    assert_eq!(get("Bearer", &token, None).await, binding, "as a bearer token");
+    let other_key = ProofKey::new().proof("GET", &userinfo, NOW, None);
+    assert_eq!(get("DPoP", &token, Some(other_key)).await, binding, "another key");
+    let for_post = key.proof("POST", &userinfo, NOW, None);
+    assert_eq!(get("DPoP", &token, Some(for_post)).await, binding, "another method");
+    let stale = key.proof("GET", &userinfo, NOW - 61, None);
+    assert_eq!(get("DPoP", &token, Some(stale)).await, binding, "a stale proof");
+    // An unknown token is the token validator's refusal, under Bearer whatever the scheme.
+    let (status, challenge, body) = get("DPoP", "no-such-token", Some(key.proof("GET", &userinfo, NOW, None))).await;
+    assert_eq!(
+        (status, challenge.as_deref(), body["error_description"].as_str()),
+        (
+            401,
+            Some("Bearer error=\"invalid_token\""),
+            Some("Access token validation failed")
+        )
+    );
+    // An application that does not bind tokens: its token works under either scheme.
+    let (_, body) = password(&idp, WEB_APP, None).await;
+    let plain = body["access_token"].as_str().unwrap().to_owned();
+    let (status, _, body) = get("DPoP", &plain, Some(key.proof("GET", &userinfo, NOW, None))).await;
+    assert_eq!(status, 200, "{body}");
 }
 
 /// A proof for `POST htu` at `iat` carrying `nonce`.

@@ -92,7 +92,7 @@ pub(super) fn issue(cx: &RealmCtx, client: &Client, params: &Params) -> Result<I
     let wants_id_token = scope_param.is_some_and(|scope| scope.split(' ').any(|s| s == "openid"));
     let id_token = match user {
         Some(user) if wants_id_token || requested_type == ID_TOKEN_TYPE => {
-            Some(cx.id_token(&subject, user, &access_token, cx.now(), None)?)
+            Some(cx.id_token(&subject, user, &access_token, cx.now(), None, &serde_json::Map::new())?)
         }
         _ => None,
     };
