@@ -48,9 +48,9 @@ pub(crate) struct App {
     /// DPoP proofs seen (`jti` per `htu`), each until its window closes.
     pub(crate) dpop_proofs: crate::replay::ReplayCache,
     /// The key of the DPoP nonces handed out where a realm demands them, made on first use
-    /// (a key made at start would seed the cryptographic RNG before the first request: ~30 ms
-    /// and ~5 MiB of jitter entropy on every start); `None`: no randomness, every proof is then
-    /// refused for its nonce.
+    /// (a key made at start seeds aws-lc's RNG, ~30 ms of jitter entropy, before the first
+    /// request of every start); `None`: no randomness, every proof is then refused for its
+    /// nonce.
     pub(crate) dpop_nonces: std::sync::OnceLock<Option<crate::dpop_nonce::NonceKey>>,
     /// Key sets fetched from clients' `jwks_uri`.
     pub(crate) client_jwks: crate::client_jwks::ClientJwks,

@@ -246,7 +246,7 @@ pub(crate) fn verify<'a>(
         remote,
     )?;
     check_audience(claims.get("aud"), policy)?;
-    let expires_at = check_times(&claims, policy.facts, now)?;
+    let expires_at = check_times(&claims, &client_facts(policy.facts, client), now)?;
     let jti = string(&claims, "jti").ok_or(AssertionError::MissingJti)?;
     cache
         .first_use(&format!("{}\u{0}{}\u{0}{jti}", realm.name, client.id), expires_at, now)
@@ -313,6 +313,18 @@ fn check_audience(aud: Option<&Value>, policy: Policy<'_>) -> Result<(), Asserti
         return Err(AssertionError::MultipleAudiences);
     }
     Ok(())
+}
+
+/// `facts` with `client`'s own `max.exp` where the provider's rule is Keycloak's and the client
+/// sets one (World `client_assertion_max_exp`).
+fn client_facts(facts: &AssertionFacts, client: &Client) -> AssertionFacts {
+    match (facts.max_lifetime, client.client_assertion_max_exp) {
+        (MaxLifetime::FromIssuedAt(_), Some(max)) => AssertionFacts {
+            max_lifetime: MaxLifetime::FromIssuedAt(max),
+            ..*facts
+        },
+        _ => *facts,
+    }
 }
 
 /// Checks `exp`, `nbf` and `iat` against `now` with the provider's skew and lifetime rule (as

@@ -235,6 +235,12 @@ pub struct Client {
     /// and keys.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub token_endpoint_auth_method: Option<TokenEndpointAuthMethod>,
+    /// How long, in seconds, a client assertion of this client may be used after its `iat`
+    /// (without `iat`: how far ahead its `exp` may be), where the provider's rule is
+    /// Keycloak's (`MaxLifetime::FromIssuedAt`; its client attribute
+    /// `token.endpoint.auth.signing.max.exp`); `None`: the provider's default (60 s).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client_assertion_max_exp: Option<u64>,
 }
 
 fn is_true(value: &bool) -> bool {

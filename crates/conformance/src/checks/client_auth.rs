@@ -10,7 +10,7 @@ use crate::http::{Auth, Exchange, Req, Step, skip};
 use crate::targets::ASSERTION_KID;
 use mock_idp::Endpoint;
 use providers::ErrorKind;
-use providers::client_assertion::AssertionRefusal;
+use providers::client_assertion::{AssertionRefusal, MaxLifetime};
 use serde_json::{Value, json};
 
 /// Conformance's client assertion key: a published test key (never trust it), in PKCS#8 PEM.
@@ -94,6 +94,16 @@ pub(super) fn entries() -> Vec<Entry> {
             "RFC 7523 §2.2; OIDC Core §9 (client_secret_jwt)",
             "an HS256 assertion keyed by the secret of a client registered for client_secret_jwt authenticates it (and, where the provider gives a client one method, its secret alone does not)",
             clauth07
+        ),
+        check!(
+            "CLAUTH-08",
+            ClientAuth,
+            Should,
+            Strict,
+            [KeyedClient],
+            "RFC 7523 §3 (iat); Keycloak token.endpoint.auth.signing.max.exp",
+            "an assertion is used only as long after its iat as the provider allows the client (Keycloak: the client's max.exp, else 60 s): 20 s inside it authenticates, 20 s past it is refused",
+            clauth08
         ),
     ]
 }
@@ -310,4 +320,25 @@ async fn clauth07(cx: &Cx<'_>) -> Step {
         ));
     }
     Ok(())
+}
+
+async fn clauth08(cx: &Cx<'_>) -> Step {
+    require_private_key_jwt(cx).await?;
+    let client = cx.keyed_client()?;
+    let MaxLifetime::FromIssuedAt(default) = cx.provider().quirks().client_assertion.max_lifetime else {
+        return Err(skip(
+            "providers records no limit on an assertion's age after its iat for this provider",
+        ));
+    };
+    let max = client.client_assertion_max_exp.unwrap_or(default);
+    cx.note(format!("the client's limit: {max} s after iat"));
+    let now = now(cx);
+    let issued = |age: u64| -> Step<String> {
+        let mut claims = assertion_claims(cx, &client.id, cx.issuer())?;
+        claims["iat"] = json!(now.saturating_sub(age));
+        signed(&registered_key()?, &claims)
+    };
+    Cx::tokens(token_request(cx, &issued(max.saturating_sub(20))?).await?)?.access_token()?;
+    let stale = token_request(cx, &issued(max.saturating_add(20))?).await?;
+    expect_refused(cx, &stale, AssertionRefusal::IssuedTooLongAgo)
 }

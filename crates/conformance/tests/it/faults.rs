@@ -231,6 +231,7 @@ fn table() -> Vec<(&'static str, Endpoint, Break, &'static str)> {
         ("CLAUTH-05", Token, Body(tokens()), "access_token"),
         ("CLAUTH-06", Token, Body(tokens()), "access_token"),
         ("CLAUTH-07", Token, Status(503), "503"),
+        ("CLAUTH-08", Token, Body(tokens()), "access_token"),
         // On the generic flavor with fixtures/worlds/backchannel-logout.toml: an end-session
         // endpoint that is down ends no session and sends no logout token.
         ("BCL-01", EndSession, Status(503), "logout_token"),

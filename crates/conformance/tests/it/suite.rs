@@ -20,6 +20,7 @@ const SKIPPED_WITH_THE_DEFAULT_WORLD: &[(&str, Capability)] = &[
     ("CLAUTH-05", Capability::KeyedClient),
     ("CLAUTH-06", Capability::KeyedClient),
     ("CLAUTH-07", Capability::SecretJwtClient),
+    ("CLAUTH-08", Capability::KeyedClient),
     ("BCL-01", Capability::BackchannelLogout),
     ("BCL-02", Capability::BackchannelLogout),
 ];
@@ -133,6 +134,7 @@ async fn passes(provider: Provider) {
         "CLAUTH-05",
         "CLAUTH-06",
         "CLAUTH-07",
+        "CLAUTH-08",
     ];
     let run = crate::support::run(&keyed, &ids).await;
     let discovery = reqwest::get(keyed.mock().unwrap().discovery_url()).await.unwrap();
@@ -149,7 +151,8 @@ async fn passes(provider: Provider) {
         "mock:{provider}"
     );
     assert_eq!(secret_jwt, provider == Provider::Keycloak, "mock:{provider}");
-    let (private_key_jwt, client_secret_jwt) = ids.split_at(6);
+    let (private_key_jwt, rest) = ids.split_at(6);
+    let (client_secret_jwt, max_age) = rest.split_at(1);
     pass_or_skip(&run, private_key_jwt, provider, keyed_methods, &["private_key_jwt"]);
     pass_or_skip(
         &run,
@@ -157,6 +160,18 @@ async fn passes(provider: Provider) {
         provider,
         secret_jwt,
         &["private_key_jwt", "client_secret_jwt"],
+    );
+    // CLAUTH-08: where the provider limits an assertion's age after its iat (Keycloak).
+    let limits_age = matches!(
+        provider.quirks().client_assertion.max_lifetime,
+        providers::client_assertion::MaxLifetime::FromIssuedAt(_)
+    );
+    pass_or_skip(
+        &run,
+        max_age,
+        provider,
+        keyed_methods && limits_age,
+        &["private_key_jwt", "no limit on an assertion's age"],
     );
     // The DPoP suite at a realm demanding nonces: every check passes (the token-getting ones
     // retry with the nonce) where the provider has server nonces; elsewhere the setting is

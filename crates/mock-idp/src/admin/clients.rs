@@ -269,6 +269,7 @@ pub(crate) fn create(app: &App, realm: &str, new: NewClient) -> Result<ClientVie
             backchannel_logout_uri: None,
             backchannel_logout_session_required: true,
             token_endpoint_auth_method: new.token_endpoint_auth_method,
+            client_assertion_max_exp: None,
         };
         view = Some(ClientView::from(&client));
         live.clients.insert(new.client_id.clone(), client);

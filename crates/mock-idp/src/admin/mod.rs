@@ -84,17 +84,50 @@ pub(crate) fn openapi(server_url: &str) -> utoipa::openapi::OpenApi {
 }
 
 /// `provider` (the provider's routes) with the admin API routed ahead of it at
-/// `{context_path}/_mock`, unless `access` disables it.
+/// `{context_path}/_mock`, unless `access` disables it. The admin routes are built on the first
+/// admin request: building them composes the OpenAPI description of every handler, about
+/// 2 MiB of resident memory that a run without admin calls never needs (measured with
+/// `docs/benchmarks.md`'s start-up bench).
 pub(crate) fn with_admin(app: Arc<App>, provider: Router, access: Access, context_path: &str) -> Router {
     if matches!(access, Access::Disabled) {
         return provider;
     }
+    let built: Arc<std::sync::OnceLock<Router>> = Arc::default();
+    let slash = format!("{context_path}{PREFIX}/");
+    let page = format!("{context_path}{PREFIX}/ui");
+    let admin = tower::service_fn(move |request: axum::extract::Request| {
+        let router = built
+            .get_or_init(|| admin_routes(Arc::clone(&app), access.clone()))
+            .clone();
+        // `/_mock/` is where people look: it sends the browser to the page, query kept.
+        let to_page = request
+            .extensions()
+            .get::<axum::extract::OriginalUri>()
+            .filter(|original| original.path() == slash)
+            .map(|original| {
+                let query = original.query().map(|query| format!("?{query}")).unwrap_or_default();
+                format!("{page}{query}")
+            });
+        async move {
+            match to_page {
+                Some(location) => Ok(axum::response::Redirect::permanent(location.as_str()).into_response()),
+                None => tower::ServiceExt::oneshot(router, request).await,
+            }
+        }
+    });
+    Router::new()
+        .nest_service(&format!("{context_path}{PREFIX}"), admin)
+        .fallback_service(provider)
+}
+
+/// The admin API's routes (below the prefix), guarded by `access`.
+fn admin_routes(app: Arc<App>, access: Access) -> Router {
     let server_url = format!("{}{PREFIX}", app.public_url.trim_end_matches('/'));
     let (routes, _) = resources().split_for_parts();
     // Built on first request: most runs never ask for it, and building it at start-up cost
     // about 1.4 MB of resident memory (measured with `docs/benchmarks.md`'s start-up bench).
     let document: Arc<std::sync::OnceLock<axum::body::Bytes>> = Arc::default();
-    let admin = routes
+    routes
         .route(
             "/openapi.json",
             get(move || {
@@ -111,19 +144,7 @@ pub(crate) fn with_admin(app: Arc<App>, provider: Router, access: Access, contex
         .fallback(unknown)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(axum::middleware::from_fn_with_state(access, safety::guard))
-        .with_state(app);
-    // A nest does not match the prefix with a trailing slash; `/_mock/` is where people look.
-    let page = format!("{context_path}{PREFIX}/ui");
-    Router::new()
-        .nest(&format!("{context_path}{PREFIX}"), admin)
-        .route(
-            &format!("{context_path}{PREFIX}/"),
-            get(move |uri: axum::http::Uri| async move {
-                let query = uri.query().map(|query| format!("?{query}")).unwrap_or_default();
-                axum::response::Redirect::permanent(&format!("{page}{query}"))
-            }),
-        )
-        .fallback_service(provider)
+        .with_state(app)
 }
 
 async fn unknown() -> Response {

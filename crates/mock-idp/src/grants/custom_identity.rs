@@ -16,8 +16,8 @@ use crate::error::OAuthError;
 use crate::http::Params;
 use crate::tokens::{Issued, Subject, requested_scopes};
 use idp_jose::compact;
-use providers::jwt_bearer::CustomIdentityFacts;
 use providers::claims::stable_uuid;
+use providers::jwt_bearer::CustomIdentityFacts;
 use providers::{Client, ErrorKind, GrantType, Secret, User};
 use serde_json::{Map, Value, json};
 

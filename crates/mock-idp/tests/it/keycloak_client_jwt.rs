@@ -339,3 +339,64 @@ async fn the_admin_api_changes_a_client_s_method() {
     .await;
     assert_eq!(status, 200, "{body}");
 }
+
+/// A client's own `token.endpoint.auth.signing.max.exp` (World `client_assertion_max_exp`)
+/// replaces Keycloak's 60 s: an assertion issued 120 s ago is used under a 300 s one, refused
+/// past it; without `iat`, `exp` may lie that far ahead.
+#[tokio::test]
+async fn a_client_s_own_max_exp_replaces_keycloak_s_sixty_seconds() {
+    let key = EcKey::new();
+    let mut jwk = key.public_jwk();
+    jwk["kid"] = json!("k1");
+    let world = format!(
+        "default_realm = \"demo\"\n[realms.demo]\nscopes = [\"openid\"]\n[realms.demo.clients.machine]\n\
+         kind = \"confidential\"\nsecret = \"machine-secret\"\ngrant_types = [\"client_credentials\"]\n\
+         jwks = '{}'\nclient_assertion_max_exp = 300\n",
+        json!({"keys": [jwk]})
+    );
+    let idp = MockIdp::builder()
+        .provider(Provider::Keycloak)
+        .world(World::from_toml_str(&world, "max-exp.toml").unwrap())
+        .clock(ManualClock::at(NOW))
+        .start()
+        .await;
+    let token_url = idp.endpoint(Endpoint::Token);
+    let (status, body) = with_assertion(&idp, &assertion(&key, &token_url, "a", |c| c["iat"] = json!(NOW - 120))).await;
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = with_assertion(&idp, &assertion(&key, &token_url, "b", |c| c["iat"] = json!(NOW - 301))).await;
+    assert_eq!(
+        answer(status, &body),
+        (
+            400,
+            "invalid_client",
+            "Token was issued too far in the past to be used now"
+        )
+    );
+    let no_iat = |jti: &str, exp: u64| {
+        assertion(&key, &token_url, jti, |c| {
+            c.as_object_mut().unwrap().remove("iat");
+            c["exp"] = json!(exp);
+        })
+    };
+    let (status, body) = with_assertion(&idp, &no_iat("c", NOW + 300)).await;
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = with_assertion(&idp, &no_iat("d", NOW + 301)).await;
+    assert_eq!(
+        answer(status, &body),
+        (
+            400,
+            "invalid_client",
+            "Token expiration is too far in the future and iat claim not present in token"
+        )
+    );
+    // The realm export carries it as Keycloak's client attribute.
+    let world = World::from_toml_str(&world, "max-exp.toml").unwrap();
+    let export = providers::keycloak::realm_export(world.realm("demo").unwrap());
+    let client = export["clients"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|client| client["clientId"] == "machine")
+        .unwrap();
+    assert_eq!(client["attributes"]["token.endpoint.auth.signing.max.exp"], "300");
+}

@@ -184,6 +184,10 @@ fn client_json(realm: &Realm, client: &Client) -> Value {
         attributes.insert("use.jwks.url".into(), json!("true"));
         attributes.insert("jwks.url".into(), json!(uri));
     }
+    if let Some(max_exp) = client.client_assertion_max_exp {
+        // OIDCAdvancedConfigWrapper.getTokenEndpointAuthSigningMaxExp.
+        attributes.insert("token.endpoint.auth.signing.max.exp".into(), json!(max_exp.to_string()));
+    }
     if let Some(uri) = &client.backchannel_logout_uri {
         attributes.insert("backchannel.logout.url".into(), json!(uri));
         attributes.insert(

@@ -92,6 +92,7 @@ pub(super) struct RawClient {
     pub(super) backchannel_logout_uri: Option<Spanned<String>>,
     pub(super) backchannel_logout_session_required: Option<bool>,
     pub(super) token_endpoint_auth_method: Option<Spanned<crate::world::TokenEndpointAuthMethod>>,
+    pub(super) client_assertion_max_exp: Option<Spanned<u64>>,
 }
 
 #[derive(Debug, Deserialize)]

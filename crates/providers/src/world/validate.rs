@@ -393,6 +393,16 @@ fn client(
         None => None,
     };
 
+    let client_assertion_max_exp = match raw.client_assertion_max_exp {
+        Some(spanned) if *spanned.get_ref() == 0 => {
+            return Err(fail(
+                spanned.span(),
+                format!("{path}.client_assertion_max_exp"),
+                "must be at least 1 second".into(),
+            ));
+        }
+        other => other.map(Spanned::into_inner),
+    };
     Ok(Client {
         id: id.to_owned(),
         kind,
@@ -416,6 +426,7 @@ fn client(
         backchannel_logout_uri,
         backchannel_logout_session_required: raw.backchannel_logout_session_required.unwrap_or(true),
         token_endpoint_auth_method,
+        client_assertion_max_exp,
     })
 }
 
