@@ -94,6 +94,10 @@ pub enum ExchangeRefusal {
     /// The request would impersonate (an actor token, or a subject given as a user id or a
     /// JWT) where the instance's security policy does not allow it (ZITADEL's default).
     ImpersonationDisabled,
+    /// The actor token is missing, of a type not taken as an actor, or not valid (ZITADEL).
+    InvalidActorToken,
+    /// The actor may not impersonate the subject (ZITADEL's `impersonation` permission).
+    ImpersonationNotPermitted,
     /// An `audience` value the subject token does not have (ZITADEL).
     AudienceNotInSubject {
         /// The value.
@@ -357,6 +361,9 @@ fn zitadel_text(refusal: &ExchangeRefusal) -> (u16, &'static str, String) {
             "invalid_request",
             "Errors.TokenExchange.Impersonation.PolicyDisabled".into(),
         ),
+        R::InvalidActorToken => request("actor_token invalid"),
+        // CreateOIDCSession's checkPermission("impersonation"): zerrors.ThrowPermissionDenied.
+        R::ImpersonationNotPermitted => (403, "invalid_request", "Errors.PermissionDenied".into()),
         R::AudienceNotInSubject { audience } => (
             400,
             "invalid_target",
@@ -407,6 +414,8 @@ fn rfc8693_text(refusal: &ExchangeRefusal) -> (u16, &'static str, String) {
         }
         R::ResourceUnsupported => (400, "invalid_target", "resource is not supported".into()),
         R::ImpersonationDisabled => (403, "access_denied", "impersonation is not allowed".into()),
+        R::InvalidActorToken => request("actor_token is invalid"),
+        R::ImpersonationNotPermitted => (403, "access_denied", "the actor may not impersonate the subject".into()),
         R::AudienceNotInSubject { audience } => (
             400,
             "invalid_target",

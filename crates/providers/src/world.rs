@@ -51,6 +51,12 @@ pub struct Realm {
     /// ([`crate::dpop::DpopFacts::server_nonces`]; the generic provider). Off by default.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub dpop_nonce: bool,
+    /// Whether token exchange may impersonate (ZITADEL's security policy
+    /// `enable_impersonation`; off by default, as in ZITADEL): an actor token of a user holding
+    /// [`crate::zitadel::IMPERSONATOR_ROLES`] gets tokens for the subject with `act`. Other
+    /// providers do not read it.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub impersonation: bool,
     /// Identity providers the realm trusts to sign assertions, by name (WSO2's federated
     /// identity providers, for its JWT bearer grant). None by default.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]

@@ -46,6 +46,31 @@ pub const OPENID_MISSING: &str = "The scope openid is missing in your request. P
 /// metadata): any client may ask for them (ZITADEL `Client.IsScopeAllowed`).
 pub const SCOPE_PREFIX: &str = "urn:zitadel:iam:";
 
+/// The roles that carry ZITADEL's `impersonation` permission (its default `InternalAuthZ`
+/// role mappings: the instance's and the organization's end-user impersonators); a World
+/// user holding one as a realm role may impersonate in token exchange where the realm allows
+/// it ([`crate::Realm::impersonation`]).
+pub const IMPERSONATOR_ROLES: [&str; 2] = ["IAM_END_USER_IMPERSONATOR", "ORG_END_USER_IMPERSONATOR"];
+
+/// Whether `scope` authorizes rather than asks for user data (`isTokenExchangeAuthorizationScope`):
+/// on an impersonation with a scope-less subject token it must still come from an input token.
+pub fn is_authorization_scope(scope: &str) -> bool {
+    const EXACT: [&str; 3] = [
+        "offline_access",
+        "urn:zitadel:iam:org:projects:roles",
+        "urn:zitadel:iam:org:project:roles",
+    ];
+    const PREFIXES: [&str; 6] = [
+        "urn:zitadel:iam:org:project:role:",
+        "urn:zitadel:iam:org:project:id:",
+        "urn:zitadel:iam:org:id:",
+        "urn:zitadel:iam:org:domain:primary:",
+        "urn:zitadel:iam:org:roles:id:",
+        "urn:zitadel:iam:org:idp:id:",
+    ];
+    EXACT.contains(&scope) || PREFIXES.iter().any(|prefix| scope.starts_with(prefix))
+}
+
 /// The numeric id ZITADEL would give the organisation of `realm`.
 pub fn org_id(realm: &str) -> String {
     stable_numeric_id(&format!("zitadel:org:{realm}"))

@@ -363,3 +363,106 @@ async fn zitadel_lists_the_grant_only_where_a_client_may_exchange() {
         "{body}"
     );
 }
+
+/// The default World with impersonation allowed in `demo` (ZITADEL's security policy) and bob
+/// an organization end-user impersonator; `backend` may exchange.
+fn impersonation_world() -> World {
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../fixtures/world.toml")).unwrap();
+    let text = text
+        .replacen(
+            "roles = [\"user\", \"admin\", \"reporting\"]\n",
+            "roles = [\"user\", \"admin\", \"reporting\", \"ORG_END_USER_IMPERSONATOR\"]\nimpersonation = true\n",
+            1,
+        )
+        .replacen(
+            "family_name = \"Builder\"\nrealm_roles = [\"user\"]\n",
+            "family_name = \"Builder\"\nrealm_roles = [\"user\", \"ORG_END_USER_IMPERSONATOR\"]\n",
+            1,
+        );
+    World::from_toml_str(&format!("{text}\n{EXTRA}"), "impersonation").unwrap()
+}
+
+const BOB_ID: &str = "2b8e4d6f-1a3c-4b5d-9e7f-6a8b0c2d4e6f";
+
+#[tokio::test]
+async fn zitadel_impersonates_where_the_policy_allows_it_with_act_naming_the_actor() {
+    let idp = MockIdp::builder()
+        .provider(Provider::Zitadel)
+        .world(impersonation_world())
+        .clock(ManualClock::at(NOW))
+        .start()
+        .await;
+    let bob = idp.token_for("bob", "web-app").await.unwrap().access_token;
+    // A user id as the subject, bob's access token as the actor: alice's tokens with `act`.
+    let (status, body) = exchange(
+        &idp,
+        &[
+            ("subject_token", ALICE_ID),
+            ("subject_token_type", USER_ID),
+            ("actor_token", &bob),
+            ("actor_token_type", ACCESS),
+            ("requested_token_type", JWT),
+            ("scope", "openid profile"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let access = claims(body["access_token"].as_str().unwrap());
+    let act = json!({"iss": idp.issuer(), "sub": BOB_ID});
+    assert_eq!((&access["sub"], &access["act"]), (&json!(ALICE_ID), &act));
+    let id_token = claims(body["id_token"].as_str().unwrap());
+    assert_eq!((&id_token["sub"], &id_token["act"]), (&json!(ALICE_ID), &act));
+    // Alice herself may not impersonate bob: no impersonator role.
+    let alice = alice_token(&idp).await;
+    refused(
+        exchange(
+            &idp,
+            &[
+                ("subject_token", BOB_ID),
+                ("subject_token_type", USER_ID),
+                ("actor_token", &alice),
+                ("actor_token_type", ACCESS),
+                ("scope", "openid"),
+            ],
+        )
+        .await,
+        403,
+        "invalid_request",
+        "Errors.PermissionDenied",
+    );
+    // A missing, unknown or unsupported actor token is "actor_token invalid".
+    for (actor, actor_type) in [
+        ("", ""),
+        ("not-a-token", ACCESS),
+        (bob.as_str(), REFRESH),
+        (bob.as_str(), USER_ID),
+    ] {
+        let mut form = vec![("subject_token", ALICE_ID), ("subject_token_type", USER_ID)];
+        if !actor.is_empty() {
+            form.extend([("actor_token", actor), ("actor_token_type", actor_type)]);
+        }
+        refused(
+            exchange(&idp, &form).await,
+            400,
+            "invalid_request",
+            "actor_token invalid",
+        );
+    }
+    // A scope-less subject: an authorization scope must still come from an input token.
+    refused(
+        exchange(
+            &idp,
+            &[
+                ("subject_token", ALICE_ID),
+                ("subject_token_type", USER_ID),
+                ("actor_token", &bob),
+                ("actor_token_type", ACCESS),
+                ("scope", "openid urn:zitadel:iam:org:projects:roles"),
+            ],
+        )
+        .await,
+        400,
+        "invalid_scope",
+        r#"scope "urn:zitadel:iam:org:projects:roles" not found in subject or actor token"#,
+    );
+}

@@ -23,6 +23,8 @@ pub(super) struct RawRealm {
     #[serde(default)]
     pub(super) dpop_nonce: bool,
     #[serde(default)]
+    pub(super) impersonation: bool,
+    #[serde(default)]
     pub(super) clients: BTreeMap<String, Spanned<RawClient>>,
     #[serde(default)]
     pub(super) users: BTreeMap<String, Spanned<RawUser>>,

@@ -163,6 +163,7 @@ fn realm(name: &str, span: Range<usize>, raw: RawRealm, fail: Fail<'_>) -> Resul
         clients,
         users,
         dpop_nonce: raw.dpop_nonce,
+        impersonation: raw.impersonation,
         identity_providers,
     })
 }

@@ -1,8 +1,10 @@
 //! Token exchange (RFC 8693 §2) as ZITADEL does it: zitadel/oidc checks the parameters, then
 //! ZITADEL refuses `resource`, verifies the subject token by its type, refuses impersonation
-//! (its default security policy), keeps the requested `audience` and `scope` within the subject
-//! token's and makes the tokens `requested_token_type` asks for. No `act` claim: a plain
-//! exchange has no actor. Rules and texts: [`providers::exchange`] (`ExchangeStyle::Zitadel`).
+//! unless the realm allows it (its security policy; off by default), keeps the requested
+//! `audience` and `scope` within the input tokens' and makes the tokens `requested_token_type`
+//! asks for. A plain exchange has no `act`; an impersonation's tokens carry the actor's
+//! `{"iss", "sub"}` as `act`. Rules and texts: [`providers::exchange`]
+//! (`ExchangeStyle::Zitadel`).
 //!
 //! Subject tokens, by `subject_token_type`:
 //! - access token: a live access token of the realm (opaque or JWT) whose `aud` holds the
@@ -12,7 +14,11 @@
 //! - JWT: a JWT profile assertion signed by one of the exchanging client's keys, for a user;
 //! - user id: a user of the realm.
 //!
-//! The last two ask for impersonation and are refused once verified.
+//! The last two, or any `actor_token`, ask for impersonation: refused once verified unless the
+//! realm allows it (World `impersonation`); then the actor token (an access or ID token of the
+//! realm) must be valid, and the actor must hold an impersonator role
+//! ([`providers::zitadel::IMPERSONATOR_ROLES`], checked when the tokens are made, as
+//! `CreateOIDCSession` does).
 
 use super::{TOKEN_TYPE_NA, audience_list, refuse};
 use crate::app::RealmCtx;
@@ -74,12 +80,61 @@ pub(super) fn issue(cx: &RealmCtx, client: &Client, params: &Params) -> Result<I
     let impersonates = token_type == ZITADEL_USER_ID_TOKEN_TYPE
         || token_type == JWT_TOKEN_TYPE
         || param(params, "actor_token").is_some();
-    if impersonates {
-        return Err(refuse(R::ImpersonationDisabled));
+    let actor = if impersonates {
+        if !cx.realm.impersonation {
+            return Err(refuse(R::ImpersonationDisabled));
+        }
+        let actor = param(params, "actor_token").unwrap_or_default();
+        let actor_type = param(params, "actor_token_type").unwrap_or_default();
+        // Access and ID tokens only (a refresh token is allowed, then not supported).
+        let verified = match actor_type {
+            ACCESS_TOKEN_TYPE | ID_TOKEN_TYPE => verify_subject(cx, client, actor, actor_type),
+            _ => None,
+        };
+        Some(verified.ok_or_else(|| refuse(R::InvalidActorToken))?)
+    } else {
+        None
+    };
+    let (actor_audience, actor_scopes) = actor.as_ref().map_or((&subject.audience, &subject.scopes), |actor| {
+        (&actor.audience, &actor.scopes)
+    });
+    let audience = audience(param(params, "audience"), &subject.audience, actor_audience)?;
+    let scopes = scopes(
+        client,
+        param(params, "scope"),
+        &subject.scopes,
+        actor_scopes,
+        actor.is_some(),
+    )?;
+    if let Some(actor) = &actor
+        && !may_impersonate(cx, &actor.sub)
+    {
+        return Err(refuse(R::ImpersonationNotPermitted));
     }
-    let audience = audience(param(params, "audience"), &subject.audience)?;
-    let scopes = scopes(client, param(params, "scope"), &subject.scopes)?;
-    mint(cx, client, params, requested_type, &subject, audience, scopes)
+    let tokens = Tokens {
+        requested_type,
+        audience,
+        scopes,
+    };
+    mint(cx, client, params, &subject, actor.as_ref(), tokens)
+}
+
+/// Whether the actor (a user id) holds one of ZITADEL's impersonator roles.
+fn may_impersonate(cx: &RealmCtx, actor: &str) -> bool {
+    cx.realm.user_by_id(actor).is_some_and(|user| {
+        user.enabled
+            && user
+                .realm_roles
+                .iter()
+                .any(|role| providers::zitadel::IMPERSONATOR_ROLES.contains(&role.as_str()))
+    })
+}
+
+/// What the exchange makes: the requested type, for `audience`, with `scopes`.
+struct Tokens<'a> {
+    requested_type: Option<&'a str>,
+    audience: Vec<String>,
+    scopes: Vec<String>,
 }
 
 /// `verifyExchangeToken` for `token_type`; `None` when the token is not valid for it.
@@ -190,13 +245,13 @@ fn machine<'a>(cx: &'a RealmCtx, sub: &str) -> Option<&'a Client> {
         .find(|client| client.allows(GrantType::ClientCredentials) && machine_user_id(&client.id) == sub)
 }
 
-/// `validateTokenExchangeAudience`: the subject's audience unless one is asked for; every
-/// asked value must be in the subject's.
-fn audience(requested: Option<&str>, subject: &[String]) -> Result<Vec<String>, OAuthError> {
+/// `validateTokenExchangeAudience`: the subject's audience (else the actor's) unless one is
+/// asked for; every asked value must be in the subject's or the actor's.
+fn audience(requested: Option<&str>, subject: &[String], actor: &[String]) -> Result<Vec<String>, OAuthError> {
     let Some(requested) = requested else {
-        return Ok(subject.to_vec());
+        return Ok(if subject.is_empty() { actor } else { subject }.to_vec());
     };
-    if !subject.iter().any(|audience| audience == requested) {
+    if !subject.iter().chain(actor).any(|audience| audience == requested) {
         return Err(refuse(R::AudienceNotInSubject {
             audience: requested.to_owned(),
         }));
@@ -204,17 +259,31 @@ fn audience(requested: Option<&str>, subject: &[String]) -> Result<Vec<String>, 
     Ok(vec![requested.to_owned()])
 }
 
-/// `validateUnionTokenExchangeScopes` then `ValidateAuthReqScopes`: the asked scopes (else the
-/// subject's), each the subject's; scopes the client may not have are dropped; some scope and
-/// `openid` must remain.
-fn scopes(client: &Client, requested: Option<&str>, subject: &[String]) -> Result<Vec<String>, OAuthError> {
+/// `validateTokenExchangeScopes` then `ValidateAuthReqScopes`: the asked scopes (else the
+/// subject's, else the actor's), each on an input token — on an impersonation with a scope-less
+/// subject (a user id or an ID token), only the authorization scopes need be
+/// (`validateImpersonationTokenExchangeScopes`); scopes the client may not have are dropped;
+/// some scope and `openid` must remain.
+fn scopes(
+    client: &Client,
+    requested: Option<&str>,
+    subject: &[String],
+    actor: &[String],
+    impersonation: bool,
+) -> Result<Vec<String>, OAuthError> {
     let mut scopes: Vec<String> = requested
         .map(|scope| scope.split(' ').filter(|s| !s.is_empty()).map(str::to_owned).collect())
         .unwrap_or_default();
+    let relaxed = impersonation && subject.is_empty();
     if scopes.is_empty() {
-        scopes = subject.to_vec();
+        scopes = if subject.is_empty() { actor } else { subject }.to_vec();
     }
-    if let Some(missing) = scopes.iter().find(|scope| !subject.contains(scope)) {
+    let on_input = |scope: &String| subject.contains(scope) || actor.contains(scope);
+    let missing = scopes.iter().find(|scope| {
+        let must_be_on_input = !relaxed || providers::zitadel::is_authorization_scope(scope);
+        must_be_on_input && !on_input(scope)
+    });
+    if let Some(missing) = missing {
         return Err(refuse(R::ScopeNotInSubject { scope: missing.clone() }));
     }
     if scopes.is_empty() {
@@ -239,11 +308,15 @@ fn mint(
     cx: &RealmCtx,
     client: &Client,
     params: &Params,
-    requested_type: Option<&str>,
     subject: &SubjectToken,
-    audience: Vec<String>,
-    scopes: Vec<String>,
+    actor: Option<&SubjectToken>,
+    tokens: Tokens<'_>,
 ) -> Result<Issued, OAuthError> {
+    let Tokens {
+        requested_type,
+        audience,
+        scopes,
+    } = tokens;
     let jwt_client;
     let (client, issued_type) = match requested_type {
         None | Some(ACCESS_TOKEN_TYPE) => (client, ACCESS_TOKEN_TYPE),
@@ -258,22 +331,32 @@ fn mint(
         Some(_) => return Err(refuse(R::RequestedTokenTypeNotIssued)),
     };
     let user: Option<&User> = cx.realm.user_by_id(&subject.sub);
+    // The new tokens' auth time is the actor token's (the subject's in a plain exchange).
+    let auth_time = actor.map_or(subject.auth_time, |actor| actor.auth_time);
     let minted = Subject {
         client,
         user,
         scopes,
-        auth_time: subject.auth_time,
+        auth_time,
         session_id: None,
         nonce: None,
         grant: Some(GrantType::TokenExchange),
-        login: subject.auth_time.map(|_| GrantType::AuthorizationCode),
+        login: auth_time.map(|_| GrantType::AuthorizationCode),
         form: Some(params),
     };
     let mut claims = Map::new();
     claims.insert("sub".into(), json!(subject.sub));
     // zitadel/oidc writes `aud` as an array, even of one.
     claims.insert("aud".into(), json!(audience));
-    let mut issued = cx.issue_with(&minted, None, issued_type != ID_TOKEN_TYPE, claims)?;
+    // `nestedActor`: the actor's issuer and user (zitadel/oidc `ActorClaims`), in the access
+    // token and the ID token.
+    let mut id_claims = Map::new();
+    if let Some(actor) = actor {
+        let act = json!({ "iss": cx.issuer(), "sub": actor.sub });
+        claims.insert("act".into(), act.clone());
+        id_claims.insert("act".into(), act);
+    }
+    let mut issued = cx.issue_with_id_claims(&minted, None, issued_type != ID_TOKEN_TYPE, claims, &id_claims)?;
     issued.issued_token_type = Some(issued_type);
     if issued_type == ID_TOKEN_TYPE {
         // The mock writes ID tokens for users only; a machine user's is not imitated.
