@@ -1,5 +1,5 @@
 //! Client authentication by a signed JWT (`private_key_jwt`, RFC 7523 §2.2 and §3, OIDC Core
-//! §9): CLAUTH-01..06, with the World's client that registers conformance's published assertion
+//! §9): CLAUTH-01..06 and 08, with the World's client that registers conformance's published assertion
 //! key ([`ASSERTION_PEM`], `kid` `idp-conformance`) asking for a client_credentials token. A
 //! provider whose discovery does not list `private_key_jwt` skips every check with that reason.
 
