@@ -335,22 +335,7 @@ async fn userinfo_takes_a_bound_token_only_under_the_dpop_scheme_with_a_proof_of
     .await;
     let token = body["access_token"].as_str().unwrap().to_owned();
     let userinfo = idp.endpoint(Endpoint::Userinfo);
-    let get = |scheme: &str, proof: Option<String>| {
-        let mut request = reqwest::Client::new()
-            .get(&userinfo)
-            .header("Authorization", format!("{scheme} {token}"));
-        if let Some(proof) = proof {
-            request = request.header("DPoP", proof);
-        }
-        async move {
-            let response = request.send().await.unwrap();
-            let challenge = response
-                .headers()
-                .get("www-authenticate")
-                .map(|value| value.to_str().unwrap().to_owned());
-            (response.status().as_u16(), challenge, response.text().await.unwrap())
-        }
-    };
+    let get = |scheme: &str, proof: Option<String>| userinfo_call(&userinfo, format!("{scheme} {token}"), proof);
     let (status, _, body) = get("DPoP", Some(key.proof("GET", &userinfo, NOW, Some(&token)))).await;
     assert_eq!(status, 200, "{body}");
     let dpop_challenge = "DPoP algs=\"PS384 RS384 EdDSA ES384 ES256 RS256 ES512 PS256 PS512 RS512\", realm=\"demo\", \
@@ -690,20 +675,10 @@ async fn wso2_userinfo_validates_a_bound_application_s_binding_in_its_own_words(
 
     let userinfo = idp.endpoint(Endpoint::Userinfo);
     let get = |scheme: &str, token: &str, proof: Option<String>| {
-        let mut request = reqwest::Client::new()
-            .get(&userinfo)
-            .header("Authorization", format!("{scheme} {token}"));
-        if let Some(proof) = proof {
-            request = request.header("DPoP", proof);
-        }
+        let call = userinfo_call(&userinfo, format!("{scheme} {token}"), proof);
         async move {
-            let response = request.send().await.unwrap();
-            let challenge = response
-                .headers()
-                .get("www-authenticate")
-                .map(|value| value.to_str().unwrap().to_owned());
-            let status = response.status().as_u16();
-            (status, challenge, response.json::<Value>().await.unwrap())
+            let (status, challenge, body) = call.await;
+            (status, challenge, serde_json::from_str::<Value>(&body).unwrap())
         }
     };
     // A proof without `ath` is enough.
@@ -743,6 +718,29 @@ async fn wso2_userinfo_validates_a_bound_application_s_binding_in_its_own_words(
     let plain = body["access_token"].as_str().unwrap().to_owned();
     let (status, _, body) = get("DPoP", &plain, Some(key.proof("GET", &userinfo, NOW, None))).await;
     assert_eq!(status, 200, "{body}");
+}
+
+/// A GET of `userinfo` with `authorization` (and `proof` as the DPoP header): status,
+/// `WWW-Authenticate` and body.
+fn userinfo_call(
+    userinfo: &str,
+    authorization: String,
+    proof: Option<String>,
+) -> impl std::future::Future<Output = (u16, Option<String>, String)> + use<> {
+    let mut request = reqwest::Client::new()
+        .get(userinfo)
+        .header("Authorization", authorization);
+    if let Some(proof) = proof {
+        request = request.header("DPoP", proof);
+    }
+    async move {
+        let response = request.send().await.unwrap();
+        let challenge = response
+            .headers()
+            .get("www-authenticate")
+            .map(|value| value.to_str().unwrap().to_owned());
+        (response.status().as_u16(), challenge, response.text().await.unwrap())
+    }
 }
 
 /// A proof for `POST htu` at `iat` carrying `nonce`.
