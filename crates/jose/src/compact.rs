@@ -65,6 +65,34 @@ pub fn split(token: &str) -> Result<Segments<'_>, Error> {
     })
 }
 
+/// A compact JWS with its parts decoded; nothing verified.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Decoded<'a> {
+    /// The JOSE header object.
+    pub header: Map<String, Value>,
+    /// The payload object (a JWT's claims).
+    pub claims: Map<String, Value>,
+    /// The signature bytes.
+    pub signature: Vec<u8>,
+    /// `header.payload`: the bytes the signature covers.
+    pub signing_input: &'a str,
+}
+
+/// Splits `token` and decodes its header, payload and signature (what a verifier needs before
+/// it looks for a key).
+///
+/// # Errors
+/// [`Error::Segments`], [`Error::Base64`] or [`Error::NotAnObject`].
+pub fn decode(token: &str) -> Result<Decoded<'_>, Error> {
+    let segments = split(token)?;
+    Ok(Decoded {
+        header: segments.header_object()?,
+        claims: segments.payload_object()?,
+        signature: segments.signature_bytes()?,
+        signing_input: segments.signing_input(),
+    })
+}
+
 /// Whether `token` looks like a compact JWS: exactly two dots and otherwise only base64url
 /// characters. A random opaque token (which may contain other characters) does not.
 pub fn is_jwt_shaped(token: &str) -> bool {
@@ -104,6 +132,17 @@ mod tests {
         assert_eq!(parts.signature_bytes().unwrap(), b"sig");
         assert_eq!(parts.header_object(), Err(Error::NotAnObject));
         assert_eq!(split("..").unwrap().signing_input(), ".");
+    }
+
+    #[test]
+    fn decode_gives_the_decoded_parts_or_the_first_error() {
+        let decoded = decode("eyJhbGciOiJub25lIn0.eyJhIjoxfQ.c2ln").unwrap();
+        assert_eq!(decoded.header["alg"], "none");
+        assert_eq!(decoded.claims["a"], 1);
+        assert_eq!(decoded.signature, b"sig");
+        assert_eq!(decoded.signing_input, "eyJhbGciOiJub25lIn0.eyJhIjoxfQ");
+        assert_eq!(decode("a.b"), Err(Error::Segments));
+        assert_eq!(decode("aGk.eyJhIjoxfQ.c2ln"), Err(Error::NotAnObject));
     }
 
     #[test]

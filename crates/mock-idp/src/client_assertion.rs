@@ -215,10 +215,12 @@ pub(crate) fn verify<'a>(
     if assertion.len() > MAX_ASSERTION_BYTES {
         return Err(AssertionError::Malformed);
     }
-    let segments = compact::split(assertion).map_err(|_| AssertionError::Malformed)?;
-    let header = segments.header_object().map_err(|_| AssertionError::Malformed)?;
-    let claims = segments.payload_object().map_err(|_| AssertionError::Malformed)?;
-    let signature = segments.signature_bytes().map_err(|_| AssertionError::Malformed)?;
+    let compact::Decoded {
+        header,
+        claims,
+        signature,
+        signing_input,
+    } = compact::decode(assertion).map_err(|_| AssertionError::Malformed)?;
 
     let issuer = string(&claims, "iss").ok_or(AssertionError::WrongSubject)?;
     if string(&claims, "sub") != Some(issuer) || client_id.is_some_and(|id| id != issuer) {
@@ -240,7 +242,7 @@ pub(crate) fn verify<'a>(
     verify_signature(
         client,
         &header,
-        segments.signing_input().as_bytes(),
+        signing_input.as_bytes(),
         &signature,
         policy.allowed,
         remote,

@@ -90,15 +90,17 @@ fn verify(cx: &RealmCtx, assertion: &str) -> Result<Map<String, Value>, OAuthErr
     if assertion.len() > MAX_ASSERTION_BYTES {
         return Err(invalid("assertion is too long"));
     }
-    let malformed = |_| invalid("assertion is not a well-formed JWT");
-    let segments = compact::split(assertion).map_err(malformed)?;
-    let header = segments.header_object().map_err(malformed)?;
-    let claims = segments.payload_object().map_err(malformed)?;
-    let signature = segments.signature_bytes().map_err(malformed)?;
-    let signed =
-        cx.realm.identity_providers.values().any(|idp| {
-            client_keys::verify(&idp.jwks, &header, segments.signing_input().as_bytes(), &signature).is_ok()
-        });
+    let compact::Decoded {
+        header,
+        claims,
+        signature,
+        signing_input,
+    } = compact::decode(assertion).map_err(|_| invalid("assertion is not a well-formed JWT"))?;
+    let signed = cx
+        .realm
+        .identity_providers
+        .values()
+        .any(|idp| client_keys::verify(&idp.jwks, &header, signing_input.as_bytes(), &signature).is_ok());
     if !signed {
         return Err(invalid("the assertion is not signed by the custom identity key"));
     }

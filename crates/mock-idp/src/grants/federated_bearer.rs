@@ -48,24 +48,27 @@ fn verify(cx: &RealmCtx, facts: &Wso2BearerFacts, assertion: &str) -> Result<Str
     if assertion.len() > MAX_ASSERTION_BYTES {
         return Err(R::Malformed);
     }
-    let segments = compact::split(assertion).map_err(|_| R::Malformed)?;
-    let header = segments.header_object().map_err(|_| R::Malformed)?;
-    let claims = segments.payload_object().map_err(|_| R::Malformed)?;
-    let signature = segments.signature_bytes().map_err(|_| R::Malformed)?;
+    let jws = compact::decode(assertion).map_err(|_| R::Malformed)?;
+    let claims = &jws.claims;
     let text = |name: &str| claims.get(name).and_then(Value::as_str);
     let (Some(issuer), Some(sub), Some(exp)) = (text("iss"), text("sub"), claims.get("exp").and_then(Value::as_u64))
     else {
         return Err(R::MandatoryMissing);
     };
-    let audiences = audience_list(&claims);
+    let audiences = audience_list(claims);
     if audiences.is_empty() {
         return Err(R::MandatoryMissing);
     }
     let provider = trusted(cx, issuer).ok_or_else(|| R::UnknownIssuer {
         issuer: issuer.to_owned(),
     })?;
-    client_keys::verify(&provider.jwks, &header, segments.signing_input().as_bytes(), &signature)
-        .map_err(|_| R::BadSignature)?;
+    client_keys::verify(
+        &provider.jwks,
+        &jws.header,
+        jws.signing_input.as_bytes(),
+        &jws.signature,
+    )
+    .map_err(|_| R::BadSignature)?;
     let alias = provider
         .alias
         .clone()

@@ -81,11 +81,12 @@ fn verify<'a>(
     if assertion.len() > MAX_ASSERTION_BYTES {
         return Err(invalid("assertion is too long"));
     }
-    let malformed = |_| invalid("assertion is not a well-formed JWT");
-    let segments = compact::split(assertion).map_err(malformed)?;
-    let header = segments.header_object().map_err(malformed)?;
-    let claims = segments.payload_object().map_err(malformed)?;
-    let signature = segments.signature_bytes().map_err(malformed)?;
+    let compact::Decoded {
+        header,
+        claims,
+        signature,
+        signing_input,
+    } = compact::decode(assertion).map_err(|_| invalid("assertion is not a well-formed JWT"))?;
     if header.contains_key("crit") {
         return Err(invalid("assertion header has crit"));
     }
@@ -118,13 +119,11 @@ fn verify<'a>(
     }
     let client = machine_user(cx, subject).ok_or_else(|| invalid("user not found"))?;
     let jwks = client.jwks.as_ref().ok_or_else(|| invalid("the user has no keys"))?;
-    client_keys::verify(jwks, &header, segments.signing_input().as_bytes(), &signature).map_err(
-        |refusal| match refusal {
-            KeyRefusal::Alg => invalid("assertion alg is not allowed"),
-            KeyRefusal::NoKey => invalid("no key of the user matches the assertion kid and alg"),
-            KeyRefusal::Signature => invalid("assertion signature is invalid"),
-        },
-    )?;
+    client_keys::verify(jwks, &header, signing_input.as_bytes(), &signature).map_err(|refusal| match refusal {
+        KeyRefusal::Alg => invalid("assertion alg is not allowed"),
+        KeyRefusal::NoKey => invalid("no key of the user matches the assertion kid and alg"),
+        KeyRefusal::Signature => invalid("assertion signature is invalid"),
+    })?;
     Ok((client, claims))
 }
 

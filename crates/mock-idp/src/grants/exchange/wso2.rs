@@ -176,10 +176,12 @@ fn verify(cx: &RealmCtx, token: &str, role: Role<'_>) -> Result<Map<String, Valu
     if token.len() > MAX_SUBJECT_TOKEN_BYTES {
         return Err(W::NotJwt);
     }
-    let segments = compact::split(token).map_err(|_| W::NotJwt)?;
-    let header = segments.header_object().map_err(|_| W::NotJwt)?;
-    let claims = segments.payload_object().map_err(|_| W::NotJwt)?;
-    let signature = segments.signature_bytes().map_err(|_| W::NotJwt)?;
+    let compact::Decoded {
+        header,
+        claims,
+        signature,
+        signing_input,
+    } = compact::decode(token).map_err(|_| W::NotJwt)?;
     let issuer = text_claim(&claims, "iss").ok_or(W::MandatoryClaim("iss"))?;
     let exp = claims
         .get("exp")
@@ -216,8 +218,7 @@ fn verify(cx: &RealmCtx, token: &str, role: Role<'_>) -> Result<Map<String, Valu
             .values()
             .find(|idp| idp.issuer == issuer)
             .ok_or_else(|| W::UnknownIssuer(issuer.to_owned()))?;
-        let signed =
-            client_keys::verify(&provider.jwks, &header, segments.signing_input().as_bytes(), &signature).is_ok();
+        let signed = client_keys::verify(&provider.jwks, &header, signing_input.as_bytes(), &signature).is_ok();
         (signed, provider.alias.clone().unwrap_or_else(|| token_endpoint.clone()))
     };
     if !signed {

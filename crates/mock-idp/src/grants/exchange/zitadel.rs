@@ -208,10 +208,12 @@ fn id_token_subject(cx: &RealmCtx, token: &str) -> Option<SubjectToken> {
 /// A JWT profile assertion (`iss` = `sub` = a user, `aud` the issuer, unexpired) signed by a
 /// key the exchanging client registered (`NewJWTProfileVerifierKeySet(client.PublicKeys, …)`).
 fn jwt_profile_subject(cx: &RealmCtx, client: &Client, token: &str) -> Option<SubjectToken> {
-    let segments = compact::split(token).ok()?;
-    let header = segments.header_object().ok()?;
-    let claims = segments.payload_object().ok()?;
-    let signature = segments.signature_bytes().ok()?;
+    let compact::Decoded {
+        header,
+        claims,
+        signature,
+        signing_input,
+    } = compact::decode(token).ok()?;
     let names_issuer = audience_list(&claims).contains(&cx.issuer());
     let live = claims
         .get("exp")
@@ -223,7 +225,7 @@ fn jwt_profile_subject(cx: &RealmCtx, client: &Client, token: &str) -> Option<Su
         return None;
     }
     let jwks = client.jwks.as_ref()?;
-    client_keys::verify(jwks, &header, segments.signing_input().as_bytes(), &signature).ok()?;
+    client_keys::verify(jwks, &header, signing_input.as_bytes(), &signature).ok()?;
     Some(SubjectToken {
         sub: sub.to_owned(),
         audience: Vec::new(),
