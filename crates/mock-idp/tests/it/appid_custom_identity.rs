@@ -4,7 +4,7 @@
 //! `amr` `appid_custom` and the assertion's normalized claims in the ID token.
 
 use crate::support::EcKey;
-use mock_idp::{Endpoint, ManualClock, MockIdp, Provider, World};
+use mock_idp::{Endpoint, MockIdp, Provider};
 use serde_json::{Value, json};
 
 const GRANT: &str = "urn:ietf:params:oauth:grant-type:jwt-bearer";
@@ -13,19 +13,12 @@ const NOW: u64 = 1_800_000_000;
 /// The default World plus the custom identity key `key` (kid `c1`) and `server-app`, a client
 /// with the grant.
 async fn start(key: &EcKey) -> MockIdp {
-    let mut jwk = key.public_jwk();
-    jwk["kid"] = json!("c1");
     let extra = format!(
         "\n[realms.demo.clients.server-app]\nkind = \"confidential\"\nsecret = \"server-secret\"\n\
          grant_types = [\"jwt_bearer\"]\n\n[realms.demo.identity_providers.custom]\njwks = '{}'\n",
-        json!({"keys": [jwk]})
+        crate::support::jwks_of(key, "c1")
     );
-    MockIdp::builder()
-        .provider(Provider::AppId)
-        .world(World::from_toml_str(&format!("{}{extra}", providers::world::DEFAULT_WORLD_TOML), "c.toml").unwrap())
-        .clock(ManualClock::at(NOW))
-        .start()
-        .await
+    crate::support::with_extra_world(Provider::AppId, &extra, NOW).await
 }
 
 fn assertion(key: &EcKey, aud: &str, edit: impl FnOnce(&mut Value)) -> String {

@@ -126,6 +126,25 @@ jwks = '{}'
         .await
 }
 
+/// The public key set of `key` under `kid`, as World TOML text (`jwks = '…'`).
+pub(crate) fn jwks_of(key: &EcKey, kid: &str) -> String {
+    let mut jwk = key.public_jwk();
+    jwk["kid"] = serde_json::json!(kid);
+    serde_json::json!({ "keys": [jwk] }).to_string()
+}
+
+/// A mock of `provider` serving the default World plus `extra` (TOML appended to it), on a
+/// manual clock at `at`.
+pub(crate) async fn with_extra_world(provider: mock_idp::Provider, extra: &str, at: u64) -> MockIdp {
+    let text = format!("{}{extra}", providers::world::DEFAULT_WORLD_TOML);
+    MockIdp::builder()
+        .provider(provider)
+        .world(mock_idp::World::from_toml_str(&text, "extra.toml").unwrap())
+        .clock(mock_idp::ManualClock::at(at))
+        .start()
+        .await
+}
+
 /// What introspection by `client` (Basic with `secret`) answers for `token`: status and body.
 pub(crate) async fn introspect_as(idp: &MockIdp, client: &str, secret: &str, token: &str) -> (StatusCode, Value) {
     json_of(

@@ -3,7 +3,7 @@
 //! in its order and words.
 
 use crate::support::EcKey;
-use mock_idp::{Endpoint, ManualClock, MockIdp, Provider, World};
+use mock_idp::{Endpoint, MockIdp, Provider};
 use serde_json::{Value, json};
 
 const GRANT: &str = "urn:ietf:params:oauth:grant-type:token-exchange";
@@ -15,8 +15,6 @@ const PARTNER: &str = "https://partner.example";
 /// The default World plus the trusted provider `partner` (its key `key`, kid `p1`) and
 /// `backend`, a client that may exchange (JWT access tokens).
 async fn start(key: &EcKey) -> MockIdp {
-    let mut jwk = key.public_jwk();
-    jwk["kid"] = json!("p1");
     let extra = format!(
         r#"
 [realms.demo.clients.backend]
@@ -29,14 +27,9 @@ access_token_format = "jwt"
 issuer = "{PARTNER}"
 jwks = '{}'
 "#,
-        json!({"keys": [jwk]})
+        crate::support::jwks_of(key, "p1")
     );
-    MockIdp::builder()
-        .provider(Provider::Wso2)
-        .world(World::from_toml_str(&format!("{}{extra}", providers::world::DEFAULT_WORLD_TOML), "x.toml").unwrap())
-        .clock(ManualClock::at(NOW))
-        .start()
-        .await
+    crate::support::with_extra_world(Provider::Wso2, &extra, NOW).await
 }
 
 fn subject(key: &EcKey, idp: &MockIdp, edit: impl FnOnce(&mut Value)) -> String {

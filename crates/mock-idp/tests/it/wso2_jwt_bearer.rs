@@ -3,7 +3,7 @@
 //! token for its `sub`, each refusal is 400 `invalid_grant` in WSO2's words, in its order.
 
 use crate::support::EcKey;
-use mock_idp::{Endpoint, ManualClock, MockIdp, Provider, World};
+use mock_idp::{Endpoint, MockIdp, Provider};
 use serde_json::{Value, json};
 
 const GRANT: &str = "urn:ietf:params:oauth:grant-type:jwt-bearer";
@@ -14,9 +14,7 @@ const PARTNER: &str = "https://partner.example";
 /// (alias `https://wso2.example/oauth2/token`), and `gateway`, a client with the grant and JWT
 /// access tokens.
 async fn start(key: &EcKey) -> MockIdp {
-    let mut jwk = key.public_jwk();
-    jwk["kid"] = json!("p1");
-    let jwks = json!({"keys": [jwk]});
+    let jwks = crate::support::jwks_of(key, "p1");
     let extra = format!(
         r#"
 [realms.demo.clients.gateway]
@@ -34,13 +32,7 @@ jwks = '{jwks}'
 alias = "https://wso2.example/oauth2/token"
 "#
     );
-    let text = format!("{}{extra}", providers::world::DEFAULT_WORLD_TOML);
-    MockIdp::builder()
-        .provider(Provider::Wso2)
-        .world(World::from_toml_str(&text, "federated.toml").unwrap())
-        .clock(ManualClock::at(NOW))
-        .start()
-        .await
+    crate::support::with_extra_world(Provider::Wso2, &extra, NOW).await
 }
 
 fn assertion(key: &EcKey, idp: &MockIdp, edit: impl FnOnce(&mut Value)) -> String {
