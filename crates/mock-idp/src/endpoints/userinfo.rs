@@ -111,12 +111,7 @@ fn check_binding(
     }
     let bound = crate::dpop::bound_jkt(claims);
     if !dpop_scheme {
-        let client_requires = claims
-            .get("azp")
-            .or_else(|| claims.get("client_id"))
-            .and_then(Value::as_str)
-            .and_then(|client| cx.realm.client(client))
-            .is_some_and(|client| client.dpop_bound_access_tokens);
+        let client_requires = client_binds_tokens(cx, claims);
         return match (bound, client_requires) {
             (None, false) => Ok(()),
             (Some(_), _) => Err(Refused::Binding(
@@ -149,6 +144,17 @@ fn check_binding(
     }
 }
 
+/// Whether the client the token was issued to (`azp`, else `client_id`) binds its tokens with
+/// DPoP (the World's `dpop_bound_access_tokens`).
+fn client_binds_tokens(cx: &RealmCtx, claims: &serde_json::Map<String, Value>) -> bool {
+    claims
+        .get("azp")
+        .or_else(|| claims.get("client_id"))
+        .and_then(Value::as_str)
+        .and_then(|client| cx.realm.client(client))
+        .is_some_and(|client| client.dpop_bound_access_tokens)
+}
+
 /// WSO2's token binding validation at userinfo (`UserInfoISAccessTokenValidator`,
 /// `DPoPBasedTokenBinder.validateDPoPHeader`): for a bound token of an application that binds
 /// its tokens, the `DPoP` scheme and a proof for this request's method and URL by the bound key
@@ -163,13 +169,7 @@ fn check_wso2_binding(
     let Some(bound) = crate::dpop::bound_jkt(claims) else {
         return Ok(());
     };
-    let validates = claims
-        .get("client_id")
-        .or_else(|| claims.get("azp"))
-        .and_then(Value::as_str)
-        .and_then(|client| cx.realm.client(client))
-        .is_some_and(|client| client.dpop_bound_access_tokens);
-    if !validates {
+    if !client_binds_tokens(cx, claims) {
         return Ok(());
     }
     if !dpop_scheme {
